@@ -1,0 +1,145 @@
+"""The ``guardsim`` command: a thin layer over the library.
+
+Exit status: 0 success, 2 bad input (invalid scenario, missing file, bad arguments), 1 an
+internal error (a bug: please report it; set ``GUARDSIM_DEBUG=1`` for the traceback), 130 when
+interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from guardsim import __version__
+from guardsim.errors import GuardsimError, Problem, ScenarioError, ScenarioNotFound
+from guardsim.scenarios import library
+from guardsim.scenarios.loading import read_scenario
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+
+
+def _print_problems(source: str, problems: Sequence[Problem], out: TextIO) -> None:
+    for p in sorted(problems, key=lambda p: (p.severity != "error", p.path)):
+        mark = "warning: " if p.severity == "warning" else ""
+        where = f"{p.path}: " if p.path else ""
+        print(f"{source}: {mark}{where}{p.message}", file=out)
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    status = EXIT_OK
+    for ref in args.files:
+        try:
+            result = read_scenario(ref)
+        except ScenarioNotFound as exc:
+            print(f"{ref}: {exc.message}", file=err)
+            status = EXIT_BAD_INPUT
+            continue
+        except ScenarioError as exc:
+            _print_problems(ref, exc.problems, out)
+            print(f"{ref}: invalid", file=out)
+            status = EXIT_BAD_INPUT
+            continue
+        _print_problems(ref, result.problems, out)
+        n_err, n_warn = len(result.errors), len(result.warnings)
+        if n_err:
+            print(f"{ref}: invalid ({n_err} error(s), {n_warn} warning(s))", file=out)
+            status = EXIT_BAD_INPUT
+        else:
+            print(f"{ref}: valid ({n_warn} warning(s))", file=out)
+    return status
+
+
+def cmd_scenarios(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rows = library.describe()
+    width = max(len(name) for name, _ in rows)
+    for name, desc in rows:
+        print(f"{name:<{width}}  {desc}", file=out)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.name not in library.names():
+        from guardsim.scenarios.fields import did_you_mean
+
+        hint = did_you_mean(args.name, library.names())
+        print(f"guardsim: no built-in scenario named {args.name!r}{hint}; "
+              f"see 'guardsim scenarios'", file=err)
+        return EXIT_BAD_INPUT
+    out.write(library.text(args.name))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="guardsim",
+        description="Predict what a SageMaker deployment guardrail will do before a real deployment.",
+    )
+    parser.add_argument("--version", action="version", version=f"guardsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("validate", help="check scenario files (or built-in names); exit 2 if invalid")
+    p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario file or built-in name")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("scenarios", help="list the built-in scenarios")
+    p.set_defaults(func=cmd_scenarios)
+
+    p = sub.add_parser("show", help="print a built-in scenario's YAML, to copy and edit")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_show)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Further sub-commands register themselves here (keeps this module a thin dispatcher).
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    try:
+        return int(args.func(args, out, err))
+    except ScenarioError as exc:
+        if isinstance(exc, ScenarioNotFound):
+            print(f"guardsim: {exc.message}", file=err)
+        else:
+            where = f"{exc.source}: " if exc.source else ""
+            print(f"guardsim: invalid scenario {where.rstrip(': ')}", file=err)
+            _print_problems(exc.source or "scenario", exc.problems, err)
+        return EXIT_BAD_INPUT
+    except GuardsimError as exc:
+        print(f"guardsim: {exc}", file=err)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("guardsim: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so plainly, traceback on request
+        if os.environ.get("GUARDSIM_DEBUG"):
+            traceback.print_exc(file=err)
+        print(f"guardsim: internal error (a bug in guardsim, please report it): "
+              f"{type(exc).__name__}: {exc}; set GUARDSIM_DEBUG=1 for the traceback", file=err)
+        return EXIT_INTERNAL
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,1 @@
+"""Pure SageMaker deployment logic: step planning and the controller's state machine."""

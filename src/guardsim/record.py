@@ -1,0 +1,154 @@
+"""The run record: what one deployment did, from the simulator or from real SageMaker.
+
+One record type flows through guardsim: the simulator writes it, the real backend writes it,
+reports and comparisons read it. It is plain JSON with a stable layout (``format`` names its
+version). All times are seconds after the ``UpdateEndpoint`` call (negative before it).
+
+* ``scenario`` (name), ``scenario_definition`` (the whole scenario, as a scenario file would say
+  it), ``seed``, ``mode`` (``exact``, ``fast`` or ``real``), ``guardsim_version``;
+* ``outcome``: ``SUCCEEDED`` (InService on the new config), ``ROLLED_BACK`` (InService on the old
+  config) or ``FAILED`` (Failed, UpdateRollbackFailed, or the horizon was reached);
+* ``summary``: see :class:`Summary`;
+* ``transitions``: every phase change ``{t, from, to, trigger, reason}``;
+* ``traffic``: the routing after every change ``{t, green_fraction, active_blue, active_green}``;
+* ``alarm_history``: every alarm state change ``{t, alarm, from, to, reason}``;
+* ``alarm_evaluations``: every evaluation ``{t, alarm, state, value}`` (``value``: the newest
+  datapoint the alarm evaluated, null if missing), i.e. exactly what the alarms saw;
+* ``datapoints``: every published per-minute datapoint, as columns ``metric``, ``dimensions``
+  (``blended``, ``blue`` or ``green``: EndpointName+VariantName, or with the blue or green
+  EndpointConfigName), ``timestamp`` (start of the minute), ``published_at``, ``sample_count``,
+  ``sum``, ``minimum``, ``maximum``, ``p50``, ``p99`` (percentiles for latency metrics only).
+
+Same scenario and seed give a byte-identical :meth:`RunRecord.to_json`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from guardsim.errors import GuardsimError
+
+FORMAT = "guardsim.run-record/1"
+Outcome = Literal["SUCCEEDED", "ROLLED_BACK", "FAILED"]
+DATAPOINT_COLUMNS = (
+    "metric", "dimensions", "timestamp", "published_at", "sample_count", "sum", "minimum",
+    "maximum", "p50", "p99",
+)
+
+
+class RecordError(GuardsimError):
+    """A run-record file is missing, unreadable or not a guardsim run record."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The outcome in numbers.
+
+    * ``deployment_seconds``: from UpdateEndpoint to the end (InService on either config, or
+      Failed);
+    * ``detected_at_seconds``: when SageMaker first saw a rollback alarm tripped (null if never);
+    * ``rollback_started_seconds`` / ``rollback_completed_seconds``: rollback start, and when all
+      traffic was back on the old config;
+    * ``tripped_alarms``: the rollback alarms that were tripped when it was detected;
+    * ``green_requests`` / ``green_errors``: requests and errors (4XX + 5XX) served by the new
+      fleet: the blast radius;
+    * ``user_errors``: all errors callers saw during the deployment, from either fleet;
+    * ``peak_green_traffic_fraction``; ``instance_seconds`` and ``cost_usd`` of both fleets
+      during the deployment.
+    """
+
+    deployment_seconds: float
+    detected_at_seconds: float | None
+    rollback_started_seconds: float | None
+    rollback_completed_seconds: float | None
+    tripped_alarms: tuple[str, ...]
+    green_requests: int
+    green_errors: int
+    user_errors: int
+    peak_green_traffic_fraction: float
+    instance_seconds: float
+    cost_usd: float
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    scenario: str
+    seed: int
+    mode: str
+    guardsim_version: str
+    outcome: Outcome
+    summary: Summary
+    transitions: tuple[dict[str, Any], ...] = ()
+    traffic: tuple[dict[str, Any], ...] = ()
+    alarm_history: tuple[dict[str, Any], ...] = ()
+    alarm_evaluations: tuple[dict[str, Any], ...] = ()
+    datapoints: dict[str, list[Any]] = field(default_factory=dict)
+    scenario_definition: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def to_data(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["summary"]["tripped_alarms"] = list(self.summary.tripped_alarms)
+        for key in ("transitions", "traffic", "alarm_history", "alarm_evaluations", "notes"):
+            data[key] = list(data[key])
+        return {"format": FORMAT, **data}
+
+    def to_json(self) -> str:
+        """Stable JSON: sorted keys, no NaN, one line per top-level section."""
+        data = self.to_data()
+        parts = [f"{json.dumps(k)}: {json.dumps(data[k], sort_keys=True, allow_nan=False)}"
+                 for k in sorted(data)]
+        return "{\n" + ",\n".join(parts) + "\n}\n"
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "<record>") -> RunRecord:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise RecordError(f"{source}: not a guardsim run record (expected format {FORMAT!r})")
+        try:
+            summary = dict(data["summary"])
+            summary["tripped_alarms"] = tuple(summary["tripped_alarms"])
+            return cls(
+                scenario=data["scenario"],
+                seed=data["seed"],
+                mode=data["mode"],
+                guardsim_version=data["guardsim_version"],
+                outcome=data["outcome"],
+                summary=Summary(**summary),
+                transitions=tuple(data.get("transitions", ())),
+                traffic=tuple(data.get("traffic", ())),
+                alarm_history=tuple(data.get("alarm_history", ())),
+                alarm_evaluations=tuple(data.get("alarm_evaluations", ())),
+                datapoints=dict(data.get("datapoints", {})),
+                scenario_definition=dict(data.get("scenario_definition", {})),
+                notes=tuple(data.get("notes", ())),
+            )
+        except (KeyError, TypeError) as exc:
+            raise RecordError(f"{source}: malformed run record ({exc})") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunRecord:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise RecordError(f"cannot read run record {path}: {exc}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise RecordError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        return cls.from_data(data, str(path))
+
+
+def write_atomically(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file, so no half-written file is ever left."""
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(p)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise RecordError(f"cannot write {path}: {exc}") from None

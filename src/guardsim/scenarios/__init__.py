@@ -1,0 +1,55 @@
+"""What a scenario is: typed, frozen dataclasses, strict loading, validation, the library.
+
+A scenario file has these sections (every one optional but ``deployment_config`` in practice):
+``name``, ``description``, ``endpoint`` (blue and green ``create_endpoint_config`` arguments),
+``deployment_config`` (the ``UpdateEndpoint`` DeploymentConfig, as in boto3), ``alarms`` (a list
+of ``put_metric_alarm`` keyword arguments), ``models``, ``traffic``, ``environment`` and
+``simulation``.
+"""
+
+from guardsim.scenarios.boto import (
+    AutoRollbackConfig,
+    BlueGreenUpdatePolicy,
+    CapacitySize,
+    DeploymentConfig,
+    Dimension,
+    EndpointConfig,
+    MetricAlarm,
+    ProductionVariant,
+    RollingUpdatePolicy,
+    TrafficRoutingConfig,
+)
+from guardsim.scenarios.environment import Environment, Simulation
+from guardsim.scenarios.loading import LoadResult, load_scenario, read_scenario, scenario_from_dict
+from guardsim.scenarios.models import ErrorFault, LatencyFault, LoadErrorFault, ModelBehaviour, Models, WarmupFault
+from guardsim.scenarios.scenario import Endpoint, Scenario
+from guardsim.scenarios.traffic import Burst, Traffic
+
+__all__ = [
+    "AutoRollbackConfig",
+    "BlueGreenUpdatePolicy",
+    "Burst",
+    "CapacitySize",
+    "DeploymentConfig",
+    "Dimension",
+    "Endpoint",
+    "EndpointConfig",
+    "Environment",
+    "ErrorFault",
+    "LatencyFault",
+    "LoadErrorFault",
+    "LoadResult",
+    "MetricAlarm",
+    "ModelBehaviour",
+    "Models",
+    "ProductionVariant",
+    "RollingUpdatePolicy",
+    "Scenario",
+    "Simulation",
+    "Traffic",
+    "TrafficRoutingConfig",
+    "WarmupFault",
+    "load_scenario",
+    "read_scenario",
+    "scenario_from_dict",
+]

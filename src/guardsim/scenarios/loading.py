@@ -1,0 +1,307 @@
+"""Reading scenario files (YAML or JSON) and built-in scenarios, strictly.
+
+Loading never stops at the first problem: :func:`scenario_from_dict` returns every error and
+warning, each with the path to its field. Strict means: unknown keys are errors (with a
+did-you-mean), duplicate keys are errors, and wrong types are never coerced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from guardsim.errors import Problem, ScenarioError, ScenarioNotFound
+from guardsim.scenarios import library
+from guardsim.scenarios.boto import (
+    EVALUATED_ALARM_KEYS,
+    PASSTHROUGH_ALARM_KEYS,
+    DeploymentConfig,
+    EndpointConfig,
+    MetricAlarm,
+)
+from guardsim.scenarios.boto_shapes import check_shape, input_shape, shape
+from guardsim.scenarios.environment import Environment, Simulation
+from guardsim.scenarios.fields import did_you_mean, join, load_dataclass, type_name, unknown_key_problem
+from guardsim.scenarios.models import Models
+from guardsim.scenarios.scenario import Endpoint, Scenario
+from guardsim.scenarios.traffic import Traffic, read_replay
+from guardsim.scenarios.validation import check_scenario
+
+TOP_LEVEL_KEYS = (
+    "name", "description", "endpoint", "deployment_config", "alarms", "models", "traffic",
+    "environment", "simulation",
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The outcome of reading a scenario: the scenario (None if invalid) and every problem."""
+
+    scenario: Scenario | None
+    problems: tuple[Problem, ...]
+    source: str
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+# --------------------------------------------------------------------------- parsing text
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a mapping with a duplicate key is an error."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if not isinstance(key, Hashable):
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"found unhashable key ({type_name(key)})", key_node.start_mark)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping", node.start_mark,
+                f"found duplicate key {key!r}", key_node.start_mark)
+        seen[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+    return seen
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+
+
+def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
+    """Parse YAML (or JSON, which is also accepted as YAML) into plain data."""
+    if json_only:
+        def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for k, v in pairs:
+                if k in out:
+                    raise ScenarioError([Problem(k, "duplicate key")], source)
+                out[k] = v
+            return out
+
+        try:
+            return json.loads(text, object_pairs_hook=no_dupes)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(
+                [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], source
+            ) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        detail = f"{context}: {what}" if context and "duplicate" in str(what) else what
+        raise ScenarioError([Problem("", f"invalid YAML{where}: {detail}")], source) from None
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _default_endpoint_raw(name: str) -> dict[str, Any]:
+    return {
+        "EndpointConfigName": f"{name}-config-blue",
+        "ProductionVariants": [
+            {"VariantName": "AllTraffic", "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 3}
+        ],
+    }
+
+
+def _load_endpoint_config(raw: object, path: str, problems: list[Problem]) -> EndpointConfig | None:
+    before = len(problems)
+    check_shape(raw, input_shape("sagemaker", "CreateEndpointConfig"), path, problems)
+    if len(problems) > before:
+        return None
+    assert isinstance(raw, Mapping)
+    return EndpointConfig.from_boto(raw)
+
+
+def _load_endpoint(raw: object, problems: list[Problem]) -> Endpoint | None:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("endpoint", f"expected a mapping, got {type_name(raw)}"))
+        return None
+    for key in raw:
+        if key not in ("name", "blue", "green"):
+            problems.append(unknown_key_problem("endpoint", key, ("name", "blue", "green")))
+    name = raw.get("name", "guardsim-demo")
+    before = len(problems)
+    check_shape(name, input_shape("sagemaker", "CreateEndpoint").members["EndpointName"], "endpoint.name", problems)
+    blue_raw = raw.get("blue", _default_endpoint_raw(name if isinstance(name, str) else "guardsim-demo"))
+    blue = _load_endpoint_config(blue_raw, "endpoint.blue", problems)
+    green_raw = raw.get("green")
+    if green_raw is None and blue is not None:
+        green_raw = {**blue.to_boto(), "EndpointConfigName": f"{blue.name}-green"[:63]}
+    green = _load_endpoint_config(green_raw, "endpoint.green", problems)
+    if len(problems) > before or blue is None or green is None:
+        return None
+    return Endpoint(name=name, blue=blue, green=green)
+
+
+def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentConfig | None:
+    if raw is None:
+        raw = {}
+    before = len(problems)
+    check_shape(raw, shape("sagemaker", "DeploymentConfig"), "deployment_config", problems)
+    if len(problems) > before:
+        return None
+    assert isinstance(raw, Mapping)
+    return DeploymentConfig.from_boto(raw)
+
+
+def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm], set[str]]:
+    """The alarms that loaded, and the names of every alarm given (even invalid ones)."""
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        problems.append(Problem("alarms", f"expected a list of put_metric_alarm arguments, got {type_name(raw)}"))
+        return [], set()
+    alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
+    alarms: list[MetricAlarm] = []
+    names: set[str] = set()
+    for i, item in enumerate(raw):
+        path = join("alarms", i)
+        if isinstance(item, Mapping) and isinstance(item.get("AlarmName"), str):
+            names.add(item["AlarmName"])
+        before = len(problems)
+        check_shape(item, alarm_shape, path, problems)
+        if isinstance(item, Mapping):
+            # Optional in the service model only because PromQL alarms (EvaluationCriteria) do
+            # without them; every metric alarm needs both.
+            for key in ("EvaluationPeriods", "ComparisonOperator"):
+                if key not in item:
+                    problems.append(Problem(join(path, key), "required field is missing"))
+            simulated = EVALUATED_ALARM_KEYS + PASSTHROUGH_ALARM_KEYS
+            for key in item:
+                if key in alarm_shape.members and key not in simulated:
+                    problems.append(Problem(join(path, key), "a valid put_metric_alarm argument that "
+                                            "guardsim does not simulate (anomaly-detection and "
+                                            "PromQL alarms are not supported)"))
+        if len(problems) == before:
+            assert isinstance(item, Mapping)
+            alarms.append(MetricAlarm.from_boto(item))
+    return alarms, names
+
+
+def _section(raw: Mapping[str, Any], key: str) -> object:
+    """A section as given; left out or null means all defaults (but ``0`` or ``[]`` is an error)."""
+    value = raw.get(key)
+    return {} if value is None else value
+
+
+def scenario_from_dict(
+    raw: object, *, source: str = "<scenario>", base_dir: Path | None = None
+) -> LoadResult:
+    """Build and validate a Scenario from parsed data; never raises for bad input."""
+    problems: list[Problem] = []
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("", f"a scenario must be a mapping of sections, got {type_name(raw)}"))
+        return LoadResult(None, tuple(problems), source)
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            problems.append(unknown_key_problem("", key, TOP_LEVEL_KEYS))
+    name = raw.get("name", Path(source).stem if source and not source.startswith("<") else "scenario")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem("name", f"expected a non-empty string, got {type_name(name)}"))
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        problems.append(Problem("description", f"expected a string, got {type_name(description)}"))
+
+    endpoint = _load_endpoint(raw.get("endpoint"), problems)
+    deployment_config = _load_deployment_config(raw.get("deployment_config"), problems)
+    alarms, alarm_names = _load_alarms(raw.get("alarms"), problems)
+    models = load_dataclass(Models, _section(raw, "models"), "models", problems)
+    traffic = load_dataclass(Traffic, _section(raw, "traffic"), "traffic", problems)
+    environment = load_dataclass(Environment, _section(raw, "environment"), "environment", problems)
+    simulation = load_dataclass(Simulation, _section(raw, "simulation"), "simulation", problems)
+    if traffic is not None and traffic.replay_file is not None:
+        replay = Path(traffic.replay_file)
+        if not replay.is_absolute() and base_dir is not None:
+            replay = base_dir / replay
+        _, replay_problems = read_replay(replay)
+        problems.extend(replay_problems)
+        traffic = replace(traffic, replay_file=str(replay.resolve()))
+
+    problems.extend(
+        check_scenario(
+            endpoint=endpoint,
+            deployment_config=deployment_config,
+            alarms=alarms,
+            all_alarm_names=alarm_names,
+            environment=environment,
+        )
+    )
+    parts = (endpoint, deployment_config, models, traffic, environment, simulation)
+    if any(p.severity == "error" for p in problems) or any(p is None for p in parts):
+        return LoadResult(None, tuple(problems), source)
+    assert endpoint is not None and deployment_config is not None and models is not None
+    assert traffic is not None and environment is not None and simulation is not None
+    assert isinstance(name, str) and isinstance(description, str)
+    scenario = Scenario(
+        name=name,
+        description=description,
+        endpoint=endpoint,
+        deployment_config=deployment_config,
+        alarms=tuple(alarms),
+        models=models,
+        traffic=traffic,
+        environment=environment,
+        simulation=simulation,
+    )
+    return LoadResult(scenario, tuple(problems), source)
+
+
+# --------------------------------------------------------------------------- files and names
+
+
+def read_scenario(ref: str | Path) -> LoadResult:
+    """Read a scenario file, or a built-in scenario by name; never raises for bad input
+    except :class:`ScenarioNotFound` (missing file or unknown name) and syntax errors
+    (:class:`ScenarioError`)."""
+    path = Path(ref)
+    if path.is_file():
+        source = str(ref)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioNotFound(f"cannot read scenario file {source}: {exc}", source) from None
+        raw = parse_text(text, source, json_only=path.suffix.lower() == ".json")
+        return scenario_from_dict(raw, source=source, base_dir=path.parent)
+    if path.exists():
+        raise ScenarioNotFound(f"{ref} is not a file", str(ref))
+    name = str(ref)
+    if name in library.names():
+        source = f"builtin:{name}"
+        raw = parse_text(library.text(name), source)
+        return scenario_from_dict(raw, source=source, base_dir=library.directory())
+    looks_like_path = any(c in name for c in "/\\") or name.endswith((".yaml", ".yml", ".json"))
+    hint = "" if looks_like_path else did_you_mean(name, library.names())
+    raise ScenarioNotFound(
+        f"no such scenario file: {name}" if looks_like_path else
+        f"no scenario file {name!r} and no built-in scenario of that name{hint}; "
+        f"built-in scenarios: {', '.join(library.names())}",
+        name,
+    )
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """Load a valid scenario or raise :class:`ScenarioError` listing every problem."""
+    result = read_scenario(ref)
+    if result.scenario is None:
+        raise ScenarioError(result.problems, result.source)
+    return result.scenario

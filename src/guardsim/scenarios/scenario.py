@@ -1,0 +1,73 @@
+"""The Scenario: one deployment to simulate, as a typed, frozen tree."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from guardsim.scenarios.boto import DeploymentConfig, EndpointConfig, MetricAlarm
+from guardsim.scenarios.environment import Environment, Simulation
+from guardsim.scenarios.fields import dump_dataclass
+from guardsim.scenarios.models import Models
+from guardsim.scenarios.traffic import Traffic
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """The endpoint being updated: its name and the blue (current) and green (new) configs."""
+
+    name: str
+    blue: EndpointConfig
+    green: EndpointConfig
+
+    @property
+    def variant_name(self) -> str:
+        return self.blue.variant.variant_name
+
+    def to_data(self) -> dict[str, Any]:
+        return {"name": self.name, "blue": self.blue.to_boto(), "green": self.green.to_boto()}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A deployment to simulate: endpoint, DeploymentConfig, alarms, models, traffic, settings."""
+
+    name: str
+    endpoint: Endpoint
+    deployment_config: DeploymentConfig
+    alarms: tuple[MetricAlarm, ...] = ()
+    models: Models = field(default_factory=Models)
+    traffic: Traffic = field(default_factory=Traffic)
+    environment: Environment = field(default_factory=Environment)
+    simulation: Simulation = field(default_factory=Simulation)
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the scenario file format; ``scenario_from_dict`` inverts it exactly."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "endpoint": self.endpoint.to_data(),
+            "deployment_config": self.deployment_config.to_boto(),
+            "alarms": [a.to_boto() for a in self.alarms],
+            "models": dump_dataclass(self.models),
+            "traffic": dump_dataclass(self.traffic),
+            "environment": dump_dataclass(self.environment),
+            "simulation": dump_dataclass(self.simulation),
+        }
+
+    def alarm(self, name: str) -> MetricAlarm:
+        for a in self.alarms:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    @property
+    def rollback_alarms(self) -> tuple[MetricAlarm, ...]:
+        """The alarms SageMaker watches (named in AutoRollbackConfiguration), in that order."""
+        by_name = {a.name: a for a in self.alarms}
+        return tuple(by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name)
+
+    def with_seed(self, seed: int) -> Scenario:
+        return dataclasses.replace(self, simulation=dataclasses.replace(self.simulation, seed=seed))

@@ -1,0 +1,327 @@
+"""SageMaker's side of UpdateEndpoint as a SimPy process driving the pure state machine.
+
+The controller gathers inputs (time, alarm states) and applies outputs (routing, launches,
+terminations); where each trigger leads is decided by :mod:`guardsim.deployment.machine`.
+Behaviour AWS leaves open comes from the scenario's ``environment`` (poll interval, reaction
+delay, what "trip" means, whether an alarm in ALARM at a bake's start trips it, whether alarms are
+watched outside bakes, the timeout's action).
+
+Points of no return [INF]: once the final bake (blue/green) or the last batch's bake (rolling) has
+ended, cleanup is not watched and the timeout no longer applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from guardsim.cloudwatch.alarm import AlarmState
+from guardsim.deployment.machine import DeploymentMachine, Phase, Trigger
+from guardsim.deployment.plan import Step, plan_steps
+from guardsim.simulator.fleet import Instance
+
+if TYPE_CHECKING:
+    from guardsim.simulator.engine import Run
+
+Wait = Generator[simpy.Event, Any, str]
+
+
+class Controller:
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.env = run.env
+        self.scenario = run.scenario
+        self.settings = run.scenario.environment
+        self.machine = DeploymentMachine()
+        self.deadline: float | None = None
+        self.detected_at: float | None = None
+        self.tripped: tuple[str, ...] = ()
+        self.trip_reason = ""
+        self.rollback_started: float | None = None
+        self.rollback_completed: float | None = None
+        self.outcome: str | None = None
+        self.finished_at: float | None = None
+        self.done = self.env.event()
+
+    # ------------------------------------------------------------------ helpers
+
+    def fire(self, trigger: Trigger, reason: str) -> None:
+        self.machine.fire(self.env.now, trigger, reason)
+
+    def draw(self, dist: Any, size: int = 1) -> list[float]:
+        return [float(x) for x in dist.sample(self.run.rng_control, size)]
+
+    def _poll(self, since: float) -> bool:
+        """SageMaker reads the rollback alarms; True (and detection recorded) if one tripped."""
+        tripped = []
+        for name in self.scenario.deployment_config.rollback_alarm_names:
+            b = self.run.monitor.by_name(name)
+            if b is None:
+                continue
+            hit = b.state == AlarmState.ALARM or (
+                self.settings.trip_on_insufficient_data and b.state == AlarmState.INSUFFICIENT_DATA)
+            if hit and (self.settings.trip_if_in_alarm_at_bake_start or b.entered_at >= since):
+                tripped.append(b)
+        if not tripped:
+            return False
+        if self.detected_at is None:
+            self.detected_at = self.env.now
+            self.tripped = tuple(b.name for b in tripped)
+            self.trip_reason = "; ".join(f"alarm {b.name!r} {b.state.value}: {b.reason}" for b in tripped)
+        return True
+
+    def wait(self, duration: float, *, watch: bool, deadline: bool = True) -> Wait:
+        """Wait ``duration`` s; return 'done', or early 'alarm' / 'timeout'."""
+        env = self.env
+        start = env.now
+        end = start + duration
+        next_poll = start
+        poll = self.settings.alarm_poll_interval_seconds
+        while True:
+            if env.now >= end:
+                return "done"
+            if deadline and self.deadline is not None and env.now >= self.deadline:
+                return "timeout"
+            if watch and env.now >= next_poll:
+                if self._poll(start):
+                    return "alarm"
+                next_poll += poll
+            wake = end
+            if watch:
+                wake = min(wake, next_poll)
+            if deadline and self.deadline is not None:
+                wake = min(wake, self.deadline)
+            yield env.timeout(wake - env.now)
+
+    def set_routing(self, activate: list[Instance], deactivate: list[Instance]) -> None:
+        self.run.before_routing_change()
+        self.run.fleets.deactivate(deactivate)
+        self.run.fleets.activate(activate, self.env.now)
+        self.run.after_routing_change()
+
+    def finish(self, outcome: str) -> None:
+        self.outcome = outcome
+        self.finished_at = self.env.now
+        self.run.before_routing_change()
+        self.run.dataplane.counting = False
+        self.done.succeed()
+
+    # ------------------------------------------------------------------ the update
+
+    def process(self) -> Generator[simpy.Event, Any, None]:
+        dc = self.scenario.deployment_config
+        kind = dc.policy_kind
+        self.run.dataplane.counting = True
+        green = self.scenario.endpoint.green
+        self.fire(Trigger.UPDATE, f"UpdateEndpoint to {green.name} ({kind}); launching "
+                                  f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
+                                  f"{green.instance_type} instance(s)")
+        timeout = dc.maximum_execution_timeout_seconds
+        if timeout is not None and self.settings.timeout_includes_provisioning:
+            self.deadline = float(timeout)
+        steps = plan_steps(dc, green.instance_count, self.settings.percent_rounding,
+                           all_at_once_bakes_wait_interval=self.settings.all_at_once_bakes_wait_interval)
+        if kind == "ROLLING":
+            yield from self._rolling(steps)
+        else:
+            yield from self._blue_green(steps)
+
+    def _launch(self, fleet: str, count: int) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
+        durations = self.draw(self.settings.provisioning_seconds, count)
+        batch = self.run.fleets.launch(fleet, self.env.now, durations)
+        result = yield from self.wait(max(durations), watch=self.settings.watch_alarms_outside_bakes)
+        return result, batch
+
+    def _blue_green(self, steps: tuple[Step, ...]) -> Generator[simpy.Event, Any, None]:
+        green_config = self.scenario.endpoint.green
+        result, green = yield from self._launch("green", green_config.instance_count)
+        if result != "done":
+            yield from self._rollback_blue_green(result)
+            return
+        self.fire(Trigger.FLEET_READY, f"Launched {len(green)} instance(s) of {green_config.name}")
+        if self.deadline is None and self.scenario.deployment_config.maximum_execution_timeout_seconds:
+            self.deadline = self.env.now + self.scenario.deployment_config.maximum_execution_timeout_seconds
+        outside = self.settings.watch_alarms_outside_bakes
+        waiting = list(green)
+        for step in steps:
+            (activation,) = self.draw(self.settings.activation_seconds)
+            result = yield from self.wait(activation, watch=outside)
+            if result != "done":
+                yield from self._rollback_blue_green(result)
+                return
+            turn_on = waiting[: step.instances]
+            waiting = waiting[step.instances:]
+            blue_active = list(self.run.fleets.active["blue"])
+            turn_off = blue_active if step.is_final else blue_active[: step.instances]
+            self.set_routing(turn_on, turn_off)
+            final = step.bake_kind == "TerminationWaitInSeconds"
+            pct = 100.0 * self.run.routing.green_fraction
+            what = {"canary": "canary capacity of", "final": "full capacity of",
+                    "all_at_once": "full capacity of", "linear": "linear step capacity of",
+                    "rolling_batch": "batch capacity of"}[step.kind]
+            self.fire(Trigger.FINAL_TRAFFIC_SHIFTED if final else Trigger.TRAFFIC_SHIFTED,
+                      f"Traffic enabled on {what} {step.green_instances} instance(s) "
+                      f"({pct:.0f}% of traffic to green); baking for {step.bake_seconds} s "
+                      f"({step.bake_kind})")
+            result = yield from self.wait(step.bake_seconds, watch=True)
+            if result != "done":
+                yield from self._rollback_blue_green(result)
+                return
+            self.fire(Trigger.FINAL_BAKE_DONE if final else Trigger.BAKE_DONE,
+                      f"{step.bake_kind} bake of {step.bake_seconds} s ended with no alarm tripped")
+        blue = [i for i in self.run.fleets.instances if i.fleet == "blue" and i.terminated_at is None]
+        (term,) = self.draw(self.settings.termination_seconds)
+        yield from self.wait(term, watch=False, deadline=False)
+        self.run.fleets.terminate(blue, self.env.now)
+        self.fire(Trigger.CLEANUP_DONE, f"Terminated {len(blue)} blue instance(s); InService on "
+                                        f"{green_config.name}")
+        self.finish("SUCCEEDED")
+
+    def _begin_rollback(self, cause: str) -> Generator[simpy.Event, Any, bool]:
+        """Fire the rollback (or failure) transition; False if the deployment failed instead."""
+        timeout = self.scenario.deployment_config.maximum_execution_timeout_seconds
+        if cause == "timeout":
+            why = f"MaximumExecutionTimeoutInSeconds ({timeout} s) exceeded"
+            if self.settings.timeout_action == "fail":
+                self.fire(Trigger.TIMEOUT_FAILED, f"{why}; the update failed")
+                self.finish("FAILED")
+                return False
+            self.fire(Trigger.TIMEOUT, f"{why}; rolling back")
+        else:
+            if self.settings.alarm_reaction_seconds > 0:
+                yield self.env.timeout(self.settings.alarm_reaction_seconds)
+            self.fire(Trigger.ALARM_TRIPPED, self.trip_reason)
+        self.rollback_started = self.env.now
+        return True
+
+    def _rollback_blue_green(self, cause: str) -> Generator[simpy.Event, Any, None]:
+        if not (yield from self._begin_rollback(cause)):
+            return
+        (restore,) = self.draw(self.settings.rollback_seconds)
+        yield self.env.timeout(restore)
+        fleets = self.run.fleets
+        blue = [i for i in fleets.instances if i.fleet == "blue" and i.terminated_at is None
+                and i not in fleets.active["blue"]]
+        green = [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
+        self.set_routing(blue, list(fleets.active["green"]))
+        self.rollback_completed = self.env.now
+        blue_name = self.scenario.endpoint.blue.name
+        self.fire(Trigger.TRAFFIC_RESTORED, f"All traffic back on {blue_name}; terminating "
+                                            f"{len(green)} green instance(s)")
+        (term,) = self.draw(self.settings.termination_seconds)
+        yield self.env.timeout(term)
+        fleets.terminate(green, self.env.now)
+        self.fire(Trigger.ROLLBACK_DONE, f"Rolled back: InService on {blue_name}")
+        self.finish("ROLLED_BACK")
+
+    # ------------------------------------------------------------------ rolling
+
+    def _rolling(self, steps: tuple[Step, ...]) -> Generator[simpy.Event, Any, None]:
+        fleets = self.run.fleets
+        outside = self.settings.watch_alarms_outside_bakes
+        green_config = self.scenario.endpoint.green
+        for i, step in enumerate(steps):
+            if i > 0:
+                self.fire(Trigger.BATCH_DELETED, f"Batch {i}: launching {step.instances} instance(s)")
+            result, batch = yield from self._launch("green", step.instances)
+            if result != "done":
+                yield from self._rollback_rolling(result)
+                return
+            self.fire(Trigger.FLEET_READY, f"Batch {i + 1} of {len(steps)}: launched {len(batch)} "
+                                           f"instance(s) of {green_config.name}")
+            (activation,) = self.draw(self.settings.activation_seconds)
+            result = yield from self.wait(activation, watch=outside)
+            if result != "done":
+                yield from self._rollback_rolling(result)
+                return
+            old_active = list(fleets.active["blue"])
+            last = i == len(steps) - 1
+            turn_off = old_active if last else old_active[: step.instances]
+            self.set_routing(batch, turn_off)
+            self.fire(Trigger.TRAFFIC_SHIFTED,
+                      f"Batch {i + 1}: traffic on {len(fleets.active['green'])} new and "
+                      f"{len(fleets.active['blue'])} old instance(s) "
+                      f"({100 * self.run.routing.green_fraction:.0f}% to new); baking for "
+                      f"{step.bake_seconds} s (WaitIntervalInSeconds)")
+            result = yield from self.wait(step.bake_seconds, watch=True)
+            if result != "done":
+                yield from self._rollback_rolling(result)
+                return
+            self.fire(Trigger.BATCH_BAKE_DONE, f"Batch {i + 1} bake ended with no alarm tripped; "
+                                               f"terminating {len(turn_off)} old instance(s)")
+            (term,) = self.draw(self.settings.termination_seconds)
+            result = yield from self.wait(term, watch=outside and not last, deadline=not last)
+            fleets.terminate(turn_off, self.env.now)
+            if result != "done":
+                yield from self._rollback_rolling(result)
+                return
+        self.fire(Trigger.CLEANUP_DONE, f"All batches done; InService on {green_config.name}")
+        self.finish("SUCCEEDED")
+
+    def _rollback_rolling(self, cause: str) -> Generator[simpy.Event, Any, None]:
+        """Rolling rollback (spec 2.7): reactivate what is kept, re-provision the rest in
+        RollbackMaximumBatchSize batches, flip, and clean up the new instances."""
+        if not (yield from self._begin_rollback(cause)):
+            return
+        fleets = self.run.fleets
+        env = self.env
+        (restore,) = self.draw(self.settings.rollback_seconds)
+        yield env.timeout(restore)
+        kept = [i for i in fleets.instances if i.fleet == "blue" and i.terminated_at is None
+                and i not in fleets.active["blue"]]
+        new_active = list(fleets.active["green"])
+        turn_off = new_active[::-1][: len(kept)]
+        self.set_routing(kept, turn_off)
+        self._terminate_later(turn_off)
+        blue_count = self.scenario.endpoint.blue.instance_count
+        missing = blue_count - len(fleets.active["blue"])
+        policy = self.scenario.deployment_config.rolling
+        assert policy is not None
+        rb = policy.rollback_maximum_batch_size
+        size = missing
+        if rb is not None and not (rb.type == "CAPACITY_PERCENT" and rb.value >= 100):
+            size = rb.instances(blue_count, self.settings.percent_rounding)
+        while missing > 0:
+            k = min(size, missing)
+            self.fire(Trigger.ROLLBACK_PROVISION, f"Launching {k} instance(s) of "
+                                                  f"{self.scenario.endpoint.blue.name} to replace "
+                                                  "terminated old instances")
+            durations = self.draw(self.settings.provisioning_seconds, k)
+            batch = fleets.launch("blue", env.now, durations)
+            yield env.timeout(max(durations))
+            self.fire(Trigger.ROLLBACK_READY, f"Launched {k} old-config instance(s)")
+            (activation,) = self.draw(self.settings.activation_seconds)
+            yield env.timeout(activation)
+            off = list(fleets.active["green"])[::-1][:k]
+            self.set_routing(batch, off)
+            self._terminate_later(off)
+            missing -= k
+        rest = list(fleets.active["green"])
+        if rest:
+            self.set_routing([], rest)
+        self.rollback_completed = env.now
+        green_left = [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
+        running = [i for i in fleets.instances if i.fleet == "green"
+                   and (i.terminated_at is None or i.terminated_at > env.now)]
+        self.fire(Trigger.TRAFFIC_RESTORED, f"All traffic back on {self.scenario.endpoint.blue.name}; "
+                                            f"terminating {len(running)} new instance(s)")
+        (term,) = self.draw(self.settings.termination_seconds)
+        yield env.timeout(term)
+        fleets.terminate(green_left, env.now)
+        self.fire(Trigger.ROLLBACK_DONE, f"Rolled back: InService on {self.scenario.endpoint.blue.name}")
+        self.finish("ROLLED_BACK")
+
+    def _terminate_later(self, instances: list[Instance]) -> None:
+        """Rollback cleanup of deactivated instances: they bill until terminated."""
+        if not instances:
+            return
+        (term,) = self.draw(self.settings.termination_seconds)
+        at = self.env.now + term
+        for inst in instances:
+            inst.terminated_at = at
+
+    @property
+    def phase(self) -> Phase:
+        return self.machine.phase

@@ -1,0 +1,237 @@
+"""One simulated deployment: a SimPy environment, its processes, and the run record it yields.
+
+Time 0 is the ``UpdateEndpoint`` call. The run starts ``simulation.warmup_seconds`` earlier with
+the blue fleet in service, so the alarms have settled (they start INSUFFICIENT_DATA, as a newly
+created alarm does, spec 4.1) and ends ``simulation.cooldown_seconds`` after the deployment
+finishes. Two processes run: the controller (:mod:`guardsim.simulator.controller`) and a
+CloudWatch clock that, at every minute boundary, samples the minute's requests, publishes the
+minute's datapoints (with the publish delay) and evaluates the alarms due. The CloudWatch clock
+runs at URGENT priority, so at equal times alarms are evaluated before SageMaker polls them.
+
+Randomness: one ``numpy.random.SeedSequence(seed)`` spawns independent streams for traffic,
+control (provisioning and other durations) and publish delays, so a change in one part of a
+scenario does not shift the random numbers of another. No global RNG, no wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+from simpy.events import URGENT
+
+from guardsim import __version__
+from guardsim.errors import SimulationError
+from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
+from guardsim.scenarios.scenario import Scenario
+from guardsim.scenarios.traffic import read_replay
+from guardsim.simulator.alarms import AlarmMonitor
+from guardsim.simulator.controller import Controller
+from guardsim.simulator.dataplane import ExactDataPlane, Routing
+from guardsim.simulator.fleet import Fleets
+from guardsim.simulator.metrics import FLEETS, METRICS, MetricStore, MinuteBucket
+
+LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
+
+
+def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
+    """CloudWatch's pNN: the largest value of the lowest p of the samples (spec 4.6, CW6)."""
+    n = len(sorted_or_raw)
+    k = max(1, math.ceil(p * n - 1e-9))
+    return float(np.partition(sorted_or_raw, k - 1)[k - 1])
+
+
+class Run:
+    """Everything one simulated deployment holds; built and run by :func:`simulate`."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        sim = scenario.simulation
+        streams = np.random.SeedSequence(seed).spawn(3)
+        self.rng_traffic = np.random.default_rng(streams[0])
+        self.rng_control = np.random.default_rng(streams[1])
+        self.rng_delay = np.random.default_rng(streams[2])
+        self.start = -float(sim.warmup_seconds)
+        self.env = simpy.Environment(initial_time=self.start)
+        self.fleets = Fleets()
+        blue = self.fleets.launch("blue", self.start, [0.0] * scenario.endpoint.blue.instance_count)
+        self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
+        self.routing = Routing([], [])
+        self.store = MetricStore(keep_raw=True)
+        replay = None
+        if scenario.traffic.replay_file is not None:
+            counts, problems = read_replay(Path(scenario.traffic.replay_file))
+            if problems:
+                raise SimulationError(str(problems[0]), scenario.name, seed)
+            replay = counts
+        self.dataplane = ExactDataPlane(
+            scenario.traffic, replay,
+            {"blue": scenario.models.blue, "green": scenario.models.green},
+            self.store, self.rng_traffic, self.start,
+        )
+        env_settings = scenario.environment
+        blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
+        self.monitor = AlarmMonitor(scenario.alarms, scenario.endpoint, self.store,
+                                    env_settings.evaluation_range_extra_periods, blue_from)
+        self.keep_raw_alarm = self.monitor.needs_raw()
+        self.controller = Controller(self)
+        self.traffic_log: list[dict[str, Any]] = []
+        self.peak_green = 0.0
+        self.datapoints: dict[str, list[Any]] = {c: [] for c in DATAPOINT_COLUMNS}
+        self.after_routing_change()
+
+    # ------------------------------------------------------------------ routing
+
+    def before_routing_change(self) -> None:
+        self.dataplane.advance(self.env.now, self.routing)
+
+    def after_routing_change(self) -> None:
+        self.routing = Routing(
+            [i.activated_at or 0.0 for i in self.fleets.active["blue"]],
+            [i.activated_at or 0.0 for i in self.fleets.active["green"]],
+        )
+        frac = self.routing.green_fraction
+        self.peak_green = max(self.peak_green, frac)
+        row = {"t": self.env.now, "green_fraction": frac,
+               "active_blue": self.routing.active_blue, "active_green": self.routing.active_green}
+        if self.traffic_log and self.traffic_log[-1]["t"] == row["t"]:
+            self.traffic_log[-1] = row
+        else:
+            self.traffic_log.append(row)
+
+    # ------------------------------------------------------------------ CloudWatch clock
+
+    def _urgent(self, delay: float) -> simpy.Event:
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, URGENT, delay)
+        return event
+
+    def cloudwatch_clock(self) -> Generator[simpy.Event, Any, None]:
+        interval = 10.0 if any(b.rule.period < 60 for b in self.monitor.bound) else 60.0
+        offset = math.fmod(self.scenario.environment.alarm_evaluation_offset_seconds, interval)
+        next_minute = math.floor(self.start / 60.0) * 60.0 + 60.0
+        next_eval = math.floor((self.start - offset) / interval) * interval + offset + interval
+        delay_dist = self.scenario.environment.metric_publish_delay_seconds
+        while True:
+            t = min(next_minute, next_eval)
+            yield self._urgent(t - self.env.now)
+            if t == next_minute:
+                self.dataplane.advance(t, self.routing)
+                delay = float(delay_dist.sample(self.rng_delay, 1)[0])
+                self._publish(t - 60.0, t + delay)
+                next_minute += 60.0
+            if t == next_eval:
+                self.monitor.evaluate(t)
+                next_eval += interval
+
+    def _publish(self, minute: float, published_at: float) -> None:
+        buckets = dict(self.store.publish(minute, published_at))
+        if not buckets:
+            return
+        views: list[tuple[str, list[MinuteBucket]]] = [("blended", list(buckets.values()))]
+        for fleet in FLEETS:
+            if fleet in buckets:
+                views.append((fleet, [buckets[fleet]]))
+        cols = self.datapoints
+        for label, bs in views:
+            n = sum(b.n for b in bs)
+            for metric in METRICS:
+                s = bs[0].summary(metric)
+                for b in bs[1:]:
+                    s = s.merge(b.summary(metric))
+                p50 = p99 = None
+                if metric in LATENCY_METRICS:
+                    arr = np.concatenate([b.raw_values(metric) for b in bs])
+                    if len(arr):
+                        p50 = _ceil_rank_value(arr, 0.50)
+                        p99 = _ceil_rank_value(arr, 0.99)
+                for col, value in zip(
+                    DATAPOINT_COLUMNS,
+                    (metric, label, minute, published_at, n, s.sum, s.minimum, s.maximum, p50, p99),
+                    strict=True,
+                ):
+                    cols[col].append(value)
+        if not self.keep_raw_alarm:
+            self.store.drop_raw_before(minute + 60.0)
+        else:
+            self.store.drop_raw_before(minute - self.monitor.max_window_seconds - 120.0)
+
+    # ------------------------------------------------------------------ running
+
+    def execute(self) -> RunRecord:
+        env = self.env
+        sim = self.scenario.simulation
+        env.process(self.cloudwatch_clock())
+        controller = self.controller
+
+        def start_update() -> Generator[simpy.Event, Any, None]:
+            yield env.timeout(0.0 - env.now)
+            yield from controller.process()
+
+        env.process(start_update())
+        horizon = env.timeout(sim.horizon_seconds - env.now)
+        env.run(until=simpy.AnyOf(env, [controller.done, horizon]))
+        notes: list[str] = []
+        if controller.outcome is None:
+            notes.append(f"horizon of {sim.horizon_seconds:g} s reached in phase "
+                         f"{controller.phase.value}; reported as FAILED")
+            controller.outcome = "FAILED"
+            controller.finished_at = env.now
+            self.before_routing_change()
+            self.dataplane.counting = False
+        end = controller.finished_at
+        assert end is not None
+        env.run(until=end + sim.cooldown_seconds)
+        return self._record(end, notes)
+
+    def _record(self, end: float, notes: list[str]) -> RunRecord:
+        c = self.controller
+        s = self.scenario
+        billed = self.fleets.billed_seconds(0.0, end, s.environment.billing_granularity_seconds)
+        instance_seconds = sum(sec for _, sec in billed)
+        cost = 0.0
+        for inst, sec in billed:
+            config = s.endpoint.blue if inst.fleet == "blue" else s.endpoint.green
+            cost += sec * s.environment.price_per_hour(config.instance_type) / 3600.0
+        counters = self.dataplane.counters
+        summary = Summary(
+            deployment_seconds=end,
+            detected_at_seconds=c.detected_at,
+            rollback_started_seconds=c.rollback_started,
+            rollback_completed_seconds=c.rollback_completed,
+            tripped_alarms=c.tripped,
+            green_requests=counters.green_requests,
+            green_errors=counters.green_errors,
+            user_errors=counters.user_errors,
+            peak_green_traffic_fraction=self.peak_green,
+            instance_seconds=instance_seconds,
+            cost_usd=round(cost, 6),
+        )
+        return RunRecord(
+            scenario=s.name,
+            seed=self.seed,
+            mode="exact",
+            guardsim_version=__version__,
+            outcome=c.outcome,  # type: ignore[arg-type]
+            summary=summary,
+            transitions=tuple(t.to_data() for t in c.machine.transitions),
+            traffic=tuple(self.traffic_log),
+            alarm_history=tuple(self.monitor.history()),
+            alarm_evaluations=tuple(self.monitor.evaluations),
+            datapoints=self.datapoints,
+            scenario_definition=s.to_dict(),
+            notes=tuple(notes),
+        )
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None) -> RunRecord:
+    """Simulate one UpdateEndpoint of ``scenario`` and return its run record (exact mode)."""
+    run = Run(scenario, scenario.simulation.seed if seed is None else seed)
+    return run.execute()
