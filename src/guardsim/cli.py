@@ -68,22 +68,83 @@ def cmd_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.scenarios.fields import did_you_mean
 
         hint = did_you_mean(args.name, library.names())
-        print(f"guardsim: no built-in scenario named {args.name!r}{hint}; "
-              f"see 'guardsim scenarios'", file=err)
+        print(
+            f"guardsim: no built-in scenario named {args.name!r}{hint}; see 'guardsim scenarios'",
+            file=err,
+        )
         return EXIT_BAD_INPUT
     out.write(library.text(args.name))
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.record import write_atomically
+    from guardsim.reports.text import summary_text, timeline_text
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.simulator import simulate
+
+    _check_output_path(args.json)
+    scenario = load_scenario(args.scenario)
+    record = simulate(scenario, seed=args.seed)
+    if args.json == "-":
+        out.write(record.to_json())
+        return EXIT_OK
+    print(timeline_text(record), file=out)
+    print(file=out)
+    print(summary_text(record), file=out)
+    if args.json:
+        write_atomically(args.json, record.to_json())
+        print(f"\nrun record written to {args.json}", file=out)
+    return EXIT_OK
+
+
+def _check_output_path(path: str | None) -> None:
+    """Fail before any work if an output file could not be written (nothing is lost later)."""
+    if path is None or path == "-":
+        return
+    from pathlib import Path
+
+    from guardsim.errors import GuardsimError
+
+    p = Path(path)
+    if p.is_dir():
+        raise GuardsimError(f"output path {path} is a directory")
+    if not p.parent.is_dir():
+        raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="guardsim",
-        description="Predict what a SageMaker deployment guardrail will do before a real deployment.",
+        description="Predict what a SageMaker deployment guardrail will do, before a real one.",
     )
     parser.add_argument("--version", action="version", version=f"guardsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("validate", help="check scenario files (or built-in names); exit 2 if invalid")
+    p = sub.add_parser("run", help="simulate one deployment and print its timeline and outcome")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+    p.add_argument("--seed", type=_seed, default=None, help="override simulation.seed")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the run record as JSON to PATH ('-': print only the JSON)",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "validate", help="check scenario files (or built-in names); exit 2 if invalid"
+    )
     p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario file or built-in name")
     p.set_defaults(func=cmd_validate)
 
@@ -103,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
@@ -132,8 +195,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as exc:  # a bug: say so plainly, traceback on request
         if os.environ.get("GUARDSIM_DEBUG"):
             traceback.print_exc(file=err)
-        print(f"guardsim: internal error (a bug in guardsim, please report it): "
-              f"{type(exc).__name__}: {exc}; set GUARDSIM_DEBUG=1 for the traceback", file=err)
+        print(
+            f"guardsim: internal error (a bug in guardsim, please report it): "
+            f"{type(exc).__name__}: {exc}; set GUARDSIM_DEBUG=1 for the traceback",
+            file=err,
+        )
         return EXIT_INTERNAL
 
 

@@ -11,6 +11,9 @@ version). All times are seconds after the ``UpdateEndpoint`` call (negative befo
 * ``summary``: see :class:`Summary`;
 * ``transitions``: every phase change ``{t, from, to, trigger, reason}``;
 * ``traffic``: the routing after every change ``{t, green_fraction, active_blue, active_green}``;
+* ``instances``: every instance of the deployment ``{fleet, launched_at, ready_at,
+  activated_at, terminated_at}`` (blue instances that predate the update have ``launched_at``
+  at the start of the simulated warm-up; ``terminated_at`` null if still running);
 * ``alarm_history``: every alarm state change ``{t, alarm, from, to, reason}``;
 * ``alarm_evaluations``: every evaluation ``{t, alarm, state, value}`` (``value``: the newest
   datapoint the alarm evaluated, null if missing), i.e. exactly what the alarms saw;
@@ -34,8 +37,16 @@ from guardsim.errors import GuardsimError
 FORMAT = "guardsim.run-record/1"
 Outcome = Literal["SUCCEEDED", "ROLLED_BACK", "FAILED"]
 DATAPOINT_COLUMNS = (
-    "metric", "dimensions", "timestamp", "published_at", "sample_count", "sum", "minimum",
-    "maximum", "p50", "p99",
+    "metric",
+    "dimensions",
+    "timestamp",
+    "published_at",
+    "sample_count",
+    "sum",
+    "minimum",
+    "maximum",
+    "p50",
+    "p99",
 )
 
 
@@ -83,6 +94,7 @@ class RunRecord:
     summary: Summary
     transitions: tuple[dict[str, Any], ...] = ()
     traffic: tuple[dict[str, Any], ...] = ()
+    instances: tuple[dict[str, Any], ...] = ()
     alarm_history: tuple[dict[str, Any], ...] = ()
     alarm_evaluations: tuple[dict[str, Any], ...] = ()
     datapoints: dict[str, list[Any]] = field(default_factory=dict)
@@ -92,15 +104,24 @@ class RunRecord:
     def to_data(self) -> dict[str, Any]:
         data = asdict(self)
         data["summary"]["tripped_alarms"] = list(self.summary.tripped_alarms)
-        for key in ("transitions", "traffic", "alarm_history", "alarm_evaluations", "notes"):
+        for key in (
+            "transitions",
+            "traffic",
+            "instances",
+            "alarm_history",
+            "alarm_evaluations",
+            "notes",
+        ):
             data[key] = list(data[key])
         return {"format": FORMAT, **data}
 
     def to_json(self) -> str:
         """Stable JSON: sorted keys, no NaN, one line per top-level section."""
         data = self.to_data()
-        parts = [f"{json.dumps(k)}: {json.dumps(data[k], sort_keys=True, allow_nan=False)}"
-                 for k in sorted(data)]
+        parts = [
+            f"{json.dumps(k)}: {json.dumps(data[k], sort_keys=True, allow_nan=False)}"
+            for k in sorted(data)
+        ]
         return "{\n" + ",\n".join(parts) + "\n}\n"
 
     @classmethod
@@ -119,6 +140,7 @@ class RunRecord:
                 summary=Summary(**summary),
                 transitions=tuple(data.get("transitions", ())),
                 traffic=tuple(data.get("traffic", ())),
+                instances=tuple(data.get("instances", ())),
                 alarm_history=tuple(data.get("alarm_history", ())),
                 alarm_evaluations=tuple(data.get("alarm_evaluations", ())),
                 datapoints=dict(data.get("datapoints", {})),

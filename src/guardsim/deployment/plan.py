@@ -66,7 +66,9 @@ def plan_steps(
         while done < n:
             size = min(batch, n - done)
             done += size
-            steps.append(Step(len(steps), "rolling_batch", size, done, n, wait, "WaitIntervalInSeconds"))
+            steps.append(
+                Step(len(steps), "rolling_batch", size, done, n, wait, "WaitIntervalInSeconds")
+            )
         return tuple(steps)
     if kind == "ALL_AT_ONCE":
         if all_at_once_bakes_wait_interval and wait > 0:
@@ -94,7 +96,9 @@ def plan_steps(
         green = min((i + 1) * size, n)
         prev = steps[-1].green_instances if steps else 0
         if green == n:
-            steps.append(Step(i, "final", green - prev, green, n, final, "TerminationWaitInSeconds"))
+            steps.append(
+                Step(i, "final", green - prev, green, n, final, "TerminationWaitInSeconds")
+            )
         else:
             steps.append(Step(i, "linear", green - prev, green, n, wait, "WaitIntervalInSeconds"))
     return tuple(steps)

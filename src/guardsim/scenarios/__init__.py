@@ -21,7 +21,14 @@ from guardsim.scenarios.boto import (
 )
 from guardsim.scenarios.environment import Environment, Simulation
 from guardsim.scenarios.loading import LoadResult, load_scenario, read_scenario, scenario_from_dict
-from guardsim.scenarios.models import ErrorFault, LatencyFault, LoadErrorFault, ModelBehaviour, Models, WarmupFault
+from guardsim.scenarios.models import (
+    ErrorFault,
+    LatencyFault,
+    LoadErrorFault,
+    ModelBehaviour,
+    Models,
+    WarmupFault,
+)
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Burst, Traffic
 

@@ -115,7 +115,10 @@ class TrafficRoutingConfig:
         )
 
     def to_boto(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"Type": self.type, "WaitIntervalInSeconds": self.wait_interval_seconds}
+        out: dict[str, Any] = {
+            "Type": self.type,
+            "WaitIntervalInSeconds": self.wait_interval_seconds,
+        }
         if self.canary_size is not None:
             out["CanarySize"] = self.canary_size.to_boto()
         if self.linear_step_size is not None:
@@ -295,9 +298,20 @@ PASSTHROUGH_ALARM_KEYS = (
 
 #: PutMetricAlarm members guardsim reads.
 EVALUATED_ALARM_KEYS = (
-    "AlarmName", "EvaluationPeriods", "ComparisonOperator", "Threshold", "Namespace", "MetricName",
-    "Dimensions", "Statistic", "ExtendedStatistic", "Period", "DatapointsToAlarm",
-    "TreatMissingData", "EvaluateLowSampleCountPercentile", "Metrics",
+    "AlarmName",
+    "EvaluationPeriods",
+    "ComparisonOperator",
+    "Threshold",
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Statistic",
+    "ExtendedStatistic",
+    "Period",
+    "DatapointsToAlarm",
+    "TreatMissingData",
+    "EvaluateLowSampleCountPercentile",
+    "Metrics",
 )
 
 
@@ -348,16 +362,19 @@ class MetricAlarm:
             treat_missing_data=raw.get("TreatMissingData"),
             evaluate_low_sample_count_percentile=raw.get("EvaluateLowSampleCountPercentile"),
             metrics=freeze(raw["Metrics"]) if raw.get("Metrics") is not None else None,
-            extra=MappingProxyType(
-                {k: freeze(raw[k]) for k in PASSTHROUGH_ALARM_KEYS if k in raw}
-            ),
+            extra=MappingProxyType({k: freeze(raw[k]) for k in PASSTHROUGH_ALARM_KEYS if k in raw}),
         )
 
     def to_boto(self) -> dict[str, Any]:
         """The ``put_metric_alarm`` keyword arguments, exactly as given."""
         out: dict[str, Any] = {"AlarmName": self.name}
-        for key in ("AlarmDescription", "ActionsEnabled", "OKActions", "AlarmActions",
-                    "InsufficientDataActions"):
+        for key in (
+            "AlarmDescription",
+            "ActionsEnabled",
+            "OKActions",
+            "AlarmActions",
+            "InsufficientDataActions",
+        ):
             if key in self.extra:
                 out[key] = thaw(self.extra[key])
         _put(out, "MetricName", self.metric_name)
@@ -384,7 +401,11 @@ class MetricAlarm:
     @property
     def effective_datapoints_to_alarm(self) -> int:
         """M of "M out of N"; defaults to N (``EvaluationPeriods``)."""
-        return self.datapoints_to_alarm if self.datapoints_to_alarm is not None else self.evaluation_periods
+        return (
+            self.datapoints_to_alarm
+            if self.datapoints_to_alarm is not None
+            else self.evaluation_periods
+        )
 
     @property
     def effective_treat_missing_data(self) -> str:

@@ -97,18 +97,26 @@ def check_shape(raw: object, shp: Any, path: str, problems: list[Problem]) -> No
         if isinstance(raw, bool) or not isinstance(raw, int):
             problems.append(Problem(path, f"expected an integer, got {type_name(raw)} {raw!r}"))
             return
+        before = len(problems)
         _check_number(raw, meta, path, problems)
+        # The service's integer and long are Java's 32- and 64-bit integers.
+        bits = 32 if kind == "integer" else 64
+        if len(problems) == before and not -(2 ** (bits - 1)) <= raw < 2 ** (bits - 1):
+            problems.append(Problem(path, f"must fit in a {bits}-bit integer, got {raw}"))
     elif kind in ("double", "float"):
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             problems.append(Problem(path, f"expected a number, got {type_name(raw)} {raw!r}"))
             return
-        if not math.isfinite(raw):
+        try:
+            finite = math.isfinite(raw)
+        except OverflowError:  # an integer literal too large for a double
+            finite = False
+        if not finite:
             problems.append(Problem(path, f"must be a finite number, got {raw!r}"))
             return
         _check_number(raw, meta, path, problems)
-    elif kind == "boolean":
-        if not isinstance(raw, bool):
-            problems.append(Problem(path, f"expected true or false, got {type_name(raw)}"))
+    elif kind == "boolean" and not isinstance(raw, bool):
+        problems.append(Problem(path, f"expected true or false, got {type_name(raw)}"))
     # timestamps and blobs do not occur in the sections guardsim reads
 
 
@@ -138,11 +146,25 @@ def _check_string(raw: object, shp: Any, path: str, problems: list[Problem]) -> 
             problems.append(Problem(path, f"{raw!r} does not match the pattern {regex}"))
 
 
-def _check_number(value: float, meta: Mapping[str, Any], path: str, problems: list[Problem]) -> None:
+def _check_number(
+    value: float, meta: Mapping[str, Any], path: str, problems: list[Problem]
+) -> None:
     lo, hi = meta.get("min"), meta.get("max")
     if lo is not None and value < lo:
-        problems.append(Problem(path, f"must be between {lo} and {hi}, got {value}"
-                                if hi is not None else f"must be >= {lo}, got {value}"))
+        problems.append(
+            Problem(
+                path,
+                f"must be between {lo} and {hi}, got {value}"
+                if hi is not None
+                else f"must be >= {lo}, got {value}",
+            )
+        )
     elif hi is not None and value > hi:
-        problems.append(Problem(path, f"must be between {lo} and {hi}, got {value}"
-                                if lo is not None else f"must be <= {hi}, got {value}"))
+        problems.append(
+            Problem(
+                path,
+                f"must be between {lo} and {hi}, got {value}"
+                if lo is not None
+                else f"must be <= {hi}, got {value}",
+            )
+        )

@@ -63,7 +63,9 @@ class Uniform:
         if self.low < 0:
             out.append(Problem(join(path, "low"), f"must be >= 0, got {self.low:g}"))
         if self.high < self.low:
-            out.append(Problem(join(path, "high"), f"must be >= low ({self.low:g}), got {self.high:g}"))
+            out.append(
+                Problem(join(path, "high"), f"must be >= low ({self.low:g}), got {self.high:g}")
+            )
         return out
 
 
@@ -95,11 +97,15 @@ class LogNormal:
         if self.median <= 0:
             out.append(Problem(join(path, "median"), f"must be > 0, got {self.median:g}"))
         elif self.p99 < self.median:
-            out.append(Problem(join(path, "p99"), f"must be >= median ({self.median:g}), got {self.p99:g}"))
+            out.append(
+                Problem(join(path, "p99"), f"must be >= median ({self.median:g}), got {self.p99:g}")
+            )
         return out
 
 
 Distribution = Fixed | Uniform | LogNormal
 
-DISTRIBUTION_DOC = doc("a distribution: {kind: fixed, value} | {kind: uniform, low, high} | "
-                       "{kind: lognormal, median, p99}")
+DISTRIBUTION_DOC = doc(
+    "a distribution: {kind: fixed, value} | {kind: uniform, low, high} | "
+    "{kind: lognormal, median, p99}"
+)

@@ -13,32 +13,40 @@ from types import MappingProxyType
 from typing import Literal
 
 from guardsim.scenarios.boto import Rounding
-from guardsim.scenarios.distributions import DISTRIBUTION_DOC, Distribution, Fixed, LogNormal, Uniform
+from guardsim.scenarios.distributions import (
+    DISTRIBUTION_DOC,
+    Distribution,
+    Fixed,
+    LogNormal,
+    Uniform,
+)
 from guardsim.scenarios.fields import doc
 
 #: Approximate on-demand prices (USD per instance-hour) of real-time inference instances in
 #: us-east-1, for cost estimates only. Override or extend them per scenario with
 #: ``environment.instance_prices_usd_per_hour``.
-INSTANCE_PRICES_USD_PER_HOUR: Mapping[str, float] = MappingProxyType({
-    "ml.t2.medium": 0.056,
-    "ml.t2.large": 0.111,
-    "ml.m5.large": 0.115,
-    "ml.m5.xlarge": 0.23,
-    "ml.m5.2xlarge": 0.461,
-    "ml.m5.4xlarge": 0.922,
-    "ml.m5.12xlarge": 2.765,
-    "ml.c5.large": 0.102,
-    "ml.c5.xlarge": 0.204,
-    "ml.c5.2xlarge": 0.408,
-    "ml.c5.4xlarge": 0.816,
-    "ml.r5.large": 0.151,
-    "ml.r5.xlarge": 0.302,
-    "ml.g4dn.xlarge": 0.736,
-    "ml.g4dn.2xlarge": 0.94,
-    "ml.g5.xlarge": 1.408,
-    "ml.g5.2xlarge": 1.515,
-    "ml.p3.2xlarge": 3.825,
-})
+INSTANCE_PRICES_USD_PER_HOUR: Mapping[str, float] = MappingProxyType(
+    {
+        "ml.t2.medium": 0.056,
+        "ml.t2.large": 0.111,
+        "ml.m5.large": 0.115,
+        "ml.m5.xlarge": 0.23,
+        "ml.m5.2xlarge": 0.461,
+        "ml.m5.4xlarge": 0.922,
+        "ml.m5.12xlarge": 2.765,
+        "ml.c5.large": 0.102,
+        "ml.c5.xlarge": 0.204,
+        "ml.c5.2xlarge": 0.408,
+        "ml.c5.4xlarge": 0.816,
+        "ml.r5.large": 0.151,
+        "ml.r5.xlarge": 0.302,
+        "ml.g4dn.xlarge": 0.736,
+        "ml.g4dn.2xlarge": 0.94,
+        "ml.g5.xlarge": 1.408,
+        "ml.g5.2xlarge": 1.515,
+        "ml.p3.2xlarge": 3.825,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -47,82 +55,124 @@ class Environment:
 
     provisioning_seconds: Distribution = field(
         default_factory=lambda: LogNormal(kind="lognormal", median=240.0, p99=480.0),
-        metadata={**DISTRIBUTION_DOC, "doc": "time to launch one instance (Creating), drawn per "
-                  "instance; a fleet is ready when its slowest instance is. Default: median 4 min "
-                  "(small CPU endpoints come up in about 3-4 min, spec 6)"},
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "time to launch one instance (Creating), drawn per "
+            "instance; a fleet is ready when its slowest instance is. Default: median 4 min "
+            "(small CPU endpoints come up in about 3-4 min, spec 6)",
+        },
     )
     activation_seconds: Distribution = field(
         default_factory=lambda: Fixed(kind="fixed", value=10.0),
-        metadata={**DISTRIBUTION_DOC, "doc": "time one ActivatingTraffic step takes before its "
-                  "bake starts (undocumented; default 10 s)"},
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "time one ActivatingTraffic step takes before its "
+            "bake starts (undocumented; default 10 s)",
+        },
     )
     termination_seconds: Distribution = field(
         default_factory=lambda: Fixed(kind="fixed", value=60.0),
-        metadata={**DISTRIBUTION_DOC, "doc": "time to terminate a fleet or batch (Deleting; "
-                  "instances bill until it ends). Default 60 s"},
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "time to terminate a fleet or batch (Deleting; "
+            "instances bill until it ends). Default 60 s",
+        },
     )
     rollback_seconds: Distribution = field(
         default_factory=lambda: Fixed(kind="fixed", value=15.0),
-        metadata={**DISTRIBUTION_DOC, "doc": "blue/green rollback: time from the rollback decision "
-                  "until all traffic is back on blue (blue is warm, so it is short; spec 2.6). "
-                  "Default 15 s"},
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "blue/green rollback: time from the rollback decision "
+            "until all traffic is back on blue (blue is warm, so it is short; spec 2.6). "
+            "Default 15 s",
+        },
     )
     metric_publish_delay_seconds: Distribution = field(
         default_factory=lambda: Uniform(kind="uniform", low=30.0, high=120.0),
-        metadata={**DISTRIBUTION_DOC, "doc": "delay after a minute ends before its datapoint is "
-                  "visible to alarms, drawn per minute (spec 4.7: about 2 min reported by third "
-                  "parties). Default uniform 30-120 s"},
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "delay after a minute ends before its datapoint is "
+            "visible to alarms, drawn per minute (spec 4.7: about 2 min reported by third "
+            "parties). Default uniform 30-120 s",
+        },
     )
     evaluation_range_extra_periods: int = field(
         default=2,
-        metadata=doc("CloudWatch's evaluation range is EvaluationPeriods + this many periods "
-                     "(undocumented; the docs' examples use 5 for N=3, spec 4.5)", min=0, max=100),
+        metadata=doc(
+            "CloudWatch's evaluation range is EvaluationPeriods + this many periods "
+            "(undocumented; the docs' examples use 5 for N=3, spec 4.5)",
+            min=0,
+            max=100,
+        ),
     )
     alarm_evaluation_offset_seconds: float = field(
         default=0.0,
-        metadata=doc("where in the minute CloudWatch evaluates alarms, relative to the "
-                     "UpdateEndpoint call's minute boundary", min=0.0, max=59.999),
+        metadata=doc(
+            "where in the minute CloudWatch evaluates alarms, relative to the "
+            "UpdateEndpoint call's minute boundary",
+            min=0.0,
+            max=59.999,
+        ),
     )
     alarm_poll_interval_seconds: float = field(
         default=30.0,
-        metadata=doc("how often SageMaker reads the rollback alarms' state (undocumented, open "
-                     "question 3). Default 30 s", exclusive_min=0.0, max=3600.0),
+        metadata=doc(
+            "how often SageMaker reads the rollback alarms' state (undocumented, open "
+            "question 3). Default 30 s",
+            exclusive_min=0.0,
+            max=3600.0,
+        ),
     )
     alarm_reaction_seconds: float = field(
         default=0.0,
-        metadata=doc("extra delay from SageMaker seeing a tripped alarm to starting the rollback",
-                     min=0.0, max=3600.0),
+        metadata=doc(
+            "extra delay from SageMaker seeing a tripped alarm to starting the rollback",
+            min=0.0,
+            max=3600.0,
+        ),
     )
     trip_on_insufficient_data: bool = field(
         default=False,
-        metadata=doc("whether INSUFFICIENT_DATA counts as tripped (the docs never define 'trip'; "
-                     "ALARM only is the plain reading, spec 2.6)"),
+        metadata=doc(
+            "whether INSUFFICIENT_DATA counts as tripped (the docs never define 'trip'; "
+            "ALARM only is the plain reading, spec 2.6)"
+        ),
     )
     trip_if_in_alarm_at_bake_start: bool = field(
         default=True,
-        metadata=doc("whether an alarm already in ALARM when a bake starts trips it (level "
-                     "trigger), or only a transition during the bake does (open question 2)"),
+        metadata=doc(
+            "whether an alarm already in ALARM when a bake starts trips it (level "
+            "trigger), or only a transition during the bake does (open question 2)"
+        ),
     )
     watch_alarms_outside_bakes: bool = field(
         default=False,
-        metadata=doc("whether SageMaker also watches alarms while provisioning, activating "
-                     "traffic and cleaning up (the docs say 'during a baking period', spec 2.6)"),
+        metadata=doc(
+            "whether SageMaker also watches alarms while provisioning, activating "
+            "traffic and cleaning up (the docs say 'during a baking period', spec 2.6)"
+        ),
     )
     percent_rounding: Rounding = field(
         default="ceil",
-        metadata=doc("how CAPACITY_PERCENT becomes instances: ceil, round_half_up or floor "
-                     "(undocumented; '33% of 3 = 1 instance' rules out floor, spec 1.4)"),
+        metadata=doc(
+            "how CAPACITY_PERCENT becomes instances: ceil, round_half_up or floor "
+            "(undocumented; '33% of 3 = 1 instance' rules out floor, spec 1.4)"
+        ),
     )
     all_at_once_bakes_wait_interval: bool = field(
         default=False,
-        metadata=doc("whether ALL_AT_ONCE bakes WaitIntervalInSeconds before its final bake "
-                     "(the API requires the value but never says what it does for ALL_AT_ONCE, "
-                     "open question 6; default: ignored, the bake is TerminationWaitInSeconds)"),
+        metadata=doc(
+            "whether ALL_AT_ONCE bakes WaitIntervalInSeconds before its final bake "
+            "(the API requires the value but never says what it does for ALL_AT_ONCE, "
+            "open question 6; default: ignored, the bake is TerminationWaitInSeconds)"
+        ),
     )
     timeout_action: Literal["rollback", "fail"] = field(
         default="rollback",
-        metadata=doc("what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, spec "
-                     "2.11): roll back to blue, or end Failed"),
+        metadata=doc(
+            "what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, spec "
+            "2.11): roll back to blue, or end Failed"
+        ),
     )
     timeout_includes_provisioning: bool = field(
         default=True,
@@ -130,30 +180,44 @@ class Environment:
     )
     per_config_metrics_for_blue: bool = field(
         default=True,
-        metadata=doc("whether the blue fleet's metrics are also published with the "
-                     "EndpointConfigName dimension (the AWS notebooks assume so; open question 18)"),
+        metadata=doc(
+            "whether the blue fleet's metrics are also published with the "
+            "EndpointConfigName dimension (the AWS notebooks assume so; open question 18)"
+        ),
     )
     instance_prices_usd_per_hour: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({}),
-        metadata=doc("price overrides per instance type; built-in table: approximate us-east-1 "
-                     "on-demand prices", min=0.0),
+        metadata=doc(
+            "price overrides per instance type; built-in table: approximate us-east-1 "
+            "on-demand prices",
+            min=0.0,
+        ),
     )
     default_instance_price_usd_per_hour: float = field(
-        default=1.0, metadata=doc("price used for instance types with no known price", min=0.0),
+        default=1.0,
+        metadata=doc("price used for instance types with no known price", min=0.0),
     )
     billing_granularity_seconds: float = field(
         default=1.0,
-        metadata=doc("instance billing granularity (per-second billing is only claimed by third "
-                     "parties, spec 5)", exclusive_min=0.0),
+        metadata=doc(
+            "instance billing granularity (per-second billing is only claimed by third "
+            "parties, spec 5)",
+            exclusive_min=0.0,
+        ),
     )
 
     def price_per_hour(self, instance_type: str) -> float:
         if instance_type in self.instance_prices_usd_per_hour:
             return self.instance_prices_usd_per_hour[instance_type]
-        return INSTANCE_PRICES_USD_PER_HOUR.get(instance_type, self.default_instance_price_usd_per_hour)
+        return INSTANCE_PRICES_USD_PER_HOUR.get(
+            instance_type, self.default_instance_price_usd_per_hour
+        )
 
     def has_price(self, instance_type: str) -> bool:
-        return instance_type in self.instance_prices_usd_per_hour or instance_type in INSTANCE_PRICES_USD_PER_HOUR
+        return (
+            instance_type in self.instance_prices_usd_per_hour
+            or instance_type in INSTANCE_PRICES_USD_PER_HOUR
+        )
 
 
 @dataclass(frozen=True)
@@ -163,18 +227,29 @@ class Simulation:
     seed: int = field(default=0, metadata=doc("seed of the run's random streams", min=0))
     warmup_seconds: float = field(
         default=900.0,
-        metadata=doc("traffic, metrics and alarm evaluation before UpdateEndpoint (t=0), so alarms "
-                     "start from a settled state", min=0.0, max=86400.0),
+        metadata=doc(
+            "traffic, metrics and alarm evaluation before UpdateEndpoint (t=0), so alarms "
+            "start from a settled state",
+            min=0.0,
+            max=86400.0,
+        ),
     )
     cooldown_seconds: float = field(
         default=300.0,
-        metadata=doc("time simulated after the deployment ends, to record its last metrics",
-                     min=0.0, max=86400.0),
+        metadata=doc(
+            "time simulated after the deployment ends, to record its last metrics",
+            min=0.0,
+            max=86400.0,
+        ),
     )
     horizon_seconds: float = field(
         default=6 * 3600.0,
-        metadata=doc("hard stop after UpdateEndpoint: a deployment still running then is "
-                     "reported as FAILED (horizon reached)", exclusive_min=0.0, max=7 * 86400.0),
+        metadata=doc(
+            "hard stop after UpdateEndpoint: a deployment still running then is "
+            "reported as FAILED (horizon reached)",
+            exclusive_min=0.0,
+            max=7 * 86400.0,
+        ),
     )
     mode: Literal["exact", "fast"] = field(
         default="exact",

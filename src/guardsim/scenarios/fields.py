@@ -74,9 +74,12 @@ def did_you_mean(key: str, choices: typing.Iterable[str]) -> str:
 
 def unknown_key_problem(path: str, key: object, allowed: typing.Iterable[str]) -> Problem:
     allowed = sorted(allowed)
-    hint = did_you_mean(str(key), allowed)
+    name = str(key)
+    hint = did_you_mean(name, allowed)
+    # A blank key would vanish from the path; quote it so the path still points at it.
     return Problem(
-        join(path, str(key)), f"unknown key{hint}; allowed keys: {', '.join(allowed)}"
+        join(path, name if name.strip() else repr(name)),
+        f"unknown key{hint}; allowed keys: {', '.join(allowed)}",
     )
 
 
@@ -120,7 +123,7 @@ def load_dataclass(cls: type[T], raw: object, path: str, problems: list[Problem]
         if key not in fields:
             problems.append(unknown_key_problem(path, key, fields))
     values: dict[str, Any] = {}
-    hints = _hints(cls)
+    hints = _hints(typing.cast(type, cls))
     for name, f in fields.items():
         if name not in raw:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
@@ -168,10 +171,12 @@ def _load_value(
             problems.append(Problem(path, f"expected a list, got {type_name(raw)}"))
             return _MISSING
         before = len(problems)
-        items = [_load_value(item_tp, item, join(path, i), problems, meta) for i, item in enumerate(raw)]
+        items = [
+            _load_value(item_tp, item, join(path, i), problems, meta) for i, item in enumerate(raw)
+        ]
         return _MISSING if len(problems) > before else tuple(items)
     if origin in (Mapping, dict) or tp is Mapping:
-        key_tp, val_tp = get_args(tp)
+        _key_tp, val_tp = get_args(tp)
         if not isinstance(raw, Mapping):
             problems.append(Problem(path, f"expected a mapping, got {type_name(raw)}"))
             return _MISSING
@@ -182,7 +187,11 @@ def _load_value(
                 problems.append(Problem(join(path, str(k)), "keys must be strings"))
                 continue
             out[k] = _load_value(val_tp, v, join(path, k), problems, meta)
-        return _MISSING if len(problems) > before else types.MappingProxyType(dict(sorted(out.items())))
+        return (
+            _MISSING
+            if len(problems) > before
+            else types.MappingProxyType(dict(sorted(out.items())))
+        )
     if dataclasses.is_dataclass(tp):
         obj = load_dataclass(typing.cast(type, tp), raw, path, problems)
         return _MISSING if obj is None else obj
@@ -207,23 +216,29 @@ def _load_value(
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             problems.append(Problem(path, f"expected a number, got {type_name(raw)} {raw!r}"))
             return _MISSING
-        if not math.isfinite(raw):
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer literal too large for a float
+            value = math.inf
+        if not math.isfinite(value):
             problems.append(Problem(path, f"must be a finite number, got {raw!r}"))
             return _MISSING
-        return _check_range(float(raw), path, problems, meta)
+        return _check_range(value, path, problems, meta)
     raise TypeError(f"fields.py cannot load type {tp!r} at {path}")  # a bug in a dataclass
 
 
 def _check_range(value: float, path: str, problems: list[Problem], meta: Mapping[str, Any]) -> Any:
     lo, hi, xlo = meta.get("min"), meta.get("max"), meta.get("exclusive_min")
+    # An int is shown as is: ``:g`` would round it, or overflow for one too large for a float.
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
     if lo is not None and value < lo:
-        problems.append(Problem(path, f"must be >= {lo:g}, got {value:g}"))
+        problems.append(Problem(path, f"must be >= {lo:g}, got {shown}"))
         return _MISSING
     if hi is not None and value > hi:
-        problems.append(Problem(path, f"must be <= {hi:g}, got {value:g}"))
+        problems.append(Problem(path, f"must be <= {hi:g}, got {shown}"))
         return _MISSING
     if xlo is not None and value <= xlo:
-        problems.append(Problem(path, f"must be > {xlo:g}, got {value:g}"))
+        problems.append(Problem(path, f"must be > {xlo:g}, got {shown}"))
         return _MISSING
     return value
 
@@ -234,7 +249,7 @@ def _load_tagged(members: list[type], raw: object, path: str, problems: list[Pro
         problems.append(Problem(path, f"expected a mapping, got {type_name(raw)}"))
         return _MISSING
     kind = raw.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         hint = did_you_mean(str(kind), kinds) if kind is not None else ""
         problems.append(
             Problem(
@@ -271,7 +286,7 @@ def dump_value(value: object) -> Any:
 def field_docs(cls: type, prefix: str = "") -> list[tuple[str, str, str]]:
     """(path, default, doc) rows for the reference documentation of a section."""
     rows: list[tuple[str, str, str]] = []
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         if f.default is not dataclasses.MISSING:
             default = repr(f.default)
         elif f.default_factory is not dataclasses.MISSING:

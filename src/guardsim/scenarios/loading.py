@@ -26,15 +26,28 @@ from guardsim.scenarios.boto import (
 )
 from guardsim.scenarios.boto_shapes import check_shape, input_shape, shape
 from guardsim.scenarios.environment import Environment, Simulation
-from guardsim.scenarios.fields import did_you_mean, join, load_dataclass, type_name, unknown_key_problem
+from guardsim.scenarios.fields import (
+    did_you_mean,
+    join,
+    load_dataclass,
+    type_name,
+    unknown_key_problem,
+)
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Traffic, read_replay
 from guardsim.scenarios.validation import check_scenario
 
 TOP_LEVEL_KEYS = (
-    "name", "description", "endpoint", "deployment_config", "alarms", "models", "traffic",
-    "environment", "simulation",
+    "name",
+    "description",
+    "endpoint",
+    "deployment_config",
+    "alarms",
+    "models",
+    "traffic",
+    "environment",
+    "simulation",
 )
 
 
@@ -62,28 +75,37 @@ class _StrictLoader(yaml.SafeLoader):
     """PyYAML's safe loader, but a mapping with a duplicate key is an error."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
     seen: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, Hashable):
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found unhashable key ({type_name(key)})", key_node.start_mark)
+                "while constructing a mapping",
+                node.start_mark,
+                f"found unhashable key ({type_name(key)})",
+                key_node.start_mark,
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                "while constructing a mapping", node.start_mark,
-                f"found duplicate key {key!r}", key_node.start_mark)
-        seen[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+                "while constructing a mapping",
+                node.start_mark,
+                f"found duplicate key {key!r}",
+                key_node.start_mark,
+            )
+        seen[key] = loader.construct_object(value_node, deep=deep)
     return seen
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
     """Parse YAML (or JSON, which is also accepted as YAML) into plain data."""
     if json_only:
+
         def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             out: dict[str, Any] = {}
             for k, v in pairs:
@@ -96,10 +118,11 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
             return json.loads(text, object_pairs_hook=no_dupes)
         except json.JSONDecodeError as exc:
             raise ScenarioError(
-                [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")], source
+                [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")],
+                source,
             ) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -141,8 +164,15 @@ def _load_endpoint(raw: object, problems: list[Problem]) -> Endpoint | None:
             problems.append(unknown_key_problem("endpoint", key, ("name", "blue", "green")))
     name = raw.get("name", "guardsim-demo")
     before = len(problems)
-    check_shape(name, input_shape("sagemaker", "CreateEndpoint").members["EndpointName"], "endpoint.name", problems)
-    blue_raw = raw.get("blue", _default_endpoint_raw(name if isinstance(name, str) else "guardsim-demo"))
+    check_shape(
+        name,
+        input_shape("sagemaker", "CreateEndpoint").members["EndpointName"],
+        "endpoint.name",
+        problems,
+    )
+    blue_raw = raw.get(
+        "blue", _default_endpoint_raw(name if isinstance(name, str) else "guardsim-demo")
+    )
     blue = _load_endpoint_config(blue_raw, "endpoint.blue", problems)
     green_raw = raw.get("green")
     if green_raw is None and blue is not None:
@@ -158,6 +188,13 @@ def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentC
         raw = {}
     before = len(problems)
     check_shape(raw, shape("sagemaker", "DeploymentConfig"), "deployment_config", problems)
+    # AlarmName is optional in the service model, but an Alarm without one names nothing.
+    arc = raw.get("AutoRollbackConfiguration") if isinstance(raw, Mapping) else None
+    rollback_alarms = arc.get("Alarms") if isinstance(arc, Mapping) else None
+    for i, item in enumerate(rollback_alarms if isinstance(rollback_alarms, list) else ()):
+        if isinstance(item, Mapping) and "AlarmName" not in item:
+            problems.append(Problem(f"deployment_config.AutoRollbackConfiguration.Alarms[{i}].AlarmName",
+                                    "required field is missing"))
     if len(problems) > before:
         return None
     assert isinstance(raw, Mapping)
@@ -169,7 +206,11 @@ def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm
     if raw is None:
         raw = []
     if not isinstance(raw, list):
-        problems.append(Problem("alarms", f"expected a list of put_metric_alarm arguments, got {type_name(raw)}"))
+        problems.append(
+            Problem(
+                "alarms", f"expected a list of put_metric_alarm arguments, got {type_name(raw)}"
+            )
+        )
         return [], set()
     alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
     alarms: list[MetricAlarm] = []
@@ -189,9 +230,14 @@ def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm
             simulated = EVALUATED_ALARM_KEYS + PASSTHROUGH_ALARM_KEYS
             for key in item:
                 if key in alarm_shape.members and key not in simulated:
-                    problems.append(Problem(join(path, key), "a valid put_metric_alarm argument that "
-                                            "guardsim does not simulate (anomaly-detection and "
-                                            "PromQL alarms are not supported)"))
+                    problems.append(
+                        Problem(
+                            join(path, key),
+                            "a valid put_metric_alarm argument that "
+                            "guardsim does not simulate (anomaly-detection and "
+                            "PromQL alarms are not supported)",
+                        )
+                    )
         if len(problems) == before:
             assert isinstance(item, Mapping)
             alarms.append(MetricAlarm.from_boto(item))
@@ -210,12 +256,16 @@ def scenario_from_dict(
     """Build and validate a Scenario from parsed data; never raises for bad input."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        problems.append(Problem("", f"a scenario must be a mapping of sections, got {type_name(raw)}"))
+        problems.append(
+            Problem("", f"a scenario must be a mapping of sections, got {type_name(raw)}")
+        )
         return LoadResult(None, tuple(problems), source)
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
             problems.append(unknown_key_problem("", key, TOP_LEVEL_KEYS))
-    name = raw.get("name", Path(source).stem if source and not source.startswith("<") else "scenario")
+    name = raw.get(
+        "name", Path(source).stem if source and not source.startswith("<") else "scenario"
+    )
     if not isinstance(name, str) or not name.strip():
         problems.append(Problem("name", f"expected a non-empty string, got {type_name(name)}"))
     description = raw.get("description", "")
@@ -292,8 +342,9 @@ def read_scenario(ref: str | Path) -> LoadResult:
     looks_like_path = any(c in name for c in "/\\") or name.endswith((".yaml", ".yml", ".json"))
     hint = "" if looks_like_path else did_you_mean(name, library.names())
     raise ScenarioNotFound(
-        f"no such scenario file: {name}" if looks_like_path else
-        f"no scenario file {name!r} and no built-in scenario of that name{hint}; "
+        f"no such scenario file: {name}"
+        if looks_like_path
+        else f"no scenario file {name!r} and no built-in scenario of that name{hint}; "
         f"built-in scenarios: {', '.join(library.names())}",
         name,
     )

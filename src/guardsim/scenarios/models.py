@@ -28,17 +28,24 @@ class Latency:
     """Lognormal latency in milliseconds, given by its median and 99th percentile."""
 
     median_ms: float = field(default=5.0, metadata=doc("median latency in ms", exclusive_min=0.0))
-    p99_ms: float = field(default=20.0, metadata=doc("99th percentile latency in ms", exclusive_min=0.0))
+    p99_ms: float = field(
+        default=20.0, metadata=doc("99th percentile latency in ms", exclusive_min=0.0)
+    )
 
     def check(self, path: str) -> list[Problem]:
         if self.p99_ms < self.median_ms:
-            return [Problem(join(path, "p99_ms"), f"must be >= median_ms ({self.median_ms:g}), got {self.p99_ms:g}")]
+            return [
+                Problem(
+                    join(path, "p99_ms"),
+                    f"must be >= median_ms ({self.median_ms:g}), got {self.p99_ms:g}",
+                )
+            ]
         return []
 
 
 @dataclass(frozen=True)
 class ErrorFault:
-    """Extra errors from ``after_seconds`` (after the UpdateEndpoint call) until ``until_seconds``."""
+    """Extra errors from ``after_seconds`` after UpdateEndpoint until ``until_seconds``."""
 
     kind: Literal["errors"]
     rate_5xx: float = field(default=0.0, metadata=RATE)
@@ -48,7 +55,8 @@ class ErrorFault:
 
     def check(self, path: str) -> list[Problem]:
         return _rates_ok(path, self.rate_4xx, self.rate_5xx, "rate_4xx", "rate_5xx") + _window_ok(
-            path, self.after_seconds, self.until_seconds)
+            path, self.after_seconds, self.until_seconds
+        )
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,9 @@ class LoadErrorFault:
     """Errors only while an instance's utilisation (load / capacity) is above a level."""
 
     kind: Literal["load_errors"]
-    above_utilization: float = field(default=0.8, metadata=doc("utilisation level, 0 to 1+", min=0.0))
+    above_utilization: float = field(
+        default=0.8, metadata=doc("utilisation level, 0 to 1+", min=0.0)
+    )
     rate_5xx: float = field(default=0.0, metadata=RATE)
     rate_4xx: float = field(default=0.0, metadata=RATE)
 
@@ -83,10 +93,14 @@ class WarmupFault:
     """Errors and slowness on an instance for its first ``duration_seconds`` of traffic."""
 
     kind: Literal["warmup"]
-    duration_seconds: float = field(default=60.0, metadata=doc("warm-up length per instance", exclusive_min=0.0))
+    duration_seconds: float = field(
+        default=60.0, metadata=doc("warm-up length per instance", exclusive_min=0.0)
+    )
     rate_5xx: float = field(default=0.0, metadata=RATE)
     rate_4xx: float = field(default=0.0, metadata=RATE)
-    latency_multiplier: float = field(default=1.0, metadata=doc("latency multiplier while warming", exclusive_min=0.0))
+    latency_multiplier: float = field(
+        default=1.0, metadata=doc("latency multiplier while warming", exclusive_min=0.0)
+    )
 
     def check(self, path: str) -> list[Problem]:
         return _rates_ok(path, self.rate_4xx, self.rate_5xx, "rate_4xx", "rate_5xx")
@@ -94,7 +108,11 @@ class WarmupFault:
 
 def _window_ok(path: str, after: float, until: float | None) -> list[Problem]:
     if until is not None and until <= after:
-        return [Problem(join(path, "until_seconds"), f"must be > after_seconds ({after:g}), got {until:g}")]
+        return [
+            Problem(
+                join(path, "until_seconds"), f"must be > after_seconds ({after:g}), got {until:g}"
+            )
+        ]
     return []
 
 
@@ -105,7 +123,9 @@ Fault = ErrorFault | LatencyFault | LoadErrorFault | WarmupFault
 class ModelBehaviour:
     """One fleet's model: latency, baseline error rates, capacity and faults."""
 
-    latency: Latency = field(default_factory=Latency, metadata=doc("ModelLatency distribution (ms)"))
+    latency: Latency = field(
+        default_factory=Latency, metadata=doc("ModelLatency distribution (ms)")
+    )
     overhead_latency: Latency = field(
         default_factory=lambda: Latency(median_ms=1.0, p99_ms=4.0),
         metadata=doc("OverheadLatency distribution (ms): SageMaker's own time per request"),
@@ -114,13 +134,18 @@ class ModelBehaviour:
     error_rate_5xx: float = field(default=0.0, metadata=RATE)
     capacity_rps_per_instance: float | None = field(
         default=None,
-        metadata=doc("requests/s one instance serves before queueing; latency grows as "
-                     "utilisation nears 1 (null: unlimited)", exclusive_min=0.0),
+        metadata=doc(
+            "requests/s one instance serves before queueing; latency grows as "
+            "utilisation nears 1 (null: unlimited)",
+            exclusive_min=0.0,
+        ),
     )
     faults: tuple[Fault, ...] = field(default=(), metadata=doc("time-varying faults"))
 
     def check(self, path: str) -> list[Problem]:
-        return _rates_ok(path, self.error_rate_4xx, self.error_rate_5xx, "error_rate_4xx", "error_rate_5xx")
+        return _rates_ok(
+            path, self.error_rate_4xx, self.error_rate_5xx, "error_rate_4xx", "error_rate_5xx"
+        )
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,9 @@ class Scenario:
     def rollback_alarms(self) -> tuple[MetricAlarm, ...]:
         """The alarms SageMaker watches (named in AutoRollbackConfiguration), in that order."""
         by_name = {a.name: a for a in self.alarms}
-        return tuple(by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name)
+        return tuple(
+            by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name
+        )
 
     def with_seed(self, seed: int) -> Scenario:
         return dataclasses.replace(self, simulation=dataclasses.replace(self.simulation, seed=seed))

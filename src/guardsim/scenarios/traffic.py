@@ -17,7 +17,9 @@ class Burst:
     """The rate multiplied by ``multiplier`` for ``duration_seconds`` from ``at_seconds``."""
 
     at_seconds: float = field(default=0.0, metadata=doc("start, seconds after UpdateEndpoint"))
-    duration_seconds: float = field(default=60.0, metadata=doc("length in seconds", exclusive_min=0.0))
+    duration_seconds: float = field(
+        default=60.0, metadata=doc("length in seconds", exclusive_min=0.0)
+    )
     multiplier: float = field(default=2.0, metadata=doc("rate multiplier", min=0.0))
 
 
@@ -27,19 +29,29 @@ class Traffic:
 
     rate_per_second: float = field(default=10.0, metadata=doc("mean requests per second", min=0.0))
     arrivals: Literal["poisson", "uniform"] = field(
-        default="poisson", metadata=doc("poisson (random) or uniform (evenly spaced) arrivals"))
+        default="poisson", metadata=doc("poisson (random) or uniform (evenly spaced) arrivals")
+    )
     profile: Literal["constant", "daily"] = field(
-        default="constant", metadata=doc("constant rate, or a daily sinusoid around the rate"))
+        default="constant", metadata=doc("constant rate, or a daily sinusoid around the rate")
+    )
     daily_amplitude: float = field(
-        default=0.5, metadata=doc("daily profile: relative swing around the rate, 0 to 1", min=0.0, max=1.0))
-    peak_hour: float = field(default=14.0, metadata=doc("daily profile: hour of day of the peak", min=0.0, max=24.0))
+        default=0.5,
+        metadata=doc("daily profile: relative swing around the rate, 0 to 1", min=0.0, max=1.0),
+    )
+    peak_hour: float = field(
+        default=14.0, metadata=doc("daily profile: hour of day of the peak", min=0.0, max=24.0)
+    )
     start_hour: float = field(
-        default=10.0, metadata=doc("hour of day at which UpdateEndpoint is called", min=0.0, max=24.0))
+        default=10.0,
+        metadata=doc("hour of day at which UpdateEndpoint is called", min=0.0, max=24.0),
+    )
     bursts: tuple[Burst, ...] = field(default=(), metadata=doc("temporary rate multipliers"))
     replay_file: str | None = field(
         default=None,
-        metadata=doc("CSV of per-minute request counts (one column, or a column named "
-                     "'count'/'invocations'); minute 0 is the UpdateEndpoint minute; overrides rate"),
+        metadata=doc(
+            "CSV of per-minute request counts (one column, or a column named "
+            "'count'/'invocations'); minute 0 is the UpdateEndpoint minute; overrides rate"
+        ),
     )
 
     def rate_at(self, t: float) -> float:
@@ -47,14 +59,18 @@ class Traffic:
         rate = self.rate_per_second
         if self.profile == "daily":
             hour = (self.start_hour + t / 3600.0) % 24.0
-            rate *= 1.0 + self.daily_amplitude * math.cos(2 * math.pi * (hour - self.peak_hour) / 24.0)
+            rate *= 1.0 + self.daily_amplitude * math.cos(
+                2 * math.pi * (hour - self.peak_hour) / 24.0
+            )
         for b in self.bursts:
             if b.at_seconds <= t < b.at_seconds + b.duration_seconds:
                 rate *= b.multiplier
         return rate
 
 
-def read_replay(path: Path, field_path: str = "traffic.replay_file") -> tuple[tuple[float, ...], list[Problem]]:
+def read_replay(
+    path: Path, field_path: str = "traffic.replay_file"
+) -> tuple[tuple[float, ...], list[Problem]]:
     """Per-minute counts from a replay CSV, or problems naming the file and line."""
     if not path.is_file():
         return (), [Problem(field_path, f"file not found: {path}")]
@@ -79,7 +95,12 @@ def read_replay(path: Path, field_path: str = "traffic.replay_file") -> tuple[tu
     for lineno, row in enumerate(rows, start=2 if header else 1):
         cell = row[col] if col < len(row) else ""
         if not _is_number(cell) or float(cell) < 0:
-            return (), [Problem(join(field_path, lineno), f"{path} line {lineno}: expected a count >= 0, got {cell!r}")]
+            return (), [
+                Problem(
+                    join(field_path, lineno),
+                    f"{path} line {lineno}: expected a count >= 0, got {cell!r}",
+                )
+            ]
         counts.append(float(cell))
     if not counts:
         return (), [Problem(field_path, f"{path} has no counts")]

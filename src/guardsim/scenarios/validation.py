@@ -33,7 +33,7 @@ from guardsim.cloudwatch.metric_math import check_metric_queries
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
 from guardsim.errors import Problem, StatisticError
-from guardsim.scenarios.boto import CapacitySize, DeploymentConfig, MetricAlarm, thaw, thaw
+from guardsim.scenarios.boto import CapacitySize, DeploymentConfig, MetricAlarm, thaw
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
 from guardsim.scenarios.scenario import Endpoint
@@ -94,8 +94,12 @@ def check_scenario(
     seen: dict[str, int] = {}
     for i, alarm in enumerate(alarms):
         if alarm.name in seen:
-            problems.append(Problem(join(join("alarms", i), "AlarmName"),
-                                    f"alarm {alarm.name!r} is defined twice (also alarms[{seen[alarm.name]}])"))
+            problems.append(
+                Problem(
+                    join(join("alarms", i), "AlarmName"),
+                    f"alarm {alarm.name!r} is defined twice (also alarms[{seen[alarm.name]}])",
+                )
+            )
         seen.setdefault(alarm.name, i)
     return problems
 
@@ -109,43 +113,74 @@ def check_endpoint(endpoint: Endpoint, environment: Environment | None) -> list[
         config = getattr(endpoint, color)
         path = f"endpoint.{color}.ProductionVariants"
         if len(config.variants) != 1:
-            problems.append(Problem(path, f"guardsim simulates single-variant endpoints; got "
-                                          f"{len(config.variants)} variants"))
+            problems.append(
+                Problem(
+                    path,
+                    f"guardsim simulates single-variant endpoints; got "
+                    f"{len(config.variants)} variants",
+                )
+            )
         variant = config.variants[0] if config.variants else None
         if variant is None:
             continue
         vpath = join(path, 0)
         if "ServerlessConfig" in variant.extra:
-            problems.append(Problem(join(vpath, "ServerlessConfig"),
-                                    "deployment guardrails apply to real-time and asynchronous "
-                                    "endpoints only; guardsim does not simulate serverless"))
+            problems.append(
+                Problem(
+                    join(vpath, "ServerlessConfig"),
+                    "deployment guardrails apply to real-time and asynchronous "
+                    "endpoints only; guardsim does not simulate serverless",
+                )
+            )
         if variant.instance_type is None:
-            problems.append(Problem(join(vpath, "InstanceType"), "required: guardsim simulates "
-                                    "instance-backed variants"))
+            problems.append(
+                Problem(
+                    join(vpath, "InstanceType"),
+                    "required: guardsim simulates instance-backed variants",
+                )
+            )
         elif variant.instance_type.startswith("ml.inf1."):
-            problems.append(_warn(join(vpath, "InstanceType"),
-                                  "Inf1 instances cannot use deployment guardrails: SageMaker "
-                                  "falls back to blue/green all at once with no final bake (spec 2.9)"))
+            problems.append(
+                _warn(
+                    join(vpath, "InstanceType"),
+                    "Inf1 instances cannot use deployment guardrails: SageMaker "
+                    "falls back to blue/green all at once with no final bake (spec 2.9)",
+                )
+            )
         elif environment is not None and not environment.has_price(variant.instance_type):
-            problems.append(_warn(join(vpath, "InstanceType"),
-                                  f"no price known for {variant.instance_type}; cost estimates use "
-                                  f"environment.default_instance_price_usd_per_hour "
-                                  f"({environment.default_instance_price_usd_per_hour:g} USD/h) "
-                                  "unless environment.instance_prices_usd_per_hour names it"))
+            problems.append(
+                _warn(
+                    join(vpath, "InstanceType"),
+                    f"no price known for {variant.instance_type}; cost estimates use "
+                    f"environment.default_instance_price_usd_per_hour "
+                    f"({environment.default_instance_price_usd_per_hour:g} USD/h) "
+                    "unless environment.instance_prices_usd_per_hour names it",
+                )
+            )
         if variant.initial_instance_count is None:
-            problems.append(Problem(join(vpath, "InitialInstanceCount"), "required: guardsim needs "
-                                    "the fleet size"))
+            problems.append(
+                Problem(
+                    join(vpath, "InitialInstanceCount"), "required: guardsim needs the fleet size"
+                )
+            )
     if endpoint.blue.variants and endpoint.green.variants:
         blue_name = endpoint.blue.variants[0].variant_name
         green_name = endpoint.green.variants[0].variant_name
         if blue_name != green_name:
-            problems.append(Problem("endpoint.green.ProductionVariants[0].VariantName",
-                                    f"must equal the blue config's variant name {blue_name!r} for a "
-                                    f"blue/green or rolling update (spec 2.9); got {green_name!r}"))
+            problems.append(
+                Problem(
+                    "endpoint.green.ProductionVariants[0].VariantName",
+                    f"must equal the blue config's variant name {blue_name!r} for a "
+                    f"blue/green or rolling update (spec 2.9); got {green_name!r}",
+                )
+            )
     if endpoint.blue.name == endpoint.green.name:
-        problems.append(Problem("endpoint.green.EndpointConfigName",
-                                "must differ from the blue config's name: an update deploys a new "
-                                "endpoint config"))
+        problems.append(
+            Problem(
+                "endpoint.green.EndpointConfigName",
+                "must differ from the blue config's name: an update deploys a new endpoint config",
+            )
+        )
     return problems
 
 
@@ -156,17 +191,22 @@ def check_rollback_alarm_names(config: DeploymentConfig, defined: set[str]) -> l
     problems: list[Problem] = []
     names = config.rollback_alarm_names
     if not names:
-        problems.append(_warn(f"{DC}.AutoRollbackConfiguration",
-                              "no rollback alarms: without a CloudWatch alarm, auto-rollback does "
-                              "nothing (spec 1.6)"))
+        problems.append(
+            _warn(
+                f"{DC}.AutoRollbackConfiguration",
+                "no rollback alarms: without a CloudWatch alarm, auto-rollback does "
+                "nothing (spec 1.6)",
+            )
+        )
     seen: set[str] = set()
     for i, name in enumerate(names):
         path = f"{DC}.AutoRollbackConfiguration.Alarms[{i}].AlarmName"
         if name not in defined:
             hint = did_you_mean(name, defined)
             shown = ", ".join(sorted(defined)) or "none"
-            problems.append(Problem(path, f"alarm {name!r} is not defined in alarms{hint}; "
-                                          f"defined: {shown}"))
+            problems.append(
+                Problem(path, f"alarm {name!r} is not defined in alarms{hint}; defined: {shown}")
+            )
         if name in seen:
             problems.append(Problem(path, f"alarm {name!r} is listed twice"))
         seen.add(name)
@@ -179,35 +219,65 @@ def _size_problems(
     """The documented size limits (percent of the variant's instances), checked on the value."""
     if size.type == "CAPACITY_PERCENT":
         if size.value > hi_pct:
-            return [Problem(f"{path}.Value", f"{size.value}% is over the {hi_pct:g}% limit for {what}")]
+            return [
+                Problem(f"{path}.Value", f"{size.value}% is over the {hi_pct:g}% limit for {what}")
+            ]
         if size.value < lo_pct:
-            return [Problem(f"{path}.Value", f"{size.value}% is under the {lo_pct:g}% minimum for {what}")]
+            return [
+                Problem(
+                    f"{path}.Value", f"{size.value}% is under the {lo_pct:g}% minimum for {what}"
+                )
+            ]
         if n * size.value / 100.0 < 1.0 and n * hi_pct / 100.0 < 1.0:
-            return [Problem(f"{path}.Value", f"{what} cannot be met with {n} instance(s): at most "
-                            f"{hi_pct:g}% of {n} is less than one instance")]
+            return [
+                Problem(
+                    f"{path}.Value",
+                    f"{what} cannot be met with {n} instance(s): at most "
+                    f"{hi_pct:g}% of {n} is less than one instance",
+                )
+            ]
         return []
     pct = 100.0 * size.value / n
     if size.value > n:
-        return [Problem(f"{path}.Value", f"{size.value} instances is more than the {n} instance(s) "
-                        f"of the green fleet")]
+        return [
+            Problem(
+                f"{path}.Value",
+                f"{size.value} instances is more than the {n} instance(s) of the green fleet",
+            )
+        ]
     if pct > hi_pct:
-        extra = (f"; {what} cannot be met with {n} instance(s)" if n * hi_pct / 100.0 < 1.0 else "")
-        return [Problem(f"{path}.Value", f"{size.value} of {n} instances is over the {hi_pct:g}% "
-                        f"limit for {what}{extra}")]
+        extra = f"; {what} cannot be met with {n} instance(s)" if n * hi_pct / 100.0 < 1.0 else ""
+        return [
+            Problem(
+                f"{path}.Value",
+                f"{size.value} of {n} instances is over the {hi_pct:g}% limit for {what}{extra}",
+            )
+        ]
     if pct < lo_pct:
-        return [Problem(f"{path}.Value", f"{size.value} of {n} instances is under the {lo_pct:g}% "
-                        f"minimum for {what}")]
+        return [
+            Problem(
+                f"{path}.Value",
+                f"{size.value} of {n} instances is under the {lo_pct:g}% minimum for {what}",
+            )
+        ]
     return []
 
 
-def _rounding_warning(size: CapacitySize, n: int, path: str, hi_pct: float, env: Environment) -> list[Problem]:
+def _rounding_warning(
+    size: CapacitySize, n: int, path: str, hi_pct: float, env: Environment
+) -> list[Problem]:
     if size.type != "CAPACITY_PERCENT":
         return []
     k = size.instances(n, env.percent_rounding)
     if 100.0 * k / n > hi_pct + 1e-9:
-        return [_warn(f"{path}.Value", f"{size.value}% of {n} instances becomes {k} instance(s) "
-                      f"({100.0 * k / n:.0f}% of traffic) with environment.percent_rounding="
-                      f"{env.percent_rounding}; AWS does not document the rounding")]
+        return [
+            _warn(
+                f"{path}.Value",
+                f"{size.value}% of {n} instances becomes {k} instance(s) "
+                f"({100.0 * k / n:.0f}% of traffic) with environment.percent_rounding="
+                f"{env.percent_rounding}; AWS does not document the rounding",
+            )
+        ]
     return []
 
 
@@ -215,56 +285,107 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
     """Server-side rules of spec 1.2-1.5 for a green fleet of ``n`` instances."""
     problems: list[Problem] = []
     if config.blue_green is not None and config.rolling is not None:
-        return [Problem(DC, "set only one of BlueGreenUpdatePolicy and RollingUpdatePolicy "
-                            "(SageMaker: only one update policy should be used)")]
+        return [
+            Problem(
+                DC,
+                "set only one of BlueGreenUpdatePolicy and RollingUpdatePolicy "
+                "(SageMaker: only one update policy should be used)",
+            )
+        ]
     if config.blue_green is not None:
         routing = config.blue_green.traffic_routing
         if routing.type == "CANARY":
             if routing.canary_size is None:
                 problems.append(Problem(f"{TRC}.CanarySize", "required when Type is CANARY"))
             else:
-                problems += _size_problems(routing.canary_size, n, f"{TRC}.CanarySize", "a canary", 0.0, 50.0)
-                problems += _rounding_warning(routing.canary_size, n, f"{TRC}.CanarySize", 50.0, env)
+                problems += _size_problems(
+                    routing.canary_size, n, f"{TRC}.CanarySize", "a canary", 0.0, 50.0
+                )
+                problems += _rounding_warning(
+                    routing.canary_size, n, f"{TRC}.CanarySize", 50.0, env
+                )
         elif routing.canary_size is not None:
-            problems.append(_warn(f"{TRC}.CanarySize", f"ignored: Type is {routing.type}, not CANARY"))
+            problems.append(
+                _warn(f"{TRC}.CanarySize", f"ignored: Type is {routing.type}, not CANARY")
+            )
         if routing.type == "LINEAR":
             if routing.linear_step_size is None:
                 problems.append(Problem(f"{TRC}.LinearStepSize", "required when Type is LINEAR"))
             else:
-                problems += _size_problems(routing.linear_step_size, n, f"{TRC}.LinearStepSize",
-                                           "a linear step", 10.0, 50.0)
-                problems += _rounding_warning(routing.linear_step_size, n, f"{TRC}.LinearStepSize", 50.0, env)
+                problems += _size_problems(
+                    routing.linear_step_size,
+                    n,
+                    f"{TRC}.LinearStepSize",
+                    "a linear step",
+                    10.0,
+                    50.0,
+                )
+                problems += _rounding_warning(
+                    routing.linear_step_size, n, f"{TRC}.LinearStepSize", 50.0, env
+                )
         elif routing.linear_step_size is not None:
-            problems.append(_warn(f"{TRC}.LinearStepSize", f"ignored: Type is {routing.type}, not LINEAR"))
-        if routing.type == "ALL_AT_ONCE" and config.blue_green.effective_termination_wait_seconds == 0 \
-                and config.rollback_alarm_names:
-            problems.append(_warn(f"{BG}.TerminationWaitInSeconds",
-                                  "ALL_AT_ONCE with no TerminationWaitInSeconds has no bake, so the "
-                                  "rollback alarms never get a chance to act (spec 2.3)"))
+            problems.append(
+                _warn(f"{TRC}.LinearStepSize", f"ignored: Type is {routing.type}, not LINEAR")
+            )
+        if (
+            routing.type == "ALL_AT_ONCE"
+            and config.blue_green.effective_termination_wait_seconds == 0
+            and config.rollback_alarm_names
+        ):
+            problems.append(
+                _warn(
+                    f"{BG}.TerminationWaitInSeconds",
+                    "ALL_AT_ONCE with no TerminationWaitInSeconds has no bake, so the "
+                    "rollback alarms never get a chance to act (spec 2.3)",
+                )
+            )
     if config.rolling is not None:
-        problems += _size_problems(config.rolling.maximum_batch_size, n, f"{RP}.MaximumBatchSize",
-                                   "a rolling batch", 5.0, 50.0)
+        problems += _size_problems(
+            config.rolling.maximum_batch_size,
+            n,
+            f"{RP}.MaximumBatchSize",
+            "a rolling batch",
+            5.0,
+            50.0,
+        )
         rb = config.rolling.rollback_maximum_batch_size
         if rb is not None:
             if rb.type == "CAPACITY_PERCENT" and rb.value > 100:
-                problems.append(Problem(f"{RP}.RollbackMaximumBatchSize.Value",
-                                        f"{rb.value}% is over 100%"))
+                problems.append(
+                    Problem(f"{RP}.RollbackMaximumBatchSize.Value", f"{rb.value}% is over 100%")
+                )
             elif rb.type == "INSTANCE_COUNT" and rb.value > n:
-                problems.append(Problem(f"{RP}.RollbackMaximumBatchSize.Value",
-                                        f"{rb.value} instances is more than the {n} instance(s) of the fleet"))
+                problems.append(
+                    Problem(
+                        f"{RP}.RollbackMaximumBatchSize.Value",
+                        f"{rb.value} instances is more than the {n} instance(s) of the fleet",
+                    )
+                )
     if any(p.severity == "error" for p in problems):
         return problems
     timeout = config.maximum_execution_timeout_seconds
     if timeout is not None:
-        steps = plan_steps(config, n, env.percent_rounding,
-                           all_at_once_bakes_wait_interval=env.all_at_once_bakes_wait_interval)
+        steps = plan_steps(
+            config,
+            n,
+            env.percent_rounding,
+            all_at_once_bakes_wait_interval=env.all_at_once_bakes_wait_interval,
+        )
         total = total_wait_seconds(steps)
         if timeout <= total:
-            path = (f"{RP}.MaximumExecutionTimeoutInSeconds" if config.rolling is not None
-                    else f"{BG}.MaximumExecutionTimeoutInSeconds")
+            path = (
+                f"{RP}.MaximumExecutionTimeoutInSeconds"
+                if config.rolling is not None
+                else f"{BG}.MaximumExecutionTimeoutInSeconds"
+            )
             bakes = " + ".join(str(s.bake_seconds) for s in steps)
-            problems.append(Problem(path, f"must be larger than the total wait of {total} s "
-                                          f"({bakes} over {len(steps)} step(s)); got {timeout}"))
+            problems.append(
+                Problem(
+                    path,
+                    f"must be larger than the total wait of {total} s "
+                    f"({bakes} over {len(steps)} step(s)); got {timeout}",
+                )
+            )
     return problems
 
 
@@ -275,24 +396,38 @@ def check_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> lis
     problems: list[Problem] = []
     op = alarm.comparison_operator
     if op not in STATIC_OPERATORS:
-        problems.append(Problem(join(path, "ComparisonOperator"),
-                                f"{op} is an anomaly-detection operator; guardsim simulates static "
-                                f"thresholds only ({', '.join(STATIC_OPERATORS)})"))
+        problems.append(
+            Problem(
+                join(path, "ComparisonOperator"),
+                f"{op} is an anomaly-detection operator; guardsim simulates static "
+                f"thresholds only ({', '.join(STATIC_OPERATORS)})",
+            )
+        )
     if alarm.threshold is None:
         problems.append(Problem(join(path, "Threshold"), "required for a static-threshold alarm"))
     n = alarm.evaluation_periods
     m = alarm.datapoints_to_alarm
     if m is not None and m > n:
-        problems.append(Problem(join(path, "DatapointsToAlarm"),
-                                f"must be <= EvaluationPeriods ({n}), got {m}"))
+        problems.append(
+            Problem(join(path, "DatapointsToAlarm"), f"must be <= EvaluationPeriods ({n}), got {m}")
+        )
     tmd = alarm.treat_missing_data
     if tmd is not None and tmd not in TREAT_MISSING:
-        problems.append(Problem(join(path, "TreatMissingData"),
-                                f"must be one of {', '.join(TREAT_MISSING)}; got {tmd!r}{did_you_mean(tmd, TREAT_MISSING)}"))
+        problems.append(
+            Problem(
+                join(path, "TreatMissingData"),
+                f"must be one of {', '.join(TREAT_MISSING)}; got {tmd!r}"
+                f"{did_you_mean(tmd, TREAT_MISSING)}",
+            )
+        )
     low = alarm.evaluate_low_sample_count_percentile
     if low is not None and low not in LOW_SAMPLE:
-        problems.append(Problem(join(path, "EvaluateLowSampleCountPercentile"),
-                                f"must be one of {', '.join(LOW_SAMPLE)}; got {low!r}"))
+        problems.append(
+            Problem(
+                join(path, "EvaluateLowSampleCountPercentile"),
+                f"must be one of {', '.join(LOW_SAMPLE)}; got {low!r}",
+            )
+        )
     if alarm.metrics is not None:
         problems += _check_metric_math_alarm(alarm, path, endpoint)
         # check_metric_queries has reported every MetricStat Period that is not allowed or not
@@ -318,51 +453,95 @@ def _check_period(period: int, n: int, path: str) -> list[Problem]:
         return [Problem(path, f"Period must be 10, 20, 30 or a multiple of 60; got {period}")]
     span = period * n
     if period < 3600 and span > 86400:
-        return [Problem(path, f"Period x EvaluationPeriods must be <= 86400 s (1 day) when Period "
-                              f"< 3600; got {period} x {n} = {span}")]
+        return [
+            Problem(
+                path,
+                f"Period x EvaluationPeriods must be <= 86400 s (1 day) when Period "
+                f"< 3600; got {period} x {n} = {span}",
+            )
+        ]
     if span > 604800:
-        return [Problem(path, f"Period x EvaluationPeriods must be <= 604800 s (7 days); got "
-                              f"{period} x {n} = {span}")]
+        return [
+            Problem(
+                path,
+                f"Period x EvaluationPeriods must be <= 604800 s (7 days); got "
+                f"{period} x {n} = {span}",
+            )
+        ]
     return []
 
 
-def _check_single_metric_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> list[Problem]:
+def _check_single_metric_alarm(
+    alarm: MetricAlarm, path: str, endpoint: Endpoint | None
+) -> list[Problem]:
     problems: list[Problem] = []
-    for key, value in (("MetricName", alarm.metric_name), ("Namespace", alarm.namespace),
-                       ("Period", alarm.period)):
+    for key, value in (
+        ("MetricName", alarm.metric_name),
+        ("Namespace", alarm.namespace),
+        ("Period", alarm.period),
+    ):
         if value is None:
             problems.append(Problem(join(path, key), "required unless the alarm uses Metrics"))
     if (alarm.statistic is None) == (alarm.extended_statistic is None):
-        problems.append(Problem(join(path, "Statistic"),
-                                "set exactly one of Statistic and ExtendedStatistic"))
+        problems.append(
+            Problem(join(path, "Statistic"), "set exactly one of Statistic and ExtendedStatistic")
+        )
     spec = None
     if alarm.extended_statistic is not None:
         try:
             spec = parse_statistic(alarm.extended_statistic)
         except StatisticError as exc:
             problems.append(Problem(join(path, "ExtendedStatistic"), exc.message))
-    if alarm.evaluate_low_sample_count_percentile is not None and (spec is None or spec.percentile is None) \
-            and alarm.statistic is not None:
-        problems.append(_warn(join(path, "EvaluateLowSampleCountPercentile"),
-                              "only applies to percentile statistics; ignored"))
-    problems += _metric_warnings(path, alarm.namespace, alarm.metric_name,
-                                 alarm.dimension_map(), endpoint, "Dimensions")
-    if alarm.metric_name in ZERO_ONE_METRICS and alarm.statistic == "Average" and alarm.threshold is not None:
+    if (
+        alarm.evaluate_low_sample_count_percentile is not None
+        and (spec is None or spec.percentile is None)
+        and alarm.statistic is not None
+    ):
+        problems.append(
+            _warn(
+                join(path, "EvaluateLowSampleCountPercentile"),
+                "only applies to percentile statistics; ignored",
+            )
+        )
+    problems += _metric_warnings(
+        path, alarm.namespace, alarm.metric_name, alarm.dimension_map(), endpoint, "Dimensions"
+    )
+    if (
+        alarm.metric_name in ZERO_ONE_METRICS
+        and alarm.statistic == "Average"
+        and alarm.threshold is not None
+    ):
         op = alarm.comparison_operator
         if op == "GreaterThanOrEqualToThreshold" and alarm.threshold >= 1:
-            problems.append(_warn(join(path, "Threshold"),
-                                  f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
-                                  f">= {alarm.threshold:g} can fire only when every request in a "
-                                  "period fails; for a 1% error rate use 0.01 (spec 2.8)"))
+            problems.append(
+                _warn(
+                    join(path, "Threshold"),
+                    f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
+                    f">= {alarm.threshold:g} can fire only when every request in a "
+                    "period fails; for a 1% error rate use 0.01 (spec 2.8)",
+                )
+            )
         elif op == "GreaterThanThreshold" and alarm.threshold >= 1:
-            problems.append(_warn(join(path, "Threshold"),
-                                  f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
-                                  f"> {alarm.threshold:g} can never fire (spec 2.8)"))
-    if alarm.metric_name in MICROSECOND_METRICS and alarm.threshold is not None \
-            and alarm.comparison_operator.startswith("Greater") and 0 < alarm.threshold < 1000:
-        problems.append(_warn(join(path, "Threshold"),
-                              f"{alarm.metric_name} is in microseconds: {alarm.threshold:g} is "
-                              f"{alarm.threshold / 1000:g} ms; did you mean {alarm.threshold * 1000:g}?"))
+            problems.append(
+                _warn(
+                    join(path, "Threshold"),
+                    f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
+                    f"> {alarm.threshold:g} can never fire (spec 2.8)",
+                )
+            )
+    if (
+        alarm.metric_name in MICROSECOND_METRICS
+        and alarm.threshold is not None
+        and alarm.comparison_operator.startswith("Greater")
+        and 0 < alarm.threshold < 1000
+    ):
+        problems.append(
+            _warn(
+                join(path, "Threshold"),
+                f"{alarm.metric_name} is in microseconds: {alarm.threshold:g} is "
+                f"{alarm.threshold / 1000:g} ms; did you mean {alarm.threshold * 1000:g}?",
+            )
+        )
     return problems
 
 
@@ -376,32 +555,67 @@ def _metric_warnings(
 ) -> list[Problem]:
     problems: list[Problem] = []
     if namespace is not None and namespace != "AWS/SageMaker":
-        problems.append(_warn(join(path, "Namespace"), f"guardsim simulates AWS/SageMaker invocation "
-                              f"metrics only; an alarm on {namespace} sees no data"))
+        problems.append(
+            _warn(
+                join(path, "Namespace"),
+                f"guardsim simulates AWS/SageMaker invocation "
+                f"metrics only; an alarm on {namespace} sees no data",
+            )
+        )
         return problems
     if metric is not None and metric not in SIMULATED_METRICS:
-        problems.append(_warn(join(path, "MetricName"), f"{metric} is not simulated (simulated: "
-                              f"{', '.join(SIMULATED_METRICS)}); the alarm sees no data"))
+        problems.append(
+            _warn(
+                join(path, "MetricName"),
+                f"{metric} is not simulated (simulated: "
+                f"{', '.join(SIMULATED_METRICS)}); the alarm sees no data",
+            )
+        )
     for name in dims:
         if name not in DIMENSION_NAMES:
-            problems.append(_warn(join(path, dims_key), f"dimension {name!r}: SageMaker publishes "
-                                  "invocation metrics under EndpointName+VariantName and "
-                                  "EndpointName+VariantName+EndpointConfigName; the alarm sees no data"))
+            problems.append(
+                _warn(
+                    join(path, dims_key),
+                    f"dimension {name!r}: SageMaker publishes "
+                    "invocation metrics under EndpointName+VariantName and "
+                    "EndpointName+VariantName+EndpointConfigName; the alarm sees no data",
+                )
+            )
     if dims and not {"EndpointName", "VariantName"} <= set(dims):
-        problems.append(_warn(join(path, dims_key), "needs both EndpointName and VariantName "
-                              "dimensions to match a SageMaker metric; the alarm sees no data"))
+        problems.append(
+            _warn(
+                join(path, dims_key),
+                "needs both EndpointName and VariantName "
+                "dimensions to match a SageMaker metric; the alarm sees no data",
+            )
+        )
     if endpoint is not None:
         if "EndpointName" in dims and dims["EndpointName"] != endpoint.name:
-            problems.append(_warn(join(path, dims_key), f"EndpointName {dims['EndpointName']!r} is "
-                                  f"not the scenario's endpoint {endpoint.name!r}; the alarm sees no data"))
+            problems.append(
+                _warn(
+                    join(path, dims_key),
+                    f"EndpointName {dims['EndpointName']!r} is "
+                    f"not the scenario's endpoint {endpoint.name!r}; the alarm sees no data",
+                )
+            )
         if "VariantName" in dims and dims["VariantName"] != endpoint.variant_name:
-            problems.append(_warn(join(path, dims_key), f"VariantName {dims['VariantName']!r} is not "
-                                  f"the endpoint's variant {endpoint.variant_name!r}; the alarm sees no data"))
+            problems.append(
+                _warn(
+                    join(path, dims_key),
+                    f"VariantName {dims['VariantName']!r} is not "
+                    f"the endpoint's variant {endpoint.variant_name!r}; the alarm sees no data",
+                )
+            )
         config = dims.get("EndpointConfigName")
         if config is not None and config not in (endpoint.blue.name, endpoint.green.name):
-            problems.append(_warn(join(path, dims_key), f"EndpointConfigName {config!r} is neither the "
-                                  f"blue ({endpoint.blue.name!r}) nor the green ({endpoint.green.name!r}) "
-                                  "config; the alarm sees no data"))
+            problems.append(
+                _warn(
+                    join(path, dims_key),
+                    f"EndpointConfigName {config!r} is neither the "
+                    f"blue ({endpoint.blue.name!r}) nor the green ({endpoint.green.name!r}) "
+                    "config; the alarm sees no data",
+                )
+            )
     return problems
 
 
@@ -415,14 +629,26 @@ def _metric_math_periods(alarm: MetricAlarm) -> list[tuple[int, int]]:
     return periods
 
 
-def _check_metric_math_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> list[Problem]:
+def _check_metric_math_alarm(
+    alarm: MetricAlarm, path: str, endpoint: Endpoint | None
+) -> list[Problem]:
     problems: list[Problem] = []
-    for key, value in (("MetricName", alarm.metric_name), ("Namespace", alarm.namespace),
-                       ("Dimensions", alarm.dimensions), ("Period", alarm.period),
-                       ("Statistic", alarm.statistic), ("ExtendedStatistic", alarm.extended_statistic)):
+    for key, value in (
+        ("MetricName", alarm.metric_name),
+        ("Namespace", alarm.namespace),
+        ("Dimensions", alarm.dimensions),
+        ("Period", alarm.period),
+        ("Statistic", alarm.statistic),
+        ("ExtendedStatistic", alarm.extended_statistic),
+    ):
         if value is not None:
-            problems.append(Problem(join(path, key), "must not be set when the alarm uses Metrics "
-                                    "(metric math takes them from each MetricStat)"))
+            problems.append(
+                Problem(
+                    join(path, key),
+                    "must not be set when the alarm uses Metrics "
+                    "(metric math takes them from each MetricStat)",
+                )
+            )
     mpath = join(path, "Metrics")
     for rel, message in check_metric_queries(thaw(alarm.metrics or ())):
         problems.append(Problem(f"{mpath}{rel}", message))
@@ -433,7 +659,17 @@ def _check_metric_math_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint |
         metric = stat.get("Metric")
         if not hasattr(metric, "get"):
             continue
-        dims = {d.get("Name"): d.get("Value") for d in metric.get("Dimensions") or () if hasattr(d, "get")}
-        problems += _metric_warnings(join(join(mpath, i), "MetricStat.Metric"), metric.get("Namespace"),
-                                     metric.get("MetricName"), dims, endpoint, "Dimensions")
+        dims = {
+            d.get("Name"): d.get("Value")
+            for d in metric.get("Dimensions") or ()
+            if hasattr(d, "get")
+        }
+        problems += _metric_warnings(
+            join(join(mpath, i), "MetricStat.Metric"),
+            metric.get("Namespace"),
+            metric.get("MetricName"),
+            dims,
+            endpoint,
+            "Dimensions",
+        )
     return problems

@@ -33,12 +33,21 @@ class Source:
     blue_from: float | None = None  # blue's per-config series starts here (None: always)
 
 
-def bind_source(namespace: str | None, metric: str | None, dims: dict[str, str], stat: str,
-                endpoint: Endpoint, blue_per_config_from: float | None) -> Source:
+def bind_source(
+    namespace: str | None,
+    metric: str | None,
+    dims: dict[str, str],
+    stat: str,
+    endpoint: Endpoint,
+    blue_per_config_from: float | None,
+) -> Source:
     spec = parse_statistic(stat)
     if namespace != "AWS/SageMaker" or metric not in METRICS:
         return Source(metric or "", (), spec)
-    if dims.get("EndpointName") != endpoint.name or dims.get("VariantName") != endpoint.variant_name:
+    if (
+        dims.get("EndpointName") != endpoint.name
+        or dims.get("VariantName") != endpoint.variant_name
+    ):
         return Source(metric, (), spec)
     extra = set(dims) - {"EndpointName", "VariantName", "EndpointConfigName"}
     if extra:
@@ -74,8 +83,14 @@ class BoundAlarm:
 class AlarmMonitor:
     """Evaluates every alarm of a scenario against the metric store."""
 
-    def __init__(self, alarms: tuple[MetricAlarm, ...], endpoint: Endpoint, store: MetricStore,
-                 extra_periods: int, blue_per_config_from: float | None) -> None:
+    def __init__(
+        self,
+        alarms: tuple[MetricAlarm, ...],
+        endpoint: Endpoint,
+        store: MetricStore,
+        extra_periods: int,
+        blue_per_config_from: float | None,
+    ) -> None:
         self.store = store
         self.bound: list[BoundAlarm] = []
         for alarm in alarms:
@@ -85,15 +100,29 @@ class AlarmMonitor:
             if alarm.metrics is not None:
                 program = compile_metrics(alarm.to_boto()["Metrics"])
                 sources = {
-                    q.id: bind_source(q.namespace, q.metric_name, dict(q.dimensions), q.stat,
-                                      endpoint, blue_per_config_from)
+                    q.id: bind_source(
+                        q.namespace,
+                        q.metric_name,
+                        dict(q.dimensions),
+                        q.stat,
+                        endpoint,
+                        blue_per_config_from,
+                    )
                     for q in program.metric_stats.values()
                 }
             else:
                 stat = alarm.statistic_name
                 assert stat is not None and alarm.metric_name is not None
-                sources = {"m": bind_source(alarm.namespace, alarm.metric_name, alarm.dimension_map(),
-                                            stat, endpoint, blue_per_config_from)}
+                sources = {
+                    "m": bind_source(
+                        alarm.namespace,
+                        alarm.metric_name,
+                        alarm.dimension_map(),
+                        stat,
+                        endpoint,
+                        blue_per_config_from,
+                    )
+                }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
         self.evaluations: list[dict[str, object]] = []
         self.max_window_seconds = max(
@@ -103,8 +132,9 @@ class AlarmMonitor:
     def needs_raw(self) -> bool:
         return any(not s.spec.is_basic for b in self.bound for s in b.sources.values())
 
-    def _series(self, source: Source, windows: tuple[tuple[float, float], ...], t: float
-                ) -> tuple[list[float | None], list[float | None]]:
+    def _series(
+        self, source: Source, windows: tuple[tuple[float, float], ...], t: float
+    ) -> tuple[list[float | None], list[float | None]]:
         values: list[float | None] = []
         counts: list[float | None] = []
         for start, end in windows:
@@ -112,9 +142,13 @@ class AlarmMonitor:
                 values.append(None)
                 counts.append(None)
                 continue
-            buckets = self.store.visible(["green"] if source.fleets == ("green",) else
-                                         list(source.fleets), start, end, t,
-                                         since=source.blue_from if source.fleets == ("blue",) else None)
+            buckets = self.store.visible(
+                ["green"] if source.fleets == ("green",) else list(source.fleets),
+                start,
+                end,
+                t,
+                since=source.blue_from if source.fleets == ("blue",) else None,
+            )
             value, n = statistic_of(buckets, source.metric, source.spec)
             values.append(value)
             counts.append(float(n) if value is not None else None)
@@ -136,18 +170,26 @@ class AlarmMonitor:
                 counts = None  # an expression's value has no sample count of its own
             result = rule.evaluate(values, b.state, sample_counts=counts)
             newest = values[-1] if values else None
-            self.evaluations.append({"t": t, "alarm": b.name, "state": result.state.value,
-                                     "value": newest})
+            self.evaluations.append(
+                {"t": t, "alarm": b.name, "state": result.state.value, "value": newest}
+            )
             if result.state != b.state:
-                b.history.append({"t": t, "alarm": b.name, "from": b.state.value,
-                                  "to": result.state.value, "reason": result.reason})
+                b.history.append(
+                    {
+                        "t": t,
+                        "alarm": b.name,
+                        "from": b.state.value,
+                        "to": result.state.value,
+                        "reason": result.reason,
+                    }
+                )
                 b.state = result.state
                 b.entered_at = t
             b.reason = result.reason
 
     def history(self) -> list[dict[str, object]]:
         out = [h for b in self.bound for h in b.history]
-        out.sort(key=lambda h: (h["t"], h["alarm"]))  # type: ignore[arg-type, return-value]
+        out.sort(key=lambda h: (h["t"], h["alarm"]))
         return out
 
     def by_name(self, name: str) -> BoundAlarm | None:

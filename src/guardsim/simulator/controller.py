@@ -61,7 +61,8 @@ class Controller:
             if b is None:
                 continue
             hit = b.state == AlarmState.ALARM or (
-                self.settings.trip_on_insufficient_data and b.state == AlarmState.INSUFFICIENT_DATA)
+                self.settings.trip_on_insufficient_data and b.state == AlarmState.INSUFFICIENT_DATA
+            )
             if hit and (self.settings.trip_if_in_alarm_at_bake_start or b.entered_at >= since):
                 tripped.append(b)
         if not tripped:
@@ -69,7 +70,9 @@ class Controller:
         if self.detected_at is None:
             self.detected_at = self.env.now
             self.tripped = tuple(b.name for b in tripped)
-            self.trip_reason = "; ".join(f"alarm {b.name!r} {b.state.value}: {b.reason}" for b in tripped)
+            self.trip_reason = "; ".join(
+                f"alarm {b.name!r} {b.state.value}: {b.reason}" for b in tripped
+            )
         return True
 
     def wait(self, duration: float, *, watch: bool, deadline: bool = True) -> Wait:
@@ -115,23 +118,34 @@ class Controller:
         kind = dc.policy_kind
         self.run.dataplane.counting = True
         green = self.scenario.endpoint.green
-        self.fire(Trigger.UPDATE, f"UpdateEndpoint to {green.name} ({kind}); launching "
-                                  f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
-                                  f"{green.instance_type} instance(s)")
+        self.fire(
+            Trigger.UPDATE,
+            f"UpdateEndpoint to {green.name} ({kind}); launching "
+            f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
+            f"{green.instance_type} instance(s)",
+        )
         timeout = dc.maximum_execution_timeout_seconds
         if timeout is not None and self.settings.timeout_includes_provisioning:
             self.deadline = float(timeout)
-        steps = plan_steps(dc, green.instance_count, self.settings.percent_rounding,
-                           all_at_once_bakes_wait_interval=self.settings.all_at_once_bakes_wait_interval)
+        steps = plan_steps(
+            dc,
+            green.instance_count,
+            self.settings.percent_rounding,
+            all_at_once_bakes_wait_interval=self.settings.all_at_once_bakes_wait_interval,
+        )
         if kind == "ROLLING":
             yield from self._rolling(steps)
         else:
             yield from self._blue_green(steps)
 
-    def _launch(self, fleet: str, count: int) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
+    def _launch(
+        self, fleet: str, count: int
+    ) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
         durations = self.draw(self.settings.provisioning_seconds, count)
         batch = self.run.fleets.launch(fleet, self.env.now, durations)
-        result = yield from self.wait(max(durations), watch=self.settings.watch_alarms_outside_bakes)
+        result = yield from self.wait(
+            max(durations), watch=self.settings.watch_alarms_outside_bakes
+        )
         return result, batch
 
     def _blue_green(self, steps: tuple[Step, ...]) -> Generator[simpy.Event, Any, None]:
@@ -141,8 +155,13 @@ class Controller:
             yield from self._rollback_blue_green(result)
             return
         self.fire(Trigger.FLEET_READY, f"Launched {len(green)} instance(s) of {green_config.name}")
-        if self.deadline is None and self.scenario.deployment_config.maximum_execution_timeout_seconds:
-            self.deadline = self.env.now + self.scenario.deployment_config.maximum_execution_timeout_seconds
+        if (
+            self.deadline is None
+            and self.scenario.deployment_config.maximum_execution_timeout_seconds
+        ):
+            self.deadline = (
+                self.env.now + self.scenario.deployment_config.maximum_execution_timeout_seconds
+            )
         outside = self.settings.watch_alarms_outside_bakes
         waiting = list(green)
         for step in steps:
@@ -152,31 +171,43 @@ class Controller:
                 yield from self._rollback_blue_green(result)
                 return
             turn_on = waiting[: step.instances]
-            waiting = waiting[step.instances:]
+            waiting = waiting[step.instances :]
             blue_active = list(self.run.fleets.active["blue"])
             turn_off = blue_active if step.is_final else blue_active[: step.instances]
             self.set_routing(turn_on, turn_off)
             final = step.bake_kind == "TerminationWaitInSeconds"
             pct = 100.0 * self.run.routing.green_fraction
-            what = {"canary": "canary capacity of", "final": "full capacity of",
-                    "all_at_once": "full capacity of", "linear": "linear step capacity of",
-                    "rolling_batch": "batch capacity of"}[step.kind]
-            self.fire(Trigger.FINAL_TRAFFIC_SHIFTED if final else Trigger.TRAFFIC_SHIFTED,
-                      f"Traffic enabled on {what} {step.green_instances} instance(s) "
-                      f"({pct:.0f}% of traffic to green); baking for {step.bake_seconds} s "
-                      f"({step.bake_kind})")
+            what = {
+                "canary": "canary capacity of",
+                "final": "full capacity of",
+                "all_at_once": "full capacity of",
+                "linear": "linear step capacity of",
+                "rolling_batch": "batch capacity of",
+            }[step.kind]
+            self.fire(
+                Trigger.FINAL_TRAFFIC_SHIFTED if final else Trigger.TRAFFIC_SHIFTED,
+                f"Traffic enabled on {what} {step.green_instances} instance(s) "
+                f"({pct:.0f}% of traffic to green); baking for {step.bake_seconds} s "
+                f"({step.bake_kind})",
+            )
             result = yield from self.wait(step.bake_seconds, watch=True)
             if result != "done":
                 yield from self._rollback_blue_green(result)
                 return
-            self.fire(Trigger.FINAL_BAKE_DONE if final else Trigger.BAKE_DONE,
-                      f"{step.bake_kind} bake of {step.bake_seconds} s ended with no alarm tripped")
-        blue = [i for i in self.run.fleets.instances if i.fleet == "blue" and i.terminated_at is None]
+            self.fire(
+                Trigger.FINAL_BAKE_DONE if final else Trigger.BAKE_DONE,
+                f"{step.bake_kind} bake of {step.bake_seconds} s ended with no alarm tripped",
+            )
+        blue = [
+            i for i in self.run.fleets.instances if i.fleet == "blue" and i.terminated_at is None
+        ]
         (term,) = self.draw(self.settings.termination_seconds)
         yield from self.wait(term, watch=False, deadline=False)
         self.run.fleets.terminate(blue, self.env.now)
-        self.fire(Trigger.CLEANUP_DONE, f"Terminated {len(blue)} blue instance(s); InService on "
-                                        f"{green_config.name}")
+        self.fire(
+            Trigger.CLEANUP_DONE,
+            f"Terminated {len(blue)} blue instance(s); InService on {green_config.name}",
+        )
         self.finish("SUCCEEDED")
 
     def _begin_rollback(self, cause: str) -> Generator[simpy.Event, Any, bool]:
@@ -202,14 +233,19 @@ class Controller:
         (restore,) = self.draw(self.settings.rollback_seconds)
         yield self.env.timeout(restore)
         fleets = self.run.fleets
-        blue = [i for i in fleets.instances if i.fleet == "blue" and i.terminated_at is None
-                and i not in fleets.active["blue"]]
+        blue = [
+            i
+            for i in fleets.instances
+            if i.fleet == "blue" and i.terminated_at is None and i not in fleets.active["blue"]
+        ]
         green = [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
         self.set_routing(blue, list(fleets.active["green"]))
         self.rollback_completed = self.env.now
         blue_name = self.scenario.endpoint.blue.name
-        self.fire(Trigger.TRAFFIC_RESTORED, f"All traffic back on {blue_name}; terminating "
-                                            f"{len(green)} green instance(s)")
+        self.fire(
+            Trigger.TRAFFIC_RESTORED,
+            f"All traffic back on {blue_name}; terminating {len(green)} green instance(s)",
+        )
         (term,) = self.draw(self.settings.termination_seconds)
         yield self.env.timeout(term)
         fleets.terminate(green, self.env.now)
@@ -224,13 +260,18 @@ class Controller:
         green_config = self.scenario.endpoint.green
         for i, step in enumerate(steps):
             if i > 0:
-                self.fire(Trigger.BATCH_DELETED, f"Batch {i}: launching {step.instances} instance(s)")
+                self.fire(
+                    Trigger.BATCH_DELETED, f"Batch {i}: launching {step.instances} instance(s)"
+                )
             result, batch = yield from self._launch("green", step.instances)
             if result != "done":
                 yield from self._rollback_rolling(result)
                 return
-            self.fire(Trigger.FLEET_READY, f"Batch {i + 1} of {len(steps)}: launched {len(batch)} "
-                                           f"instance(s) of {green_config.name}")
+            self.fire(
+                Trigger.FLEET_READY,
+                f"Batch {i + 1} of {len(steps)}: launched {len(batch)} "
+                f"instance(s) of {green_config.name}",
+            )
             (activation,) = self.draw(self.settings.activation_seconds)
             result = yield from self.wait(activation, watch=outside)
             if result != "done":
@@ -240,17 +281,22 @@ class Controller:
             last = i == len(steps) - 1
             turn_off = old_active if last else old_active[: step.instances]
             self.set_routing(batch, turn_off)
-            self.fire(Trigger.TRAFFIC_SHIFTED,
-                      f"Batch {i + 1}: traffic on {len(fleets.active['green'])} new and "
-                      f"{len(fleets.active['blue'])} old instance(s) "
-                      f"({100 * self.run.routing.green_fraction:.0f}% to new); baking for "
-                      f"{step.bake_seconds} s (WaitIntervalInSeconds)")
+            self.fire(
+                Trigger.TRAFFIC_SHIFTED,
+                f"Batch {i + 1}: traffic on {len(fleets.active['green'])} new and "
+                f"{len(fleets.active['blue'])} old instance(s) "
+                f"({100 * self.run.routing.green_fraction:.0f}% to new); baking for "
+                f"{step.bake_seconds} s (WaitIntervalInSeconds)",
+            )
             result = yield from self.wait(step.bake_seconds, watch=True)
             if result != "done":
                 yield from self._rollback_rolling(result)
                 return
-            self.fire(Trigger.BATCH_BAKE_DONE, f"Batch {i + 1} bake ended with no alarm tripped; "
-                                               f"terminating {len(turn_off)} old instance(s)")
+            self.fire(
+                Trigger.BATCH_BAKE_DONE,
+                f"Batch {i + 1} bake ended with no alarm tripped; "
+                f"terminating {len(turn_off)} old instance(s)",
+            )
             (term,) = self.draw(self.settings.termination_seconds)
             result = yield from self.wait(term, watch=outside and not last, deadline=not last)
             fleets.terminate(turn_off, self.env.now)
@@ -269,8 +315,11 @@ class Controller:
         env = self.env
         (restore,) = self.draw(self.settings.rollback_seconds)
         yield env.timeout(restore)
-        kept = [i for i in fleets.instances if i.fleet == "blue" and i.terminated_at is None
-                and i not in fleets.active["blue"]]
+        kept = [
+            i
+            for i in fleets.instances
+            if i.fleet == "blue" and i.terminated_at is None and i not in fleets.active["blue"]
+        ]
         new_active = list(fleets.active["green"])
         turn_off = new_active[::-1][: len(kept)]
         self.set_routing(kept, turn_off)
@@ -285,9 +334,12 @@ class Controller:
             size = rb.instances(blue_count, self.settings.percent_rounding)
         while missing > 0:
             k = min(size, missing)
-            self.fire(Trigger.ROLLBACK_PROVISION, f"Launching {k} instance(s) of "
-                                                  f"{self.scenario.endpoint.blue.name} to replace "
-                                                  "terminated old instances")
+            self.fire(
+                Trigger.ROLLBACK_PROVISION,
+                f"Launching {k} instance(s) of "
+                f"{self.scenario.endpoint.blue.name} to replace "
+                "terminated old instances",
+            )
             durations = self.draw(self.settings.provisioning_seconds, k)
             batch = fleets.launch("blue", env.now, durations)
             yield env.timeout(max(durations))
@@ -303,14 +355,22 @@ class Controller:
             self.set_routing([], rest)
         self.rollback_completed = env.now
         green_left = [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
-        running = [i for i in fleets.instances if i.fleet == "green"
-                   and (i.terminated_at is None or i.terminated_at > env.now)]
-        self.fire(Trigger.TRAFFIC_RESTORED, f"All traffic back on {self.scenario.endpoint.blue.name}; "
-                                            f"terminating {len(running)} new instance(s)")
+        running = [
+            i
+            for i in fleets.instances
+            if i.fleet == "green" and (i.terminated_at is None or i.terminated_at > env.now)
+        ]
+        self.fire(
+            Trigger.TRAFFIC_RESTORED,
+            f"All traffic back on {self.scenario.endpoint.blue.name}; "
+            f"terminating {len(running)} new instance(s)",
+        )
         (term,) = self.draw(self.settings.termination_seconds)
         yield env.timeout(term)
         fleets.terminate(green_left, env.now)
-        self.fire(Trigger.ROLLBACK_DONE, f"Rolled back: InService on {self.scenario.endpoint.blue.name}")
+        self.fire(
+            Trigger.ROLLBACK_DONE, f"Rolled back: InService on {self.scenario.endpoint.blue.name}"
+        )
         self.finish("ROLLED_BACK")
 
     def _terminate_later(self, instances: list[Instance]) -> None:

@@ -31,7 +31,13 @@ import numpy as np
 import numpy.typing as npt
 
 from guardsim.scenarios.distributions import Z99
-from guardsim.scenarios.models import ErrorFault, LatencyFault, LoadErrorFault, ModelBehaviour, WarmupFault
+from guardsim.scenarios.models import (
+    ErrorFault,
+    LatencyFault,
+    LoadErrorFault,
+    ModelBehaviour,
+    WarmupFault,
+)
 from guardsim.scenarios.traffic import Traffic
 from guardsim.simulator.metrics import MetricStore
 
@@ -138,10 +144,11 @@ class ExactDataPlane:
     def _error_probs(self, model: ModelBehaviour, t: float, rho: float) -> tuple[float, float]:
         p5, p4 = model.error_rate_5xx, model.error_rate_4xx
         for f in model.faults:
-            if isinstance(f, ErrorFault) and f.after_seconds <= t and (f.until_seconds is None or t < f.until_seconds):
-                p5 += f.rate_5xx
-                p4 += f.rate_4xx
-            elif isinstance(f, LoadErrorFault) and rho > f.above_utilization:
+            if (
+                isinstance(f, ErrorFault)
+                and f.after_seconds <= t
+                and (f.until_seconds is None or t < f.until_seconds)
+            ) or (isinstance(f, LoadErrorFault) and rho > f.above_utilization):
                 p5 += f.rate_5xx
                 p4 += f.rate_4xx
         p5 = min(p5, 1.0)
@@ -150,15 +157,26 @@ class ExactDataPlane:
     def _latency_factor(self, model: ModelBehaviour, t: float, rho: float) -> tuple[float, float]:
         mult, add = 1.0, 0.0
         for f in model.faults:
-            if isinstance(f, LatencyFault) and f.after_seconds <= t and (f.until_seconds is None or t < f.until_seconds):
+            if (
+                isinstance(f, LatencyFault)
+                and f.after_seconds <= t
+                and (f.until_seconds is None or t < f.until_seconds)
+            ):
                 mult *= f.multiplier
                 add += f.add_ms
         if model.capacity_rps_per_instance is not None:
             mult *= 1.0 / (1.0 - min(rho, MAX_UTILISATION))
         return mult, add
 
-    def _serve(self, fleet: str, times: FloatArray, activations: list[float], total_rate: float,
-               total_active: int, minute: float) -> None:
+    def _serve(
+        self,
+        fleet: str,
+        times: FloatArray,
+        activations: list[float],
+        total_rate: float,
+        total_active: int,
+        minute: float,
+    ) -> None:
         n = len(times)
         if n == 0:
             return
@@ -166,7 +184,11 @@ class ExactDataPlane:
         rng = self.rng
         t_mid = float(times[0])
         per_instance = total_rate / total_active if total_active else 0.0
-        rho = per_instance / model.capacity_rps_per_instance if model.capacity_rps_per_instance else 0.0
+        rho = (
+            per_instance / model.capacity_rps_per_instance
+            if model.capacity_rps_per_instance
+            else 0.0
+        )
         p5, p4 = self._error_probs(model, t_mid, rho)
         mult, add = self._latency_factor(model, t_mid, rho)
         p5_arr: FloatArray | float = p5
@@ -226,7 +248,9 @@ class ExactDataPlane:
         total_active = routing.active_blue + routing.active_green
         if len(times) == 0 or total_active == 0:
             return
-        total_rate = len(times) / (t1 - t0) if self.traffic.arrivals == "uniform" else self._rate(t0)
+        total_rate = (
+            len(times) / (t1 - t0) if self.traffic.arrivals == "uniform" else self._rate(t0)
+        )
         frac = routing.green_fraction
         if frac <= 0.0:
             self._serve("blue", times, routing.blue, total_rate, total_active, minute)

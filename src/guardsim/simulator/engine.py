@@ -70,14 +70,22 @@ class Run:
                 raise SimulationError(str(problems[0]), scenario.name, seed)
             replay = counts
         self.dataplane = ExactDataPlane(
-            scenario.traffic, replay,
+            scenario.traffic,
+            replay,
             {"blue": scenario.models.blue, "green": scenario.models.green},
-            self.store, self.rng_traffic, self.start,
+            self.store,
+            self.rng_traffic,
+            self.start,
         )
         env_settings = scenario.environment
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
-        self.monitor = AlarmMonitor(scenario.alarms, scenario.endpoint, self.store,
-                                    env_settings.evaluation_range_extra_periods, blue_from)
+        self.monitor = AlarmMonitor(
+            scenario.alarms,
+            scenario.endpoint,
+            self.store,
+            env_settings.evaluation_range_extra_periods,
+            blue_from,
+        )
         self.keep_raw_alarm = self.monitor.needs_raw()
         self.controller = Controller(self)
         self.traffic_log: list[dict[str, Any]] = []
@@ -97,8 +105,12 @@ class Run:
         )
         frac = self.routing.green_fraction
         self.peak_green = max(self.peak_green, frac)
-        row = {"t": self.env.now, "green_fraction": frac,
-               "active_blue": self.routing.active_blue, "active_green": self.routing.active_green}
+        row = {
+            "t": self.env.now,
+            "green_fraction": frac,
+            "active_blue": self.routing.active_blue,
+            "active_green": self.routing.active_green,
+        }
         if self.traffic_log and self.traffic_log[-1]["t"] == row["t"]:
             self.traffic_log[-1] = row
         else:
@@ -180,8 +192,10 @@ class Run:
         env.run(until=simpy.AnyOf(env, [controller.done, horizon]))
         notes: list[str] = []
         if controller.outcome is None:
-            notes.append(f"horizon of {sim.horizon_seconds:g} s reached in phase "
-                         f"{controller.phase.value}; reported as FAILED")
+            notes.append(
+                f"horizon of {sim.horizon_seconds:g} s reached in phase "
+                f"{controller.phase.value}; reported as FAILED"
+            )
             controller.outcome = "FAILED"
             controller.finished_at = env.now
             self.before_routing_change()
@@ -223,6 +237,18 @@ class Run:
             summary=summary,
             transitions=tuple(t.to_data() for t in c.machine.transitions),
             traffic=tuple(self.traffic_log),
+            instances=tuple(
+                {
+                    "fleet": i.fleet,
+                    "launched_at": i.launched_at,
+                    "ready_at": i.ready_at,
+                    "activated_at": i.activated_at
+                    if i.activated_at is None or i.activated_at >= self.start
+                    else self.start,
+                    "terminated_at": i.terminated_at,
+                }
+                for i in self.fleets.instances
+            ),
             alarm_history=tuple(self.monitor.history()),
             alarm_evaluations=tuple(self.monitor.evaluations),
             datapoints=self.datapoints,

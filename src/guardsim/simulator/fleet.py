@@ -52,7 +52,9 @@ class Fleets:
                 self.active[inst.fleet].remove(inst)
             inst.terminated_at = at
 
-    def billed_seconds(self, start: float, end: float, granularity: float) -> list[tuple[Instance, float]]:
+    def billed_seconds(
+        self, start: float, end: float, granularity: float
+    ) -> list[tuple[Instance, float]]:
         """Each instance's billed seconds within [start, end], rounded up to ``granularity``."""
         out = []
         for inst in self.instances:

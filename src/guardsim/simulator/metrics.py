@@ -58,8 +58,14 @@ class MinuteBucket:
     raw: dict[str, list[FloatArray]] = field(default_factory=lambda: {m: [] for m in RAW_METRICS})
     published_at: float | None = None
 
-    def add(self, errors_4xx: int, errors_5xx: int, model_errors: int,
-            values: dict[str, FloatArray], keep_raw: bool) -> None:
+    def add(
+        self,
+        errors_4xx: int,
+        errors_5xx: int,
+        model_errors: int,
+        values: dict[str, FloatArray],
+        keep_raw: bool,
+    ) -> None:
         count = len(values["ModelLatency"])
         if count == 0:
             return
@@ -125,8 +131,9 @@ class MetricStore:
                 del self.buckets[fleet][minute]
         return out
 
-    def visible(self, fleets: Sequence[str], start: float, end: float, t: float,
-                since: float | None = None) -> list[MinuteBucket]:
+    def visible(
+        self, fleets: Sequence[str], start: float, end: float, t: float, since: float | None = None
+    ) -> list[MinuteBucket]:
         """Buckets of ``fleets`` whose minute lies in [start, end) and are published by ``t``."""
         out = []
         m = start - (start % 60.0) if start % 60.0 else start
@@ -147,7 +154,9 @@ class MetricStore:
                     b.raw = {k: [] for k in RAW_METRICS}
 
 
-def statistic_of(buckets: Sequence[MinuteBucket], metric: str, spec: StatisticSpec) -> tuple[float | None, int]:
+def statistic_of(
+    buckets: Sequence[MinuteBucket], metric: str, spec: StatisticSpec
+) -> tuple[float | None, int]:
     """(value, sample count) of ``spec`` over the samples of ``buckets``; None if no samples."""
     if not buckets:
         return None, 0

@@ -1,0 +1,120 @@
+"""A run record as text: the timeline a person reads in a terminal, and the summary.
+
+Pure functions of the record: nothing here runs or reaches back into the simulator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guardsim.record import RunRecord
+
+
+def format_seconds(t: float | None, *, signed: bool = True) -> str:
+    """``+8:33``, ``-2:00``, ``+1:02:05`` (seconds after UpdateEndpoint); ``-`` for None."""
+    if t is None:
+        return "-"
+    sign = "-" if t < 0 else ("+" if signed else "")
+    total = round(abs(t))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    body = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{sign}{body}"
+
+
+def _events(record: RunRecord) -> list[tuple[float, int, str, str]]:
+    events: list[tuple[float, int, str, str]] = []
+    for tr in record.transitions:
+        events.append((tr["t"], 0, "phase", f"{tr['to']:<18} {tr['reason']}"))
+    prev = None
+    for row in record.traffic:
+        if row["t"] < 0:
+            prev = row
+            continue
+        if prev is not None and row["green_fraction"] == prev["green_fraction"]:
+            prev = row
+            continue
+        events.append(
+            (
+                row["t"],
+                1,
+                "traffic",
+                f"{100 * row['green_fraction']:.0f}% of traffic to green "
+                f"({row['active_green']} green, {row['active_blue']} blue instance(s) active)",
+            )
+        )
+        prev = row
+    for h in record.alarm_history:
+        if h["t"] < 0:
+            continue
+        events.append(
+            (h["t"], 2, "alarm", f"{h['alarm']}: {h['from']} -> {h['to']}: {h['reason']}")
+        )
+    events.sort(key=lambda e: (e[0], e[1]))
+    return events
+
+
+def _alarm_states_at(record: RunRecord, t: float) -> dict[str, str]:
+    states: dict[str, str] = {}
+    for h in record.alarm_history:
+        if h["t"] <= t:
+            states[h["alarm"]] = h["to"]
+    return states
+
+
+def timeline_text(record: RunRecord, *, width: int = 160) -> str:
+    """Phase changes, traffic shifts and alarm changes, one per line, in time order."""
+    lines = [
+        f"Timeline of {record.scenario} (seed {record.seed}, {record.mode} mode); "
+        "times are after the UpdateEndpoint call"
+    ]
+    states = _alarm_states_at(record, 0.0)
+    names = [a["AlarmName"] for a in record.scenario_definition.get("alarms", [])]
+    if names:
+        shown = ", ".join(f"{n} {states.get(n, 'INSUFFICIENT_DATA')}" for n in names)
+        lines.append(f"  alarms at UpdateEndpoint: {shown}")
+    for t, _, kind, text in _events(record):
+        line = f"  {format_seconds(t):>9}  {kind:<7}  {text}"
+        if len(line) > width:
+            line = line[: width - 3] + "..."
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def summary_text(record: RunRecord) -> str:
+    """The outcome in plain words, then the numbers."""
+    s = record.summary
+    dur = format_seconds(s.deployment_seconds, signed=False)
+    if record.outcome == "ROLLED_BACK":
+        who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
+        head = (
+            f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
+            f"all traffic was back on the old config at "
+            f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur}"
+        )
+    elif record.outcome == "SUCCEEDED":
+        head = f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
+    else:
+        head = f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
+    rows: list[tuple[str, Any]] = [
+        ("deployment duration", dur),
+        ("detected at", format_seconds(s.detected_at_seconds, signed=False)),
+        ("rollback started", format_seconds(s.rollback_started_seconds, signed=False)),
+        ("rollback completed", format_seconds(s.rollback_completed_seconds, signed=False)),
+        (
+            "blast radius",
+            f"{_plural(s.green_requests, 'request')} served by the new fleet, "
+            f"{_plural(s.green_errors, 'error')}",
+        ),
+        ("errors users saw", f"{s.user_errors:,} (both fleets, during the deployment)"),
+        ("peak green traffic", f"{100 * s.peak_green_traffic_fraction:.0f}%"),
+        ("instance time", f"{s.instance_seconds / 3600:.2f} instance-hours"),
+        ("cost", f"${s.cost_usd:.2f} (both fleets bill for the whole update)"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    body = "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+    return f"{head}\n{body}"
