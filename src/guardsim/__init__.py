@@ -1,7 +1,44 @@
-"""guardsim: predict what a SageMaker deployment guardrail will do, before a real deployment."""
+"""guardsim: predict what a SageMaker deployment guardrail will do, before a real deployment.
+
+The curated public API; everything else is importable from its module but may change.
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState, evaluate_alarm
+from guardsim.errors import (
+    GuardsimError,
+    MetricMathError,
+    Problem,
+    ScenarioError,
+    ScenarioNotFound,
+    SimulationError,
+    StatisticError,
+)
+from guardsim.record import RunRecord, Summary
+from guardsim.scenarios import Scenario, load_scenario, read_scenario, scenario_from_dict
+from guardsim.simulator import simulate
+
+__all__ = [
+    "AlarmEvaluation",
+    "AlarmRule",
+    "AlarmState",
+    "GuardsimError",
+    "MetricMathError",
+    "Problem",
+    "RunRecord",
+    "Scenario",
+    "ScenarioError",
+    "ScenarioNotFound",
+    "SimulationError",
+    "StatisticError",
+    "Summary",
+    "__version__",
+    "evaluate_alarm",
+    "load_scenario",
+    "read_scenario",
+    "scenario_from_dict",
+    "simulate",
+]

@@ -100,6 +100,8 @@ class RunRecord:
     datapoints: dict[str, list[Any]] = field(default_factory=dict)
     scenario_definition: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: Index of a Monte Carlo replication (its stream is SeedSequence(seed).spawn(n)[i]).
+    replication: int | None = None
 
     def to_data(self) -> dict[str, Any]:
         data = asdict(self)
@@ -146,6 +148,7 @@ class RunRecord:
                 datapoints=dict(data.get("datapoints", {})),
                 scenario_definition=dict(data.get("scenario_definition", {})),
                 notes=tuple(data.get("notes", ())),
+                replication=data.get("replication"),
             )
         except (KeyError, TypeError) as exc:
             raise RecordError(f"{source}: malformed run record ({exc})") from None

@@ -1,19 +1,23 @@
-"""The exact data plane: every request's arrival, fleet, outcome and latency.
+"""The data plane: requests, their fleet, outcome and latency, filed into per-minute metrics.
 
-Requests are sampled with numpy in batches between control events: the routing (which instances
-are active) only changes at control events, so the controller calls :meth:`ExactDataPlane.advance`
-before every change and a minute clock calls it at every minute boundary. Each batch therefore
-lies within one minute and one routing state; its cost is one vectorised draw per quantity, not a
-SimPy process per request.
+Two samplers share everything but the sampling itself:
 
-Per request (spec 2.2, 3.1, 3.2):
+* :class:`ExactDataPlane` (``simulation.mode: exact``, the reference) samples every request:
+  its arrival time, fleet, instance, outcome and latency;
+* :class:`FastDataPlane` (``mode: fast``) samples each batch in aggregate: counts from Poisson
+  and binomial draws, latency sums, minima, maxima and percentiles from their exact (or, for
+  large sums, normal) sampling distributions. Its cost grows with simulated time, not with the
+  request rate.
+
+Batches lie within one minute and one routing state: the controller calls :meth:`advance`
+before every routing change, a minute clock calls it at every minute boundary, and batches are
+also cut where a warming instance stops warming. Per request (spec 2.2, 3.1, 3.2):
 
 * **arrival**: Poisson (or evenly spaced) at the traffic model's rate, or a replay file's
   per-minute counts;
 * **fleet**: green with probability active green / active instances (traffic follows active
   instance counts), else blue; each request is served by exactly one fleet;
-* **instance**: uniform among the fleet's active instances (only drawn when a warm-up fault needs
-  it);
+* **instance**: uniform among the fleet's active instances (it matters for warm-up faults);
 * **outcome**: 5XX with the fleet's 5XX probability, else 4XX with its 4XX probability, else
   success; both count in InvocationModelErrors;
 * **latency**: lognormal ModelLatency and OverheadLatency, scaled by faults and by load: with
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,18 +38,23 @@ import numpy.typing as npt
 from guardsim.scenarios.distributions import Z99
 from guardsim.scenarios.models import (
     ErrorFault,
+    Latency,
     LatencyFault,
     LoadErrorFault,
     ModelBehaviour,
     WarmupFault,
 )
 from guardsim.scenarios.traffic import Traffic
-from guardsim.simulator.metrics import MetricStore
+from guardsim.simulator.metrics import LatencyComponent, MetricStore
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Utilisation at which the load-latency factor stops growing (x20).
 MAX_UTILISATION = 0.95
+#: Fast mode: batches of at least this many requests get a normal-approximated latency Sum
+#: (central limit theorem; the lognormal's skew makes smaller sums visibly non-normal). Smaller
+#: batches draw every latency, so their Sum, Minimum and Maximum are exact and consistent.
+NORMAL_SUM_THRESHOLD = 30
 
 
 @dataclass
@@ -70,7 +80,7 @@ class Routing:
 
 @dataclass
 class Counters:
-    """Running totals for the run summary, split at the deployment's start and end."""
+    """Running totals for the run summary, counted between UpdateEndpoint and the end."""
 
     green_requests: int = 0
     green_errors: int = 0
@@ -78,8 +88,26 @@ class Counters:
     requests: int = 0
 
 
-class ExactDataPlane:
-    """Samples every request in [t, to) for the current routing and files it into metrics."""
+def lognormal_params(latency: Latency) -> tuple[float, float]:
+    """(mu, sigma) of a lognormal with the given median and p99 (in ms)."""
+    mu = math.log(latency.median_ms)
+    return mu, (math.log(latency.p99_ms) - mu) / Z99
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """A fleet's behaviour for one batch: error probabilities and latency scaling."""
+
+    p5: float
+    p4: float
+    mult: float
+    add_ms: float
+
+
+class DataPlane:
+    """Arrival rates, batching and the model's behaviour at a time; subclasses sample."""
+
+    mode = "base"
 
     def __init__(
         self,
@@ -99,10 +127,16 @@ class ExactDataPlane:
         self.next_uniform = start
         self.counters = Counters()
         self.counting = False  # True between UpdateEndpoint and the end of the deployment
+        self.params = {f: lognormal_params(m.latency) for f, m in models.items()}
+        self.overhead = {f: lognormal_params(m.overhead_latency) for f, m in models.items()}
+        self.warmups = {f: [x for x in m.faults if isinstance(x, WarmupFault)] for f, m in models.items()}
+        self.varying_rate = bool(traffic.bursts) or traffic.profile == "daily"
+        #: Metrics anyone reads (None: all); set by the run when it knows its alarms.
+        self.needed: frozenset[str] | None = None
 
     # ------------------------------------------------------------------ arrivals
 
-    def _rate(self, t: float) -> float:
+    def rate(self, t: float) -> float:
         if self.replay is not None:
             minute = math.floor(t / 60.0)
             if minute < 0:
@@ -114,143 +148,119 @@ class ExactDataPlane:
             return minute_count / 60.0
         return self.traffic.rate_at(t)
 
-    def _arrivals(self, t0: float, t1: float) -> FloatArray:
-        span = t1 - t0
-        if span <= 0:
-            return np.empty(0)
-        rate = self._rate(t0)
-        if self.traffic.bursts or self.traffic.profile == "daily":
-            # Bursts and the daily profile vary within a batch: integrate the rate per second.
-            edges = np.arange(t0, t1, 1.0)
-            rates = np.array([self._rate(float(e)) for e in edges])
-            widths = np.minimum(edges + 1.0, t1) - edges
-            mean = float((rates * widths).sum())
-            rate = mean / span if span else 0.0
-        if self.traffic.arrivals == "uniform":
-            if rate <= 0:
-                self.next_uniform = t1
-                return np.empty(0)
-            first = max(self.next_uniform, t0)
-            n = max(0, math.ceil((t1 - first) * rate - 1e-9))
-            times = first + np.arange(n) / rate
-            times = times[times < t1]
-            self.next_uniform = (float(times[-1]) + 1.0 / rate) if len(times) else first
-            return times
-        n = int(self.rng.poisson(rate * span))
-        return np.sort(self.rng.uniform(t0, t1, n))
+    def mean_rate(self, t0: float, t1: float) -> float:
+        """The mean arrival rate over [t0, t1) (bursts and the daily profile vary within it)."""
+        if not self.varying_rate:
+            return self.rate(t0)
+        edges = np.arange(t0, t1, 1.0)
+        rates = np.array([self.rate(float(e)) for e in edges])
+        widths = np.minimum(edges + 1.0, t1) - edges
+        return float((rates * widths).sum()) / (t1 - t0)
+
+    def uniform_count(self, t0: float, t1: float, rate: float) -> tuple[float, int]:
+        """Evenly spaced arrivals in [t0, t1): (first arrival, count); advances the phase."""
+        if rate <= 0:
+            self.next_uniform = t1
+            return t1, 0
+        first = max(self.next_uniform, t0)
+        n = max(0, math.ceil((t1 - first) * rate - 1e-9))
+        while n > 0 and first + (n - 1) / rate >= t1:
+            n -= 1
+        self.next_uniform = first + n / rate if n else first
+        return first, n
 
     # ------------------------------------------------------------------ behaviour
 
-    def _error_probs(self, model: ModelBehaviour, t: float, rho: float) -> tuple[float, float]:
+    def behaviour(self, fleet: str, t: float, rho: float) -> Behaviour:
+        model = self.models[fleet]
         p5, p4 = model.error_rate_5xx, model.error_rate_4xx
-        for f in model.faults:
-            if (
-                isinstance(f, ErrorFault)
-                and f.after_seconds <= t
-                and (f.until_seconds is None or t < f.until_seconds)
-            ) or (isinstance(f, LoadErrorFault) and rho > f.above_utilization):
-                p5 += f.rate_5xx
-                p4 += f.rate_4xx
-        p5 = min(p5, 1.0)
-        return p5, min(p4, 1.0 - p5)
-
-    def _latency_factor(self, model: ModelBehaviour, t: float, rho: float) -> tuple[float, float]:
         mult, add = 1.0, 0.0
         for f in model.faults:
-            if (
-                isinstance(f, LatencyFault)
-                and f.after_seconds <= t
-                and (f.until_seconds is None or t < f.until_seconds)
-            ):
+            active = isinstance(f, ErrorFault | LatencyFault) and f.after_seconds <= t and (
+                f.until_seconds is None or t < f.until_seconds)
+            if isinstance(f, ErrorFault) and active:
+                p5 += f.rate_5xx
+                p4 += f.rate_4xx
+            elif isinstance(f, LatencyFault) and active:
                 mult *= f.multiplier
                 add += f.add_ms
+            elif isinstance(f, LoadErrorFault) and rho > f.above_utilization:
+                p5 += f.rate_5xx
+                p4 += f.rate_4xx
         if model.capacity_rps_per_instance is not None:
             mult *= 1.0 / (1.0 - min(rho, MAX_UTILISATION))
-        return mult, add
+        p5 = min(p5, 1.0)
+        return Behaviour(p5, min(p4, 1.0 - p5), mult, add)
 
-    def _serve(
-        self,
-        fleet: str,
-        times: FloatArray,
-        activations: list[float],
-        total_rate: float,
-        total_active: int,
-        minute: float,
-    ) -> None:
-        n = len(times)
-        if n == 0:
-            return
-        model = self.models[fleet]
-        rng = self.rng
-        t_mid = float(times[0])
-        per_instance = total_rate / total_active if total_active else 0.0
-        rho = (
-            per_instance / model.capacity_rps_per_instance
-            if model.capacity_rps_per_instance
-            else 0.0
-        )
-        p5, p4 = self._error_probs(model, t_mid, rho)
-        mult, add = self._latency_factor(model, t_mid, rho)
-        p5_arr: FloatArray | float = p5
-        p4_arr: FloatArray | float = p4
-        lat_mult: FloatArray | float = mult
-        warm = [f for f in model.faults if isinstance(f, WarmupFault)]
-        if warm:
-            idx = rng.integers(0, len(activations), n)
-            age = times - np.asarray(activations, dtype=np.float64)[idx]
-            p5_a = np.full(n, p5)
-            p4_a = np.full(n, p4)
-            m_a = np.full(n, mult)
-            for f in warm:
-                warming = age < f.duration_seconds
-                p5_a = np.where(warming, np.minimum(p5_a + f.rate_5xx, 1.0), p5_a)
-                p4_a = np.where(warming, np.minimum(p4_a + f.rate_4xx, 1.0 - p5_a), p4_a)
-                m_a = np.where(warming, m_a * f.latency_multiplier, m_a)
-            p5_arr, p4_arr, lat_mult = p5_a, p4_a, m_a
-        u = rng.random(n)
-        is5 = u < p5_arr
-        is4 = (~is5) & (u < np.add(p5_arr, p4_arr))
-        lat = model.latency
-        z = rng.standard_normal(n)
-        sigma = (math.log(lat.p99_ms) - math.log(lat.median_ms)) / Z99
-        model_ms = np.exp(math.log(lat.median_ms) + sigma * z) * lat_mult + add
-        ov = model.overhead_latency
-        z2 = rng.standard_normal(n)
-        sigma2 = (math.log(ov.p99_ms) - math.log(ov.median_ms)) / Z99
-        overhead_ms = np.exp(math.log(ov.median_ms) + sigma2 * z2)
-        e5 = int(is5.sum())
-        e4 = int(is4.sum())
-        values = {
-            "ModelLatency": model_ms * 1000.0,  # SageMaker publishes microseconds (spec 3.1)
-            "OverheadLatency": overhead_ms * 1000.0,
-            "InvocationsPerInstance": np.full(n, 1.0 / total_active),
-        }
-        self.store.bucket(fleet, minute).add(e4, e5, e4 + e5, values, self.store.keep_raw)
+    @staticmethod
+    def warming(behaviour: Behaviour, faults: list[WarmupFault], ages: list[float]) -> list[tuple[float, Behaviour]]:
+        """(share of the fleet's instances, behaviour) for each warm-up state of the instances."""
+        groups: dict[tuple[bool, ...], int] = {}
+        for age in ages:
+            key = tuple(age < f.duration_seconds for f in faults)
+            groups[key] = groups.get(key, 0) + 1
+        out = []
+        for key, count in sorted(groups.items()):
+            b = behaviour
+            for on, f in zip(key, faults, strict=True):
+                if on:
+                    p5 = min(b.p5 + f.rate_5xx, 1.0)
+                    b = Behaviour(p5, min(b.p4 + f.rate_4xx, 1.0 - p5), b.mult * f.latency_multiplier, b.add_ms)
+            out.append((count / len(ages), b))
+        return out
+
+    def _count(self, fleet: str, n: int, errors: int) -> None:
         if self.counting:
             self.counters.requests += n
-            self.counters.user_errors += e4 + e5
+            self.counters.user_errors += errors
             if fleet == "green":
                 self.counters.green_requests += n
-                self.counters.green_errors += e4 + e5
+                self.counters.green_errors += errors
 
     # ------------------------------------------------------------------ driving
 
     def advance(self, to: float, routing: Routing) -> None:
-        """Sample every request in [self.t, to) with ``routing``, minute by minute."""
+        """Sample every request in [self.t, to) with ``routing``, in batches."""
+        cuts = sorted(
+            t
+            for fleet in ("blue", "green")
+            for f in self.warmups[fleet]
+            for a in (routing.blue if fleet == "blue" else routing.green)
+            if self.t < (t := a + f.duration_seconds) < to
+        )
         while self.t < to:
             minute = math.floor(self.t / 60.0) * 60.0
             end = min(to, minute + 60.0)
-            self._batch(self.t, end, routing, minute)
+            while cuts and cuts[0] <= self.t:
+                cuts.pop(0)
+            if cuts and cuts[0] < end:
+                end = cuts[0]
+            self.batch(self.t, end, routing, minute)
             self.t = end
 
-    def _batch(self, t0: float, t1: float, routing: Routing, minute: float) -> None:
+    def batch(self, t0: float, t1: float, routing: Routing, minute: float) -> None:
+        raise NotImplementedError
+
+
+class ExactDataPlane(DataPlane):
+    """Every request sampled individually (vectorised per batch)."""
+
+    mode = "exact"
+
+    def _arrivals(self, t0: float, t1: float) -> FloatArray:
+        rate = self.mean_rate(t0, t1)
+        if self.traffic.arrivals == "uniform":
+            first, n = self.uniform_count(t0, t1, rate)
+            return first + np.arange(n) / rate if n else np.empty(0)
+        n = int(self.rng.poisson(rate * (t1 - t0)))
+        return np.sort(self.rng.uniform(t0, t1, n))
+
+    def batch(self, t0: float, t1: float, routing: Routing, minute: float) -> None:
         times = self._arrivals(t0, t1)
         total_active = routing.active_blue + routing.active_green
         if len(times) == 0 or total_active == 0:
             return
-        total_rate = (
-            len(times) / (t1 - t0) if self.traffic.arrivals == "uniform" else self._rate(t0)
-        )
+        total_rate = self.mean_rate(t0, t1)
         frac = routing.green_fraction
         if frac <= 0.0:
             self._serve("blue", times, routing.blue, total_rate, total_active, minute)
@@ -260,3 +270,103 @@ class ExactDataPlane:
             to_green = self.rng.random(len(times)) < frac
             self._serve("blue", times[~to_green], routing.blue, total_rate, total_active, minute)
             self._serve("green", times[to_green], routing.green, total_rate, total_active, minute)
+
+    def _serve(self, fleet: str, times: FloatArray, activations: list[float], total_rate: float,
+               total_active: int, minute: float) -> None:
+        n = len(times)
+        if n == 0:
+            return
+        model = self.models[fleet]
+        rng = self.rng
+        rho = (total_rate / total_active / model.capacity_rps_per_instance
+               if model.capacity_rps_per_instance else 0.0)
+        b = self.behaviour(fleet, float(times[0]), rho)
+        p5: FloatArray | float = b.p5
+        p4: FloatArray | float = b.p4
+        mult: FloatArray | float = b.mult
+        warm = self.warmups[fleet]
+        if warm:
+            idx = rng.integers(0, len(activations), n)
+            age = times - np.asarray(activations, dtype=np.float64)[idx]
+            p5_a, p4_a, m_a = np.full(n, b.p5), np.full(n, b.p4), np.full(n, b.mult)
+            for f in warm:
+                on = age < f.duration_seconds
+                p5_a = np.where(on, np.minimum(p5_a + f.rate_5xx, 1.0), p5_a)
+                p4_a = np.where(on, np.minimum(p4_a + f.rate_4xx, 1.0 - p5_a), p4_a)
+                m_a = np.where(on, m_a * f.latency_multiplier, m_a)
+            p5, p4, mult = p5_a, p4_a, m_a
+        u = rng.random(n)
+        is5 = u < p5
+        is4 = (~is5) & (u < np.add(p5, p4))
+        mu, sigma = self.params[fleet]
+        model_ms = np.exp(mu + sigma * rng.standard_normal(n)) * mult + b.add_ms
+        mu2, sigma2 = self.overhead[fleet]
+        overhead_ms = np.exp(mu2 + sigma2 * rng.standard_normal(n))
+        e5, e4 = int(is5.sum()), int(is4.sum())
+        values = {
+            "ModelLatency": model_ms * 1000.0,  # SageMaker publishes microseconds (spec 3.1)
+            "OverheadLatency": overhead_ms * 1000.0,
+            "InvocationsPerInstance": np.full(n, 1.0 / total_active),
+        }
+        self.store.bucket(fleet, minute).add(e4, e5, e4 + e5, values, self.store.keep_raw)
+        self._count(fleet, n, e4 + e5)
+
+
+class FastDataPlane(DataPlane):
+    """Each batch sampled in aggregate: cost per batch is independent of its size."""
+
+    mode = "fast"
+
+    def __init__(self, *args: Any, metric_rngs: dict[str, np.random.Generator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metric_rngs = metric_rngs
+
+    def batch(self, t0: float, t1: float, routing: Routing, minute: float) -> None:
+        total_active = routing.active_blue + routing.active_green
+        if total_active == 0:
+            return
+        rate = self.mean_rate(t0, t1)
+        if self.traffic.arrivals == "uniform":
+            _, n = self.uniform_count(t0, t1, rate)
+        else:
+            n = int(self.rng.poisson(rate * (t1 - t0)))
+        if n == 0:
+            return
+        frac = routing.green_fraction
+        n_green = n if frac >= 1.0 else 0 if frac <= 0.0 else int(self.rng.binomial(n, frac))
+        for fleet, count, acts in (("blue", n - n_green, routing.blue), ("green", n_green, routing.green)):
+            if count:
+                self._serve(fleet, count, t0, acts, rate, total_active, minute)
+
+    def _serve(self, fleet: str, n: int, t0: float, activations: list[float], rate: float,
+               total_active: int, minute: float) -> None:
+        model = self.models[fleet]
+        rng = self.rng
+        rho = rate / total_active / model.capacity_rps_per_instance if model.capacity_rps_per_instance else 0.0
+        b = self.behaviour(fleet, t0, rho)
+        warm = self.warmups[fleet]
+        groups = [(1.0, b)] if not warm else self.warming(b, warm, [t0 - a for a in activations])
+        counts = [n] if len(groups) == 1 else [int(c) for c in rng.multinomial(n, [g[0] for g in groups])]
+        bucket = self.store.bucket(fleet, minute)
+        mu, sigma = self.params[fleet]
+        mu2, sigma2 = self.overhead[fleet]
+        for (_, g), k in zip(groups, counts, strict=True):
+            if k == 0:
+                continue
+            e5 = int(rng.binomial(k, g.p5)) if g.p5 > 0 else 0
+            rest = k - e5
+            q4 = g.p4 / (1.0 - g.p5) if g.p5 < 1.0 else 0.0
+            e4 = int(rng.binomial(rest, q4)) if rest and q4 > 0 else 0
+            bucket.add_components(
+                k, e4, e5, e4 + e5,
+                {
+                    # ModelLatency in microseconds: exp(mu + sigma Z) * mult + add, all x 1000
+                    "ModelLatency": LatencyComponent(k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0),
+                    "OverheadLatency": LatencyComponent(k, mu2, sigma2, 1000.0, 0.0),
+                    "InvocationsPerInstance": LatencyComponent(k, 0.0, 0.0, 0.0, 1.0 / total_active),
+                },
+                self.metric_rngs,
+                NORMAL_SUM_THRESHOLD,
+                self.needed,
+            )
+            self._count(fleet, k, e4 + e5)

@@ -31,11 +31,20 @@ from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.alarms import AlarmMonitor
 from guardsim.simulator.controller import Controller
-from guardsim.simulator.dataplane import ExactDataPlane, Routing
+from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlane, Routing
 from guardsim.simulator.fleet import Fleets
-from guardsim.simulator.metrics import FLEETS, METRICS, MetricStore, MinuteBucket
+from guardsim.cloudwatch.statistics import parse_statistic
+from guardsim.simulator.metrics import (
+    FLEETS,
+    METRICS,
+    MetricStore,
+    MinuteBucket,
+    components_statistic,
+    key_rng,
+)
 
 LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
+_P = {"p50": parse_statistic("p50"), "p99": parse_statistic("p99")}
 
 
 def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
@@ -48,28 +57,51 @@ def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
 class Run:
     """Everything one simulated deployment holds; built and run by :func:`simulate`."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        mode: str | None = None,
+        *,
+        replication: int | None = None,
+        detail: bool = True,
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
+        self.replication = replication
+        self.detail = detail
+        self.mode = mode or scenario.simulation.mode
+        if self.mode not in ("exact", "fast"):
+            raise SimulationError(f"unknown mode {self.mode!r}; use exact or fast", scenario.name, seed)
         sim = scenario.simulation
-        streams = np.random.SeedSequence(seed).spawn(3)
+        # Replication i of a Monte Carlo run is SeedSequence(seed).spawn(n)[i], whatever the
+        # number of workers: spawn_key=(i,) is exactly that child.
+        root = (np.random.SeedSequence(seed) if replication is None
+                else np.random.SeedSequence(seed, spawn_key=(replication,)))
+        streams = root.spawn(5)
         self.rng_traffic = np.random.default_rng(streams[0])
         self.rng_control = np.random.default_rng(streams[1])
         self.rng_delay = np.random.default_rng(streams[2])
+        # Fast mode draws each latency metric's statistics from its own stream, so leaving out a
+        # metric nobody reads (Monte Carlo) does not change the draws of the others.
+        self.rng_metrics = {
+            "ModelLatency": np.random.default_rng(streams[3]),
+            "OverheadLatency": np.random.default_rng(streams[4]),
+        }
         self.start = -float(sim.warmup_seconds)
         self.env = simpy.Environment(initial_time=self.start)
         self.fleets = Fleets()
         blue = self.fleets.launch("blue", self.start, [0.0] * scenario.endpoint.blue.instance_count)
         self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
         self.routing = Routing([], [])
-        self.store = MetricStore(keep_raw=True)
+        self.store = MetricStore(keep_raw=self.mode == "exact", start=self.start)
         replay = None
         if scenario.traffic.replay_file is not None:
             counts, problems = read_replay(Path(scenario.traffic.replay_file))
             if problems:
                 raise SimulationError(str(problems[0]), scenario.name, seed)
             replay = counts
-        self.dataplane = ExactDataPlane(
+        plane_args = (
             scenario.traffic,
             replay,
             {"blue": scenario.models.blue, "green": scenario.models.green},
@@ -77,16 +109,28 @@ class Run:
             self.rng_traffic,
             self.start,
         )
+        self.dataplane: DataPlane = (
+            ExactDataPlane(*plane_args)
+            if self.mode == "exact"
+            else FastDataPlane(*plane_args, metric_rngs=self.rng_metrics)
+        )
         env_settings = scenario.environment
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
+        # Without detail (Monte Carlo), only the alarms SageMaker watches can change the outcome.
+        watched = scenario.alarms if detail else scenario.rollback_alarms
         self.monitor = AlarmMonitor(
-            scenario.alarms,
+            watched,
             scenario.endpoint,
             self.store,
             env_settings.evaluation_range_extra_periods,
             blue_from,
+            seed,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
+        if not detail:
+            self.dataplane.needed = frozenset(
+                s.metric for b in self.monitor.bound for s in b.sources.values()
+            )
         self.controller = Controller(self)
         self.traffic_log: list[dict[str, Any]] = []
         self.peak_green = 0.0
@@ -131,12 +175,16 @@ class Run:
         next_minute = math.floor(self.start / 60.0) * 60.0 + 60.0
         next_eval = math.floor((self.start - offset) / interval) * interval + offset + interval
         delay_dist = self.scenario.environment.metric_publish_delay_seconds
+        # One delay per minute, drawn in blocks (one numpy call per block, not per minute).
+        delays: list[float] = []
         while True:
             t = min(next_minute, next_eval)
             yield self._urgent(t - self.env.now)
             if t == next_minute:
                 self.dataplane.advance(t, self.routing)
-                delay = float(delay_dist.sample(self.rng_delay, 1)[0])
+                if not delays:
+                    delays = delay_dist.sample(self.rng_delay, 256).tolist()[::-1]
+                delay = delays.pop()
                 self._publish(t - 60.0, t + delay)
                 next_minute += 60.0
             if t == next_eval:
@@ -145,7 +193,9 @@ class Run:
 
     def _publish(self, minute: float, published_at: float) -> None:
         buckets = dict(self.store.publish(minute, published_at))
-        if not buckets:
+        if not buckets or not self.detail:
+            if not self.keep_raw_alarm:
+                self.store.drop_raw_before(minute + 60.0)
             return
         views: list[tuple[str, list[MinuteBucket]]] = [("blended", list(buckets.values()))]
         for fleet in FLEETS:
@@ -160,10 +210,7 @@ class Run:
                     s = s.merge(b.summary(metric))
                 p50 = p99 = None
                 if metric in LATENCY_METRICS:
-                    arr = np.concatenate([b.raw_values(metric) for b in bs])
-                    if len(arr):
-                        p50 = _ceil_rank_value(arr, 0.50)
-                        p99 = _ceil_rank_value(arr, 0.99)
+                    p50, p99 = self._percentiles(bs, metric, label, minute)
                 for col, value in zip(
                     DATAPOINT_COLUMNS,
                     (metric, label, minute, published_at, n, s.sum, s.minimum, s.maximum, p50, p99),
@@ -174,6 +221,24 @@ class Run:
             self.store.drop_raw_before(minute + 60.0)
         else:
             self.store.drop_raw_before(minute - self.monitor.max_window_seconds - 120.0)
+
+    def _percentiles(
+        self, bs: list[MinuteBucket], metric: str, label: str, minute: float
+    ) -> tuple[float | None, float | None]:
+        """p50 and p99 of one minute's datapoint (CloudWatch's rank rule, CW6)."""
+        if self.mode == "exact":
+            arr = np.concatenate([b.raw_values(metric) for b in bs])
+            if not len(arr):
+                return None, None
+            return _ceil_rank_value(arr, 0.50), _ceil_rank_value(arr, 0.99)
+        comps = [c for b in bs for c in b.components.get(metric, ())]
+        fleets = ("blue", "green") if label == "blended" else (label,)
+        out = []
+        for p in ("p50", "p99"):
+            # the same key an alarm reading this one-minute window uses: both see one value
+            rng = key_rng(self.seed, metric, fleets, p, minute, minute + 60.0)
+            out.append(components_statistic(comps, _P[p], rng))
+        return out[0], out[1]
 
     # ------------------------------------------------------------------ running
 
@@ -231,7 +296,7 @@ class Run:
         return RunRecord(
             scenario=s.name,
             seed=self.seed,
-            mode="exact",
+            mode=self.mode,
             guardsim_version=__version__,
             outcome=c.outcome,  # type: ignore[arg-type]
             summary=summary,
@@ -250,14 +315,35 @@ class Run:
                 for i in self.fleets.instances
             ),
             alarm_history=tuple(self.monitor.history()),
-            alarm_evaluations=tuple(self.monitor.evaluations),
+            alarm_evaluations=tuple(self.monitor.evaluations) if self.detail else (),
             datapoints=self.datapoints,
             scenario_definition=s.to_dict(),
             notes=tuple(notes),
+            replication=self.replication,
         )
 
 
-def simulate(scenario: Scenario, *, seed: int | None = None) -> RunRecord:
-    """Simulate one UpdateEndpoint of ``scenario`` and return its run record (exact mode)."""
-    run = Run(scenario, scenario.simulation.seed if seed is None else seed)
+def simulate(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    mode: str | None = None,
+    replication: int | None = None,
+    detail: bool = True,
+) -> RunRecord:
+    """Simulate one UpdateEndpoint of ``scenario`` and return its run record.
+
+    ``seed`` and ``mode`` (``exact`` or ``fast``) default to the scenario's ``simulation``
+    settings. ``replication`` selects the independent stream ``SeedSequence(seed).spawn(n)[i]``
+    of a Monte Carlo run. ``detail=False`` (Monte Carlo) evaluates only the rollback alarms and
+    leaves the per-minute datapoints and the alarm evaluations out of the record: the outcome
+    and summary are the same as with ``detail=True`` for the same seed.
+    """
+    run = Run(
+        scenario,
+        scenario.simulation.seed if seed is None else seed,
+        mode,
+        replication=replication,
+        detail=detail,
+    )
     return run.execute()

@@ -14,14 +14,18 @@ two dimension sets are views over it: ``EndpointName+VariantName`` (blended) add
 
 from __future__ import annotations
 
+import math
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
 
 from guardsim.cloudwatch.statistics import (
     SampleSummary,
+    StatisticKind,
     StatisticSpec,
     compute_from_histogram,
     compute_from_samples,
@@ -47,6 +51,130 @@ FLEETS = ("blue", "green")
 _EMPTY = np.empty(0, dtype=np.float64)
 
 
+_STD_NORMAL = NormalDist()
+_NO_RNG = np.random.default_rng(0)  # never drawn from: constant components need no randomness
+#: Fast mode: extended statistics other than percentiles are computed from a resample of at
+#: most this many values drawn from the window's latency mixture (an approximation; percentiles
+#: are drawn exactly).
+RESAMPLE_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class LatencyComponent:
+    """Fast mode: ``n`` samples of ``exp(mu + sigma * Z) * scale + add`` (Z standard normal).
+
+    A batch of requests of one fleet in one routing state shares one distribution, so it is kept
+    as its parameters and count, not as values. ``scale == 0`` is a constant ``add``.
+    """
+
+    n: int
+    mu: float
+    sigma: float
+    scale: float
+    add: float
+
+    @property
+    def constant(self) -> bool:
+        return self.scale == 0.0 or self.sigma == 0.0
+
+    def quantile(self, u: float) -> float:
+        if self.scale == 0.0:
+            return self.add
+        if self.sigma == 0.0:
+            return math.exp(self.mu) * self.scale + self.add
+        u = min(max(u, 1e-300), 1.0 - 1e-16)
+        return math.exp(self.mu + self.sigma * _STD_NORMAL.inv_cdf(u)) * self.scale + self.add
+
+    def cdf(self, x: float) -> float:
+        if self.constant:
+            return 1.0 if x >= self.quantile(0.5) else 0.0
+        if x <= self.add:
+            return 0.0
+        z = (math.log((x - self.add) / self.scale) - self.mu) / self.sigma
+        return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+    def mean_var(self) -> tuple[float, float]:
+        if self.constant:
+            return self.quantile(0.5), 0.0
+        s2 = self.sigma * self.sigma
+        mean = self.scale * math.exp(self.mu + s2 / 2) + self.add
+        var = self.scale * self.scale * math.expm1(s2) * math.exp(2 * self.mu + s2)
+        return mean, var
+
+    def draw_summary(self, rng: np.random.Generator, threshold: int) -> SampleSummary:
+        """Sum, Minimum and Maximum of the ``n`` samples, from their sampling distributions.
+
+        Below ``threshold`` samples every value is drawn (exact, consistent). Above it: Minimum
+        and Maximum are exact order statistics (U ~ Beta(1, n) and Beta(n, 1) through the
+        quantile function) and the Sum is normal with the exact mean and variance (central limit
+        theorem), floored at n x Minimum; the three are drawn independently.
+        """
+        n = self.n
+        if self.constant:
+            v = self.quantile(0.5)
+            return SampleSummary(n, v * n, v, v)
+        if n < threshold:
+            x = np.exp(self.mu + self.sigma * rng.standard_normal(n)) * self.scale + self.add
+            return SampleSummary(n, float(x.sum()), float(x.min()), float(x.max()))
+        u_min, u_max = rng.beta(1.0, n), rng.beta(n, 1.0)
+        lo, hi = self.quantile(float(u_min)), self.quantile(float(u_max))
+        mean, var = self.mean_var()
+        total = float(rng.normal(n * mean, math.sqrt(n * var)))
+        return SampleSummary(n, min(max(total, n * lo), n * hi), lo, hi)
+
+
+def mixture_quantile(components: Sequence[LatencyComponent], u: float) -> float:
+    """x with G(x) = u, G the count-weighted mixture CDF of ``components`` (bisection)."""
+    total = sum(c.n for c in components)
+    lo = min(c.quantile(1e-12) for c in components)
+    hi = max(c.quantile(1.0 - 1e-12) for c in components)
+    if lo >= hi:
+        return lo
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        g = sum(c.n * c.cdf(mid) for c in components) / total
+        if g < u:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+            break
+    return 0.5 * (lo + hi)
+
+
+def key_rng(seed: int, *parts: object) -> np.random.Generator:
+    """A generator determined by the run seed and ``parts`` alone (not by evaluation order)."""
+    words = [seed] + [zlib.crc32(repr(p).encode()) for p in parts]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def components_statistic(components: Sequence[LatencyComponent], spec: StatisticSpec,
+                         rng: np.random.Generator) -> float | None:
+    """Fast mode: an extended statistic of the pooled samples of ``components``.
+
+    Percentiles are drawn exactly: CloudWatch's pNN is the r-th smallest of the N samples,
+    r = max(1, ceil(p N)) (CW6), and the r-th order statistic of N draws from a distribution G is
+    G^-1(U) with U ~ Beta(r, N - r + 1). Treating the pooled batches as N draws from their
+    count-weighted mixture ignores that each batch's count is fixed, a negligible difference.
+    Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values.
+    """
+    comps = [c for c in components if c.n > 0]
+    n = sum(c.n for c in comps)
+    if n == 0:
+        return None
+    if spec.kind is StatisticKind.PERCENTILE and spec.upper is not None:
+        r = max(1, -((-spec.upper.numerator * n) // (spec.upper.denominator * 100)))
+        u = float(rng.beta(r, n - r + 1))
+        return mixture_quantile(comps, u)
+    m = min(n, RESAMPLE_SIZE)
+    counts = rng.multinomial(m, [c.n / n for c in comps])
+    parts = []
+    for c, k in zip(comps, counts, strict=True):
+        if k:
+            parts.append(np.exp(c.mu + c.sigma * rng.standard_normal(int(k))) * c.scale + c.add)
+    return compute_from_samples(spec, np.concatenate(parts))
+
+
 @dataclass
 class MinuteBucket:
     """One fleet's samples of one minute: counts, summaries and (while needed) raw values."""
@@ -56,7 +184,28 @@ class MinuteBucket:
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_METRICS, 0))
     summaries: dict[str, SampleSummary] = field(default_factory=dict)
     raw: dict[str, list[FloatArray]] = field(default_factory=lambda: {m: [] for m in RAW_METRICS})
+    components: dict[str, list[LatencyComponent]] = field(default_factory=dict)
     published_at: float | None = None
+
+    def add_components(self, count: int, errors_4xx: int, errors_5xx: int, model_errors: int,
+                       comps: dict[str, LatencyComponent], rngs: dict[str, np.random.Generator],
+                       threshold: int, needed: frozenset[str] | None = None) -> None:
+        """Fast mode: ``count`` requests given by their latency distributions.
+
+        ``needed``: the metrics anyone will read (None: all); the others' summaries are not
+        drawn, which saves time in Monte Carlo runs and changes no metric that is read.
+        """
+        self.n += count
+        self.errors["Invocation4XXErrors"] += errors_4xx
+        self.errors["Invocation5XXErrors"] += errors_5xx
+        self.errors["InvocationModelErrors"] += model_errors
+        for metric, comp in comps.items():
+            if needed is not None and metric not in needed:
+                continue
+            s = comp.draw_summary(rngs.get(metric, _NO_RNG), threshold)
+            old = self.summaries.get(metric)
+            self.summaries[metric] = s if old is None else old.merge(s)
+            self.components.setdefault(metric, []).append(comp)
 
     def add(
         self,
@@ -99,6 +248,11 @@ class MinuteBucket:
     def summary(self, metric: str) -> SampleSummary:
         if metric in self.summaries:
             return self.summaries[metric]
+        if metric == "Invocations":
+            return SampleSummary(self.n, float(self.n), 1.0, 1.0)
+        if metric in self.errors:  # 0/1 per request: Sum is the count (no numpy needed)
+            k = self.errors[metric]
+            return SampleSummary(self.n, float(k), 0.0 if k < self.n else 1.0, 1.0 if k else 0.0)
         values, counts = self.histogram(metric)
         present = counts > 0
         v = values[present]
@@ -109,9 +263,10 @@ class MinuteBucket:
 class MetricStore:
     """Per-fleet, per-minute buckets, with the publish time of each finished minute."""
 
-    def __init__(self, keep_raw: bool) -> None:
+    def __init__(self, keep_raw: bool, start: float = 0.0) -> None:
         self.keep_raw = keep_raw
         self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in FLEETS}
+        self.raw_dropped_until = float(np.floor(start / 60.0) * 60.0)
 
     def bucket(self, fleet: str, minute: float) -> MinuteBucket:
         b = self.buckets[fleet].get(minute)
@@ -148,27 +303,44 @@ class MetricStore:
 
     def drop_raw_before(self, minute: float) -> None:
         """Forget raw samples of minutes no alarm window can reach any more (memory)."""
-        for fleet in FLEETS:
-            for m, b in self.buckets[fleet].items():
-                if m < minute and any(b.raw[k] for k in RAW_METRICS):
+        if not self.keep_raw:
+            return
+        m = self.raw_dropped_until
+        while m < minute:
+            for fleet in FLEETS:
+                b = self.buckets[fleet].get(m)
+                if b is not None:
                     b.raw = {k: [] for k in RAW_METRICS}
+            m += 60.0
+        self.raw_dropped_until = max(self.raw_dropped_until, m)
 
 
 def statistic_of(
-    buckets: Sequence[MinuteBucket], metric: str, spec: StatisticSpec
+    buckets: Sequence[MinuteBucket],
+    metric: str,
+    spec: StatisticSpec,
+    rng: np.random.Generator | None = None,
 ) -> tuple[float | None, int]:
-    """(value, sample count) of ``spec`` over the samples of ``buckets``; None if no samples."""
+    """(value, sample count) of ``spec`` over the samples of ``buckets``; None if no samples.
+
+    Extended statistics of latency metrics need raw values (exact mode) or latency components
+    and ``rng`` (fast mode, :func:`components_statistic`).
+    """
     if not buckets:
         return None, 0
     n = sum(b.n for b in buckets)
     if n == 0:
         return None, 0
-    if spec.name in BASIC_STATISTICS:
+    if spec.is_basic:
         total = buckets[0].summary(metric)
         for b in buckets[1:]:
             total = total.merge(b.summary(metric))
         return compute_from_summary(spec, total), n
     if metric in RAW_METRICS:
+        if any(b.components for b in buckets):
+            assert rng is not None, "fast-mode extended statistics need an rng"
+            comps = [c for b in buckets for c in b.components.get(metric, ())]
+            return components_statistic(comps, spec, rng), n
         arr = np.concatenate([b.raw_values(metric) for b in buckets])
         return compute_from_samples(spec, arr), n
     values = np.array([0.0, 1.0]) if metric != "Invocations" else np.array([1.0])

@@ -1,0 +1,42 @@
+"""The README documents every setting and every built-in scenario (docs cannot drift)."""
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from guardsim.scenarios import library
+from guardsim.scenarios.environment import Environment, Simulation
+from guardsim.scenarios.models import Latency, ModelBehaviour
+from guardsim.scenarios.traffic import Burst, Traffic
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("cls", "prefix"),
+    [
+        (Environment, "environment"),
+        (Simulation, "simulation"),
+        (Traffic, "traffic"),
+        (Burst, "traffic.bursts[]"),
+        (ModelBehaviour, "models.blue / models.green"),
+        (Latency, "...latency / overhead_latency"),
+    ],
+)
+def test_every_setting_is_in_the_reference(cls: type, prefix: str) -> None:
+    for f in dataclasses.fields(cls):
+        assert f"`{prefix}.{f.name}`" in README, f"{prefix}.{f.name} is not documented"
+        assert f.metadata.get("doc"), f"{cls.__name__}.{f.name} has no doc metadata"
+
+
+def test_every_builtin_scenario_is_listed() -> None:
+    for name in library.names():
+        assert f"`{name}`" in README
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n```", README, flags=re.S)
+    assert blocks[0].endswith("guardsim run seed-canary-rollback")
+    assert blocks[1].endswith("pip install -e '.[test]' && pytest")
