@@ -90,10 +90,10 @@ class AlarmMonitor:
         store: MetricStore,
         extra_periods: int,
         blue_per_config_from: float | None,
-        seed: int = 0,
+        run_key: tuple[int, ...] = (0,),
     ) -> None:
         self.store = store
-        self.seed = seed
+        self.run_key = run_key
         self.bound: list[BoundAlarm] = []
         for alarm in alarms:
             rng_len = alarm.evaluation_periods + extra_periods
@@ -154,7 +154,7 @@ class AlarmMonitor:
             rng = None
             if not source.spec.is_basic and any(b.components for b in buckets):
                 # fast mode: one draw per (metric, fleets, statistic, window), whoever reads it
-                rng = key_rng(self.seed, source.metric, source.fleets, source.spec.name, start, end)
+                rng = key_rng(self.run_key, source.metric, source.fleets, source.spec.name, start, end)
             value, n = statistic_of(buckets, source.metric, source.spec, rng)
             values.append(value)
             counts.append(float(n) if value is not None else None)

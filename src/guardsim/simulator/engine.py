@@ -78,12 +78,14 @@ class Run:
         # number of workers: spawn_key=(i,) is exactly that child.
         root = (np.random.SeedSequence(seed) if replication is None
                 else np.random.SeedSequence(seed, spawn_key=(replication,)))
-        streams = root.spawn(5)
+        streams = root.spawn(6)
         self.rng_traffic = np.random.default_rng(streams[0])
         self.rng_control = np.random.default_rng(streams[1])
         self.rng_delay = np.random.default_rng(streams[2])
         # Fast mode draws each latency metric's statistics from its own stream, so leaving out a
         # metric nobody reads (Monte Carlo) does not change the draws of the others.
+        #: Keys the fast-mode draws that many readers share (a window's percentile).
+        self.run_key = tuple(int(w) for w in streams[5].generate_state(2))
         self.rng_metrics = {
             "ModelLatency": np.random.default_rng(streams[3]),
             "OverheadLatency": np.random.default_rng(streams[4]),
@@ -124,7 +126,7 @@ class Run:
             self.store,
             env_settings.evaluation_range_extra_periods,
             blue_from,
-            seed,
+            self.run_key,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
         if not detail:
@@ -236,7 +238,7 @@ class Run:
         out = []
         for p in ("p50", "p99"):
             # the same key an alarm reading this one-minute window uses: both see one value
-            rng = key_rng(self.seed, metric, fleets, p, minute, minute + 60.0)
+            rng = key_rng(self.run_key, metric, fleets, p, minute, minute + 60.0)
             out.append(components_statistic(comps, _P[p], rng))
         return out[0], out[1]
 
@@ -267,7 +269,8 @@ class Run:
             self.dataplane.counting = False
         end = controller.finished_at
         assert end is not None
-        env.run(until=end + sim.cooldown_seconds)
+        if sim.cooldown_seconds > 0:  # SimPy refuses to run until "now"
+            env.run(until=end + sim.cooldown_seconds)
         return self._record(end, notes)
 
     def _record(self, end: float, notes: list[str]) -> RunRecord:

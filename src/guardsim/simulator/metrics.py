@@ -142,9 +142,13 @@ def mixture_quantile(components: Sequence[LatencyComponent], u: float) -> float:
     return 0.5 * (lo + hi)
 
 
-def key_rng(seed: int, *parts: object) -> np.random.Generator:
-    """A generator determined by the run seed and ``parts`` alone (not by evaluation order)."""
-    words = [seed] + [zlib.crc32(repr(p).encode()) for p in parts]
+def key_rng(run_key: Sequence[int], *parts: object) -> np.random.Generator:
+    """A generator determined by the run's key and ``parts`` alone (not by evaluation order).
+
+    ``run_key`` comes from the run's own SeedSequence (so replications differ); ``parts`` name
+    what is drawn (metric, fleets, statistic, window), so every reader of it sees one value.
+    """
+    words = [*run_key] + [zlib.crc32(repr(p).encode()) for p in parts]
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
