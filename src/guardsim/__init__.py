@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState, evaluate_alarm
 from guardsim.errors import (
+    AlarmError,
     GuardsimError,
     MetricMathError,
     Problem,
@@ -22,6 +23,7 @@ from guardsim.scenarios import Scenario, load_scenario, read_scenario, scenario_
 from guardsim.simulator import simulate
 
 __all__ = [
+    "AlarmError",
     "AlarmEvaluation",
     "AlarmRule",
     "AlarmState",

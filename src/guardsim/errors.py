@@ -9,8 +9,12 @@ context a user needs to act on it (field paths, the expression, the AWS operatio
      ├── MetricMathError        a metric-math expression cannot be parsed or uses an
      │                          unsupported function (carries the expression)
      ├── StatisticError         a CloudWatch statistic name is malformed (e.g. ``p101``)
-     └── SimulationError        the simulator reached an impossible state (a bug): carries the
-                                scenario name and seed so the run can be reproduced
+     ├── AlarmError             an alarm guardsim cannot evaluate (anomaly detection), or an
+     │                          invalid evaluation input: carries the alarm name and field
+     ├── SimulationError        the simulator reached an impossible state (a bug): carries the
+     │                          scenario name and seed so the run can be reproduced
+     └── AWSError               a call to AWS failed (real backend): carries the operation and
+                                AWS's error code, never credentials or request signatures
 
 The CLI turns any ``GuardsimError`` into a clear message and exit status 2; anything else is a
 bug and is reported as one.
@@ -83,6 +87,24 @@ class StatisticError(GuardsimError, ValueError):
         super().__init__(f"{message}: {statistic!r}")
 
 
+class AlarmError(GuardsimError, ValueError):
+    """An alarm definition guardsim cannot evaluate, or an invalid evaluation input.
+
+    ``alarm_name`` and ``field`` (the PutMetricAlarm parameter, e.g. ``ComparisonOperator``)
+    say where, when known.
+    """
+
+    def __init__(
+        self, message: str, *, alarm_name: str | None = None, field: str | None = None
+    ) -> None:
+        self.message = message
+        self.alarm_name = alarm_name
+        self.field = field
+        where = f"alarm {alarm_name!r}: " if alarm_name is not None else ""
+        at = f"{field}: " if field is not None else ""
+        super().__init__(f"{where}{at}{message}")
+
+
 class SimulationError(GuardsimError):
     """The simulator reached a state that should be impossible; report it with scenario and seed."""
 
@@ -90,3 +112,16 @@ class SimulationError(GuardsimError):
         self.scenario = scenario
         self.seed = seed
         super().__init__(f"{message} (scenario={scenario!r}, seed={seed})")
+
+
+class AWSError(GuardsimError):
+    """An AWS call failed: ``operation`` (e.g. ``UpdateEndpoint``), AWS's error ``code`` (e.g.
+    ``ValidationException``, ``AccessDeniedException``) and its message. Built from what AWS
+    returned, never from the request, so it holds no credentials or signatures."""
+
+    def __init__(self, operation: str, code: str, message: str = "") -> None:
+        self.operation = operation
+        self.code = code
+        self.message = message
+        detail = f": {message}" if message else ""
+        super().__init__(f"AWS {operation} failed with {code}{detail}")

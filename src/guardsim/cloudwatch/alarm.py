@@ -116,9 +116,10 @@ from guardsim.cloudwatch.statistics import (
     low_sample_count_threshold,
     parse_statistic,
 )
-from guardsim.errors import GuardsimError
+from guardsim.errors import AlarmError
 
 __all__ = [
+    "ANOMALY_OPERATORS",
     "DEFAULT_EVALUATION_RANGE",
     "AlarmError",
     "AlarmEvaluation",
@@ -133,22 +134,6 @@ __all__ = [
     "as_alarm_rule",
     "evaluate_alarm",
 ]
-
-
-class AlarmError(GuardsimError, ValueError):
-    """An alarm definition guardsim cannot evaluate, or an invalid evaluation input.
-
-    ``alarm_name`` and ``field`` (the PutMetricAlarm parameter, e.g. ``ComparisonOperator``)
-    say where, when known.
-    """
-
-    def __init__(self, message: str, *, alarm_name: str | None = None, field: str | None = None):
-        self.message = message
-        self.alarm_name = alarm_name
-        self.field = field
-        where = f"alarm {alarm_name!r}: " if alarm_name is not None else ""
-        at = f"{field}: " if field is not None else ""
-        super().__init__(f"{where}{at}{message}")
 
 
 class AlarmState(StrEnum):
@@ -547,7 +532,7 @@ class AlarmRule:
                     alarm_name=self.name,
                 )
         pts: Sequence[float | None] = (
-            datapoints if isinstance(datapoints, list | tuple) else tuple(datapoints)
+            datapoints if isinstance(datapoints, (list, tuple)) else tuple(datapoints)
         )
         total = len(pts)
         start = total - r  # index in pts of the range's oldest position (< 0: padded)
@@ -640,11 +625,11 @@ class AlarmRule:
         newest = real[0] - start  # positions within the range, 0 = oldest
         oldest = real[-1] - start
         if newest - oldest + 1 <= n:
-            # (a) compact, (b) most recent: the latest N consecutive positions holding them all.
+            # Case (a): the latest N consecutive positions holding every real datapoint.
             w0 = oldest if oldest < r - n else r - n
             positions = list(range(w0, w0 + n))
         else:
-            # (c) every real position plus the most recent N - k interior missing positions.
+            # Case (b): every real position plus the most recent N - k interior missing ones.
             real_pos = {j - start for j in real}
             interior = [p for p in range(newest - 1, oldest, -1) if p not in real_pos]
             positions = sorted(real_pos.union(interior[: n - len(real)]))

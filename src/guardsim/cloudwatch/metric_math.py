@@ -181,7 +181,7 @@ _TOKEN_RE = re.compile(
     (?P<ws>\s+)
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<str>"[^"]*"|\u201c[^\u201d]*\u201d)
+  | (?P<str>"[^"]*"|'[^']*'|\u201c[^\u201d]*\u201d)
   | (?P<op>==|!=|<=|>=|&&|\|\||[-+*/^()\[\],<>!])
     """,
     re.VERBOSE,
@@ -698,9 +698,19 @@ def _present(series: Series) -> list[float]:
     return [x for x in series if x is not None]
 
 
+def _fsum(xs: Iterable[float]) -> float:
+    """An accurate sum; ``inf`` (dropped by the caller) when it overflows."""
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        return math.inf
+
+
 def _pstdev(xs: list[float]) -> float:
-    mean = math.fsum(xs) / len(xs)
-    return math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / len(xs))
+    mean = _fsum(xs) / len(xs)
+    if not math.isfinite(mean):
+        return math.inf
+    return math.sqrt(_fsum((x - mean) * (x - mean) for x in xs) / len(xs))
 
 
 def _reduce_one(name: str, xs: list[float], width: int) -> float | None:
@@ -708,10 +718,10 @@ def _reduce_one(name: str, xs: list[float], width: int) -> float | None:
     if not xs:
         return 0.0 if name == "DATAPOINT_COUNT" and width == 0 else None
     if name == "SUM":
-        return _finite(math.fsum(xs))
+        return _finite(_fsum(xs))
     if name == "AVG":
         # Of an array, "missing values are treated as 0" [CW4]: divide by the number of series.
-        return _finite(math.fsum(xs) / (width or len(xs)))
+        return _finite(_fsum(xs) / (width or len(xs)))
     if name == "MIN":
         return min(xs)
     if name == "MAX":
@@ -793,7 +803,7 @@ def _fill(value: Series, filler: Value | str) -> Series:
             xa, xb = value[a], value[b]
             assert xa is not None and xb is not None
             for i in range(a + 1, b):
-                out[i] = xa + (xb - xa) * (i - a) / (b - a)
+                out[i] = _finite(xa + (xb - xa) * (i - a) / (b - a))
         return out
     if isinstance(filler, list):
         return [f if x is None else x for x, f in zip(value, filler, strict=True)]
@@ -1200,7 +1210,7 @@ def _check_metric_stat(
         namespace = str(metric.get("Namespace", ""))
         metric_name = str(metric.get("MetricName", ""))
         dims = metric.get("Dimensions", [])
-        if not isinstance(dims, list):
+        if isinstance(dims, str | bytes) or not isinstance(dims, Sequence):
             add(
                 f"{path}.Metric.Dimensions",
                 f"must be a list of {{Name, Value}}, found {_type_name(dims)}",
@@ -1267,8 +1277,7 @@ def _analyze(metrics: object) -> _Analysis:
     if len(metrics) > MAX_METRIC_DATA_QUERIES:
         add("", f"at most {MAX_METRIC_DATA_QUERIES} MetricDataQuery objects, found {len(metrics)}")
 
-    ids: dict[str, int] = {}
-    index_of: dict[str, int] = {}
+    index_of: dict[str, int] = {}  # valid, unique Id -> its index
     kinds_by_index: dict[int, str] = {}
     periods: dict[int, int] = {}
     return_indexes: list[int] = []
@@ -1295,11 +1304,10 @@ def _analyze(metrics: object) -> _Analysis:
                 f"letter, at most {MAX_ID_LENGTH} characters",
             )
             qid = None
-        elif qid in ids:
-            add(f"{path}.Id", f"duplicate Id {qid!r} (also [{ids[qid]}])")
+        elif qid in index_of:
+            add(f"{path}.Id", f"duplicate Id {qid!r} (also [{index_of[qid]}])")
             qid = None
         else:
-            ids[qid] = i
             index_of[qid] = i
         return_data = query.get("ReturnData", True)
         if not isinstance(return_data, bool):
@@ -1392,7 +1400,7 @@ def _analyze(metrics: object) -> _Analysis:
         rindex = return_indexes[0]
         rquery = metrics[rindex]
         rid = rquery.get("Id") if isinstance(rquery, Mapping) else None
-        if isinstance(rid, str) and ids.get(rid) == rindex:
+        if isinstance(rid, str) and index_of.get(rid) == rindex:
             result.return_id = rid
     _check_expressions(result, index_of, kinds_by_index, add)
     if not any(kind == "stat" for kind in kinds_by_index.values()) and not problems:
@@ -1446,10 +1454,8 @@ def _check_expressions(
     metric_ids = [q for q, i in index_of.items() if kinds_by_index.get(i) == "stat"]
     typed: list[str] = []
     for qid in order:
-        if any(d not in kinds for d in deps[qid]):
-            continue  # a dependency failed its own check
-        if any(r not in all_ids for r in _refs(result.asts[qid])):
-            continue
+        if any(r not in kinds for r in _refs(result.asts[qid])):
+            continue  # an unknown Id (reported above) or a dependency that failed its check
         try:
             kinds[qid] = _TypeChecker(result.expressions[qid], kinds, metric_ids).check(
                 result.asts[qid]

@@ -51,7 +51,7 @@ from typing import Any, Final, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from guardsim.cloudwatch.alarm import AlarmError
+from guardsim.errors import AlarmError
 
 __all__ = [
     "HIGH_RESOLUTION_PERIODS",

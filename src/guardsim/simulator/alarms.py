@@ -127,6 +127,7 @@ class AlarmMonitor:
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
         self.evaluations: list[dict[str, object]] = []
+        self._window_cache: dict[tuple[Source, float, float, int], tuple[float | None, float | None]] = {}
         self.max_window_seconds = max(
             (b.rule.period * b.rule.range_length for b in self.bound), default=0
         )
@@ -139,25 +140,38 @@ class AlarmMonitor:
     ) -> tuple[list[float | None], list[float | None]]:
         values: list[float | None] = []
         counts: list[float | None] = []
+        cache = self._window_cache
         for start, end in windows:
             if not source.fleets:
                 values.append(None)
                 counts.append(None)
                 continue
             buckets = self.store.visible(
-                ["green"] if source.fleets == ("green",) else list(source.fleets),
+                source.fleets,
                 start,
                 end,
                 t,
                 since=source.blue_from if source.fleets == ("blue",) else None,
             )
+            # Published buckets never change, so a window's value only changes when another of
+            # its buckets becomes visible: cache it by the number of visible buckets.
+            key = (source, start, end, len(buckets))
+            hit = cache.get(key)
+            if hit is not None:
+                values.append(hit[0])
+                counts.append(hit[1])
+                continue
             rng = None
             if not source.spec.is_basic and any(b.components for b in buckets):
                 # fast mode: one draw per (metric, fleets, statistic, window), whoever reads it
                 rng = key_rng(self.run_key, source.metric, source.fleets, source.spec.name, start, end)
             value, n = statistic_of(buckets, source.metric, source.spec, rng)
+            count = float(n) if value is not None else None
+            if len(cache) > 4096:  # old windows are never read again; keep memory flat
+                cache.clear()
+            cache[key] = (value, count)
             values.append(value)
-            counts.append(float(n) if value is not None else None)
+            counts.append(count)
         return values, counts
 
     def evaluate(self, t: float) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -179,17 +179,23 @@ def components_statistic(components: Sequence[LatencyComponent], spec: Statistic
     return compute_from_samples(spec, np.concatenate(parts))
 
 
-@dataclass
 class MinuteBucket:
-    """One fleet's samples of one minute: counts, summaries and (while needed) raw values."""
+    """One fleet's samples of one minute: counts, summaries and (while needed) raw values.
 
-    minute: float
-    n: int = 0
-    errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_METRICS, 0))
-    summaries: dict[str, SampleSummary] = field(default_factory=dict)
-    raw: dict[str, list[FloatArray]] = field(default_factory=lambda: {m: [] for m in RAW_METRICS})
-    components: dict[str, list[LatencyComponent]] = field(default_factory=dict)
-    published_at: float | None = None
+    Complete once its minute has ended; nothing is added after it is published.
+    """
+
+    # A plain class with slots: a run creates one per fleet and minute, in the hot path.
+    __slots__ = ("components", "errors", "minute", "n", "published_at", "raw", "summaries")
+
+    def __init__(self, minute: float) -> None:
+        self.minute = minute
+        self.n = 0
+        self.errors: dict[str, int] = {m: 0 for m in COUNT_METRICS}
+        self.summaries: dict[str, SampleSummary] = {}
+        self.raw: dict[str, list[FloatArray]] = {m: [] for m in RAW_METRICS}
+        self.components: dict[str, list[LatencyComponent]] = {}
+        self.published_at: float | None = None
 
     def add_components(self, count: int, errors_4xx: int, errors_5xx: int, model_errors: int,
                        comps: dict[str, LatencyComponent], rngs: dict[str, np.random.Generator],
