@@ -28,13 +28,21 @@ BASE: dict[str, Any] = {
         "blue": {
             "EndpointConfigName": "shop-ranker-v1",
             "ProductionVariants": [
-                {"VariantName": "AllTraffic", "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 4}
+                {
+                    "VariantName": "AllTraffic",
+                    "InstanceType": "ml.m5.xlarge",
+                    "InitialInstanceCount": 4,
+                }
             ],
         },
         "green": {
             "EndpointConfigName": "shop-ranker-v2",
             "ProductionVariants": [
-                {"VariantName": "AllTraffic", "InstanceType": "ml.m5.xlarge", "InitialInstanceCount": 4}
+                {
+                    "VariantName": "AllTraffic",
+                    "InstanceType": "ml.m5.xlarge",
+                    "InitialInstanceCount": 4,
+                }
             ],
         },
     },

@@ -120,7 +120,9 @@ def test_omitted_optional_members_stay_omitted() -> None:
         "Threshold": 5,
         "ComparisonOperator": "GreaterThanThreshold",
     }
-    result = scenario_from_dict(modified({"deployment_config": deployment_config, "alarms": [alarm]}))
+    result = scenario_from_dict(
+        modified({"deployment_config": deployment_config, "alarms": [alarm]})
+    )
     assert result.scenario is not None, result.errors
     assert result.scenario.deployment_config.to_boto() == deployment_config
     assert result.scenario.alarms[0].to_boto() == alarm
@@ -161,11 +163,20 @@ def test_extra_variant_and_endpoint_config_members_come_back_exactly() -> None:
 @pytest.mark.parametrize(
     "changes",
     [
-        rolling({"Type": "CAPACITY_PERCENT", "Value": 25},
-                RollbackMaximumBatchSize={"Type": "INSTANCE_COUNT", "Value": 2}),
-        {f"{TRC}.Type": "LINEAR", f"{TRC}.CanarySize": DELETE,
-         f"{TRC}.LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25}},
-        {f"{TRC}.Type": "ALL_AT_ONCE", f"{TRC}.CanarySize": DELETE, f"{TRC}.WaitIntervalInSeconds": 0},
+        rolling(
+            {"Type": "CAPACITY_PERCENT", "Value": 25},
+            RollbackMaximumBatchSize={"Type": "INSTANCE_COUNT", "Value": 2},
+        ),
+        {
+            f"{TRC}.Type": "LINEAR",
+            f"{TRC}.CanarySize": DELETE,
+            f"{TRC}.LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 25},
+        },
+        {
+            f"{TRC}.Type": "ALL_AT_ONCE",
+            f"{TRC}.CanarySize": DELETE,
+            f"{TRC}.WaitIntervalInSeconds": 0,
+        },
         {"deployment_config.BlueGreenUpdatePolicy": DELETE},
     ],
     ids=["rolling", "linear", "all-at-once", "no-policy"],

@@ -110,7 +110,8 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
             out: dict[str, Any] = {}
             for k, v in pairs:
                 if k in out:
-                    raise ScenarioError([Problem(k, "duplicate key")], source)
+                    # The hook sees one object, not where it is: name the key, not a path.
+                    raise ScenarioError([Problem("", f"invalid JSON: duplicate key {k!r}")], source)
                 out[k] = v
             return out
 
@@ -121,6 +122,8 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
                 [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")],
                 source,
             ) from None
+        except ValueError as exc:  # a 5000-digit integer: over Python's int conversion limit
+            raise ScenarioError([Problem("", f"invalid JSON: {exc}")], source) from None
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
@@ -130,6 +133,8 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
         context = getattr(exc, "context", None)
         detail = f"{context}: {what}" if context and "duplicate" in str(what) else what
         raise ScenarioError([Problem("", f"invalid YAML{where}: {detail}")], source) from None
+    except ValueError as exc:  # a constructor's: a date like 2024-13-45, a 5000-digit integer
+        raise ScenarioError([Problem("", f"invalid YAML: {exc}")], source) from None
 
 
 # --------------------------------------------------------------------------- sections
@@ -175,7 +180,9 @@ def _load_endpoint(raw: object, problems: list[Problem]) -> Endpoint | None:
     )
     blue = _load_endpoint_config(blue_raw, "endpoint.blue", problems)
     green_raw = raw.get("green")
-    if green_raw is None and blue is not None:
+    if green_raw is None:
+        if blue is None:  # green would be a copy of blue, whose errors are already reported
+            return None
         green_raw = {**blue.to_boto(), "EndpointConfigName": f"{blue.name}-green"[:63]}
     green = _load_endpoint_config(green_raw, "endpoint.green", problems)
     if len(problems) > before or blue is None or green is None:
@@ -285,7 +292,8 @@ def scenario_from_dict(
             replay = base_dir / replay
         _, replay_problems = read_replay(replay)
         problems.extend(replay_problems)
-        traffic = replace(traffic, replay_file=str(replay.resolve()))
+        if not replay_problems:  # resolve() raises for a name it cannot stat (a NUL byte)
+            traffic = replace(traffic, replay_file=str(replay.resolve()))
 
     problems.extend(
         check_scenario(

@@ -27,7 +27,7 @@ Warnings (legal, but probably not what the user meant):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from guardsim.cloudwatch.metric_math import check_metric_queries
 from guardsim.cloudwatch.statistics import parse_statistic
@@ -624,7 +624,7 @@ def _metric_math_periods(alarm: MetricAlarm) -> list[tuple[int, int]]:
     periods: list[tuple[int, int]] = []
     for i, q in enumerate(alarm.metrics or ()):
         stat = q.get("MetricStat")
-        if hasattr(stat, "get") and isinstance(stat.get("Period"), int):
+        if isinstance(stat, Mapping) and isinstance(stat.get("Period"), int):
             periods.append((i, stat["Period"]))
     return periods
 
@@ -654,10 +654,10 @@ def _check_metric_math_alarm(
         problems.append(Problem(f"{mpath}{rel}", message))
     for i, q in enumerate(alarm.metrics or ()):
         stat = q.get("MetricStat")
-        if not hasattr(stat, "get"):
+        if not isinstance(stat, Mapping):
             continue
         metric = stat.get("Metric")
-        if not hasattr(metric, "get"):
+        if not isinstance(metric, Mapping):
             continue
         dims = {
             d.get("Name"): d.get("Value")
