@@ -20,10 +20,38 @@ import simpy
 from guardsim.cloudwatch.alarm import AlarmState
 from guardsim.deployment.machine import DeploymentMachine, Phase, Trigger
 from guardsim.deployment.plan import Step, plan_steps
+from guardsim.scenarios.boto import BlueGreenUpdatePolicy, DeploymentConfig, TrafficRoutingConfig
+from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.fleet import Instance
 
 if TYPE_CHECKING:
     from guardsim.simulator.engine import Run
+
+#: Instance-type prefixes whose endpoints cannot use deployment guardrails (spec 2.9, D8).
+EXCLUDED_INSTANCE_PREFIXES = ("ml.inf1.",)
+
+
+def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
+    """The DeploymentConfig SageMaker actually applies.
+
+    Endpoints using excluded features (Inf1 instances; Marketplace containers, which a scenario
+    cannot express) "fall back to blue/green all-at-once with no final baking period" (spec
+    2.9, D8): the alarms are kept but never get a bake to act in.
+    """
+    types = (scenario.endpoint.blue.instance_type, scenario.endpoint.green.instance_type)
+    if not any(t.startswith(EXCLUDED_INSTANCE_PREFIXES) for t in types):
+        return scenario.deployment_config
+    routing = TrafficRoutingConfig(type="ALL_AT_ONCE", wait_interval_seconds=0)
+    return DeploymentConfig(
+        blue_green=BlueGreenUpdatePolicy(
+            routing,
+            termination_wait_seconds=0,
+            maximum_execution_timeout_seconds=(
+                scenario.deployment_config.maximum_execution_timeout_seconds
+            ),
+        ),
+        auto_rollback=scenario.deployment_config.auto_rollback,
+    )
 
 Wait = Generator[simpy.Event, Any, str]
 
@@ -34,6 +62,8 @@ class Controller:
         self.env = run.env
         self.scenario = run.scenario
         self.settings = run.scenario.environment
+        #: What SageMaker applies: the scenario's DeploymentConfig, or its documented fallback.
+        self.config = effective_deployment_config(run.scenario)
         self.machine = DeploymentMachine()
         self.deadline: float | None = None
         self.detected_at: float | None = None
@@ -56,7 +86,7 @@ class Controller:
     def _poll(self, since: float) -> bool:
         """SageMaker reads the rollback alarms; True (and detection recorded) if one tripped."""
         tripped = []
-        for name in self.scenario.deployment_config.rollback_alarm_names:
+        for name in self.config.rollback_alarm_names:
             b = self.run.monitor.by_name(name)
             if b is None:
                 continue
@@ -114,13 +144,18 @@ class Controller:
     # ------------------------------------------------------------------ the update
 
     def process(self) -> Generator[simpy.Event, Any, None]:
-        dc = self.scenario.deployment_config
+        dc = self.config
         kind = dc.policy_kind
         self.run.dataplane.counting = True
         green = self.scenario.endpoint.green
+        fallback = ""
+        if dc is not self.scenario.deployment_config:
+            fallback = (" - guardrails are not available for this endpoint (Inf1 instances), so "
+                        "SageMaker falls back to blue/green all at once with no final bake")
+            self.run.notes.append(fallback.lstrip(" -"))
         self.fire(
             Trigger.UPDATE,
-            f"UpdateEndpoint to {green.name} ({kind}); launching "
+            f"UpdateEndpoint to {green.name} ({kind}){fallback}; launching "
             f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
             f"{green.instance_type} instance(s)",
         )
@@ -157,10 +192,10 @@ class Controller:
         self.fire(Trigger.FLEET_READY, f"Launched {len(green)} instance(s) of {green_config.name}")
         if (
             self.deadline is None
-            and self.scenario.deployment_config.maximum_execution_timeout_seconds
+            and self.config.maximum_execution_timeout_seconds
         ):
             self.deadline = (
-                self.env.now + self.scenario.deployment_config.maximum_execution_timeout_seconds
+                self.env.now + self.config.maximum_execution_timeout_seconds
             )
         outside = self.settings.watch_alarms_outside_bakes
         waiting = list(green)
@@ -212,7 +247,7 @@ class Controller:
 
     def _begin_rollback(self, cause: str) -> Generator[simpy.Event, Any, bool]:
         """Fire the rollback (or failure) transition; False if the deployment failed instead."""
-        timeout = self.scenario.deployment_config.maximum_execution_timeout_seconds
+        timeout = self.config.maximum_execution_timeout_seconds
         if cause == "timeout":
             why = f"MaximumExecutionTimeoutInSeconds ({timeout} s) exceeded"
             if self.settings.timeout_action == "fail":
@@ -326,7 +361,7 @@ class Controller:
         self._terminate_later(turn_off)
         blue_count = self.scenario.endpoint.blue.instance_count
         missing = blue_count - len(fleets.active["blue"])
-        policy = self.scenario.deployment_config.rolling
+        policy = self.config.rolling
         assert policy is not None
         rb = policy.rollback_maximum_batch_size
         size = missing

@@ -133,6 +133,7 @@ class Run:
             self.dataplane.needed = frozenset(
                 s.metric for b in self.monitor.bound for s in b.sources.values()
             )
+        self.notes: list[str] = []
         self.controller = Controller(self)
         self.traffic_log: list[dict[str, Any]] = []
         self.peak_green = 0.0
@@ -257,7 +258,7 @@ class Run:
         env.process(start_update())
         horizon = env.timeout(sim.horizon_seconds - env.now)
         env.run(until=simpy.AnyOf(env, [controller.done, horizon]))
-        notes: list[str] = []
+        notes = self.notes
         if controller.outcome is None:
             notes.append(
                 f"horizon of {sim.horizon_seconds:g} s reached in phase "
