@@ -90,7 +90,7 @@ class Run:
             "ModelLatency": np.random.default_rng(streams[3]),
             "OverheadLatency": np.random.default_rng(streams[4]),
         }
-        self.start = -float(sim.warmup_seconds)
+        self.start = 0.0 - float(sim.warmup_seconds)  # not -0.0 for no warm-up
         self.env = simpy.Environment(initial_time=self.start)
         self.fleets = Fleets()
         blue = self.fleets.launch("blue", self.start, [0.0] * scenario.endpoint.blue.instance_count)
