@@ -1,0 +1,38 @@
+"""``guardsim lint``: guardrail mistakes found before deployment, with numbers.
+
+Most guardrail mistakes are visible before anything is deployed, if someone simulates them: an
+alarm that can never fire, a bake that ends before the alarm can trip, a canary too small to
+produce data. Lint runs a list of rules over a scenario; each finding carries its severity, the
+evidence behind it (numbers derived from the configuration, and a quick Monte Carlo of a
+failing and a healthy green model) and a concrete fix.
+
+* :mod:`~guardsim.lint.findings`: the :class:`Finding` record and the severities;
+* :mod:`~guardsim.lint.derived`: the configuration-only arithmetic (dilution bounds, detection
+  latency, requests per period, low-sample counts, the execution-time estimate);
+* :mod:`~guardsim.lint.evidence`: the model variants and their Monte Carlo, computed once per
+  lint run and shared by every rule;
+* :mod:`~guardsim.lint.context`: what a rule gets besides the scenario;
+* :mod:`~guardsim.lint.rules`: the rules, each a pure function, and the :data:`RULES` registry;
+* :mod:`~guardsim.lint.runner`: :func:`lint` and :class:`LintResult` (with the exit status);
+* :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.lint.cli` the command.
+"""
+
+from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
+from guardsim.lint.findings import SEVERITIES, Finding, Severity
+from guardsim.lint.rules import RULES, Rule
+from guardsim.lint.runner import EXIT_CLEAN, EXIT_ERRORS, EXIT_WARNINGS, LintResult, lint
+
+__all__ = [
+    "DEFAULT_REPLICATIONS",
+    "EXIT_CLEAN",
+    "EXIT_ERRORS",
+    "EXIT_WARNINGS",
+    "RULES",
+    "SEVERITIES",
+    "Evidence",
+    "Finding",
+    "LintResult",
+    "Rule",
+    "Severity",
+    "lint",
+]

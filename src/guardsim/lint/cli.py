@@ -1,0 +1,118 @@
+"""The ``guardsim lint`` command (``guardsim.cli.build_parser`` calls :func:`register`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from guardsim.lint.evidence import DEFAULT_REPLICATIONS
+
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+Find guardrail mistakes before deploying, with numbers: thresholds that can never be reached,
+alarms diluted on blended metrics, bakes shorter than the alarms' detection latency, no final
+bake, missing-data settings that never trip or trip on silence, low-sample percentiles, false
+rollbacks of a healthy model, the old fleet's errors tripping a blended alarm, a timeout
+shorter than provisioning plus bakes, endpoints that fall back to all at once. Each finding
+has a severity, its evidence (from the configuration and from a quick Monte Carlo of a failing
+and a healthy green model) and a concrete fix."""
+
+EPILOG = """\
+exit status (use it to gate a CI pipeline):
+  0  no finding at or above --fail-on (info findings never fail)
+  3  the worst finding is a warning (with --fail-on warning, the default)
+  4  the worst finding is an error
+  2  bad input (invalid scenario, missing file, bad arguments)
+  1  internal error (a bug)
+
+the Monte Carlo: --replications runs per variant in fast mode from base seed --seed
+(default: the scenario's simulation.seed); the same seed gives the same report.
+  failing model: green fails every request with a 5XX and its ModelLatency is 10x blue's
+  healthy model:  green identical to blue
+'guardsim lint --list-rules' lists the rules and how each decides its severity."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add ``lint`` to the ``guardsim`` sub-commands."""
+    p = subparsers.add_parser(
+        "lint",
+        help="find guardrail mistakes with evidence; exit 3 on warnings, 4 on errors",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or built-in name")
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text", help="report format (default text)"
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_positive_int,
+        default=DEFAULT_REPLICATIONS,
+        metavar="N",
+        help=f"Monte Carlo runs per model variant (default {DEFAULT_REPLICATIONS})",
+    )
+    p.add_argument(
+        "--seed", type=_seed, default=None, help="base seed (default: simulation.seed)"
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("warning", "error", "never"),
+        default="warning",
+        help="lowest severity that makes the exit status non-zero (default warning)",
+    )
+    p.add_argument(
+        "--list-rules", action="store_true", help="list the rules and their severities, then exit"
+    )
+    p.set_defaults(func=cmd_lint)
+
+
+def rules_text() -> str:
+    from guardsim.lint.rules import RULES
+
+    lines = []
+    for rule in RULES:
+        lines.append(rule.id)
+        lines.append(f"    {rule.title}")
+        lines.append(f"    severity: {rule.severities}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.list_rules:
+        out.write(rules_text())
+        return 0
+    if args.scenario is None:
+        print("guardsim lint: give a SCENARIO (file or built-in name), or --list-rules", file=err)
+        return EXIT_BAD_INPUT
+    from guardsim.lint.report import text, to_json
+    from guardsim.lint.runner import lint
+    from guardsim.scenarios.loading import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    result = lint(scenario, replications=args.replications, seed=args.seed)
+    render = to_json if args.format == "json" else text
+    out.write(render(result, args.fail_on))
+    return result.exit_status(args.fail_on)

@@ -1,0 +1,90 @@
+"""Running the lint: build the context, run every rule, sort the findings, decide the exit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from guardsim.deployment.plan import Step
+from guardsim.lint.context import LintContext
+from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
+from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
+from guardsim.lint.rules import RULES
+from guardsim.scenarios.scenario import Scenario
+
+FailOn = Literal["warning", "error", "never"]
+
+#: Exit statuses of ``guardsim lint`` (2 stays "bad input", 1 "internal error", as everywhere).
+EXIT_CLEAN = 0
+EXIT_WARNINGS = 3
+EXIT_ERRORS = 4
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """The findings of one lint run (worst first), the evidence they came from, and the plan."""
+
+    scenario: Scenario
+    findings: tuple[Finding, ...]
+    evidence: Evidence
+    steps: tuple[Step, ...]
+
+    def counts(self) -> dict[Severity, int]:
+        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
+
+    @property
+    def worst(self) -> Severity | None:
+        return worst(self.findings)
+
+    def exit_status(self, fail_on: FailOn = "warning") -> int:
+        """0 when nothing at or above ``fail_on`` was found; else 4 for errors, 3 for warnings.
+
+        ``fail_on="warning"`` (the default) fails on warnings and errors, ``"error"`` only on
+        errors, ``"never"`` always exits 0 (report only).
+        """
+        w = self.worst
+        if fail_on == "never" or w is None or w == "info":
+            return EXIT_CLEAN
+        if w == "error":
+            return EXIT_ERRORS
+        return EXIT_WARNINGS if fail_on == "warning" else EXIT_CLEAN
+
+    def by_rule(self, rule: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.rule == rule)
+
+
+def lint(
+    scenario: Scenario,
+    *,
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = None,
+    rules: Sequence[str] | None = None,
+    evidence: Evidence | None = None,
+) -> LintResult:
+    """Lint ``scenario``: every rule (or only the ``rules`` ids given) against one shared
+    :class:`Evidence` of ``replications`` fast-mode runs per variant from base ``seed``
+    (default: the scenario's ``simulation.seed``)."""
+    known = {r.id for r in RULES}
+    if rules is not None:
+        unknown = sorted(set(rules) - known)
+        if unknown:
+            raise ValueError(f"unknown lint rule(s): {', '.join(unknown)}")
+    ev = evidence or Evidence(scenario, replications=replications, seed=seed)
+    ctx = LintContext.build(scenario, ev)
+    findings: list[Finding] = []
+    for rule in RULES:
+        if rules is None or rule.id in rules:
+            findings.extend(rule.check(scenario, ctx))
+    findings.sort(key=Finding.sort_key)
+    return LintResult(scenario, tuple(findings), ev, ctx.steps)
+
+
+__all__ = [
+    "EXIT_CLEAN",
+    "EXIT_ERRORS",
+    "EXIT_WARNINGS",
+    "FailOn",
+    "LintResult",
+    "lint",
+]
