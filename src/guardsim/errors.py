@@ -13,6 +13,19 @@ context a user needs to act on it (field paths, the expression, the AWS operatio
      │                          invalid evaluation input: carries the alarm name and field
      ├── SimulationError        the simulator reached an impossible state (a bug): carries the
      │                          scenario name and seed so the run can be reproduced
+     ├── IllegalTransition      a trigger the deployment state machine does not allow in its
+     │                          phase (a bug in whoever fired it): carries phase and trigger
+     ├── MonteCarloError        bad Monte Carlo input (a replication count below 1, a mode)
+     │    ├── SweepError        a sweep cannot run: bad --vary, invalid configurations
+     │    │                     (carries every Problem with its path)
+     │    ├── RecommendError    a sweep table cannot answer the question asked of it
+     │    ├── CheckpointError   a sweep checkpoint cannot be created, read or written
+     │    ├── TableError        a result table cannot be written or read
+     │    └── ExecutorError     an executor cannot start (dask missing, scheduler unreachable)
+     ├── CommandError           bad command-line input found by a command
+     ├── RecordError            a run-record file is missing, unreadable or not a run record
+     ├── ReportError            a report cannot be written (output path, no browser for PNG)
+     ├── CompareError           records that cannot be compared or calibrated from
      └── AWSError               a call to AWS failed (real backend): carries the operation and
                                 AWS's error code, never credentials or request signatures
 
@@ -116,12 +129,73 @@ class SimulationError(GuardsimError):
 
 class AWSError(GuardsimError):
     """An AWS call failed: ``operation`` (e.g. ``UpdateEndpoint``), AWS's error ``code`` (e.g.
-    ``ValidationException``, ``AccessDeniedException``) and its message. Built from what AWS
-    returned, never from the request, so it holds no credentials or signatures."""
+    ``ValidationException``, ``AccessDeniedException``), its message and, when AWS answered,
+    the HTTP ``status``. Built from what AWS returned, never from the request, so it holds no
+    credentials or signatures."""
 
-    def __init__(self, operation: str, code: str, message: str = "") -> None:
+    def __init__(
+        self, operation: str, code: str, message: str = "", status: int | None = None
+    ) -> None:
         self.operation = operation
         self.code = code
         self.message = message
+        self.status = status
         detail = f": {message}" if message else ""
         super().__init__(f"AWS {operation} failed with {code}{detail}")
+
+
+class IllegalTransition(GuardsimError):
+    """A trigger that cannot happen in the current phase (a bug in whoever fired it)."""
+
+    def __init__(self, phase: str, trigger: str) -> None:
+        self.phase = phase
+        self.trigger = trigger
+        super().__init__(f"trigger {str(trigger)!r} is not allowed in phase {phase}")
+
+
+class MonteCarloError(GuardsimError):
+    """Bad Monte Carlo arguments (a replication count below 1, an unknown mode)."""
+
+
+class SweepError(MonteCarloError):
+    """A sweep cannot run: a bad ``--vary``, invalid configurations, no configuration at all.
+
+    ``problems`` lists each finding (the path is the swept PATH or the scenario field path).
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
+
+
+class RecommendError(MonteCarloError):
+    """A sweep table cannot answer the question: a missing column, value or pairing."""
+
+
+class CheckpointError(MonteCarloError):
+    """A checkpoint directory cannot be created, read or written."""
+
+
+class TableError(MonteCarloError):
+    """A table path has an unknown suffix, cannot be written, or a table cannot be read."""
+
+
+class ExecutorError(MonteCarloError):
+    """An executor cannot be created: dask missing, a scheduler unreachable, a bad worker count."""
+
+
+class CommandError(GuardsimError):
+    """Bad command-line input found by a command (reported with exit status 2)."""
+
+
+class RecordError(GuardsimError):
+    """A run-record file is missing, unreadable or not a guardsim run record."""
+
+
+class ReportError(GuardsimError):
+    """A report cannot be written: the output path, or PNG export (no browser, kaleido)."""
+
+
+class CompareError(GuardsimError):
+    """Inputs that cannot be compared or calibrated from: records of different deployments, a
+    file that is neither a run record nor a Monte Carlo result, an empty folder."""
