@@ -15,8 +15,10 @@ version). All times are seconds after the ``UpdateEndpoint`` call (negative befo
   activated_at, terminated_at}`` (blue instances that predate the update have ``launched_at``
   at the start of the simulated warm-up; ``terminated_at`` null if still running);
 * ``alarm_history``: every alarm state change ``{t, alarm, from, to, reason}``;
-* ``alarm_evaluations``: every evaluation ``{t, alarm, state, value}`` (``value``: the newest
-  datapoint the alarm evaluated, null if missing), i.e. exactly what the alarms saw;
+* ``alarm_evaluations``: every evaluation ``{t, alarm, state, value, evaluated}``: ``value`` is
+  the newest real datapoint in the alarm's evaluation range (null if all were missing) and
+  ``evaluated`` the N values it evaluated, oldest first (null for a missing one): exactly what
+  the alarms saw;
 * ``datapoints``: every published per-minute datapoint, as columns ``metric``, ``dimensions``
   (``blended``, ``blue`` or ``green``: EndpointName+VariantName, or with the blue or green
   EndpointConfigName), ``timestamp`` (start of the minute), ``published_at``, ``sample_count``,
@@ -32,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from guardsim.errors import GuardsimError
+from guardsim.errors import RecordError
 
 FORMAT = "guardsim.run-record/1"
 Outcome = Literal["SUCCEEDED", "ROLLED_BACK", "FAILED"]
@@ -48,10 +50,6 @@ DATAPOINT_COLUMNS = (
     "p50",
     "p99",
 )
-
-
-class RecordError(GuardsimError):
-    """A run-record file is missing, unreadable or not a guardsim run record."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def _scenario(overrides: dict[str, Any], alarm: dict[str, Any]) -> Scenario:
     base["simulation"] = {"warmup_seconds": 300, "cooldown_seconds": 0, "seed": 0}
     base["environment"] = {"provisioning_seconds": {"kind": "uniform", "low": 120, "high": 240}}
     base["alarms"] = [alarm]
-    base["deployment_config"]["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": alarm["AlarmName"]}]}
+    base["deployment_config"]["AutoRollbackConfiguration"] = {
+        "Alarms": [{"AlarmName": alarm["AlarmName"]}]
+    }
     for path, value in overrides.items():
         node = base
         *parents, last = path.split(".")
@@ -48,43 +50,88 @@ def _scenario(overrides: dict[str, Any], alarm: dict[str, Any]) -> Scenario:
     return result.scenario
 
 
-def _alarm(metric: str, stat: dict[str, Any], threshold: float, op: str, *, n: int = 1, m: int = 1,
-           missing: str = "notBreaching", config: str | None = "DEMO-EpConfig-3") -> dict[str, Any]:
-    dims = [{"Name": "EndpointName", "Value": "DEMO-Deployment-Guardrails-Canary"},
-            {"Name": "VariantName", "Value": "AllTraffic"}]
+def _alarm(
+    metric: str,
+    stat: dict[str, Any],
+    threshold: float,
+    op: str,
+    *,
+    n: int = 1,
+    m: int = 1,
+    missing: str = "notBreaching",
+    config: str | None = "DEMO-EpConfig-3",
+) -> dict[str, Any]:
+    dims = [
+        {"Name": "EndpointName", "Value": "DEMO-Deployment-Guardrails-Canary"},
+        {"Name": "VariantName", "Value": "AllTraffic"},
+    ]
     if config:
         dims.append({"Name": "EndpointConfigName", "Value": config})
-    return {"AlarmName": "under-test", "Namespace": "AWS/SageMaker", "MetricName": metric,
-            **stat, "Dimensions": dims, "Period": 60, "EvaluationPeriods": n,
-            "DatapointsToAlarm": m, "Threshold": threshold, "ComparisonOperator": op,
-            "TreatMissingData": missing}
+    return {
+        "AlarmName": "under-test",
+        "Namespace": "AWS/SageMaker",
+        "MetricName": metric,
+        **stat,
+        "Dimensions": dims,
+        "Period": 60,
+        "EvaluationPeriods": n,
+        "DatapointsToAlarm": m,
+        "Threshold": threshold,
+        "ComparisonOperator": op,
+        "TreatMissingData": missing,
+    }
 
 
 SCENARIOS = {
     # A clearly bad canary: 30 % 5XX on the new fleet, a per-fleet error alarm, 2 of 2.
     "bad-model": _scenario(
-        {"traffic.rate_per_second": 6, "traffic.arrivals": "poisson",
-         "models.green.error_rate_5xx": 0.30},
-        _alarm("Invocation5XXErrors", {"Statistic": "Average"}, 0.2, "GreaterThanThreshold", n=2, m=2),
+        {
+            "traffic.rate_per_second": 6,
+            "traffic.arrivals": "poisson",
+            "models.green.error_rate_5xx": 0.30,
+        },
+        _alarm(
+            "Invocation5XXErrors", {"Statistic": "Average"}, 0.2, "GreaterThanThreshold", n=2, m=2
+        ),
     ),
     # A healthy model close to the threshold: noise alone trips it some of the time.
     "healthy-near-threshold": _scenario(
-        {"traffic.rate_per_second": 3, "traffic.arrivals": "poisson",
-         "models.green.error_rate_5xx": 0.03},
-        _alarm("Invocation5XXErrors", {"Statistic": "Average"}, 0.06, "GreaterThanOrEqualToThreshold"),
+        {
+            "traffic.rate_per_second": 3,
+            "traffic.arrivals": "poisson",
+            "models.green.error_rate_5xx": 0.03,
+        },
+        _alarm(
+            "Invocation5XXErrors", {"Statistic": "Average"}, 0.06, "GreaterThanOrEqualToThreshold"
+        ),
     ),
     # So little traffic that the canary's per-fleet metric is mostly missing: treated as breaching.
     "low-traffic-missing-data": _scenario(
-        {"traffic.rate_per_second": 0.15, "traffic.arrivals": "poisson",
-         "models.green.error_rate_5xx": 0.0},
-        _alarm("Invocation5XXErrors", {"Statistic": "Sum"}, 1, "GreaterThanOrEqualToThreshold",
-               n=3, m=3, missing="breaching"),
+        {
+            "traffic.rate_per_second": 0.15,
+            "traffic.arrivals": "poisson",
+            "models.green.error_rate_5xx": 0.0,
+        },
+        _alarm(
+            "Invocation5XXErrors",
+            {"Statistic": "Sum"},
+            1,
+            "GreaterThanOrEqualToThreshold",
+            n=3,
+            m=3,
+            missing="breaching",
+        ),
     ),
     # A p99 ModelLatency alarm near the green model's own p99 (order statistics in fast mode).
     "p99-latency": _scenario(
-        {"traffic.rate_per_second": 8, "traffic.arrivals": "poisson",
-         "models.green.latency": {"median_ms": 5, "p99_ms": 30}},
-        _alarm("ModelLatency", {"ExtendedStatistic": "p99"}, 33_000, "GreaterThanThreshold", n=2, m=2),
+        {
+            "traffic.rate_per_second": 8,
+            "traffic.arrivals": "poisson",
+            "models.green.latency": {"median_ms": 5, "p99_ms": 30},
+        },
+        _alarm(
+            "ModelLatency", {"ExtendedStatistic": "p99"}, 33_000, "GreaterThanThreshold", n=2, m=2
+        ),
     ),
 }
 
@@ -94,7 +141,11 @@ def _runs(scenario: Scenario, mode: str, seed: int) -> dict[str, np.ndarray]:
     return {
         "outcome": np.array([r.outcome for r in rows]),
         "detected_at_seconds": np.array(
-            [r.summary.detected_at_seconds for r in rows if r.summary.detected_at_seconds is not None]
+            [
+                r.summary.detected_at_seconds
+                for r in rows
+                if r.summary.detected_at_seconds is not None
+            ]
         ),
         "green_errors": np.array([r.summary.green_errors for r in rows], dtype=float),
         "green_requests": np.array([r.summary.green_requests for r in rows], dtype=float),
@@ -118,17 +169,21 @@ def _ks_p(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module", params=sorted(SCENARIOS))
-def paired(request: pytest.FixtureRequest) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
+def paired(
+    request: pytest.FixtureRequest,
+) -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
     scenario = SCENARIOS[request.param]
     return request.param, _runs(scenario, "exact", EXACT_SEED), _runs(scenario, "fast", FAST_SEED)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "measure", ["outcome", "detected_at_seconds", "green_errors", "green_requests", "deployment_seconds"]
+    "measure",
+    ["outcome", "detected_at_seconds", "green_errors", "green_requests", "deployment_seconds"],
 )
-def test_fast_matches_exact(paired: tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]],
-                            measure: str) -> None:
+def test_fast_matches_exact(
+    paired: tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]], measure: str
+) -> None:
     name, exact, fast = paired
     if measure == "outcome":
         p = _outcome_p(exact[measure], fast[measure])
@@ -150,7 +205,10 @@ def test_scenarios_are_not_degenerate() -> None:
 
 def _runs_small(scenario: Scenario) -> np.ndarray:
     return np.array(
-        [simulate(scenario, seed=7, mode="fast", replication=i, detail=False).outcome for i in range(60)]
+        [
+            simulate(scenario, seed=7, mode="fast", replication=i, detail=False).outcome
+            for i in range(60)
+        ]
     )
 
 
@@ -159,7 +217,11 @@ def test_the_comparison_has_power() -> None:
     """The same tests at the same N tell a 30 % from a 36 % green error rate apart."""
     base = SCENARIOS["bad-model"]
     worse = _scenario(
-        {"traffic.rate_per_second": 6, "traffic.arrivals": "poisson", "models.green.error_rate_5xx": 0.36},
+        {
+            "traffic.rate_per_second": 6,
+            "traffic.arrivals": "poisson",
+            "models.green.error_rate_5xx": 0.36,
+        },
         base.alarms[0].to_boto(),
     )
     a = _runs(base, "fast", FAST_SEED)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from guardsim.errors import GuardsimError
+from guardsim.errors import IllegalTransition
 
 
 class Phase(StrEnum):
@@ -127,15 +127,6 @@ TRANSITIONS: dict[tuple[Phase, Trigger], Phase] = {
     (Phase.ROLLBACK_DELETING, Trigger.ROLLBACK_DONE): Phase.IN_SERVICE,
     **{(p, Trigger.ROLLBACK_FAILED): Phase.UPDATE_ROLLBACK_FAILED for p in _ROLLBACK},
 }
-
-
-class IllegalTransition(GuardsimError):
-    """A trigger that cannot happen in the current phase (a bug in whoever fired it)."""
-
-    def __init__(self, phase: Phase, trigger: Trigger) -> None:
-        self.phase = phase
-        self.trigger = trigger
-        super().__init__(f"trigger {trigger.value!r} is not allowed in phase {phase.value}")
 
 
 @dataclass(frozen=True)

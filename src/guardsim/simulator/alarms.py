@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
-from guardsim.cloudwatch.schedule import range_windows
+from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.scenarios.boto import MetricAlarm
 from guardsim.scenarios.scenario import Endpoint
@@ -91,9 +91,11 @@ class AlarmMonitor:
         extra_periods: int,
         blue_per_config_from: float | None,
         run_key: tuple[int, ...] = (0,),
+        evaluation_offset: float = 0.0,
     ) -> None:
         self.store = store
         self.run_key = run_key
+        self.evaluation_offset = evaluation_offset
         self.bound: list[BoundAlarm] = []
         for alarm in alarms:
             rng_len = alarm.evaluation_periods + extra_periods
@@ -127,7 +129,9 @@ class AlarmMonitor:
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
         self.evaluations: list[dict[str, object]] = []
-        self._window_cache: dict[tuple[Source, float, float, int], tuple[float | None, float | None]] = {}
+        self._window_cache: dict[
+            tuple[Source, float, float, int], tuple[float | None, float | None]
+        ] = {}
         self.max_window_seconds = max(
             (b.rule.period * b.rule.range_length for b in self.bound), default=0
         )
@@ -164,7 +168,9 @@ class AlarmMonitor:
             rng = None
             if not source.spec.is_basic and any(b.components for b in buckets):
                 # fast mode: one draw per (metric, fleets, statistic, window), whoever reads it
-                rng = key_rng(self.run_key, source.metric, source.fleets, source.spec.name, start, end)
+                rng = key_rng(
+                    self.run_key, source.metric, source.fleets, source.spec.name, start, end
+                )
             value, n = statistic_of(buckets, source.metric, source.spec, rng)
             count = float(n) if value is not None else None
             if len(cache) > 4096:  # old windows are never read again; keep memory flat
@@ -174,11 +180,21 @@ class AlarmMonitor:
             counts.append(count)
         return values, counts
 
+    def is_due(self, rule: AlarmRule, t: float) -> bool:
+        """Whether ``t`` is on the alarm's own evaluation schedule (spec 4.3): every minute for
+        a Period of 60 s or more, every 10 s for 10, 20 or 30 s, hourly past one day, all
+        shifted by the evaluation offset."""
+        interval = evaluation_interval(rule.period, rule.evaluation_periods)
+        k = round((t - self.evaluation_offset) / interval)
+        return abs(t - self.evaluation_offset - k * interval) < 1e-6
+
     def evaluate(self, t: float) -> None:
-        """Evaluate every alarm whose schedule includes ``t`` (t is on the minute here)."""
+        """Evaluate every alarm whose schedule includes ``t``. The engine calls this on the
+        finest schedule of its alarms (every 10 s if one is high-resolution), so each alarm
+        skips the instants that are not its own."""
         for b in self.bound:
             rule = b.rule
-            if rule.period < 60 and t % 10 != 0:
+            if not self.is_due(rule, t):
                 continue
             windows = range_windows(t, rule.period, rule.range_length)
             counts: list[float | None] | None
@@ -189,9 +205,17 @@ class AlarmMonitor:
                 values = b.program.evaluate(inputs)
                 counts = None  # an expression's value has no sample count of its own
             result = rule.evaluate(values, b.state, sample_counts=counts)
-            newest = values[-1] if values else None
+            # The newest window is usually not published yet: record the newest datapoint the
+            # alarm actually had, and the N values it evaluated (None: a missing one).
+            newest = next((v for v in reversed(values) if v is not None), None)
             self.evaluations.append(
-                {"t": t, "alarm": b.name, "state": result.state.value, "value": newest}
+                {
+                    "t": t,
+                    "alarm": b.name,
+                    "state": result.state.value,
+                    "value": newest,
+                    "evaluated": list(result.evaluated),
+                }
             )
             if result.state != b.state:
                 b.history.append(

@@ -53,6 +53,7 @@ def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
         auto_rollback=scenario.deployment_config.auto_rollback,
     )
 
+
 Wait = Generator[simpy.Event, Any, str]
 
 
@@ -114,6 +115,9 @@ class Controller:
         poll = self.settings.alarm_poll_interval_seconds
         while True:
             if env.now >= end:
+                # environment.poll_at_bake_end: one last look before the bake is declared over
+                if watch and duration > 0 and self.settings.poll_at_bake_end and self._poll(start):
+                    return "alarm"
                 return "done"
             if deadline and self.deadline is not None and env.now >= self.deadline:
                 return "timeout"
@@ -150,8 +154,10 @@ class Controller:
         green = self.scenario.endpoint.green
         fallback = ""
         if dc is not self.scenario.deployment_config:
-            fallback = (" - guardrails are not available for this endpoint (Inf1 instances), so "
-                        "SageMaker falls back to blue/green all at once with no final bake")
+            fallback = (
+                " - guardrails are not available for this endpoint (Inf1 instances), so "
+                "SageMaker falls back to blue/green all at once with no final bake"
+            )
             self.run.notes.append(fallback.lstrip(" -"))
         self.fire(
             Trigger.UPDATE,
@@ -190,13 +196,8 @@ class Controller:
             yield from self._rollback_blue_green(result)
             return
         self.fire(Trigger.FLEET_READY, f"Launched {len(green)} instance(s) of {green_config.name}")
-        if (
-            self.deadline is None
-            and self.config.maximum_execution_timeout_seconds
-        ):
-            self.deadline = (
-                self.env.now + self.config.maximum_execution_timeout_seconds
-            )
+        if self.deadline is None and self.config.maximum_execution_timeout_seconds:
+            self.deadline = self.env.now + self.config.maximum_execution_timeout_seconds
         outside = self.settings.watch_alarms_outside_bakes
         waiting = list(green)
         for step in steps:

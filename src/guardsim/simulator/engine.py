@@ -25,6 +25,7 @@ import simpy
 from simpy.events import URGENT
 
 from guardsim import __version__
+from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.errors import SimulationError
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
@@ -33,7 +34,6 @@ from guardsim.simulator.alarms import AlarmMonitor
 from guardsim.simulator.controller import Controller
 from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlane, Routing
 from guardsim.simulator.fleet import Fleets
-from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.simulator.metrics import (
     FLEETS,
     METRICS,
@@ -72,12 +72,17 @@ class Run:
         self.detail = detail
         self.mode = mode or scenario.simulation.mode
         if self.mode not in ("exact", "fast"):
-            raise SimulationError(f"unknown mode {self.mode!r}; use exact or fast", scenario.name, seed)
+            raise SimulationError(
+                f"unknown mode {self.mode!r}; use exact or fast", scenario.name, seed
+            )
         sim = scenario.simulation
         # Replication i of a Monte Carlo run is SeedSequence(seed).spawn(n)[i], whatever the
         # number of workers: spawn_key=(i,) is exactly that child.
-        root = (np.random.SeedSequence(seed) if replication is None
-                else np.random.SeedSequence(seed, spawn_key=(replication,)))
+        root = (
+            np.random.SeedSequence(seed)
+            if replication is None
+            else np.random.SeedSequence(seed, spawn_key=(replication,))
+        )
         streams = root.spawn(6)
         self.rng_traffic = np.random.default_rng(streams[0])
         self.rng_control = np.random.default_rng(streams[1])
@@ -127,6 +132,7 @@ class Run:
             env_settings.evaluation_range_extra_periods,
             blue_from,
             self.run_key,
+            evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
         if not detail:
