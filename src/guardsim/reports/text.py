@@ -5,8 +5,6 @@ Pure functions of the record: nothing here runs or reaches back into the simulat
 
 from __future__ import annotations
 
-from typing import Any
-
 from guardsim.record import RunRecord
 
 
@@ -85,23 +83,27 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def summary_text(record: RunRecord) -> str:
-    """The outcome in plain words, then the numbers."""
+def summary_headline(record: RunRecord) -> str:
+    """The outcome in one plain sentence (the first line of :func:`summary_text`)."""
     s = record.summary
     dur = format_seconds(s.deployment_seconds, signed=False)
     if record.outcome == "ROLLED_BACK":
         who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
-        head = (
+        return (
             f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
             f"all traffic was back on the old config at "
             f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur}"
         )
-    elif record.outcome == "SUCCEEDED":
-        head = f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
-    else:
-        head = f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
-    rows: list[tuple[str, Any]] = [
-        ("deployment duration", dur),
+    if record.outcome == "SUCCEEDED":
+        return f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
+    return f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
+
+
+def summary_rows(record: RunRecord) -> list[tuple[str, str]]:
+    """The outcome's numbers as ``(label, value in words)`` pairs, in :func:`summary_text` order."""
+    s = record.summary
+    return [
+        ("deployment duration", format_seconds(s.deployment_seconds, signed=False)),
         ("detected at", format_seconds(s.detected_at_seconds, signed=False)),
         ("rollback started", format_seconds(s.rollback_started_seconds, signed=False)),
         ("rollback completed", format_seconds(s.rollback_completed_seconds, signed=False)),
@@ -115,6 +117,11 @@ def summary_text(record: RunRecord) -> str:
         ("instance time", f"{s.instance_seconds / 3600:.2f} instance-hours"),
         ("cost", f"${s.cost_usd:.2f} (both fleets bill for the whole update)"),
     ]
+
+
+def summary_text(record: RunRecord) -> str:
+    """The outcome in plain words, then the numbers."""
+    rows = summary_rows(record)
     width = max(len(k) for k, _ in rows)
     body = "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
-    return f"{head}\n{body}"
+    return f"{summary_headline(record)}\n{body}"
