@@ -1,0 +1,484 @@
+"""The ``guardsim mc``, ``guardsim sweep`` and ``guardsim recommend`` commands.
+
+:func:`register` adds them to the ``guardsim`` parser (``guardsim.cli.build_parser`` calls it).
+Like the rest of the CLI they are thin: parse, check every input *before* any simulation starts
+(scenario, ``--vary`` paths and values, every configuration, output paths, the checkpoint
+folder, the executor), call the library, print. Bad input raises a
+:class:`~guardsim.errors.GuardsimError`, which ``guardsim.cli.main`` reports with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from guardsim.cli_args import positive_int, seed
+from guardsim.errors import CommandError
+from guardsim.simulator.executors import EXECUTOR_KINDS, Executor, make_executor
+from guardsim.simulator.montecarlo import MODES
+from guardsim.simulator.progress import ProgressLine
+
+EXIT_OK = 0
+EXIT_INTERRUPTED = 130
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds (a number > 0), got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds (a number > 0), got {value}")
+    return value
+
+
+def _condition(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
+    """``--bad PATH=VALUE`` flags as ``{column: value}``."""
+    from guardsim.simulator.sweep import parse_scalar
+
+    out: dict[str, Any] = {}
+    for item in items or ():
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip() or not value.strip():
+            raise CommandError(f"{flag} {item}: expected PATH=VALUE")
+        if path.strip() in out:
+            raise CommandError(f"{flag} {path.strip()} is given twice")
+        out[path.strip()] = parse_scalar(value)
+    return out
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def _add_execution_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-n",
+        "--replications",
+        dest="n",
+        type=positive_int,
+        required=True,
+        metavar="N",
+        help="replications (per configuration, for a sweep)",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed,
+        default=None,
+        help="base seed (default: the scenario's simulation.seed); replication i "
+        "uses SeedSequence(seed).spawn(n)[i]",
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="fast",
+        help="fast (aggregated, the default) or exact (every request)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=EXECUTOR_KINDS,
+        default=None,
+        help="where replications run: local process pool (default), serial (this "
+        "process), or dask (a Dask cluster, with --scheduler)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        metavar="W",
+        help="local worker processes (default: one per CPU)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies "
+        "--executor dask; needs pip install 'guardsim[dask]')",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress line on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    kind = args.executor
+    if kind is None:
+        kind = "dask" if args.scheduler else ("serial" if args.workers == 1 else "local")
+    if kind != "dask" and args.scheduler:
+        raise CommandError(f"--scheduler only applies to --executor dask, not {kind}")
+    if kind != "local" and args.workers is not None and args.workers != 1:
+        raise CommandError(f"--workers only applies to --executor local, not {kind}")
+    return make_executor(kind, workers=args.workers, scheduler=args.scheduler)
+
+
+def _progress(args: argparse.Namespace, err: TextIO, label: str) -> ProgressLine | None:
+    show = args.progress
+    if show is None:
+        isatty = getattr(err, "isatty", None)
+        show = bool(isatty and isatty())
+    return ProgressLine(label, err) if show else None
+
+
+def _check_json_path(path: str | None) -> None:
+    if path is None or path == "-":
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise CommandError(f"cannot write {path}: it is a directory")
+    if not p.parent.is_dir():
+        raise CommandError(f"cannot write {path}: folder {p.parent} does not exist")
+    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise CommandError(f"cannot write {path}: permission denied")
+
+
+# --------------------------------------------------------------------------- mc
+
+
+def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.record import write_atomically
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.simulator.montecarlo import monte_carlo
+    from guardsim.simulator.tables import check_writable, write_table
+
+    _check_json_path(args.json)
+    if args.csv is not None:
+        check_writable(args.csv, "csv")
+    scenario = load_scenario(args.scenario)
+    progress = _progress(args, err, f"mc {scenario.name}")
+    with _executor(args) as executor:
+        try:
+            result = monte_carlo(
+                scenario,
+                args.n,
+                seed=args.seed,
+                mode=args.mode,
+                executor=executor,
+                progress=progress,
+            )
+        finally:
+            if progress is not None:
+                progress.close()
+    if args.csv:
+        write_table(result.runs, args.csv, "csv")
+    if args.json == "-":  # stdout is JSON only
+        out.write(result.to_json())
+        return EXIT_OK
+    print(result.text(), file=out)
+    if args.json:
+        write_atomically(args.json, result.to_json())
+        print(f"\nMonte Carlo result written to {args.json}", file=out)
+    if args.csv:
+        print(f"runs table ({len(result.runs)} rows) written to {args.csv}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def _default_checkpoint(outputs: Sequence[str]) -> Path | None:
+    if not outputs:
+        return None
+    first = Path(outputs[0])
+    return first.with_name(f"{first.stem}.checkpoint")
+
+
+def _sweep_table_text(table: Any, columns: Sequence[str]) -> list[str]:
+    from guardsim.simulator.recommend import format_table, short_labels
+
+    def cell(v: Any) -> str:
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return str(v)
+
+    def clock(v: Any) -> str:
+        if v is None or v != v:
+            return "-"
+        total = round(v)
+        h, rest = divmod(total, 3600)
+        m, s = divmod(rest, 60)
+        return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+    header = [
+        *short_labels(columns),
+        "p_rollback",
+        "95% CI",
+        "green errors",
+        "detected p50",
+        "deploy mean",
+    ]
+    rows = []
+    for _, r in table.iterrows():
+        rows.append(
+            [
+                *(cell(r[c]) for c in columns),
+                f"{100 * r['p_rollback']:.1f}%",
+                f"{100 * r['p_rollback_low']:.1f}-{100 * r['p_rollback_high']:.1f}%",
+                f"{r['green_errors_mean']:.1f}",
+                clock(r["detected_at_seconds_p50"]),
+                clock(r["deployment_seconds_mean"]),
+            ]
+        )
+    return format_table(rows, header)
+
+
+def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.simulator.recommend import recommend
+    from guardsim.simulator.sweep import Vary, plan_sweep, run_sweep
+    from guardsim.simulator.tables import check_writable, write_table
+
+    varies = [Vary.parse(text) for text in args.vary]
+    outputs: list[str] = list(args.out or [])
+    for path in outputs:
+        check_writable(path)
+    if len({str(Path(p).resolve()) for p in outputs}) < len(outputs):
+        raise CommandError("the same --out file is given twice")
+    if args.no_checkpoint and args.checkpoint:
+        raise CommandError("--checkpoint and --no-checkpoint contradict each other")
+    checkpoint = (
+        None
+        if args.no_checkpoint
+        else (Path(args.checkpoint) if args.checkpoint else _default_checkpoint(outputs))
+    )
+    if checkpoint is not None:
+        from guardsim.simulator.checkpoint import Checkpoint
+
+        Checkpoint(checkpoint).check_writable()
+    bad = _condition(args.bad, "--bad")
+    healthy = _condition(args.healthy, "--healthy")
+    if args.recommend and not (bad and healthy):
+        raise CommandError("--recommend needs --bad PATH=VALUE and --healthy PATH=VALUE")
+    if (
+        bad or healthy or args.max_false_rollback is not None or args.max_duration is not None
+    ) and not args.recommend:
+        raise CommandError(
+            "--bad, --healthy, --max-false-rollback and --max-duration go with --recommend"
+        )
+    scenario = load_scenario(args.scenario)
+    plan = plan_sweep(
+        scenario, varies, args.n, seed=args.seed, mode=args.mode, skip_invalid=args.skip_invalid
+    )
+    for flag, cond in (("--bad", bad), ("--healthy", healthy)):
+        for col in cond:
+            if col not in plan.columns:
+                raise CommandError(
+                    f"{flag} {col}: not a swept path; swept: {', '.join(plan.columns)}"
+                )
+    if plan.invalid:
+        print(
+            f"guardsim: skipping {len(plan.invalid)} invalid configuration(s) of {plan.grid_size}:",
+            file=err,
+        )
+        for c in plan.invalid:
+            print(f"  skipped {c.label()}: " + "; ".join(str(p) for p in c.problems), file=err)
+    total = len(plan.configurations)
+    print(
+        f"Sweep of {scenario.name}: {total} configuration(s) x {args.n} replications "
+        f"({args.mode} mode)",
+        file=out,
+    )
+    progress = _progress(args, err, "sweep")
+    try:
+        with _executor(args) as executor:
+            try:
+                result = run_sweep(
+                    plan, executor=executor, checkpoint=checkpoint, progress=progress
+                )
+            finally:
+                if progress is not None:
+                    progress.close()
+    except KeyboardInterrupt:
+        if checkpoint is not None:
+            print(
+                f"guardsim: interrupted; finished configurations are saved in {checkpoint}: "
+                "run the same command again to resume",
+                file=err,
+            )
+        else:
+            print(
+                "guardsim: interrupted (no checkpoint: give --out or --checkpoint to be able "
+                "to resume)",
+                file=err,
+            )
+        return EXIT_INTERRUPTED
+    if result.reused:
+        print(
+            f"  {result.reused} configuration(s) taken from the checkpoint {checkpoint}, "
+            f"{result.computed} computed",
+            file=out,
+        )
+    for line in _sweep_table_text(result.table, plan.columns):
+        print("  " + line, file=out)
+    for path in outputs:
+        write_table(result.table, path)
+        print(f"table ({len(result.table)} rows) written to {path}", file=out)
+    if args.recommend:
+        rec = recommend(
+            result.table,
+            bad=bad,
+            healthy=healthy,
+            max_false_rollback=args.max_false_rollback,
+            max_duration=args.max_duration,
+            conservative=args.conservative,
+            duration_of=args.duration_of,
+        )
+        print(file=out)
+        print(rec.text(), file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- recommend
+
+
+def cmd_recommend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.simulator.recommend import recommend
+    from guardsim.simulator.tables import read_table
+
+    bad = _condition(args.bad, "--bad")
+    healthy = _condition(args.healthy, "--healthy")
+    table = read_table(args.table)
+    rec = recommend(
+        table,
+        bad=bad,
+        healthy=healthy,
+        max_false_rollback=args.max_false_rollback,
+        max_duration=args.max_duration,
+        conservative=args.conservative,
+        duration_of=args.duration_of,
+    )
+    print(rec.text(), file=out)
+    return EXIT_OK
+
+
+def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    p.add_argument(
+        "--bad",
+        action="append",
+        metavar="PATH=VALUE",
+        required=required,
+        help="the rows of the bad model, e.g. models.green.error_rate_5xx=0.05",
+    )
+    p.add_argument(
+        "--healthy",
+        action="append",
+        metavar="PATH=VALUE",
+        required=required,
+        help="the rows of the healthy model, e.g. models.green.error_rate_5xx=0",
+    )
+    p.add_argument(
+        "--max-false-rollback",
+        type=_probability,
+        default=None,
+        metavar="P",
+        help="limit on the healthy model's rollback probability (0 to 1)",
+    )
+    p.add_argument(
+        "--max-duration",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="limit on the mean deployment time, seconds",
+    )
+    p.add_argument(
+        "--conservative",
+        action="store_true",
+        help="hold the upper end of the false-rollback 95%% interval to the limit",
+    )
+    p.add_argument(
+        "--duration-of",
+        choices=("healthy", "bad"),
+        default="healthy",
+        help="whose deployment time --max-duration limits (default: the healthy "
+        "model's, what every good release pays)",
+    )
+
+
+# --------------------------------------------------------------------------- registration
+
+
+def register(sub: Any) -> None:
+    """Add ``mc``, ``sweep`` and ``recommend`` to the ``guardsim`` sub-command parsers."""
+    p = sub.add_parser("mc", help="Monte Carlo: N replications of a scenario, summarised")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+    _add_execution_options(p)
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the result (summary and every run) as JSON ('-': JSON only, to stdout)",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="PATH",
+        default=None,
+        help="write the runs table (one row per replication) as CSV",
+    )
+    p.set_defaults(func=cmd_mc)
+
+    p = sub.add_parser(
+        "sweep", help="Monte Carlo over a grid of settings; one row per configuration"
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+    p.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="PATH=VALUES",
+        help="a scenario field and its values, e.g. alarms[0].Threshold=0.01,0.05 "
+        "or deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration"
+        ".WaitIntervalInSeconds=60:300:60; repeat for a full factorial grid",
+    )
+    _add_execution_options(p)
+    p.add_argument(
+        "--out",
+        action="append",
+        metavar="PATH",
+        help="write the table to PATH (.csv or .parquet); repeatable",
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        default=None,
+        help="checkpoint folder (default: NAME.checkpoint beside the first --out); "
+        "a rerun of the same sweep resumes from it",
+    )
+    p.add_argument("--no-checkpoint", action="store_true", help="do not checkpoint")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="skip invalid configurations instead of refusing the sweep",
+    )
+    p.add_argument(
+        "--recommend",
+        action="store_true",
+        help="after the sweep, recommend a configuration (needs --bad, --healthy)",
+    )
+    _add_recommend_options(p, required=False)
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser(
+        "recommend",
+        help="from a sweep table: the configuration with the least blast radius within limits, "
+        "and the Pareto front",
+    )
+    p.add_argument("table", metavar="TABLE", help="a sweep table (.csv or .parquet)")
+    _add_recommend_options(p, required=True)
+    p.set_defaults(func=cmd_recommend)

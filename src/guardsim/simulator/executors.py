@@ -1,0 +1,328 @@
+"""Where Monte Carlo replications run: a tiny executor contract and three executors.
+
+The contract (:class:`Executor`) is one method: :meth:`Executor.imap_unordered` maps a picklable
+module-level function over a sequence of items (chunks of replications) and yields
+``(index, result)`` pairs **as they finish**, in any order; the caller puts them back in order.
+Nothing about the results may depend on the executor: every replication has its own seeded
+stream, so the executor only decides *where* and *when* a chunk runs, never *what* it computes.
+
+* :class:`SerialExecutor`: in this process, in order. No start-up cost; the reference.
+* :class:`LocalExecutor`: a :class:`concurrent.futures.ProcessPoolExecutor` on this machine
+  (default: one worker per CPU).
+* :class:`DaskExecutor`: a Dask distributed cluster, given a scheduler address or a
+  ``distributed.Client``. Dask is optional (``pip install 'guardsim[dask]'``) and imported only
+  here, only when used.
+
+Each executor keeps a bounded number of chunks in flight (a few per worker), so a long sweep
+does not queue all its work up front: finished configurations come back roughly in submission
+order (which keeps checkpoints steady), and an interrupted run cancels little work.
+
+**Process start method (local executor).** ``forkserver`` on Linux, ``spawn`` elsewhere, never
+plain ``fork``. Forking copies a process with all its threads' state but only the forking thread:
+a lock held by another thread (a Dask client's event loop, a progress thread, a Jupyter kernel's
+threads, an OpenMP pool) stays locked forever in the child, and Python 3.12+ warns
+(``DeprecationWarning``) whenever a multi-threaded process forks. ``forkserver`` forks workers
+from a small single-threaded server process started once, which preloads guardsim, numpy,
+pandas and SimPy, so workers start in milliseconds instead of re-importing everything as
+``spawn`` does. macOS and Windows use ``spawn`` (their platform default; forking is unsafe with
+macOS system frameworks, and Windows cannot fork).
+
+Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and it is the
+parent's job to stop. Leaving an executor's ``with`` block by ``KeyboardInterrupt`` calls
+:meth:`Executor.terminate`, which for the local pool kills the workers at once (their running
+chunks are abandoned, as they would be anyway: only finished configurations are checkpointed);
+any other exit calls :meth:`Executor.close`, which waits for running chunks.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from guardsim.errors import ExecutorError
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+ExecutorKind = Literal["serial", "local", "dask"]
+EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("serial", "local", "dask")
+
+#: Chunks kept in flight per worker: enough to keep each worker busy while the parent handles a
+#: result, few enough that an interrupt cancels little and results arrive in submission order.
+IN_FLIGHT_PER_WORKER = 3
+
+#: Modules the forkserver imports once, so forked workers start with them loaded.
+FORKSERVER_PRELOAD = ["guardsim.simulator._worker_preload"]
+
+DASK_INSTALL_HINT = "pip install 'guardsim[dask]'"
+
+
+class Executor(abc.ABC):
+    """Maps a picklable function over items, yielding ``(index, result)`` as results finish."""
+
+    @property
+    @abc.abstractmethod
+    def workers(self) -> int:
+        """How many chunks can run at once (used to size chunks)."""
+
+    @abc.abstractmethod
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        """Run ``fn`` on every item; yield ``(position of the item, fn(item))`` as each finishes.
+
+        Closing the iterator early (an exception in the consumer, ``KeyboardInterrupt``) cancels
+        the items not yet started. An exception raised by ``fn`` is re-raised here.
+        """
+
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op for executors without state
+        """Release workers and connections this executor created (idempotent)."""
+
+    def terminate(self) -> None:
+        """Stop at once, abandoning running work (after an interrupt); default: :meth:`close`."""
+        self.close()
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.terminate()  # Ctrl-C: do not make the user wait for running chunks
+        else:
+            self.close()
+
+
+class SerialExecutor(Executor):
+    """Runs every item in this process, in order: no start-up cost, no parallelism."""
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        for index, item in enumerate(items):
+            yield index, fn(item)
+
+    def __repr__(self) -> str:
+        return "SerialExecutor()"
+
+
+def default_start_method() -> str:
+    """``forkserver`` on Linux, ``spawn`` elsewhere (see the module docstring for why)."""
+    return "forkserver" if sys.platform.startswith("linux") else "spawn"
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (see the module docstring)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ExecutorError(f"workers must be a whole number >= 1, got {workers!r}")
+    return workers
+
+
+class LocalExecutor(Executor):
+    """A process pool on this machine; ``workers`` defaults to ``os.cpu_count()``.
+
+    The pool starts on first use and is reused by later calls until :meth:`close`, so one
+    executor can serve several Monte Carlo runs without paying the start-up again.
+    """
+
+    def __init__(self, workers: int | None = None, *, start_method: str | None = None) -> None:
+        self._workers = _check_workers(workers)
+        self.start_method = start_method or default_start_method()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def _context(self) -> multiprocessing.context.BaseContext:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # Only effective before this process's forkserver starts; harmless afterwards.
+            ctx.set_forkserver_preload(FORKSERVER_PRELOAD)
+        return ctx
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=self._context(),
+                initializer=_ignore_sigint,
+            )
+        return self._pool
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        pool = self._get_pool()
+        source = enumerate(items)
+        pending: dict[Future[R], int] = {}
+        limit = self._workers * IN_FLIGHT_PER_WORKER
+
+        def refill() -> None:
+            while len(pending) < limit:
+                nxt = next(source, None)
+                if nxt is None:
+                    return
+                pending[pool.submit(fn, nxt[1])] = nxt[0]
+
+        try:
+            refill()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in sorted(done, key=pending.__getitem__):
+                    index = pending.pop(fut)
+                    result = fut.result()
+                    refill()
+                    yield index, result
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def terminate(self) -> None:
+        """Kill the workers (their running chunks are abandoned) and release the pool."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        kill = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+        if kill is not None:
+            kill()
+            return
+        # Before 3.14 there is no public way; the worker processes are in ``_processes``.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def __repr__(self) -> str:
+        return f"LocalExecutor(workers={self._workers}, start_method={self.start_method!r})"
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ExecutorError(
+            "the dask executor needs the optional dependency dask[distributed]; "
+            f"install it with: {DASK_INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Runs chunks on a Dask distributed cluster.
+
+    ``scheduler`` is a scheduler address (``tcp://10.0.0.5:8786``; this executor then owns the
+    connection and closes it) or an existing ``distributed.Client`` (left open). Workers need
+    guardsim installed (same version), and any ``traffic.replay_file`` at the same path.
+    """
+
+    CONNECT_TIMEOUT_SECONDS = 10
+
+    def __init__(self, scheduler: Any) -> None:
+        distributed = _import_distributed()
+        self._distributed = distributed
+        if isinstance(scheduler, distributed.Client):
+            self._client = scheduler
+            self._owns_client = False
+        elif isinstance(scheduler, str) and scheduler.strip():
+            try:
+                self._client = distributed.Client(
+                    scheduler, timeout=self.CONNECT_TIMEOUT_SECONDS, set_as_default=False
+                )
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ExecutorError(
+                    f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
+                ) from None
+            self._owns_client = True
+        else:
+            raise ExecutorError(
+                f"DaskExecutor needs a scheduler address or a distributed.Client, got {scheduler!r}"
+            )
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    @property
+    def workers(self) -> int:
+        threads = self._client.nthreads()
+        return max(1, int(sum(threads.values())))
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        client = self._client
+        source = enumerate(items)
+        pending: dict[str, tuple[Any, int]] = {}
+        completed = self._distributed.as_completed(loop=client.loop)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+
+        def refill() -> None:
+            while len(pending) < limit:
+                nxt = next(source, None)
+                if nxt is None:
+                    return
+                fut = client.submit(fn, nxt[1], pure=False)
+                pending[fut.key] = (fut, nxt[0])
+                completed.add(fut)
+
+        try:
+            refill()
+            while pending:
+                fut = next(completed)
+                _, index = pending.pop(fut.key)
+                result = fut.result()
+                fut.release()
+                refill()
+                yield index, result
+        finally:
+            if pending:
+                client.cancel([f for f, _ in pending.values()])
+
+    def close(self) -> None:
+        if self._owns_client and self._client is not None:
+            self._client.close()
+            self._owns_client = False
+
+    def __repr__(self) -> str:
+        return f"DaskExecutor({self._client!r})"
+
+
+def make_executor(
+    kind: str | None = "local", *, workers: int | None = None, scheduler: Any = None
+) -> Executor:
+    """An executor by name: ``serial``, ``local`` (``workers`` processes) or ``dask``
+    (``scheduler``: an address or a Client). ``kind=None`` picks ``dask`` if a scheduler is
+    given, else ``local``."""
+    if kind is None:
+        kind = "dask" if scheduler is not None else "local"
+    if kind == "serial":
+        return SerialExecutor()
+    if kind == "local":
+        return LocalExecutor(workers)
+    if kind == "dask":
+        if scheduler is None:
+            raise ExecutorError("the dask executor needs a scheduler address (--scheduler)")
+        return DaskExecutor(scheduler)
+    raise ExecutorError(f"unknown executor {kind!r}; use one of {', '.join(EXECUTOR_KINDS)}")

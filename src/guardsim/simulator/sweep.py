@@ -1,0 +1,609 @@
+"""Sweeps: Monte Carlo over a full factorial grid of scenario settings, one tidy row each.
+
+**What varies.** A :class:`Vary` is ``PATH=VALUES`` (the CLI's ``--vary``). PATH addresses the
+scenario as plain data (``Scenario.to_dict()``, i.e. the scenario file): dotted keys and list
+indices, e.g. ``deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.
+Value``, ``alarms[0].Threshold``, ``models.green.error_rate_5xx``. A list of named items can be
+indexed by name instead: ``alarms[my-5xx-alarm].DatapointsToAlarm`` (matched on ``AlarmName``,
+``VariantName`` or ``Name``). Every key on the way must exist (a mistake names the path and the
+nearest valid keys); the last key may be one the scenario leaves out (``DatapointsToAlarm``),
+and validation says whether the field exists at all.
+
+VALUES is a comma list, each item a number (``1`` is an int, ``0.05`` a float), ``true`` /
+``false``, ``null``, a string, or a range ``start:stop:step`` (inclusive of ``stop`` when the
+steps land on it: ``60:300:60`` is 60, 120, 180, 240, 300); or a JSON list for structured values
+(``environment.provisioning_seconds=[{"kind": "fixed", "value": 60}, ...]``).
+
+**The grid.** The full factorial product of all ``Vary`` s, the first one varying slowest. Every
+configuration is built from the base scenario's data and validated with ``scenario_from_dict``
+*before anything runs*. By default an invalid configuration refuses the whole sweep, listing
+every invalid configuration with its swept values and each problem's field path: a sweep that
+silently drops points of its grid is easy to misread. ``skip_invalid=True`` (``--skip-invalid``)
+skips them instead and reports them in :attr:`SweepPlan.invalid`.
+
+**Running.** Every configuration gets ``n`` replications with the same base seed (common random
+numbers: the configurations are compared on the same random streams, which makes differences
+between them much less noisy than independent seeds would). The replications of all
+configurations are cut into chunks and sent to one executor together, so workers stay busy
+across configuration boundaries; a configuration's row is computed when its last chunk is back
+(with :func:`~guardsim.simulator.montecarlo.summarize`: the same numbers ``monte_carlo`` gives)
+and appended to the checkpoint (:mod:`guardsim.simulator.checkpoint`) at once.
+
+**The table.** One row per configuration, in grid order: one column per swept PATH (as written),
+then :data:`~guardsim.simulator.montecarlo.SUMMARY_COLUMNS`, one ``p_tripped[<alarm>]`` column
+per rollback alarm, and ``config_key`` (the checkpoint key). Every row goes through JSON before
+it enters the table, so a resumed sweep's table equals an uninterrupted one's exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from guardsim.errors import Problem, SweepError
+from guardsim.scenarios.fields import did_you_mean, join, type_name
+from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.scenario import Scenario
+from guardsim.simulator.checkpoint import Checkpoint, configuration_key
+from guardsim.simulator.executors import Executor, SerialExecutor
+from guardsim.simulator.montecarlo import (
+    SUMMARY_COLUMNS,
+    Chunk,
+    RunRow,
+    check_arguments,
+    chunk_ranges,
+    default_chunk_size,
+    executor_scope,
+    run_chunk,
+    runs_frame,
+    scenario_json,
+    summarize,
+)
+from guardsim.simulator.progress import Progress, ProgressCallback
+
+#: Keys by which a list item can be addressed by name (``alarms[NAME]``), in this order.
+NAME_KEYS = ("AlarmName", "VariantName", "Name")
+#: A range that expands to more values than this is surely a typo.
+MAX_RANGE_VALUES = 10_000
+#: How many invalid configurations an error message lists before "... and N more".
+MAX_LISTED = 20
+
+_INT = re.compile(r"[+-]?\d+\Z")
+_FLOAT = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?\Z")
+
+
+# --------------------------------------------------------------------------- parsing --vary
+
+
+@dataclass(frozen=True)
+class Named:
+    """A list item addressed by name: ``alarms[my-alarm]``."""
+
+    name: str
+
+
+Step = str | int | Named
+
+
+def parse_path(text: str) -> tuple[Step, ...]:
+    """``alarms[0].Threshold`` -> ``("alarms", 0, "Threshold")``; ``[x]`` with a non-integer
+    ``x`` is a :class:`Named` step. Raises :class:`SweepError` for malformed paths."""
+    steps: list[Step] = []
+    i = 0
+    expect_key = True
+    while i < len(text):
+        c = text[i]
+        if c == "[":
+            end = text.find("]", i)
+            if end < 0:
+                raise SweepError(f"{text}: unclosed '[' at character {i + 1}")
+            inner = text[i + 1 : end]
+            if not inner:
+                raise SweepError(f"{text}: empty [] at character {i + 1}")
+            if not steps:
+                raise SweepError(f"{text}: a path starts with a key, not [{inner}]")
+            steps.append(int(inner) if _INT.match(inner) else Named(inner))
+            i = end + 1
+            expect_key = False
+        elif c == ".":
+            if expect_key:
+                raise SweepError(f"{text}: empty key at character {i + 1}")
+            expect_key = True
+            i += 1
+        elif c == "]":
+            raise SweepError(f"{text}: unmatched ']' at character {i + 1}")
+        else:
+            if not expect_key:
+                raise SweepError(f"{text}: expected '.' or '[' at character {i + 1}")
+            m = re.compile(r"[^.\[\]]+").match(text, i)
+            assert m is not None
+            steps.append(m.group(0).strip())
+            i = m.end()
+            expect_key = False
+    if not steps or expect_key:
+        raise SweepError(f"{text or repr(text)}: empty path or trailing '.'")
+    return tuple(steps)
+
+
+def parse_scalar(text: str) -> Any:
+    """A value: int, float, ``true``/``false``, ``null``, else the (stripped) string."""
+    t = text.strip()
+    if _INT.match(t):
+        return int(t)
+    if _FLOAT.match(t):
+        return float(t)
+    low = t.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("null", "none"):
+        return None
+    return t
+
+
+def _expand_range(item: str, start: Any, stop: Any, step: Any) -> list[Any]:
+    if step == 0:
+        raise SweepError(f"range {item}: step must not be 0")
+    if (stop - start) * step < 0:
+        raise SweepError(f"range {item}: stepping by {step} from {start} never reaches {stop}")
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    if count > MAX_RANGE_VALUES:
+        raise SweepError(f"range {item}: {count} values (at most {MAX_RANGE_VALUES})")
+    if all(isinstance(x, int) for x in (start, stop, step)):
+        return [start + k * step for k in range(count)]
+    # 12 significant digits: 0.1 * 3 is 0.3, not 0.30000000000000004
+    return [float(f"{start + k * step:.12g}") for k in range(count)]
+
+
+def parse_values(text: str) -> tuple[Any, ...]:
+    """VALUES of a ``--vary``: a comma list of scalars and ``start:stop:step`` ranges, or a
+    JSON list. Raises :class:`SweepError` for an empty list, bad ranges or duplicates."""
+    t = text.strip()
+    values: list[Any]
+    if t.startswith("["):
+        try:
+            parsed = json.loads(t)
+        except json.JSONDecodeError as exc:
+            raise SweepError(f"values {t}: invalid JSON list ({exc.msg})") from None
+        if not isinstance(parsed, list):
+            raise SweepError(f"values {t}: expected a JSON list")
+        values = parsed
+    else:
+        values = []
+        for item in t.split(","):
+            if not item.strip():
+                raise SweepError(f"values {text!r}: empty item in the comma list")
+            parts = item.split(":")
+            if len(parts) == 3 and all(_FLOAT.match(p.strip()) for p in parts):
+                start, stop, step = (parse_scalar(p) for p in parts)
+                values.extend(_expand_range(item.strip(), start, stop, step))
+            else:
+                values.append(parse_scalar(item))
+    if not values:
+        raise SweepError(f"values {text!r}: no values")
+    seen: list[str] = []
+    for v in values:
+        # numbers compare by value: 0 and 0.0 are the same setting
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        key = repr(float(v)) if number else json.dumps(v, sort_keys=True)
+        if key in seen:
+            raise SweepError(f"values {text!r}: {json.dumps(v)} appears twice")
+        seen.append(key)
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One swept setting: a path into the scenario data and the values it takes."""
+
+    path: str
+    values: tuple[Any, ...]
+    steps: tuple[Step, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            object.__setattr__(self, "steps", parse_path(self.path))
+        if not self.values:
+            raise SweepError(f"{self.path}: no values")
+
+    @classmethod
+    def parse(cls, text: str) -> Vary:
+        """``PATH=VALUES`` (see the module docstring)."""
+        path, sep, values = text.partition("=")
+        if not sep:
+            raise SweepError(f"--vary {text}: expected PATH=VALUES")
+        path = path.strip()
+        try:
+            return cls(path, parse_values(values), parse_path(path))
+        except SweepError as exc:
+            raise SweepError(f"--vary {text}: {exc}") from None
+
+
+def as_varies(vary: Iterable[Vary | str] | Mapping[str, Sequence[Any]]) -> tuple[Vary, ...]:
+    """Varies from ``Vary`` objects, ``"PATH=VALUES"`` strings, or a ``{path: values}`` map."""
+    if isinstance(vary, Mapping):
+        return tuple(Vary(path, tuple(values)) for path, values in vary.items())
+    return tuple(v if isinstance(v, Vary) else Vary.parse(v) for v in vary)
+
+
+# --------------------------------------------------------------------------- addressing data
+
+
+def _item_name(item: Any) -> str | None:
+    if isinstance(item, Mapping):
+        for key in NAME_KEYS:
+            if isinstance(item.get(key), str):
+                return str(item[key])
+    return None
+
+
+def _index(node: list[Any], step: int | Named, where: str, path: str) -> int:
+    if isinstance(step, int):
+        if not -len(node) <= step < len(node):
+            raise SweepError(
+                f"--vary {path}: {where} has {len(node)} item(s); index {step} is out of range"
+            )
+        return step % len(node)
+    names = [_item_name(item) for item in node]
+    hits = [i for i, name in enumerate(names) if name == step.name]
+    known = [n for n in names if n is not None]
+    if not hits:
+        hint = did_you_mean(step.name, known)
+        listed = ", ".join(known) if known else "(none have a name)"
+        raise SweepError(
+            f"--vary {path}: {where} has no item named {step.name!r}{hint}; names: {listed}"
+        )
+    if len(hits) > 1:
+        raise SweepError(f"--vary {path}: {where} has {len(hits)} items named {step.name!r}")
+    return hits[0]
+
+
+def locate(data: Any, vary: Vary) -> tuple[Any, str | int, str]:
+    """The container, the key or index within it, and the canonical field path (list items by
+    index, as validation reports them) that ``vary.path`` addresses in ``data``."""
+    node = data
+    where = ""
+    steps = vary.steps
+    for n, step in enumerate(steps):
+        last = n == len(steps) - 1
+        if isinstance(node, Mapping):
+            if not isinstance(step, str):
+                shown = step.name if isinstance(step, Named) else step
+                raise SweepError(
+                    f"--vary {vary.path}: {where or 'the scenario'} is a mapping, "
+                    f"not a list: use .KEY, not [{shown}]"
+                )
+            if step not in node and not last:
+                hint = did_you_mean(step, [str(k) for k in node])
+                raise SweepError(
+                    f"--vary {vary.path}: {join(where, step)}: no such key{hint}; "
+                    f"keys here: {', '.join(sorted(str(k) for k in node))}"
+                )
+            if last:
+                return node, step, join(where, step)
+            node, where = node[step], join(where, step)
+        elif isinstance(node, list):
+            if isinstance(step, str):
+                raise SweepError(
+                    f"--vary {vary.path}: {where} is a list: use [INDEX] or [NAME], not .{step}"
+                )
+            index = _index(node, step, where, vary.path)
+            if last:
+                return node, index, join(where, index)
+            node, where = node[index], join(where, index)
+        else:
+            raise SweepError(
+                f"--vary {vary.path}: {where} is {type_name(node)}, which has no fields"
+            )
+    raise AssertionError("unreachable: paths are never empty")
+
+
+def apply(data: dict[str, Any], settings: Sequence[tuple[Vary, Any]]) -> dict[str, Any]:
+    """A deep copy of ``data`` with every ``(vary, value)`` set."""
+    out = copy.deepcopy(data)
+    for vary, value in settings:
+        container, key, _ = locate(out, vary)
+        container[key] = copy.deepcopy(value)
+    return out
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One point of the grid: its swept values, its validated scenario and checkpoint key."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+    data: dict[str, Any]
+    seed: int
+    key: str
+
+
+@dataclass(frozen=True)
+class InvalidConfiguration:
+    """A grid point that failed validation, with every error."""
+
+    index: int
+    values: dict[str, Any]
+    problems: tuple[Problem, ...]
+
+    def label(self) -> str:
+        return ", ".join(f"{p}={json.dumps(v)}" for p, v in self.values.items())
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep, ready to run: every valid configuration, in grid order."""
+
+    base: Scenario
+    varies: tuple[Vary, ...]
+    n: int
+    mode: str
+    seed: int | None
+    configurations: tuple[Configuration, ...]
+    invalid: tuple[InvalidConfiguration, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(v.path for v in self.varies)
+
+    @property
+    def grid_size(self) -> int:
+        return len(self.configurations) + len(self.invalid)
+
+
+def _check_varies(base_data: dict[str, Any], varies: Sequence[Vary]) -> list[str]:
+    """Canonical paths of the varies; errors for unknown intermediate keys and overlaps."""
+    if not varies:
+        raise SweepError("nothing to sweep: give at least one --vary PATH=VALUES")
+    canon = []
+    for v in varies:
+        _, _, path = locate(base_data, v)
+        canon.append(path)
+    for i, a in enumerate(canon):
+        for j, b in enumerate(canon):
+            if i < j and (
+                a == b or b.startswith((a + ".", a + "[")) or a.startswith((b + ".", b + "["))
+            ):
+                raise SweepError(
+                    f"--vary {varies[i].path} and --vary {varies[j].path} address the same "
+                    "field (or one contains the other)"
+                )
+    return canon
+
+
+def plan_sweep(
+    scenario: Scenario,
+    vary: Iterable[Vary | str] | Mapping[str, Sequence[Any]],
+    n: int,
+    *,
+    seed: int | None = None,
+    mode: str = "fast",
+    skip_invalid: bool = False,
+) -> SweepPlan:
+    """Build and validate every configuration of the grid; nothing is simulated.
+
+    Raises :class:`SweepError` for a bad path (naming it and the nearest valid keys), and for
+    invalid configurations unless ``skip_invalid``. ``seed`` overrides every configuration's
+    ``simulation.seed`` (the base seed of its Monte Carlo run).
+    """
+    check_arguments(n, mode)
+    varies = as_varies(vary)
+    base_data = scenario.to_dict()
+    canon = _check_varies(base_data, varies)
+    valid: list[Configuration] = []
+    invalid: list[InvalidConfiguration] = []
+    bad_paths: list[Problem] = []
+    for index, combo in enumerate(itertools.product(*(v.values for v in varies))):
+        settings = list(zip(varies, combo, strict=True))
+        values = {v.path: value for v, value in settings}
+        data = apply(base_data, settings)
+        result = scenario_from_dict(data, source=f"<sweep configuration {index}>")
+        errors = [p for p in result.problems if p.severity == "error"]
+        for p in errors:
+            if p.message.startswith("unknown key") and p.path in canon:
+                vary_path = varies[canon.index(p.path)].path
+                bad_paths.append(Problem(vary_path, p.message))
+        if bad_paths:
+            first = bad_paths[0]
+            raise SweepError(f"--vary {first.path}: {first.message}", bad_paths)
+        if result.scenario is None:
+            invalid.append(InvalidConfiguration(index, values, tuple(errors)))
+            continue
+        config_seed = result.scenario.simulation.seed if seed is None else seed
+        clean = result.scenario.to_dict()
+        valid.append(
+            Configuration(
+                index=index,
+                values=values,
+                scenario=result.scenario,
+                data=clean,
+                seed=config_seed,
+                key=configuration_key(clean, n, config_seed, mode),
+            )
+        )
+    plan = SweepPlan(scenario, varies, n, mode, seed, tuple(valid), tuple(invalid))
+    if invalid and not skip_invalid:
+        raise SweepError(invalid_message(plan), [p for c in invalid for p in c.problems])
+    if not valid:
+        raise SweepError(
+            f"every one of the {len(invalid)} configurations is invalid\n" + invalid_message(plan)
+        )
+    return plan
+
+
+def invalid_message(plan: SweepPlan) -> str:
+    """Every invalid configuration (up to :data:`MAX_LISTED`) with its problems."""
+    lines = [
+        f"{len(plan.invalid)} of {plan.grid_size} configurations are invalid "
+        "(use --skip-invalid to run the others):"
+    ]
+    for c in plan.invalid[:MAX_LISTED]:
+        lines.append(f"  {c.label()}:")
+        lines.extend(f"    {p}" for p in c.problems)
+    if len(plan.invalid) > MAX_LISTED:
+        lines.append(f"  ... and {len(plan.invalid) - MAX_LISTED} more")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _canonical(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as it reads back from JSON (NaN as None), so fresh and resumed rows are equal."""
+    clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+    result: dict[str, Any] = json.loads(json.dumps(clean, allow_nan=False))
+    return result
+
+
+def _cell(value: Any) -> Any:
+    """A swept value as a table cell: scalars as they are, lists and mappings as JSON text."""
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True)
+    return value
+
+
+def build_table(plan: SweepPlan, rows: Mapping[str, dict[str, Any]]) -> pd.DataFrame:
+    """The tidy table: one row per configuration of ``plan`` that has a row, in grid order."""
+    records = []
+    alarm_columns: list[str] = []
+    for c in plan.configurations:
+        row = rows.get(c.key)
+        if row is None:
+            continue
+        for col in row:
+            if col.startswith("p_tripped[") and col not in alarm_columns:
+                alarm_columns.append(col)
+        records.append({**{k: _cell(v) for k, v in c.values.items()}, **row, "config_key": c.key})
+    columns = [*plan.columns, *SUMMARY_COLUMNS, *alarm_columns, "config_key"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """``table``: one row per configuration; ``reused``: rows taken from the checkpoint."""
+
+    plan: SweepPlan
+    table: pd.DataFrame
+    reused: int
+    computed: int
+
+    @property
+    def invalid(self) -> tuple[InvalidConfiguration, ...]:
+        return self.plan.invalid
+
+
+def run_sweep(
+    plan: SweepPlan,
+    *,
+    executor: Executor | str | None = None,
+    workers: int | None = None,
+    checkpoint: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    chunk_size: int | None = None,
+) -> SweepResult:
+    """Run every configuration of ``plan`` not already in ``checkpoint``; return the table.
+
+    ``executor`` / ``workers`` as for :func:`~guardsim.simulator.montecarlo.monte_carlo`.
+    ``progress`` is called after every chunk and after every configuration is checkpointed.
+    """
+    ckpt = Checkpoint(checkpoint) if checkpoint is not None else None
+    rows: dict[str, dict[str, Any]] = {}
+    if ckpt is not None:
+        ckpt.check_writable()
+        done = ckpt.load()
+        rows = {c.key: done[c.key] for c in plan.configurations if c.key in done}
+    todo = [c for c in plan.configurations if c.key not in rows]
+    reused = len(plan.configurations) - len(todo)
+    if todo:
+        try:
+            _run(plan, todo, rows, ckpt, executor, workers, progress, chunk_size)
+        finally:
+            if ckpt is not None:
+                ckpt.close()
+    return SweepResult(plan, build_table(plan, rows), reused, len(todo))
+
+
+def _run(
+    plan: SweepPlan,
+    todo: Sequence[Configuration],
+    rows: dict[str, dict[str, Any]],
+    ckpt: Checkpoint | None,
+    executor: Executor | str | None,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    chunk_size: int | None,
+) -> None:
+    n = plan.n
+    total = n * len(todo)
+    with executor_scope(executor, workers) as ex:
+        size = chunk_size or default_chunk_size(total, ex.workers, plan.mode)
+        ranges = chunk_ranges(n, size)
+        chunks: list[Chunk] = []
+        owner: list[int] = []
+        for ci, c in enumerate(todo):
+            text = scenario_json(c.scenario)
+            for a, b in ranges:
+                chunks.append(Chunk(text, c.seed, plan.mode, a, b))
+                owner.append(ci)
+        if len(chunks) == 1 and not isinstance(executor, Executor):
+            ex = SerialExecutor()  # one chunk: no point shipping it to a worker
+        parts: dict[int, dict[int, list[RunRow]]] = {}
+        remaining = [len(ranges)] * len(todo)
+        done = configs_done = 0
+        for index, result in ex.imap_unordered(run_chunk, chunks):
+            ci = owner[index]
+            parts.setdefault(ci, {})[index] = result
+            remaining[ci] -= 1
+            done += len(result)
+            if remaining[ci] == 0:
+                c = todo[ci]
+                got = parts.pop(ci)
+                run_rows = [r for i in sorted(got) for r in got[i]]
+                names = tuple(a.name for a in c.scenario.rollback_alarms)
+                summary = summarize(runs_frame(run_rows, c.seed, names), names)
+                row = _canonical(summary.to_row())
+                if ckpt is not None:
+                    ckpt.append(c.key, c.values, row)
+                rows[c.key] = row
+                configs_done += 1
+            if progress is not None:
+                progress(Progress(done, total, configs_done, len(todo)))
+
+
+def sweep(
+    scenario: Scenario,
+    vary: Iterable[Vary | str] | Mapping[str, Sequence[Any]],
+    n: int,
+    *,
+    seed: int | None = None,
+    mode: str = "fast",
+    skip_invalid: bool = False,
+    executor: Executor | str | None = None,
+    workers: int | None = None,
+    checkpoint: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    chunk_size: int | None = None,
+) -> SweepResult:
+    """:func:`plan_sweep` then :func:`run_sweep`: ``n`` replications per configuration of the
+    full factorial grid of ``vary``; returns the tidy table (one row per configuration)."""
+    plan = plan_sweep(scenario, vary, n, seed=seed, mode=mode, skip_invalid=skip_invalid)
+    return run_sweep(
+        plan,
+        executor=executor,
+        workers=workers,
+        checkpoint=checkpoint,
+        progress=progress,
+        chunk_size=chunk_size,
+    )
