@@ -1215,3 +1215,15 @@ def test_every_builtin_loads_with_warnings_only() -> None:
         result = read_scenario(name)
         assert result.errors == (), f"{name}:\n{describe(result.problems)}"
         assert result.scenario is not None
+
+
+def test_problems_of_later_alarms_keep_their_own_index_when_an_earlier_alarm_is_invalid() -> None:
+    from guardsim.scenarios import load_scenario, scenario_from_dict
+
+    data = load_scenario("seed-canary-rollback").to_dict()
+    data["alarms"][0]["Period"] = "sixty"  # alarms[0] fails to load
+    data["alarms"][1]["DatapointsToAlarm"] = 5  # 5 of EvaluationPeriods 1: an error in alarms[1]
+    result = scenario_from_dict(data)
+    paths = {p.path for p in result.errors}
+    assert "alarms[1].DatapointsToAlarm" in paths
+    assert "alarms[0].DatapointsToAlarm" not in paths

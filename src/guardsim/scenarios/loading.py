@@ -34,6 +34,7 @@ from guardsim.scenarios.fields import (
     unknown_key_problem,
 )
 from guardsim.scenarios.models import Models
+from guardsim.scenarios.real import load_real
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Traffic, read_replay
 from guardsim.scenarios.validation import check_scenario
@@ -48,6 +49,7 @@ TOP_LEVEL_KEYS = (
     "traffic",
     "environment",
     "simulation",
+    "real",
 )
 
 
@@ -200,16 +202,23 @@ def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentC
     rollback_alarms = arc.get("Alarms") if isinstance(arc, Mapping) else None
     for i, item in enumerate(rollback_alarms if isinstance(rollback_alarms, list) else ()):
         if isinstance(item, Mapping) and "AlarmName" not in item:
-            problems.append(Problem(f"deployment_config.AutoRollbackConfiguration.Alarms[{i}].AlarmName",
-                                    "required field is missing"))
+            problems.append(
+                Problem(
+                    f"deployment_config.AutoRollbackConfiguration.Alarms[{i}].AlarmName",
+                    "required field is missing",
+                )
+            )
     if len(problems) > before:
         return None
     assert isinstance(raw, Mapping)
     return DeploymentConfig.from_boto(raw)
 
 
-def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm], set[str]]:
-    """The alarms that loaded, and the names of every alarm given (even invalid ones)."""
+def _load_alarms(
+    raw: object, problems: list[Problem]
+) -> tuple[list[MetricAlarm], set[str], list[int]]:
+    """The alarms that loaded, the names of every alarm given (even invalid ones), and the
+    position in ``alarms`` of each one that loaded."""
     if raw is None:
         raw = []
     if not isinstance(raw, list):
@@ -218,10 +227,11 @@ def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm
                 "alarms", f"expected a list of put_metric_alarm arguments, got {type_name(raw)}"
             )
         )
-        return [], set()
+        return [], set(), []
     alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
     alarms: list[MetricAlarm] = []
     names: set[str] = set()
+    positions: list[int] = []
     for i, item in enumerate(raw):
         path = join("alarms", i)
         if isinstance(item, Mapping) and isinstance(item.get("AlarmName"), str):
@@ -248,7 +258,8 @@ def _load_alarms(raw: object, problems: list[Problem]) -> tuple[list[MetricAlarm
         if len(problems) == before:
             assert isinstance(item, Mapping)
             alarms.append(MetricAlarm.from_boto(item))
-    return alarms, names
+            positions.append(i)
+    return alarms, names, positions
 
 
 def _section(raw: Mapping[str, Any], key: str) -> object:
@@ -281,11 +292,12 @@ def scenario_from_dict(
 
     endpoint = _load_endpoint(raw.get("endpoint"), problems)
     deployment_config = _load_deployment_config(raw.get("deployment_config"), problems)
-    alarms, alarm_names = _load_alarms(raw.get("alarms"), problems)
+    alarms, alarm_names, alarm_positions = _load_alarms(raw.get("alarms"), problems)
     models = load_dataclass(Models, _section(raw, "models"), "models", problems)
     traffic = load_dataclass(Traffic, _section(raw, "traffic"), "traffic", problems)
     environment = load_dataclass(Environment, _section(raw, "environment"), "environment", problems)
     simulation = load_dataclass(Simulation, _section(raw, "simulation"), "simulation", problems)
+    real = load_real(raw.get("real"), problems, base_dir)
     if traffic is not None and traffic.replay_file is not None:
         replay = Path(traffic.replay_file)
         if not replay.is_absolute() and base_dir is not None:
@@ -301,6 +313,7 @@ def scenario_from_dict(
             deployment_config=deployment_config,
             alarms=alarms,
             all_alarm_names=alarm_names,
+            alarm_positions=alarm_positions,
             environment=environment,
         )
     )
@@ -320,6 +333,7 @@ def scenario_from_dict(
         traffic=traffic,
         environment=environment,
         simulation=simulation,
+        real=real,
     )
     return LoadResult(scenario, tuple(problems), source)
 

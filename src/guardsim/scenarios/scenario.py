@@ -10,6 +10,7 @@ from guardsim.scenarios.boto import DeploymentConfig, EndpointConfig, MetricAlar
 from guardsim.scenarios.environment import Environment, Simulation
 from guardsim.scenarios.fields import dump_dataclass
 from guardsim.scenarios.models import Models
+from guardsim.scenarios.real import Real
 from guardsim.scenarios.traffic import Traffic
 
 
@@ -42,10 +43,12 @@ class Scenario:
     environment: Environment = field(default_factory=Environment)
     simulation: Simulation = field(default_factory=Simulation)
     description: str = ""
+    #: How to run it on real SageMaker (``guardsim real``); the simulator never reads it.
+    real: Real | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the scenario file format; ``scenario_from_dict`` inverts it exactly."""
-        return {
+        data: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "endpoint": self.endpoint.to_data(),
@@ -56,6 +59,9 @@ class Scenario:
             "environment": dump_dataclass(self.environment),
             "simulation": dump_dataclass(self.simulation),
         }
+        if self.real is not None:  # left out when absent, so existing records do not change
+            data["real"] = dump_dataclass(self.real)
+        return data
 
     def alarm(self, name: str) -> MetricAlarm:
         for a in self.alarms:

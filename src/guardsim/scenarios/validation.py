@@ -78,6 +78,7 @@ def check_scenario(
     alarms: Sequence[MetricAlarm],
     all_alarm_names: Iterable[str],
     environment: Environment | None,
+    alarm_positions: Sequence[int] | None = None,
 ) -> list[Problem]:
     """Every semantic problem of the parts that loaded (a part that failed to load is None)."""
     problems: list[Problem] = []
@@ -89,10 +90,12 @@ def check_scenario(
             problems += check_deployment_config(
                 deployment_config, endpoint.green.instance_count, environment or Environment()
             )
-    for i, alarm in enumerate(alarms):
+    # alarms that failed to load are left out of ``alarms``: report at each one's own index
+    positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
+    for i, alarm in zip(positions, alarms, strict=True):
         problems += check_alarm(alarm, join("alarms", i), endpoint)
     seen: dict[str, int] = {}
-    for i, alarm in enumerate(alarms):
+    for i, alarm in zip(positions, alarms, strict=True):
         if alarm.name in seen:
             problems.append(
                 Problem(

@@ -1,0 +1,444 @@
+"""The ``guardsim real`` commands: plan, run, observe, import (a thin layer over the package).
+
+``register(subparsers)`` adds the group to the ``guardsim`` parser. AWS comes from
+:data:`connect` (boto3's standard chain; tests swap in the fake AWS). Every AWS failure is a
+clear message naming the operation and AWS's error code, and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from guardsim.errors import GuardsimError, ScenarioError
+from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
+from guardsim.real_backend.clock import Clock, SystemClock
+
+EXIT_OK = 0
+EXIT_BAD = 2
+EXIT_INTERRUPTED = 130
+
+
+def _connect_boto3(region: str | None) -> tuple[ClientFactory, Clock]:
+    return boto3_clients(region), SystemClock()
+
+
+#: region -> (client factory, clock). Real AWS by default; the tests put the fake AWS here.
+connect: Callable[[str | None], tuple[ClientFactory, Clock]] = _connect_boto3
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+@contextmanager
+def _logging(enabled: bool, err: TextIO) -> Iterator[None]:
+    """``--verbose``: debug logs on stderr, with credentials and signatures masked."""
+    if not enabled:
+        yield
+        return
+    handler = logging.StreamHandler(err)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("guardsim", "botocore")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+def _check_output(path: str | None) -> None:
+    if path is None or path == "-":
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise GuardsimError(f"output path {path} is a directory")
+    if not p.parent.is_dir():
+        raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """The scenario with ``--set`` values filled into its ``real`` section."""
+    import dataclasses
+
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.scenarios.real import fill_placeholders
+
+    scenario = load_scenario(args.scenario)
+    values = dict(args.set or [])
+    if values and scenario.real is not None:
+        real, problems = fill_placeholders(scenario.real, values, Path.cwd())
+        if problems:
+            raise ScenarioError(problems, f"{args.scenario} (with --set)")
+        scenario = dataclasses.replace(scenario, real=real)
+    return scenario
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.naming import check_run_id, new_run_id
+    from guardsim.real_backend.plan import format_plan, plan_data, plan_run
+
+    _check_output(args.json)
+    scenario = _load(args)
+    run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
+    plan = plan_run(scenario, run_id, args.region)
+    if args.json == "-":
+        out.write(json.dumps(plan_data(plan), indent=2) + "\n")
+        return EXIT_OK
+    print(format_plan(plan), file=out)
+    if args.json:
+        from guardsim.record import write_atomically
+
+        write_atomically(args.json, json.dumps(plan_data(plan), indent=2) + "\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _requests_csv(requests: Any, t0: float | None) -> str:
+    """One row per invoke_endpoint call; ``t`` in seconds after UpdateEndpoint (epoch seconds
+    if the run stopped before it)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(
+        [
+            "t",
+            "status",
+            "http_status",
+            "variant",
+            "latency_ms",
+            "original_status",
+            "custom_attributes",
+        ]
+    )
+    for r in requests:
+        w.writerow(
+            [
+                f"{r.t - (t0 or 0.0):.3f}",
+                r.status,
+                r.http_status or "",
+                r.variant or "",
+                "" if r.latency_ms is None else f"{r.latency_ms:.3f}",
+                r.original_status or "",
+                r.custom_attributes or "",
+            ]
+        )
+    return buf.getvalue()
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.naming import check_run_id, new_run_id
+    from guardsim.real_backend.plan import format_plan, plan_run
+    from guardsim.real_backend.run import check_runnable, run_real
+    from guardsim.record import write_atomically
+    from guardsim.reports.text import summary_text, timeline_text
+
+    _check_output(args.json)
+    if args.requests == "-":
+        raise GuardsimError("--requests needs a file path")
+    _check_output(args.requests)
+    json_only = args.json == "-"
+    text = err if json_only else out  # with --json -, stdout carries the record only
+    scenario = _load(args)
+    region = args.region or (scenario.real.region if scenario.real is not None else None)
+    run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
+    plan = plan_run(scenario, run_id, region)
+    print(format_plan(plan), file=text)
+    print(file=text)
+    if not args.yes:
+        print(
+            f"guardsim: nothing was created. 'real run' creates billable SageMaker resources "
+            f"(about ${plan.cost.expected_usd:.2f}, at most ${plan.cost.max_usd:.2f}); run it "
+            "again with --yes to go ahead",
+            file=err,
+        )
+        return EXIT_BAD
+    check_runnable(scenario)
+    clients, clock = connect(region)
+
+    def progress(message: str) -> None:
+        print(f"  {message}", file=err, flush=True)
+
+    with _logging(args.verbose, err):
+        result = run_real(
+            scenario,
+            clients=clients,
+            clock=clock,
+            run_id=run_id,
+            region=region,
+            progress=progress,
+        )
+    record = result.record
+    if record is not None:
+        print(timeline_text(record), file=text)
+        print(file=text)
+        print(summary_text(record), file=text)
+        if json_only:
+            out.write(record.to_json())
+        elif args.json:
+            write_atomically(args.json, record.to_json())
+            print(f"\nrun record written to {args.json}", file=text)
+    if args.requests:
+        write_atomically(args.requests, _requests_csv(result.requests, result.t0))
+        print(f"requests written to {args.requests}", file=text)
+    print(file=text)
+    print(result.teardown.text(), file=text)
+    if result.interrupted:
+        print("guardsim: interrupted; teardown done", file=err)
+        return EXIT_INTERRUPTED
+    status = EXIT_OK
+    if result.error is not None:
+        print(f"guardsim: {result.error}", file=err)
+        status = EXIT_BAD
+    if not result.teardown.clean:
+        print(
+            f"guardsim: {len(result.teardown.left_behind)} resource(s) of run {run_id} are "
+            "still there and billing; delete them with the commands above",
+            file=err,
+        )
+        status = EXIT_BAD
+    return status
+
+
+# --------------------------------------------------------------------------- observe
+
+
+def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.observe import observe_endpoint
+    from guardsim.record import write_atomically
+    from guardsim.reports.text import summary_text, timeline_text
+
+    _check_output(args.json)
+    clients, clock = connect(args.region)
+
+    def progress(message: str) -> None:
+        print(f"  {message}", file=err, flush=True)
+
+    with _logging(args.verbose, err):
+        record = observe_endpoint(
+            args.endpoint,
+            clients=clients,
+            clock=clock,
+            poll_seconds=args.poll,
+            cooldown_seconds=args.cooldown,
+            wait_seconds=args.wait,
+            timeout_seconds=args.timeout,
+            region=args.region,
+            progress=progress,
+        )
+    if args.json == "-":
+        out.write(record.to_json())
+        return EXIT_OK
+    print(timeline_text(record), file=out)
+    print(file=out)
+    print(summary_text(record), file=out)
+    if args.json:
+        write_atomically(args.json, record.to_json())
+        print(f"\nrun record written to {args.json}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- import
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import yaml
+
+    from guardsim.real_backend.importer import import_endpoint, scenario_name
+    from guardsim.record import write_atomically
+    from guardsim.scenarios.loading import read_scenario
+
+    output = Path(args.output or f"{scenario_name(args.endpoint)}.yaml")
+    _check_output(str(output))
+    replay_path = output.with_name(f"{output.stem}-traffic.csv")
+    clients, clock = connect(args.region)
+    with _logging(args.verbose, err):
+        imported = import_endpoint(
+            args.endpoint,
+            clients=clients,
+            clock=clock,
+            days=args.days,
+            replay_file=replay_path.name,
+            region=args.region,
+        )
+    if imported.replay:
+        write_atomically(
+            replay_path, "invocations\n" + "".join(f"{c:g}\n" for c in imported.replay)
+        )
+        print(f"traffic replay ({len(imported.replay)} minutes) written to {replay_path}", file=out)
+    text = yaml.safe_dump(imported.scenario, sort_keys=False, width=100)
+    write_atomically(output, text)
+    print(f"scenario written to {output}", file=out)
+    for note in imported.notes:
+        print(f"  note: {note}", file=out)
+    result = read_scenario(output)
+    for p in result.problems:
+        print(f"{output}: {p}", file=out)
+    if result.scenario is None:
+        print(f"{output}: invalid: edit it before running it", file=out)
+        return EXIT_BAD
+    print(f"{output}: valid; try: guardsim run {output}", file=out)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``guardsim real {plan,run,observe,import}`` to the ``guardsim`` parser."""
+    real = sub.add_parser(
+        "real",
+        help="run a scenario on real SageMaker, observe or import a live endpoint",
+        description="Real SageMaker and CloudWatch through boto3 (standard credential chain). "
+        "'plan' needs no credentials; 'run' creates billable resources (only with --yes) and "
+        "always tears them down; 'observe' and 'import' only read.",
+    )
+    group = real.add_subparsers(dest="real_command", metavar="COMMAND", required=True)
+
+    def common_scenario(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+        p.add_argument(
+            "--region", default=None, help="AWS region (default: real.region or boto3's)"
+        )
+        p.add_argument(
+            "--run-id", default=None, help="4-12 lowercase letters/digits (default: random)"
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            type=_assignment,
+            metavar="NAME=VALUE",
+            help="fill a ${NAME} placeholder of the scenario's real section",
+        )
+
+    p = group.add_parser("plan", help="print every AWS call a real run would make, and its cost")
+    common_scenario(p)
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="also write the plan as JSON to PATH ('-': print only the JSON)",
+    )
+    p.set_defaults(func=cmd_plan)
+
+    p = group.add_parser("run", help="run the scenario on SageMaker (needs --yes), then tear down")
+    common_scenario(p)
+    p.add_argument("--yes", action="store_true", help="create the resources (they cost money)")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the run record to PATH ('-': the record alone on stdout)",
+    )
+    p.add_argument(
+        "--requests",
+        metavar="PATH",
+        default=None,
+        help="write every invoke_endpoint call (time, status, variant, latency) as CSV",
+    )
+    p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
+    p.set_defaults(func=cmd_run)
+
+    p = group.add_parser("observe", help="follow an update started elsewhere; write its record")
+    p.add_argument("--endpoint", required=True, metavar="NAME")
+    p.add_argument("--region", default=None)
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the run record to PATH ('-': print only the JSON)",
+    )
+    p.add_argument(
+        "--poll",
+        type=_positive,
+        default=15.0,
+        metavar="SECONDS",
+        help="DescribeEndpoint interval (default 15)",
+    )
+    p.add_argument(
+        "--cooldown",
+        type=_non_negative,
+        default=240.0,
+        metavar="SECONDS",
+        help="wait this long after the update for its last metrics (default 240)",
+    )
+    p.add_argument(
+        "--wait",
+        type=_non_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for an update to start (default: it must be running)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help="stop following after this long (default: the update's limit + 30 min)",
+    )
+    p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
+    p.set_defaults(func=cmd_observe)
+
+    p = group.add_parser("import", help="build a scenario from a live endpoint (read-only)")
+    p.add_argument("--endpoint", required=True, metavar="NAME")
+    p.add_argument("--region", default=None)
+    p.add_argument(
+        "--days",
+        type=_positive,
+        default=1.0,
+        metavar="D",
+        help="CloudWatch history to read, in days (default 1, at most 63)",
+    )
+    p.add_argument(
+        "--output",
+        metavar="PATH",
+        default=None,
+        help="scenario file to write (default imported-NAME.yaml); the traffic "
+        "replay goes next to it as <stem>-traffic.csv",
+    )
+    p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
+    p.set_defaults(func=cmd_import)
+
+
+__all__ = ["connect", "register"]

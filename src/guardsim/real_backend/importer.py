@@ -1,0 +1,348 @@
+"""``guardsim real import``: a scenario built from a live endpoint (read-only).
+
+What it reads, and where each part of the scenario comes from:
+
+* ``DescribeEndpoint``: the endpoint's name, its current config (``endpoint.blue``), the config
+  of an update in progress (``PendingDeploymentSummary``, ``endpoint.green``; with no update in
+  progress the green config is a copy of the blue one) and ``LastDeploymentConfig``
+  (``deployment_config``);
+* ``DescribeEndpointConfig``: both configs, as ``create_endpoint_config`` arguments;
+* ``DescribeAlarms``: the alarms ``AutoRollbackConfiguration`` names, as ``put_metric_alarm``
+  arguments (an alarm guardsim cannot simulate, or one that does not exist, is left out and
+  said so in the description);
+* ``GetMetricData`` over the last ``days`` days: the ``Invocations`` Sum per minute
+  (EndpointName+VariantName) becomes ``traffic.replay_file``; ModelLatency and OverheadLatency
+  p50 and p99 and the Average of Invocation4XXErrors and Invocation5XXErrors of each config
+  (EndpointConfigName dimension, or the endpoint's blend when a config has no data of its own)
+  become ``models.blue`` and ``models.green``.
+
+The pure part (:func:`scenario_data`, :func:`model_from_stats`, :func:`replay_counts`) builds
+plain data that :func:`guardsim.scenarios.scenario_from_dict` validates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from guardsim.errors import AWSError, GuardsimError
+from guardsim.real_backend.clients import ClientFactory, call
+from guardsim.real_backend.clock import Clock
+from guardsim.real_backend.collect import get_metric_data
+from guardsim.scenarios.boto import EVALUATED_ALARM_KEYS, PASSTHROUGH_ALARM_KEYS
+from guardsim.scenarios.boto_shapes import input_shape, shape
+
+#: CloudWatch keeps 1-minute data 15 days and 5-minute data 63 days.
+MAX_DAYS = 63.0
+ONE_MINUTE_DAYS = 15.0
+
+
+@dataclass(frozen=True)
+class LiveEndpoint:
+    """What the read-only calls returned (boto3 response dicts)."""
+
+    describe: Mapping[str, Any]
+    current_config: Mapping[str, Any]
+    pending_config: Mapping[str, Any] | None
+    alarms: tuple[Mapping[str, Any], ...]
+    missing_alarms: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.describe["EndpointName"])
+
+    @property
+    def deployment_config(self) -> Mapping[str, Any] | None:
+        dc = self.describe.get("LastDeploymentConfig")
+        return dc if dc else None
+
+    @property
+    def rollback_alarm_names(self) -> tuple[str, ...]:
+        dc = self.deployment_config or {}
+        alarms = (dc.get("AutoRollbackConfiguration") or {}).get("Alarms") or []
+        return tuple(str(a["AlarmName"]) for a in alarms if "AlarmName" in a)
+
+
+def read_live_endpoint(clients: ClientFactory, endpoint: str) -> LiveEndpoint:
+    """DescribeEndpoint, DescribeEndpointConfig (current and pending) and DescribeAlarms."""
+    sm, cw = clients("sagemaker"), clients("cloudwatch")
+    desc = call(sm, "describe_endpoint", EndpointName=endpoint)
+    current = call(sm, "describe_endpoint_config", EndpointConfigName=desc["EndpointConfigName"])
+    pending_summary = desc.get("PendingDeploymentSummary")
+    pending = None
+    if pending_summary:
+        pending = call(
+            sm,
+            "describe_endpoint_config",
+            EndpointConfigName=pending_summary["EndpointConfigName"],
+        )
+    live = LiveEndpoint(desc, current, pending, (), ())
+    names = live.rollback_alarm_names
+    alarms: list[Mapping[str, Any]] = []
+    if names:
+        found = call(cw, "describe_alarms", AlarmNames=list(names))
+        alarms = [a for a in found.get("MetricAlarms", []) if a.get("AlarmName") in names]
+    got = {a["AlarmName"] for a in alarms}
+    return LiveEndpoint(
+        desc, current, pending, tuple(alarms), tuple(n for n in names if n not in got)
+    )
+
+
+# --------------------------------------------------------------------------- pure builders
+
+
+def endpoint_config_args(described: Mapping[str, Any]) -> dict[str, Any]:
+    """``create_endpoint_config`` arguments from a ``describe_endpoint_config`` response."""
+    members = shape("sagemaker", "ProductionVariant").members
+    variants = [
+        {k: v for k, v in variant.items() if k in members}
+        for variant in described.get("ProductionVariants", [])
+    ]
+    return {"EndpointConfigName": described["EndpointConfigName"], "ProductionVariants": variants}
+
+
+def alarm_args(alarm: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``put_metric_alarm`` arguments from a DescribeAlarms ``MetricAlarm`` (None: an alarm
+    guardsim cannot simulate, e.g. anomaly detection)."""
+    if alarm.get("ThresholdMetricId") or alarm.get("EvaluationCriteria"):
+        return None
+    members = input_shape("cloudwatch", "PutMetricAlarm").members
+    keep = (set(EVALUATED_ALARM_KEYS) | set(PASSTHROUGH_ALARM_KEYS)) - {"Tags"}
+    out: dict[str, Any] = {}
+    for key, value in alarm.items():
+        if key in keep and key in members and value is not None and value != []:
+            out[key] = value
+    if "Threshold" in out:
+        out["Threshold"] = float(out["Threshold"])
+    return out
+
+
+def _rate(x: float | None) -> float:
+    return 0.0 if x is None or not math.isfinite(x) else min(1.0, max(0.0, x))
+
+
+def model_from_stats(stats: Mapping[str, float | None]) -> dict[str, Any]:
+    """A ``models.blue``/``models.green`` section from CloudWatch statistics.
+
+    ``stats`` keys: ``ModelLatency.p50``, ``ModelLatency.p99``, ``OverheadLatency.p50``,
+    ``OverheadLatency.p99`` (microseconds, as SageMaker publishes them),
+    ``Invocation4XXErrors.Average`` and ``Invocation5XXErrors.Average`` (fractions).
+    """
+    model: dict[str, Any] = {}
+    for metric, key in (("ModelLatency", "latency"), ("OverheadLatency", "overhead_latency")):
+        p50, p99 = stats.get(f"{metric}.p50"), stats.get(f"{metric}.p99")
+        if p50 is not None and p50 > 0 and math.isfinite(p50):
+            median = p50 / 1000.0
+            high = p99 / 1000.0 if p99 is not None and math.isfinite(p99) else median
+            model[key] = {"median_ms": round(median, 6), "p99_ms": round(max(high, median), 6)}
+    e5 = _rate(stats.get("Invocation5XXErrors.Average"))
+    e4 = min(_rate(stats.get("Invocation4XXErrors.Average")), 1.0 - e5)
+    if e5:
+        model["error_rate_5xx"] = round(e5, 9)
+    if e4:
+        model["error_rate_4xx"] = round(e4, 9)
+    return model
+
+
+def replay_counts(
+    points: Sequence[tuple[float, float]], start: float, end: float, period: int
+) -> tuple[float, ...]:
+    """Per-minute request counts from Invocations Sum datapoints (``period`` 60 or 300 s).
+
+    The replay starts at the first minute with data and ends at the last; minutes with no
+    datapoint had no requests (spec 3.1); a 5-minute sum is spread evenly over its minutes.
+    """
+    minutes: dict[int, float] = {}
+    for ts, value in points:
+        if not start <= ts < end:
+            continue
+        first = int((ts - start) // 60)
+        per = period // 60
+        for k in range(per):
+            minutes[first + k] = minutes.get(first + k, 0.0) + value / per
+    if not minutes:
+        return ()
+    lo, hi = min(minutes), max(minutes)
+    return tuple(round(minutes.get(m, 0.0), 6) for m in range(lo, hi + 1))
+
+
+def scenario_name(endpoint: str) -> str:
+    return "imported-" + re.sub(r"[^A-Za-z0-9-]+", "-", endpoint)
+
+
+def scenario_data(
+    live: LiveEndpoint,
+    *,
+    name: str | None = None,
+    description: str = "",
+    traffic: Mapping[str, Any] | None = None,
+    models: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Scenario file data from a live endpoint, and notes on what could not be carried over."""
+    notes: list[str] = []
+    blue = endpoint_config_args(live.current_config)
+    data: dict[str, Any] = {
+        "name": name or scenario_name(live.name),
+        "description": description,
+        "endpoint": {"name": live.name, "blue": blue},
+    }
+    if live.pending_config is not None:
+        data["endpoint"]["green"] = endpoint_config_args(live.pending_config)
+    else:
+        notes.append("no update in progress: endpoint.green is a copy of the current config")
+    alarms = []
+    unsupported = []
+    for alarm in live.alarms:
+        args = alarm_args(alarm)
+        if args is None:
+            unsupported.append(str(alarm["AlarmName"]))
+        else:
+            alarms.append(args)
+    for n in live.missing_alarms:
+        notes.append(
+            f"rollback alarm {n} was not found as a metric alarm (composite alarms are "
+            "not simulated); left out"
+        )
+    for n in unsupported:
+        notes.append(f"rollback alarm {n} is an anomaly-detection or PromQL alarm; left out")
+    skipped = set(live.missing_alarms) | set(unsupported)
+    dc = live.deployment_config
+    if dc is None:
+        notes.append("no LastDeploymentConfig: deployment_config left at its default (ALL_AT_ONCE)")
+        data["deployment_config"] = {}
+    else:
+        config = {
+            k: v for k, v in dc.items() if k in shape("sagemaker", "DeploymentConfig").members
+        }
+        arc = config.get("AutoRollbackConfiguration")
+        if arc and arc.get("Alarms"):
+            kept = [a for a in arc["Alarms"] if a.get("AlarmName") not in skipped]
+            if kept:
+                config["AutoRollbackConfiguration"] = {**arc, "Alarms": kept}
+            else:
+                config.pop("AutoRollbackConfiguration")
+        data["deployment_config"] = config
+    data["alarms"] = alarms
+    if models:
+        data["models"] = dict(models)
+    if traffic:
+        data["traffic"] = dict(traffic)
+    return data, notes
+
+
+# --------------------------------------------------------------------------- reading metrics
+
+
+def _stat_query(
+    qid: str, metric: str, dims: Sequence[tuple[str, str]], stat: str, period: int
+) -> dict[str, Any]:
+    return {
+        "Id": qid,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/SageMaker",
+                "MetricName": metric,
+                "Dimensions": [{"Name": n, "Value": v} for n, v in dims],
+            },
+            "Period": period,
+            "Stat": stat,
+        },
+        "ReturnData": True,
+    }
+
+
+_STATS = (
+    ("ModelLatency", "p50"),
+    ("ModelLatency", "p99"),
+    ("OverheadLatency", "p50"),
+    ("OverheadLatency", "p99"),
+    ("Invocation4XXErrors", "Average"),
+    ("Invocation5XXErrors", "Average"),
+)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """An imported scenario (plain data), its traffic replay and what could not be carried."""
+
+    scenario: dict[str, Any]
+    replay: tuple[float, ...]
+    notes: tuple[str, ...]
+
+
+def import_endpoint(
+    endpoint: str,
+    *,
+    clients: ClientFactory,
+    clock: Clock,
+    days: float = 1.0,
+    replay_file: str = "traffic.csv",
+    region: str | None = None,
+) -> Imported:
+    """Read a live endpoint (read-only calls only) and build a scenario from it."""
+    if not 0 < days <= MAX_DAYS:
+        raise GuardsimError(f"--days must be more than 0 and at most {MAX_DAYS:g}, got {days:g}")
+    live = read_live_endpoint(clients, endpoint)
+    cw = clients("cloudwatch")
+    end = math.floor(clock.now() / 60.0) * 60.0
+    period_minutes = 1 if days <= ONE_MINUTE_DAYS else 5
+    start = end - round(days * 86400.0 / (60 * period_minutes)) * 60 * period_minutes
+    variant = str(live.current_config["ProductionVariants"][0]["VariantName"])
+    base = (("EndpointName", endpoint), ("VariantName", variant))
+    configs = {"blue": str(live.current_config["EndpointConfigName"])}
+    if live.pending_config is not None:
+        configs["green"] = str(live.pending_config["EndpointConfigName"])
+    queries = [_stat_query("invocations", "Invocations", base, "Sum", 60 * period_minutes)]
+    window = int(end - start)
+    views = {"blended": base, **{f: (*base, ("EndpointConfigName", c)) for f, c in configs.items()}}
+    for view, dims in views.items():
+        for i, (metric, stat) in enumerate(_STATS):
+            queries.append(_stat_query(f"{view}{i}", metric, dims, stat, window))
+    notes: list[str] = []
+    try:
+        results = get_metric_data(cw, queries, start, end)
+    except AWSError as exc:
+        results = {}
+        notes.append(f"no CloudWatch statistics ({exc}); models and traffic left at defaults")
+
+    def stats(view: str) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for i, (metric, stat) in enumerate(_STATS):
+            values = [v for _, v in results.get(f"{view}{i}", [])]
+            out[f"{metric}.{stat}"] = values[0] if values else None
+        return out
+
+    models: dict[str, Any] = {}
+    blended = stats("blended")
+    for fleet in ("blue", "green"):
+        own = stats(fleet) if fleet in configs else {}
+        chosen = own if own.get("ModelLatency.p50") is not None else blended
+        model = model_from_stats(chosen)
+        if model:
+            models[fleet] = model
+    if "green" not in models and "blue" in models:
+        models["green"] = models["blue"]
+    replay = replay_counts(results.get("invocations", []), start, end, 60 * period_minutes)
+    traffic: dict[str, Any] | None = None
+    if replay:
+        traffic = {"replay_file": replay_file}
+    else:
+        notes.append("no Invocations data in the window: traffic left at its default rate")
+    stamp = datetime.fromtimestamp(clock.now(), UTC).strftime("%Y-%m-%d %H:%M UTC")
+    where = f" in {region}" if region else ""
+    description = (
+        f"Imported from SageMaker endpoint {endpoint}{where} on {stamp} by guardsim real import: "
+        f"configs, LastDeploymentConfig and rollback alarms as they are, traffic and model "
+        f"behaviour from the last {days:g} day(s) of CloudWatch data."
+    )
+    data, more = scenario_data(
+        live, description=description, traffic=traffic, models=models or None
+    )
+    notes = more + notes
+    if notes:
+        data["description"] += " Notes: " + "; ".join(notes) + "."
+    return Imported(data, replay, tuple(notes))

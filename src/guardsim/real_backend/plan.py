@@ -1,0 +1,505 @@
+"""What a real run will do, as data: every AWS call in order with its parameters, and its cost.
+
+:func:`plan_run` is pure: it needs no credentials and no network, so ``guardsim real plan``
+works anywhere. ``guardsim real run`` executes the very same setup and update calls (it reads
+them from the plan), so what the plan shows is what runs.
+
+The scenario's boto3 shapes are used as they are, with two changes, both shown in the plan:
+every name gets the run's prefix (``guardsim-<run id>-``) and every resource the run's tag
+(``guardsim:run-id=<run id>``); alarm dimensions and ``AutoRollbackConfiguration`` follow the
+renamed endpoint, configs and alarms.
+
+Cost (spec 5, D2): blue/green deployments bill **both fleets for the whole update**; the estimate
+adds the setup (creating the blue endpoint, the warm-up) and the cool-down, at the scenario's
+instance prices (``environment.instance_prices_usd_per_hour`` or the built-in table of
+approximate us-east-1 on-demand prices).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from guardsim.deployment.plan import plan_steps
+from guardsim.real_backend.naming import ResourceNames, run_tags
+from guardsim.scenarios.boto import MetricAlarm, freeze, thaw
+from guardsim.scenarios.real import Real
+from guardsim.scenarios.scenario import Scenario
+
+Stage = Literal["setup", "warm-up", "update", "follow", "collect", "teardown"]
+
+#: Time allowed beyond MaximumExecutionTimeoutInSeconds before a run stops following the update
+#: and tears down anyway (provisioning and the rollback may come on top of the timeout).
+FOLLOW_MARGIN_SECONDS = 1800.0
+#: Used when the DeploymentConfig sets no MaximumExecutionTimeoutInSeconds.
+DEFAULT_UPDATE_LIMIT_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One AWS call (or a repeated one) of a real run."""
+
+    stage: Stage
+    service: str
+    method: str
+    params: Mapping[str, Any]
+    note: str = ""
+
+    def kwargs(self) -> dict[str, Any]:
+        """The parameters as plain boto3 keyword arguments."""
+        return dict(thaw(self.params))
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """Instance cost of a real run: expected, and at most (the update runs to its limit)."""
+
+    expected_usd: float
+    max_usd: float
+    expected_instance_hours: float
+    max_instance_hours: float
+    expected_seconds: float
+    max_seconds: float
+    invocations: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    scenario: Scenario
+    real: Real | None
+    names: ResourceNames
+    region: str | None
+    calls: tuple[PlannedCall, ...]
+    cost: CostEstimate
+    follow_timeout_seconds: float
+
+    def stage(self, stage: Stage) -> tuple[PlannedCall, ...]:
+        return tuple(c for c in self.calls if c.stage == stage)
+
+    @property
+    def placeholders(self) -> tuple[tuple[str, str], ...]:
+        return self.real.placeholders if self.real is not None else ()
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _with_tags(existing: Any, run_id: str) -> list[dict[str, Any]]:
+    tags = [dict(t) for t in thaw(existing or [])]
+    return tags + run_tags(run_id)
+
+
+def real_alarm_kwargs(alarm: MetricAlarm, names: ResourceNames) -> dict[str, Any]:
+    """``put_metric_alarm`` arguments of a scenario alarm, renamed and tagged for the run."""
+    kwargs = alarm.to_boto()
+    kwargs["AlarmName"] = names.alarm(alarm.name)
+    if "Dimensions" in kwargs:
+        kwargs["Dimensions"] = [
+            {"Name": d["Name"], "Value": names.dimension_value(d["Name"], d["Value"])}
+            for d in kwargs["Dimensions"]
+        ]
+    for query in kwargs.get("Metrics", []):
+        metric = query.get("MetricStat", {}).get("Metric", {})
+        if "Dimensions" in metric:
+            metric["Dimensions"] = [
+                {"Name": d["Name"], "Value": names.dimension_value(d["Name"], d["Value"])}
+                for d in metric["Dimensions"]
+            ]
+    kwargs["Tags"] = _with_tags(kwargs.get("Tags"), names.run_id)
+    return kwargs
+
+
+def real_deployment_config(scenario: Scenario, names: ResourceNames) -> dict[str, Any]:
+    """The scenario's DeploymentConfig with the rollback alarms' real names."""
+    config = scenario.deployment_config.to_boto()
+    arc = config.get("AutoRollbackConfiguration")
+    if arc and "Alarms" in arc:
+        arc["Alarms"] = [{"AlarmName": names.alarm(a["AlarmName"])} for a in arc["Alarms"]]
+    return config
+
+
+def _endpoint_config_kwargs(
+    raw: dict[str, Any], name: str, model: str, run_id: str
+) -> dict[str, Any]:
+    kwargs = dict(raw)
+    kwargs["EndpointConfigName"] = name
+    kwargs["ProductionVariants"] = [{**v, "ModelName": model} for v in raw["ProductionVariants"]]
+    kwargs["Tags"] = _with_tags(raw.get("Tags"), run_id)
+    return kwargs
+
+
+def _model_kwargs(name: str, real: Real | None, fleet: str, run_id: str) -> dict[str, Any]:
+    model = None if real is None else (real.blue if fleet == "blue" else real.green)
+    container: dict[str, Any] = {
+        "Image": model.image if model is not None else f"${{{fleet.upper()}_IMAGE_URI}}"
+    }
+    if model is None:
+        container["ModelDataUrl"] = f"${{{fleet.upper()}_MODEL_DATA_URL}}"
+    elif model.model_data_url is not None:
+        container["ModelDataUrl"] = model.model_data_url
+    return {
+        "ModelName": name,
+        "ExecutionRoleArn": real.execution_role_arn if real else "${EXECUTION_ROLE_ARN}",
+        "PrimaryContainer": container,
+        "Tags": run_tags(run_id),
+    }
+
+
+# --------------------------------------------------------------------------- timing and cost
+
+
+def _update_seconds(scenario: Scenario) -> float:
+    """Expected length of the update: provisioning, every step's activation and bake, cleanup."""
+    env = scenario.environment
+    dc = scenario.deployment_config
+    steps = plan_steps(
+        dc,
+        scenario.endpoint.green.instance_count,
+        env.percent_rounding,
+        all_at_once_bakes_wait_interval=env.all_at_once_bakes_wait_interval,
+    )
+    provisioning = env.provisioning_seconds.mean * (len(steps) if dc.rolling else 1)
+    per_step = sum(env.activation_seconds.mean + s.bake_seconds for s in steps)
+    cleanup = env.termination_seconds.mean * (len(steps) if dc.rolling else 1)
+    return provisioning + per_step + cleanup
+
+
+def update_limit_seconds(scenario: Scenario) -> float:
+    """The longest the update may take before SageMaker's own timeout acts."""
+    limit = scenario.deployment_config.maximum_execution_timeout_seconds
+    base = float(limit) if limit is not None else DEFAULT_UPDATE_LIMIT_SECONDS
+    if not scenario.environment.timeout_includes_provisioning:
+        base += scenario.environment.provisioning_seconds.mean
+    return base
+
+
+def follow_timeout_seconds(scenario: Scenario) -> float:
+    """How long a run follows the update before it gives up and tears down."""
+    return update_limit_seconds(scenario) + FOLLOW_MARGIN_SECONDS
+
+
+def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
+    env = scenario.environment
+    ep = scenario.endpoint
+    blue_n, green_n = ep.blue.instance_count, ep.green.instance_count
+    blue_price = env.price_per_hour(ep.blue.instance_type)
+    green_price = env.price_per_hour(ep.green.instance_type)
+    warmup = real.warmup_seconds if real else 300.0
+    cooldown = real.cooldown_seconds if real else 240.0
+    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
+    create = env.provisioning_seconds.mean
+    delete = env.termination_seconds.mean
+    dc = scenario.deployment_config
+    if dc.rolling is not None:
+        batch = dc.rolling.maximum_batch_size.instances(green_n, env.percent_rounding)
+        update_fleet_price = blue_n * blue_price + batch * green_price
+        update_fleet_n = blue_n + batch
+    else:  # blue/green: both fleets bill for the whole update (spec 5, D2)
+        update_fleet_price = blue_n * blue_price + green_n * green_price
+        update_fleet_n = blue_n + green_n
+    after_price = max(blue_n * blue_price, green_n * green_price)
+    after_n = max(blue_n, green_n)
+
+    def total(update: float) -> tuple[float, float, float]:
+        seconds = create + warmup + update + cooldown + delete
+        usd = (
+            blue_n * blue_price * (create + warmup)
+            + update_fleet_price * update
+            + after_price * (cooldown + delete)
+        ) / 3600.0
+        hours = (
+            blue_n * (create + warmup) + update_fleet_n * update + after_n * (cooldown + delete)
+        ) / 3600.0
+        return seconds, usd, hours
+
+    expected_update = _update_seconds(scenario)
+    max_update = follow_timeout_seconds(scenario)
+    exp_s, exp_usd, exp_h = total(expected_update)
+    max_s, max_usd, max_h = total(max_update)
+    priced = [t for t in {ep.blue.instance_type, ep.green.instance_type} if not env.has_price(t)]
+    lines = [
+        f"blue fleet {blue_n} x {ep.blue.instance_type} at ${blue_price:.3f}/h, green fleet "
+        f"{green_n} x {ep.green.instance_type} at ${green_price:.3f}/h",
+        f"expected: ~{exp_s / 60:.0f} min in all (endpoint creation ~{create / 60:.0f} min, "
+        f"warm-up {warmup / 60:.0f} min, update ~{expected_update / 60:.0f} min with both "
+        f"fleets billed, cool-down {cooldown / 60:.0f} min, teardown ~{delete / 60:.0f} min): "
+        f"{exp_h:.2f} instance-hours, about ${exp_usd:.2f}",
+        f"at most: the update runs to its limit ({max_update / 60:.0f} min) before guardsim "
+        f"tears down: {max_h:.2f} instance-hours, about ${max_usd:.2f}",
+        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
+        "and one GetMetricData request (about $0.01 per 1,000 metrics)",
+    ]
+    if priced:
+        lines.append(
+            f"no known price for {', '.join(sorted(priced))}: "
+            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
+            "(set environment.instance_prices_usd_per_hour)"
+        )
+    invocations = round(rate * (warmup + expected_update + cooldown))
+    return CostEstimate(
+        expected_usd=round(exp_usd, 2),
+        max_usd=round(max_usd, 2),
+        expected_instance_hours=exp_h,
+        max_instance_hours=max_h,
+        expected_seconds=exp_s,
+        max_seconds=max_s,
+        invocations=invocations,
+        lines=tuple(lines),
+    )
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunPlan:
+    """Every AWS call a real run of ``scenario`` makes, in order, and its cost estimate."""
+    real = scenario.real
+    names = ResourceNames.for_scenario(scenario, run_id)
+    ep = scenario.endpoint
+    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
+    poll = real.poll_interval_seconds if real else 15.0
+    warmup = real.warmup_seconds if real else 300.0
+    cooldown = real.cooldown_seconds if real else 240.0
+    content_type = real.content_type if real else "text/csv"
+    tags = run_tags(run_id)
+    alarm_kwargs = [real_alarm_kwargs(a, names) for a in scenario.alarms]
+    real_alarms = [k["AlarmName"] for k in alarm_kwargs]
+
+    calls: list[PlannedCall] = []
+
+    def add(stage: Stage, service: str, method: str, note: str = "", **params: Any) -> None:
+        calls.append(PlannedCall(stage, service, method, freeze(params), note))
+
+    add(
+        "setup",
+        "sagemaker",
+        "create_model",
+        "the current (blue) model",
+        **_model_kwargs(names.blue_model, real, "blue", run_id),
+    )
+    add(
+        "setup",
+        "sagemaker",
+        "create_model",
+        "the new (green) model",
+        **_model_kwargs(names.green_model, real, "green", run_id),
+    )
+    add(
+        "setup",
+        "sagemaker",
+        "create_endpoint_config",
+        "endpoint.blue",
+        **_endpoint_config_kwargs(ep.blue.to_boto(), names.blue_config, names.blue_model, run_id),
+    )
+    add(
+        "setup",
+        "sagemaker",
+        "create_endpoint_config",
+        "endpoint.green",
+        **_endpoint_config_kwargs(
+            ep.green.to_boto(), names.green_config, names.green_model, run_id
+        ),
+    )
+    for kwargs in alarm_kwargs:
+        add("setup", "cloudwatch", "put_metric_alarm", "alarms[]", **kwargs)
+    add(
+        "setup",
+        "sagemaker",
+        "create_endpoint",
+        "on the blue config",
+        EndpointName=names.endpoint,
+        EndpointConfigName=names.blue_config,
+        Tags=tags,
+    )
+    add(
+        "setup",
+        "sagemaker",
+        "describe_endpoint",
+        f"every {poll:g} s until InService (Failed stops the run)",
+        EndpointName=names.endpoint,
+    )
+    add(
+        "warm-up",
+        "sagemaker-runtime",
+        "invoke_endpoint",
+        f"{rate:g} request(s)/s for {warmup:g} s (real.warmup_seconds), bodies from "
+        "real.payload_file in turn",
+        EndpointName=names.endpoint,
+        ContentType=content_type,
+        Body="<a line of real.payload_file>",
+    )
+    add(
+        "update",
+        "sagemaker",
+        "list_tags",
+        f"refuse to update unless tagged guardsim:run-id={run_id}",
+        ResourceArn="<EndpointArn>",
+    )
+    add(
+        "update",
+        "sagemaker",
+        "update_endpoint",
+        "the deployment under test",
+        EndpointName=names.endpoint,
+        EndpointConfigName=names.green_config,
+        DeploymentConfig=real_deployment_config(scenario, names),
+    )
+    add(
+        "follow",
+        "sagemaker",
+        "describe_endpoint",
+        f"every {poll:g} s until the update ends; every EndpointStatus and VariantStatus "
+        "change is recorded with its StartTime",
+        EndpointName=names.endpoint,
+    )
+    add(
+        "follow",
+        "sagemaker-runtime",
+        "invoke_endpoint",
+        f"{rate:g} request(s)/s all along, then {cooldown:g} s more (real.cooldown_seconds)",
+        EndpointName=names.endpoint,
+        ContentType=content_type,
+        Body="<a line of real.payload_file>",
+    )
+    add(
+        "collect",
+        "cloudwatch",
+        "get_metric_data",
+        "7 invocation metrics x {EndpointName+VariantName, +EndpointConfigName blue, "
+        "+EndpointConfigName green}, Period 60, from the setup to the end",
+        MetricDataQueries="<one query per metric, dimension set and statistic>",
+        StartTime="<setup start>",
+        EndTime="<end>",
+    )
+    for name in real_alarms:
+        add(
+            "collect",
+            "cloudwatch",
+            "describe_alarm_history",
+            "state changes",
+            AlarmName=name,
+            HistoryItemType="StateUpdate",
+            StartDate="<setup start>",
+            EndDate="<end>",
+        )
+    # Teardown: reverse creation order, each resource checked for the run's tag first.
+    add(
+        "teardown",
+        "sagemaker",
+        "delete_endpoint",
+        "after describe_endpoint + list_tags show the run tag",
+        EndpointName=names.endpoint,
+    )
+    add(
+        "teardown",
+        "sagemaker",
+        "describe_endpoint",
+        "until the endpoint is gone",
+        EndpointName=names.endpoint,
+    )
+    if real_alarms:
+        add(
+            "teardown",
+            "cloudwatch",
+            "delete_alarms",
+            "after describe_alarms + list_tags_for_resource show the run tag",
+            AlarmNames=real_alarms,
+        )
+    for config in (names.green_config, names.blue_config):
+        add(
+            "teardown",
+            "sagemaker",
+            "delete_endpoint_config",
+            "after describe_endpoint_config + list_tags",
+            EndpointConfigName=config,
+        )
+    for model in (names.green_model, names.blue_model):
+        add(
+            "teardown",
+            "sagemaker",
+            "delete_model",
+            "after describe_model + list_tags",
+            ModelName=model,
+        )
+    return RunPlan(
+        scenario=scenario,
+        real=real,
+        names=names,
+        region=region or (real.region if real else None),
+        calls=tuple(calls),
+        cost=estimate_cost(scenario, real),
+        follow_timeout_seconds=follow_timeout_seconds(scenario),
+    )
+
+
+def format_plan(plan: RunPlan) -> str:
+    """The plan as text: one call per block, one ``Name=<JSON>`` line per parameter."""
+    names = plan.names
+    lines = [
+        f"Plan of a real run of {plan.scenario.name} (run id {names.run_id}, region "
+        f"{plan.region or '<default>'})",
+        f"Every resource is named {names.prefix}* and tagged guardsim:run-id={names.run_id}; "
+        "teardown deletes only what carries that tag, on success, failure, timeout and Ctrl-C.",
+        "",
+    ]
+    stage = None
+    for i, c in enumerate(plan.calls, start=1):
+        if c.stage != stage:
+            stage = c.stage
+            lines.append(f"[{stage}]")
+        note = f"    # {c.note}" if c.note else ""
+        lines.append(f"{i:3d}. {c.service}.{c.method}{note}")
+        for key, value in c.kwargs().items():
+            lines.append(f"       {key}={json.dumps(value)}")
+    billing = (
+        "the old fleet and one extra batch run for the whole rolling update"
+        if plan.scenario.deployment_config.rolling is not None
+        else "both fleets run for the whole blue/green update"
+    )
+    lines += ["", f"Estimated instance cost ({billing}):"]
+    lines += [f"  {line}" for line in plan.cost.lines]
+    lines.append(f"  about {plan.cost.invocations:,} invoke_endpoint requests")
+    if plan.placeholders:
+        lines += ["", "Placeholders to fill before 'guardsim real run' (--set NAME=VALUE):"]
+        seen: dict[str, list[str]] = {}
+        for path, name in plan.placeholders:
+            seen.setdefault(name, []).append(path)
+        lines += [f"  {name}: {', '.join(paths)}" for name, paths in seen.items()]
+    if plan.real is None:
+        lines += [
+            "",
+            "This scenario has no 'real' section: images, model data, role and payload are "
+            "shown as placeholders; add one to run it (README, 'Real SageMaker').",
+        ]
+    return "\n".join(lines)
+
+
+def plan_data(plan: RunPlan) -> dict[str, Any]:
+    """The plan as JSON-ready data (``guardsim real plan --json``)."""
+    c = plan.cost
+    return {
+        "scenario": plan.scenario.name,
+        "run_id": plan.names.run_id,
+        "region": plan.region,
+        "calls": [
+            {
+                "stage": x.stage,
+                "service": x.service,
+                "method": x.method,
+                "note": x.note,
+                "params": x.kwargs(),
+            }
+            for x in plan.calls
+        ],
+        "cost": {
+            "expected_usd": c.expected_usd,
+            "max_usd": c.max_usd,
+            "expected_instance_hours": round(c.expected_instance_hours, 4),
+            "max_instance_hours": round(c.max_instance_hours, 4),
+            "invocations": c.invocations,
+        },
+        "placeholders": [{"path": p, "name": n} for p, n in plan.placeholders],
+    }
