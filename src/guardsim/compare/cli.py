@@ -1,0 +1,247 @@
+"""``guardsim compare`` and ``guardsim calibrate``: thin commands over :mod:`guardsim.compare`.
+
+::
+
+    guardsim compare PREDICTED REAL [--report PATH.html] [--json PATH]
+    guardsim compare --batch DIR [--scenario SCENARIO] [--predictions N] [--seed N] [--json PATH]
+    guardsim calibrate RECORD... --scenario SCENARIO -o OUT.yaml [--predictions N] [--json PATH]
+
+Bad input (a missing or invalid file, records of another deployment) raises a
+:class:`~guardsim.errors.GuardsimError`, which the ``guardsim`` command turns into a message and
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from guardsim.cli_args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, seed
+from guardsim.record import RunRecord, write_atomically
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _write_json(path: str | None, data: dict[str, Any], out: TextIO, what: str) -> None:
+    if not path:
+        return
+    text = json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    if path == "-":
+        out.write(text)
+        return
+    write_atomically(path, text)
+    print(f"{what} written to {path}", file=out)
+
+
+def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.compare.comparison import compare_records
+    from guardsim.compare.distribution import compare_distribution
+    from guardsim.compare.inputs import load_predicted
+    from guardsim.compare.report import write_compare_report
+    from guardsim.compare.text import comparison_text, distribution_text
+
+    if args.batch is not None:
+        if args.paths or args.report:
+            print(
+                "guardsim compare: --batch DIR takes no PREDICTED/REAL files and no --report",
+                file=err,
+            )
+            return EXIT_BAD_INPUT
+        return _batch(args, out, err)
+    if len(args.paths) != 2:
+        print("guardsim compare: give PREDICTED and REAL (or --batch DIR)", file=err)
+        return EXIT_BAD_INPUT
+    if args.scenario is not None:
+        print("guardsim compare: --scenario goes with --batch", file=err)
+        return EXIT_BAD_INPUT
+    for path in (args.report, args.json):
+        check_output_path(path)
+    predicted_path, real_path = args.paths
+    if Path(real_path).is_dir():
+        print(
+            f"guardsim compare: REAL must be one run record, not a folder ({real_path}); "
+            "use --batch for a folder of real runs",
+            file=err,
+        )
+        return EXIT_BAD_INPUT
+    predicted = load_predicted(predicted_path)
+    real = RunRecord.load(real_path)
+    note = err if args.json == "-" else out
+    if isinstance(predicted, RunRecord):
+        result: Any = compare_records(predicted, real)
+        text = comparison_text(result)
+    else:
+        result = compare_distribution(predicted, real)
+        text = distribution_text(result)
+    if args.json != "-":
+        print(text, file=out)
+    _write_json(args.json, result.to_data(), out if args.json == "-" else note, "comparison")
+    if args.report:
+        write_compare_report(result, args.report)
+        print(f"comparison report written to {args.report}", file=note)
+    return EXIT_OK
+
+
+def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.compare.agreement import compare_batch
+    from guardsim.compare.inputs import load_records
+    from guardsim.compare.text import batch_text
+    from guardsim.scenarios.loading import load_scenario
+
+    check_output_path(args.json)
+    if not Path(args.batch).is_dir():
+        print(
+            f"guardsim compare: --batch needs a folder of run records, got {args.batch}", file=err
+        )
+        return EXIT_BAD_INPUT
+    scenario = load_scenario(args.scenario) if args.scenario else None
+    loaded = load_records([args.batch])
+    errors = compare_batch(
+        [r for _, r in loaded],
+        scenario,
+        n=args.predictions,
+        seed=args.seed,
+        sources=[Path(s).name for s, _ in loaded],
+    )
+    where = f"the scenario {args.scenario}" if args.scenario else "each record's own scenario"
+    if args.json != "-":
+        print(
+            batch_text(
+                errors,
+                f"Prediction error of {where} over {len(loaded)} real run(s) in {args.batch}",
+            ),
+            file=out,
+        )
+    _write_json(args.json, errors.to_data(), out, "batch summary")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.compare.agreement import agreement_improvement
+    from guardsim.compare.calibration import apply, calibrate, calibrated_yaml
+    from guardsim.compare.inputs import load_records
+    from guardsim.compare.text import calibration_text, improvement_text
+    from guardsim.scenarios.loading import load_scenario
+
+    for path in (args.output, args.json):
+        check_output_path(path)
+    scenario = load_scenario(args.scenario)
+    loaded = load_records(args.records)
+    records = [r for _, r in loaded]
+    cal = calibrate(records, scenario)
+    calibrated = apply(cal, scenario)
+    improvement = agreement_improvement(
+        records, scenario, calibrated, n=args.predictions, seed=args.seed
+    )
+    print(calibration_text(cal), file=out)
+    print(file=out)
+    print(improvement_text(improvement), file=out)
+    write_atomically(args.output, calibrated_yaml(cal, calibrated))
+    print(f"\ncalibrated scenario written to {args.output}", file=out)
+    _write_json(
+        args.json,
+        {"calibration": cal.to_data(), "agreement": improvement.to_data()},
+        out,
+        "calibration",
+    )
+    return EXIT_OK
+
+
+def register(sub: Any) -> None:
+    """Add ``compare`` and ``calibrate`` to the ``guardsim`` sub-command parsers."""
+    p = sub.add_parser(
+        "compare",
+        help="predicted vs real: a run record or Monte Carlo result against a real run record, "
+        "or a folder of real runs against predictions (--batch)",
+    )
+    p.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PREDICTED REAL",
+        help="PREDICTED: a run record, a Monte Carlo result (mc --json) or a folder of "
+        "run records; REAL: a run record",
+    )
+    p.add_argument(
+        "--report",
+        metavar="PATH.html",
+        default=None,
+        help="write the comparison report: one standalone HTML file (works offline)",
+    )
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="write the comparison as JSON ('-': only the JSON, to stdout)",
+    )
+    p.add_argument(
+        "--batch",
+        metavar="DIR",
+        default=None,
+        help="compare every run record in DIR with predictions and summarise the error",
+    )
+    p.add_argument(
+        "--scenario",
+        metavar="SCENARIO",
+        default=None,
+        help="with --batch: predict from this scenario (default: each record's own)",
+    )
+    p.add_argument(
+        "--predictions",
+        type=_positive,
+        default=5,
+        metavar="N",
+        help="with --batch: simulated predictions per real run (default 5)",
+    )
+    p.add_argument(
+        "--seed", type=seed, default=None, help="with --batch: base seed of the predictions"
+    )
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit a scenario's undocumented settings and model behaviour to real run records",
+    )
+    p.add_argument(
+        "records",
+        nargs="+",
+        metavar="RECORD",
+        help="real run records (files, or folders of *.json)",
+    )
+    p.add_argument(
+        "--scenario",
+        required=True,
+        metavar="SCENARIO",
+        help="the scenario the records are real runs of (file or built-in name)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT.yaml",
+        help="write the calibrated scenario here (YAML)",
+    )
+    p.add_argument(
+        "--predictions",
+        type=_positive,
+        default=5,
+        metavar="N",
+        help="simulated runs per scenario to measure the agreement (default 5)",
+    )
+    p.add_argument("--seed", type=seed, default=None, help="base seed of those runs")
+    p.add_argument(
+        "--json",
+        metavar="PATH",
+        default=None,
+        help="also write the fitted values and the agreement as JSON",
+    )
+    p.set_defaults(func=cmd_calibrate)
