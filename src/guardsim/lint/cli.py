@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
+from guardsim.cli_args import positive_int, seed
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS
 
 EXIT_BAD_INPUT = 2
@@ -33,26 +34,6 @@ the Monte Carlo: --replications runs per variant in fast mode from base seed --s
 'guardsim lint --list-rules' lists the rules and how each decides its severity."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
-
-
 def register(subparsers: Any) -> None:
     """Add ``lint`` to the ``guardsim`` sub-commands."""
     p = subparsers.add_parser(
@@ -69,14 +50,12 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--replications",
         "-n",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_REPLICATIONS,
         metavar="N",
         help=f"Monte Carlo runs per model variant (default {DEFAULT_REPLICATIONS})",
     )
-    p.add_argument(
-        "--seed", type=_seed, default=None, help="base seed (default: simulation.seed)"
-    )
+    p.add_argument("--seed", type=seed, default=None, help="base seed (default: simulation.seed)")
     p.add_argument(
         "--fail-on",
         choices=("warning", "error", "never"),

@@ -107,9 +107,7 @@ def failing_model(blue: ModelBehaviour) -> ModelBehaviour:
 
 
 def with_green(scenario: Scenario, green: ModelBehaviour) -> Scenario:
-    return dataclasses.replace(
-        scenario, models=dataclasses.replace(scenario.models, green=green)
-    )
+    return dataclasses.replace(scenario, models=dataclasses.replace(scenario.models, green=green))
 
 
 def failing_scenario(scenario: Scenario) -> Scenario:
@@ -122,9 +120,7 @@ def healthy_scenario(scenario: Scenario) -> Scenario:
 
 def only_alarm(scenario: Scenario, alarm: str) -> Scenario:
     """``scenario`` with AutoRollbackConfiguration listing only ``alarm``."""
-    dc = dataclasses.replace(
-        scenario.deployment_config, auto_rollback=AutoRollbackConfig((alarm,))
-    )
+    dc = dataclasses.replace(scenario.deployment_config, auto_rollback=AutoRollbackConfig((alarm,)))
     return dataclasses.replace(scenario, deployment_config=dc)
 
 
@@ -160,7 +156,7 @@ def variant_scenario(scenario: Scenario, key: str) -> Scenario:
 
 def definition(key: str) -> str:
     if key.startswith(ONLY):
-        return f"{DEFINITIONS[FAILING]}; only alarm {key[len(ONLY):]!r} watched"
+        return f"{DEFINITIONS[FAILING]}; only alarm {key[len(ONLY) :]!r} watched"
     return DEFINITIONS[key]
 
 
@@ -357,9 +353,7 @@ class Evidence:
         text = json.dumps(scenario.to_dict(), sort_keys=True, allow_nan=False)
         runs = self._by_text.get(text)
         if runs is None:
-            runs = tuple(
-                self._runner(i, scenario, self.seed) for i in range(self.replications)
-            )
+            runs = tuple(self._runner(i, scenario, self.seed) for i in range(self.replications))
             self.simulated_runs += len(runs)
             self._by_text[text] = runs
         names = tuple(a.name for a in scenario.rollback_alarms)

@@ -31,9 +31,7 @@ def verdict(result: LintResult, fail_on: FailOn = "warning") -> str:
     c = result.counts()
     counts = ", ".join(_plural(c[s], s) for s in SEVERITIES)
     code = result.exit_status(fail_on)
-    return (
-        f"{result.scenario.name}: {counts}: {_VERDICT[result.worst]} (exit status {code})"
-    )
+    return f"{result.scenario.name}: {counts}: {_VERDICT[result.worst]} (exit status {code})"
 
 
 def _value(v: Any) -> str:
@@ -91,8 +89,11 @@ def text(result: LintResult, fail_on: FailOn = "warning") -> str:
         if not group:
             continue
         lines.append("")
-        lines.append(f"{severity.upper()}S ({counts[severity]})" if severity != "info" else
-                     f"INFO ({counts[severity]})")
+        lines.append(
+            f"{severity.upper()}S ({counts[severity]})"
+            if severity != "info"
+            else f"INFO ({counts[severity]})"
+        )
         for f in group:
             lines.append(finding_text(f))
     lines.append("")

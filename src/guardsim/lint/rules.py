@@ -300,8 +300,7 @@ def _bound_text(threshold: float, share: float, blue: float) -> str:
     if blue == 0:
         return f"threshold/s = {threshold:g}/{share:.3g}"
     return (
-        f"(threshold - (1 - s) x blue)/s = ({threshold:g} - {1 - share:.3g} x {blue:g})"
-        f"/{share:.3g}"
+        f"(threshold - (1 - s) x blue)/s = ({threshold:g} - {1 - share:.3g} x {blue:g})/{share:.3g}"
     )
 
 
@@ -441,8 +440,9 @@ def check_bake_too_short(scenario: Scenario, ctx: LintContext) -> list[Finding]:
     # The failing model fails from the first shift: a detection in a later step means the
     # first bake ended before the alarm could act and traffic moved on.
     here = sum(r.detected_step == first.step.index for r in failing.runs)
-    later = sum(r.detected_step is not None and r.detected_step > first.step.index
-                for r in failing.runs)
+    later = sum(
+        r.detected_step is not None and r.detected_step > first.step.index for r in failing.runs
+    )
     by_kind: dict[str, list[StepTiming]] = {}
     for t in ctx.timeline:
         bake = t.step.bake_seconds
@@ -488,8 +488,10 @@ def check_bake_too_short(scenario: Scenario, ctx: LintContext) -> list[Finding]:
                 "after the final flip a failure that shows only at full traffic is rolled back "
                 "only if an alarm is already in ALARM"
             )
-        param = "TerminationWaitInSeconds" if bake_kind == "TerminationWaitInSeconds" else (
-            "WaitIntervalInSeconds"
+        param = (
+            "TerminationWaitInSeconds"
+            if bake_kind == "TerminationWaitInSeconds"
+            else ("WaitIntervalInSeconds")
         )
         out.append(
             _finding(
@@ -688,9 +690,7 @@ def check_missing_data_trips_on_silence(scenario: Scenario, ctx: LintContext) ->
             lam = ctx.requests(a, first)
             q = p_period_has_data(lam, scenario.traffic.arrivals)
             silent = p_at_least(a.datapoints, a.evaluation_periods, 1.0 - q)
-            config.update(
-                requests_per_period=lam, p_period_has_data=q, p_alarm_on_silence=silent
-            )
+            config.update(requests_per_period=lam, p_period_has_data=q, p_alarm_on_silence=silent)
             if silent < 0.001 and trips == 0:
                 continue
             severity = "error" if 2 * trips >= h.n else "warning"
@@ -943,9 +943,7 @@ def check_excluded_fallback(scenario: Scenario, ctx: LintContext) -> list[Findin
     if ctx.fallback:
         failing = ctx.evidence.failing  # the simulator applies the fallback itself
         errors = failing.blast_radius_data()["green_errors"]
-        color = (
-            "green" if scenario.endpoint.green.instance_type.startswith("ml.inf1.") else "blue"
-        )
+        color = "green" if scenario.endpoint.green.instance_type.startswith("ml.inf1.") else "blue"
         itype = getattr(scenario.endpoint, color).instance_type
         out.append(
             _finding(
@@ -1297,8 +1295,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "timeout-too-short",
         "MaximumExecutionTimeoutInSeconds shorter than provisioning plus activations and bakes",
-        "error: at the median provisioning time; warning: at the p95, or a healthy model timed "
-        "out",
+        "error: at the median provisioning time; warning: at the p95, or a healthy model timed out",
         check_timeout_too_short,
     ),
     Rule(
