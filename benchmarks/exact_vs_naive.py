@@ -79,16 +79,18 @@ def build_scenario(rate: float, minutes: int) -> Scenario:
     policy["TerminationWaitInSeconds"] = round(bakes) - canary
     policy["MaximumExecutionTimeoutInSeconds"] = 2 * 60 * minutes  # never reached
     data["traffic"].update(rate_per_second=rate, arrivals="poisson")
-    data["simulation"].update(warmup_seconds=0.0, cooldown_seconds=COOLDOWN, seed=SEED,
-                              mode="exact")
+    data["simulation"].update(
+        warmup_seconds=0.0, cooldown_seconds=COOLDOWN, seed=SEED, mode="exact"
+    )
     env = data["environment"]
     env["provisioning_seconds"] = {"kind": "fixed", "value": PROVISIONING}
     env["activation_seconds"] = {"kind": "fixed", "value": ACTIVATION}
     env["termination_seconds"] = {"kind": "fixed", "value": TERMINATION}
     result = scenario_from_dict(data, source=f"<benchmark: {BASE_SCENARIO} at {rate:g}/s>")
     if result.scenario is None:
-        raise SystemExit("benchmark scenario is invalid:\n" +
-                         "\n".join(str(p) for p in result.errors))
+        raise SystemExit(
+            "benchmark scenario is invalid:\n" + "\n".join(str(p) for p in result.errors)
+        )
     return result.scenario
 
 
@@ -99,15 +101,15 @@ def blended_minutes(record: RunRecord) -> dict[float, tuple[int, float]]:
     """Per minute: (requests, mean ModelLatency in us), from the record's blended datapoints."""
     dp = record.datapoints
     out: dict[float, tuple[int, float]] = {}
-    for metric, dims, ts, n, total in zip(dp["metric"], dp["dimensions"], dp["timestamp"],
-                                          dp["sample_count"], dp["sum"], strict=True):
+    for metric, dims, ts, n, total in zip(
+        dp["metric"], dp["dimensions"], dp["timestamp"], dp["sample_count"], dp["sum"], strict=True
+    ):
         if metric == "ModelLatency" and dims == "blended":
             out[ts] = (n, total / n)
     return out
 
 
-def time_exact(scenario: Scenario, repeats: int
-               ) -> tuple[list[float], list[float], RunRecord]:
+def time_exact(scenario: Scenario, repeats: int) -> tuple[list[float], list[float], RunRecord]:
     """Wall and CPU times of ``repeats`` runs of :func:`simulate`, and the last record."""
     times = []
     cpu_times = []
@@ -191,8 +193,13 @@ class NaivePerRequestSimulation:
 
     AGGREGATE_LAG = 30.0  # latencies here are milliseconds; 30 s leaves every request done
 
-    def __init__(self, scenario: Scenario, schedule: Sequence[tuple[float, float, int]],
-                 until: float, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        schedule: Sequence[tuple[float, float, int]],
+        until: float,
+        seed: int,
+    ) -> None:
         self.env = simpy.Environment()
         self.rng = np.random.default_rng(seed)
         self.rate = scenario.traffic.rate_per_second
@@ -203,7 +210,8 @@ class NaivePerRequestSimulation:
             lat, ov = model.latency, model.overhead_latency
             p5 = min(model.error_rate_5xx, 1.0)
             self.models[fleet] = FleetModel(
-                p5=p5, p4=min(model.error_rate_4xx, 1.0 - p5),
+                p5=p5,
+                p4=min(model.error_rate_4xx, 1.0 - p5),
                 mu=math.log(lat.median_ms),
                 sigma=(math.log(lat.p99_ms) - math.log(lat.median_ms)) / Z99,
                 mu_ov=math.log(ov.median_ms),
@@ -270,8 +278,9 @@ class NaivePerRequestSimulation:
     # ------------------------------------------------------------------ aggregation
 
     def aggregate(self, minute: float) -> None:
-        parts = {f: self.samples[f].pop(minute) for f in ("blue", "green")
-                 if minute in self.samples[f]}
+        parts = {
+            f: self.samples[f].pop(minute) for f in ("blue", "green") if minute in self.samples[f]
+        }
         if not parts:
             return
         views = [("blended", list(parts.values()))] + [(f, [b]) for f, b in parts.items()]
@@ -281,13 +290,26 @@ class NaivePerRequestSimulation:
             per_instance = np.array([x for b in buckets for x in b.per_instance])
             e4 = sum(b.errors_4xx for b in buckets)
             e5 = sum(b.errors_5xx for b in buckets)
-            row: dict[str, Any] = {"minute": minute, "dimensions": label, "count": len(model),
-                                   "4xx": e4, "5xx": e5, "model_errors": e4 + e5}
-            for name, arr in (("ModelLatency", model), ("OverheadLatency", overhead),
-                              ("InvocationsPerInstance", per_instance)):
+            row: dict[str, Any] = {
+                "minute": minute,
+                "dimensions": label,
+                "count": len(model),
+                "4xx": e4,
+                "5xx": e5,
+                "model_errors": e4 + e5,
+            }
+            for name, arr in (
+                ("ModelLatency", model),
+                ("OverheadLatency", overhead),
+                ("InvocationsPerInstance", per_instance),
+            ):
                 total = float(arr.sum())
-                row[name] = {"sum": total, "min": float(arr.min()), "max": float(arr.max()),
-                             "avg": total / len(arr)}
+                row[name] = {
+                    "sum": total,
+                    "min": float(arr.min()),
+                    "max": float(arr.max()),
+                    "avg": total / len(arr),
+                }
                 if name != "InvocationsPerInstance":
                     row[name]["p50"] = _ceil_rank(arr, 0.50)
                     row[name]["p99"] = _ceil_rank(arr, 0.99)
@@ -308,17 +330,28 @@ class NaivePerRequestSimulation:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=1000.0,
-                        help="requests per second, Poisson (default 1000)")
-    parser.add_argument("--minutes", type=int, default=60,
-                        help="simulated minutes of traffic for exact mode (default 60)")
-    parser.add_argument("--naive-minutes", type=int, default=None,
-                        help="simulated minutes for the naive side, the first ones of the same "
-                             "run (default: the same as --minutes)")
+    parser.add_argument(
+        "--rate", type=float, default=1000.0, help="requests per second, Poisson (default 1000)"
+    )
+    parser.add_argument(
+        "--minutes",
+        type=int,
+        default=60,
+        help="simulated minutes of traffic for exact mode (default 60)",
+    )
+    parser.add_argument(
+        "--naive-minutes",
+        type=int,
+        default=None,
+        help="simulated minutes for the naive side, the first ones of the same "
+        "run (default: the same as --minutes)",
+    )
     args = parser.parse_args(argv)
     if args.minutes < MIN_MINUTES:
-        parser.error(f"--minutes must be at least {MIN_MINUTES} (provisioning, activation, "
-                     "termination and cooldown take that long)")
+        parser.error(
+            f"--minutes must be at least {MIN_MINUTES} (provisioning, activation, "
+            "termination and cooldown take that long)"
+        )
     naive_minutes = args.minutes if args.naive_minutes is None else args.naive_minutes
     if not 1 <= naive_minutes <= args.minutes:
         parser.error("--naive-minutes must be between 1 and --minutes")
@@ -328,12 +361,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     scenario = build_scenario(args.rate, args.minutes)
     policy = scenario.deployment_config.blue_green
     assert policy is not None
-    print(f"python {platform.python_version()} ({sys.platform}, {platform.machine()}), "
-          f"numpy {np.__version__}, simpy {simpy.__version__}")
-    print(f"scenario: {BASE_SCENARIO} at {args.rate:g} requests/s (Poisson), seed {SEED}; "
-          f"no warm-up, provisioning {PROVISIONING:g} s, canary bake "
-          f"{policy.traffic_routing.wait_interval_seconds} s, final bake "
-          f"{policy.termination_wait_seconds} s, cooldown {COOLDOWN:g} s")
+    print(
+        f"python {platform.python_version()} ({sys.platform}, {platform.machine()}), "
+        f"numpy {np.__version__}, simpy {simpy.__version__}"
+    )
+    print(
+        f"scenario: {BASE_SCENARIO} at {args.rate:g} requests/s (Poisson), seed {SEED}; "
+        f"no warm-up, provisioning {PROVISIONING:g} s, canary bake "
+        f"{policy.traffic_routing.wait_interval_seconds} s, final bake "
+        f"{policy.termination_wait_seconds} s, cooldown {COOLDOWN:g} s"
+    )
 
     load_before = os.getloadavg()[0]
     times, cpu_times, record = time_exact(scenario, EXACT_REPEATS)
@@ -341,11 +378,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     minutes = blended_minutes(record)
     exact_requests = sum(n for n, _ in minutes.values())
     if sorted(minutes) != [60.0 * i for i in range(args.minutes)]:
-        raise SystemExit(f"expected {args.minutes} minutes of traffic from t=0, the record has "
-                         f"{len(minutes)} (a timeline constant is off)")
+        raise SystemExit(
+            f"expected {args.minutes} minutes of traffic from t=0, the record has "
+            f"{len(minutes)} (a timeline constant is off)"
+        )
     # + 0.0: with no warm-up the run starts at -0.0, which would print as "t=-0"
-    schedule = [(max(row["t"], 0.0) + 0.0, row["green_fraction"],
-                 row["active_blue"] + row["active_green"]) for row in record.traffic]
+    schedule = [
+        (max(row["t"], 0.0) + 0.0, row["green_fraction"], row["active_blue"] + row["active_green"])
+        for row in record.traffic
+    ]
     changes = ", ".join(f"{f:.0%} green at t={t:g} s" for t, f, _ in schedule)
     print(f"exact run: {record.outcome}; routing: {changes}")
 
@@ -361,8 +402,9 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # Same model on both sides: compare what they computed over the naive side's minutes.
     n_exact = sum(minutes[60.0 * i][0] for i in range(naive_minutes))
-    avg_exact = sum(minutes[60.0 * i][0] * minutes[60.0 * i][1]
-                    for i in range(naive_minutes)) / n_exact
+    avg_exact = (
+        sum(minutes[60.0 * i][0] * minutes[60.0 * i][1] for i in range(naive_minutes)) / n_exact
+    )
     blended = [r for r in naive.datapoints if r["dimensions"] == "blended"]
     n_naive = sum(r["count"] for r in blended)
     avg_naive = sum(r["ModelLatency"]["sum"] for r in blended) / n_naive
@@ -372,26 +414,41 @@ def main(argv: Sequence[str] | None = None) -> None:
     ratio = exact_speed / naive_speed
     cpu_ratio = (exact_requests / best_cpu) / (naive.requests / naive_cpu)
     print()
-    print(f"{'':6s} {'sim. min':>8s} {'requests':>11s} {'wall s':>8s} {'requests/wall s':>16s} "
-          f"{'CPU s':>8s}")
-    print(f"{'exact':6s} {args.minutes:>8d} {exact_requests:>11,d} {best:>8.3f} "
-          f"{exact_speed:>16,.0f} {best_cpu:>8.3f}   best of {EXACT_REPEATS} runs (wall s: "
-          + ", ".join(f"{t:.3f}" for t in times) + ")")
-    print(f"{'naive':6s} {naive_minutes:>8d} {naive.requests:>11,d} {naive_wall:>8.3f} "
-          f"{naive_speed:>16,.0f} {naive_cpu:>8.3f}   one run")
+    print(
+        f"{'':6s} {'sim. min':>8s} {'requests':>11s} {'wall s':>8s} {'requests/wall s':>16s} "
+        f"{'CPU s':>8s}"
+    )
+    print(
+        f"{'exact':6s} {args.minutes:>8d} {exact_requests:>11,d} {best:>8.3f} "
+        f"{exact_speed:>16,.0f} {best_cpu:>8.3f}   best of {EXACT_REPEATS} runs (wall s: "
+        + ", ".join(f"{t:.3f}" for t in times)
+        + ")"
+    )
+    print(
+        f"{'naive':6s} {naive_minutes:>8d} {naive.requests:>11,d} {naive_wall:>8.3f} "
+        f"{naive_speed:>16,.0f} {naive_cpu:>8.3f}   one run"
+    )
     print()
-    print(f"sanity, first {naive_minutes} min: requests exact {n_exact:,d} / naive {n_naive:,d}; "
-          f"mean ModelLatency exact {avg_exact / 1000:.3f} ms / naive {avg_naive / 1000:.3f} ms")
-    print(f"1-minute load average: {load_before:.2f} before, {load_after:.2f} after "
-          f"({os.cpu_count()} CPUs); a busy machine inflates wall times, CPU times less so")
+    print(
+        f"sanity, first {naive_minutes} min: requests exact {n_exact:,d} / naive {n_naive:,d}; "
+        f"mean ModelLatency exact {avg_exact / 1000:.3f} ms / naive {avg_naive / 1000:.3f} ms"
+    )
+    print(
+        f"1-minute load average: {load_before:.2f} before, {load_after:.2f} after "
+        f"({os.cpu_count()} CPUs); a busy machine inflates wall times, CPU times less so"
+    )
     if naive_minutes < args.minutes:
         scaled = naive_wall * exact_requests / naive.requests
-        print(f"naive side measured on the first {naive_minutes} of {args.minutes} minutes "
-              f"({naive.requests:,d} requests in {naive_wall:.3f} s) and scaled by requests "
-              f"simulated: {args.minutes} minutes ({exact_requests:,d} requests) would take "
-              f"about {scaled:.1f} s")
-    print(f"ratio exact / naive speed (simulated requests per wall second): {ratio:.1f}x "
-          f"(target: >= 50x); per CPU second: {cpu_ratio:.1f}x")
+        print(
+            f"naive side measured on the first {naive_minutes} of {args.minutes} minutes "
+            f"({naive.requests:,d} requests in {naive_wall:.3f} s) and scaled by requests "
+            f"simulated: {args.minutes} minutes ({exact_requests:,d} requests) would take "
+            f"about {scaled:.1f} s"
+        )
+    print(
+        f"ratio exact / naive speed (simulated requests per wall second): {ratio:.1f}x "
+        f"(target: >= 50x); per CPU second: {cpu_ratio:.1f}x"
+    )
 
 
 if __name__ == "__main__":

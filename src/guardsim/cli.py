@@ -11,17 +11,24 @@ import argparse
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from guardsim import __version__
+from guardsim.cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    check_output_path,
+    seed,
+)
 from guardsim.errors import GuardsimError, Problem, ScenarioError, ScenarioNotFound
 from guardsim.scenarios import library
 from guardsim.scenarios.loading import read_scenario
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    from guardsim.record import RunRecord
 
 
 def _print_problems(source: str, problems: Sequence[Problem], out: TextIO) -> None:
@@ -83,11 +90,17 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import load_scenario
     from guardsim.simulator import simulate
 
-    _check_output_path(args.json)
+    for path in (args.json, args.report, args.png):
+        check_output_path(path)
+    if args.png:
+        from guardsim.reports.html import require_chromium
+
+        require_chromium()  # before simulating: say now if no browser can draw the PNG
     scenario = load_scenario(args.scenario)
-    record = simulate(scenario, seed=args.seed)
+    record = simulate(scenario, seed=args.seed, mode=args.mode)
     if args.json == "-":
         out.write(record.to_json())
+        _write_reports(record, args.report, args.png, err)  # stdout stays JSON only
         return EXIT_OK
     print(timeline_text(record), file=out)
     print(file=out)
@@ -95,32 +108,35 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         write_atomically(args.json, record.to_json())
         print(f"\nrun record written to {args.json}", file=out)
+    _write_reports(record, args.report, args.png, out)
     return EXIT_OK
 
 
-def _check_output_path(path: str | None) -> None:
-    """Fail before any work if an output file could not be written (nothing is lost later)."""
-    if path is None or path == "-":
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.record import RunRecord
+
+    if not args.html and not args.png:
+        print("guardsim report: give --html PATH and/or --png PATH", file=err)
+        return EXIT_BAD_INPUT
+    for path in (args.html, args.png):
+        check_output_path(path)
+    if args.png:
+        from guardsim.reports.html import require_chromium
+
+        require_chromium()
+    _write_reports(RunRecord.load(args.record), args.html, args.png, out)
+    return EXIT_OK
+
+
+def _write_reports(record: RunRecord, html: str | None, png: str | None, note: TextIO) -> None:
+    if not html and not png:
         return
-    from pathlib import Path
+    from guardsim.reports.run import write_run_report
 
-    from guardsim.errors import GuardsimError
-
-    p = Path(path)
-    if p.is_dir():
-        raise GuardsimError(f"output path {path} is a directory")
-    if not p.parent.is_dir():
-        raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
+    write_run_report(record, html_path=html, png_path=png)
+    for kind, path in (("report", html), ("image", png)):
+        if path:
+            print(f"run {kind} written to {path}", file=note)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,14 +149,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="simulate one deployment and print its timeline and outcome")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
-    p.add_argument("--seed", type=_seed, default=None, help="override simulation.seed")
+    p.add_argument("--seed", type=seed, default=None, help="override simulation.seed")
+    p.add_argument(
+        "--mode",
+        choices=("exact", "fast"),
+        default=None,
+        help="exact: every request (default: simulation.mode); fast: per-minute aggregates",
+    )
     p.add_argument(
         "--json",
         metavar="PATH",
         default=None,
         help="write the run record as JSON to PATH ('-': print only the JSON)",
     )
+    p.add_argument(
+        "--report",
+        metavar="PATH.html",
+        default=None,
+        help="write the run report: one standalone HTML file (works offline)",
+    )
+    p.add_argument(
+        "--png", metavar="PATH.png", default=None, help="write the run report's figure as PNG"
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="draw the run report of a saved run record (no simulation)")
+    p.add_argument("record", metavar="RECORD.json", help="a run record from 'run --json'")
+    p.add_argument("--html", metavar="PATH", default=None, help="write standalone HTML here")
+    p.add_argument("--png", metavar="PATH", default=None, help="write a PNG image here")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
         "validate", help="check scenario files (or built-in names); exit 2 if invalid"
@@ -155,13 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", metavar="NAME")
     p.set_defaults(func=cmd_show)
 
-    for register in _EXTRA_COMMANDS:
-        register(sub)
+    # Command groups that live with their feature: mc/sweep/recommend, compare/calibrate, lint,
+    # real. Imported here, not at the top, so 'guardsim validate' does not pay for boto3 & co.
+    from guardsim.compare import cli as compare_cli
+    from guardsim.lint import cli as lint_cli
+    from guardsim.real_backend import cli as real_cli
+    from guardsim.simulator import cli_commands as simulation_cli
+
+    for module in (simulation_cli, compare_cli, lint_cli, real_cli):
+        module.register(sub)
     return parser
-
-
-#: Further sub-commands register themselves here (keeps this module a thin dispatcher).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
 def main(
@@ -189,7 +229,7 @@ def main(
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("guardsim: interrupted", file=err)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: say so plainly, traceback on request

@@ -129,7 +129,9 @@ class DataPlane:
         self.counting = False  # True between UpdateEndpoint and the end of the deployment
         self.params = {f: lognormal_params(m.latency) for f, m in models.items()}
         self.overhead = {f: lognormal_params(m.overhead_latency) for f, m in models.items()}
-        self.warmups = {f: [x for x in m.faults if isinstance(x, WarmupFault)] for f, m in models.items()}
+        self.warmups = {
+            f: [x for x in m.faults if isinstance(x, WarmupFault)] for f, m in models.items()
+        }
         self.varying_rate = bool(traffic.bursts) or traffic.profile == "daily"
         #: Metrics anyone reads (None: all); set by the run when it knows its alarms.
         self.needed: frozenset[str] | None = None
@@ -176,8 +178,11 @@ class DataPlane:
         p5, p4 = model.error_rate_5xx, model.error_rate_4xx
         mult, add = 1.0, 0.0
         for f in model.faults:
-            active = isinstance(f, ErrorFault | LatencyFault) and f.after_seconds <= t and (
-                f.until_seconds is None or t < f.until_seconds)
+            active = (
+                isinstance(f, ErrorFault | LatencyFault)
+                and f.after_seconds <= t
+                and (f.until_seconds is None or t < f.until_seconds)
+            )
             if isinstance(f, ErrorFault) and active:
                 p5 += f.rate_5xx
                 p4 += f.rate_4xx
@@ -193,7 +198,9 @@ class DataPlane:
         return Behaviour(p5, min(p4, 1.0 - p5), mult, add)
 
     @staticmethod
-    def warming(behaviour: Behaviour, faults: list[WarmupFault], ages: list[float]) -> list[tuple[float, Behaviour]]:
+    def warming(
+        behaviour: Behaviour, faults: list[WarmupFault], ages: list[float]
+    ) -> list[tuple[float, Behaviour]]:
         """(share of the fleet's instances, behaviour) for each warm-up state of the instances."""
         groups: dict[tuple[bool, ...], int] = {}
         for age in ages:
@@ -205,7 +212,12 @@ class DataPlane:
             for on, f in zip(key, faults, strict=True):
                 if on:
                     p5 = min(b.p5 + f.rate_5xx, 1.0)
-                    b = Behaviour(p5, min(b.p4 + f.rate_4xx, 1.0 - p5), b.mult * f.latency_multiplier, b.add_ms)
+                    b = Behaviour(
+                        p5,
+                        min(b.p4 + f.rate_4xx, 1.0 - p5),
+                        b.mult * f.latency_multiplier,
+                        b.add_ms,
+                    )
             out.append((count / len(ages), b))
         return out
 
@@ -271,15 +283,25 @@ class ExactDataPlane(DataPlane):
             self._serve("blue", times[~to_green], routing.blue, total_rate, total_active, minute)
             self._serve("green", times[to_green], routing.green, total_rate, total_active, minute)
 
-    def _serve(self, fleet: str, times: FloatArray, activations: list[float], total_rate: float,
-               total_active: int, minute: float) -> None:
+    def _serve(
+        self,
+        fleet: str,
+        times: FloatArray,
+        activations: list[float],
+        total_rate: float,
+        total_active: int,
+        minute: float,
+    ) -> None:
         n = len(times)
         if n == 0:
             return
         model = self.models[fleet]
         rng = self.rng
-        rho = (total_rate / total_active / model.capacity_rps_per_instance
-               if model.capacity_rps_per_instance else 0.0)
+        rho = (
+            total_rate / total_active / model.capacity_rps_per_instance
+            if model.capacity_rps_per_instance
+            else 0.0
+        )
         b = self.behaviour(fleet, float(times[0]), rho)
         p5: FloatArray | float = b.p5
         p4: FloatArray | float = b.p4
@@ -317,7 +339,9 @@ class FastDataPlane(DataPlane):
 
     mode = "fast"
 
-    def __init__(self, *args: Any, metric_rngs: dict[str, np.random.Generator], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, metric_rngs: dict[str, np.random.Generator], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.metric_rngs = metric_rngs
 
@@ -334,19 +358,38 @@ class FastDataPlane(DataPlane):
             return
         frac = routing.green_fraction
         n_green = n if frac >= 1.0 else 0 if frac <= 0.0 else int(self.rng.binomial(n, frac))
-        for fleet, count, acts in (("blue", n - n_green, routing.blue), ("green", n_green, routing.green)):
+        for fleet, count, acts in (
+            ("blue", n - n_green, routing.blue),
+            ("green", n_green, routing.green),
+        ):
             if count:
                 self._serve(fleet, count, t0, acts, rate, total_active, minute)
 
-    def _serve(self, fleet: str, n: int, t0: float, activations: list[float], rate: float,
-               total_active: int, minute: float) -> None:
+    def _serve(
+        self,
+        fleet: str,
+        n: int,
+        t0: float,
+        activations: list[float],
+        rate: float,
+        total_active: int,
+        minute: float,
+    ) -> None:
         model = self.models[fleet]
         rng = self.rng
-        rho = rate / total_active / model.capacity_rps_per_instance if model.capacity_rps_per_instance else 0.0
+        rho = (
+            rate / total_active / model.capacity_rps_per_instance
+            if model.capacity_rps_per_instance
+            else 0.0
+        )
         b = self.behaviour(fleet, t0, rho)
         warm = self.warmups[fleet]
         groups = [(1.0, b)] if not warm else self.warming(b, warm, [t0 - a for a in activations])
-        counts = [n] if len(groups) == 1 else [int(c) for c in rng.multinomial(n, [g[0] for g in groups])]
+        counts = (
+            [n]
+            if len(groups) == 1
+            else [int(c) for c in rng.multinomial(n, [g[0] for g in groups])]
+        )
         bucket = self.store.bucket(fleet, minute)
         mu, sigma = self.params[fleet]
         mu2, sigma2 = self.overhead[fleet]
@@ -358,12 +401,19 @@ class FastDataPlane(DataPlane):
             q4 = g.p4 / (1.0 - g.p5) if g.p5 < 1.0 else 0.0
             e4 = int(rng.binomial(rest, q4)) if rest and q4 > 0 else 0
             bucket.add_components(
-                k, e4, e5, e4 + e5,
+                k,
+                e4,
+                e5,
+                e4 + e5,
                 {
                     # ModelLatency in microseconds: exp(mu + sigma Z) * mult + add, all x 1000
-                    "ModelLatency": LatencyComponent(k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0),
+                    "ModelLatency": LatencyComponent(
+                        k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0
+                    ),
                     "OverheadLatency": LatencyComponent(k, mu2, sigma2, 1000.0, 0.0),
-                    "InvocationsPerInstance": LatencyComponent(k, 0.0, 0.0, 0.0, 1.0 / total_active),
+                    "InvocationsPerInstance": LatencyComponent(
+                        k, 0.0, 0.0, 0.0, 1.0 / total_active
+                    ),
                 },
                 self.metric_rngs,
                 NORMAL_SUM_THRESHOLD,

@@ -263,9 +263,17 @@ class MinuteBucket:
         self.components: dict[str, list[LatencyComponent]] = {}
         self.published_at: float | None = None
 
-    def add_components(self, count: int, errors_4xx: int, errors_5xx: int, model_errors: int,
-                       comps: dict[str, LatencyComponent], rngs: dict[str, np.random.Generator],
-                       threshold: int, needed: frozenset[str] | None = None) -> None:
+    def add_components(
+        self,
+        count: int,
+        errors_4xx: int,
+        errors_5xx: int,
+        model_errors: int,
+        comps: dict[str, LatencyComponent],
+        rngs: dict[str, np.random.Generator],
+        threshold: int,
+        needed: frozenset[str] | None = None,
+    ) -> None:
         """Fast mode: ``count`` requests given by their latency distributions.
 
         ``needed``: the metrics anyone will read (None: all); the others' summaries are not
