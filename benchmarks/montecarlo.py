@@ -45,56 +45,35 @@ import platform
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
 
-from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario
 from guardsim.simulator import simulate
 from guardsim.simulator.executors import LocalExecutor
 from guardsim.simulator.montecarlo import monte_carlo
 from guardsim.simulator.sweep import sweep
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from exact_vs_naive import build_scenario as exact_scenario
+
 BASE_SCENARIO = "seed-canary-success"
 SEED = 1
 RATE = 1000.0
 MINUTES = 60
-# the timeline of exact_vs_naive.py: traffic for exactly MINUTES minutes from t = 0
-PROVISIONING = 240.0
-ACTIVATION = 10.0
-TERMINATION = 60.0
-COOLDOWN = 300.0
-OVERSHOOT = 20.0
-FIXED_SECONDS = PROVISIONING + 2 * ACTIVATION + TERMINATION + COOLDOWN - OVERSHOOT
-CANARY_SHARE = 0.6
 #: swept in the sweep benchmark: latency alarm thresholds far above the model's latency, so no
 #: configuration rolls back and all four cost the same
 SWEEP_VARY = ["alarms[1].Threshold=20000,30000,40000,50000"]
 
 
 def build_scenario(rate: float = RATE, minutes: int = MINUTES) -> Scenario:
-    """``seed-canary-success`` stretched to ``minutes`` minutes of traffic, fast mode."""
-    data = load_scenario(BASE_SCENARIO).to_dict()
-    bakes = 60 * minutes - FIXED_SECONDS
-    canary = round(CANARY_SHARE * bakes)
-    policy = data["deployment_config"]["BlueGreenUpdatePolicy"]
-    policy["TrafficRoutingConfiguration"]["WaitIntervalInSeconds"] = canary
-    policy["TerminationWaitInSeconds"] = round(bakes) - canary
-    policy["MaximumExecutionTimeoutInSeconds"] = 2 * 60 * minutes
-    data["traffic"].update(rate_per_second=rate, arrivals="poisson")
-    data["simulation"].update(warmup_seconds=0.0, cooldown_seconds=COOLDOWN, seed=SEED, mode="fast")
-    env = data["environment"]
-    env["provisioning_seconds"] = {"kind": "fixed", "value": PROVISIONING}
-    env["activation_seconds"] = {"kind": "fixed", "value": ACTIVATION}
-    env["termination_seconds"] = {"kind": "fixed", "value": TERMINATION}
-    result = scenario_from_dict(data, source=f"<benchmark: one-hour {BASE_SCENARIO}>")
-    if result.scenario is None:
-        raise SystemExit(
-            "benchmark scenario is invalid:\n" + "\n".join(str(p) for p in result.errors)
-        )
-    return result.scenario
+    """``seed-canary-success`` stretched to ``minutes`` minutes of traffic (the timeline of
+    exact_vs_naive.py, shared from there); Monte Carlo runs it in fast mode."""
+    return exact_scenario(rate, minutes)
 
 
 def spin(n: int) -> int:

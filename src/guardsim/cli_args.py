@@ -8,6 +8,8 @@ errors found) so it can gate a pipeline.
 from __future__ import annotations
 
 import argparse
+import math
+from collections.abc import Callable
 from pathlib import Path
 
 from guardsim.errors import GuardsimError
@@ -38,6 +40,31 @@ def seed(text: str) -> int:
 def positive_int(text: str) -> int:
     """argparse type of a count: a whole number >= 1."""
     return _whole_number(text, 1)
+
+
+def _number(text: str, expected: str, ok: Callable[[float], bool]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not (math.isfinite(value) and ok(value)):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """argparse type: a number > 0 (seconds, rates)."""
+    return _number(text, "a number > 0", lambda v: v > 0)
+
+
+def non_negative_number(text: str) -> float:
+    """argparse type: a number >= 0."""
+    return _number(text, "a number >= 0", lambda v: v >= 0)
+
+
+def probability(text: str) -> float:
+    """argparse type: a probability, 0 to 1."""
+    return _number(text, "a number from 0 to 1", lambda v: 0.0 <= v <= 1.0)
 
 
 def check_output_path(path: str | None) -> None:

@@ -18,18 +18,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, seed
+from guardsim.cli_args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, positive_int, seed
 from guardsim.record import RunRecord, write_atomically
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
 
 
 def _write_json(path: str | None, data: dict[str, Any], out: TextIO, what: str) -> None:
@@ -197,7 +187,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--predictions",
-        type=_positive,
+        type=positive_int,
         default=5,
         metavar="N",
         help="with --batch: simulated predictions per real run (default 5)",
@@ -232,7 +222,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--predictions",
-        type=_positive,
+        type=positive_int,
         default=5,
         metavar="N",
         help="simulated runs per scenario to measure the agreement (default 5)",

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from guardsim.cli_args import non_negative_number, positive_number
 from guardsim.errors import GuardsimError, ScenarioError
 from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
 from guardsim.real_backend.clock import Clock, SystemClock
@@ -40,26 +41,6 @@ def _assignment(text: str) -> tuple[str, str]:
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
     return name, value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
-    return value
 
 
 @contextmanager
@@ -391,28 +372,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument(
         "--poll",
-        type=_positive,
+        type=positive_number,
         default=15.0,
         metavar="SECONDS",
         help="DescribeEndpoint interval (default 15)",
     )
     p.add_argument(
         "--cooldown",
-        type=_non_negative,
+        type=non_negative_number,
         default=240.0,
         metavar="SECONDS",
         help="wait this long after the update for its last metrics (default 240)",
     )
     p.add_argument(
         "--wait",
-        type=_non_negative,
+        type=non_negative_number,
         default=0.0,
         metavar="SECONDS",
         help="wait this long for an update to start (default: it must be running)",
     )
     p.add_argument(
         "--timeout",
-        type=_positive,
+        type=positive_number,
         default=None,
         metavar="SECONDS",
         help="stop following after this long (default: the update's limit + 30 min)",
@@ -425,7 +406,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--region", default=None)
     p.add_argument(
         "--days",
-        type=_positive,
+        type=positive_number,
         default=1.0,
         metavar="D",
         help="CloudWatch history to read, in days (default 1, at most 63)",

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import positive_int, seed
+from guardsim.cli_args import positive_int, positive_number, probability, seed
 from guardsim.errors import CommandError
 from guardsim.simulator.executors import EXECUTOR_KINDS, Executor, make_executor
 from guardsim.simulator.montecarlo import MODES
@@ -26,26 +26,6 @@ EXIT_INTERRUPTED = 130
 
 
 # --------------------------------------------------------------------------- argument types
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds (a number > 0), got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected seconds (a number > 0), got {value}")
-    return value
 
 
 def _condition(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
@@ -385,14 +365,14 @@ def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> Non
     )
     p.add_argument(
         "--max-false-rollback",
-        type=_probability,
+        type=probability,
         default=None,
         metavar="P",
         help="limit on the healthy model's rollback probability (0 to 1)",
     )
     p.add_argument(
         "--max-duration",
-        type=_seconds,
+        type=positive_number,
         default=None,
         metavar="SECONDS",
         help="limit on the mean deployment time, seconds",
