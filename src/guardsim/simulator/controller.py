@@ -218,7 +218,6 @@ class Controller:
                 "final": "full capacity of",
                 "all_at_once": "full capacity of",
                 "linear": "linear step capacity of",
-                "rolling_batch": "batch capacity of",
             }[step.kind]
             self.fire(
                 Trigger.FINAL_TRAFFIC_SHIFTED if final else Trigger.TRAFFIC_SHIFTED,
