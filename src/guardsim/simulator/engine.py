@@ -8,9 +8,12 @@ CloudWatch clock that, at every minute boundary, samples the minute's requests, 
 minute's datapoints (with the publish delay) and evaluates the alarms due. The CloudWatch clock
 runs at URGENT priority, so at equal times alarms are evaluated before SageMaker polls them.
 
-Randomness: one ``numpy.random.SeedSequence(seed)`` spawns independent streams for traffic,
-control (provisioning and other durations) and publish delays, so a change in one part of a
-scenario does not shift the random numbers of another. No global RNG, no wall clock.
+Randomness: one ``numpy.random.SeedSequence(seed)`` (for Monte Carlo replication i, its child
+``spawn_key=(i,)``) spawns independent streams for traffic, control (provisioning and other
+durations), publish delays, and in fast mode each latency metric's statistics, plus a key for
+draws that several readers share (a window's percentile is drawn once, whoever reads it). So a
+change in one part of a scenario does not shift the random numbers of another, and leaving out
+what nobody reads (Monte Carlo) changes nothing that is read. No global RNG, no wall clock.
 """
 
 from __future__ import annotations
