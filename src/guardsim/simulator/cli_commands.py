@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import positive_int, positive_number, probability, seed
+from guardsim.cli_args import check_output_path, positive_int, positive_number, probability, seed
 from guardsim.errors import CommandError
 from guardsim.simulator.executors import EXECUTOR_KINDS, Executor, make_executor
 from guardsim.simulator.montecarlo import MODES
@@ -141,6 +141,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _check_json_path(args.json)
     if args.csv is not None:
         check_writable(args.csv, "csv")
+    check_output_path(args.report)
     scenario = load_scenario(args.scenario)
     progress = _progress(args, err, f"mc {scenario.name}")
     with _executor(args) as executor:
@@ -158,8 +159,14 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 progress.close()
     if args.csv:
         write_table(result.runs, args.csv, "csv")
+    if args.report:
+        from guardsim.reports.montecarlo import write_mc_report
+
+        write_mc_report(result, args.report)  # re-simulates a few representative runs
     if args.json == "-":  # stdout is JSON only
         out.write(result.to_json())
+        if args.report:
+            print(f"Monte Carlo report written to {args.report}", file=err)
         return EXIT_OK
     print(result.text(), file=out)
     if args.json:
@@ -167,6 +174,8 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"\nMonte Carlo result written to {args.json}", file=out)
     if args.csv:
         print(f"runs table ({len(result.runs)} rows) written to {args.csv}", file=out)
+    if args.report:
+        print(f"Monte Carlo report written to {args.report}", file=out)
     return EXIT_OK
 
 
@@ -229,6 +238,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     outputs: list[str] = list(args.out or [])
     for path in outputs:
         check_writable(path)
+    check_output_path(args.report)
     if len({str(Path(p).resolve()) for p in outputs}) < len(outputs):
         raise CommandError("the same --out file is given twice")
     if args.no_checkpoint and args.checkpoint:
@@ -262,6 +272,14 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise CommandError(
                     f"{flag} {col}: not a swept path; swept: {', '.join(plan.columns)}"
                 )
+    axes = [c for c in plan.columns if c not in bad and c not in healthy]
+    if args.report and not axes:
+        raise CommandError("--report needs a swept setting besides the --bad/--healthy column")
+    if args.report and len(axes) > 2:
+        raise CommandError(
+            f"--report draws two swept settings (besides --bad/--healthy), this sweep varies "
+            f"{len(axes)}: {', '.join(axes)}"
+        )
     if plan.invalid:
         print(
             f"guardsim: skipping {len(plan.invalid)} invalid configuration(s) of {plan.grid_size}:",
@@ -310,6 +328,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in outputs:
         write_table(result.table, path)
         print(f"table ({len(result.table)} rows) written to {path}", file=out)
+    rec = None
     if args.recommend:
         rec = recommend(
             result.table,
@@ -322,6 +341,17 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         print(file=out)
         print(rec.text(), file=out)
+    if args.report:
+        from guardsim.reports.sweep import write_sweep_report
+
+        write_sweep_report(
+            result.table,
+            args.report,
+            x=axes[0] if axes else None,
+            y=axes[1] if len(axes) > 1 else None,
+            recommendation=rec,
+        )
+        print(f"sweep report written to {args.report}", file=out)
     return EXIT_OK
 
 
@@ -411,6 +441,13 @@ def register(sub: Any) -> None:
         default=None,
         help="write the runs table (one row per replication) as CSV",
     )
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        default=None,
+        help="write the Monte Carlo report (standalone HTML): distributions, rollback "
+        "probability, and the timelines of a few representative runs (re-simulated)",
+    )
     p.set_defaults(func=cmd_mc)
 
     p = sub.add_parser(
@@ -452,6 +489,13 @@ def register(sub: Any) -> None:
         help="after the sweep, recommend a configuration (needs --bad, --healthy)",
     )
     _add_recommend_options(p, required=False)
+    p.add_argument(
+        "--report",
+        metavar="PATH",
+        default=None,
+        help="write the sweep report (standalone HTML): heatmaps over the two swept "
+        "settings, and with --recommend the Pareto front and the recommendation",
+    )
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(

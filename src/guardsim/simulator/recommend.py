@@ -85,7 +85,7 @@ def config_columns(table: pd.DataFrame, fault_columns: Sequence[str]) -> tuple[s
     )
 
 
-def _matches(column: pd.Series, value: Any) -> pd.Series:
+def column_matches(column: pd.Series, value: Any) -> pd.Series:
     """Cells equal to ``value``: numbers numerically (0 matches 0.0), else as text."""
     if isinstance(value, bool) or value is None:
         if value is None:
@@ -110,7 +110,7 @@ def _select(table: pd.DataFrame, condition: Mapping[str, Any], role: str) -> pd.
                 f"--{role} {col}={value}: the table has no column {col!r}; "
                 f"swept columns: {', '.join(map(str, swept)) or '(none)'}"
             )
-        hit = _matches(table[col], value)
+        hit = column_matches(table[col], value)
         if not hit.any():
             present = ", ".join(str(v) for v in pd.unique(table[col]))
             raise RecommendError(

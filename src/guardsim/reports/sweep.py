@@ -1,0 +1,542 @@
+"""The sweep report: a sweep table over two swept settings, and the trade-offs between them.
+
+:func:`sweep_figure` is a pure function of a sweep table (one row per configuration, see
+:mod:`guardsim.simulator.sweep`) and, optionally, a
+:class:`~guardsim.simulator.recommend.Recommendation` of it. ``x`` and ``y`` name two swept
+columns (``y`` may be None for a one-dimensional sweep).
+
+**With a fault split** (``bad`` and ``healthy`` conditions, as for
+:func:`~guardsim.simulator.recommend.recommend`, or taken from ``recommendation``), every
+configuration has a bad-model row and a healthy-model row, and the figure has four panels:
+
+1. **rollback**: heatmap of the bad model's ``p_rollback`` (how often the guardrail catches it);
+2. **false-rollback**: heatmap of the healthy model's ``p_rollback`` (a rollback of a good model);
+3. **blast-radius**: heatmap of the bad model's ``green_errors_mean`` (expected blast radius);
+4. **pareto**: blast radius against (healthy) deployment time, coloured by false-rollback rate:
+   every configuration, the Pareto front (no configuration better on all three at once) joined
+   by a line, and the recommended configuration as a star with an annotation.
+
+**Without a fault split** (a sweep of one model), three heatmaps: ``p_rollback``,
+``green_errors_mean`` and ``deployment_seconds_mean``; a false rollback cannot be told from a
+caught bad model there, so there is no Pareto panel.
+
+The recommended configuration (if any) is also marked on every heatmap. The other swept
+columns (neither ``x``, ``y`` nor a fault column) must take a single value in the table: filter
+the table first otherwise (:class:`~guardsim.errors.ReportError` says which).
+
+Traces have stable ``uid`` s (``heatmap-rollback``, ``heatmap-false-rollback``,
+``heatmap-blast-radius``, ``heatmap-p-rollback``, ``heatmap-duration``, ``pareto-all``,
+``pareto-front``, ``recommended``, ``recommended-<panel>``) and ``meta`` dicts (``panel``,
+``kind``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from guardsim.errors import RecommendError, ReportError
+from guardsim.reports.html import Html, Section, write_html
+
+if TYPE_CHECKING:  # pandas is imported where a sweep table is read: `guardsim.reports` stays light
+    import pandas as pd
+
+    from guardsim.simulator.recommend import Recommendation
+
+#: Heatmap panels: (panel id, title, colourbar title, value format, colourscale).
+_SPLIT_HEATMAPS = (
+    ("rollback", "Bad model: rollback probability", "P(rollback)", ".0%", "Reds"),
+    ("false-rollback", "Healthy model: false-rollback probability", "P(false)", ".0%", "Oranges"),
+    ("blast-radius", "Bad model: expected blast radius (errors)", "errors", ",.0f", "Purples"),
+)
+_PLAIN_HEATMAPS = (
+    ("p-rollback", "Rollback probability", "P(rollback)", ".0%", "Reds"),
+    ("blast-radius", "Expected blast radius (green errors)", "errors", ",.0f", "Purples"),
+    ("duration", "Mean deployment time (minutes)", "minutes", ".1f", "Blues"),
+)
+_STAR = "#ffd700"
+
+
+def _label(column: str) -> str:
+    """The last dotted part of a swept path (hover and axis titles stay short)."""
+    return column.rsplit(".", 1)[-1]
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "null"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _categories(column: pd.Series) -> list[str]:
+    """The column's values as category labels, in grid order (first appearance)."""
+    return list(dict.fromkeys(_text(v) for v in column.tolist()))
+
+
+def _rows(table: pd.DataFrame, condition: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows matching every ``{column: value}`` (numbers numerically, as recommend does)."""
+    from guardsim.simulator.recommend import column_matches
+
+    keep = [True] * len(table)
+    for col, value in condition.items():
+        hit = column_matches(table[col], value).tolist()
+        keep = [a and bool(b) for a, b in zip(keep, hit, strict=True)]
+    return table[keep]
+
+
+def _check(table: pd.DataFrame, x: str, y: str | None, faults: Sequence[str]) -> tuple[str, ...]:
+    from guardsim.simulator.recommend import config_columns
+
+    configs = config_columns(table, faults)
+    for axis, col in (("x", x), ("y", y)):
+        if col is None:
+            continue
+        if col not in table.columns:
+            raise ReportError(
+                f"sweep report: {axis}={col!r} is not a column of the table; swept columns: "
+                f"{', '.join(configs) or '(none)'}"
+            )
+        if col in faults:
+            raise ReportError(f"sweep report: {axis}={col!r} is a fault (bad/healthy) column")
+    if y is not None and y == x:
+        raise ReportError(f"sweep report: x and y are the same column {x!r}")
+    others = [c for c in configs if c not in (x, y)]
+    varying = [c for c in others if table[c].astype(str).nunique() > 1]
+    if varying:
+        raise ReportError(
+            "sweep report: these swept columns take several values but are not on an axis: "
+            f"{', '.join(varying)}; filter the table to one value of each first"
+        )
+    return configs
+
+
+def _grid(
+    rows: pd.DataFrame, x: str, y: str | None, xs: list[str], ys: list[str], column: str
+) -> list[list[float | None]]:
+    z: list[list[float | None]] = [[None] * len(xs) for _ in ys]
+    for _, row in rows.iterrows():
+        i = ys.index(_text(row[y])) if y is not None else 0
+        j = xs.index(_text(row[x]))
+        v = row[column]
+        z[i][j] = None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+    return z
+
+
+def _best_cell(
+    recommendation: Recommendation | None, x: str, y: str | None
+) -> tuple[str, str] | None:
+    if recommendation is None or recommendation.best is None:
+        return None
+    best = recommendation.best
+    if x not in best or (y is not None and y not in best):
+        return None
+    return _text(best[x]), (_text(best[y]) if y is not None else "")
+
+
+def _describe(best: Mapping[str, Any], columns: Sequence[str]) -> str:
+    return ", ".join(f"{_label(c)}={_text(best[c])}" for c in columns) or "the only one"
+
+
+def sweep_figure(
+    table: pd.DataFrame,
+    *,
+    x: str,
+    y: str | None = None,
+    recommendation: Recommendation | None = None,
+    bad: Mapping[str, Any] | None = None,
+    healthy: Mapping[str, Any] | None = None,
+) -> go.Figure:
+    """The sweep figure: heatmaps over ``x`` and ``y``, and the Pareto front (see the module
+    docstring). Pure: reads ``table`` (and ``recommendation``) only.
+
+    ``bad`` / ``healthy`` default to the recommendation's conditions; given without a
+    recommendation, the Pareto front comes from :func:`~guardsim.simulator.recommend.recommend`
+    with no limits (so nothing is highlighted as recommended).
+    """
+    from guardsim.simulator.recommend import recommend
+
+    if recommendation is not None:
+        bad = recommendation.bad if bad is None else bad
+        healthy = recommendation.healthy if healthy is None else healthy
+    split = bool(bad) and bool(healthy)
+    if bool(bad) != bool(healthy):
+        raise ReportError("sweep report: give both bad and healthy conditions, or neither")
+    faults = list(dict.fromkeys([*(bad or {}), *(healthy or {})]))
+    for fault in faults:
+        if fault not in table.columns:
+            raise ReportError(f"sweep report: the table has no fault column {fault!r}")
+    if table.empty:
+        raise ReportError("sweep report: the sweep table has no rows")
+    _check(table, x, y, faults)
+    rec = recommendation
+    if split and rec is None:
+        try:
+            rec = recommend(table, bad=dict(bad or {}), healthy=dict(healthy or {}))
+        except RecommendError as exc:
+            raise ReportError(f"sweep report: {exc}") from None
+        highlight = None
+    else:
+        highlight = rec
+    xs = _categories(table[x])
+    ys = _categories(table[y]) if y is not None else [""]
+
+    if split:
+        bad_rows, healthy_rows = _rows(table, bad or {}), _rows(table, healthy or {})
+        heatmaps = [
+            (spec, rows, col)
+            for spec, rows, col in zip(
+                _SPLIT_HEATMAPS,
+                (bad_rows, healthy_rows, bad_rows),
+                ("p_rollback", "p_rollback", "green_errors_mean"),
+                strict=True,
+            )
+        ]
+        titles = [spec[1] for spec, _, _ in heatmaps] + [
+            "Pareto front: blast radius vs deployment time, colour = false-rollback rate"
+        ]
+        fig = make_subplots(
+            rows=2,
+            cols=2,
+            subplot_titles=titles,
+            vertical_spacing=0.16,
+            horizontal_spacing=0.16,
+        )
+        cells = [(1, 1), (1, 2), (2, 1)]
+        panels = [spec[0] for spec in _SPLIT_HEATMAPS] + ["pareto"]
+        height = 980
+    else:
+        heatmaps = [
+            (spec, table, col)
+            for spec, col in zip(
+                _PLAIN_HEATMAPS,
+                ("p_rollback", "green_errors_mean", "deployment_seconds_mean"),
+                strict=True,
+            )
+        ]
+        fig = make_subplots(
+            rows=1,
+            cols=3,
+            subplot_titles=[spec[1] for spec, _, _ in heatmaps],
+            horizontal_spacing=0.11,
+        )
+        cells = [(1, 1), (1, 2), (1, 3)]
+        panels = [spec[0] for spec in _PLAIN_HEATMAPS]
+        height = 520
+
+    best_cell = _best_cell(highlight, x, y)
+    for (spec, rows, column), (row, col) in zip(heatmaps, cells, strict=True):
+        panel, _, bar_title, fmt, scale = spec
+        z = _grid(rows, x, y, xs, ys, column)
+        if column == "deployment_seconds_mean":
+            z = [[None if v is None else v / 60.0 for v in line] for line in z]
+        sub = fig.get_subplot(row, col)
+        x1 = sub.xaxis.domain[1]
+        y0, y1 = sub.yaxis.domain
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=ys,
+                z=z,
+                colorscale=scale,
+                zmin=0.0 if fmt == ".0%" else None,
+                zmax=1.0 if fmt == ".0%" else None,
+                texttemplate=f"%{{z:{fmt}}}",
+                hovertemplate=(
+                    f"{html.escape(_label(x))} = %{{x}}"
+                    + (f"<br>{html.escape(_label(y))} = %{{y}}" if y is not None else "")
+                    + f"<br>{html.escape(bar_title)}: %{{z:{fmt}}}<extra></extra>"
+                ),
+                colorbar={
+                    "title": {"text": bar_title, "side": "right"},
+                    "x": x1 + 0.005,
+                    "xanchor": "left",
+                    "y": (y0 + y1) / 2,
+                    "len": (y1 - y0),
+                    "thickness": 12,
+                    "tickformat": fmt if fmt.endswith("%") else None,
+                },
+                name=bar_title,
+                uid=f"heatmap-{panel}",
+                meta={"panel": panel, "kind": "heatmap", "column": column},
+            ),
+            row=row,
+            col=col,
+        )
+        fig.update_xaxes(title_text=html.escape(_label(x)), type="category", row=row, col=col)
+        fig.update_yaxes(
+            title_text=html.escape(_label(y)) if y is not None else "",
+            type="category",
+            row=row,
+            col=col,
+        )
+        if best_cell is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[best_cell[0]],
+                    y=[best_cell[1]],
+                    mode="markers",
+                    marker={
+                        "symbol": "star",
+                        "size": 20,
+                        "color": _STAR,
+                        "line": {"color": "#000000", "width": 1.5},
+                    },
+                    hovertemplate="<b>recommended configuration</b><extra></extra>",
+                    name="recommended",
+                    uid=f"recommended-{panel}",
+                    meta={"panel": panel, "kind": "recommended"},
+                    showlegend=False,
+                ),
+                row=row,
+                col=col,
+            )
+
+    if split and rec is not None:
+        _pareto_panel(fig, rec, highlight)
+
+    title = "<b>Sweep report</b>"
+    if highlight is not None and highlight.best is not None:
+        title += (
+            "<br><span style='font-size:13px'>recommended: "
+            f"{html.escape(_describe(highlight.best, highlight.config_columns), quote=False)}"
+            "</span>"
+        )
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        height=height,
+        margin={"t": 120, "b": 70, "l": 80, "r": 90},
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+        showlegend=False,
+        meta={
+            "guardsim": "sweep-report",
+            "x": x,
+            "y": y,
+            "panels": panels,
+            "split": split,
+            "recommended": None
+            if highlight is None or highlight.best is None
+            else {c: _text(highlight.best[c]) for c in highlight.config_columns},
+        },
+    )
+    return fig
+
+
+def _pareto_panel(
+    fig: go.Figure,
+    rec: Recommendation,
+    highlight: Recommendation | None,
+) -> None:
+    cand = rec.candidates
+    columns = rec.config_columns
+
+    def labels(frame: pd.DataFrame) -> list[str]:
+        return [
+            html.escape(", ".join(f"{_label(c)}={_text(r[c])}" for c in columns) or "-")
+            for _, r in frame.iterrows()
+        ]
+
+    def custom(frame: pd.DataFrame) -> list[list[Any]]:
+        return [
+            [lab, f"{100 * fr:.1f}%", f"{100 * lo:.1f}-{100 * hi:.1f}%", "yes" if ok else "no"]
+            for lab, fr, lo, hi, ok in zip(
+                labels(frame),
+                frame["false_rollback"],
+                frame["false_rollback_low"],
+                frame["false_rollback_high"],
+                frame["feasible"],
+                strict=True,
+            )
+        ]
+
+    hover = (
+        "<b>%{customdata[0]}</b><br>blast radius %{y:,.1f} errors<br>"
+        "deployment time %{x:.1f} min<br>false rollback %{customdata[1]} "
+        "(95% CI %{customdata[2]})<br>within the limits: %{customdata[3]}<extra></extra>"
+    )
+    fmax = max(float(cand["false_rollback"].max()), 0.01)
+    fig.add_trace(
+        go.Scatter(
+            x=(cand["deployment_seconds"] / 60.0).tolist(),
+            y=cand["blast_radius"].tolist(),
+            mode="markers",
+            marker={
+                "size": 9,
+                "color": cand["false_rollback"].tolist(),
+                "colorscale": "Oranges",
+                "cmin": 0.0,
+                "cmax": fmax,
+                "opacity": 0.45,
+                "line": {"color": "#888888", "width": 0.5},
+            },
+            customdata=custom(cand),
+            hovertemplate=hover,
+            name="every configuration",
+            uid="pareto-all",
+            meta={"panel": "pareto", "kind": "candidates"},
+        ),
+        row=2,
+        col=2,
+    )
+    front = rec.pareto.sort_values("deployment_seconds", kind="stable")
+    sub = fig.get_subplot(2, 2)
+    x1 = sub.xaxis.domain[1]
+    y0, y1 = sub.yaxis.domain
+    fig.add_trace(
+        go.Scatter(
+            x=(front["deployment_seconds"] / 60.0).tolist(),
+            y=front["blast_radius"].tolist(),
+            mode="lines+markers",
+            line={"color": "#555555", "width": 1, "dash": "dot"},
+            marker={
+                "size": 13,
+                "color": front["false_rollback"].tolist(),
+                "colorscale": "Oranges",
+                "cmin": 0.0,
+                "cmax": fmax,
+                "line": {"color": "#000000", "width": 1},
+                "colorbar": {
+                    "title": {"text": "false rollback", "side": "right"},
+                    "x": x1 + 0.005,
+                    "xanchor": "left",
+                    "y": (y0 + y1) / 2,
+                    "len": y1 - y0,
+                    "thickness": 12,
+                    "tickformat": ".0%",
+                },
+            },
+            customdata=custom(front),
+            hovertemplate=hover,
+            name="Pareto front",
+            uid="pareto-front",
+            meta={"panel": "pareto", "kind": "pareto-front", "n": len(front)},
+        ),
+        row=2,
+        col=2,
+    )
+    fig.update_xaxes(title_text="deployment time (minutes, healthy model)", row=2, col=2)
+    fig.update_yaxes(title_text="blast radius (errors)", rangemode="tozero", row=2, col=2)
+    if highlight is None or highlight.best is None:
+        return
+    best = highlight.best
+    bx, by = float(best["deployment_seconds"]) / 60.0, float(best["blast_radius"])
+    fig.add_trace(
+        go.Scatter(
+            x=[bx],
+            y=[by],
+            mode="markers",
+            marker={
+                "symbol": "star",
+                "size": 22,
+                "color": _STAR,
+                "line": {"color": "#000000", "width": 1.5},
+            },
+            hovertemplate="<b>recommended</b>: "
+            + html.escape(_describe(best, columns))
+            + "<extra></extra>",
+            name="recommended",
+            uid="recommended",
+            meta={"panel": "pareto", "kind": "recommended"},
+        ),
+        row=2,
+        col=2,
+    )
+    fig.add_annotation(
+        x=bx,
+        y=by,
+        text=(
+            f"recommended: {html.escape(_describe(best, columns), quote=False)}<br>"
+            f"false rollback {100 * float(best['false_rollback']):.1f}%"
+        ),
+        showarrow=True,
+        arrowhead=2,
+        ax=40,
+        ay=-45,
+        bgcolor="rgba(255,255,255,0.85)",
+        bordercolor="#000000",
+        font={"size": 11},
+        row=2,
+        col=2,
+    )
+
+
+def sweep_header(table: pd.DataFrame, recommendation: Recommendation | None) -> Html:
+    """The page header: the table's size and, with a recommendation, its text."""
+    rec_text = recommendation.text() if recommendation is not None else ""
+    n = int(table["n"].iloc[0]) if len(table) and "n" in table.columns else 0
+    return Html(
+        '<header id="guardsim-header">'
+        "<h1>Sweep report</h1>"
+        f'<p class="meta">{len(table)} row(s) of the sweep table, {n} replications each</p>'
+        + (f'<pre class="recommendation">{html.escape(rec_text)}</pre>' if rec_text else "")
+        + "</header>"
+    )
+
+
+def sweep_report(
+    table: pd.DataFrame,
+    *,
+    x: str,
+    y: str | None = None,
+    recommendation: Recommendation | None = None,
+    bad: Mapping[str, Any] | None = None,
+    healthy: Mapping[str, Any] | None = None,
+) -> list[Section]:
+    """The sweep report's page: the header, then :func:`sweep_figure`."""
+    return [
+        sweep_header(table, recommendation),
+        sweep_figure(table, x=x, y=y, recommendation=recommendation, bad=bad, healthy=healthy),
+    ]
+
+
+def default_axes(table: pd.DataFrame, faults: Sequence[str] = ()) -> tuple[str, str | None]:
+    """The first two swept (non-fault) columns, for ``x`` and ``y``."""
+    from guardsim.simulator.recommend import config_columns
+
+    configs = config_columns(table, faults)
+    if not configs:
+        raise ReportError("sweep report: the table has no swept column besides the fault ones")
+    return configs[0], (configs[1] if len(configs) > 1 else None)
+
+
+def write_sweep_report(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    recommendation: Recommendation | None = None,
+    bad: Mapping[str, Any] | None = None,
+    healthy: Mapping[str, Any] | None = None,
+) -> None:
+    """Write the sweep report as one standalone HTML file. ``x`` / ``y`` default to the first
+    two swept columns that are not fault columns."""
+    if x is None:
+        faults = [
+            *(bad or (recommendation.bad if recommendation else {})),
+            *(healthy or (recommendation.healthy if recommendation else {})),
+        ]
+        x, auto_y = default_axes(table, faults)
+        y = auto_y if y is None else y
+    write_html(
+        sweep_report(table, x=x, y=y, recommendation=recommendation, bad=bad, healthy=healthy),
+        path,
+        title=f"guardsim sweep report: {_label(x)}" + (f" x {_label(y)}" if y else ""),
+    )
+
+
+__all__ = [
+    "default_axes",
+    "sweep_figure",
+    "sweep_header",
+    "sweep_report",
+    "write_sweep_report",
+]

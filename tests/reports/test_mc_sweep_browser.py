@@ -1,0 +1,248 @@
+"""Monte Carlo and sweep reports in a real headless Chromium: every panel and trace drawn, no
+JavaScript errors, nothing fetched from the network.
+
+The same approach as test_run_report_browser.py: each report is written as the CLI writes it,
+opened from disk with every other request aborted and counted, and read back from the DOM and
+Plotly's state once every figure is marked ``data-guardsim-rendered``. The Chromium and
+Playwright fixtures, and the rule that these tests fail (not skip) under CI, are in conftest.py.
+
+Small on purpose (a few seconds of simulation): 30 replications of a healthy canary whose
+latency alarm sits close to the healthy latency (so some rollbacks are false ones), and a 2x2
+guardrail grid x {bad, healthy} model with 20 replications each, fast mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from guardsim.reports.montecarlo import (
+    MC_PANELS,
+    is_healthy,
+    representative_runs,
+    write_mc_report,
+)
+from guardsim.reports.sweep import write_sweep_report
+from guardsim.scenarios.loading import load_scenario, scenario_from_dict
+from guardsim.scenarios.scenario import Scenario
+from guardsim.simulator.montecarlo import MonteCarloResult, monte_carlo
+from guardsim.simulator.recommend import Recommendation, recommend
+from guardsim.simulator.sweep import sweep
+
+WAIT = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"
+THRESHOLD = "alarms[1].Threshold"
+FAULT = "models.green.error_rate_5xx"
+
+#: Every figure of the page: its meta, its traces, and what of each trace the DOM holds.
+READ_PAGE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+  const traces = gd._fullData.map(t => ({
+    uid: t.uid, name: t.name, type: t.type, visible: t.visible, meta: t.meta,
+    subplot: (t.xaxis || 'x') + (t.yaxis || 'y'),
+  }));
+  const drawn = {};
+  for (const g of gd.querySelectorAll('g.trace, g.hm')) {
+    const cd = g.__data__;
+    const uid = cd && cd[0] && cd[0].trace && cd[0].trace.uid;
+    if (!uid) continue;
+    const paths = [...g.querySelectorAll('path')]
+      .filter(p => (p.getAttribute('d') || '').length > 2).length;
+    const images = [...g.querySelectorAll('image')].filter(i => i.getAttribute('href')).length;
+    drawn[uid] = {paths, images, errorbars: g.querySelectorAll('g.errorbar path').length};
+  }
+  return {
+    meta: gd.layout.meta, traces, drawn,
+    subplots: [...gd.querySelectorAll('g.subplot')].map(g => g.classList[1]),
+    annotations: [...gd.querySelectorAll('.annotation-text')].map(e => e.textContent),
+    colorbars: gd.querySelectorAll('g.colorbar').length,
+  };
+})"""
+
+
+@dataclass
+class Opened:
+    """A report as the browser showed it."""
+
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    headings: list[dict[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
+    requests: list[str] = field(default_factory=list)  # anything but the file itself
+    failure: str | None = None
+
+
+def noisy_healthy_canary() -> Scenario:
+    """The healthy canary with its latency alarm just above the healthy latency: false rollbacks."""
+    data = load_scenario("seed-canary-success").to_dict()
+    data["alarms"][1]["Threshold"] = 4000  # microseconds; the model's median is 3 ms
+    scenario = scenario_from_dict(data).scenario
+    assert scenario is not None
+    return scenario
+
+
+@dataclass(frozen=True)
+class Reports:
+    mc: MonteCarloResult
+    table: pd.DataFrame
+    recommendation: Recommendation
+    pages: dict[str, Opened]
+
+
+def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
+    """Open every page in its own tab (all loading at once), then read each back."""
+    tabs: list[tuple[Opened, Any]] = []
+    results: dict[str, Opened] = {}
+    for key, path in paths.items():
+        item = results[key] = Opened()
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.on(
+            "console",
+            lambda m, item=item: (
+                item.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda e, item=item: item.errors.append(f"pageerror: {e}"))
+
+        def route(r: Any, item: Opened = item, uri: str = path.as_uri()) -> None:
+            if r.request.url == uri:
+                r.continue_()
+            else:
+                item.requests.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(path.as_uri(), wait_until="commit")
+        tabs.append((item, page))
+    for item, page in tabs:
+        try:
+            page.wait_for_function(
+                "() => { const f = document.querySelectorAll('.js-plotly-plot');"
+                " return f.length > 0"
+                " && [...f].every(d => d.dataset.guardsimRendered === 'true'); }",
+                timeout=90_000,
+            )
+            item.figures = page.evaluate(READ_PAGE)
+            item.headings = page.evaluate(
+                "() => [...document.querySelectorAll('h2.representative')]"
+                ".map(h => ({kind: h.dataset.kind, replication: h.dataset.replication}))"
+            )
+        except Exception as exc:  # reported by the test of this page, not here
+            item.failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            page.close()
+    return results
+
+
+@pytest.fixture(scope="module")
+def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Reports:
+    folder = tmp_path_factory.mktemp("mc-sweep-reports")
+    scenario = noisy_healthy_canary()
+    mc = monte_carlo(scenario, 30, seed=1, mode="fast", workers=1)
+    result = sweep(
+        load_scenario("seed-canary-success"),
+        {WAIT: [60, 300], THRESHOLD: [4000, 10000], FAULT: [0, 0.05]},
+        20,
+        seed=1,
+        mode="fast",
+        workers=1,
+    )
+    rec = recommend(result.table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
+    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain")}
+    write_mc_report(mc, paths["mc"])
+    write_sweep_report(result.table, paths["sweep"], x=WAIT, y=THRESHOLD, recommendation=rec)
+    one_model = result.table[result.table[FAULT] == 0.05].drop(columns=FAULT)
+    write_sweep_report(one_model, paths["sweep-plain"], x=WAIT, y=THRESHOLD)
+    return Reports(mc, result.table, rec, open_pages(browser, paths))
+
+
+def check_drawn(figure: dict[str, Any], expected: set[str]) -> None:
+    """Every expected trace (and no other) is visible, on a drawn subplot, and draws something."""
+    traces = {t["uid"]: t for t in figure["traces"]}
+    assert set(traces) == expected
+    for uid, t in traces.items():
+        assert t["visible"] is True, uid
+        assert t["name"], uid
+        assert t["meta"]["panel"] in figure["meta"]["panels"], uid
+        assert t["subplot"] in figure["subplots"], f"{uid} has no drawn subplot"
+        drawn = figure["drawn"].get(uid)
+        assert drawn is not None, f"{uid} ({t['name']}) is not in the DOM"
+        if t["type"] == "heatmap":
+            assert drawn["images"] == 1, f"{uid}: the heatmap image is not drawn"
+        else:
+            assert drawn["paths"] > 0, f"{uid} ({t['name']}) draws nothing"
+
+
+def check_clean(item: Opened) -> None:
+    assert item.failure is None, item.failure
+    assert item.errors == [], "the page logged JavaScript errors"
+    assert item.requests == [], "the report reached for the network"
+
+
+def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
+    item = reports.pages["mc"]
+    check_clean(item)
+    mc = reports.mc
+    first = item.figures[0]
+    assert first["meta"]["guardsim"] == "mc-report"
+    assert first["meta"]["panels"] == [pid for pid, _ in MC_PANELS]
+    for _, title in MC_PANELS:
+        assert any(a.startswith(title) for a in first["annotations"]), title
+    check_drawn(
+        first,
+        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"},
+    )
+    # the Wilson intervals are drawn as error bars: one per outcome, one per alarm
+    assert first["drawn"]["outcomes"]["errorbars"] == 3
+    assert first["drawn"]["alarm-trips"]["errorbars"] == len(mc.alarm_names)
+
+    # then one run report per representative run, in the order representative_runs gives
+    picks = representative_runs(mc, healthy=is_healthy(mc.scenario))
+    kinds = [p.kind for p in picks]
+    assert kinds == ["fastest-detection", "slowest-detection", "false-rollback"]
+    assert item.headings == [{"kind": p.kind, "replication": str(p.replication)} for p in picks]
+    runs = item.figures[1:]
+    assert [f["meta"]["representative"] for f in runs] == kinds
+    for figure in runs:
+        assert figure["meta"]["guardsim"] == "run-report"
+        assert figure["meta"]["outcome"] == "ROLLED_BACK"  # each one detected, then rolled back
+        uids = {t["uid"] for t in figure["traces"]}
+        assert {"phases", "traffic-green", "events", "alarm2-state-ALARM"} <= uids
+        for uid in ("traffic-green", "events", "alarm2-state-ALARM", "alarm2-datapoints"):
+            assert figure["drawn"][uid]["paths"] > 0, uid
+
+
+def test_sweep_report_draws_every_panel_and_trace(reports: Reports) -> None:
+    item = reports.pages["sweep"]
+    check_clean(item)
+    assert len(item.figures) == 1
+    figure = item.figures[0]
+    panels = ["rollback", "false-rollback", "blast-radius", "pareto"]
+    assert figure["meta"]["panels"] == panels
+    best = reports.recommendation.best
+    assert best is not None
+    assert figure["meta"]["recommended"] == {WAIT: str(best[WAIT]), THRESHOLD: str(best[THRESHOLD])}
+    heatmaps = {f"heatmap-{p}" for p in panels[:3]}
+    stars = {f"recommended-{p}" for p in panels[:3]}
+    check_drawn(figure, heatmaps | stars | {"pareto-all", "pareto-front", "recommended"})
+    assert figure["colorbars"] == 4  # one per heatmap, and the false-rollback scale
+    for title in (
+        "Bad model: rollback probability",
+        "Healthy model: false-rollback probability",
+        "Bad model: expected blast radius",
+        "Pareto front: blast radius vs deployment time",
+    ):
+        assert any(a.startswith(title) for a in figure["annotations"]), title
+    assert any(a.startswith("recommended: WaitIntervalInSeconds=") for a in figure["annotations"])
+    n_front = len(reports.recommendation.pareto)
+    assert figure["drawn"]["pareto-front"]["paths"] >= n_front  # a marker per point
+
+
+def test_one_model_sweep_report(reports: Reports) -> None:
+    item = reports.pages["sweep-plain"]
+    check_clean(item)
+    figure = item.figures[0]
+    assert figure["meta"]["panels"] == ["p-rollback", "blast-radius", "duration"]
+    check_drawn(figure, {"heatmap-p-rollback", "heatmap-blast-radius", "heatmap-duration"})
+    assert figure["colorbars"] == 3
