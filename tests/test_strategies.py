@@ -100,7 +100,9 @@ def dimension_sets_of(data: Data) -> set[str]:
 # --------------------------------------------------------------------------- validity
 
 
-@settings(FAST, max_examples=500)
+# Thousands of examples (issue 9's acceptance): validation only, no simulation. About 12 ms an
+# example, nearly all of it Hypothesis drawing the ~150 choices of a scenario: ~25 s in all.
+@settings(FAST, max_examples=2000)
 @given(scenario_dicts())
 def test_every_drawn_scenario_is_valid(data: Data) -> None:
     assert scenario_from_dict(data).errors == ()
@@ -268,10 +270,16 @@ def test_the_strategies_reach_every_variant() -> None:
 def test_without_hypothesis_the_import_error_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The strategies need Hypothesis; guardsim.testing itself and its guardrail helpers (and
+    the pytest plugin, tests/testing/test_pytest_plugin.py) do not."""
     for name in [
         m for m in sys.modules if m == "guardsim.testing" or m.startswith("guardsim.testing.")
     ]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "hypothesis", None)  # makes `import hypothesis` fail
+    testing = importlib.import_module("guardsim.testing")
+    assert callable(testing.assert_rolls_back)
     with pytest.raises(ImportError, match=r"pip install guardsim\[test\]"):
-        importlib.import_module("guardsim.testing")
+        importlib.import_module("guardsim.testing.strategies")
+    with pytest.raises(ImportError, match=r"pip install guardsim\[test\]"):
+        testing.scenarios  # noqa: B018

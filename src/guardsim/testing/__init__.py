@@ -1,6 +1,7 @@
-"""Hypothesis strategies for guardsim scenarios, for property-testing guardrail configurations.
+"""guardsim.testing: Hypothesis strategies for guardsim scenarios, and helpers for property
+tests of your own guardrails (with a pytest fixture, ``guardrail``).
 
-Hypothesis is a test extra, not a dependency of guardsim itself::
+**Strategies** (:mod:`guardsim.testing.strategies`) need Hypothesis, a test extra of guardsim::
 
     pip install guardsim[test]
 
@@ -17,54 +18,123 @@ objects. Every scenario drawn is valid (no validation errors) and cheap to simul
         record = simulate(scenario)
         if record.outcome == "ROLLED_BACK":
             assert record.traffic[-1]["green_fraction"] == 0.0
+
+**Guardrail helpers** (:mod:`guardsim.testing.guardrail`) need no Hypothesis: scenario
+variants (:func:`with_green`, :func:`healthy`, :func:`with_traffic`), Monte Carlo estimates
+(:func:`rollback_probability`, :func:`blast_radius`) and assertions that pass only when the
+replications demonstrate the claim (:func:`assert_rolls_back`,
+:func:`assert_false_rollback_at_most`, :func:`assert_blast_radius_below`). The pytest plugin
+(:mod:`guardsim.testing.pytest_plugin`, registered as ``guardsim``) provides them as the
+``guardrail`` fixture.
+
+Names load on first use, so the pytest plugin costs nothing at start-up and works without
+Hypothesis; a strategy without Hypothesis raises an ImportError that says how to install it.
 """
 
 from __future__ import annotations
 
-try:
-    import hypothesis  # noqa: F401
-except ImportError as exc:  # pragma: no cover - exercised with hypothesis hidden
-    raise ImportError(
-        "guardsim.testing needs Hypothesis, which is a test extra of guardsim: "
-        "pip install guardsim[test]"
-    ) from exc
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from guardsim.testing.strategies import (
-    DIMENSION_SETS,
-    POLICY_KINDS,
-    TREAT_MISSING_DATA,
-    EndpointNames,
-    alarm_kwargs,
-    deployment_configs,
-    endpoint_names,
-    environments,
-    error_rate_alarm_kwargs,
-    faults,
-    load,
-    model_behaviours,
-    scenario_dicts,
-    scenarios,
-    simulations,
-    single_metric_alarm_kwargs,
-    traffic_models,
-)
+if TYPE_CHECKING:
+    from guardsim.testing.guardrail import (
+        Estimate,
+        GuardrailAssertionError,
+        QuantileEstimate,
+        assert_blast_radius_below,
+        assert_false_rollback_at_most,
+        assert_rolls_back,
+        blast_radius,
+        healthy,
+        replications_needed,
+        rollback_probability,
+        with_green,
+        with_traffic,
+    )
+    from guardsim.testing.strategies import (
+        DIMENSION_SETS,
+        POLICY_KINDS,
+        TREAT_MISSING_DATA,
+        EndpointNames,
+        alarm_kwargs,
+        deployment_configs,
+        endpoint_names,
+        environments,
+        error_rate_alarm_kwargs,
+        faults,
+        load,
+        model_behaviours,
+        scenario_dicts,
+        scenarios,
+        simulations,
+        single_metric_alarm_kwargs,
+        traffic_models,
+    )
 
 __all__ = [
     "DIMENSION_SETS",
     "POLICY_KINDS",
     "TREAT_MISSING_DATA",
     "EndpointNames",
+    "Estimate",
+    "GuardrailAssertionError",
+    "QuantileEstimate",
     "alarm_kwargs",
+    "assert_blast_radius_below",
+    "assert_false_rollback_at_most",
+    "assert_rolls_back",
+    "blast_radius",
     "deployment_configs",
     "endpoint_names",
     "environments",
     "error_rate_alarm_kwargs",
     "faults",
+    "healthy",
     "load",
     "model_behaviours",
+    "replications_needed",
+    "rollback_probability",
     "scenario_dicts",
     "scenarios",
     "simulations",
     "single_metric_alarm_kwargs",
     "traffic_models",
+    "with_green",
+    "with_traffic",
 ]
+
+#: The names that need no Hypothesis (guardsim.testing.guardrail); the rest are strategies.
+_GUARDRAIL = frozenset(
+    {
+        "Estimate",
+        "GuardrailAssertionError",
+        "QuantileEstimate",
+        "assert_blast_radius_below",
+        "assert_false_rollback_at_most",
+        "assert_rolls_back",
+        "blast_radius",
+        "healthy",
+        "replications_needed",
+        "rollback_probability",
+        "with_green",
+        "with_traffic",
+    }
+)
+#: Public names loaded on first use: name -> module.
+_LAZY = {
+    name: "guardsim.testing.guardrail" if name in _GUARDRAIL else "guardsim.testing.strategies"
+    for name in __all__
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

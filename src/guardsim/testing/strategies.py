@@ -30,8 +30,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeAlias, TypeVar, Union
 
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+try:
+    from hypothesis import strategies as st
+    from hypothesis.errors import InvalidArgument
+except ImportError as exc:  # pragma: no cover - exercised with hypothesis hidden
+    raise ImportError(
+        "guardsim.testing's strategies need Hypothesis, which is a test extra of guardsim: "
+        "pip install guardsim[test]"
+    ) from exc
 
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
 from guardsim.scenarios.boto import DeploymentConfig, PolicyKind, Rounding
