@@ -28,10 +28,12 @@ def text(name: str) -> str:
 
 
 def describe() -> list[tuple[str, str]]:
-    """(name, first line of description) for each built-in scenario."""
+    """(name, first sentence of its description) for each built-in scenario."""
     out = []
     for name in names():
         data = yaml.safe_load(text(name)) or {}
-        desc = str(data.get("description", "")).strip().splitlines()
-        out.append((name, desc[0] if desc else ""))
+        description = " ".join(str(data.get("description", "")).split())
+        # the first sentence: descriptions go on to say what the scenario demonstrates
+        first = description.split(". ", 1)[0].rstrip(".")
+        out.append((name, first))
     return out
