@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,3 +77,5 @@ def check_output_path(path: str | None) -> None:
         raise GuardsimError(f"output path {path} is a directory")
     if not p.parent.is_dir():
         raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
+    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        raise GuardsimError(f"cannot write {path}: permission denied")

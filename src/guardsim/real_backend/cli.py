@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import non_negative_number, positive_number
+from guardsim.cli_args import check_output_path, non_negative_number, positive_number
 from guardsim.errors import GuardsimError, ScenarioError
 from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
 from guardsim.real_backend.clock import Clock, SystemClock
@@ -65,16 +65,6 @@ def _logging(enabled: bool, err: TextIO) -> Iterator[None]:
             logger.setLevel(level)
 
 
-def _check_output(path: str | None) -> None:
-    if path is None or path == "-":
-        return
-    p = Path(path)
-    if p.is_dir():
-        raise GuardsimError(f"output path {path} is a directory")
-    if not p.parent.is_dir():
-        raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
-
-
 def _load(args: argparse.Namespace) -> Any:
     """The scenario with ``--set`` values filled into its ``real`` section."""
     import dataclasses
@@ -99,7 +89,7 @@ def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.real_backend.naming import check_run_id, new_run_id
     from guardsim.real_backend.plan import format_plan, plan_data, plan_run
 
-    _check_output(args.json)
+    check_output_path(args.json)
     scenario = _load(args)
     run_id = check_run_id(args.run_id) if args.run_id else new_run_id()
     plan = plan_run(scenario, run_id, args.region)
@@ -155,10 +145,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.record import write_atomically
     from guardsim.reports.text import summary_text, timeline_text
 
-    _check_output(args.json)
+    check_output_path(args.json)
     if args.requests == "-":
         raise GuardsimError("--requests needs a file path")
-    _check_output(args.requests)
+    check_output_path(args.requests)
     json_only = args.json == "-"
     text = err if json_only else out  # with --json -, stdout carries the record only
     scenario = _load(args)
@@ -230,7 +220,7 @@ def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.record import write_atomically
     from guardsim.reports.text import summary_text, timeline_text
 
-    _check_output(args.json)
+    check_output_path(args.json)
     clients, clock = connect(args.region)
 
     def progress(message: str) -> None:
@@ -271,7 +261,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import read_scenario
 
     output = Path(args.output or f"{scenario_name(args.endpoint)}.yaml")
-    _check_output(str(output))
+    check_output_path(str(output))
     replay_path = output.with_name(f"{output.stem}-traffic.csv")
     clients, clock = connect(args.region)
     with _logging(args.verbose, err):

@@ -10,7 +10,6 @@ folder, the executor), call the library, print. Bad input raises a
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -117,18 +116,6 @@ def _progress(args: argparse.Namespace, err: TextIO, label: str) -> ProgressLine
     return ProgressLine(label, err) if show else None
 
 
-def _check_json_path(path: str | None) -> None:
-    if path is None or path == "-":
-        return
-    p = Path(path)
-    if p.is_dir():
-        raise CommandError(f"cannot write {path}: it is a directory")
-    if not p.parent.is_dir():
-        raise CommandError(f"cannot write {path}: folder {p.parent} does not exist")
-    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise CommandError(f"cannot write {path}: permission denied")
-
-
 # --------------------------------------------------------------------------- mc
 
 
@@ -138,7 +125,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.simulator.montecarlo import monte_carlo
     from guardsim.simulator.tables import check_writable, write_table
 
-    _check_json_path(args.json)
+    check_output_path(args.json)
     if args.csv is not None:
         check_writable(args.csv, "csv")
     check_output_path(args.report)
