@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from report_browser import open_report, wait_rendered
 
 from guardsim.reports.montecarlo import (
     MC_PANELS,
@@ -96,33 +97,11 @@ def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
     results: dict[str, Opened] = {}
     for key, path in paths.items():
         item = results[key] = Opened()
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.on(
-            "console",
-            lambda m, item=item: (
-                item.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
-            ),
-        )
-        page.on("pageerror", lambda e, item=item: item.errors.append(f"pageerror: {e}"))
-
-        def route(r: Any, item: Opened = item, uri: str = path.as_uri()) -> None:
-            if r.request.url == uri:
-                r.continue_()
-            else:
-                item.requests.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.goto(path.as_uri(), wait_until="commit")
+        page = open_report(browser, path, item.errors, item.requests)
         tabs.append((item, page))
     for item, page in tabs:
         try:
-            page.wait_for_function(
-                "() => { const f = document.querySelectorAll('.js-plotly-plot');"
-                " return f.length > 0"
-                " && [...f].every(d => d.dataset.guardsimRendered === 'true'); }",
-                timeout=90_000,
-            )
+            wait_rendered(page)
             item.figures = page.evaluate(READ_PAGE)
             item.headings = page.evaluate(
                 "() => [...document.querySelectorAll('h2.representative')]"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_browser import open_report, wait_rendered
 from report_expectations import expected_uids
 
 from guardsim.record import RunRecord
@@ -154,33 +155,11 @@ def opened(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         write_run_report(results[source].record, html_path=paths[source])
     for source, item in results.items():
         path = paths[source]
-        page = browser.new_page(viewport={"width": 1500, "height": 1000})
-        page.on(
-            "console",
-            lambda m, item=item: (
-                item.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None
-            ),
-        )
-        page.on("pageerror", lambda e, item=item: item.errors.append(f"pageerror: {e}"))
-
-        def route(r: Any, item: Opened = item, uri: str = path.as_uri()) -> None:
-            if r.request.url == uri:
-                r.continue_()
-            else:
-                item.requests.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
-        page.goto(path.as_uri(), wait_until="commit")
+        page = open_report(browser, path, item.errors, item.requests)
         tabs.append((item, page))
     for item, page in tabs:
         try:
-            page.wait_for_function(
-                "() => { const f = document.querySelectorAll('.js-plotly-plot');"
-                " return f.length > 0"
-                " && [...f].every(d => d.dataset.guardsimRendered === 'true'); }",
-                timeout=90_000,
-            )
+            wait_rendered(page)
             item.shown = page.evaluate(READ_PAGE)
         except Exception as exc:  # reported by the test of this report, not here
             item.failure = f"{type(exc).__name__}: {exc}"
