@@ -76,7 +76,7 @@ def test_mc_prints_the_summary_in_words(bad: Scenario, bad_file: str, tmp_path: 
     assert code == 0, err
     expected = monte_carlo(bad, 20, seed=4, executor="serial")
     s = expected.summary
-    assert "Monte Carlo of seed-canary-rollback: 20 replications (base seed 4, fast mode)" in out
+    assert "Monte Carlo of seed-canary-rollback: 20 replications (base seed 4, batch mode)" in out
     assert f"  rolled back in {s.rolled_back} of 20 runs (" in out
     assert "95% CI" in out and "rollback alarms tripped:" in out
     assert "detected at (over" in out and "green errors (blast radius)" in out

@@ -1,7 +1,8 @@
 """A Monte Carlo result never depends on who ran it: serial, 1 or 2 local workers, any chunking.
 
-Replication i always uses the stream SeedSequence(seed).spawn(n)[i], so the runs table (sorted by
-replication) and the JSON must be identical, not merely close.
+In fast mode (the per-replication engine) replication i always uses the stream
+SeedSequence(seed).spawn(n)[i], so the runs table (sorted by replication) and the JSON must be
+identical, not merely close. The batch engine's version of these checks is test_mc_batch.py.
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ N = 24
 
 @pytest.fixture(scope="module")
 def serial_result(bad: Scenario) -> MonteCarloResult:
-    return monte_carlo(bad, N, seed=7, executor="serial")
+    return monte_carlo(bad, N, seed=7, mode="fast", executor="serial")
 
 
 def test_one_and_two_local_workers_equal_serial(
     bad: Scenario, serial_result: MonteCarloResult
 ) -> None:
     with LocalExecutor(1) as one, LocalExecutor(2) as two:
-        r1 = monte_carlo(bad, N, seed=7, executor=one)
-        r2 = monte_carlo(bad, N, seed=7, executor=two)
-        r2_small_chunks = monte_carlo(bad, N, seed=7, executor=two, chunk_size=1)
+        r1 = monte_carlo(bad, N, seed=7, mode="fast", executor=one)
+        r2 = monte_carlo(bad, N, seed=7, mode="fast", executor=two)
+        r2_small_chunks = monte_carlo(bad, N, seed=7, mode="fast", executor=two, chunk_size=1)
     for other in (r1, r2, r2_small_chunks):
         assert other.runs.equals(serial_result.runs)
         assert other.to_json() == serial_result.to_json()
@@ -41,7 +42,7 @@ def test_one_and_two_local_workers_equal_serial(
 def test_default_executor_is_a_local_pool_and_agrees(
     bad: Scenario, serial_result: MonteCarloResult
 ) -> None:
-    result = monte_carlo(bad, N, seed=7, workers=2)
+    result = monte_carlo(bad, N, seed=7, mode="fast", workers=2)
     assert result.to_json() == serial_result.to_json()
 
 
@@ -62,7 +63,7 @@ def test_rows_are_the_single_runs_with_the_replication_streams(
 
 def test_more_replications_extend_fewer(bad: Scenario, serial_result: MonteCarloResult) -> None:
     """n does not change the streams: the first 10 of 24 are the 10 of a 10-replication run."""
-    ten = monte_carlo(bad, 10, seed=7, executor="serial")
+    ten = monte_carlo(bad, 10, seed=7, mode="fast", executor="serial")
     assert ten.runs.equals(serial_result.runs.iloc[:10])
 
 
@@ -111,7 +112,7 @@ def test_json_is_stable_and_complete(serial_result: MonteCarloResult) -> None:
 
 def test_progress_reports_every_replication(bad: Scenario) -> None:
     seen: list[Progress] = []
-    monte_carlo(bad, 10, executor=SerialExecutor(), progress=seen.append, chunk_size=3)
+    monte_carlo(bad, 10, mode="fast", executor=SerialExecutor(), progress=seen.append, chunk_size=3)
     assert [p.done for p in seen] == [3, 6, 9, 10]
     assert all(p.total == 10 and p.configs_total == 0 for p in seen)
 

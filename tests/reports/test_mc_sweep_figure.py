@@ -14,6 +14,7 @@ from guardsim.errors import ReportError
 from guardsim.reports.html import Html
 from guardsim.reports.montecarlo import (
     MC_PANELS,
+    example_source,
     is_healthy,
     mc_figure,
     mc_report,
@@ -133,7 +134,7 @@ def test_healthy_means_identical_models() -> None:
 
 
 def test_representative_runs_re_simulate_their_rows_exactly() -> None:
-    result = monte_carlo(load_scenario("seed-canary-rollback"), 6, seed=3, workers=1)
+    result = monte_carlo(load_scenario("seed-canary-rollback"), 6, seed=3, mode="fast", workers=1)
     picks = representative_runs(result, healthy=False)
     for pick, record in representative_records(result, picks):
         row = result.runs.iloc[pick.replication]
@@ -146,6 +147,28 @@ def test_representative_runs_re_simulate_their_rows_exactly() -> None:
     assert len(sections) == 2 + 2 * len(picks)
     figures = sections[3::2]
     assert [f.layout.meta["representative"] for f in figures] == [p.kind for p in picks]
+
+
+def test_a_batch_result_draws_its_examples_from_fast_mode_and_says_so() -> None:
+    """Batch rows cannot be re-simulated one by one: the examples come from a companion
+    fast-mode Monte Carlo (same base seed), whose rows they reproduce, and the header says so."""
+    scenario = load_scenario("seed-canary-rollback")
+    result = monte_carlo(scenario, 30, seed=3, workers=1)
+    assert result.mode == "batch"
+    examples = example_source(result)
+    assert examples.mode == "fast" and examples.summary.n == 30
+    assert examples.to_json() == monte_carlo(scenario, 30, seed=3, mode="fast", workers=1).to_json()
+    sections = mc_report(result)
+    assert isinstance(sections[0], Html) and isinstance(sections[2], Html)
+    header = sections[0].markup
+    assert "batch mode" in header and "30 fast-mode replications" in header
+    picks = representative_runs(examples, healthy=False)
+    figures = sections[3::2]
+    assert [f.layout.meta["representative"] for f in figures] == [p.kind for p in picks]
+    first = examples.runs.iloc[picks[0].replication]
+    label = sections[2].markup
+    assert f"replication {picks[0].replication}" in label
+    assert first["detected_at_seconds"] == min(examples.runs["detected_at_seconds"])
 
 
 # --------------------------------------------------------------------------- sweep

@@ -22,8 +22,12 @@ timelines (its replications run with ``detail=False``), so :func:`mc_report` **r
 those few replications with ``detail=True``: replication ``i`` with the same base seed and mode
 reproduces the row of the runs table exactly (see :mod:`guardsim.simulator.montecarlo`). This is
 the one place a report calls the simulator; :func:`mc_figure` and :func:`representative_runs`
-stay pure. The green model is **healthy** when it is identical to the blue one
-(``scenario.models.green == scenario.models.blue``): then every rollback is a false one.
+stay pure. A **batch-mode** result (:mod:`guardsim.simulator.batch`) cannot be re-simulated row
+by row (a batch replication's draws are shared with its block), so its representative runs are
+picked from a companion fast-mode Monte Carlo of :data:`EXAMPLE_RUNS` replications with the same
+base seed (:func:`example_source`), and the page says so. The green model is **healthy** when
+it is identical to the blue one (``scenario.models.green == scenario.models.blue``): then every
+rollback is a false one.
 """
 
 from __future__ import annotations
@@ -338,14 +342,43 @@ def representative_records(
     ]
 
 
-def mc_header(result: MonteCarloResult) -> Html:
-    """The page header: what ran, and the summary ``guardsim mc`` prints."""
+#: Batch mode: how many fast-mode replications the representative runs are picked from.
+EXAMPLE_RUNS = 200
+
+
+def example_source(result: MonteCarloResult, scenario: Scenario | None = None) -> MonteCarloResult:
+    """The result whose replications the representative runs re-simulate: ``result`` itself,
+    or for a batch-mode result a fast-mode Monte Carlo of ``min(n, EXAMPLE_RUNS)`` replications
+    with the same base seed (run here, in this process)."""
+    if result.mode != "batch":
+        return result
+    from guardsim.simulator.montecarlo import monte_carlo
+
+    scen = result.scenario if scenario is None else scenario
+    n = min(result.summary.n, EXAMPLE_RUNS)
+    return monte_carlo(scen, n, seed=result.seed, mode="fast", executor="serial")
+
+
+def mc_header(result: MonteCarloResult, examples: MonteCarloResult | None = None) -> Html:
+    """The page header: what ran, and the summary ``guardsim mc`` prints; ``examples`` is
+    where the representative runs come from if not from ``result``."""
+    if examples is None or examples is result:
+        where = (
+            f"replication i is <code>simulate(scenario, seed={result.seed}, replication=i)</code>"
+        )
+    else:
+        where = (
+            "replications simulated in lockstep blocks by the batch engine (fast mode's model); "
+            "a batch replication cannot be re-simulated on its own, so the runs drawn below are "
+            f"picked from {examples.summary.n} fast-mode replications with the same base seed, "
+            f"replication i being <code>simulate(scenario, seed={result.seed}, "
+            'mode="fast", replication=i)</code>'
+        )
     return Html(
         '<header id="guardsim-header">'
         f"<h1>Monte Carlo report: {html.escape(result.scenario.name)}</h1>"
         f'<p class="meta">{result.summary.n} replications, base seed {result.seed}, '
-        f"{html.escape(result.mode)} mode; replication i is "
-        f"<code>simulate(scenario, seed={result.seed}, replication=i)</code></p>"
+        f"{html.escape(result.mode)} mode; {where}</p>"
         f'<pre class="summary">{html.escape(result.text())}</pre>'
         "</header>"
     )
@@ -358,9 +391,10 @@ def mc_report(result: MonteCarloResult, scenario: Scenario | None = None) -> lis
     replications (see the module docstring); everything else is a pure function of ``result``.
     """
     scen = result.scenario if scenario is None else scenario
-    sections: list[Section] = [mc_header(result), mc_figure(result)]
-    picks = representative_runs(result, healthy=is_healthy(scen))
-    for pick, record in representative_records(result, picks, scen):
+    examples = example_source(result, scen)
+    sections: list[Section] = [mc_header(result, examples), mc_figure(result)]
+    picks = representative_runs(examples, healthy=is_healthy(scen))
+    for pick, record in representative_records(examples, picks, scen):
         sections.append(
             Html(
                 f'<h2 class="representative" data-kind="{pick.kind}" '
@@ -385,8 +419,10 @@ def write_mc_report(
 
 
 __all__ = [
+    "EXAMPLE_RUNS",
     "MC_PANELS",
     "Representative",
+    "example_source",
     "is_healthy",
     "mc_figure",
     "mc_header",

@@ -10,6 +10,7 @@ folder, the executor), call the library, print. Bad input raises a
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,7 +18,7 @@ from typing import Any, TextIO
 from guardsim.cli_args import check_output_path, positive_int, positive_number, probability, seed
 from guardsim.errors import CommandError
 from guardsim.simulator.executors import EXECUTOR_KINDS, Executor, make_executor
-from guardsim.simulator.montecarlo import MODES
+from guardsim.simulator.montecarlo import MODES, resolve_mode
 from guardsim.simulator.progress import ProgressLine
 
 EXIT_OK = 0
@@ -65,8 +66,11 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--mode",
         choices=MODES,
-        default="fast",
-        help="fast (aggregated, the default) or exact (every request)",
+        default="auto",
+        help="auto (the default): batch if the batch engine supports the scenario, else fast; "
+        "batch: many replications in lockstep as numpy arrays (fast mode's model); fast: "
+        "per-minute aggregates, one replication at a time (replication i is reproducible "
+        "with every detail); exact: every request",
     )
     p.add_argument(
         "--executor",
@@ -275,9 +279,14 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for c in plan.invalid:
             print(f"  skipped {c.label()}: " + "; ".join(str(p) for p in c.problems), file=err)
     total = len(plan.configurations)
+    modes = Counter(resolve_mode(c.scenario, args.mode) for c in plan.configurations)
+    how = (
+        f"{next(iter(modes))} mode"
+        if len(modes) == 1
+        else ", ".join(f"{k} mode for {v}" for k, v in sorted(modes.items()))
+    )
     print(
-        f"Sweep of {scenario.name}: {total} configuration(s) x {args.n} replications "
-        f"({args.mode} mode)",
+        f"Sweep of {scenario.name}: {total} configuration(s) x {args.n} replications ({how})",
         file=out,
     )
     progress = _progress(args, err, "sweep")

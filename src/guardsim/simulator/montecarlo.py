@@ -1,9 +1,15 @@
 """Monte Carlo: many independent replications of one scenario, tabulated and summarised.
 
-Replication ``i`` of a run with base seed ``S`` simulates with the stream
-``numpy.random.SeedSequence(S).spawn(n)[i]`` (``simulate(..., seed=S, replication=i)``), so a
-replication's result depends only on the scenario, ``S``, ``i`` and the mode: never on ``n``,
-on the executor, on the number of workers or on how replications are cut into chunks. Chunks of
+**Modes.** ``fast`` and ``exact`` run the per-replication engine: replication ``i`` of a run with
+base seed ``S`` simulates with the stream ``numpy.random.SeedSequence(S).spawn(n)[i]``
+(``simulate(..., seed=S, replication=i)`` reproduces it, with every detail). ``batch`` runs
+fast mode's model in the batch engine (:mod:`guardsim.simulator.batch`), blocks of
+:data:`~guardsim.simulator.batch.BLOCK` replications in lockstep, tens of times faster; its
+replication ``i`` is drawn from its block's stream, so it agrees with fast mode in distribution,
+not draw by draw. ``auto`` (the default) is ``batch`` when the batch engine supports the
+scenario, else ``fast``. In every mode a replication's result depends only on the scenario,
+``S``, ``i`` and the mode: never on ``n``, on the executor, on the number of workers or on how
+replications are cut into chunks. Chunks of
 consecutive replications go to the executor (:mod:`guardsim.simulator.executors`); the results
 are put back in replication order, so :attr:`MonteCarloResult.runs` and
 :meth:`MonteCarloResult.to_json` are identical whatever ran them. Monte Carlo runs use
@@ -47,12 +53,14 @@ from guardsim.errors import MonteCarloError, SimulationError
 from guardsim.record import Summary
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
+from guardsim.simulator.batch import BLOCK, batch_unsupported, run_batch
 from guardsim.simulator.engine import simulate
 from guardsim.simulator.executors import Executor, SerialExecutor, make_executor
 from guardsim.simulator.progress import Progress, ProgressCallback
 
 FORMAT = "guardsim.monte-carlo/1"
-MODES = ("fast", "exact")
+#: ``auto``: the batch engine when it supports the scenario, else fast; see :func:`resolve_mode`.
+MODES = ("auto", "batch", "fast", "exact")
 
 #: Two-sided 95 % standard normal quantile, Phi^-1(0.975).
 Z95 = 1.959963984540054
@@ -267,6 +275,12 @@ def run_chunk(chunk: Chunk) -> list[RunRow]:
     """Simulate one chunk of replications (runs in a worker; module-level, so picklable)."""
     scenario = _scenario_from_json(chunk.scenario_json)
     rows: list[RunRow] = []
+    if chunk.mode == "batch":
+        for i, outcome, s in run_batch(
+            scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop
+        ):
+            rows.append((i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)))
+        return rows
     for i in range(chunk.start, chunk.stop):
         record = simulate(scenario, seed=chunk.seed, mode=chunk.mode, replication=i, detail=False)
         s = record.summary
@@ -281,7 +295,10 @@ def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
 
 def default_chunk_size(total: int, workers: int, mode: str = "fast") -> int:
     """About :data:`CHUNKS_PER_WORKER` chunks per worker, at most :data:`MAX_CHUNK` each, at
-    least :data:`MIN_FAST_CHUNK` in fast mode."""
+    least :data:`MIN_FAST_CHUNK` in fast mode; in batch mode one block
+    (:data:`~guardsim.simulator.batch.BLOCK` replications, simulated together anyway)."""
+    if mode == "batch":
+        return BLOCK
     size = min(MAX_CHUNK, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
     return max(MIN_FAST_CHUNK if mode == "fast" else 1, size)
 
@@ -312,11 +329,12 @@ _KINDS = _summary_kinds()
 def runs_frame(rows: Sequence[RunRow], seed: int, alarm_names: Sequence[str]) -> pd.DataFrame:
     """The runs table: one row per replication, sorted by replication.
 
-    Columns: ``replication``, ``seed`` (the base seed: ``simulate(scenario, seed=seed,
-    replication=replication)`` reproduces the row), ``outcome``, ``rolled_back``,
-    ``succeeded``, ``failed``, every :class:`~guardsim.record.Summary` field (times as float
-    seconds, NaN where the summary has null; ``tripped_alarms`` joined with ``;``), and one
-    boolean ``tripped[<alarm>]`` per rollback alarm.
+    Columns: ``replication``, ``seed`` (the base seed: in fast and exact mode
+    ``simulate(scenario, seed=seed, replication=replication)`` reproduces the row),
+    ``outcome``, ``rolled_back``, ``succeeded``, ``failed``, every
+    :class:`~guardsim.record.Summary` field (times as float seconds, NaN where the summary has
+    null; ``tripped_alarms`` joined with ``;``), and one boolean ``tripped[<alarm>]`` per
+    rollback alarm.
     """
     rows = sorted(rows, key=lambda r: r[0])
     cols: dict[str, Any] = {
@@ -411,7 +429,26 @@ def check_arguments(n: object, mode: object) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise MonteCarloError(f"the number of replications must be a whole number >= 1, got {n!r}")
     if mode not in MODES:
-        raise MonteCarloError(f"unknown mode {mode!r}; use fast or exact")
+        raise MonteCarloError(f"unknown mode {mode!r}; use {', '.join(MODES)}")
+
+
+def resolve_mode(scenario: Scenario, mode: str) -> str:
+    """The mode a Monte Carlo run of ``scenario`` uses: ``auto`` is ``batch`` when the batch
+    engine supports the scenario (:func:`~guardsim.simulator.batch.batch_unsupported`), else
+    ``fast``; ``batch`` on a scenario it does not support raises :class:`MonteCarloError`."""
+    if mode not in ("auto", "batch"):
+        return mode
+    reason = batch_unsupported(scenario)
+    if reason is None:
+        return "batch"
+    if mode == "batch":
+        raise MonteCarloError(f"{scenario.name}: {reason}; use --mode fast")
+    return "fast"
+
+
+def aligned_chunk_size(size: int, mode: str) -> int:
+    """A chunk size that cuts no batch block in two (a cut block would be simulated twice)."""
+    return BLOCK * math.ceil(size / BLOCK) if mode == "batch" else size
 
 
 @contextmanager
@@ -432,7 +469,7 @@ def monte_carlo(
     n: int,
     *,
     seed: int | None = None,
-    mode: str = "fast",
+    mode: str = "auto",
     executor: Executor | str | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
@@ -441,19 +478,21 @@ def monte_carlo(
     """Run ``n`` independent replications of ``scenario`` and summarise them.
 
     ``seed`` is the base seed (default: the scenario's ``simulation.seed``); replication ``i``
-    uses ``SeedSequence(seed).spawn(n)[i]``. ``executor``: an :class:`Executor`, or ``"serial"``
-    / ``"local"``; by default a local process pool of ``workers`` processes (default
-    ``os.cpu_count()``; ``workers=1`` runs serially in this process). ``progress`` is called
-    after every finished chunk. The result never depends on the executor, the worker count or
-    ``chunk_size``.
+    uses ``SeedSequence(seed).spawn(n)[i]`` (in batch mode, its block's stream). ``mode``: see
+    the module docstring; the result's ``mode`` is the one used (``auto`` resolved).
+    ``executor``: an :class:`Executor`, or ``"serial"`` / ``"local"``; by default a local
+    process pool of ``workers`` processes (default ``os.cpu_count()``; ``workers=1`` runs
+    serially in this process). ``progress`` is called after every finished chunk. The result
+    never depends on the executor, the worker count or ``chunk_size``.
     """
     check_arguments(n, mode)
+    mode = resolve_mode(scenario, mode)
     base_seed = scenario.simulation.seed if seed is None else seed
     text = scenario_json(scenario)
     names = tuple(a.name for a in scenario.rollback_alarms)
     results: list[list[RunRow] | None]
     with executor_scope(executor, workers) as ex:
-        size = chunk_size or default_chunk_size(n, ex.workers, mode)
+        size = aligned_chunk_size(chunk_size or default_chunk_size(n, ex.workers, mode), mode)
         chunks = [Chunk(text, base_seed, mode, a, b) for a, b in chunk_ranges(n, size)]
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker

@@ -59,10 +59,12 @@ from guardsim.simulator.montecarlo import (
     SUMMARY_COLUMNS,
     Chunk,
     RunRow,
+    aligned_chunk_size,
     check_arguments,
     chunk_ranges,
     default_chunk_size,
     executor_scope,
+    resolve_mode,
     run_chunk,
     runs_frame,
     scenario_json,
@@ -389,7 +391,7 @@ def plan_sweep(
     n: int,
     *,
     seed: int | None = None,
-    mode: str = "fast",
+    mode: str = "auto",
     skip_invalid: bool = False,
 ) -> SweepPlan:
     """Build and validate every configuration of the grid; nothing is simulated.
@@ -548,19 +550,24 @@ def _run(
     n = plan.n
     total = n * len(todo)
     with executor_scope(executor, workers) as ex:
-        size = chunk_size or default_chunk_size(total, ex.workers, plan.mode)
-        ranges = chunk_ranges(n, size)
         chunks: list[Chunk] = []
         owner: list[int] = []
+        remaining: list[int] = []
         for ci, c in enumerate(todo):
+            # auto: each configuration on the batch engine if it supports it, else fast
+            mode = resolve_mode(c.scenario, plan.mode)
+            size = aligned_chunk_size(
+                chunk_size or default_chunk_size(total, ex.workers, mode), mode
+            )
+            ranges = chunk_ranges(n, size)
             text = scenario_json(c.scenario)
             for a, b in ranges:
-                chunks.append(Chunk(text, c.seed, plan.mode, a, b))
+                chunks.append(Chunk(text, c.seed, mode, a, b))
                 owner.append(ci)
+            remaining.append(len(ranges))
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
         parts: dict[int, dict[int, list[RunRow]]] = {}
-        remaining = [len(ranges)] * len(todo)
         done = configs_done = 0
         for index, result in ex.imap_unordered(run_chunk, chunks):
             ci = owner[index]
@@ -588,7 +595,7 @@ def sweep(
     n: int,
     *,
     seed: int | None = None,
-    mode: str = "fast",
+    mode: str = "auto",
     skip_invalid: bool = False,
     executor: Executor | str | None = None,
     workers: int | None = None,

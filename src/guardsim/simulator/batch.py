@@ -1,0 +1,1105 @@
+"""The batch engine: many fast-mode replications simulated in lockstep as numpy arrays.
+
+Monte Carlo asks the same question thousands of times. The per-replication engine
+(:mod:`guardsim.simulator.engine`) answers each in a few milliseconds, most of it Python
+overhead per simulated minute, alarm evaluation and SageMaker poll. This engine runs a *block*
+of :data:`BLOCK` replications at once: every simulated minute costs a fixed number of numpy
+calls over arrays with one entry per replication, so the Python overhead is shared by the block.
+
+**Same model, same sampling.** It implements fast mode's model (``simulation.mode: fast``) with
+the same semantics, for the scenarios :func:`batch_unsupported` accepts:
+
+* SageMaker's side: the blue/green controller of :mod:`guardsim.simulator.controller` (launch,
+  activation, bakes, polls every ``alarm_poll_interval_seconds`` from each wait's start, the
+  execution timeout checked at every wake-up, the rollback and its durations, every
+  ``environment`` setting), as arrays of per-replication times. The controller's waits are known
+  in advance (they do not depend on the alarms until a rollback starts), so the success path's
+  polls and timeout are laid out first, and each replication leaves it at its first tripped poll;
+* the data plane: per minute and routing state, request counts from Poisson (or, for evenly
+  spaced arrivals, the exact lattice count) and binomial draws; errors from binomial draws;
+  latency Sum, Minimum and Maximum from their sampling distributions exactly as
+  :meth:`guardsim.simulator.metrics.LatencyComponent.draw_summary` draws them (every sample below
+  :data:`~guardsim.simulator.dataplane.NORMAL_SUM_THRESHOLD` requests; Beta order statistics and
+  a normal Sum above); percentiles as the exact order statistic through the mixture quantile;
+* CloudWatch: minutes published after ``metric_publish_delay_seconds`` (drawn per minute), alarm
+  windows built from what is published at each evaluation, evaluated by the same
+  :class:`~guardsim.cloudwatch.alarm.AlarmRule`. An alarm's next state depends only on its
+  previous state and, per datapoint of its evaluation range, on whether the datapoint is missing,
+  breaching or not, and (for percentiles with ``EvaluateLowSampleCountPercentile``) whether it
+  has few samples. So each evaluation instant calls the rule once per distinct pattern among the
+  block's replications, on one replication's actual datapoints, and gives the result to every
+  replication with that pattern (``tests/simulator/test_batch_engine.py`` checks the premise).
+
+**Not the same random numbers.** A block draws each quantity for all its replications with one
+numpy call, so replication ``i`` here is not ``simulate(scenario, seed, replication=i)``: the two
+engines agree in distribution (``tests/simulator/test_batch_vs_fast.py``), not draw by draw. A
+replication's result depends only on the scenario, the base seed and its index ``i`` (its block
+is ``i // BLOCK``, always simulated whole, from the stream ``SeedSequence(seed, spawn_key=(b,
+BLOCK_STREAM))``), never on how many replications were asked for or how they were split among
+workers.
+
+**Approximations** (beyond fast mode's own): the arrival rate of a daily profile, bursts or a
+replay file is integrated on a 1-second grid anchored at the run's start (the per-replication
+engine anchors it at each batch's start); polls are at ``start + k * interval`` (the
+per-replication engine adds the interval repeatedly, which can differ in the last bit).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import special
+
+from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.schedule import evaluation_interval
+from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
+from guardsim.deployment.plan import plan_steps
+from guardsim.errors import SimulationError
+from guardsim.record import Summary
+from guardsim.scenarios.models import (
+    ErrorFault,
+    LatencyFault,
+    LoadErrorFault,
+    ModelBehaviour,
+    WarmupFault,
+)
+from guardsim.scenarios.scenario import Scenario
+from guardsim.scenarios.traffic import read_replay
+from guardsim.simulator.alarms import Source, bind_source
+from guardsim.simulator.controller import effective_deployment_config
+from guardsim.simulator.dataplane import MAX_UTILISATION, NORMAL_SUM_THRESHOLD, lognormal_params
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: Replications simulated together. Part of what a replication's draws depend on, so fixed.
+BLOCK = 512
+#: Tells a block's stream apart from replication streams (``spawn_key=(i,)``).
+BLOCK_STREAM = 0x62617463
+
+#: Alarm state codes in the engine's arrays.
+OK, ALARM, INSUFFICIENT = 0, 1, 2
+_STATES = (AlarmState.OK, AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA)
+_CODE = {s: i for i, s in enumerate(_STATES)}
+
+LATENCY = ("ModelLatency", "OverheadLatency")
+ERROR_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "InvocationModelErrors")
+FLEETS = ("blue", "green")
+#: Event kinds of the controller's watched waits, in the order they are checked at one instant.
+POLL, TIMEOUT, END_POLL = 0, 1, 2
+
+Row = tuple[int, str, Summary]
+
+
+# --------------------------------------------------------------------------- what is supported
+
+
+def batch_unsupported(scenario: Scenario) -> str | None:
+    """None if the batch engine runs ``scenario``; else why not (one sentence).
+
+    Unsupported scenarios run on the per-replication engine (``mode="fast"``), which handles
+    everything; ``monte_carlo(mode="auto")`` makes that choice.
+    """
+    config = effective_deployment_config(scenario)
+    if config.policy_kind == "ROLLING":
+        return "the batch engine does not simulate rolling deployments (RollingUpdatePolicy)"
+    traffic = scenario.traffic
+    varying = traffic.profile != "constant" or bool(traffic.bursts) or bool(traffic.replay_file)
+    if traffic.arrivals == "uniform" and varying:
+        return "the batch engine supports evenly spaced (uniform) arrivals only at a constant rate"
+    for fleet in FLEETS:
+        model: ModelBehaviour = getattr(scenario.models, fleet)
+        if any(isinstance(f, WarmupFault) for f in model.faults):
+            return f"the batch engine does not simulate warm-up faults (models.{fleet}.faults)"
+    for alarm in scenario.rollback_alarms:
+        where = f"rollback alarm {alarm.name!r}"
+        if alarm.metrics is not None:
+            return f"the batch engine does not evaluate metric math ({where})"
+        if alarm.period is None or alarm.period < 60:
+            return f"the batch engine does not evaluate high-resolution alarms ({where})"
+        stat = alarm.statistic_name or ""
+        source = bind_source(
+            alarm.namespace, alarm.metric_name, alarm.dimension_map(), stat, scenario.endpoint, 0.0
+        )
+        spec = source.spec
+        if spec.is_basic:
+            continue
+        if spec.kind is not StatisticKind.PERCENTILE or spec.upper is None:
+            return f"the batch engine evaluates only basic statistics and percentiles ({where})"
+        if source.metric not in LATENCY and source.fleets:
+            return (
+                f"the batch engine evaluates percentiles only of ModelLatency and "
+                f"OverheadLatency ({where})"
+            )
+        for fleet in source.fleets:
+            model = getattr(scenario.models, fleet)
+            lat = model.latency if source.metric == "ModelLatency" else model.overhead_latency
+            if lat.p99_ms == lat.median_ms:
+                return (
+                    f"the batch engine needs a latency spread (p99_ms > median_ms) for "
+                    f"percentiles ({where}, models.{fleet})"
+                )
+    return None
+
+
+# --------------------------------------------------------------------------- the scenario, prepared
+
+
+@dataclass(frozen=True)
+class _Alarm:
+    """A rollback alarm as the engine evaluates it."""
+
+    name: str
+    rule: AlarmRule
+    source: Source
+    interval: int  # evaluation interval, s (60, or 3600 past one day)
+    minutes: int  # minutes per period
+    percentile: tuple[int, int] | None  # (numerator, denominator * 100) of pNN, else None
+    low_sample: bool  # whether the low-sample percentile rule can hold the state
+
+
+class _Prepared:
+    """Everything about the scenario that does not depend on the random draws."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        reason = batch_unsupported(scenario)
+        if reason is not None:
+            raise SimulationError(reason, scenario.name)
+        self.scenario = scenario
+        env = scenario.environment
+        sim = scenario.simulation
+        self.env = env
+        self.config = effective_deployment_config(scenario)
+        self.blue_count = scenario.endpoint.blue.instance_count
+        self.green_count = scenario.endpoint.green.instance_count
+        self.steps = plan_steps(
+            self.config,
+            self.green_count,
+            env.percent_rounding,
+            all_at_once_bakes_wait_interval=env.all_at_once_bakes_wait_interval,
+        )
+        # Active (blue, green) instances after each step (the controller turns off as many blue
+        # instances as it turns on green ones, and all of them at the final step).
+        blue, green = self.blue_count, 0
+        self.active: list[tuple[int, int]] = [(blue, green)]
+        for step in self.steps:
+            green += step.instances
+            blue = 0 if step.is_final else max(0, blue - step.instances)
+            self.active.append((blue, green))
+        self.start = 0.0 - float(sim.warmup_seconds)
+        self.horizon = float(sim.horizon_seconds)
+        self.first_minute = math.floor(self.start / 60.0)
+        blue_from = None if env.per_config_metrics_for_blue else 0.0
+        self.alarms: list[_Alarm] = []
+        extra = env.evaluation_range_extra_periods
+        for alarm in scenario.rollback_alarms:
+            rule = AlarmRule.from_kwargs(
+                alarm.to_boto(), evaluation_range=alarm.evaluation_periods + extra
+            )
+            assert alarm.metric_name is not None and alarm.statistic_name is not None
+            source = bind_source(
+                alarm.namespace,
+                alarm.metric_name,
+                alarm.dimension_map(),
+                alarm.statistic_name,
+                scenario.endpoint,
+                blue_from,
+            )
+            spec = source.spec
+            pct = None
+            if not spec.is_basic:
+                assert spec.upper is not None
+                pct = (spec.upper.numerator, spec.upper.denominator * 100)
+            self.alarms.append(
+                _Alarm(
+                    alarm.name,
+                    rule,
+                    source,
+                    evaluation_interval(rule.period, rule.evaluation_periods),
+                    rule.period // 60,
+                    pct,
+                    rule.low_sample_threshold is not None,
+                )
+            )
+        self.needed = {a.source.metric for a in self.alarms}
+        self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        self.latency_params = {
+            (f, "ModelLatency"): lognormal_params(m.latency) for f, m in self.models.items()
+        } | {
+            (f, "OverheadLatency"): lognormal_params(m.overhead_latency)
+            for f, m in self.models.items()
+        }
+        self.offset = math.fmod(env.alarm_evaluation_offset_seconds, 60.0)
+        traffic = scenario.traffic
+        self.uniform = traffic.arrivals == "uniform"
+        self.replay: tuple[float, ...] | None = None
+        if traffic.replay_file is not None:
+            counts, problems = read_replay(Path(traffic.replay_file))
+            if problems:
+                raise SimulationError(str(problems[0]), scenario.name)
+            self.replay = counts
+        self.constant_rate = (
+            traffic.profile == "constant" and not traffic.bursts and self.replay is None
+        )
+        self._grid: FloatArray | None = None
+        prices = {
+            f: env.price_per_hour(getattr(scenario.endpoint, f).instance_type) for f in FLEETS
+        }
+        self.prices = prices
+
+    # ------------------------------------------------------------------ arrivals
+
+    def rate_at(self, t: FloatArray) -> FloatArray:
+        """The arrival rate at times ``t`` (what :meth:`DataPlane.rate` gives, vectorised)."""
+        if self.replay is not None:
+            minute = np.floor(t / 60.0).astype(np.int64)
+            counts = np.asarray(self.replay, dtype=np.float64)
+            return counts[np.clip(minute, 0, len(counts) - 1)] / 60.0
+        traffic = self.scenario.traffic
+        rate = np.full(t.shape, traffic.rate_per_second)
+        if traffic.profile == "daily":
+            hour = (traffic.start_hour + t / 3600.0) % 24.0
+            rate = rate * (
+                1.0
+                + traffic.daily_amplitude * np.cos(2 * math.pi * (hour - traffic.peak_hour) / 24.0)
+            )
+        for b in traffic.bursts:
+            rate = np.where(
+                (b.at_seconds <= t) & (t < b.at_seconds + b.duration_seconds),
+                rate * b.multiplier,
+                rate,
+            )
+        return rate
+
+    def expected(self, t0: FloatArray, t1: FloatArray) -> FloatArray:
+        """Expected arrivals in [t0, t1): the rate integrated (on a 1 s grid unless constant)."""
+        if self.constant_rate:
+            return self.scenario.traffic.rate_per_second * (t1 - t0)
+        grid = self._cumulative(float(np.max(t1)))
+        base = math.floor(self.start)
+        return np.interp(t1 - base, np.arange(len(grid)), grid) - np.interp(
+            t0 - base, np.arange(len(grid)), grid
+        )
+
+    def _cumulative(self, until: float) -> FloatArray:
+        base = math.floor(self.start)
+        need = math.ceil(until) - base + 2
+        if self._grid is None or len(self._grid) < need:
+            n = max(need, 2 * (len(self._grid) if self._grid is not None else 0))
+            edges = base + np.arange(n - 1, dtype=np.float64)
+            self._grid = np.concatenate(([0.0], np.cumsum(self.rate_at(edges))))
+        return self._grid
+
+    # ------------------------------------------------------------------ behaviour
+
+    def behaviour(
+        self, fleet: str, t0: FloatArray, rho: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(p5xx, p4xx, latency multiplier, added ms) per segment: :meth:`DataPlane.behaviour`."""
+        model = self.models[fleet]
+        p5 = np.full(t0.shape, model.error_rate_5xx)
+        p4 = np.full(t0.shape, model.error_rate_4xx)
+        mult = np.ones(t0.shape)
+        add = np.zeros(t0.shape)
+        for f in model.faults:
+            if isinstance(f, ErrorFault | LatencyFault):
+                on = t0 >= f.after_seconds
+                if f.until_seconds is not None:
+                    on &= t0 < f.until_seconds
+                if isinstance(f, ErrorFault):
+                    p5 = p5 + np.where(on, f.rate_5xx, 0.0)
+                    p4 = p4 + np.where(on, f.rate_4xx, 0.0)
+                else:
+                    mult = np.where(on, mult * f.multiplier, mult)
+                    add = add + np.where(on, f.add_ms, 0.0)
+            elif isinstance(f, LoadErrorFault):
+                over = rho > f.above_utilization
+                p5 = p5 + np.where(over, f.rate_5xx, 0.0)
+                p4 = p4 + np.where(over, f.rate_4xx, 0.0)
+        if model.capacity_rps_per_instance is not None:
+            mult = mult * (1.0 / (1.0 - np.minimum(rho, MAX_UTILISATION)))
+        p5 = np.minimum(p5, 1.0)
+        return p5, np.minimum(p4, 1.0 - p5), mult, add
+
+
+# --------------------------------------------------------------------------- one block
+
+
+class _Block:
+    """``BLOCK`` replications of one scenario, simulated together."""
+
+    def __init__(self, prep: _Prepared, seed: int, block: int) -> None:
+        self.prep = prep
+        self.block = block
+        root = np.random.SeedSequence(seed, spawn_key=(block, BLOCK_STREAM))
+        control, delay, traffic, metrics = (np.random.default_rng(s) for s in root.spawn(4))
+        self.rng_traffic = traffic
+        self.rng_metrics = metrics
+        self.rng_delay = delay
+        self.R = R = BLOCK
+        env = prep.env
+        steps = prep.steps
+
+        def draw(dist: Any, k: int = 1) -> FloatArray:
+            return np.asarray(dist.sample(control, R * k), dtype=np.float64).reshape(R, k)
+
+        # ---- the success path: every duration drawn up front, per replication
+        prov = draw(env.provisioning_seconds, prep.green_count).max(axis=1)
+        act = draw(env.activation_seconds, len(steps)) if steps else np.zeros((R, 0))
+        self.term_success = draw(env.termination_seconds)[:, 0]
+        self.restore = draw(env.rollback_seconds)[:, 0]
+        self.term_rollback = draw(env.termination_seconds)[:, 0]
+        timeout = self.prep.config.maximum_execution_timeout_seconds
+        d_prov = (
+            float(timeout)
+            if timeout is not None and env.timeout_includes_provisioning
+            else math.inf
+        )
+        if d_prov != math.inf:
+            deadline = np.full(R, d_prov)
+        elif timeout:
+            deadline = prov + float(timeout)
+        else:
+            deadline = np.full(R, math.inf)
+        outside = env.watch_alarms_outside_bakes
+        # waits: (start, duration, watched, deadline or None, routing changes made before it)
+        waits: list[tuple[FloatArray, FloatArray, bool, FloatArray | None, int]] = [
+            (np.zeros(R), prov, outside, np.full(R, d_prov), 0)
+        ]
+        t = prov.copy()
+        self.change_at = np.empty((R, len(steps)))
+        for s, step in enumerate(steps):
+            waits.append((t, act[:, s], outside, deadline, s))
+            t = t + act[:, s]
+            self.change_at[:, s] = t
+            waits.append((t, np.full(R, float(step.bake_seconds)), True, deadline, s + 1))
+            t = t + float(step.bake_seconds)
+        self.success_end = t + self.term_success
+        self._lay_out_events(waits)
+
+    # ------------------------------------------------------------------ the controller's events
+
+    def _lay_out_events(
+        self, waits: list[tuple[FloatArray, FloatArray, bool, FloatArray | None, int]]
+    ) -> None:
+        """Every poll and timeout of the success path, per replication, in controller order.
+
+        A wait checks, at each wake-up: its end (then, with ``poll_at_bake_end``, one last poll),
+        the deadline, then a poll due. So polls come at ``start + k * interval`` before the end
+        and before the timeout, the timeout at ``max(start, deadline)`` if that is before the end,
+        and the end poll at the end when no timeout came first.
+        """
+        env = self.prep.env
+        poll = float(env.alarm_poll_interval_seconds)
+        cols_t: list[FloatArray] = []
+        cols_valid: list[BoolArray] = []
+        cols_since: list[FloatArray] = []
+        kinds: list[int] = []
+        changes: list[int] = []
+        R = self.R
+        for start, dur, watch, deadline, nchg in waits:
+            end = start + dur
+            T = np.full(R, math.inf)
+            if deadline is not None:
+                T = np.maximum(start, deadline)
+                T = np.where(end > T, T, math.inf)
+            if watch:
+                count = np.where(dur > 0, np.ceil(dur / poll), 0).astype(np.int64)
+                for k in range(int(count.max(initial=0))):
+                    at = start + k * poll
+                    cols_t.append(at)
+                    cols_valid.append((k < count) & (at < T))
+                    cols_since.append(start)
+                    kinds.append(POLL)
+                    changes.append(nchg)
+            cols_t.append(T)
+            cols_valid.append(np.isfinite(T))
+            cols_since.append(start)
+            kinds.append(TIMEOUT)
+            changes.append(nchg)
+            if watch and env.poll_at_bake_end:
+                cols_t.append(end)
+                cols_valid.append((dur > 0) & ~np.isfinite(T))
+                cols_since.append(start)
+                kinds.append(END_POLL)
+                changes.append(nchg)
+        valid = np.stack(cols_valid, axis=1)
+        # events that never happen go to +inf; then each row is sorted by time (stable: events
+        # at one instant stay in the order the controller checks them)
+        times = np.where(valid, np.stack(cols_t, axis=1), math.inf)
+        order = np.argsort(times, axis=1, kind="stable")
+        rows = np.arange(R)[:, None]
+        self.ev_t = times[rows, order]
+        self.ev_valid = valid[rows, order]
+        self.ev_since = np.stack(cols_since, axis=1)[rows, order]
+        self.ev_kind = np.asarray(kinds, dtype=np.int64)[order]
+        self.ev_changes = np.asarray(changes, dtype=np.int64)[order]
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> list[tuple[str, Summary]]:
+        prep = self.prep
+        R = self.R
+        env = prep.env
+        # ---- per-replication outcome, filled in as the replications leave the success path
+        self.detected = np.full(R, math.nan)
+        self.left = np.zeros(R, dtype=bool)  # left the success path (rollback or failure)
+        self.kept_changes = np.full(R, len(prep.steps), dtype=np.int64)
+        self.rollback_started = np.full(R, math.nan)
+        self.restored_at = np.full(R, math.inf)  # traffic back on blue (rollback completed)
+        self.end = self.success_end.copy()
+        self.outcome = np.zeros(R, dtype=np.int64)  # 0 succeeded, 1 rolled back, 2 failed
+        self.tripped = np.zeros((R, len(prep.alarms)), dtype=bool)
+        latest = np.maximum(
+            self.success_end,
+            np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1, initial=0.0)
+            + env.alarm_reaction_seconds
+            + self.restore
+            + self.term_rollback,
+        )
+        last = min(float(latest.max()), prep.horizon)
+        m0 = prep.first_minute
+        minutes = math.ceil(last / 60.0) - m0 + 1
+        self.M = minutes
+        self._allocate(minutes)
+        self.ptr = np.zeros(R, dtype=np.int64)
+        self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
+        self.entered = np.full((len(prep.alarms), R), -math.inf)
+        self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
+        self.peak_steps = np.zeros(R, dtype=np.int64)
+        self.pct_cache: list[dict[float, tuple[IntArray, FloatArray]]] = [{} for _ in prep.alarms]
+        for j in range(minutes):
+            m = 60.0 * (m0 + j)
+            if m + 60.0 <= prep.start:
+                continue
+            before_state, before_entered = self.state.copy(), self.entered.copy()
+            t_eval = m + prep.offset
+            if t_eval > prep.start:
+                self._evaluate(t_eval)
+            self._controller(m, t_eval, before_state, before_entered)
+            self._sample_minute(j, m)
+        return self._summaries()
+
+    def _allocate(self, minutes: int) -> None:
+        R = self.R
+        self.delay = np.asarray(
+            self.prep.env.metric_publish_delay_seconds.sample(self.rng_delay, R * minutes),
+            dtype=np.float64,
+        ).reshape(R, minutes)
+        self.published = (
+            60.0 * (self.prep.first_minute + np.arange(minutes) + 1.0)[None, :] + self.delay
+        )
+        self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in FLEETS}
+        self.errors = {
+            (f, m): np.zeros((R, minutes), dtype=np.int64) for f in FLEETS for m in ERROR_METRICS
+        }
+        # per latency metric and fleet: Sum, Minimum, Maximum per minute
+        self.lat: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
+        for metric in (*LATENCY, "InvocationsPerInstance"):
+            if metric in self.prep.needed:
+                for f in FLEETS:
+                    self.lat[(f, metric)] = (
+                        np.zeros((R, minutes)),
+                        np.full((R, minutes), math.inf),
+                        np.full((R, minutes), -math.inf),
+                    )
+        # percentile alarms: every segment's latency component (count, scale, add) per minute
+        self.comps: dict[tuple[str, str], list[tuple[IntArray, FloatArray, FloatArray]]] = {}
+
+    # ------------------------------------------------------------------ SageMaker's polls
+
+    def _controller(
+        self, m: float, t_eval: float, before: npt.NDArray[np.int64], before_entered: FloatArray
+    ) -> None:
+        """Process the polls and timeouts of [m, m + 60): the first that trips leaves the path."""
+        prep = self.prep
+        env = prep.env
+        live = ~self.left
+        if not live.any():
+            return
+        P = self.ev_t.shape[1]
+        counts = (self.ev_t < m + 60.0).sum(axis=1)  # rows are sorted: events before m+60
+        take = counts - self.ptr
+        width = int(take[live].max(initial=0))
+        if width == 0:
+            return
+        idx = np.minimum(self.ptr[:, None] + np.arange(width)[None, :], P - 1)
+        rows = np.arange(self.R)[:, None]
+        inside = (np.arange(width)[None, :] < take[:, None]) & live[:, None]
+        t = self.ev_t[rows, idx]
+        since = self.ev_since[rows, idx]
+        kind = self.ev_kind[rows, idx]
+        after = t >= t_eval
+        hits = np.zeros((self.R, width, len(prep.alarms)), dtype=bool)
+        for a in range(len(prep.alarms)):
+            st = np.where(after, self.state[a][:, None], before[a][:, None])
+            entered = np.where(after, self.entered[a][:, None], before_entered[a][:, None])
+            on = st == ALARM
+            if env.trip_on_insufficient_data:
+                on |= st == INSUFFICIENT
+            if not env.trip_if_in_alarm_at_bake_start:
+                on &= entered >= since
+            hits[:, :, a] = on
+        hit = ((kind == TIMEOUT) | hits.any(axis=2)) & inside
+        self.ptr = np.where(live, counts, self.ptr)
+        found = hit.any(axis=1)
+        if not found.any():
+            return
+        first = np.argmax(hit, axis=1)
+        r = np.nonzero(found)[0]
+        f = first[r]
+        at = t[r, f]
+        k = kind[r, f]
+        self.left[r] = True
+        self.kept_changes[r] = self.ev_changes[r, idx[r, f]]
+        is_timeout = k == TIMEOUT
+        alarm_rows = r[~is_timeout]
+        self.detected[alarm_rows] = at[~is_timeout]
+        self.tripped[alarm_rows] = hits[alarm_rows, f[~is_timeout]]
+        started = np.where(is_timeout, at, at + env.alarm_reaction_seconds)
+        if env.timeout_action == "fail":
+            failed = is_timeout
+            self.outcome[r[failed]] = 2
+            self.end[r[failed]] = at[failed]
+            r, started = r[~failed], started[~failed]
+        self.outcome[r] = 1
+        self.rollback_started[r] = started
+        self.restored_at[r] = started + self.restore[r]
+        self.end[r] = self.restored_at[r] + self.term_rollback[r]
+
+    # ------------------------------------------------------------------ CloudWatch
+
+    def _evaluate(self, t: float) -> None:
+        prep = self.prep
+        for a, alarm in enumerate(prep.alarms):
+            k = round((t - prep.offset) / alarm.interval)
+            if abs(t - prep.offset - k * alarm.interval) > 1e-6:
+                continue
+            values, counts = self._datapoints(a, alarm, t)
+            self._apply_rule(a, alarm, t, values, counts)
+
+    def _window_minutes(self, alarm: _Alarm, t: float) -> IntArray:
+        """[L, W] array indices of the minutes in each window of the range at ``t``
+        (a window [s, e) holds the minutes that start in it); -1 before the first minute."""
+        period = 60.0 * alarm.minutes
+        L = alarm.rule.range_length
+        starts = t - period * np.arange(L, 0, -1, dtype=np.float64)
+        first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64) - self.prep.first_minute
+        idx = first[:, None] + np.arange(alarm.minutes)[None, :]
+        return np.where((idx >= 0) & (idx < self.M), idx, -1)
+
+    def _visible(self, fleet: str, src: Source, idx: IntArray, t: float) -> BoolArray:
+        """[R, L, W]: the fleet's bucket of each minute exists and is published by ``t``."""
+        safe = np.maximum(idx, 0)
+        vis = (self.n[fleet][:, safe] > 0) & (self.published[:, safe] <= t) & (idx >= 0)[None]
+        if fleet == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+            minute_start = 60.0 * (self.prep.first_minute + safe)
+            vis &= (minute_start >= src.blue_from)[None]
+        return vis
+
+    def _datapoints(self, a: int, alarm: _Alarm, t: float) -> tuple[FloatArray, FloatArray]:
+        """[R, L] datapoint values (NaN: missing) and sample counts of the range at ``t``."""
+        src = alarm.source
+        R, L = self.R, alarm.rule.range_length
+        if not src.fleets:
+            return np.full((R, L), math.nan), np.full((R, L), math.nan)
+        idx = self._window_minutes(alarm, t)
+        safe = np.maximum(idx, 0)
+        vis = {f: self._visible(f, src, idx, t) for f in src.fleets}
+        n = sum(
+            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=2) for f in src.fleets),
+            np.zeros((R, L), dtype=np.int64),
+        )
+        present = n > 0
+        spec = src.spec
+        if alarm.percentile is not None:
+            value = self._percentiles(a, alarm, t, idx, vis, n)
+        else:
+            value = self._basic(spec, src, safe, vis, n)
+        value = np.where(present, value, math.nan)
+        return value, np.where(present, n.astype(np.float64), math.nan)
+
+    def _basic(
+        self,
+        spec: StatisticSpec,
+        src: Source,
+        safe: IntArray,
+        vis: dict[str, BoolArray],
+        n: IntArray,
+    ) -> FloatArray:
+        kind = spec.kind
+        if kind is StatisticKind.SAMPLE_COUNT:
+            return n.astype(np.float64)
+        metric = src.metric
+        total = np.zeros(n.shape)
+        lo = np.full(n.shape, math.inf)
+        hi = np.full(n.shape, -math.inf)
+        for f in src.fleets:
+            v = vis[f]
+            if metric == "Invocations":
+                nb = self.n[f][:, safe]
+                s, mn, mx = nb.astype(np.float64), np.ones(nb.shape), np.ones(nb.shape)
+            elif metric in ERROR_METRICS:
+                nb = self.n[f][:, safe]
+                e = self.errors[(f, metric)][:, safe]
+                s = e.astype(np.float64)
+                mn = np.where(e < nb, 0.0, 1.0)
+                mx = np.where(e > 0, 1.0, 0.0)
+            else:
+                ls, lmn, lmx = self.lat[(f, metric)]
+                s, mn, mx = ls[:, safe], lmn[:, safe], lmx[:, safe]
+            total += np.where(v, s, 0.0).sum(axis=2)
+            lo = np.minimum(lo, np.where(v, mn, math.inf).min(axis=2))
+            hi = np.maximum(hi, np.where(v, mx, -math.inf).max(axis=2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind is StatisticKind.SUM:
+                return total
+            if kind is StatisticKind.AVERAGE:
+                return total / n
+            if kind is StatisticKind.MINIMUM:
+                return lo
+            return hi
+
+    def _percentiles(
+        self,
+        a: int,
+        alarm: _Alarm,
+        t: float,
+        idx: IntArray,
+        vis: dict[str, BoolArray],
+        n: IntArray,
+    ) -> FloatArray:
+        """pNN of each window: drawn once per window and number of visible buckets (a
+        datapoint changes only when another of its minutes is published)."""
+        src = alarm.source
+        assert alarm.percentile is not None
+        num, den = alarm.percentile
+        R, L = n.shape
+        nbuckets = sum(vis[f].sum(axis=2) for f in src.fleets)
+        period = 60.0 * alarm.minutes
+        cache = self.pct_cache[a]
+        out = np.full((R, L), math.nan)
+        for w in range(L):
+            key = t - period * (L - w)
+            old = cache.get(key)
+            value = old[1].copy() if old is not None else np.full(R, math.nan)
+            stale = nbuckets[:, w] != (old[0] if old is not None else -1)
+            stale &= n[:, w] > 0
+            rows = np.nonzero(stale)[0]
+            if len(rows):
+                value[rows] = self._mixture_percentile(
+                    src, idx[w], {f: v[:, w] for f, v in vis.items()}, rows, n[rows, w], num, den
+                )
+            cache[key] = (nbuckets[:, w].copy(), value)
+            out[:, w] = value
+        for key in [k for k in cache if k < t - period * (L + 1)]:
+            del cache[key]
+        return out
+
+    def _mixture_percentile(
+        self,
+        src: Source,
+        minutes: IntArray,
+        vis: dict[str, BoolArray],
+        rows: IntArray,
+        n: IntArray,
+        num: int,
+        den: int,
+    ) -> FloatArray:
+        """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (CW6): G^-1(U)
+        with U ~ Beta(r, n - r + 1), G the count-weighted mixture of the segments' lognormals
+        (as :func:`guardsim.simulator.metrics.components_statistic` draws it)."""
+        rank = np.maximum(1, -((-num * n) // den))
+        u = self.rng_metrics.beta(rank.astype(np.float64), (n - rank + 1).astype(np.float64))
+        u = np.clip(u, 1e-300, 1.0 - 1e-16)
+        z = special.ndtri(u)
+        safe = np.maximum(minutes, 0)
+        w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
+        for f in src.fleets:
+            mu, sigma = self.prep.latency_params[(f, src.metric)]
+            v = vis[f][rows]  # [rows, W]: this window's minutes
+            for cn, sc, ad in self.comps.get((f, src.metric), []):
+                w_parts.append(np.where(v, cn[rows][:, safe], 0).astype(np.float64))
+                sc_parts.append(sc[rows][:, safe])
+                ad_parts.append(ad[rows][:, safe])
+                mu_parts.append(np.full(w_parts[-1].shape, mu))
+                sg_parts.append(np.full(w_parts[-1].shape, sigma))
+        weight = np.concatenate(w_parts, axis=1)
+        mu_a = np.concatenate(mu_parts, axis=1)
+        sg_a = np.concatenate(sg_parts, axis=1)
+        sc_a = np.concatenate(sc_parts, axis=1)
+        ad_a = np.concatenate(ad_parts, axis=1)
+        used = weight > 0
+        q = np.exp(mu_a + sg_a * z[:, None]) * sc_a + ad_a
+        lo = np.where(used, q, math.inf).min(axis=1)
+        hi = np.where(used, q, -math.inf).max(axis=1)
+        result: FloatArray = lo.copy()
+        mixed = np.nonzero(hi > lo)[0]
+        if len(mixed):
+            result[mixed] = _mixture_quantile(
+                weight[mixed],
+                mu_a[mixed],
+                sg_a[mixed],
+                sc_a[mixed],
+                ad_a[mixed],
+                u[mixed],
+                lo[mixed],
+                hi[mixed],
+            )
+        return result
+
+    def _apply_rule(
+        self, a: int, alarm: _Alarm, t: float, values: FloatArray, counts: FloatArray
+    ) -> None:
+        """New states: the rule once per distinct (previous state, datapoint pattern)."""
+        rule = alarm.rule
+        missing = np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            breach = _breaches(rule, values)
+        code = np.where(missing, 0, np.where(breach, 2, 1))
+        if alarm.low_sample:
+            assert rule.low_sample_threshold is not None
+            code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
+        # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
+        base = 6 if alarm.low_sample else 3
+        if base ** (code.shape[1] + 1) < 2**62:
+            key = self.state[a].copy()
+            for i in range(code.shape[1]):
+                key = key * base + code[:, i]
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        else:  # long evaluation ranges: unique rows (slower, exact)
+            rows = np.concatenate([self.state[a][:, None], code], axis=1)
+            _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+        new = np.empty(len(first), dtype=np.int64)
+        for p, r in enumerate(first):
+            pts = [None if missing[r, i] else float(values[r, i]) for i in range(values.shape[1])]
+            sample_counts = None
+            if alarm.low_sample:
+                sample_counts = [
+                    None if missing[r, i] else float(counts[r, i]) for i in range(values.shape[1])
+                ]
+            result = rule.evaluate(pts, _STATES[int(self.state[a][r])], sample_counts=sample_counts)
+            new[p] = _CODE[result.state]
+        state = new[inverse.reshape(-1)]
+        changed = state != self.state[a]
+        self.entered[a] = np.where(changed, t, self.entered[a])
+        self.state[a] = state
+
+    # ------------------------------------------------------------------ the data plane
+
+    def _sample_minute(self, j: int, m: float) -> None:
+        """Sample every request of minute [m, m + 60) of every replication."""
+        prep = self.prep
+        R = self.R
+        lo, hi = max(m, prep.start), m + 60.0
+        S = len(prep.steps)
+        # cut points inside the minute: kept routing changes, traffic restored, 0 and the end
+        kept = np.arange(S)[None, :] < self.kept_changes[:, None]
+        changes = np.where(kept, self.change_at, math.inf)
+        cuts = np.concatenate(
+            [
+                changes,
+                self.restored_at[:, None],
+                np.zeros((R, 1)),
+                np.minimum(self.end, prep.horizon)[:, None],
+            ],
+            axis=1,
+        )
+        inside = (cuts > lo) & (cuts < hi)
+        # as many segments as the row with the most cuts needs (usually one: no cut)
+        width = int(inside.sum(axis=1).max()) + 1
+        cuts = np.where(inside, cuts, hi)
+        if width > 1:
+            cuts.sort(axis=1)
+        t1 = np.concatenate([cuts[:, : width - 1], np.full((R, 1), hi)], axis=1)
+        t0 = np.concatenate([np.full((R, 1), lo), t1[:, :-1]], axis=1)
+        # routing per segment: changes applied before it, or all traffic back on blue
+        applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        restored = t0 >= self.restored_at[:, None]
+        active = np.asarray(prep.active, dtype=np.int64)
+        blue_n = np.where(restored, prep.blue_count, active[applied, 0])
+        green_n = np.where(restored, 0, active[applied, 1])
+        total_active = blue_n + green_n
+        end = np.minimum(self.end, prep.horizon)[:, None]  # a run stops at the horizon
+        counting = (t0 >= 0.0) & (t0 < end)
+        lam = prep.expected(t0, t1)
+        if prep.uniform:
+            rate = prep.scenario.traffic.rate_per_second
+            # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
+            total = (
+                np.ceil((t1 - prep.start) * rate - 1e-9) - np.ceil((t0 - prep.start) * rate - 1e-9)
+            ).astype(np.int64)
+        else:
+            total = self.rng_traffic.poisson(lam)
+        total = np.where(total_active > 0, total, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(total_active > 0, green_n / total_active, 0.0)
+        n_green = self.rng_traffic.binomial(total, frac)
+        width = t1 - t0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_rate = np.where(width > 0, lam / width, 0.0)
+        self.peak_steps = np.maximum(
+            self.peak_steps, np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
+        )
+        for fleet, count in (("blue", total - n_green), ("green", n_green)):
+            self._serve(fleet, j, count, t0, mean_rate, total_active, counting)
+
+    def _serve(
+        self,
+        fleet: str,
+        j: int,
+        n: IntArray,
+        t0: FloatArray,
+        mean_rate: FloatArray,
+        total_active: IntArray,
+        counting: BoolArray,
+    ) -> None:
+        prep = self.prep
+        model = prep.models[fleet]
+        cap = model.capacity_rps_per_instance
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = mean_rate / total_active / cap if cap else np.zeros(t0.shape)
+        rho = np.nan_to_num(rho)
+        p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
+        rng = self.rng_traffic
+        e5 = rng.binomial(n, p5)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
+        e4 = rng.binomial(n - e5, q4)
+        self.n[fleet][:, j] = n.sum(axis=1)
+        self.errors[(fleet, "Invocation4XXErrors")][:, j] = e4.sum(axis=1)
+        self.errors[(fleet, "Invocation5XXErrors")][:, j] = e5.sum(axis=1)
+        self.errors[(fleet, "InvocationModelErrors")][:, j] = (e4 + e5).sum(axis=1)
+        counted_n = np.where(counting, n, 0).sum(axis=1)
+        counted_e = np.where(counting, e4 + e5, 0).sum(axis=1)
+        self.counters["user_e"] += counted_e
+        if fleet == "green":
+            self.counters["green_n"] += counted_n
+            self.counters["green_e"] += counted_e
+        for metric in prep.needed:
+            if metric == "InvocationsPerInstance":
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    v = np.where(total_active > 0, 1.0 / total_active, 0.0)
+                s_, mn_, mx_ = self.lat[(fleet, metric)]
+                s_[:, j] = (n * v).sum(axis=1)
+                mn_[:, j] = np.where(n > 0, v, math.inf).min(axis=1)
+                mx_[:, j] = np.where(n > 0, v, -math.inf).max(axis=1)
+                continue
+            if metric not in LATENCY:
+                continue
+            mu, sigma = prep.latency_params[(fleet, metric)]
+            scale = mult * 1000.0 if metric == "ModelLatency" else np.full(t0.shape, 1000.0)
+            shift = add * 1000.0 if metric == "ModelLatency" else np.zeros(t0.shape)
+            total, lo, hi = _draw_summaries(self.rng_metrics, n, mu, sigma, scale, shift)
+            s_, mn_, mx_ = self.lat[(fleet, metric)]
+            s_[:, j] = total.sum(axis=1)
+            mn_[:, j] = lo.min(axis=1)
+            mx_[:, j] = hi.max(axis=1)
+            if any(al.percentile is not None and al.source.metric == metric for al in prep.alarms):
+                comps = self.comps.setdefault((fleet, metric), [])
+                while len(comps) < n.shape[1]:
+                    comps.append(
+                        (
+                            np.zeros((self.R, self.M), dtype=np.int64),
+                            np.ones((self.R, self.M)),
+                            np.zeros((self.R, self.M)),
+                        )
+                    )
+                for k in range(n.shape[1]):
+                    cn, sc, ad = comps[k]
+                    cn[:, j], sc[:, j], ad[:, j] = n[:, k], scale[:, k], shift[:, k]
+
+    # ------------------------------------------------------------------ the results
+
+    def _summaries(self) -> list[tuple[str, Summary]]:
+        prep = self.prep
+        env = prep.env
+        end = self.end.copy()
+        outcome = self.outcome.copy()
+        over = end > prep.horizon
+        end[over] = prep.horizon
+        outcome[over] = 2
+        gran = env.billing_granularity_seconds
+        with np.errstate(invalid="ignore"):
+            billed = np.where(end > 0, np.ceil(end / gran - 1e-9) * gran, 0.0)
+        cost = np.zeros(self.R)
+        for fleet, count in (("blue", prep.blue_count), ("green", prep.green_count)):
+            for _ in range(count):
+                cost = cost + billed * prep.prices[fleet] / 3600.0
+        seconds = billed * (prep.blue_count + prep.green_count)
+        active = np.asarray(prep.active, dtype=np.float64)
+        frac = np.where(
+            active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0
+        )
+        peak = frac[self.peak_steps]
+        names = [a.name for a in prep.alarms]
+        out = []
+        labels = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
+        for r in range(self.R):
+            detected = float(self.detected[r]) if not math.isnan(self.detected[r]) else None
+            if detected is not None and detected > prep.horizon:
+                detected = None
+            started = (
+                float(self.rollback_started[r])
+                if not math.isnan(self.rollback_started[r])
+                else None
+            )
+            if started is not None and started > prep.horizon:
+                started = None
+            restored = float(self.restored_at[r]) if math.isfinite(self.restored_at[r]) else None
+            if restored is not None and restored > prep.horizon:
+                restored = None
+            summary = Summary(
+                deployment_seconds=float(end[r]),
+                detected_at_seconds=detected,
+                rollback_started_seconds=started,
+                rollback_completed_seconds=restored,
+                tripped_alarms=tuple(n for n, on in zip(names, self.tripped[r], strict=True) if on)
+                if detected is not None
+                else (),
+                green_requests=int(self.counters["green_n"][r]),
+                green_errors=int(self.counters["green_e"][r]),
+                user_errors=int(self.counters["user_e"][r]),
+                peak_green_traffic_fraction=float(peak[r]),
+                instance_seconds=float(seconds[r]),
+                cost_usd=round(float(cost[r]), 6),
+            )
+            out.append((labels[int(outcome[r])], summary))
+        return out
+
+
+# --------------------------------------------------------------------------- sampling helpers
+
+
+def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
+    """``value <op> Threshold`` elementwise (NaN: False)."""
+    op = rule.comparison_operator.value
+    x = rule.threshold
+    if op == "GreaterThanOrEqualToThreshold":
+        return values >= x
+    if op == "GreaterThanThreshold":
+        return values > x
+    if op == "LessThanThreshold":
+        return values < x
+    if op == "LessThanOrEqualToThreshold":
+        return values <= x
+    raise SimulationError(f"the batch engine cannot compare with {op}", rule.name)
+
+
+def _draw_summaries(
+    rng: np.random.Generator,
+    n: IntArray,
+    mu: float,
+    sigma: float,
+    scale: FloatArray,
+    add: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Sum, Minimum, Maximum of ``n`` samples of exp(mu + sigma Z) * scale + add per segment,
+    as :meth:`LatencyComponent.draw_summary` draws them (0, inf, -inf for empty segments)."""
+    total = np.zeros(n.shape)
+    lo = np.full(n.shape, math.inf)
+    hi = np.full(n.shape, -math.inf)
+    if sigma == 0.0:
+        v = np.exp(mu) * scale + add
+        return (
+            np.where(n > 0, v * n, 0.0),
+            np.where(n > 0, v, math.inf),
+            np.where(n > 0, v, -math.inf),
+        )
+    small = (n > 0) & (n < NORMAL_SUM_THRESHOLD)
+    if small.any():
+        k = n[small]
+        draws = np.exp(mu + sigma * rng.standard_normal(int(k.sum())))
+        at = np.repeat(np.arange(len(k)), k)
+        x = draws * scale[small][at] + add[small][at]
+        starts = np.concatenate(([0], np.cumsum(k)[:-1]))
+        total[small] = np.add.reduceat(x, starts)
+        lo[small] = np.minimum.reduceat(x, starts)
+        hi[small] = np.maximum.reduceat(x, starts)
+    big = n >= NORMAL_SUM_THRESHOLD
+    if big.any():
+        k = n[big].astype(np.float64)
+        sc, ad = scale[big], add[big]
+        u_min = rng.beta(1.0, k)
+        u_max = rng.beta(k, 1.0)
+
+        def q(u: FloatArray) -> FloatArray:  # the lognormal's quantile function
+            z: FloatArray = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
+            return np.exp(mu + sigma * z) * sc + ad
+
+        mn, mx = q(u_min), q(u_max)
+        s2 = sigma * sigma
+        mean = sc * math.exp(mu + s2 / 2) + ad
+        var = sc * sc * math.expm1(s2) * math.exp(2 * mu + s2)
+        s = rng.normal(k * mean, np.sqrt(k * var))
+        total[big] = np.minimum(np.maximum(s, k * mn), k * mx)
+        lo[big], hi[big] = mn, mx
+    return total, lo, hi
+
+
+def _mixture_quantile(
+    weight: FloatArray,
+    mu: FloatArray,
+    sigma: FloatArray,
+    scale: FloatArray,
+    add: FloatArray,
+    u: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+) -> FloatArray:
+    """Per row, x with G(x) = u, G the weighted mixture CDF (bisection between the components'
+    own u-quantiles, which bracket it), to a relative 1e-9 as :func:`mixture_quantile`."""
+    total = weight.sum(axis=1)
+    lo, hi = lo.copy(), hi.copy()
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            zz = (np.log(np.maximum(mid[:, None] - add, 1e-300) / scale) - mu) / sigma
+        g = (weight * special.ndtr(zz)).sum(axis=1) / total
+        below = g < u
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+        if np.all(hi - lo <= 1e-9 * np.maximum(1.0, np.abs(hi))):
+            break
+    return 0.5 * (lo + hi)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[Row]:
+    """(replication, outcome, summary) for replications ``start`` to ``stop - 1``.
+
+    Simulates the whole blocks those replications fall in (a replication's result does not
+    depend on ``start`` and ``stop``). Raises :class:`~guardsim.errors.SimulationError` if
+    :func:`batch_unsupported` gives a reason.
+    """
+    if stop <= start:
+        return []
+    prep = _Prepared(scenario)
+    rows: list[Row] = []
+    for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
+        results = _Block(prep, seed, block).run()
+        base = block * BLOCK
+        for i, (outcome, summary) in enumerate(results):
+            if start <= base + i < stop:
+                rows.append((base + i, outcome, summary))
+    return rows
+
+
+def block_ranges(start: int, stop: int) -> Sequence[tuple[int, int]]:
+    """[start, stop) cut at block boundaries."""
+    out = []
+    a = start
+    while a < stop:
+        b = min(stop, (a // BLOCK + 1) * BLOCK)
+        out.append((a, b))
+        a = b
+    return out
