@@ -3,12 +3,15 @@
 Two measurements, each printed as ratios measured side by side in this one run:
 
 1. One simulated hour of a canary deployment at 1000 requests/s (the scenario of
-   ``exact_vs_naive.py``): fast mode, exact mode and the naive one-SimPy-process-per-request
+   ``exact_vs_naive.py``): fast mode (one replication with the full record; one without detail,
+   as Monte Carlo's fast mode runs it; and one replication's share of the batch engine, which
+   simulates fast mode's model for ``--batch-blocks`` blocks of replications in lockstep, as
+   Monte Carlo's default mode runs it), exact mode and the naive one-SimPy-process-per-request
    implementation. The naive side runs ``--naive-minutes`` (default 6) of the same hour and its
    speed is scaled by requests simulated (it is linear in requests; ``exact_vs_naive.py`` runs
    the full hour). Issue target: fast >= 10,000x naive.
-2. Fast mode on the same hour at 10, 1000 and 100000 requests/s. Issue target: the time at
-   100000/s at most 1.5x the time at 10/s.
+2. Fast mode (per replication, and in the batch engine) on the same hour at 10, 1000 and 100000
+   requests/s. Issue target: the time at 100000/s at most 1.5x the time at 10/s.
 
 Times are CPU seconds of this process (``time.process_time``; steadier than wall time on a
 shared machine) and wall seconds, the best of ``--repeats``.
@@ -33,6 +36,7 @@ from exact_vs_naive import SEED, NaivePerRequestSimulation, build_scenario
 
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
+from guardsim.simulator.batch import BLOCK, run_batch
 
 
 def best_time(
@@ -56,10 +60,23 @@ def best_time(
     return min(walls), min(cpus), requests or record.summary.green_requests, record.outcome
 
 
+def batch_time(scenario: Scenario, repeats: int, blocks: int) -> tuple[float, float, int]:
+    """(best wall s, best CPU s) per replication of the batch engine, and the replications."""
+    walls, cpus = [], []
+    count = blocks * BLOCK
+    for i in range(repeats):
+        cpu, wall = time.process_time(), time.perf_counter()
+        run_batch(scenario, seed=SEED + i, start=0, stop=count)
+        walls.append((time.perf_counter() - wall) / count)
+        cpus.append((time.process_time() - cpu) / count)
+    return min(walls), min(cpus), count
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--naive-minutes", type=int, default=6)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--batch-blocks", type=int, default=4)
     args = parser.parse_args(argv)
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, simpy {simpy.__version__}; "
@@ -69,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     scenario = build_scenario(1000.0, 60)
     fast = best_time(scenario, "fast", args.repeats)
     summary = best_time(scenario, "fast", 4 * args.repeats, detail=False)
+    batch = batch_time(scenario, max(1, args.repeats // 2), args.batch_blocks)
     exact = best_time(scenario, "exact", max(1, args.repeats // 2))
     record = simulate(scenario, seed=SEED, mode="exact")
     schedule = [
@@ -96,8 +114,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"   {'fast, summary only (Monte Carlo)':33s} {summary[1]:.4f} CPU s = "
         f"{1 / summary[1]:,.0f} replications/s/core   target >= 1,000"
     )
+    print(
+        f"   {'fast, batch engine, per replication':33s} {batch[1]:.6f} CPU s = "
+        f"{1 / batch[1]:,.0f} replications/s/core ({batch[2]:,d} replications)"
+    )
     print(f"   fast vs exact: {exact[1] / fast[1]:,.0f}x (CPU)")
     print(f"   fast (summary only) vs naive: {naive_hour_cpu / summary[1]:,.0f}x (CPU)")
+    print(
+        f"   fast (batch engine) vs naive: {naive_hour_cpu / batch[1]:,.0f}x (CPU), "
+        f"{naive_hour_wall / batch[0]:,.0f}x (wall)   target >= 10,000x"
+    )
     print(
         f"   fast vs naive: {naive_hour_cpu / fast[1]:,.0f}x (CPU), "
         f"{naive_hour_wall / fast[0]:,.0f}x (wall)   target >= 10,000x"
@@ -112,6 +138,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"   {rate:>9,.0f}/s  {t[2]:>13,d} requests  {t[1]:.4f} CPU s  {t[0]:.4f} wall s")
     ratio = rows[2][1][1] / rows[0][1][1]
     print(f"   time at 100000/s / time at 10/s: {ratio:.2f} (CPU)   target <= 1.5")
+    batch_rows = []
+    for rate in (10.0, 1000.0, 100000.0):
+        t2 = batch_time(build_scenario(rate, 60), max(1, args.repeats // 2), args.batch_blocks)
+        batch_rows.append(t2)
+        print(f"   batch engine {rate:>9,.0f}/s  {t2[1] * 1e6:.0f} CPU us per replication")
+    ratio = batch_rows[2][1] / batch_rows[0][1]
+    print(f"   batch engine, time at 100000/s / time at 10/s: {ratio:.2f} (CPU)   target <= 1.5")
 
 
 if __name__ == "__main__":

@@ -12,17 +12,20 @@ and the deployment succeeds at t = 3320 s (then a 300 s cooldown). Fast mode, 10
 **Measured side by side, in one run** (each timed ``--repeats`` times, alternating, best kept;
 ``time.perf_counter``):
 
-1. ``simulate`` in a plain loop in this process: the engine's own speed, the reference;
-2. ``monte_carlo(executor="serial")``: the same replications through the Monte Carlo machinery
-   (chunking, the scenario's JSON round trip, the runs table, the summary): its overhead is the
-   ratio of the CPU seconds (``time.process_time``) of 2 to 1, which other load on the machine
-   does not distort;
-3. ``monte_carlo`` on a local process pool of 1 and of 2 workers, the pool started (and warmed by
-   a tiny run) before the clock starts: replications per second, per core, and the speed-up;
+1. ``simulate`` in a plain loop in this process: the per-replication engine's own speed;
+2. ``monte_carlo(mode="fast", executor="serial")``: the same replications through the Monte
+   Carlo machinery (chunking, the scenario's JSON round trip, the runs table, the summary): its
+   overhead is the ratio of the CPU seconds (``time.process_time``) of 2 to 1, which other load
+   on the machine does not distort; and ``mode="fast"`` on a pool of 2 workers;
+3. ``monte_carlo(mode="batch")`` (the batch engine, :mod:`guardsim.simulator.batch`, what
+   ``mode="auto"``, the default, picks for this scenario), serially and on a local process pool
+   of 1 and of 2 workers, the pool started (and warmed by a tiny run) before the clock starts:
+   replications per second, per core, and the speed-up;
 4. a sweep (4 configurations, alarm thresholds that all keep the same timeline, so every
    configuration costs the same; ``--sweep-n`` replications each, by default as many as one
-   core runs in ``--sweep-seconds``) with 1 and with 2 local workers, a new executor each time,
-   so starting the worker processes is inside the time, as a user sees it. (The forkserver
+   core runs in ``--sweep-seconds`` in batch mode, whole blocks) with 1 and with 2 local
+   workers, a new executor each time, so starting the worker processes is inside the time, as a
+   user sees it. (The forkserver
    they are forked from, which imports guardsim once, about a second, was started by step 3
    and is reused, as it is within one ``guardsim`` command.) Interleaved with it, the same
    1-versus-2-worker split of a pure-Python CPU loop of about the same length shows what the
@@ -30,10 +33,11 @@ and the deployment succeeds at t = 3320 s (then a 300 s cooldown). Fast mode, 10
    program gets 2x, and the sweep's speed-up is best read as a fraction of that ceiling.
 
 Targets (from the issue; benchmarks, not timed tests): at least 1,000 replications per second
-per core of this one-hour canary (line 3, per core), and two workers finish the sweep at least
-1.7x faster than one (line 4). The figures depend on the machine and on what else it runs: the
-script prints the 1-minute load average before and after (a busy machine inflates wall times),
-and ``os.cpu_count()``; two workers cannot be 2x faster on a machine whose second core is busy.
+per core of this one-hour canary (line 3, batch on 2 workers, per core), and two workers finish
+the sweep at least 1.7x faster than one (line 4). The figures depend on the machine and on what
+else it runs: the script prints the 1-minute load average before and after (a busy machine
+inflates wall times), and ``os.cpu_count()``; two workers cannot be 2x faster on a machine whose
+second core is busy.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ import simpy
 
 from guardsim.scenarios import Scenario
 from guardsim.simulator import simulate
+from guardsim.simulator.batch import BLOCK
 from guardsim.simulator.executors import LocalExecutor
 from guardsim.simulator.montecarlo import monte_carlo
 from guardsim.simulator.sweep import sweep
@@ -120,6 +125,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="size the sweep to about this many seconds for one worker "
         "(default 12: process start-up must not dominate)",
     )
+    parser.add_argument(
+        "--n-batch",
+        type=int,
+        default=8 * BLOCK,
+        help=f"replications per batch-mode measurement (default {8 * BLOCK}: 8 blocks)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timings per side (default 3)")
     args = parser.parse_args(argv)
     if args.n < 10 or (args.sweep_n is not None and args.sweep_n < 4) or args.repeats < 1:
@@ -141,78 +152,102 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     n = args.n
 
+    nb = args.n_batch
+    sizes = {
+        "simulate loop": n,
+        "fast serial": n,
+        "fast 2 workers": n,
+        "batch serial": nb,
+        "batch 1 worker": nb,
+        "batch 2 workers": nb,
+    }
+
     def plain_loop() -> None:
         for i in range(n):
             simulate(scenario, seed=SEED, mode="fast", replication=i, detail=False)
 
-    def serial_mc() -> None:
-        monte_carlo(scenario, n, seed=SEED, executor="serial")
-
-    pools = {w: LocalExecutor(w) for w in (1, 2)}
-    results: dict[int, Any] = {}
-    for w, ex in pools.items():  # start and warm the pools outside the clock
-        monte_carlo(scenario, 2 * w, seed=SEED, executor=ex)
-
-    def pool_mc(w: int) -> Callable[[], None]:
+    def serial_mc(mode: str, count: int) -> Callable[[], None]:
         def run() -> None:
-            results[w] = monte_carlo(scenario, n, seed=SEED, executor=pools[w])
+            monte_carlo(scenario, count, seed=SEED, mode=mode, executor="serial")
 
         return run
 
-    print(f"\nMonte Carlo: {n} replications per measurement, best of {args.repeats}")
+    pools = {w: LocalExecutor(w) for w in (1, 2)}
+    results: dict[tuple[str, int], Any] = {}
+    for w, ex in pools.items():  # start and warm the pools outside the clock
+        monte_carlo(scenario, 2 * w, seed=SEED, mode="fast", executor=ex)
+        # one block per worker: every worker has imported the batch engine before the clock
+        monte_carlo(scenario, w * BLOCK, seed=SEED, mode="batch", executor=ex)
+
+    def pool_mc(mode: str, w: int, count: int) -> Callable[[], None]:
+        def run() -> None:
+            results[(mode, w)] = monte_carlo(
+                scenario, count, seed=SEED, mode=mode, executor=pools[w]
+            )
+
+        return run
+
+    print(
+        f"\nMonte Carlo: {n} replications per fast-mode measurement, {nb} per batch-mode one "
+        f"(batch blocks of {BLOCK}), best of {args.repeats}"
+    )
     mc_times, mc_cpu = best_of(
         args.repeats,
         {
             "simulate loop": plain_loop,
-            "monte_carlo serial": serial_mc,
-            "monte_carlo 1 worker": pool_mc(1),
-            "monte_carlo 2 workers": pool_mc(2),
+            "fast serial": serial_mc("fast", n),
+            "fast 2 workers": pool_mc("fast", 2, n),
+            "batch serial": serial_mc("batch", nb),
+            "batch 1 worker": pool_mc("batch", 1, nb),
+            "batch 2 workers": pool_mc("batch", 2, nb),
         },
     )
     for ex in pools.values():
         ex.close()
-    if results[1].to_json() != results[2].to_json():
+    if results[("batch", 1)].to_json() != results[("batch", 2)].to_json():
         raise SystemExit("1 and 2 workers gave different results (a bug)")
-    cores = {
-        "simulate loop": 1,
-        "monte_carlo serial": 1,
-        "monte_carlo 1 worker": 1,
-        "monte_carlo 2 workers": 2,
-    }
+    cores = {name: 2 if "2 workers" in name else 1 for name in sizes}
     print(
         f"  {'':24s} {'best s':>8s} {'reps/s':>9s} {'reps/s/core':>12s} "
         f"{'reps/CPU s':>11s}   all runs (wall s)"
     )
     rate: dict[str, float] = {}
     for name, ts in mc_times.items():
-        rate[name] = n / min(ts)
+        rate[name] = sizes[name] / min(ts)
         # CPU seconds of this process: meaningful only for the in-process sides
-        in_process = name in ("simulate loop", "monte_carlo serial")
-        per_cpu = f"{n / min(mc_cpu[name]):11,.0f}" if in_process else f"{'-':>11s}"
+        in_process = name in ("simulate loop", "fast serial", "batch serial")
+        per_cpu = f"{sizes[name] / min(mc_cpu[name]):11,.0f}" if in_process else f"{'-':>11s}"
         print(
             f"  {name:24s} {min(ts):8.3f} {rate[name]:9,.0f} {rate[name] / cores[name]:12,.0f}"
             f" {per_cpu}   " + ", ".join(f"{t:.3f}" for t in ts)
         )
     # CPU seconds, not wall: the overhead is small, and other load on the machine is not
-    overhead = min(mc_cpu["monte_carlo serial"]) / min(mc_cpu["simulate loop"])
-    per_core = rate["monte_carlo 2 workers"] / 2
+    overhead = min(mc_cpu["fast serial"]) / min(mc_cpu["simulate loop"])
+    per_core = rate["batch 2 workers"] / 2
+    batch_cpu_rate = nb / min(mc_cpu["batch serial"])
+    fast_cpu_rate = n / min(mc_cpu["fast serial"])
     print(
-        f"  Monte Carlo machinery overhead (CPU s of serial monte_carlo / of the simulate "
-        f"loop): {overhead:.3f}x"
+        f"  Monte Carlo machinery overhead (CPU s of serial fast-mode monte_carlo / of the "
+        f"simulate loop): {overhead:.3f}x"
     )
     print(
-        f"  pool speed-up, 2 workers / 1 worker: "
-        f"{rate['monte_carlo 2 workers'] / rate['monte_carlo 1 worker']:.2f}x"
+        f"  batch engine / per-replication engine (replications per CPU second, serial): "
+        f"{batch_cpu_rate / fast_cpu_rate:,.1f}x"
     )
     print(
-        f"  replications per second per core (2 workers): {per_core:,.0f} "
-        f"(target: >= 1,000); per CPU second of one process (serial, immune to other load): "
-        f"{n / min(mc_cpu['monte_carlo serial']):,.0f}"
+        f"  pool speed-up, 2 workers / 1 worker (batch): "
+        f"{rate['batch 2 workers'] / rate['batch 1 worker']:.2f}x"
+    )
+    print(
+        f"  replications per second per core (batch, 2 workers): {per_core:,.0f} "
+        f"(target: >= 1,000); per CPU second of one process (batch serial, immune to other "
+        f"load): {batch_cpu_rate:,.0f}; fast mode (serial): {fast_cpu_rate:,.0f}"
     )
 
     configs = 4
-    cpu_rate = n / min(mc_cpu["monte_carlo serial"])
-    sweep_n = args.sweep_n or max(4, round(args.sweep_seconds * cpu_rate / configs))
+    cpu_rate = batch_cpu_rate
+    # whole batch blocks (a block is always simulated whole)
+    sweep_n = args.sweep_n or BLOCK * max(1, round(args.sweep_seconds * cpu_rate / configs / BLOCK))
     tables: dict[int, pd.DataFrame] = {}
 
     def cold_sweep(w: int) -> Callable[[], None]:
