@@ -138,12 +138,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"   {rate:>9,.0f}/s  {t[2]:>13,d} requests  {t[1]:.4f} CPU s  {t[0]:.4f} wall s")
     ratio = rows[2][1][1] / rows[0][1][1]
     print(f"   time at 100000/s / time at 10/s: {ratio:.2f} (CPU)   target <= 1.5")
-    batch_rows = []
-    for rate in (10.0, 1000.0, 100000.0):
-        t2 = batch_time(build_scenario(rate, 60), max(1, args.repeats // 2), args.batch_blocks)
-        batch_rows.append(t2)
-        print(f"   batch engine {rate:>9,.0f}/s  {t2[1] * 1e6:.0f} CPU us per replication")
-    ratio = batch_rows[2][1] / batch_rows[0][1]
+    # interleaved (10, 1000, 100000, 10, ...), best kept: a change in load hits every rate
+    rates = (10.0, 1000.0, 100000.0)
+    scenarios = {rate: build_scenario(rate, 60) for rate in rates}
+    best_batch = dict.fromkeys(rates, float("inf"))
+    for _ in range(max(2, args.repeats // 2)):
+        for rate in rates:
+            t2 = batch_time(scenarios[rate], 1, args.batch_blocks)
+            best_batch[rate] = min(best_batch[rate], t2[1])
+    for rate in rates:
+        print(
+            f"   batch engine {rate:>9,.0f}/s  {best_batch[rate] * 1e6:.0f} CPU us per replication"
+        )
+    ratio = best_batch[100000.0] / best_batch[10.0]
     print(f"   batch engine, time at 100000/s / time at 10/s: {ratio:.2f} (CPU)   target <= 1.5")
 
 
