@@ -51,6 +51,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from test_fast_vs_exact import SCENARIOS, _alarm, _scenario
+from test_fast_vs_exact import _outcome_p as _frequency_p
 
 from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
@@ -348,14 +349,6 @@ def _batch(name: str) -> dict[str, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- tests of homogeneity
-
-
-def _frequency_p(a: np.ndarray, b: np.ndarray) -> float:
-    labels = sorted(set(a.tolist()) | set(b.tolist()))
-    table = np.array([[np.sum(a == lab) for lab in labels], [np.sum(b == lab) for lab in labels]])
-    if table.shape[1] < 2:
-        return 1.0  # both engines gave the one value every time: identical distributions
-    return float(stats.chi2_contingency(table)[1])
 
 
 def _ks_p(a: np.ndarray, b: np.ndarray) -> float:
