@@ -25,7 +25,6 @@ from guardsim.simulator.batch import (
     _draw_summaries,
     _mixture_quantile,
     batch_unsupported,
-    block_ranges,
     run_batch,
 )
 from guardsim.simulator.metrics import LatencyComponent, mixture_quantile
@@ -203,15 +202,6 @@ def test_a_replication_does_not_depend_on_the_range_asked_for() -> None:
     assert [r[0] for r in part] == list(range(BLOCK - 5, BLOCK + 5))
     other_seed = run_batch(scenario, seed=10, start=0, stop=20)
     assert [r[2] for r in other_seed] != [r[2] for r in whole[:20]]
-
-
-def test_block_ranges_cut_at_block_boundaries() -> None:
-    assert block_ranges(0, 0) == []
-    assert block_ranges(3, 2 * BLOCK + 1) == [
-        (3, BLOCK),
-        (BLOCK, 2 * BLOCK),
-        (2 * BLOCK, 2 * BLOCK + 1),
-    ]
 
 
 def test_unsupported_scenarios_are_named() -> None:

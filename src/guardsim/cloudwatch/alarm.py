@@ -121,6 +121,7 @@ from guardsim.errors import AlarmError
 __all__ = [
     "ANOMALY_OPERATORS",
     "DEFAULT_EVALUATION_RANGE",
+    "OPERATOR_FUNCTIONS",
     "AlarmError",
     "AlarmEvaluation",
     "AlarmRule",
@@ -165,7 +166,8 @@ _SYMBOLS: Final[Mapping[ComparisonOperator, str]] = {
     ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD: "<=",
 }
 
-_OPERATOR_FUNCTIONS: Final[Mapping[ComparisonOperator, Callable[[Any, Any], bool]]] = {
+#: ``value <op> threshold`` per ComparisonOperator (elementwise on numpy arrays too).
+OPERATOR_FUNCTIONS: Final[Mapping[ComparisonOperator, Callable[[Any, Any], Any]]] = {
     ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD: operator.ge,
     ComparisonOperator.GREATER_THAN_THRESHOLD: operator.gt,
     ComparisonOperator.LESS_THAN_THRESHOLD: operator.lt,
@@ -370,7 +372,7 @@ class AlarmRule:
         ):
             low = low_sample_count_threshold(spec)
         set_(self, "low_sample_threshold", low)
-        set_(self, "_op", _OPERATOR_FUNCTIONS[self.comparison_operator])
+        set_(self, "_op", OPERATOR_FUNCTIONS[self.comparison_operator])
         set_(self, "_tmd", _TMD_CODES[self.treat_missing_data])
         threshold_text = f"{self.comparison_operator.symbol} {self.threshold!r}"
         set_(self, "_threshold_text", threshold_text)

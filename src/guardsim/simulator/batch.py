@@ -47,7 +47,6 @@ per-replication engine adds the interval repeatedly, which can differ in the las
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
 from guardsim.deployment.plan import plan_steps
@@ -337,7 +336,6 @@ class _Block:
 
     def __init__(self, prep: _Prepared, seed: int, block: int) -> None:
         self.prep = prep
-        self.block = block
         root = np.random.SeedSequence(seed, spawn_key=(block, BLOCK_STREAM))
         control, delay, traffic, metrics = (np.random.default_rng(s) for s in root.spawn(4))
         self.rng_traffic = traffic
@@ -761,8 +759,7 @@ class _Block:
         """New states: the rule once per distinct (previous state, datapoint pattern)."""
         rule = alarm.rule
         missing = np.isnan(values)
-        with np.errstate(invalid="ignore"):
-            breach = _breaches(rule, values)
+        breach = _breaches(rule, values)
         code = np.where(missing, 0, np.where(breach, 2, 1))
         if alarm.low_sample:
             assert rule.low_sample_threshold is not None
@@ -979,18 +976,12 @@ class _Block:
 
 
 def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
-    """``value <op> Threshold`` elementwise (NaN: False)."""
-    op = rule.comparison_operator.value
-    x = rule.threshold
-    if op == "GreaterThanOrEqualToThreshold":
-        return values >= x
-    if op == "GreaterThanThreshold":
-        return values > x
-    if op == "LessThanThreshold":
-        return values < x
-    if op == "LessThanOrEqualToThreshold":
-        return values <= x
-    raise SimulationError(f"the batch engine cannot compare with {op}", rule.name)
+    """``value <op> Threshold`` elementwise with the rule's own operator (NaN: False)."""
+    with np.errstate(invalid="ignore"):
+        out: BoolArray = np.asarray(
+            OPERATOR_FUNCTIONS[rule.comparison_operator](values, rule.threshold), dtype=bool
+        )
+    return out
 
 
 def _draw_summaries(
@@ -1092,14 +1083,3 @@ def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[R
             if start <= base + i < stop:
                 rows.append((base + i, outcome, summary))
     return rows
-
-
-def block_ranges(start: int, stop: int) -> Sequence[tuple[int, int]]:
-    """[start, stop) cut at block boundaries."""
-    out = []
-    a = start
-    while a < stop:
-        b = min(stop, (a // BLOCK + 1) * BLOCK)
-        out.append((a, b))
-        a = b
-    return out
