@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-#: true once every figure on the page has finished drawing (the writer marks each one)
+#: true once the whole page is parsed (a figure not parsed yet is not counted: on a slow machine
+#: the first figures can be drawn while later ones are still on their way, which read as a page
+#: with fewer figures) and every figure on it has finished drawing (the writer marks each one)
 RENDERED = (
-    "() => { const f = document.querySelectorAll('.js-plotly-plot');"
+    "() => { if (document.readyState !== 'complete') return false;"
+    " const f = document.querySelectorAll('.js-plotly-plot');"
     " return f.length > 0"
     " && [...f].every(d => d.dataset.guardsimRendered === 'true'); }"
 )
