@@ -96,6 +96,7 @@ __all__ = [
     "StatisticContext",
     "StatisticKind",
     "StatisticSpec",
+    "basic_from_summary",
     "compute_from_histogram",
     "compute_from_samples",
     "compute_from_summary",
@@ -706,6 +707,27 @@ def compute_from_histogram(
     return _compute_canonical(spec, canon)
 
 
+def basic_from_summary(
+    kind: StatisticKind, sample_count: int, total: float, minimum: float, maximum: float
+) -> float | None:
+    """A basic statistic (``SampleCount``, ``Sum``, ``Average``, ``Minimum``, ``Maximum``) of
+    the statistic set with these :class:`SampleSummary` fields, as :func:`compute_from_summary`
+    gives it, without building the summary (for hot paths). ``None`` for an empty set."""
+    if sample_count <= 0:
+        return None
+    if kind is StatisticKind.SAMPLE_COUNT:
+        return float(sample_count)
+    if kind is StatisticKind.SUM:
+        return float(total)
+    if kind is StatisticKind.AVERAGE:
+        return float(total) / sample_count
+    if kind is StatisticKind.MINIMUM:
+        return float(minimum)
+    if kind is StatisticKind.MAXIMUM:
+        return float(maximum)
+    raise StatisticError(kind.value, "not a basic statistic")
+
+
 def compute_from_summary(spec: StatisticSpec | str, summary: SampleSummary) -> float | None:
     """The statistic of samples known only by their :class:`SampleSummary`.
 
@@ -720,16 +742,8 @@ def compute_from_summary(spec: StatisticSpec | str, summary: SampleSummary) -> f
     if n <= 0:
         return None
     kind = spec.kind
-    if kind is StatisticKind.SAMPLE_COUNT:
-        return float(n)
-    if kind is StatisticKind.SUM:
-        return float(summary.sum)
-    if kind is StatisticKind.AVERAGE:
-        return float(summary.sum) / n
-    if kind is StatisticKind.MINIMUM:
-        return float(summary.minimum)
-    if kind is StatisticKind.MAXIMUM:
-        return float(summary.maximum)
+    if kind in BASIC_STATISTICS:
+        return basic_from_summary(kind, n, summary.sum, summary.minimum, summary.maximum)
     if summary.minimum == summary.maximum and summary.sum == summary.minimum * n:
         return compute_from_histogram(spec, [summary.minimum], [n])
     raise StatisticError(

@@ -13,14 +13,22 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
-from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.scenarios.boto import MetricAlarm
 from guardsim.scenarios.scenario import Endpoint
-from guardsim.simulator.metrics import METRICS, MetricStore, key_rng, statistic_of
+from guardsim.simulator.metrics import (
+    METRICS,
+    MetricStore,
+    MinuteBucket,
+    basic_statistic_of,
+    key_rng,
+    statistic_of,
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,75 @@ class BoundAlarm:
         return self.alarm.name
 
 
+class _Reader:
+    """How the monitor reads one :class:`Source` for one alarm: what is fixed for the run,
+    worked out once."""
+
+    __slots__ = (
+        "basic",
+        "by_fleet",
+        "fleets",
+        "id",
+        "kind",
+        "metric",
+        "minutes",
+        "since",
+        "source",
+        "spec",
+    )
+
+    def __init__(self, source: Source, ident: int, period: int, store: MetricStore) -> None:
+        self.source = source
+        #: Equal sources share an id, and so their cached window values.
+        self.id = ident
+        self.fleets = source.fleets
+        #: The store's buckets of each of the fleets, by minute.
+        self.by_fleet = [store.buckets[f] for f in source.fleets]
+        self.metric = source.metric
+        self.spec = source.spec
+        self.basic = source.spec.is_basic
+        self.kind = source.spec.kind
+        self.since = source.blue_from if source.fleets == ("blue",) else None
+        #: A basic statistic over one-minute periods (the common case) is read minute by
+        #: minute: the value of a window of one minute is that of the minute, fixed once the
+        #: minute is visible, kept here by minute. (Extended statistics draw by window, fast
+        #: mode: see AlarmMonitor._value.)
+        self.minutes: dict[float, tuple[float | None, float | None]] | None = (
+            {} if self.basic and period == 60 else None
+        )
+
+
+@dataclass
+class _Plan:
+    """An alarm's evaluation interval, its windows relative to the evaluation instant (the
+    ``(k * period, (k - 1) * period)`` of :func:`range_windows`), its readers by query id, and
+    (single-metric alarms) its recent evaluations by their inputs.
+
+    The rule is a pure function of (datapoints, previous state, and the sample counts if its
+    low-sample rule can apply), and alarms often see the same inputs again (an error rate of
+    0.0 minute after minute), so those evaluations are looked up, not redone. The datapoints of
+    a SageMaker metric are never -0.0 (sums and averages of values >= 0), so equal keys mean
+    equal inputs (a NaN equals only itself: the same object). Metric-math alarms are not
+    memoised (an expression can give -0.0), nor alarms whose inputs turn out never to repeat
+    (a latency average): ``memo`` is then None.
+    """
+
+    interval: int
+    offsets: tuple[tuple[int, int], ...]
+    readers: dict[str, _Reader]
+    memo: dict[tuple[object, ...], AlarmEvaluation] | None
+    memo_counts: bool  # whether the sample counts are part of the inputs
+    memo_hits: int = 0  # since the memo was last emptied
+
+
+#: A window with no visible datapoint: (value, sample count).
+_NO_DATA: Final[tuple[float | None, float | None]] = (None, None)
+#: Bound on the cache of window values (old windows are never read again).
+_CACHE_SIZE = 256
+#: Bound on each alarm's memo of evaluations.
+_MEMO_SIZE = 32
+
+
 class AlarmMonitor:
     """Evaluates every alarm of a scenario against the metric store."""
 
@@ -92,8 +169,11 @@ class AlarmMonitor:
         blue_per_config_from: float | None,
         run_key: tuple[int, ...] = (0,),
         evaluation_offset: float = 0.0,
+        record_evaluations: bool = True,
     ) -> None:
         self.store = store
+        #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
+        self.record_evaluations = record_evaluations
         self.run_key = run_key
         self.evaluation_offset = evaluation_offset
         self.bound: list[BoundAlarm] = []
@@ -129,9 +209,30 @@ class AlarmMonitor:
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
         self.evaluations: list[dict[str, object]] = []
-        self._window_cache: dict[
-            tuple[Source, float, float, int], tuple[float | None, float | None]
-        ] = {}
+        #: How many state changes there have been (readers compare it to notice a change).
+        self.changes = 0
+        ids: dict[Source, int] = {}
+        self._plans: list[_Plan] = []
+        for b in self.bound:
+            rule = b.rule
+            range_windows(0.0, rule.period, rule.range_length)  # the same checks, up front
+            offsets = tuple(
+                (k * rule.period, (k - 1) * rule.period) for k in range(rule.range_length, 0, -1)
+            )
+            readers = {
+                qid: _Reader(src, ids.setdefault(src, len(ids)), rule.period, store)
+                for qid, src in b.sources.items()
+            }
+            interval = evaluation_interval(rule.period, rule.evaluation_periods)
+            memo_counts = rule.low_sample_threshold is not None
+            memo: dict[tuple[object, ...], AlarmEvaluation] | None = (
+                {} if b.program is None else None
+            )
+            self._plans.append(_Plan(interval, offsets, readers, memo, memo_counts))
+        # Window values by (reader id, start, end), with the time until which they hold (see
+        # MetricStore.window): published buckets never change, so a window's value only
+        # changes when another of its buckets becomes visible.
+        self._windows: dict[tuple[int, float, float], tuple[float | None, float | None, float]] = {}
         self.max_window_seconds = max(
             (b.rule.period * b.rule.range_length for b in self.bound), default=0
         )
@@ -140,45 +241,98 @@ class AlarmMonitor:
         return any(not s.spec.is_basic for b in self.bound for s in b.sources.values())
 
     def _series(
-        self, source: Source, windows: tuple[tuple[float, float], ...], t: float
+        self, reader: _Reader, offsets: tuple[tuple[int, int], ...], t: float
     ) -> tuple[list[float | None], list[float | None]]:
+        """The values and sample counts ``reader`` sees at ``t`` in the windows
+        ``(t - a, t - z)`` of ``offsets`` (range_windows, from offsets worked out once)."""
+        if not reader.fleets:
+            return [None] * len(offsets), [None] * len(offsets)
+        if reader.minutes is not None:
+            return self._minute_series(reader, reader.minutes, offsets, t)
+        return self._window_series(reader, [(t - a, t - z) for a, z in offsets], t)
+
+    def _window_series(
+        self, reader: _Reader, windows: list[tuple[float, float]], t: float
+    ) -> tuple[list[float | None], list[float | None]]:
+        """:meth:`_series`, window by window."""
         values: list[float | None] = []
         counts: list[float | None] = []
-        cache = self._window_cache
+        cache = self._windows
+        ident = reader.id
         for start, end in windows:
-            if not source.fleets:
+            key = (ident, start, end)
+            hit = cache.get(key)
+            if hit is None or t >= hit[2]:
+                buckets, until = self.store.window(reader.fleets, start, end, t, reader.since)
+                value, count = self._value(reader, buckets, start, end) if buckets else _NO_DATA
+                hit = (value, count, until)
+                if until > t:
+                    if len(cache) > _CACHE_SIZE:
+                        cache.clear()
+                    cache[key] = hit
+            values.append(hit[0])
+            counts.append(hit[1])
+        return values, counts
+
+    def _minute_series(
+        self,
+        reader: _Reader,
+        minutes: dict[float, tuple[float | None, float | None]],
+        offsets: tuple[tuple[int, int], ...],
+        t: float,
+    ) -> tuple[list[float | None], list[float | None]]:
+        """:meth:`_series` for windows of one minute: each window's value is its minute's, once
+        the minute is visible (MetricStore.window reads the same buckets)."""
+        values: list[float | None] = []
+        counts: list[float | None] = []
+        published = self.store.published
+        by_fleet = reader.by_fleet
+        since = reader.since
+        for a, z in offsets:
+            start, end = t - a, t - z
+            # The minutes MetricStore.window reads: from the first one starting in the window,
+            # by 60 s, while before its end. Exactly one, unless float rounding says otherwise.
+            rem = start % 60.0
+            m = start - rem if rem else start
+            if m < start:
+                m += 60.0
+            if not (m < end and m + 60.0 >= end):
+                value, count = self._window_series(reader, [(start, end)], t)
+                values.append(value[0])
+                counts.append(count[0])
+                continue
+            at = published.get(m)
+            if at is None or at > t or (since is not None and m < since):  # nothing visible
                 values.append(None)
                 counts.append(None)
                 continue
-            buckets = self.store.visible(
-                source.fleets,
-                start,
-                end,
-                t,
-                since=source.blue_from if source.fleets == ("blue",) else None,
-            )
-            # Published buckets never change, so a window's value only changes when another of
-            # its buckets becomes visible: cache it by the number of visible buckets.
-            key = (source, start, end, len(buckets))
-            hit = cache.get(key)
-            if hit is not None:
-                values.append(hit[0])
-                counts.append(hit[1])
-                continue
-            rng = None
-            if not source.spec.is_basic and any(b.components for b in buckets):
-                # fast mode: one draw per (metric, fleets, statistic, window), whoever reads it
-                rng = key_rng(
-                    self.run_key, source.metric, source.fleets, source.spec.name, start, end
-                )
-            value, n = statistic_of(buckets, source.metric, source.spec, rng)
-            count = float(n) if value is not None else None
-            if len(cache) > 4096:  # old windows are never read again; keep memory flat
-                cache.clear()
-            cache[key] = (value, count)
-            values.append(value)
-            counts.append(count)
+            hit = minutes.get(m)
+            if hit is None:
+                buckets = [b for fb in by_fleet if (b := fb.get(m)) is not None]
+                hit = self._value(reader, buckets, start, end) if buckets else _NO_DATA
+                if len(minutes) >= _CACHE_SIZE:  # old minutes are never read again
+                    minutes.clear()
+                minutes[m] = hit
+            values.append(hit[0])
+            counts.append(hit[1])
         return values, counts
+
+    def _value(
+        self, reader: _Reader, buckets: list[MinuteBucket], start: float, end: float
+    ) -> tuple[float | None, float | None]:
+        """(value, sample count) of one window from its visible buckets (statistic_of)."""
+        if reader.basic:  # the common case, without statistic_of's dispatch
+            n = 0
+            for b in buckets:
+                n += b.n
+            value = basic_statistic_of(buckets, reader.metric, reader.kind) if n else None
+            return value, float(n) if value is not None else None
+        rng = None
+        if any(b.components for b in buckets):
+            # fast mode: one draw per (metric, fleets, statistic, window), whoever reads it
+            rng = key_rng(self.run_key, reader.metric, reader.fleets, reader.spec.name, start, end)
+        value, n = statistic_of(buckets, reader.metric, reader.spec, rng)
+        return value, float(n) if value is not None else None
 
     def is_due(self, rule: AlarmRule, t: float) -> bool:
         """Whether ``t`` is on the alarm's own evaluation schedule (spec 4.3): every minute for
@@ -192,31 +346,52 @@ class AlarmMonitor:
         """Evaluate every alarm whose schedule includes ``t``. The engine calls this on the
         finest schedule of its alarms (every 10 s if one is high-resolution), so each alarm
         skips the instants that are not its own."""
-        for b in self.bound:
-            rule = b.rule
-            if not self.is_due(rule, t):
+        offset = self.evaluation_offset
+        for b, plan in zip(self.bound, self._plans, strict=True):
+            interval = plan.interval
+            k = round((t - offset) / interval)
+            if not abs(t - offset - k * interval) < 1e-6:  # not due (as is_due has it)
                 continue
-            windows = range_windows(t, rule.period, rule.range_length)
             counts: list[float | None] | None
-            if b.program is None:
-                values, counts = self._series(b.sources["m"], windows, t)
-            else:
-                inputs = {qid: self._series(src, windows, t)[0] for qid, src in b.sources.items()}
+            if b.program is not None:
+                inputs = {
+                    qid: self._series(r, plan.offsets, t)[0] for qid, r in plan.readers.items()
+                }
                 values = b.program.evaluate(inputs)
                 counts = None  # an expression's value has no sample count of its own
-            result = rule.evaluate(values, b.state, sample_counts=counts)
-            # The newest window is usually not published yet: record the newest datapoint the
-            # alarm actually had, and the N values it evaluated (None: a missing one).
-            newest = next((v for v in reversed(values) if v is not None), None)
-            self.evaluations.append(
-                {
-                    "t": t,
-                    "alarm": b.name,
-                    "state": result.state.value,
-                    "value": newest,
-                    "evaluated": list(result.evaluated),
-                }
-            )
+                result = b.rule.evaluate(values, b.state, sample_counts=counts)
+            else:
+                values, counts = self._series(plan.readers["m"], plan.offsets, t)
+                memo = plan.memo
+                if memo is None:
+                    result = b.rule.evaluate(values, b.state, sample_counts=counts)
+                else:
+                    key = (b.state, *values, *counts) if plan.memo_counts else (b.state, *values)
+                    hit = memo.get(key)
+                    if hit is None:
+                        hit = b.rule.evaluate(values, b.state, sample_counts=counts)
+                        if len(memo) >= _MEMO_SIZE:
+                            if not plan.memo_hits:  # nothing repeated: stop looking
+                                plan.memo = None
+                            plan.memo_hits = 0
+                            memo.clear()
+                        memo[key] = hit
+                    else:
+                        plan.memo_hits += 1
+                    result = hit
+            if self.record_evaluations:
+                # The newest window is usually not published yet: record the newest datapoint
+                # the alarm actually had, and the N values it evaluated (None: a missing one).
+                newest = next((v for v in reversed(values) if v is not None), None)
+                self.evaluations.append(
+                    {
+                        "t": t,
+                        "alarm": b.name,
+                        "state": result.state.value,
+                        "value": newest,
+                        "evaluated": list(result.evaluated),
+                    }
+                )
             if result.state != b.state:
                 b.history.append(
                     {
@@ -229,6 +404,7 @@ class AlarmMonitor:
                 )
                 b.state = result.state
                 b.entered_at = t
+                self.changes += 1
             b.reason = result.reason
 
     def history(self) -> list[dict[str, object]]:

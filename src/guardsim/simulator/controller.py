@@ -56,6 +56,31 @@ def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
 
 Wait = Generator[simpy.Event, Any, str]
 
+#: At most this many polls are slept through at once (a very short poll interval).
+MAX_POLLS_SLEPT_THROUGH = 256
+
+
+def _wake_points(
+    now: float, end: float, next_poll: float, poll: float, limit: float | None
+) -> list[tuple[float, float]]:
+    """Where :meth:`Controller.wait`'s poll-by-poll loop wakes after ``now`` if no poll finds
+    anything: (instant, next poll time on arrival) for each wake-up, up to the end of the wait
+    or its deadline (at most :data:`MAX_POLLS_SLEPT_THROUGH`). The loop's own float operations,
+    so the loop's own instants."""
+    points: list[tuple[float, float]] = []
+    t = now
+    while len(points) < MAX_POLLS_SLEPT_THROUGH:
+        wake = min(end, next_poll)
+        if limit is not None:
+            wake = min(wake, limit)
+        t = t + (wake - t)  # where SimPy wakes after a timeout of wake - t
+        points.append((t, next_poll))
+        if t >= end or (limit is not None and t >= limit):
+            break
+        if t >= next_poll:
+            next_poll += poll
+    return points
+
 
 class Controller:
     def __init__(self, run: Run) -> None:
@@ -75,6 +100,16 @@ class Controller:
         self.outcome: str | None = None
         self.finished_at: float | None = None
         self.done = self.env.event()
+        #: The controller's process while it sleeps through polls (see wait), and the monitor's
+        #: count of state changes when it fell asleep.
+        self._sleeper: simpy.Process | None = None
+        self._changes_seen = 0
+        #: The rollback alarms SageMaker reads, in the order it lists them (looked up once).
+        self.watched = [
+            b
+            for name in self.config.rollback_alarm_names
+            if (b := run.monitor.by_name(name)) is not None
+        ]
 
     # ------------------------------------------------------------------ helpers
 
@@ -87,10 +122,7 @@ class Controller:
     def _poll(self, since: float) -> bool:
         """SageMaker reads the rollback alarms; True (and detection recorded) if one tripped."""
         tripped = []
-        for name in self.config.rollback_alarm_names:
-            b = self.run.monitor.by_name(name)
-            if b is None:
-                continue
+        for b in self.watched:
             hit = b.state == AlarmState.ALARM or (
                 self.settings.trip_on_insufficient_data and b.state == AlarmState.INSUFFICIENT_DATA
             )
@@ -107,30 +139,99 @@ class Controller:
         return True
 
     def wait(self, duration: float, *, watch: bool, deadline: bool = True) -> Wait:
-        """Wait ``duration`` s; return 'done', or early 'alarm' / 'timeout'."""
+        """Wait ``duration`` s; return 'done', or early 'alarm' / 'timeout'.
+
+        While watching, SageMaker polls the alarms every ``alarm_poll_interval_seconds``. A poll
+        can only find something after an alarm changed state, so after a poll that found
+        nothing the controller sleeps through the next ones, which would find nothing too,
+        unless the CloudWatch clock wakes it on a state change (:meth:`alarms_evaluated`); it
+        then resumes at the first poll from that instant on. That is the same as polling every
+        interval, to the bit: see :meth:`_sleep_through`.
+        """
         env = self.env
         start = env.now
         end = start + duration
         next_poll = start
         poll = self.settings.alarm_poll_interval_seconds
+        limit = self.deadline if deadline else None  # set before a wait, never during one
         while True:
-            if env.now >= end:
+            now = env.now
+            if now >= end:
                 # environment.poll_at_bake_end: one last look before the bake is declared over
                 if watch and duration > 0 and self.settings.poll_at_bake_end and self._poll(start):
                     return "alarm"
                 return "done"
-            if deadline and self.deadline is not None and env.now >= self.deadline:
+            if limit is not None and now >= limit:
                 return "timeout"
-            if watch and env.now >= next_poll:
+            if watch and now >= next_poll:
                 if self._poll(start):
                     return "alarm"
                 next_poll += poll
+                points = _wake_points(now, end, next_poll, poll, limit)
+                if self._can_sleep_through(now, points):
+                    next_poll = yield from self._sleep_through(now, points)
+                    continue
             wake = end
             if watch:
                 wake = min(wake, next_poll)
-            if deadline and self.deadline is not None:
-                wake = min(wake, self.deadline)
-            yield env.timeout(wake - env.now)
+            if limit is not None:
+                wake = min(wake, limit)
+            yield env.timeout(wake - now)
+
+    def _can_sleep_through(self, now: float, points: list[tuple[float, float]]) -> bool:
+        """Whether :meth:`_sleep_through` would wake at exactly the instants of ``points``.
+
+        SimPy wakes a process at ``now + delay``; the poll-by-poll loop gets from one instant to
+        the next by adding ``next - now`` each time, and the sum is not always ``next`` to the
+        last bit. So sleeping through is only done if each single delay it takes lands exactly:
+        from ``now`` to the last point, and from every alarm evaluation instant before that
+        (where the clock may wake it) to the first point from there on.
+        """
+        if len(points) < 2:  # nothing to sleep through
+            return False
+        target = points[-1][0]
+        if now + (target - now) != target:
+            return False
+        run = self.run
+        e = run.next_evaluation  # the CloudWatch clock's next evaluation instants, as it adds
+        if not e > now:
+            return False
+        i = 0
+        while e <= target:
+            while points[i][0] < e:
+                i += 1
+            at = points[i][0]
+            if e + (at - e) != at:
+                return False
+            e += run.evaluation_interval
+        return True
+
+    def _sleep_through(
+        self, now: float, points: list[tuple[float, float]]
+    ) -> Generator[simpy.Event, Any, float]:
+        """Sleep to the last of ``points``, or on a state change to the first point from then
+        on; return the next poll time there, as the poll-by-poll loop would have it."""
+        env = self.env
+        target, next_poll = points[-1]
+        self._sleeper = env.active_process
+        self._changes_seen = self.run.monitor.changes
+        try:
+            yield env.timeout(target - now)
+        except simpy.Interrupt:  # an alarm changed state at env.now (alarms_evaluated)
+            t = env.now
+            target, next_poll = next(p for p in points if p[0] >= t)
+            yield env.timeout(target - t)  # exact: checked by _can_sleep_through
+        finally:
+            self._sleeper = None
+        return next_poll
+
+    def alarms_evaluated(self) -> None:
+        """The CloudWatch clock evaluated the alarms: if one changed state while the controller
+        sleeps through polls, wake it (its next poll may find the change)."""
+        sleeper = self._sleeper
+        if sleeper is not None and self.run.monitor.changes != self._changes_seen:
+            self._sleeper = None
+            sleeper.interrupt()
 
     def set_routing(self, activate: list[Instance], deactivate: list[Instance]) -> None:
         self.run.before_routing_change()

@@ -29,7 +29,7 @@ also cut where a warming instance stops warming. Per request (spec 2.2, 3.1, 3.2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,7 +45,7 @@ from guardsim.scenarios.models import (
     WarmupFault,
 )
 from guardsim.scenarios.traffic import Traffic
-from guardsim.simulator.metrics import LatencyComponent, MetricStore
+from guardsim.simulator.metrics import LatencyComponent, MetricStore, MinuteBucket
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -59,23 +59,24 @@ NORMAL_SUM_THRESHOLD = 30
 
 @dataclass
 class Routing:
-    """Which instances serve traffic: activation times of the active instances per fleet."""
+    """Which instances serve traffic: activation times of the active instances per fleet.
+
+    A snapshot: the run makes a new one at every routing change and never changes one, so the
+    counts and the green share are worked out once, here (every batch reads them).
+    """
 
     blue: list[float]
     green: list[float]
+    active_blue: int = field(init=False)
+    active_green: int = field(init=False)
+    #: Green's share of the traffic: active green / all active instances (0 if none).
+    green_fraction: float = field(init=False)
 
-    @property
-    def active_blue(self) -> int:
-        return len(self.blue)
-
-    @property
-    def active_green(self) -> int:
-        return len(self.green)
-
-    @property
-    def green_fraction(self) -> float:
-        total = len(self.blue) + len(self.green)
-        return len(self.green) / total if total else 0.0
+    def __post_init__(self) -> None:
+        self.active_blue = len(self.blue)
+        self.active_green = len(self.green)
+        total = self.active_blue + self.active_green
+        self.green_fraction = self.active_green / total if total else 0.0
 
 
 @dataclass
@@ -132,7 +133,19 @@ class DataPlane:
         self.warmups = {
             f: [x for x in m.faults if isinstance(x, WarmupFault)] for f, m in models.items()
         }
+        self.any_warmup = any(self.warmups.values())
         self.varying_rate = bool(traffic.bursts) or traffic.profile == "daily"
+        #: The arrival rate when it never changes (no replay file, bursts or daily profile).
+        self.constant_rate = (
+            traffic.rate_at(start) if replay is None and not self.varying_rate else None
+        )
+        #: Fleets whose behaviour does not depend on time (no error or latency fault), so it
+        #: is a function of the utilisation alone and is worked out once per value.
+        self.timeless = {
+            f: not any(isinstance(x, ErrorFault | LatencyFault) for x in m.faults)
+            for f, m in models.items()
+        }
+        self._behaviours: dict[tuple[str, float], Behaviour] = {}
         #: Metrics anyone reads (None: all); set by the run when it knows its alarms.
         self.needed: frozenset[str] | None = None
 
@@ -152,6 +165,8 @@ class DataPlane:
 
     def mean_rate(self, t0: float, t1: float) -> float:
         """The mean arrival rate over [t0, t1) (bursts and the daily profile vary within it)."""
+        if self.constant_rate is not None:
+            return self.constant_rate
         if not self.varying_rate:
             return self.rate(t0)
         edges = np.arange(t0, t1, 1.0)
@@ -174,6 +189,17 @@ class DataPlane:
     # ------------------------------------------------------------------ behaviour
 
     def behaviour(self, fleet: str, t: float, rho: float) -> Behaviour:
+        if not self.timeless[fleet]:
+            return self._behaviour(fleet, t, rho)
+        cache = self._behaviours
+        b = cache.get((fleet, rho))
+        if b is None:
+            if len(cache) > 1024:  # a varying rate with capacity set: utilisation varies
+                cache.clear()
+            b = cache[(fleet, rho)] = self._behaviour(fleet, t, rho)
+        return b
+
+    def _behaviour(self, fleet: str, t: float, rho: float) -> Behaviour:
         model = self.models[fleet]
         p5, p4 = model.error_rate_5xx, model.error_rate_4xx
         mult, add = 1.0, 0.0
@@ -233,12 +259,16 @@ class DataPlane:
 
     def advance(self, to: float, routing: Routing) -> None:
         """Sample every request in [self.t, to) with ``routing``, in batches."""
-        cuts = sorted(
-            t
-            for fleet in ("blue", "green")
-            for f in self.warmups[fleet]
-            for a in (routing.blue if fleet == "blue" else routing.green)
-            if self.t < (t := a + f.duration_seconds) < to
+        cuts = (
+            sorted(
+                t
+                for fleet in ("blue", "green")
+                for f in self.warmups[fleet]
+                for a in (routing.blue if fleet == "blue" else routing.green)
+                if self.t < (t := a + f.duration_seconds) < to
+            )
+            if self.any_warmup
+            else []
         )
         while self.t < to:
             minute = math.floor(self.t / 60.0) * 60.0
@@ -358,12 +388,10 @@ class FastDataPlane(DataPlane):
             return
         frac = routing.green_fraction
         n_green = n if frac >= 1.0 else 0 if frac <= 0.0 else int(self.rng.binomial(n, frac))
-        for fleet, count, acts in (
-            ("blue", n - n_green, routing.blue),
-            ("green", n_green, routing.green),
-        ):
-            if count:
-                self._serve(fleet, count, t0, acts, rate, total_active, minute)
+        if n - n_green:
+            self._serve("blue", n - n_green, t0, routing.blue, rate, total_active, minute)
+        if n_green:
+            self._serve("green", n_green, t0, routing.green, rate, total_active, minute)
 
     def _serve(
         self,
@@ -376,47 +404,48 @@ class FastDataPlane(DataPlane):
         minute: float,
     ) -> None:
         model = self.models[fleet]
-        rng = self.rng
-        rho = (
-            rate / total_active / model.capacity_rps_per_instance
-            if model.capacity_rps_per_instance
-            else 0.0
-        )
+        capacity = model.capacity_rps_per_instance
+        rho = rate / total_active / capacity if capacity else 0.0
         b = self.behaviour(fleet, t0, rho)
+        bucket = self.store.bucket(fleet, minute)
         warm = self.warmups[fleet]
-        groups = [(1.0, b)] if not warm else self.warming(b, warm, [t0 - a for a in activations])
+        if not warm:  # the common case: one behaviour for the whole fleet
+            self._serve_group(fleet, bucket, n, b, total_active)
+            return
+        groups = self.warming(b, warm, [t0 - a for a in activations])
         counts = (
             [n]
             if len(groups) == 1
-            else [int(c) for c in rng.multinomial(n, [g[0] for g in groups])]
+            else [int(c) for c in self.rng.multinomial(n, [g[0] for g in groups])]
         )
-        bucket = self.store.bucket(fleet, minute)
-        mu, sigma = self.params[fleet]
-        mu2, sigma2 = self.overhead[fleet]
         for (_, g), k in zip(groups, counts, strict=True):
-            if k == 0:
-                continue
-            e5 = int(rng.binomial(k, g.p5)) if g.p5 > 0 else 0
-            rest = k - e5
-            q4 = g.p4 / (1.0 - g.p5) if g.p5 < 1.0 else 0.0
-            e4 = int(rng.binomial(rest, q4)) if rest and q4 > 0 else 0
-            bucket.add_components(
-                k,
-                e4,
-                e5,
-                e4 + e5,
-                {
-                    # ModelLatency in microseconds: exp(mu + sigma Z) * mult + add, all x 1000
-                    "ModelLatency": LatencyComponent(
-                        k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0
-                    ),
-                    "OverheadLatency": LatencyComponent(k, mu2, sigma2, 1000.0, 0.0),
-                    "InvocationsPerInstance": LatencyComponent(
-                        k, 0.0, 0.0, 0.0, 1.0 / total_active
-                    ),
-                },
-                self.metric_rngs,
-                NORMAL_SUM_THRESHOLD,
-                self.needed,
+            if k:
+                self._serve_group(fleet, bucket, k, g, total_active)
+
+    def _serve_group(
+        self, fleet: str, bucket: MinuteBucket, k: int, g: Behaviour, total_active: int
+    ) -> None:
+        """``k`` requests of ``fleet`` that all behave as ``g``."""
+        rng = self.rng
+        e5 = int(rng.binomial(k, g.p5)) if g.p5 > 0 else 0
+        rest = k - e5
+        q4 = g.p4 / (1.0 - g.p5) if g.p5 < 1.0 else 0.0
+        e4 = int(rng.binomial(rest, q4)) if rest and q4 > 0 else 0
+        # Only the metrics someone reads (add_components would skip the others anyway).
+        needed = self.needed
+        comps: dict[str, LatencyComponent] = {}
+        if needed is None or "ModelLatency" in needed:
+            mu, sigma = self.params[fleet]
+            # in microseconds: exp(mu + sigma Z) * mult + add, all x 1000
+            comps["ModelLatency"] = LatencyComponent(
+                k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0
             )
-            self._count(fleet, k, e4 + e5)
+        if needed is None or "OverheadLatency" in needed:
+            mu2, sigma2 = self.overhead[fleet]
+            comps["OverheadLatency"] = LatencyComponent(k, mu2, sigma2, 1000.0, 0.0)
+        if needed is None or "InvocationsPerInstance" in needed:
+            comps["InvocationsPerInstance"] = LatencyComponent(k, 0.0, 0.0, 0.0, 1.0 / total_active)
+        bucket.add_components(
+            k, e4, e5, e4 + e5, comps, self.metric_rngs, NORMAL_SUM_THRESHOLD, needed
+        )
+        self._count(fleet, k, e4 + e5)

@@ -19,6 +19,7 @@ what nobody reads (Monte Carlo) changes nothing that is read. No global RNG, no 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,29 @@ from guardsim.simulator.metrics import (
 
 LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
 _P = {"p50": parse_statistic("p50"), "p99": parse_statistic("p99")}
+
+
+#: Recently simulated scenarios' definitions (``Scenario.to_dict()``), pickled, by identity
+#: (the scenario is kept, so its id is not reused). A Monte Carlo run builds one record per
+#: replication of the same scenario, and unpickling a fresh copy for each costs a fraction of
+#: ``to_dict`` (a frozen scenario's definition never changes). ``None``: seen once, not pickled.
+_DEFINITIONS: dict[int, tuple[Scenario, bytes | None]] = {}
+_DEFINITIONS_KEPT = 16
+
+
+def _scenario_definition(scenario: Scenario) -> dict[str, Any]:
+    """``scenario.to_dict()``: a new dict for every call, from a cache of recent scenarios."""
+    hit = _DEFINITIONS.get(id(scenario))
+    if hit is None or hit[0] is not scenario or hit[1] is None:
+        definition = scenario.to_dict()
+        if len(_DEFINITIONS) >= _DEFINITIONS_KEPT:
+            _DEFINITIONS.clear()
+        # pickled from its second run on (a one-off run need not pay for it)
+        data = None if hit is None or hit[0] is not scenario else pickle.dumps(definition)
+        _DEFINITIONS[id(scenario)] = (scenario, data)
+        return definition
+    copy: dict[str, Any] = pickle.loads(hit[1])
+    return copy
 
 
 def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
@@ -136,6 +160,7 @@ class Run:
             blue_from,
             self.run_key,
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
+            record_evaluations=detail,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
         if not detail:
@@ -147,6 +172,10 @@ class Run:
         self.traffic_log: list[dict[str, Any]] = []
         self.peak_green = 0.0
         self.datapoints: dict[str, list[Any]] = {c: [] for c in DATAPOINT_COLUMNS}
+        #: The CloudWatch clock's interval and its next evaluation instant, when an alarm can
+        #: next change state (the controller needs to know; -inf until the clock starts).
+        self.evaluation_interval = 60.0
+        self.next_evaluation = -math.inf
         self.after_routing_change()
 
     # ------------------------------------------------------------------ routing
@@ -186,6 +215,8 @@ class Run:
         offset = math.fmod(self.scenario.environment.alarm_evaluation_offset_seconds, interval)
         next_minute = math.floor(self.start / 60.0) * 60.0 + 60.0
         next_eval = math.floor((self.start - offset) / interval) * interval + offset + interval
+        self.evaluation_interval = interval
+        self.next_evaluation = next_eval
         delay_dist = self.scenario.environment.metric_publish_delay_seconds
         # One delay per minute, drawn in blocks (one numpy call per block, not per minute).
         delays: list[float] = []
@@ -202,13 +233,18 @@ class Run:
             if t == next_eval:
                 self.monitor.evaluate(t)
                 next_eval += interval
+                self.next_evaluation = next_eval
+                self.controller.alarms_evaluated()
 
     def _publish(self, minute: float, published_at: float) -> None:
-        buckets = dict(self.store.publish(minute, published_at))
-        if not buckets or not self.detail:
+        published = self.store.publish(minute, published_at)
+        # every alarm window from now on starts after this (the margin as for raw samples)
+        self.store.forget_before(minute - self.monitor.max_window_seconds - 120.0)
+        if not published or not self.detail:
             if not self.keep_raw_alarm:
                 self.store.drop_raw_before(minute + 60.0)
             return
+        buckets = dict(published)
         views: list[tuple[str, list[MinuteBucket]]] = [("blended", list(buckets.values()))]
         for fleet in FLEETS:
             if fleet in buckets:
@@ -330,7 +366,7 @@ class Run:
             alarm_history=tuple(self.monitor.history()),
             alarm_evaluations=tuple(self.monitor.evaluations) if self.detail else (),
             datapoints=self.datapoints,
-            scenario_definition=s.to_dict(),
+            scenario_definition=_scenario_definition(s),
             notes=tuple(notes),
             replication=self.replication,
         )

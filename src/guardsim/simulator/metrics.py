@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from statistics import NormalDist
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -27,9 +27,9 @@ from guardsim.cloudwatch.statistics import (
     SampleSummary,
     StatisticKind,
     StatisticSpec,
+    basic_from_summary,
     compute_from_histogram,
     compute_from_samples,
-    compute_from_summary,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -52,6 +52,16 @@ _EMPTY = np.empty(0, dtype=np.float64)
 
 
 _STD_NORMAL = NormalDist()
+#: A statistic set as a plain tuple, (SampleCount, Sum, Minimum, Maximum): the fields of a
+#: SampleSummary, which costs several times more to make (buckets keep their sets as these).
+Stats = tuple[int, float, float, float]
+
+
+def merge_stats(a: Stats, b: Stats) -> Stats:
+    """``SampleSummary.merge`` on :data:`Stats` (the same arithmetic, in the same order)."""
+    return a[0] + b[0], a[1] + b[1], min(a[2], b[2]), max(a[3], b[3])
+
+
 _NO_RNG = np.random.default_rng(0)  # never drawn from: constant components need no randomness
 #: Fast mode: extended statistics other than percentiles are computed from a resample of at
 #: most this many values drawn from the window's latency mixture (an approximation; percentiles
@@ -59,12 +69,13 @@ _NO_RNG = np.random.default_rng(0)  # never drawn from: constant components need
 RESAMPLE_SIZE = 2000
 
 
-@dataclass(frozen=True)
-class LatencyComponent:
+class LatencyComponent(NamedTuple):
     """Fast mode: ``n`` samples of ``exp(mu + sigma * Z) * scale + add`` (Z standard normal).
 
     A batch of requests of one fleet in one routing state shares one distribution, so it is kept
-    as its parameters and count, not as values. ``scale == 0`` is a constant ``add``.
+    as its parameters and count, not as values. ``scale == 0`` is a constant ``add``. (A named
+    tuple, not a frozen dataclass: a run builds one per batch and metric, in the hot path, and a
+    tuple is several times cheaper to build.)
     """
 
     n: int
@@ -109,18 +120,36 @@ class LatencyComponent:
         quantile function) and the Sum is normal with the exact mean and variance (central limit
         theorem), floored at n x Minimum; the three are drawn independently.
         """
-        n = self.n
-        if self.constant:
+        return SampleSummary(*self.draw_stats(rng, threshold))
+
+    def draw_stats(self, rng: np.random.Generator, threshold: int) -> Stats:
+        """:meth:`draw_summary` as a plain :data:`Stats` tuple (the hot path)."""
+        n, mu, sigma, scale, add = self
+        if scale == 0.0 or sigma == 0.0:  # constant
             v = self.quantile(0.5)
-            return SampleSummary(n, v * n, v, v)
+            return n, v * n, v, v
         if n < threshold:
-            x = np.exp(self.mu + self.sigma * rng.standard_normal(n)) * self.scale + self.add
-            return SampleSummary(n, float(x.sum()), float(x.min()), float(x.max()))
-        u_min, u_max = rng.beta(1.0, n), rng.beta(n, 1.0)
-        lo, hi = self.quantile(float(u_min)), self.quantile(float(u_max))
-        mean, var = self.mean_var()
+            x = np.exp(mu + sigma * rng.standard_normal(n)) * scale + add
+            return n, float(x.sum()), float(x.min()), float(x.max())
+        u_min, u_max = float(rng.beta(1.0, n)), float(rng.beta(n, 1.0))
+        # quantile() and mean_var() of a non-constant component, inlined, and min(a, b) and
+        # max(a, b) written out as what the builtins do, b if a > b (a < b) else a: the same
+        # values at a fraction of the cost (this runs for every batch).
+        u_min = 1e-300 if u_min < 1e-300 else u_min
+        u_min = 1.0 - 1e-16 if u_min > 1.0 - 1e-16 else u_min
+        u_max = 1e-300 if u_max < 1e-300 else u_max
+        u_max = 1.0 - 1e-16 if u_max > 1.0 - 1e-16 else u_max
+        exp, inv_cdf = math.exp, _STD_NORMAL.inv_cdf
+        lo = exp(mu + sigma * inv_cdf(u_min)) * scale + add
+        hi = exp(mu + sigma * inv_cdf(u_max)) * scale + add
+        s2 = sigma * sigma
+        mean = scale * exp(mu + s2 / 2) + add
+        var = scale * scale * math.expm1(s2) * exp(2 * mu + s2)
         total = float(rng.normal(n * mean, math.sqrt(n * var)))
-        return SampleSummary(n, min(max(total, n * lo), n * hi), lo, hi)
+        floor, ceiling = n * lo, n * hi  # total is clipped to [n x Minimum, n x Maximum]
+        total = floor if floor > total else total
+        total = ceiling if ceiling < total else total
+        return n, total, lo, hi
 
 
 def mixture_quantile(components: Sequence[LatencyComponent], u: float) -> float:
@@ -252,14 +281,16 @@ class MinuteBucket:
     """
 
     # A plain class with slots: a run creates one per fleet and minute, in the hot path.
-    __slots__ = ("components", "errors", "minute", "n", "published_at", "raw", "summaries")
+    __slots__ = ("components", "errors", "minute", "n", "published_at", "raw", "stats")
 
     def __init__(self, minute: float) -> None:
         self.minute = minute
         self.n = 0
-        self.errors: dict[str, int] = {m: 0 for m in COUNT_METRICS}
-        self.summaries: dict[str, SampleSummary] = {}
-        self.raw: dict[str, list[FloatArray]] = {m: [] for m in RAW_METRICS}
+        self.errors: dict[str, int] = dict.fromkeys(COUNT_METRICS, 0)
+        #: Statistic sets by metric (see :meth:`summary`), as plain tuples.
+        self.stats: dict[str, Stats] = {}
+        #: Raw values by metric (exact mode), made on the first add: fast mode keeps none.
+        self.raw: dict[str, list[FloatArray]] = {}
         self.components: dict[str, list[LatencyComponent]] = {}
         self.published_at: float | None = None
 
@@ -286,9 +317,9 @@ class MinuteBucket:
         for metric, comp in comps.items():
             if needed is not None and metric not in needed:
                 continue
-            s = comp.draw_summary(rngs.get(metric, _NO_RNG), threshold)
-            old = self.summaries.get(metric)
-            self.summaries[metric] = s if old is None else old.merge(s)
+            s = comp.draw_stats(rngs.get(metric, _NO_RNG), threshold)
+            old = self.stats.get(metric)
+            self.stats[metric] = s if old is None else merge_stats(old, s)
             self.components.setdefault(metric, []).append(comp)
 
     def add(
@@ -308,14 +339,14 @@ class MinuteBucket:
         self.errors["InvocationModelErrors"] += model_errors
         for metric, arr in values.items():
             # count/sum/min/max straight from numpy: no sort needed for a statistic set
-            s = SampleSummary(len(arr), float(arr.sum()), float(arr.min()), float(arr.max()))
-            old = self.summaries.get(metric)
-            self.summaries[metric] = s if old is None else old.merge(s)
+            s = (len(arr), float(arr.sum()), float(arr.min()), float(arr.max()))
+            old = self.stats.get(metric)
+            self.stats[metric] = s if old is None else merge_stats(old, s)
             if keep_raw:
-                self.raw[metric].append(arr)
+                self.raw.setdefault(metric, []).append(arr)
 
     def raw_values(self, metric: str) -> FloatArray:
-        parts = self.raw[metric]
+        parts = self.raw.get(metric)
         if not parts:
             return _EMPTY
         if len(parts) > 1:
@@ -329,9 +360,20 @@ class MinuteBucket:
         k = self.errors[metric]
         return np.array([0.0, 1.0]), np.array([self.n - k, k], dtype=np.int64)
 
+    def summary_values(self, metric: str) -> Stats:
+        """:meth:`summary` as plain :data:`Stats` (the hot path)."""
+        s = self.stats.get(metric)
+        if s is not None:
+            return s
+        k = self.errors.get(metric)
+        if k is None:
+            summary = self.summary(metric)
+            return summary.sample_count, summary.sum, summary.minimum, summary.maximum
+        return self.n, float(k), 0.0 if k < self.n else 1.0, 1.0 if k else 0.0  # as summary()
+
     def summary(self, metric: str) -> SampleSummary:
-        if metric in self.summaries:
-            return self.summaries[metric]
+        if metric in self.stats:
+            return SampleSummary(*self.stats[metric])
         if metric == "Invocations":
             return SampleSummary(self.n, float(self.n), 1.0, 1.0)
         if metric in self.errors:  # 0/1 per request: Sum is the count (no numpy needed)
@@ -350,7 +392,13 @@ class MetricStore:
     def __init__(self, keep_raw: bool, start: float = 0.0) -> None:
         self.keep_raw = keep_raw
         self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in FLEETS}
-        self.raw_dropped_until = float(np.floor(start / 60.0) * 60.0)
+        #: The first minute that can hold samples; earlier minutes stay empty for good.
+        self.first_minute = float(np.floor(start / 60.0) * 60.0)
+        self.raw_dropped_until = self.first_minute
+        self.forgotten_until = self.first_minute
+        #: Publish time of every published minute, empty ones included: all of a minute's
+        #: buckets are published together, so one lookup tells whether they are visible.
+        self.published: dict[float, float] = {}
 
     def bucket(self, fleet: str, minute: float) -> MinuteBucket:
         b = self.buckets[fleet].get(minute)
@@ -359,7 +407,12 @@ class MetricStore:
         return b
 
     def publish(self, minute: float, published_at: float) -> list[tuple[str, MinuteBucket]]:
-        """Mark ``minute`` published; the non-empty buckets, by fleet."""
+        """Mark ``minute`` published; the non-empty buckets, by fleet.
+
+        Call it once per minute, once the minute has ended (nothing is added to a minute's
+        buckets after it is published).
+        """
+        self.published[minute] = published_at
         out = []
         for fleet in FLEETS:
             b = self.buckets[fleet].get(minute)
@@ -374,16 +427,48 @@ class MetricStore:
         self, fleets: Sequence[str], start: float, end: float, t: float, since: float | None = None
     ) -> list[MinuteBucket]:
         """Buckets of ``fleets`` whose minute lies in [start, end) and are published by ``t``."""
+        return self.window(fleets, start, end, t, since)[0]
+
+    def window(
+        self, fleets: Sequence[str], start: float, end: float, t: float, since: float | None = None
+    ) -> tuple[list[MinuteBucket], float]:
+        """:meth:`visible`, and until when that holds: the first publish time after ``t`` of
+        the window's minutes (``inf`` if every minute that can hold samples is visible by
+        ``t``; ``-inf`` if one is not even published yet, so nothing can be said).
+
+        Minutes before ``since`` are left out (as by :meth:`visible`).
+        """
         out = []
-        m = start - (start % 60.0) if start % 60.0 else start
+        until = math.inf
+        published = self.published
+        buckets = self.buckets
+        rem = start % 60.0
+        m = start - rem if rem else start
         while m < end:
             if m >= start and (since is None or m >= since):
-                for fleet in fleets:
-                    b = self.buckets[fleet].get(m)
-                    if b is not None and b.published_at is not None and b.published_at <= t:
-                        out.append(b)
+                at = published.get(m)
+                if at is None:
+                    if m >= self.first_minute:  # not published yet: may still get samples
+                        until = -math.inf
+                elif at <= t:
+                    for fleet in fleets:
+                        b = buckets[fleet].get(m)
+                        if b is not None:  # published buckets are never empty
+                            out.append(b)
+                elif at < until:
+                    until = at
             m += 60.0
-        return out
+        return out, until
+
+    def forget_before(self, minute: float) -> None:
+        """Forget the buckets of minutes before ``minute``, which no alarm window reaches any
+        more (memory, and fewer live objects for the garbage collector to go through)."""
+        m = self.forgotten_until
+        while m < minute:
+            for fleet in FLEETS:
+                self.buckets[fleet].pop(m, None)
+            m += 60.0
+        self.forgotten_until = max(self.forgotten_until, m)
 
     def drop_raw_before(self, minute: float) -> None:
         """Forget raw samples of minutes no alarm window can reach any more (memory)."""
@@ -394,9 +479,27 @@ class MetricStore:
             for fleet in FLEETS:
                 b = self.buckets[fleet].get(m)
                 if b is not None:
-                    b.raw = {k: [] for k in RAW_METRICS}
+                    b.raw = {}
             m += 60.0
         self.raw_dropped_until = max(self.raw_dropped_until, m)
+
+
+def basic_statistic_of(
+    buckets: Sequence[MinuteBucket], metric: str, kind: StatisticKind
+) -> float | None:
+    """A basic statistic (``kind``) over the samples of ``buckets`` (at least one)."""
+    # SampleSummary.merge of the buckets' summaries, in order, on plain values
+    count, total, lo, hi = buckets[0].summary_values(metric)
+    for b in buckets[1:]:
+        more, add, mn, mx = b.summary_values(metric)
+        # min(lo, mn) and max(hi, mx), written out (see LatencyComponent.draw_stats)
+        count, total, lo, hi = (
+            count + more,
+            total + add,
+            mn if mn < lo else lo,
+            mx if mx > hi else hi,
+        )
+    return basic_from_summary(kind, count, total, lo, hi)
 
 
 def statistic_of(
@@ -412,14 +515,13 @@ def statistic_of(
     """
     if not buckets:
         return None, 0
-    n = sum(b.n for b in buckets)
+    n = 0
+    for b in buckets:
+        n += b.n
     if n == 0:
         return None, 0
     if spec.is_basic:
-        total = buckets[0].summary(metric)
-        for b in buckets[1:]:
-            total = total.merge(b.summary(metric))
-        return compute_from_summary(spec, total), n
+        return basic_statistic_of(buckets, metric, spec.kind), n
     if metric in RAW_METRICS:
         if any(b.components for b in buckets):
             assert rng is not None, "fast-mode extended statistics need an rng"
