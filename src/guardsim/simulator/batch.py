@@ -228,6 +228,8 @@ class _Prepared:
                 )
             )
         self.needed = {a.source.metric for a in self.alarms}
+        #: latency metrics some alarm takes a percentile of (their segments are kept)
+        self.percentile_metrics = {a.source.metric for a in self.alarms if a.percentile}
         self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
         self.latency_params = {
             (f, "ModelLatency"): lognormal_params(m.latency) for f, m in self.models.items()
@@ -899,7 +901,7 @@ class _Block:
             s_[:, j] = total.sum(axis=1)
             mn_[:, j] = lo.min(axis=1)
             mx_[:, j] = hi.max(axis=1)
-            if any(al.percentile is not None and al.source.metric == metric for al in prep.alarms):
+            if metric in prep.percentile_metrics:
                 comps = self.comps.setdefault((fleet, metric), [])
                 while len(comps) < n.shape[1]:
                     comps.append(
