@@ -34,9 +34,9 @@ import simpy
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact_vs_naive import SEED, NaivePerRequestSimulation, build_scenario
 
+from guardsim.batch.engine import BLOCK, run_batch
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.batch import BLOCK, run_batch
 
 
 def best_time(

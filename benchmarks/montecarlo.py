@@ -17,7 +17,7 @@ and the deployment succeeds at t = 3320 s (then a 300 s cooldown). Fast mode, 10
    Carlo machinery (chunking, the scenario's JSON round trip, the runs table, the summary): its
    overhead is the ratio of the CPU seconds (``time.process_time``) of 2 to 1, which other load
    on the machine does not distort; and ``mode="fast"`` on a pool of 2 workers;
-3. ``monte_carlo(mode="batch")`` (the batch engine, :mod:`guardsim.simulator.batch`, what
+3. ``monte_carlo(mode="batch")`` (the batch engine, :mod:`guardsim.batch.engine`, what
    ``mode="auto"``, the default, picks for this scenario), serially and on a local process pool
    of 1 and of 2 workers, the pool started (and warmed by a tiny run) before the clock starts:
    replications per second, per core, and the speed-up;
@@ -56,12 +56,12 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from guardsim.batch.engine import BLOCK
+from guardsim.montecarlo.executors import LocalExecutor
+from guardsim.montecarlo.monte_carlo import monte_carlo
+from guardsim.montecarlo.sweep import sweep
 from guardsim.scenarios import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.batch import BLOCK
-from guardsim.simulator.executors import LocalExecutor
-from guardsim.simulator.montecarlo import monte_carlo
-from guardsim.simulator.sweep import sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exact_vs_naive import build_scenario as exact_scenario

@@ -30,21 +30,21 @@ from guardsim.simulator import simulate
 
 if TYPE_CHECKING:
     from guardsim.compare import calibrate, compare_distribution, compare_records
+    from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
+    from guardsim.montecarlo.recommend import recommend
+    from guardsim.montecarlo.sweep import sweep
     from guardsim.reports import run_figure
-    from guardsim.simulator.montecarlo import MonteCarloResult, monte_carlo
-    from guardsim.simulator.recommend import recommend
-    from guardsim.simulator.sweep import sweep
 
 #: Public names loaded on first use: name -> module.
 _LAZY = {
-    "MonteCarloResult": "guardsim.simulator.montecarlo",
+    "MonteCarloResult": "guardsim.montecarlo.monte_carlo",
     "calibrate": "guardsim.compare",
     "compare_distribution": "guardsim.compare",
     "compare_records": "guardsim.compare",
-    "monte_carlo": "guardsim.simulator.montecarlo",
-    "recommend": "guardsim.simulator.recommend",
+    "monte_carlo": "guardsim.montecarlo.monte_carlo",
+    "recommend": "guardsim.montecarlo.recommend",
     "run_figure": "guardsim.reports",
-    "sweep": "guardsim.simulator.sweep",
+    "sweep": "guardsim.montecarlo.sweep",
 }
 
 __all__ = [

@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from guardsim.cli import main
+from guardsim.montecarlo.monte_carlo import monte_carlo
 from guardsim.record import RunRecord
 from guardsim.scenarios.loading import load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.montecarlo import monte_carlo
 
 
 def run(*argv: str) -> tuple[int, str, str]:

@@ -10,10 +10,10 @@ from compare_helpers import real_runs, variant
 
 from guardsim.compare import PredictedRuns, compare_distribution
 from guardsim.compare.distribution import ALPHA
+from guardsim.montecarlo.monte_carlo import monte_carlo
 from guardsim.record import RunRecord
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.montecarlo import monte_carlo
 
 N_PREDICTED = 400
 N_DRAWS = 200

@@ -17,8 +17,8 @@ from guardsim.lint.evidence import (
     wilson_interval,
 )
 from guardsim.lint.report import to_json
+from guardsim.montecarlo.monte_carlo import monte_carlo
 from guardsim.scenarios import Scenario, load_scenario
-from guardsim.simulator.montecarlo import monte_carlo
 
 ALARM = "TEST-DEMO-Deployment-Guardrails-Canary-5XX-Errors"
 RUNS = 100  # enough for a tolerance that means something
@@ -146,7 +146,7 @@ def test_replications_must_be_positive() -> None:
 
 
 def test_wilson_interval_matches_the_monte_carlo_module() -> None:
-    from guardsim.simulator.montecarlo import wilson_interval as mc_wilson
+    from guardsim.montecarlo.monte_carlo import wilson_interval as mc_wilson
 
     for k, n in [(0, 20), (3, 20), (20, 20), (37, 100)]:
         assert wilson_interval(k, n) == pytest.approx(mc_wilson(k, n))

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 from mc_helpers import quick
 
+from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
 from guardsim.errors import MonteCarloError
+from guardsim.montecarlo.executors import LocalExecutor
+from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.record import Summary
 from guardsim.scenarios import Scenario, load_scenario
-from guardsim.simulator.batch import BLOCK, batch_unsupported, run_batch
-from guardsim.simulator.executors import LocalExecutor
-from guardsim.simulator.montecarlo import MonteCarloResult, monte_carlo
 
 SEED_SCENARIOS = (
     "seed-canary-rollback",

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from guardsim.cli import main
+from guardsim.montecarlo import monte_carlo as montecarlo
+from guardsim.montecarlo import sweep
+from guardsim.montecarlo.monte_carlo import monte_carlo
+from guardsim.montecarlo.tables import read_table
 from guardsim.scenarios import Scenario
-from guardsim.simulator import montecarlo, sweep
-from guardsim.simulator.montecarlo import monte_carlo
-from guardsim.simulator.tables import read_table
 
 WAIT = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"
 ERR = "TEST-DEMO-Deployment-Guardrails-Canary-5XX-Errors"

@@ -12,11 +12,11 @@ import json
 import numpy as np
 import pytest
 
+from guardsim.montecarlo.executors import LocalExecutor, SerialExecutor
+from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
+from guardsim.montecarlo.progress import Progress
 from guardsim.scenarios import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.executors import LocalExecutor, SerialExecutor
-from guardsim.simulator.montecarlo import MonteCarloResult, monte_carlo
-from guardsim.simulator.progress import Progress
 
 N = 24
 

@@ -12,17 +12,17 @@ import distributed
 import pytest
 
 from guardsim.errors import ExecutorError
-from guardsim.scenarios import Scenario
-from guardsim.simulator.executors import (
+from guardsim.montecarlo.executors import (
     DaskExecutor,
     LocalExecutor,
     SerialExecutor,
     default_start_method,
     make_executor,
 )
-from guardsim.simulator.montecarlo import monte_carlo
-from guardsim.simulator.progress import Progress, ProgressLine
-from guardsim.simulator.sweep import sweep
+from guardsim.montecarlo.monte_carlo import monte_carlo
+from guardsim.montecarlo.progress import Progress, ProgressLine
+from guardsim.montecarlo.sweep import sweep
+from guardsim.scenarios import Scenario
 
 N = 16
 VARY = ["alarms[1].Threshold=5000,40000", "models.green.error_rate_5xx=0,1"]

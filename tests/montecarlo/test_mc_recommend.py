@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from guardsim.errors import RecommendError
-from guardsim.simulator.recommend import pareto_mask, recommend
+from guardsim.montecarlo.recommend import pareto_mask, recommend
 
 FAULT = "models.green.error_rate_5xx"
 CANARY = "CanarySize.Value"

@@ -17,8 +17,7 @@ import pytest
 from mc_helpers import LATENCY_ALARM
 from scipy import stats
 
-from guardsim.scenarios import Scenario
-from guardsim.simulator.montecarlo import (
+from guardsim.montecarlo.monte_carlo import (
     QUANTILE_METRICS,
     SUMMARY_COLUMNS,
     Quantiles,
@@ -27,6 +26,7 @@ from guardsim.simulator.montecarlo import (
     summarize,
     wilson_interval,
 )
+from guardsim.scenarios import Scenario
 
 N = 60
 

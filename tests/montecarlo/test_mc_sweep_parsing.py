@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardsim.errors import SweepError
-from guardsim.scenarios import Scenario
-from guardsim.simulator.sweep import (
+from guardsim.montecarlo.sweep import (
     Named,
     Vary,
     apply,
@@ -15,6 +14,7 @@ from guardsim.simulator.sweep import (
     parse_values,
     plan_sweep,
 )
+from guardsim.scenarios import Scenario
 
 CANARY = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value"
 WAIT = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"

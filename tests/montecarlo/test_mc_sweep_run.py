@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from mc_helpers import ERROR_ALARM, quick
 
+from guardsim.montecarlo.checkpoint import ROWS_FILE
+from guardsim.montecarlo.executors import LocalExecutor
+from guardsim.montecarlo.monte_carlo import SUMMARY_COLUMNS, monte_carlo
+from guardsim.montecarlo.progress import Progress
+from guardsim.montecarlo.recommend import recommend
+from guardsim.montecarlo.sweep import SweepResult, plan_sweep, run_sweep, sweep
+from guardsim.montecarlo.tables import read_table, write_table
 from guardsim.scenarios import Scenario
-from guardsim.simulator.checkpoint import ROWS_FILE
-from guardsim.simulator.executors import LocalExecutor
-from guardsim.simulator.montecarlo import SUMMARY_COLUMNS, monte_carlo
-from guardsim.simulator.progress import Progress
-from guardsim.simulator.recommend import recommend
-from guardsim.simulator.sweep import SweepResult, plan_sweep, run_sweep, sweep
-from guardsim.simulator.tables import read_table, write_table
 
 N = 8
 VARY = ["alarms[1].Threshold=5000,10000,40000", "models.green.error_rate_5xx=0,1"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from guardsim.real_backend import cli as real_cli
+from guardsim.cli import real as real_cli
 from guardsim.real_backend.fake_aws import FakeAWS
 from guardsim.scenarios import Scenario
 

@@ -21,6 +21,9 @@ import pandas as pd
 import pytest
 from report_browser import open_report, wait_rendered
 
+from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
+from guardsim.montecarlo.recommend import Recommendation, recommend
+from guardsim.montecarlo.sweep import sweep
 from guardsim.reports.montecarlo import (
     MC_PANELS,
     is_healthy,
@@ -30,9 +33,6 @@ from guardsim.reports.montecarlo import (
 from guardsim.reports.sweep import write_sweep_report
 from guardsim.scenarios.loading import load_scenario, scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator.montecarlo import MonteCarloResult, monte_carlo
-from guardsim.simulator.recommend import Recommendation, recommend
-from guardsim.simulator.sweep import sweep
 
 WAIT = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"
 THRESHOLD = "alarms[1].Threshold"

@@ -11,6 +11,15 @@ import pandas as pd
 import pytest
 
 from guardsim.errors import ReportError
+from guardsim.montecarlo.monte_carlo import (
+    QUANTILE_METRICS,
+    SUMMARY_COLUMNS,
+    MonteCarloResult,
+    monte_carlo,
+    summarize,
+    wilson_interval,
+)
+from guardsim.montecarlo.recommend import recommend
 from guardsim.reports.html import Html
 from guardsim.reports.montecarlo import (
     MC_PANELS,
@@ -23,15 +32,6 @@ from guardsim.reports.montecarlo import (
 )
 from guardsim.reports.sweep import default_axes, sweep_figure
 from guardsim.scenarios.loading import load_scenario
-from guardsim.simulator.montecarlo import (
-    QUANTILE_METRICS,
-    SUMMARY_COLUMNS,
-    MonteCarloResult,
-    monte_carlo,
-    summarize,
-    wilson_interval,
-)
-from guardsim.simulator.recommend import recommend
 
 ALARMS = ("errors", "latency")
 

@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 from guardsim import ScenarioError, load_scenario
+from guardsim.montecarlo.monte_carlo import monte_carlo, wilson_interval
 from guardsim.scenarios import Scenario
-from guardsim.simulator.montecarlo import monte_carlo, wilson_interval
 from guardsim.testing import (
     GuardrailAssertionError,
     assert_blast_radius_below,

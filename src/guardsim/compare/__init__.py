@@ -1,6 +1,6 @@
 """Predicted vs real: comparing runs, judging a real run against a prediction, calibrating.
 
-One module per concept; all but :mod:`~guardsim.compare.cli` and
+One module per concept; all but :mod:`~guardsim.cli.compare` and
 :mod:`~guardsim.compare.report` are pure functions of run records and numbers::
 
     timeline      a record's phases and alarm transitions; matching them by name and occurrence

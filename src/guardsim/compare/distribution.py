@@ -44,7 +44,7 @@ from guardsim.errors import CompareError
 from guardsim.record import RunRecord
 
 if TYPE_CHECKING:
-    from guardsim.simulator.montecarlo import MonteCarloResult
+    from guardsim.montecarlo.monte_carlo import MonteCarloResult
 
 #: Nominal rate of "surprising" verdicts for a run drawn from the predicted model.
 ALPHA = 0.05
@@ -97,7 +97,7 @@ class PredictedRuns:
 
     @classmethod
     def from_monte_carlo(cls, result: MonteCarloResult) -> PredictedRuns:
-        """From :func:`guardsim.simulator.montecarlo.monte_carlo`'s result."""
+        """From :func:`guardsim.montecarlo.monte_carlo.monte_carlo`'s result."""
         cols = {c: result.runs[c].tolist() for c in ("outcome", *(m for m, _ in MEASURES))}
         return cls.from_columns(
             cols,

@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.montecarlo.monte_carlo import wilson_interval
 from guardsim.scenarios.distributions import Z99
-from guardsim.simulator.montecarlo import wilson_interval
 
 #: Two-sided 95 %: Phi^-1(0.975).
 Z975 = 1.959963984540054

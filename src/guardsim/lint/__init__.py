@@ -14,7 +14,7 @@ failing and a healthy green model) and a concrete fix.
 * :mod:`~guardsim.lint.context`: what a rule gets besides the scenario;
 * :mod:`~guardsim.lint.rules`: the rules, each a pure function, and the :data:`RULES` registry;
 * :mod:`~guardsim.lint.runner`: :func:`lint` and :class:`LintResult` (with the exit status);
-* :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.lint.cli` the command.
+* :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.cli.lint` the command.
 """
 
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence

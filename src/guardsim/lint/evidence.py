@@ -3,7 +3,7 @@
 Lint asks the simulator a few questions about the scenario, each answered by ``N`` independent
 replications in fast mode without detail (``simulate(variant, seed=S, mode="fast",
 replication=i, detail=False)`` for ``i`` in ``0..N-1``; replication ``i`` draws from
-``numpy.random.SeedSequence(S).spawn(N)[i]``, exactly as ``guardsim.simulator.montecarlo``
+``numpy.random.SeedSequence(S).spawn(N)[i]``, exactly as ``guardsim.montecarlo.monte_carlo``
 does, so ``monte_carlo(variant, N, seed=S)`` reproduces every count). The same seeds are used
 for every variant (common random numbers: two variants differ only where their models or
 settings do). The variants:
@@ -74,7 +74,7 @@ Z95 = 1.959963984540054
 def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (``k`` of ``n``); 95 % by default.
 
-    The same interval ``guardsim.simulator.montecarlo`` reports; unlike the Wald interval it
+    The same interval ``guardsim.montecarlo.monte_carlo`` reports; unlike the Wald interval it
     stays honest at 0 and ``n`` successes, the usual case for clearly bad or healthy models.
     """
     if n <= 0:

@@ -1,7 +1,7 @@
 """The Monte Carlo report: what ``n`` replications of one scenario say, as one page.
 
 :func:`mc_figure` is a pure function of a
-:class:`~guardsim.simulator.montecarlo.MonteCarloResult` (its runs table and summary). Its panels:
+:class:`~guardsim.montecarlo.monte_carlo.MonteCarloResult` (its runs table and summary). Its panels:
 
 1. **detection**: a histogram of ``detected_at_seconds`` (minutes after the UpdateEndpoint call,
    over the runs that detected something);
@@ -9,7 +9,7 @@
 3. **duration**: a histogram of ``deployment_seconds`` (minutes);
 4. **outcomes**: the probability of each outcome (rolled back, failed, succeeded), each with
    its 95 % Wilson score interval as the error bar (the interval of
-   :func:`~guardsim.simulator.montecarlo.wilson_interval`, the one ``guardsim mc`` prints);
+   :func:`~guardsim.montecarlo.monte_carlo.wilson_interval`, the one ``guardsim mc`` prints);
 5. **alarms**: how often each rollback alarm was among the tripped ones, with the same interval.
 
 Each trace has a stable ``uid`` (``detected-hist``, ``green-errors-hist``, ``deployment-hist``,
@@ -20,9 +20,9 @@ Each trace has a stable ``uid`` (``detected-hist``, ``green-errors-hist``, ``dep
 rollback* (a rollback of a healthy model) if there is one. A Monte Carlo result keeps no
 timelines (its replications run with ``detail=False``), so :func:`mc_report` **re-simulates**
 those few replications with ``detail=True``: replication ``i`` with the same base seed and mode
-reproduces the row of the runs table exactly (see :mod:`guardsim.simulator.montecarlo`). This is
+reproduces the row of the runs table exactly (see :mod:`guardsim.montecarlo.monte_carlo`). This is
 the one place a report calls the simulator; :func:`mc_figure` and :func:`representative_runs`
-stay pure. A **batch-mode** result (:mod:`guardsim.simulator.batch`) cannot be re-simulated row
+stay pure. A **batch-mode** result (:mod:`guardsim.batch.engine`) cannot be re-simulated row
 by row (a batch replication's draws are shared with its block), so its representative runs are
 picked from a companion fast-mode Monte Carlo of :data:`EXAMPLE_RUNS` replications with the same
 base seed (:func:`example_source`), and the page says so. The green model is **healthy** when
@@ -48,9 +48,9 @@ from guardsim.reports.run import run_figure
 from guardsim.reports.text import format_seconds
 
 if TYPE_CHECKING:
+    from guardsim.montecarlo.monte_carlo import MonteCarloResult
     from guardsim.record import RunRecord
     from guardsim.scenarios.scenario import Scenario
-    from guardsim.simulator.montecarlo import MonteCarloResult
 
 #: The panels, in order: (panel id, subplot title).
 MC_PANELS: tuple[tuple[str, str], ...] = (
@@ -70,7 +70,7 @@ def _percent(p: float) -> str:
 
 
 def _interval(k: int, n: int) -> tuple[float, float]:
-    from guardsim.simulator.montecarlo import wilson_interval
+    from guardsim.montecarlo.monte_carlo import wilson_interval
 
     return wilson_interval(k, n)
 
@@ -352,7 +352,7 @@ def example_source(result: MonteCarloResult, scenario: Scenario | None = None) -
     with the same base seed (run here, in this process)."""
     if result.mode != "batch":
         return result
-    from guardsim.simulator.montecarlo import monte_carlo
+    from guardsim.montecarlo.monte_carlo import monte_carlo
 
     scen = result.scenario if scenario is None else scenario
     n = min(result.summary.n, EXAMPLE_RUNS)

@@ -1,12 +1,12 @@
 """The sweep report: a sweep table over two swept settings, and the trade-offs between them.
 
 :func:`sweep_figure` is a pure function of a sweep table (one row per configuration, see
-:mod:`guardsim.simulator.sweep`) and, optionally, a
-:class:`~guardsim.simulator.recommend.Recommendation` of it. ``x`` and ``y`` name two swept
+:mod:`guardsim.montecarlo.sweep`) and, optionally, a
+:class:`~guardsim.montecarlo.recommend.Recommendation` of it. ``x`` and ``y`` name two swept
 columns (``y`` may be None for a one-dimensional sweep).
 
 **With a fault split** (``bad`` and ``healthy`` conditions, as for
-:func:`~guardsim.simulator.recommend.recommend`, or taken from ``recommendation``), every
+:func:`~guardsim.montecarlo.recommend.recommend`, or taken from ``recommendation``), every
 configuration has a bad-model row and a healthy-model row, and the figure has four panels:
 
 1. **rollback**: heatmap of the bad model's ``p_rollback`` (how often the guardrail catches it);
@@ -47,7 +47,7 @@ from guardsim.reports.html import Html, Section, write_html
 if TYPE_CHECKING:  # pandas is imported where a sweep table is read: `guardsim.reports` stays light
     import pandas as pd
 
-    from guardsim.simulator.recommend import Recommendation
+    from guardsim.montecarlo.recommend import Recommendation
 
 #: Heatmap panels: (panel id, title, colourbar title, value format, colourscale).
 _SPLIT_HEATMAPS = (
@@ -83,7 +83,7 @@ def _categories(column: pd.Series) -> list[str]:
 
 def _rows(table: pd.DataFrame, condition: Mapping[str, Any]) -> pd.DataFrame:
     """The rows matching every ``{column: value}`` (numbers numerically, as recommend does)."""
-    from guardsim.simulator.recommend import column_matches
+    from guardsim.montecarlo.recommend import column_matches
 
     keep = [True] * len(table)
     for col, value in condition.items():
@@ -93,7 +93,7 @@ def _rows(table: pd.DataFrame, condition: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def _check(table: pd.DataFrame, x: str, y: str | None, faults: Sequence[str]) -> tuple[str, ...]:
-    from guardsim.simulator.recommend import config_columns
+    from guardsim.montecarlo.recommend import config_columns
 
     configs = config_columns(table, faults)
     for axis, col in (("x", x), ("y", y)):
@@ -158,10 +158,10 @@ def sweep_figure(
     docstring). Pure: reads ``table`` (and ``recommendation``) only.
 
     ``bad`` / ``healthy`` default to the recommendation's conditions; given without a
-    recommendation, the Pareto front comes from :func:`~guardsim.simulator.recommend.recommend`
+    recommendation, the Pareto front comes from :func:`~guardsim.montecarlo.recommend.recommend`
     with no limits (so nothing is highlighted as recommended).
     """
-    from guardsim.simulator.recommend import recommend
+    from guardsim.montecarlo.recommend import recommend
 
     if recommendation is not None:
         bad = recommendation.bad if bad is None else bad
@@ -499,7 +499,7 @@ def sweep_report(
 
 def default_axes(table: pd.DataFrame, faults: Sequence[str] = ()) -> tuple[str, str | None]:
     """The first two swept (non-fault) columns, for ``x`` and ``y``."""
-    from guardsim.simulator.recommend import config_columns
+    from guardsim.montecarlo.recommend import config_columns
 
     configs = config_columns(table, faults)
     if not configs:

@@ -3,7 +3,7 @@
 A guardrail property reads like "for every green 5XX rate above 5 % at 20 requests/s, the
 deployment rolls back with probability at least 0.99 and the 95th percentile of the blast radius
 is below 200 requests". The helpers here turn one such sentence, for one scenario, into a fast-mode
-Monte Carlo (:func:`~guardsim.simulator.montecarlo.monte_carlo`) with a fixed seed and an
+Monte Carlo (:func:`~guardsim.montecarlo.monte_carlo.monte_carlo`) with a fixed seed and an
 assertion whose failure message states the numbers::
 
     from guardsim import load_scenario
@@ -15,7 +15,7 @@ assertion whose failure message states the numbers::
 
 **The statistical rule: an assertion passes only when the replications demonstrate the claim.**
 A claim about a probability passes when the whole 95 % Wilson score interval
-(:func:`~guardsim.simulator.montecarlo.wilson_interval`) is on the claimed side:
+(:func:`~guardsim.montecarlo.monte_carlo.wilson_interval`) is on the claimed side:
 :func:`assert_rolls_back` needs the interval's *lower* end ``>= at_least``,
 :func:`assert_false_rollback_at_most` needs its *upper* end ``<= p``. The point estimate being on
 the right side is not enough: 10 rollbacks in 10 runs do not show a probability of 0.99 (the
@@ -48,11 +48,11 @@ from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
-    from guardsim.simulator.montecarlo import MonteCarloResult
+    from guardsim.montecarlo.monte_carlo import MonteCarloResult
 
 #: One-sided confidence of every assertion (the end of a two-sided 95 % interval).
 CONFIDENCE = 0.975
-#: Two-sided 95 % standard normal quantile (as in :mod:`guardsim.simulator.montecarlo`).
+#: Two-sided 95 % standard normal quantile (as in :mod:`guardsim.montecarlo.monte_carlo`).
 Z95 = 1.959963984540054
 #: The Monte Carlo columns a blast radius can be measured in.
 BLAST_RADIUS_METRICS = ("green_errors", "user_errors", "green_requests")
@@ -193,13 +193,13 @@ def _default_n(bound: float, *, upper: bool) -> int:
 
 
 def _run(scenario: Scenario, n: int, seed: int, workers: int | None) -> MonteCarloResult:
-    from guardsim.simulator.montecarlo import monte_carlo
+    from guardsim.montecarlo.monte_carlo import monte_carlo
 
     return monte_carlo(scenario, n, seed=seed, mode="fast", workers=workers)
 
 
 def _estimate(what: str, k: int, n: int, seed: int) -> Estimate:
-    from guardsim.simulator.montecarlo import wilson_interval
+    from guardsim.montecarlo.monte_carlo import wilson_interval
 
     low, high = wilson_interval(k, n)
     return Estimate(what, k, n, k / n, low, high, seed)

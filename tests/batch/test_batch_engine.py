@@ -16,17 +16,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
-from guardsim.scenarios import load_scenario, scenario_from_dict
-from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator import simulate
-from guardsim.simulator.batch import (
+from guardsim.batch.engine import (
     BLOCK,
     _draw_summaries,
     _mixture_quantile,
     batch_unsupported,
     run_batch,
 )
+from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios.scenario import Scenario
+from guardsim.simulator import simulate
 from guardsim.simulator.metrics import LatencyComponent, mixture_quantile
 
 FIXED = {"kind": "fixed"}

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from guardsim import __version__
-from guardsim.cli_args import (
+from guardsim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -194,10 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Command groups that live with their feature: mc/sweep/recommend, compare/calibrate, lint,
     # real. Imported here, not at the top, so 'guardsim validate' does not pay for boto3 & co.
-    from guardsim.compare import cli as compare_cli
-    from guardsim.lint import cli as lint_cli
-    from guardsim.real_backend import cli as real_cli
-    from guardsim.simulator import cli_commands as simulation_cli
+    from guardsim.cli import compare as compare_cli
+    from guardsim.cli import lint as lint_cli
+    from guardsim.cli import montecarlo as simulation_cli
+    from guardsim.cli import real as real_cli
 
     for module in (simulation_cli, compare_cli, lint_cli, real_cli):
         module.register(sub)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 
-import guardsim.simulator.montecarlo  # noqa: F401  (the worker's entry point and its imports)
+import guardsim.montecarlo.monte_carlo  # noqa: F401  (the worker's entry point and its imports)
 from guardsim.scenarios.loading import read_scenario
 
 # A warm-up only: if it failed, workers would load what they need themselves.

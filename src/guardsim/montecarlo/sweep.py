@@ -26,11 +26,11 @@ numbers: the configurations are compared on the same random streams, which makes
 between them much less noisy than independent seeds would). The replications of all
 configurations are cut into chunks and sent to one executor together, so workers stay busy
 across configuration boundaries; a configuration's row is computed when its last chunk is back
-(with :func:`~guardsim.simulator.montecarlo.summarize`: the same numbers ``monte_carlo`` gives)
-and appended to the checkpoint (:mod:`guardsim.simulator.checkpoint`) at once.
+(with :func:`~guardsim.montecarlo.monte_carlo.summarize`: the same numbers ``monte_carlo`` gives)
+and appended to the checkpoint (:mod:`guardsim.montecarlo.checkpoint`) at once.
 
 **The table.** One row per configuration, in grid order: one column per swept PATH (as written),
-then :data:`~guardsim.simulator.montecarlo.SUMMARY_COLUMNS`, one ``p_tripped[<alarm>]`` column
+then :data:`~guardsim.montecarlo.monte_carlo.SUMMARY_COLUMNS`, one ``p_tripped[<alarm>]`` column
 per rollback alarm, and ``config_key`` (the checkpoint key). Every row goes through JSON before
 it enters the table, so a resumed sweep's table equals an uninterrupted one's exactly.
 """
@@ -50,12 +50,9 @@ from typing import Any
 import pandas as pd
 
 from guardsim.errors import Problem, SweepError
-from guardsim.scenarios.fields import did_you_mean, join, type_name
-from guardsim.scenarios.loading import scenario_from_dict
-from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator.checkpoint import Checkpoint, configuration_key
-from guardsim.simulator.executors import Executor, SerialExecutor
-from guardsim.simulator.montecarlo import (
+from guardsim.montecarlo.checkpoint import Checkpoint, configuration_key
+from guardsim.montecarlo.executors import Executor, SerialExecutor
+from guardsim.montecarlo.monte_carlo import (
     SUMMARY_COLUMNS,
     Chunk,
     RunRow,
@@ -70,7 +67,10 @@ from guardsim.simulator.montecarlo import (
     scenario_json,
     summarize,
 )
-from guardsim.simulator.progress import Progress, ProgressCallback
+from guardsim.montecarlo.progress import Progress, ProgressCallback
+from guardsim.scenarios.fields import did_you_mean, join, type_name
+from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.scenario import Scenario
 
 #: Keys by which a list item can be addressed by name (``alarms[NAME]``), in this order.
 NAME_KEYS = ("AlarmName", "VariantName", "Name")
@@ -517,7 +517,7 @@ def run_sweep(
 ) -> SweepResult:
     """Run every configuration of ``plan`` not already in ``checkpoint``; return the table.
 
-    ``executor`` / ``workers`` as for :func:`~guardsim.simulator.montecarlo.monte_carlo`.
+    ``executor`` / ``workers`` as for :func:`~guardsim.montecarlo.monte_carlo.monte_carlo`.
     ``progress`` is called after every chunk and after every configuration is checkpointed.
     """
     ckpt = Checkpoint(checkpoint) if checkpoint is not None else None

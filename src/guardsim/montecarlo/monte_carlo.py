@@ -3,14 +3,14 @@
 **Modes.** ``fast`` and ``exact`` run the per-replication engine: replication ``i`` of a run with
 base seed ``S`` simulates with the stream ``numpy.random.SeedSequence(S).spawn(n)[i]``
 (``simulate(..., seed=S, replication=i)`` reproduces it, with every detail). ``batch`` runs
-fast mode's model in the batch engine (:mod:`guardsim.simulator.batch`), blocks of
-:data:`~guardsim.simulator.batch.BLOCK` replications in lockstep, tens of times faster; its
+fast mode's model in the batch engine (:mod:`guardsim.batch.engine`), blocks of
+:data:`~guardsim.batch.engine.BLOCK` replications in lockstep, tens of times faster; its
 replication ``i`` is drawn from its block's stream, so it agrees with fast mode in distribution,
 not draw by draw. ``auto`` (the default) is ``batch`` when the batch engine supports the
 scenario, else ``fast``. In every mode a replication's result depends only on the scenario,
 ``S``, ``i`` and the mode: never on ``n``, on the executor, on the number of workers or on how
 replications are cut into chunks. Chunks of
-consecutive replications go to the executor (:mod:`guardsim.simulator.executors`); the results
+consecutive replications go to the executor (:mod:`guardsim.montecarlo.executors`); the results
 are put back in replication order, so :attr:`MonteCarloResult.runs` and
 :meth:`MonteCarloResult.to_json` are identical whatever ran them. Monte Carlo runs use
 ``detail=False`` (no per-minute datapoints): the outcome and summary are the same as a full run's.
@@ -49,14 +49,14 @@ import numpy as np
 import pandas as pd
 
 from guardsim import __version__
+from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
 from guardsim.errors import MonteCarloError, SimulationError
+from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
+from guardsim.montecarlo.progress import Progress, ProgressCallback
 from guardsim.record import Summary
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator.batch import BLOCK, batch_unsupported, run_batch
 from guardsim.simulator.engine import simulate
-from guardsim.simulator.executors import Executor, SerialExecutor, make_executor
-from guardsim.simulator.progress import Progress, ProgressCallback
 
 FORMAT = "guardsim.monte-carlo/1"
 #: ``auto``: the batch engine when it supports the scenario, else fast; see :func:`resolve_mode`.
@@ -296,7 +296,7 @@ def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
 def default_chunk_size(total: int, workers: int, mode: str = "fast") -> int:
     """About :data:`CHUNKS_PER_WORKER` chunks per worker, at most :data:`MAX_CHUNK` each, at
     least :data:`MIN_FAST_CHUNK` in fast mode; in batch mode one block
-    (:data:`~guardsim.simulator.batch.BLOCK` replications, simulated together anyway)."""
+    (:data:`~guardsim.batch.engine.BLOCK` replications, simulated together anyway)."""
     if mode == "batch":
         return BLOCK
     size = min(MAX_CHUNK, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
@@ -434,7 +434,7 @@ def check_arguments(n: object, mode: object) -> None:
 
 def resolve_mode(scenario: Scenario, mode: str) -> str:
     """The mode a Monte Carlo run of ``scenario`` uses: ``auto`` is ``batch`` when the batch
-    engine supports the scenario (:func:`~guardsim.simulator.batch.batch_unsupported`), else
+    engine supports the scenario (:func:`~guardsim.batch.engine.batch_unsupported`), else
     ``fast``; ``batch`` on a scenario it does not support raises :class:`MonteCarloError`."""
     if mode not in ("auto", "batch"):
         return mode

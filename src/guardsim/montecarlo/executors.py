@@ -61,7 +61,7 @@ EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("serial", "local", "dask")
 IN_FLIGHT_PER_WORKER = 3
 
 #: Modules the forkserver imports once, so forked workers start with them loaded.
-FORKSERVER_PRELOAD = ["guardsim.simulator._worker_preload"]
+FORKSERVER_PRELOAD = ["guardsim.montecarlo._worker_preload"]
 
 DASK_INSTALL_HINT = "pip install 'guardsim[dask]'"
 

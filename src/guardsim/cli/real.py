@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import check_output_path, non_negative_number, positive_number
+from guardsim.cli.args import check_output_path, non_negative_number, positive_number
 from guardsim.errors import GuardsimError, ScenarioError
 from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
 from guardsim.real_backend.clock import Clock, SystemClock

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from guardsim.cli_args import positive_int, seed
+from guardsim.cli.args import positive_int, seed
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS
 
 EXIT_BAD_INPUT = 2

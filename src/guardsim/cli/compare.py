@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, positive_int, seed
+from guardsim.cli.args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, positive_int, seed
 from guardsim.record import RunRecord, write_atomically
 
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli_args import check_output_path, positive_int, positive_number, probability, seed
+from guardsim.cli.args import check_output_path, positive_int, positive_number, probability, seed
 from guardsim.errors import CommandError
-from guardsim.simulator.executors import EXECUTOR_KINDS, Executor, make_executor
-from guardsim.simulator.montecarlo import MODES, resolve_mode
-from guardsim.simulator.progress import ProgressLine
+from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
+from guardsim.montecarlo.monte_carlo import MODES, resolve_mode
+from guardsim.montecarlo.progress import ProgressLine
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
@@ -30,7 +30,7 @@ EXIT_INTERRUPTED = 130
 
 def _condition(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     """``--bad PATH=VALUE`` flags as ``{column: value}``."""
-    from guardsim.simulator.sweep import parse_scalar
+    from guardsim.montecarlo.sweep import parse_scalar
 
     out: dict[str, Any] = {}
     for item in items or ():
@@ -124,10 +124,10 @@ def _progress(args: argparse.Namespace, err: TextIO, label: str) -> ProgressLine
 
 
 def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.montecarlo.monte_carlo import monte_carlo
+    from guardsim.montecarlo.tables import check_writable, write_table
     from guardsim.record import write_atomically
     from guardsim.scenarios.loading import load_scenario
-    from guardsim.simulator.montecarlo import monte_carlo
-    from guardsim.simulator.tables import check_writable, write_table
 
     check_output_path(args.json)
     if args.csv is not None:
@@ -181,7 +181,7 @@ def _default_checkpoint(outputs: Sequence[str]) -> Path | None:
 
 
 def _sweep_table_text(table: Any, columns: Sequence[str]) -> list[str]:
-    from guardsim.simulator.recommend import format_table, short_labels
+    from guardsim.montecarlo.recommend import format_table, short_labels
 
     def cell(v: Any) -> str:
         if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
@@ -220,10 +220,10 @@ def _sweep_table_text(table: Any, columns: Sequence[str]) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.montecarlo.recommend import recommend
+    from guardsim.montecarlo.sweep import Vary, plan_sweep, run_sweep
+    from guardsim.montecarlo.tables import check_writable, write_table
     from guardsim.scenarios.loading import load_scenario
-    from guardsim.simulator.recommend import recommend
-    from guardsim.simulator.sweep import Vary, plan_sweep, run_sweep
-    from guardsim.simulator.tables import check_writable, write_table
 
     varies = [Vary.parse(text) for text in args.vary]
     outputs: list[str] = list(args.out or [])
@@ -240,7 +240,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else (Path(args.checkpoint) if args.checkpoint else _default_checkpoint(outputs))
     )
     if checkpoint is not None:
-        from guardsim.simulator.checkpoint import Checkpoint
+        from guardsim.montecarlo.checkpoint import Checkpoint
 
         Checkpoint(checkpoint).check_writable()
     bad = _condition(args.bad, "--bad")
@@ -355,8 +355,8 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_recommend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.simulator.recommend import recommend
-    from guardsim.simulator.tables import read_table
+    from guardsim.montecarlo.recommend import recommend
+    from guardsim.montecarlo.tables import read_table
 
     bad = _condition(args.bad, "--bad")
     healthy = _condition(args.healthy, "--healthy")

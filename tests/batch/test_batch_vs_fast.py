@@ -1,6 +1,6 @@
 """The batch engine is statistically indistinguishable from per-replication fast mode.
 
-The batch engine (:mod:`guardsim.simulator.batch`) simulates a block of replications in lockstep
+The batch engine (:mod:`guardsim.batch.engine`) simulates a block of replications in lockstep
 with shared random draws, so it is not bit-identical to fast mode
 (``simulate(..., mode="fast", replication=i)``): it must draw from the same distributions. For
 each scenario below, N_FAST fast-mode replications and N_BATCH batch replications, with
@@ -53,10 +53,10 @@ from scipy import stats
 from test_fast_vs_exact import SCENARIOS, _alarm, _scenario
 from test_fast_vs_exact import _outcome_p as _frequency_p
 
+from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
 from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
-from guardsim.simulator.batch import BLOCK, batch_unsupported, run_batch
 
 N_FAST = 400
 N_BATCH = 2000

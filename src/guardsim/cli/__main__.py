@@ -1,0 +1,5 @@
+"""``python -m guardsim.cli``: the ``guardsim`` command."""
+
+from guardsim.cli.main import entry
+
+entry()

@@ -1,0 +1,1 @@
+"""Many runs: Monte Carlo, sweeps and recommend, their executors, checkpoints, tables, progress."""
