@@ -79,3 +79,40 @@ def check_output_path(path: str | None) -> None:
         raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
     if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
         raise GuardsimError(f"cannot write {path}: permission denied")
+
+
+#: ``--plotly-js`` choices: the same as :data:`guardsim.reports.html.PLOTLY_JS_MODES` (a test
+#: holds them equal), written out here so building the parser does not import plotly.
+PLOTLY_JS_CHOICES = ("inline", "cdn", "directory")
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, png: bool = False) -> None:
+    """The options of every command that writes an HTML report: ``--plotly-js`` and, with
+    ``png=True``, ``--png PATH.png`` (the report's main figure as an image)."""
+    parser.add_argument(
+        "--plotly-js",
+        choices=PLOTLY_JS_CHOICES,
+        default="inline",
+        help="where the HTML report gets plotly.js: inline (default; one self-contained file "
+        "of about 5 MB that opens offline), directory (one shared plotly.min.js written "
+        "beside the report, from the installed plotly; reports in the same folder share "
+        "it, stay small and open offline while kept together), or cdn (a script tag for "
+        "plotly's CDN: the smallest file, but opening it needs the network)",
+    )
+    if png:
+        parser.add_argument(
+            "--png",
+            metavar="PATH.png",
+            default=None,
+            help="write the report's main figure as a PNG image (needs Chrome or Chromium)",
+        )
+
+
+def check_png_output(path: str | None) -> None:
+    """For ``--png``: the path is writable and a browser can draw it, before any work."""
+    if path is None:
+        return
+    check_output_path(path)
+    from guardsim.reports.html import require_chromium
+
+    require_chromium()

@@ -18,7 +18,14 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli.args import EXIT_BAD_INPUT, EXIT_OK, check_output_path, positive_int, seed
+from guardsim.cli.args import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    add_report_options,
+    check_output_path,
+    positive_int,
+    seed,
+)
 from guardsim.record import RunRecord, write_atomically
 
 
@@ -77,7 +84,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(text, file=out)
     _write_json(args.json, result.to_data(), out if args.json == "-" else note, "comparison")
     if args.report:
-        write_compare_report(result, args.report)
+        write_compare_report(result, args.report, plotly_js=args.plotly_js)
         print(f"comparison report written to {args.report}", file=note)
     return EXIT_OK
 
@@ -167,6 +174,7 @@ def register(sub: Any) -> None:
         default=None,
         help="write the comparison report: one standalone HTML file (works offline)",
     )
+    add_report_options(p)
     p.add_argument(
         "--json",
         metavar="PATH",

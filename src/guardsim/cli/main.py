@@ -20,6 +20,7 @@ from guardsim.cli.args import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_report_options,
     check_output_path,
     seed,
 )
@@ -100,7 +101,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     if args.json == "-":
         out.write(record.to_json())
-        _write_reports(record, args.report, args.png, err)  # stdout stays JSON only
+        _write_reports(record, args.report, args.png, err, args.plotly_js)  # stdout stays JSON only
         return EXIT_OK
     print(timeline_text(record), file=out)
     print(file=out)
@@ -108,7 +109,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json:
         write_atomically(args.json, record.to_json())
         print(f"\nrun record written to {args.json}", file=out)
-    _write_reports(record, args.report, args.png, out)
+    _write_reports(record, args.report, args.png, out, args.plotly_js)
     return EXIT_OK
 
 
@@ -124,16 +125,18 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.reports.html import require_chromium
 
         require_chromium()
-    _write_reports(RunRecord.load(args.record), args.html, args.png, out)
+    _write_reports(RunRecord.load(args.record), args.html, args.png, out, args.plotly_js)
     return EXIT_OK
 
 
-def _write_reports(record: RunRecord, html: str | None, png: str | None, note: TextIO) -> None:
+def _write_reports(
+    record: RunRecord, html: str | None, png: str | None, note: TextIO, plotly_js: str
+) -> None:
     if not html and not png:
         return
     from guardsim.reports.run import write_run_report
 
-    write_run_report(record, html_path=html, png_path=png)
+    write_run_report(record, html_path=html, png_path=png, plotly_js=plotly_js)
     for kind, path in (("report", html), ("image", png)):
         if path:
             print(f"run {kind} written to {path}", file=note)
@@ -171,12 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--png", metavar="PATH.png", default=None, help="write the run report's figure as PNG"
     )
+    add_report_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="draw the run report of a saved run record (no simulation)")
     p.add_argument("record", metavar="RECORD.json", help="a run record from 'run --json'")
     p.add_argument("--html", metavar="PATH", default=None, help="write standalone HTML here")
     p.add_argument("--png", metavar="PATH", default=None, help="write a PNG image here")
+    add_report_options(p)
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli.args import check_output_path, positive_int, positive_number, probability, seed
+from guardsim.cli.args import (
+    add_report_options,
+    check_output_path,
+    check_png_output,
+    positive_int,
+    positive_number,
+    probability,
+    seed,
+)
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
 from guardsim.montecarlo.monte_carlo import MODES, resolve_mode
@@ -133,6 +141,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.csv is not None:
         check_writable(args.csv, "csv")
     check_output_path(args.report)
+    check_png_output(args.png)
     scenario = load_scenario(args.scenario)
     progress = _progress(args, err, f"mc {scenario.name}")
     with _executor(args) as executor:
@@ -153,11 +162,18 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.report:
         from guardsim.reports.montecarlo import write_mc_report
 
-        write_mc_report(result, args.report)  # re-simulates a few representative runs
+        write_mc_report(result, args.report, plotly_js=args.plotly_js)  # re-simulates a few runs
+    if args.png:
+        from guardsim.reports.html import write_png
+        from guardsim.reports.montecarlo import mc_figure
+
+        write_png(mc_figure(result), args.png)
     if args.json == "-":  # stdout is JSON only
         out.write(result.to_json())
         if args.report:
             print(f"Monte Carlo report written to {args.report}", file=err)
+        if args.png:
+            print(f"Monte Carlo figure written to {args.png}", file=err)
         return EXIT_OK
     print(result.text(), file=out)
     if args.json:
@@ -167,6 +183,8 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"runs table ({len(result.runs)} rows) written to {args.csv}", file=out)
     if args.report:
         print(f"Monte Carlo report written to {args.report}", file=out)
+    if args.png:
+        print(f"Monte Carlo figure written to {args.png}", file=out)
     return EXIT_OK
 
 
@@ -230,6 +248,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for path in outputs:
         check_writable(path)
     check_output_path(args.report)
+    check_png_output(args.png)
     if len({str(Path(p).resolve()) for p in outputs}) < len(outputs):
         raise CommandError("the same --out file is given twice")
     if args.no_checkpoint and args.checkpoint:
@@ -264,9 +283,9 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"{flag} {col}: not a swept path; swept: {', '.join(plan.columns)}"
                 )
     axes = [c for c in plan.columns if c not in bad and c not in healthy]
-    if args.report and not axes:
+    if (args.report or args.png) and not axes:
         raise CommandError("--report needs a swept setting besides the --bad/--healthy column")
-    if args.report and len(axes) > 2:
+    if (args.report or args.png) and len(axes) > 2:
         raise CommandError(
             f"--report draws two swept settings (besides --bad/--healthy), this sweep varies "
             f"{len(axes)}: {', '.join(axes)}"
@@ -337,7 +356,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
         print(file=out)
         print(rec.text(), file=out)
-    if args.report:
+    if args.report or args.png:
         from guardsim.reports.sweep import write_sweep_report
 
         write_sweep_report(
@@ -346,8 +365,13 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             x=axes[0] if axes else None,
             y=axes[1] if len(axes) > 1 else None,
             recommendation=rec,
+            scenario=scenario,
+            plotly_js=args.plotly_js,
+            png_path=args.png,
         )
-        print(f"sweep report written to {args.report}", file=out)
+        for what, path in (("report", args.report), ("figure", args.png)):
+            if path:
+                print(f"sweep {what} written to {path}", file=out)
     return EXIT_OK
 
 
@@ -444,6 +468,7 @@ def register(sub: Any) -> None:
         help="write the Monte Carlo report (standalone HTML): distributions, rollback "
         "probability, and the timelines of a few representative runs (re-simulated)",
     )
+    add_report_options(p, png=True)
     p.set_defaults(func=cmd_mc)
 
     p = sub.add_parser(
@@ -492,6 +517,7 @@ def register(sub: Any) -> None:
         help="write the sweep report (standalone HTML): heatmaps over the two swept "
         "settings, and with --recommend the Pareto front and the recommendation",
     )
+    add_report_options(p, png=True)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(

@@ -271,13 +271,17 @@ class _Figure:
                 self.fig.update_yaxes(
                     range=[0, 1], visible=False, fixedrange=True, row=row, col=1, secondary_y=True
                 )
-        for side, r in self.records.items():
+        # the earlier end is labelled left of its line, the later right of its own: the two
+        # labels never overlap, however close the ends are
+        ends = sorted(self.records.items(), key=lambda kv: kv[1].summary.deployment_seconds)
+        for k, (side, r) in enumerate(ends):
             self.fig.add_vline(
                 x=r.summary.deployment_seconds / 60.0,
                 line={"color": "#555555", "width": 1, "dash": _DASH[side]},
                 annotation_text=f"{side} done",
-                annotation_position="top left" if side == "predicted" else "top right",
+                annotation_position="top left" if k == 0 else "top right",
                 annotation_font_size=10,
+                annotation_name="event-label",
             )
         c = self.c
         self.fig.update_layout(
@@ -332,7 +336,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>" for row in rows
     )
-    return f'<table class="summary"><tr>{head}</tr>{body}</table>'
+    # a grid with padded cells that keep to their column, in a box that scrolls sideways when
+    # the window is narrower than the table
+    return f'<div class="scroll"><table class="grid"><tr>{head}</tr>{body}</table></div>'
 
 
 def comparison_header(c: Comparison) -> Html:
@@ -493,17 +499,22 @@ def distribution_sections(d: DistributionComparison) -> list[Section]:
     return [distribution_header(d), distribution_figure(d)]
 
 
-def write_compare_report(result: Comparison | DistributionComparison, path: str | Path) -> None:
-    """Write the comparison report as one standalone HTML file (works offline)."""
+def write_compare_report(
+    result: Comparison | DistributionComparison, path: str | Path, *, plotly_js: str = "inline"
+) -> None:
+    """Write the comparison report as one HTML file; ``plotly_js`` as for
+    :func:`~guardsim.reports.html.write_html` (inline, the default: standalone, works offline)."""
     if isinstance(result, Comparison):
         write_html(
             comparison_sections(result),
             path,
             title=f"guardsim: predicted vs real, {result.real.scenario}",
+            plotly_js=plotly_js,
         )
     else:
         write_html(
             distribution_sections(result),
             path,
             title=f"guardsim: real run vs predicted distribution, {result.real.scenario}",
+            plotly_js=plotly_js,
         )

@@ -3,10 +3,18 @@
 The figures come from the pure report functions (:func:`guardsim.reports.run_figure`, ...);
 this module only writes them:
 
-* :func:`write_html` writes ONE self-contained HTML file: plotly.js is embedded inline (no CDN,
-  no network), so the report opens offline, from an e-mail attachment or an air-gapped laptop.
-  The file is written atomically (a temporary file, then a rename) and is byte-identical for the
-  same sections.
+* :func:`write_html` writes ONE HTML file, atomically (a temporary file, then a rename),
+  byte-identical for the same sections. Where plotly.js (about 4.8 MB) comes from is the
+  ``plotly_js`` choice (:data:`PLOTLY_JS_MODES`):
+
+  - ``"inline"`` (the default): embedded in the page, so the report is self-contained and opens
+    offline, from an e-mail attachment or an air-gapped laptop;
+  - ``"directory"``: a ``<script src="plotly.min.js">`` tag, and ONE copy of ``plotly.min.js``
+    written beside the report (taken from the installed plotly package, never downloaded;
+    rewritten only when it differs). Many reports in one folder share it and stay small
+    (tens of kB each); they open offline as long as the folder is kept together;
+  - ``"cdn"``: plotly's own documented CDN script tag (``https://cdn.plot.ly/``, with its
+    subresource-integrity hash): the smallest file, but opening it needs the network.
 * :func:`write_png` renders a figure to PNG for pasting into documents, through Plotly's
   `kaleido` (>= 1), which drives a Chrome or Chromium already installed on the machine: the
   Debian package ``chromium`` (``apt-get install chromium``), or whatever ``BROWSER_PATH``
@@ -39,6 +47,10 @@ CHROMIUM_HINT = (
     "install Chromium (Debian/Ubuntu: 'apt-get install chromium') or set BROWSER_PATH "
     "to a Chrome or Chromium executable"
 )
+#: Where a page's plotly.js comes from, the ``plotly_js`` argument (see the module docstring).
+PLOTLY_JS_MODES = ("inline", "cdn", "directory")
+#: The file ``plotly_js="directory"`` writes beside the reports, and their script tags name.
+PLOTLY_JS_FILE = "plotly.min.js"
 #: Width of a PNG export in CSS pixels (the height is the figure's own).
 PNG_WIDTH = 1400
 
@@ -58,6 +70,15 @@ table.summary td { padding: 1px 0; }
 .notes { color: #8b0000; }
 details { margin: .5em 0 1em 0; color: #444; max-width: 70em; }
 .figure { margin: 0 0 2em 0; }
+.recommendation { max-width: 70em; overflow-wrap: anywhere; border-left: 4px solid #ffd700;
+                  padding: .2em 0 .2em 1em; margin: .5em 0 1em 0; }
+.recommendation p, .recommendation ul { margin: .3em 0; }
+.recommendation .best { font-size: 1.1em; }
+.scroll { overflow-x: auto; max-width: 100%; }
+table.grid { border-collapse: collapse; margin: .5em 0 1em 0; }
+table.grid th, table.grid td { padding: 2px .8em 2px 0; text-align: left; vertical-align: top;
+                               white-space: nowrap; }
+table.grid th { font-weight: 600; color: #444; border-bottom: 1px solid #ccc; }
 """
 
 
@@ -77,8 +98,19 @@ class Html:
 Section: TypeAlias = "go.Figure | Html | str"
 
 
-def render_html(sections: go.Figure | Sequence[Section], *, title: str) -> str:
-    """The whole standalone page as text: sections in order, plotly.js inline once."""
+def _check_mode(plotly_js: str) -> None:
+    if plotly_js not in PLOTLY_JS_MODES:
+        raise ReportError(f"plotly_js={plotly_js!r}: expected one of {', '.join(PLOTLY_JS_MODES)}")
+
+
+def render_html(
+    sections: go.Figure | Sequence[Section], *, title: str, plotly_js: str = "inline"
+) -> str:
+    """The whole page as text: sections in order, plotly.js once (inline by default; with
+    ``"directory"`` the page expects :data:`PLOTLY_JS_FILE` beside it, see :func:`write_html`)."""
+    _check_mode(plotly_js)
+    # plotly's to_html: True inlines the library; "cdn" / "directory" write a script tag
+    include: bool | str = True if plotly_js == "inline" else plotly_js
     items: list[Section] = [sections] if isinstance(sections, go.Figure) else list(sections)
     parts: list[str] = []
     plotly_included = False
@@ -90,7 +122,7 @@ def render_html(sections: go.Figure | Sequence[Section], *, title: str) -> str:
                 '<div class="figure">'
                 + item.to_html(
                     full_html=False,
-                    include_plotlyjs=not plotly_included,  # True: the library inline, no CDN
+                    include_plotlyjs=False if plotly_included else include,
                     div_id=f"guardsim-figure-{n_fig}",
                     default_width="100%",
                     default_height=f"{int(item.layout.height or 600)}px",
@@ -117,14 +149,43 @@ def render_html(sections: go.Figure | Sequence[Section], *, title: str) -> str:
 
 
 def write_html(
-    sections: go.Figure | Sequence[Section], path: str | Path, *, title: str = "guardsim report"
+    sections: go.Figure | Sequence[Section],
+    path: str | Path,
+    *,
+    title: str = "guardsim report",
+    plotly_js: str = "inline",
 ) -> None:
-    """Write one standalone HTML file (plotly.js inline, works offline), atomically."""
+    """Write one HTML file, atomically: standalone with plotly.js inline (the default, works
+    offline); with ``plotly_js="directory"`` also :data:`PLOTLY_JS_FILE` beside it (see
+    :func:`write_plotly_js`); with ``"cdn"`` a page that loads plotly.js from the network."""
+    _check_mode(plotly_js)
     _check_folder(path)
+    text = render_html(sections, title=title, plotly_js=plotly_js)
+    if plotly_js == "directory":
+        write_plotly_js(Path(path).parent)
     try:
-        write_atomically(path, render_html(sections, title=title))
+        write_atomically(path, text)
     except RecordError as exc:  # write_atomically's error names the path already
         raise ReportError(str(exc)) from None
+
+
+def write_plotly_js(folder: str | Path) -> Path:
+    """Write the installed plotly package's ``plotly.min.js`` into ``folder`` (never downloaded),
+    unless an identical copy is there already; return its path."""
+    from plotly.offline import get_plotlyjs
+
+    target = Path(folder) / PLOTLY_JS_FILE
+    text = get_plotlyjs()
+    try:
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            return target
+    except (OSError, UnicodeDecodeError):
+        pass  # unreadable or not plotly.js: written anew below
+    try:
+        write_atomically(target, text)
+    except RecordError as exc:
+        raise ReportError(str(exc)) from None
+    return target
 
 
 def find_chromium() -> str | None:
@@ -222,6 +283,8 @@ def _check_folder(path: str | Path) -> None:
 
 __all__ = [
     "CHROMIUM_HINT",
+    "PLOTLY_JS_FILE",
+    "PLOTLY_JS_MODES",
     "Html",
     "ReportError",
     "Section",
@@ -230,5 +293,6 @@ __all__ = [
     "render_html",
     "require_chromium",
     "write_html",
+    "write_plotly_js",
     "write_png",
 ]

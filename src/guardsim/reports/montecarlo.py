@@ -408,13 +408,19 @@ def mc_report(result: MonteCarloResult, scenario: Scenario | None = None) -> lis
 
 
 def write_mc_report(
-    result: MonteCarloResult, path: str | Path, scenario: Scenario | None = None
+    result: MonteCarloResult,
+    path: str | Path,
+    scenario: Scenario | None = None,
+    *,
+    plotly_js: str = "inline",
 ) -> None:
-    """Write the Monte Carlo report as one standalone HTML file (re-simulates a few runs)."""
+    """Write the Monte Carlo report as one HTML file (re-simulates a few runs); ``plotly_js``
+    as for :func:`~guardsim.reports.html.write_html` (inline: standalone, works offline)."""
     write_html(
         mc_report(result, scenario),
         path,
         title=f"guardsim Monte Carlo report: {result.scenario.name}",
+        plotly_js=plotly_js,
     )
 
 

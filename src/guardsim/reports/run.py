@@ -75,6 +75,11 @@ _ROW_PX = 230
 _GAP_PX = 62
 _TOP_PX = 175
 _BOTTOM_PX = 70
+#: The figure title's lines, in characters: short enough for a 900 px window (a Plotly title
+#: does not wrap on its own), and the height of one line.
+_TITLE_CHARS = 95
+_FACTS_CHARS = 115
+_TITLE_LINE_PX = 18
 
 #: The fixed panels, in order: (panel id, subplot title).
 PANELS: tuple[tuple[str, str], ...] = (
@@ -143,8 +148,15 @@ class _Builder:
         for i, (alarm, rule) in enumerate(zip(self.alarms, self.rules, strict=True), 1):
             self.panels.append((f"alarm{i}", self._alarm_title(alarm, rule)))
         n = len(self.panels)
-        self.height = _TOP_PX + _BOTTOM_PX + n * _ROW_PX + (n - 1) * _GAP_PX
-        plot_px = self.height - _TOP_PX - _BOTTOM_PX
+        self.labels = event_labels(record, self.start, self.end)
+        rows = max(stagger_labels(self.labels), default=0) + 1
+        # four lines of title and three rows of labels fit in _TOP_PX; more add their height
+        head = run_headline(record)
+        self.title_lines = [_wrap(head.outcome, _TITLE_CHARS), _wrap(head.facts, _FACTS_CHARS)]
+        lines = 1 + sum(t.count("<br>") + 1 for t in self.title_lines)
+        self.top = _TOP_PX + _LABEL_ROW_PX * max(0, rows - 3) + _TITLE_LINE_PX * max(0, lines - 4)
+        self.height = self.top + _BOTTOM_PX + n * _ROW_PX + (n - 1) * _GAP_PX
+        plot_px = self.height - self.top - _BOTTOM_PX
         self.fig = make_subplots(
             rows=n,
             cols=1,
@@ -572,13 +584,12 @@ class _Builder:
                 )
         self.legends()
         self.markers()
-        head = run_headline(self.record)
         fig.update_layout(
             title={
                 "text": (
                     f"<b>{html.escape(run_title(self.record), quote=False)}</b><br>"
-                    f"{_wrap(head.outcome, 140)}<br>"
-                    f"<span style='font-size:13px'>{_wrap(head.facts, 160)}</span>"
+                    f"{self.title_lines[0]}<br>"
+                    f"<span style='font-size:13px'>{self.title_lines[1]}</span>"
                 ),
                 "x": 0.01,
                 "xanchor": "left",
@@ -587,7 +598,7 @@ class _Builder:
                 "font": {"size": 15},
             },
             height=self.height,
-            margin={"t": _TOP_PX, "b": _BOTTOM_PX, "l": 80, "r": 260},
+            margin={"t": self.top, "b": _BOTTOM_PX, "l": 80, "r": 260},
             barmode="overlay",
             bargap=0,
             hovermode="closest",
@@ -634,34 +645,94 @@ class _Builder:
         self.fig.update_layout(layout)
 
     def markers(self) -> None:
-        """Vertical lines through every panel for the call, detection and the rollback."""
-        by_time: dict[float, list[str]] = {}
-        for t, short, _ in self.events():
-            by_time.setdefault(t, []).append(short)
-        for k, (t, whats) in enumerate(sorted(by_time.items())):
-            rollback = any(w in ("detected", "rollback started", "rollback ended") for w in whats)
+        """Vertical lines through every panel for the call, detection and the rollback, each
+        labelled above the top panel; labels that would touch go on rows of their own."""
+        for label, row in zip(self.labels, stagger_labels(self.labels), strict=True):
+            colour = "#d62728" if label.rollback else "#555555"
             self.fig.add_shape(
                 type="line",
                 xref="x",
                 yref="paper",
-                x0=t / 60.0,
-                x1=t / 60.0,
+                x0=label.t / 60.0,
+                x1=label.t / 60.0,
                 y0=0.0,
                 y1=1.0,
-                line={"color": "#d62728" if rollback else "#555555", "width": 1, "dash": "dot"},
+                line={"color": colour, "width": 1, "dash": "dot"},
                 layer="above",
             )
             self.fig.add_annotation(
-                x=t / 60.0,
+                x=label.t / 60.0,
                 xref="x",
                 y=1.0,
                 yref="paper",
                 yanchor="bottom",
-                yshift=24 + 13 * (k % 3),
-                text=html.escape(" · ".join(dict.fromkeys(whats)), quote=False),
+                yshift=_LABEL_BASE_PX + _LABEL_ROW_PX * row,
+                text=html.escape(label.text, quote=False),
                 showarrow=False,
-                font={"size": 10, "color": "#d62728" if rollback else "#555555"},
+                font={"size": _LABEL_FONT_PX, "color": colour},
+                name="event-label",
             )
+
+
+@dataclass(frozen=True)
+class EventLabel:
+    """One label over the time axis: at ``t`` seconds, as a fraction ``x`` of the axis."""
+
+    t: float
+    x: float
+    text: str
+    rollback: bool
+
+
+#: Event labels: font size, the gap above the plot (clear of the top panel's title), the
+#: height of a row of labels, and the narrowest plot area (px) at which labels are guaranteed
+#: not to touch: a 900 px wide window leaves about 400 px between the axis titles and the
+#: legends; a wider plot only moves labels further apart.
+_LABEL_FONT_PX = 10
+_LABEL_BASE_PX = 24
+_LABEL_ROW_PX = 14
+LABEL_MIN_PLOT_PX = 360
+#: An upper bound on the width of one character of a label (Plotly's default font at 10 px
+#: averages under 6 px), and the space kept between two labels on one row.
+_LABEL_CHAR_PX = 6.5
+_LABEL_GAP_PX = 8.0
+
+
+def event_labels(record: RunRecord, start: float, end: float) -> list[EventLabel]:
+    """The run's events (:func:`run_events`) as labels, one per moment, in time order."""
+    by_time: dict[float, list[str]] = {}
+    for t, short, _ in run_events(record):
+        by_time.setdefault(t, []).append(short)
+    span = max(end - start, 1e-9)
+    return [
+        EventLabel(
+            t=t,
+            x=(t - start) / span,
+            text=" · ".join(dict.fromkeys(whats)),
+            rollback=any(w in ("detected", "rollback started", "rollback ended") for w in whats),
+        )
+        for t, whats in sorted(by_time.items())
+    ]
+
+
+def stagger_labels(labels: Sequence[EventLabel], plot_px: float = LABEL_MIN_PLOT_PX) -> list[int]:
+    """The row of each label (0: nearest the plot), so that no two labels on one row overlap
+    in a plot ``plot_px`` wide or wider: each goes on the lowest row where it clears every
+    label already there. Labels are centred on their time."""
+    placed: list[list[tuple[float, float]]] = []  # per row: (centre px, half width px)
+    rows: list[int] = []
+    for label in labels:
+        centre = label.x * plot_px
+        half = len(label.text) * _LABEL_CHAR_PX / 2.0
+        for row, others in enumerate(placed):
+            if all(abs(centre - c) >= half + h + _LABEL_GAP_PX for c, h in others):
+                others.append((centre, half))
+                rows.append(row)
+                break
+        else:
+            placed.append([(centre, half)])
+            rows.append(len(placed) - 1)
+    return rows
 
 
 def run_events(record: RunRecord) -> list[tuple[float, str, str]]:
@@ -737,27 +808,34 @@ def write_run_report(
     *,
     html_path: str | Path | None = None,
     png_path: str | Path | None = None,
+    plotly_js: str = "inline",
 ) -> None:
-    """Write the run report as standalone HTML and/or PNG (builds the figure once)."""
+    """Write the run report as HTML and/or PNG (builds the figure once); ``plotly_js`` as for
+    :func:`~guardsim.reports.html.write_html` (inline: standalone, works offline)."""
     figure = run_figure(record)
     if html_path is not None:
         write_html(
             [run_header(record), figure],
             html_path,
             title=f"guardsim run report: {run_title(record)}",
+            plotly_js=plotly_js,
         )
     if png_path is not None:
         write_png(figure, png_path)
 
 
 __all__ = [
+    "LABEL_MIN_PLOT_PX",
     "PANELS",
+    "EventLabel",
     "Headline",
+    "event_labels",
     "run_events",
     "run_figure",
     "run_header",
     "run_headline",
     "run_report_sections",
     "run_title",
+    "stagger_labels",
     "write_run_report",
 ]

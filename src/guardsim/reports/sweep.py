@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,12 +43,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from guardsim.errors import RecommendError, ReportError
-from guardsim.reports.html import Html, Section, write_html
+from guardsim.reports.html import Html, Section, write_html, write_png
 
 if TYPE_CHECKING:  # pandas is imported where a sweep table is read: `guardsim.reports` stays light
     import pandas as pd
 
     from guardsim.montecarlo.recommend import Recommendation
+    from guardsim.scenarios.scenario import Scenario
 
 #: Heatmap panels: (panel id, title, colourbar title, value format, colourscale).
 _SPLIT_HEATMAPS = (
@@ -61,11 +63,83 @@ _PLAIN_HEATMAPS = (
     ("duration", "Mean deployment time (minutes)", "minutes", ".1f", "Blues"),
 )
 _STAR = "#ffd700"
+#: The recommended cell of a heatmap: an open square around its value, which stays readable.
+_CELL_MARK = "#000000"
+
+#: Capacity sizes whose ``Value`` is read per their ``Type`` (CapacitySize:
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CapacitySize.html).
+_CAPACITY_UNITS = {"INSTANCE_COUNT": "instances", "CAPACITY_PERCENT": "% of instances"}
 
 
 def _label(column: str) -> str:
-    """The last dotted part of a swept path (hover and axis titles stay short)."""
-    return column.rsplit(".", 1)[-1]
+    """The name of a swept setting, for axis titles and hover: the field, not a generic last
+    part (``...CanarySize.Value`` -> ``CanarySize``; ``alarms[1].Threshold`` stays whole, since
+    "Threshold" alone does not say which alarm)."""
+    parts = column.split(".")
+    if len(parts) > 1 and parts[-1] == "Value":
+        parts = parts[:-1]
+    if len(parts) > 1 and parts[-2].endswith("]"):
+        return ".".join(parts[-2:])
+    return parts[-1]
+
+
+def _capacity_type(column: str, table: pd.DataFrame, scenario: Scenario | None) -> str | None:
+    """The ``Type`` beside a swept ``CapacitySize.Value``: from the table if it is a swept
+    column with one value, else from the scenario, else unknown."""
+    sibling = column.removesuffix(".Value") + ".Type"
+    if sibling in table.columns:
+        values = table[sibling].astype(str).unique().tolist()
+        return values[0] if len(values) == 1 else None
+    if scenario is None:
+        return None
+    from guardsim.errors import GuardsimError
+    from guardsim.montecarlo.sweep import Vary, locate
+
+    try:
+        node, key, _ = locate(scenario.to_dict(), Vary(sibling, ("?",)))
+        value = node[key]
+    except (GuardsimError, KeyError, IndexError, TypeError):
+        return None
+    return str(value)
+
+
+def setting_title(column: str, table: pd.DataFrame, scenario: Scenario | None = None) -> str:
+    """An axis title that names the swept setting, with its unit where guardsim knows it."""
+    name = _label(column)
+    field_name = name.rsplit(".", 1)[-1]
+    unit = ""
+    if column.endswith(".Value") and field_name.endswith(("Size", "BatchSize")):
+        kind = _capacity_type(column, table, scenario)
+        unit = _CAPACITY_UNITS.get(kind or "", "instances or % of instances, per its Type")
+    elif field_name.endswith("Seconds") or field_name == "Period":
+        unit = "seconds"
+    elif field_name.startswith("error_rate"):
+        unit = "fraction of requests"
+    return f"{name} ({unit})" if unit else name
+
+
+def percent(value: float, *, against: Sequence[float] = (), digits: int = 1) -> str:
+    """``value`` (a probability) as a percentage with at least ``digits`` decimals, and more
+    (up to 4) while it would print the same as a different number in ``against`` (a limit,
+    the other end of an interval): 0.0095 against 0.01 is ``0.95%``, not ``1.0%``."""
+    for d in range(digits, 5):
+        text = f"{100 * value:.{d}f}%"
+        if all(text != f"{100 * a:.{d}f}%" for a in against if a != value):
+            return text
+    return f"{100 * value:.4f}%"
+
+
+def percent_ticks(top: float, n: int = 5) -> tuple[list[float], list[str]]:
+    """Colour-bar ticks from 0 to ``top`` (a probability): round steps, each label distinct."""
+    raw = max(top, 1e-6) / (n - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    values = [k * step for k in range(n + 1) if k * step <= top * (1 + 1e-9)]
+    for d in range(0, 6):
+        texts = [f"{100 * v:.{d}f}%" for v in values]
+        if len(set(texts)) == len(texts):
+            return values, texts
+    return values, [f"{100 * v:g}%" for v in values]
 
 
 def _text(value: Any) -> str:
@@ -153,9 +227,11 @@ def sweep_figure(
     recommendation: Recommendation | None = None,
     bad: Mapping[str, Any] | None = None,
     healthy: Mapping[str, Any] | None = None,
+    scenario: Scenario | None = None,
 ) -> go.Figure:
     """The sweep figure: heatmaps over ``x`` and ``y``, and the Pareto front (see the module
-    docstring). Pure: reads ``table`` (and ``recommendation``) only.
+    docstring). Pure: reads ``table`` (and ``recommendation``) only; ``scenario``, the swept
+    one, only tells the unit of a swept capacity size (instances or percent).
 
     ``bad`` / ``healthy`` default to the recommendation's conditions; given without a
     recommendation, the Pareto front comes from :func:`~guardsim.montecarlo.recommend.recommend`
@@ -187,6 +263,8 @@ def sweep_figure(
         highlight = rec
     xs = _categories(table[x])
     ys = _categories(table[y]) if y is not None else [""]
+    x_title = setting_title(x, table, scenario)
+    y_title = setting_title(y, table, scenario) if y is not None else ""
 
     if split:
         bad_rows, healthy_rows = _rows(table, bad or {}), _rows(table, healthy or {})
@@ -270,24 +348,20 @@ def sweep_figure(
             row=row,
             col=col,
         )
-        fig.update_xaxes(title_text=html.escape(_label(x)), type="category", row=row, col=col)
-        fig.update_yaxes(
-            title_text=html.escape(_label(y)) if y is not None else "",
-            type="category",
-            row=row,
-            col=col,
-        )
+        fig.update_xaxes(title_text=html.escape(x_title), type="category", row=row, col=col)
+        fig.update_yaxes(title_text=html.escape(y_title), type="category", row=row, col=col)
         if best_cell is not None:
             fig.add_trace(
                 go.Scatter(
                     x=[best_cell[0]],
                     y=[best_cell[1]],
                     mode="markers",
+                    # an open square around the cell's value: marks it, hides nothing
                     marker={
-                        "symbol": "star",
-                        "size": 20,
-                        "color": _STAR,
-                        "line": {"color": "#000000", "width": 1.5},
+                        "symbol": "square-open",
+                        "size": 46,
+                        "color": _CELL_MARK,
+                        "line": {"width": 3},
                     },
                     hovertemplate="<b>recommended configuration</b><extra></extra>",
                     name="recommended",
@@ -304,10 +378,12 @@ def sweep_figure(
 
     title = "<b>Sweep report</b>"
     if highlight is not None and highlight.best is not None:
+        # wrapped: a Plotly title does not wrap on its own, and must fit a 900 px window
+        text = "recommended: " + _describe(highlight.best, highlight.config_columns)
         title += (
-            "<br><span style='font-size:13px'>recommended: "
-            f"{html.escape(_describe(highlight.best, highlight.config_columns), quote=False)}"
-            "</span>"
+            "<br><span style='font-size:13px'>"
+            + "<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(text, 100))
+            + "</span>"
         )
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
@@ -344,9 +420,16 @@ def _pareto_panel(
             for _, r in frame.iterrows()
         ]
 
+    limit = [] if rec.max_false_rollback is None else [rec.max_false_rollback]
+
     def custom(frame: pd.DataFrame) -> list[list[Any]]:
         return [
-            [lab, f"{100 * fr:.1f}%", f"{100 * lo:.1f}-{100 * hi:.1f}%", "yes" if ok else "no"]
+            [
+                lab,
+                percent(fr, against=limit),
+                f"{percent(lo, against=[hi, *limit])} to {percent(hi, against=[lo, *limit])}",
+                "yes" if ok else "no",
+            ]
             for lab, fr, lo, hi, ok in zip(
                 labels(frame),
                 frame["false_rollback"],
@@ -363,6 +446,7 @@ def _pareto_panel(
         "(95% CI %{customdata[2]})<br>within the limits: %{customdata[3]}<extra></extra>"
     )
     fmax = max(float(cand["false_rollback"].max()), 0.01)
+    tickvals, ticktext = percent_ticks(fmax)
     fig.add_trace(
         go.Scatter(
             x=(cand["deployment_seconds"] / 60.0).tolist(),
@@ -410,7 +494,8 @@ def _pareto_panel(
                     "y": (y0 + y1) / 2,
                     "len": y1 - y0,
                     "thickness": 12,
-                    "tickformat": ".0%",
+                    "tickvals": tickvals,
+                    "ticktext": ticktext,
                 },
             },
             customdata=custom(front),
@@ -454,7 +539,7 @@ def _pareto_panel(
         y=by,
         text=(
             f"recommended: {html.escape(_describe(best, columns), quote=False)}<br>"
-            f"false rollback {100 * float(best['false_rollback']):.1f}%"
+            f"false rollback {percent(float(best['false_rollback']), against=limit)}"
         ),
         showarrow=True,
         arrowhead=2,
@@ -468,16 +553,86 @@ def _pareto_panel(
     )
 
 
-def sweep_header(table: pd.DataFrame, recommendation: Recommendation | None) -> Html:
-    """The page header: the table's size and, with a recommendation, its text."""
-    rec_text = recommendation.text() if recommendation is not None else ""
+def sweep_header(
+    table: pd.DataFrame,
+    recommendation: Recommendation | None,
+    scenario: Scenario | None = None,
+) -> Html:
+    """The page header: the table's size and, with a recommendation, a block that reads at a
+    glance (and wraps): the recommended settings, what they cost, against the limits."""
     n = int(table["n"].iloc[0]) if len(table) and "n" in table.columns else 0
+    block = "" if recommendation is None else _recommendation_block(recommendation, table, scenario)
     return Html(
         '<header id="guardsim-header">'
         "<h1>Sweep report</h1>"
         f'<p class="meta">{len(table)} row(s) of the sweep table, {n} replications each</p>'
-        + (f'<pre class="recommendation">{html.escape(rec_text)}</pre>' if rec_text else "")
-        + "</header>"
+        f"{block}</header>"
+    )
+
+
+def _recommendation_block(
+    rec: Recommendation, table: pd.DataFrame, scenario: Scenario | None
+) -> str:
+    from guardsim.reports.text import format_seconds
+
+    def esc(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    def clock(seconds: float) -> str:
+        return format_seconds(seconds, signed=False)
+
+    limit = [] if rec.max_false_rollback is None else [rec.max_false_rollback]
+    cond = "; ".join(
+        f"{role} model: " + ", ".join(f"{_label(c)} = {_text(v)}" for c, v in where.items())
+        for role, where in (("bad", rec.bad), ("healthy", rec.healthy))
+    )
+    limits = []
+    if rec.max_false_rollback is not None:
+        which = "the upper 95% bound of " if rec.conservative else ""
+        limits.append(f"{which}false rollback at most {percent(rec.max_false_rollback)}")
+    if rec.max_duration is not None:
+        limits.append(f"{rec.duration_of}-model deployment time at most {clock(rec.max_duration)}")
+    n_ok = int(rec.candidates["feasible"].sum())
+    facts = [
+        f"Limits: {', '.join(limits) or 'none'}; {n_ok} of {len(rec.candidates)} "
+        "configurations are within them.",
+        f"Conditions: {cond}.",
+    ]
+    b = rec.best
+    if b is None:
+        best = (
+            "<p class='best'><b>No configuration is within the limits.</b> The Pareto front "
+            "below shows the best trade-offs available.</p>"
+        )
+        details = ""
+    else:
+        settings = ", ".join(
+            f"<b>{esc(setting_title(c, table, scenario))} = {esc(_text(b[c]))}</b>"
+            for c in rec.config_columns
+        )
+        fr, lo, hi = (
+            float(b[k]) for k in ("false_rollback", "false_rollback_low", "false_rollback_high")
+        )
+        best = f"<p class='best'>Recommended: {settings or 'the only configuration'}</p>"
+        details = (
+            "<ul>"
+            f"<li>blast radius {float(b['blast_radius']):,.1f} errors on average (the bad model "
+            f"was rolled back in {percent(float(b['bad_p_rollback']))} of runs)</li>"
+            f"<li>false rollback in {percent(fr, against=limit)} of healthy deployments (95% "
+            f"interval {percent(lo, against=[hi, *limit])} to "
+            f"{percent(hi, against=[lo, *limit])}, {int(b['healthy_n'])} runs)</li>"
+            f"<li>{esc(rec.duration_of)}-model deployment time "
+            f"{clock(float(b['deployment_seconds']))} on average</li>"
+            "</ul>"
+        )
+    return (
+        '<section class="recommendation" id="guardsim-recommendation">'
+        f"{best}{details}"
+        + "".join(f"<p>{esc(f)}</p>" for f in facts)
+        + "<details><summary>The recommendation and the Pareto front, as "
+        "<code>guardsim recommend</code> prints them</summary>"
+        f'<div class="scroll"><pre>{esc(rec.text())}</pre></div></details>'
+        "</section>"
     )
 
 
@@ -489,11 +644,20 @@ def sweep_report(
     recommendation: Recommendation | None = None,
     bad: Mapping[str, Any] | None = None,
     healthy: Mapping[str, Any] | None = None,
+    scenario: Scenario | None = None,
 ) -> list[Section]:
     """The sweep report's page: the header, then :func:`sweep_figure`."""
     return [
-        sweep_header(table, recommendation),
-        sweep_figure(table, x=x, y=y, recommendation=recommendation, bad=bad, healthy=healthy),
+        sweep_header(table, recommendation, scenario),
+        sweep_figure(
+            table,
+            x=x,
+            y=y,
+            recommendation=recommendation,
+            bad=bad,
+            healthy=healthy,
+            scenario=scenario,
+        ),
     ]
 
 
@@ -509,16 +673,20 @@ def default_axes(table: pd.DataFrame, faults: Sequence[str] = ()) -> tuple[str, 
 
 def write_sweep_report(
     table: pd.DataFrame,
-    path: str | Path,
+    path: str | Path | None,
     *,
     x: str | None = None,
     y: str | None = None,
     recommendation: Recommendation | None = None,
     bad: Mapping[str, Any] | None = None,
     healthy: Mapping[str, Any] | None = None,
+    scenario: Scenario | None = None,
+    plotly_js: str = "inline",
+    png_path: str | Path | None = None,
 ) -> None:
-    """Write the sweep report as one standalone HTML file. ``x`` / ``y`` default to the first
-    two swept columns that are not fault columns."""
+    """Write the sweep report as one HTML file (``path``; ``plotly_js`` as for
+    :func:`~guardsim.reports.html.write_html`) and/or its figure as PNG (``png_path``).
+    ``x`` / ``y`` default to the first two swept columns that are not fault columns."""
     if x is None:
         faults = [
             *(bad or (recommendation.bad if recommendation else {})),
@@ -526,15 +694,30 @@ def write_sweep_report(
         ]
         x, auto_y = default_axes(table, faults)
         y = auto_y if y is None else y
-    write_html(
-        sweep_report(table, x=x, y=y, recommendation=recommendation, bad=bad, healthy=healthy),
-        path,
-        title=f"guardsim sweep report: {_label(x)}" + (f" x {_label(y)}" if y else ""),
-    )
+    kwargs: dict[str, Any] = {
+        "recommendation": recommendation,
+        "bad": bad,
+        "healthy": healthy,
+        "scenario": scenario,
+    }
+    sections = sweep_report(table, x=x, y=y, **kwargs)
+    if path is not None:
+        write_html(
+            sections,
+            path,
+            title=f"guardsim sweep report: {_label(x)}" + (f" x {_label(y)}" if y else ""),
+            plotly_js=plotly_js,
+        )
+    if png_path is not None:
+        figure = next(item for item in sections if isinstance(item, go.Figure))
+        write_png(figure, png_path)
 
 
 __all__ = [
     "default_axes",
+    "percent",
+    "percent_ticks",
+    "setting_title",
     "sweep_figure",
     "sweep_header",
     "sweep_report",
