@@ -278,14 +278,15 @@ def sweep_figure(
             )
         ]
         titles = [spec[1] for spec, _, _ in heatmaps] + [
-            "Pareto front: blast radius vs deployment time, colour = false-rollback rate"
+            "Pareto front: blast radius vs deployment time<br>(colour: false-rollback rate)"
         ]
         fig = make_subplots(
             rows=2,
             cols=2,
             subplot_titles=titles,
             vertical_spacing=0.16,
-            horizontal_spacing=0.16,
+            # room for a colour bar and the next panel's tick labels in a 900 px window
+            horizontal_spacing=0.2,
         )
         cells = [(1, 1), (1, 2), (2, 1)]
         panels = [spec[0] for spec in _SPLIT_HEATMAPS] + ["pareto"]
@@ -303,7 +304,7 @@ def sweep_figure(
             rows=1,
             cols=3,
             subplot_titles=[spec[1] for spec, _, _ in heatmaps],
-            horizontal_spacing=0.11,
+            horizontal_spacing=0.14,
         )
         cells = [(1, 1), (1, 2), (1, 3)]
         panels = [spec[0] for spec in _PLAIN_HEATMAPS]
@@ -349,7 +350,13 @@ def sweep_figure(
             col=col,
         )
         fig.update_xaxes(title_text=html.escape(x_title), type="category", row=row, col=col)
-        fig.update_yaxes(title_text=html.escape(y_title), type="category", row=row, col=col)
+        fig.update_yaxes(
+            # the y title once per row: the panels of a row share it, and it needs the room
+            title_text=html.escape(y_title) if col == 1 else "",
+            type="category",
+            row=row,
+            col=col,
+        )
         if best_cell is not None:
             fig.add_trace(
                 go.Scatter(
@@ -534,17 +541,22 @@ def _pareto_panel(
         row=2,
         col=2,
     )
+    # the label points in from the star towards the middle of the panel (away from its edges
+    # and the colour bar), its text wrapped to stay narrow
+    times = cand["deployment_seconds"] / 60.0
+    radii = cand["blast_radius"]
+    right = bx > (float(times.min()) + float(times.max())) / 2
+    high = by > float(radii.max()) / 2
+    text = "recommended: " + _describe(best, columns)
     fig.add_annotation(
         x=bx,
         y=by,
-        text=(
-            f"recommended: {html.escape(_describe(best, columns), quote=False)}<br>"
-            f"false rollback {percent(float(best['false_rollback']), against=limit)}"
-        ),
+        text="<br>".join(html.escape(line, quote=False) for line in textwrap.wrap(text, 44))
+        + f"<br>false rollback {percent(float(best['false_rollback']), against=limit)}",
         showarrow=True,
         arrowhead=2,
-        ax=40,
-        ay=-45,
+        ax=-40 if right else 40,
+        ay=45 if high else -45,
         bgcolor="rgba(255,255,255,0.85)",
         bordercolor="#000000",
         font={"size": 11},
