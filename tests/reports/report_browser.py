@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +17,30 @@ RENDERED = (
 )
 
 
-def open_report(browser: Any, path: Path, errors: list[str], requests: list[str]) -> Any:
-    """A new tab loading ``path``: console errors and page errors go to ``errors``, and every
-    request other than the file itself is aborted and recorded in ``requests`` (a report must
-    work offline). Returns the page without waiting for it."""
-    page = browser.new_page(viewport={"width": 1500, "height": 1000})
+def open_report(
+    browser: Any,
+    path: Path,
+    errors: list[str],
+    requests: list[str],
+    *,
+    also: Sequence[Path] = (),
+    width: int = 1500,
+) -> Any:
+    """A new tab ``width`` px wide loading ``path``: console errors and page errors go to
+    ``errors``, and every request other than the file itself (and the local files ``also``,
+    such as a shared plotly.min.js) is aborted and recorded in ``requests`` (a report must work
+    offline). Returns the page without waiting for it."""
+    page = browser.new_page(viewport={"width": width, "height": 1000})
     page.on(
         "console",
         lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     uri = path.as_uri()
+    allowed = {uri, *(p.as_uri() for p in also)}
 
     def route(r: Any) -> None:
-        if r.request.url == uri:
+        if r.request.url in allowed:
             r.continue_()
         else:
             requests.append(r.request.url)
@@ -42,3 +53,37 @@ def open_report(browser: Any, path: Path, errors: list[str], requests: list[str]
 
 def wait_rendered(page: Any) -> None:
     page.wait_for_function(RENDERED, timeout=90_000)
+
+
+#: At the page's current width: the box of every event label (the text over a figure's time
+#: axis that names a moment: "UpdateEndpoint", "detected", "done", ...), per figure, and the
+#: pairs of labels in one figure whose boxes intersect.
+EVENT_LABEL_OVERLAPS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+  const names = (gd.layout.annotations || []).map(a => a.name);
+  const boxes = [];
+  for (const g of gd.querySelectorAll('g.annotation')) {
+    const i = Number(g.dataset.index);
+    if (names[i] !== 'event-label') continue;
+    const r = g.querySelector('.annotation-text').getBoundingClientRect();
+    boxes.push({text: g.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom});
+  }
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+        overlaps.push([a.text, b.text]);
+      }
+    }
+  }
+  return {labels: boxes.map(b => b.text), overlaps};
+})"""
+
+
+def resize(page: Any, width: int) -> None:
+    """Make the tab ``width`` px wide and wait until every figure is redrawn to fit it."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.evaluate(
+        "() => Promise.all([...document.querySelectorAll('.js-plotly-plot')]"
+        ".map(gd => Plotly.Plots.resize(gd)))"
+    )

@@ -17,12 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from report_browser import open_report, wait_rendered
+from report_browser import EVENT_LABEL_OVERLAPS, open_report, resize, wait_rendered
 from report_expectations import expected_uids
 
 from guardsim.record import RunRecord
 from guardsim.reports import run_figure, write_png, write_run_report
+from guardsim.reports.html import PLOTLY_JS_FILE
+from guardsim.reports.run import event_labels
+from guardsim.reports.series import time_span
 from guardsim.reports.text import summary_headline
+from guardsim.scenarios import library
 
 CANARY_RECORD = Path(__file__).parent / "data" / "seed-canary-rollback.json"
 
@@ -245,3 +249,84 @@ def test_png_export(chromium_path: str, tmp_path: Path) -> None:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1400, figure.layout.height)
+
+
+# ------------------------------------------------------------ many reports, one plotly.min.js
+
+#: At least ten run reports: every built-in, then built-ins with seed 2 until there are ten.
+TEN_REPORTS = [(name, None) for name in library.names()]
+TEN_REPORTS += [(name, 2) for name in library.names()][: max(0, 10 - len(TEN_REPORTS))]
+#: Widths of the window the labels are checked at: a laptop and a narrow window.
+WIDTHS = (1400, 900)
+
+
+@dataclass
+class Shown:
+    """One report of the folder, as the browser showed it at each width."""
+
+    record: RunRecord
+    labels: dict[int, dict[str, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    failure: str | None = None
+
+
+@pytest.fixture(scope="module")
+def folder_of_reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Ten run reports written with plotly_js="directory" into one folder, each opened offline
+    (only the report and the folder's plotly.min.js may load) and read at every width."""
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.simulator import simulate
+
+    assert len(TEN_REPORTS) >= 10
+    folder = tmp_path_factory.mktemp("ten-reports")
+    shown: dict[str, Shown] = {}
+    for name, seed in TEN_REPORTS:
+        key = f"{name}-seed{seed or 'default'}"
+        record = simulate(load_scenario(name), seed=seed)
+        write_run_report(record, html_path=folder / f"{key}.html", plotly_js="directory")
+        shown[key] = Shown(record)
+    plotly_js = folder / PLOTLY_JS_FILE
+    for key, item in shown.items():
+        page = open_report(
+            browser, folder / f"{key}.html", item.errors, item.requests, also=[plotly_js]
+        )
+        try:
+            wait_rendered(page)
+            for width in WIDTHS:
+                resize(page, width)
+                item.labels[width] = page.evaluate(EVENT_LABEL_OVERLAPS)[0]
+        except Exception as exc:  # reported by the test, not here
+            item.failure = f"{type(exc).__name__}: {exc}"
+        finally:
+            page.close()
+    files = sorted(p.name for p in folder.iterdir())
+    pages = sorted((p.stat().st_size for p in folder.glob("*.html")), reverse=True)
+    size = plotly_js.stat().st_size + sum(pages[:10])  # the ten largest reports, and the library
+    return {"shown": shown, "files": files, "bytes": size}
+
+
+def test_ten_reports_share_one_plotly_js_and_open_offline(
+    folder_of_reports: dict[str, Any],
+) -> None:
+    files = folder_of_reports["files"]
+    assert files.count(PLOTLY_JS_FILE) == 1, files
+    assert len(files) == len(TEN_REPORTS) + 1, files  # nothing else written there
+    assert folder_of_reports["bytes"] < 6_000_000, folder_of_reports["bytes"]
+    for key, item in folder_of_reports["shown"].items():
+        assert item.failure is None, f"{key}: {item.failure}"
+        assert item.errors == [], f"{key}: the page logged JavaScript errors"
+        assert item.requests == [], f"{key}: the report reached for the network"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_event_labels_never_overlap(folder_of_reports: dict[str, Any], width: int) -> None:
+    """Every built-in's run report (and four more rollbacks): its event labels, read back from
+    the rendered page, one per moment and no two boxes intersecting."""
+    for key, item in folder_of_reports["shown"].items():
+        assert item.failure is None, f"{key}: {item.failure}"
+        start, end = time_span(item.record)
+        expected = [label.text for label in event_labels(item.record, start, end)]
+        got = item.labels[width]
+        assert got["labels"] == expected, key
+        assert got["overlaps"] == [], f"{key} at {width} px: labels overlap"
