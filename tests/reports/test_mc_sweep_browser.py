@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from report_browser import open_report, wait_rendered
+from report_browser import EVENT_LABEL_OVERLAPS, open_report, resize, wait_rendered
 
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.montecarlo.recommend import Recommendation, recommend
@@ -63,12 +63,35 @@ READ_PAGE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
 })"""
 
 
+#: The page's layout at its current width: the recommendation block's box (if any), whether
+#: the page scrolls sideways, and every colour bar's tick labels.
+READ_LAYOUT = """() => {
+  const block = document.querySelector('#guardsim-recommendation');
+  const box = block && block.getBoundingClientRect();
+  const root = document.documentElement;
+  return {
+    width: window.innerWidth,
+    recommendation: box && {left: box.left, right: box.right,
+                            scrollWidth: block.scrollWidth, clientWidth: block.clientWidth},
+    sideways: root.scrollWidth > root.clientWidth,
+    colorbars: [...document.querySelectorAll('g.colorbar')].map(g =>
+      [...g.querySelectorAll('text')]
+        .filter(t => (t.parentNode.getAttribute('class') || '').endsWith('tick'))
+        .map(t => t.textContent)),
+  };
+}"""
+#: Widths of the window the layout is checked at: a laptop and a narrow window.
+WIDTHS = (1400, 900)
+
+
 @dataclass
 class Opened:
     """A report as the browser showed it."""
 
     figures: list[dict[str, Any]] = field(default_factory=list)
     headings: list[dict[str, str]] = field(default_factory=list)
+    layout: dict[int, dict[str, Any]] = field(default_factory=dict)  # per window width
+    labels: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # per window width
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
     requests: list[str] = field(default_factory=list)  # anything but the file itself
     failure: str | None = None
@@ -88,6 +111,7 @@ class Reports:
     mc: MonteCarloResult
     table: pd.DataFrame
     recommendation: Recommendation
+    quiet: Recommendation  # of the sweep with the high latency threshold only
     pages: dict[str, Opened]
 
 
@@ -107,6 +131,10 @@ def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
                 "() => [...document.querySelectorAll('h2.representative')]"
                 ".map(h => ({kind: h.dataset.kind, replication: h.dataset.replication}))"
             )
+            for width in WIDTHS:
+                resize(page, width)
+                item.layout[width] = page.evaluate(READ_LAYOUT)
+                item.labels[width] = page.evaluate(EVENT_LABEL_OVERLAPS)
         except Exception as exc:  # reported by the test of this page, not here
             item.failure = f"{type(exc).__name__}: {exc}"
         finally:
@@ -128,12 +156,17 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Reports:
         workers=1,
     )
     rec = recommend(result.table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
-    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain")}
+    # the latency threshold far above the healthy latency: (almost) no false rollbacks, so the
+    # false-rollback colour bar spans 0 to 1%, where whole-percent ticks repeat
+    quiet_table = result.table[result.table[THRESHOLD] == 10000].drop(columns=THRESHOLD)
+    quiet = recommend(quiet_table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
+    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain", "sweep-quiet")}
     write_mc_report(mc, paths["mc"])
     write_sweep_report(result.table, paths["sweep"], x=WAIT, y=THRESHOLD, recommendation=rec)
     one_model = result.table[result.table[FAULT] == 0.05].drop(columns=FAULT)
     write_sweep_report(one_model, paths["sweep-plain"], x=WAIT, y=THRESHOLD)
-    return Reports(mc, result.table, rec, open_pages(browser, paths))
+    write_sweep_report(quiet_table, paths["sweep-quiet"], x=WAIT, recommendation=quiet)
+    return Reports(mc, result.table, rec, quiet, open_pages(browser, paths))
 
 
 def check_drawn(figure: dict[str, Any], expected: set[str]) -> None:
@@ -225,3 +258,46 @@ def test_one_model_sweep_report(reports: Reports) -> None:
     assert figure["meta"]["panels"] == ["p-rollback", "blast-radius", "duration"]
     check_drawn(figure, {"heatmap-p-rollback", "heatmap-blast-radius", "heatmap-duration"})
     assert figure["colorbars"] == 3
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sweep_recommendation_reads_inside_the_window(reports: Reports, width: int) -> None:
+    """The recommendation block wraps: all of it inside the window, nothing scrolls sideways."""
+    for key in ("sweep", "sweep-quiet"):
+        item = reports.pages[key]
+        check_clean(item)
+        layout = item.layout[width]
+        assert layout["width"] == width
+        block = layout["recommendation"]
+        assert block is not None, f"{key}: no recommendation block"
+        assert 0 <= block["left"] < block["right"] <= width, (key, block)
+        assert block["scrollWidth"] <= block["clientWidth"], (key, block)
+        assert not layout["sideways"], f"{key} scrolls sideways at {width} px"
+    assert not reports.pages["sweep-plain"].layout[width]["sideways"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sweep_colour_bar_ticks_are_distinct(reports: Reports, width: int) -> None:
+    """Every colour bar of every sweep report: tick labels that differ from one another, also
+    where the false-rollback rates span less than 1% (whole percents would read 0%, 0%, 1%)."""
+    assert float(reports.quiet.candidates["false_rollback"].max()) < 0.01
+    for key, n_bars in (("sweep", 4), ("sweep-plain", 3), ("sweep-quiet", 4)):
+        item = reports.pages[key]
+        check_clean(item)
+        bars = item.layout[width]["colorbars"]
+        assert len(bars) == n_bars, key
+        for ticks in bars:
+            assert len(ticks) >= 2, (key, ticks)
+            assert len(set(ticks)) == len(ticks), f"{key}: repeated tick labels {ticks}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_mc_report_event_labels_never_overlap(reports: Reports, width: int) -> None:
+    """The run reports inside the Monte Carlo report: event labels whose boxes do not meet."""
+    item = reports.pages["mc"]
+    check_clean(item)
+    figures = item.labels[width]
+    assert len(figures) == len(item.figures)
+    for figure in figures[1:]:  # the first is the distributions, without a time axis
+        assert "UpdateEndpoint" in figure["labels"]
+        assert figure["overlaps"] == [], f"labels overlap at {width} px: {figure['overlaps']}"
