@@ -119,10 +119,14 @@ def setting_title(column: str, table: pd.DataFrame, scenario: Scenario | None = 
 
 
 def percent(value: float, *, against: Sequence[float] = (), digits: int = 1) -> str:
-    """``value`` (a probability) as a percentage with at least ``digits`` decimals, and more
-    (up to 4) while it would print the same as a different number in ``against`` (a limit,
-    the other end of an interval): 0.0095 against 0.01 is ``0.95%``, not ``1.0%``."""
-    for d in range(digits, 5):
+    """``value`` (a probability) as a percentage with at least ``digits`` decimals and two
+    significant digits, and more (up to 4 decimals) while it would print the same as a
+    different number in ``against`` (a limit, the other end of an interval): 0.0095 is
+    ``0.95%`` (not ``1.0%``, which reads as a tie with a 1% limit)."""
+    shown = abs(100 * value)
+    if 0 < shown < 1:
+        digits = max(digits, 1 - math.floor(math.log10(shown)))
+    for d in range(min(digits, 4), 5):
         text = f"{100 * value:.{d}f}%"
         if all(text != f"{100 * a:.{d}f}%" for a in against if a != value):
             return text
