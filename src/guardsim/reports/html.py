@@ -78,7 +78,8 @@ details { margin: .5em 0 1em 0; color: #444; max-width: 70em; }
 table.grid { border-collapse: collapse; margin: .5em 0 1em 0; }
 table.grid th, table.grid td { padding: 2px .8em 2px 0; text-align: left; vertical-align: top;
                                white-space: nowrap; }
-table.grid th { font-weight: 600; color: #444; border-bottom: 1px solid #ccc; }
+table.grid th { font-weight: 600; color: #444; border-bottom: 1px solid #ccc;
+                white-space: normal; }
 """
 
 
