@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from guardsim.batch.engine import _Block, _Prepared
 from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.simulator import simulate
 from guardsim.simulator.engine import Run
 
 #: 120 requests/s, Poisson; canary of 1 of 3 instances at 110 s (provisioning 100 s, activation
@@ -54,11 +55,16 @@ def exact_requests(s: Scenario, seed: int = 3) -> tuple[npt.NDArray[np.float64],
 
 
 def fast_minute(s: Scenario, minute: float, seed: int = 3) -> tuple[int, int]:
-    """Fast mode's green (requests, 5XX errors) in the minute starting at ``minute``."""
-    run = Run(s, seed, "fast")
-    run.execute()
-    bucket = run.store.buckets["green"][minute]
-    return bucket.n, bucket.errors["Invocation5XXErrors"]
+    """Fast mode's green (requests, 5XX errors) in the minute starting at ``minute``, from the
+    run record's per-minute datapoints (``dimensions`` ``green``: the new config's metrics)."""
+    d = simulate(s, seed=seed, mode="fast").datapoints
+    found: dict[str, float] = {}
+    for metric, dims, ts, total in zip(
+        d["metric"], d["dimensions"], d["timestamp"], d["sum"], strict=True
+    ):
+        if dims == "green" and ts == minute and metric in ("Invocations", "Invocation5XXErrors"):
+            found[metric] = total
+    return int(found["Invocations"]), int(found["Invocation5XXErrors"])
 
 
 def batch_minute(
