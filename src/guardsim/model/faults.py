@@ -324,13 +324,6 @@ class FleetFaults:
             acc = self.on_instance(clamp(acc), t, rho, age)
         return clamp(acc)
 
-    def refuse(self, scope: Scope, why: str) -> None:
-        """Raise :class:`UnsupportedFault` for the first fault of ``scope`` (an engine that
-        cannot apply such faults calls this)."""
-        for p, f, k in zip(self.paths, self.model.faults, self.kernels, strict=True):
-            if k.scope == scope:
-                raise UnsupportedFault(p, f, why)
-
     def first_of_scope(self, scope: Scope) -> tuple[str, object] | None:
         """(field path, fault) of the first fault of ``scope``, or None."""
         for p, f, k in zip(self.paths, self.model.faults, self.kernels, strict=True):
