@@ -38,9 +38,11 @@ is ``i // BLOCK``, always simulated whole, from the stream ``SeedSequence(seed, 
 BLOCK_STREAM))``), never on how many replications were asked for or how they were split among
 workers.
 
-**Approximations** (beyond fast mode's own): the arrival rate of a daily profile, bursts or a
-replay file is integrated on a 1-second grid anchored at the run's start (the per-replication
-engine anchors it at each batch's start); polls are at ``start + k * interval`` (the
+The model itself (expected arrivals, fault behaviour, the load-latency factor) is
+:mod:`guardsim.model`, the same kernels the per-replication engine calls; segments are cut at
+fault onsets and ends as there, so a fault's onset is exact.
+
+**Approximations** (beyond fast mode's own): polls are at ``start + k * interval`` (the
 per-replication engine adds the interval repeatedly, which can differ in the last bit).
 """
 
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -60,19 +63,15 @@ from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import SimulationError
+from guardsim.model import traffic as arrivals
+from guardsim.model.faults import FleetFaults
 from guardsim.record import Summary
-from guardsim.scenarios.models import (
-    ErrorFault,
-    LatencyFault,
-    LoadErrorFault,
-    ModelBehaviour,
-    WarmupFault,
-)
+from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.alarms import Source, bind_source
 from guardsim.simulator.controller import effective_deployment_config
-from guardsim.simulator.dataplane import MAX_UTILISATION, NORMAL_SUM_THRESHOLD, lognormal_params
+from guardsim.simulator.dataplane import NORMAL_SUM_THRESHOLD, lognormal_params
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -115,8 +114,15 @@ def batch_unsupported(scenario: Scenario) -> str | None:
         return "the batch engine supports evenly spaced (uniform) arrivals only at a constant rate"
     for fleet in FLEETS:
         model: ModelBehaviour = getattr(scenario.models, fleet)
-        if any(isinstance(f, WarmupFault) for f in model.faults):
-            return f"the batch engine does not simulate warm-up faults (models.{fleet}.faults)"
+        # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
+        per_instance = FleetFaults(model, f"models.{fleet}").first_of_scope("instance")
+        if per_instance is not None:
+            path, fault = per_instance
+            kind = getattr(fault, "kind", type(fault).__name__)
+            return (
+                f"the batch engine does not simulate per-instance faults such as warm-up "
+                f"({path}, kind {kind!r})"
+            )
     for alarm in scenario.rollback_alarms:
         where = f"rollback alarm {alarm.name!r}"
         if alarm.metrics is not None:
@@ -257,77 +263,33 @@ class _Prepared:
 
     # ------------------------------------------------------------------ arrivals
 
-    def rate_at(self, t: FloatArray) -> FloatArray:
-        """The arrival rate at times ``t`` (what :meth:`DataPlane.rate` gives, vectorised)."""
-        if self.replay is not None:
-            minute = np.floor(t / 60.0).astype(np.int64)
-            counts = np.asarray(self.replay, dtype=np.float64)
-            return counts[np.clip(minute, 0, len(counts) - 1)] / 60.0
-        traffic = self.scenario.traffic
-        rate = np.full(t.shape, traffic.rate_per_second)
-        if traffic.profile == "daily":
-            hour = (traffic.start_hour + t / 3600.0) % 24.0
-            rate = rate * (
-                1.0
-                + traffic.daily_amplitude * np.cos(2 * math.pi * (hour - traffic.peak_hour) / 24.0)
-            )
-        for b in traffic.bursts:
-            rate = np.where(
-                (b.at_seconds <= t) & (t < b.at_seconds + b.duration_seconds),
-                rate * b.multiplier,
-                rate,
-            )
-        return rate
-
     def expected(self, t0: FloatArray, t1: FloatArray) -> FloatArray:
-        """Expected arrivals in [t0, t1): the rate integrated (on a 1 s grid unless constant)."""
-        if self.constant_rate:
-            return self.scenario.traffic.rate_per_second * (t1 - t0)
-        grid = self._cumulative(float(np.max(t1)))
-        base = math.floor(self.start)
-        return np.interp(t1 - base, np.arange(len(grid)), grid) - np.interp(
-            t0 - base, np.arange(len(grid)), grid
-        )
-
-    def _cumulative(self, until: float) -> FloatArray:
-        base = math.floor(self.start)
-        need = math.ceil(until) - base + 2
-        if self._grid is None or len(self._grid) < need:
-            n = max(need, 2 * (len(self._grid) if self._grid is not None else 0))
-            edges = base + np.arange(n - 1, dtype=np.float64)
-            self._grid = np.concatenate(([0.0], np.cumsum(self.rate_at(edges))))
-        return self._grid
+        """Expected arrivals in [t0, t1): :func:`guardsim.model.traffic.expected`."""
+        return arrivals.expected(self.scenario.traffic, t0, t1, self.replay)
 
     # ------------------------------------------------------------------ behaviour
+
+    @cached_property
+    def faults(self) -> dict[str, FleetFaults]:
+        """Each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`)."""
+        return {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
+
+    @cached_property
+    def fault_cuts(self) -> FloatArray:
+        """Where either fleet's behaviour may change: segments are cut there."""
+        return np.asarray(
+            sorted({c for ff in self.faults.values() for c in ff.time_cuts}), dtype=np.float64
+        )
 
     def behaviour(
         self, fleet: str, t0: FloatArray, rho: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """(p5xx, p4xx, latency multiplier, added ms) per segment: :meth:`DataPlane.behaviour`."""
-        model = self.models[fleet]
-        p5 = np.full(t0.shape, model.error_rate_5xx)
-        p4 = np.full(t0.shape, model.error_rate_4xx)
-        mult = np.ones(t0.shape)
-        add = np.zeros(t0.shape)
-        for f in model.faults:
-            if isinstance(f, ErrorFault | LatencyFault):
-                on = t0 >= f.after_seconds
-                if f.until_seconds is not None:
-                    on &= t0 < f.until_seconds
-                if isinstance(f, ErrorFault):
-                    p5 = p5 + np.where(on, f.rate_5xx, 0.0)
-                    p4 = p4 + np.where(on, f.rate_4xx, 0.0)
-                else:
-                    mult = np.where(on, mult * f.multiplier, mult)
-                    add = add + np.where(on, f.add_ms, 0.0)
-            elif isinstance(f, LoadErrorFault):
-                over = rho > f.above_utilization
-                p5 = p5 + np.where(over, f.rate_5xx, 0.0)
-                p4 = p4 + np.where(over, f.rate_4xx, 0.0)
-        if model.capacity_rps_per_instance is not None:
-            mult = mult * (1.0 / (1.0 - np.minimum(rho, MAX_UTILISATION)))
-        p5 = np.minimum(p5, 1.0)
-        return p5, np.minimum(p4, 1.0 - p5), mult, add
+        """(p5xx, p4xx, latency multiplier, added ms) per segment: the fold of
+        :meth:`guardsim.model.faults.FleetFaults.behaviour` (no per-instance faults here)."""
+        b = self.faults[fleet].behaviour(t0, rho)
+        shape = np.broadcast(t0, rho).shape
+        p5, p4, mult, add = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in b)
+        return p5, p4, mult, add
 
 
 # --------------------------------------------------------------------------- one block
@@ -799,7 +761,8 @@ class _Block:
         R = self.R
         lo, hi = max(m, prep.start), m + 60.0
         S = len(prep.steps)
-        # cut points inside the minute: kept routing changes, traffic restored, 0 and the end
+        # cut points inside the minute: kept routing changes, traffic restored, 0, the end and
+        # fault onsets and ends
         kept = np.arange(S)[None, :] < self.kept_changes[:, None]
         changes = np.where(kept, self.change_at, math.inf)
         cuts = np.concatenate(
@@ -808,6 +771,8 @@ class _Block:
                 self.restored_at[:, None],
                 np.zeros((R, 1)),
                 np.minimum(self.end, prep.horizon)[:, None],
+                # fault onsets and ends: a fault takes effect at its own second, not the minute's
+                np.broadcast_to(prep.fault_cuts, (R, len(prep.fault_cuts))),
             ],
             axis=1,
         )
@@ -832,9 +797,7 @@ class _Block:
         if prep.uniform:
             rate = prep.scenario.traffic.rate_per_second
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
-            total = (
-                np.ceil((t1 - prep.start) * rate - 1e-9) - np.ceil((t0 - prep.start) * rate - 1e-9)
-            ).astype(np.int64)
+            total = arrivals.lattice_count(prep.start, t0, t1, rate)
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)

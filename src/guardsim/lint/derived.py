@@ -41,6 +41,7 @@ from guardsim.cloudwatch.statistics import (
     parse_statistic,
 )
 from guardsim.deployment.plan import Step
+from guardsim.model import traffic as arrivals
 from guardsim.scenarios.boto import MetricAlarm, thaw
 from guardsim.scenarios.distributions import Distribution, Fixed, LogNormal, Uniform
 from guardsim.scenarios.models import Latency, ModelBehaviour
@@ -434,25 +435,28 @@ def _replay_counts(path: str) -> tuple[float, ...]:
     return counts
 
 
-def rate_at(scenario: Scenario, t: float) -> float:
-    """The mean request rate (per second) at ``t`` seconds after UpdateEndpoint."""
+def _replay(scenario: Scenario) -> tuple[float, ...] | None:
     replay = scenario.traffic.replay_file
-    if replay is not None:
-        counts = _replay_counts(replay)
-        if not counts:
-            return 0.0
-        minute = math.floor(t / 60.0)
-        count = counts[min(max(minute, 0), len(counts) - 1)]
-        return count / 60.0
-    return scenario.traffic.rate_at(t)
+    if replay is None:
+        return None
+    counts = _replay_counts(replay)
+    return counts or None
+
+
+def rate_at(scenario: Scenario, t: float) -> float:
+    """The mean request rate (per second) at ``t`` seconds after UpdateEndpoint
+    (:func:`guardsim.model.traffic.rate`; 0 for an unreadable replay file)."""
+    if scenario.traffic.replay_file is not None and _replay(scenario) is None:
+        return 0.0
+    return arrivals.rate_scalar(scenario.traffic, t, _replay(scenario))
 
 
 def mean_rate(scenario: Scenario, t0: float, t1: float) -> float:
-    """The mean request rate over [t0, t1] (sampled every 10 s; the rate at t0 if t1 <= t0)."""
-    if t1 <= t0:
-        return rate_at(scenario, t0)
-    n = max(1, math.ceil((t1 - t0) / 10.0))
-    return sum(rate_at(scenario, t0 + (i + 0.5) * (t1 - t0) / n) for i in range(n)) / n
+    """The mean request rate over [t0, t1] (the rate at t0 if t1 <= t0):
+    :func:`guardsim.model.traffic.mean_rate`, the traffic every engine simulates."""
+    if scenario.traffic.replay_file is not None and _replay(scenario) is None:
+        return 0.0
+    return arrivals.mean_rate(scenario.traffic, t0, t1, _replay(scenario))
 
 
 def requests_per_period(

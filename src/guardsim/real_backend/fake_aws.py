@@ -59,6 +59,7 @@ from typing import Any, Literal
 import numpy as np
 
 from guardsim.deployment.machine import Phase
+from guardsim.model.faults import FleetFaults
 from guardsim.real_backend.fake_wire import (
     error_response,
     read_request,
@@ -67,7 +68,7 @@ from guardsim.real_backend.fake_wire import (
 from guardsim.record import RunRecord
 from guardsim.scenarios.distributions import Z99
 from guardsim.scenarios.loading import scenario_from_dict
-from guardsim.scenarios.models import ErrorFault, LatencyFault, ModelBehaviour
+from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 
 #: Dummy credentials of the fake's clients (the tests check they never reach a log or record).
@@ -1074,19 +1075,19 @@ def _variant_status(dep: _Deployment, rel: float, green_n: int) -> dict[str, Any
     }
 
 
+@functools.lru_cache(maxsize=64)
+def _fleet_faults(model: ModelBehaviour) -> FleetFaults:
+    return FleetFaults(model, "models")
+
+
 def _behaviour(model: ModelBehaviour, rel: float) -> tuple[float, float, float, float]:
-    """(p5xx, p4xx, latency multiplier, latency added ms) at ``rel`` s after UpdateEndpoint."""
-    p5, p4, mult, add = model.error_rate_5xx, model.error_rate_4xx, 1.0, 0.0
-    for f in model.faults:
-        if isinstance(f, ErrorFault | LatencyFault):
-            if not (f.after_seconds <= rel and (f.until_seconds is None or rel < f.until_seconds)):
-                continue
-            if isinstance(f, ErrorFault):
-                p5, p4 = p5 + f.rate_5xx, p4 + f.rate_4xx
-            else:
-                mult, add = mult * f.multiplier, add + f.add_ms
-    p5 = min(p5, 1.0)
-    return p5, min(p4, 1.0 - p5), mult, add
+    """(p5xx, p4xx, latency multiplier, latency added ms) at ``rel`` s after UpdateEndpoint.
+
+    The fold of :mod:`guardsim.model.faults` for an idle (utilisation 0), warm instance: the
+    fake does not follow single invocations' load or instance (see the module's departures).
+    """
+    b = _fleet_faults(model).behaviour(rel, 0.0, math.inf)
+    return float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
 
 
 def _aggregate(

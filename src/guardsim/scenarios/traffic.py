@@ -55,17 +55,11 @@ class Traffic:
     )
 
     def rate_at(self, t: float) -> float:
-        """The mean arrival rate (requests/s) at ``t`` seconds after UpdateEndpoint (no replay)."""
-        rate = self.rate_per_second
-        if self.profile == "daily":
-            hour = (self.start_hour + t / 3600.0) % 24.0
-            rate *= 1.0 + self.daily_amplitude * math.cos(
-                2 * math.pi * (hour - self.peak_hour) / 24.0
-            )
-        for b in self.bursts:
-            if b.at_seconds <= t < b.at_seconds + b.duration_seconds:
-                rate *= b.multiplier
-        return rate
+        """The mean arrival rate (requests/s) at ``t`` seconds after UpdateEndpoint (no replay):
+        :func:`guardsim.model.traffic.rate`."""
+        from guardsim.model.traffic import rate_scalar  # the model imports this module
+
+        return rate_scalar(self, t)
 
 
 def read_replay(

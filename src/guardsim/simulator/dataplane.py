@@ -11,19 +11,20 @@ Two samplers share everything but the sampling itself:
 
 Batches lie within one minute and one routing state: the controller calls :meth:`advance`
 before every routing change, a minute clock calls it at every minute boundary, and batches are
-also cut where a warming instance stops warming. Per request (spec 2.2, 3.1, 3.2):
+also cut where a fault starts or ends and where a warming instance stops warming, so every
+batch has one behaviour per instance and a fault's onset is exact. The model itself (arrival
+rates, fault behaviour, the load-latency factor) is :mod:`guardsim.model`; this module samples
+it. Per request (spec 2.2, 3.1, 3.2):
 
 * **arrival**: Poisson (or evenly spaced) at the traffic model's rate, or a replay file's
-  per-minute counts;
+  per-minute counts (:mod:`guardsim.model.traffic`);
 * **fleet**: green with probability active green / active instances (traffic follows active
   instance counts), else blue; each request is served by exactly one fleet;
 * **instance**: uniform among the fleet's active instances (it matters for warm-up faults);
 * **outcome**: 5XX with the fleet's 5XX probability, else 4XX with its 4XX probability, else
   success; both count in InvocationModelErrors;
-* **latency**: lognormal ModelLatency and OverheadLatency, scaled by faults and by load: with
-  ``capacity_rps_per_instance`` set, an instance at utilisation rho (its requests/s over its
-  capacity) has latency x 1 / (1 - min(rho, 0.95)), the M/M/1 sojourn-time factor, capped at
-  x20 (an overloaded instance's queue would otherwise grow without bound) [guardsim's model].
+* **latency**: lognormal ModelLatency and OverheadLatency, scaled by faults and by load
+  (:mod:`guardsim.model.faults`: the fold of the fleet's faults and the load-latency factor).
 """
 
 from __future__ import annotations
@@ -35,22 +36,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.model import traffic as arrivals
+from guardsim.model.faults import Behaviour, FleetFaults, clamp, warm_groups
 from guardsim.scenarios.distributions import Z99
-from guardsim.scenarios.models import (
-    ErrorFault,
-    Latency,
-    LatencyFault,
-    LoadErrorFault,
-    ModelBehaviour,
-    WarmupFault,
-)
+from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
 from guardsim.simulator.metrics import LatencyComponent, MetricStore, MinuteBucket
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Utilisation at which the load-latency factor stops growing (x20).
-MAX_UTILISATION = 0.95
 #: Fast mode: batches of at least this many requests get a normal-approximated latency Sum
 #: (central limit theorem; the lognormal's skew makes smaller sums visibly non-normal). Smaller
 #: batches draw every latency, so their Sum, Minimum and Maximum are exact and consistent.
@@ -95,16 +89,6 @@ def lognormal_params(latency: Latency) -> tuple[float, float]:
     return mu, (math.log(latency.p99_ms) - mu) / Z99
 
 
-@dataclass(frozen=True)
-class Behaviour:
-    """A fleet's behaviour for one batch: error probabilities and latency scaling."""
-
-    p5: float
-    p4: float
-    mult: float
-    add_ms: float
-
-
 class DataPlane:
     """Arrival rates, batching and the model's behaviour at a time; subclasses sample."""
 
@@ -130,21 +114,18 @@ class DataPlane:
         self.counting = False  # True between UpdateEndpoint and the end of the deployment
         self.params = {f: lognormal_params(m.latency) for f, m in models.items()}
         self.overhead = {f: lognormal_params(m.overhead_latency) for f, m in models.items()}
-        self.warmups = {
-            f: [x for x in m.faults if isinstance(x, WarmupFault)] for f, m in models.items()
-        }
-        self.any_warmup = any(self.warmups.values())
-        self.varying_rate = bool(traffic.bursts) or traffic.profile == "daily"
+        #: Each fleet's faults compiled (raises for a fault kind without a kernel).
+        self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in models.items()}
+        self.any_warmup = any(ff.instance for ff in self.faults.values())
+        #: Where either fleet's behaviour may change (fault onsets and ends): batches cut there.
+        self.time_cuts = sorted({c for ff in self.faults.values() for c in ff.time_cuts})
         #: The arrival rate when it never changes (no replay file, bursts or daily profile).
         self.constant_rate = (
-            traffic.rate_at(start) if replay is None and not self.varying_rate else None
+            arrivals.rate_scalar(traffic, start) if arrivals.is_constant(traffic, replay) else None
         )
         #: Fleets whose behaviour does not depend on time (no error or latency fault), so it
         #: is a function of the utilisation alone and is worked out once per value.
-        self.timeless = {
-            f: not any(isinstance(x, ErrorFault | LatencyFault) for x in m.faults)
-            for f, m in models.items()
-        }
+        self.timeless = {f: ff.timeless for f, ff in self.faults.items()}
         self._behaviours: dict[tuple[str, float], Behaviour] = {}
         #: Metrics anyone reads (None: all); set by the run when it knows its alarms.
         self.needed: frozenset[str] | None = None
@@ -152,100 +133,44 @@ class DataPlane:
     # ------------------------------------------------------------------ arrivals
 
     def rate(self, t: float) -> float:
-        if self.replay is not None:
-            minute = math.floor(t / 60.0)
-            if minute < 0:
-                minute_count = self.replay[0]
-            elif minute < len(self.replay):
-                minute_count = self.replay[minute]
-            else:
-                minute_count = self.replay[-1]
-            return minute_count / 60.0
-        return self.traffic.rate_at(t)
+        """The arrival rate at ``t`` (:func:`guardsim.model.traffic.rate`)."""
+        return arrivals.rate_scalar(self.traffic, t, self.replay)
 
     def mean_rate(self, t0: float, t1: float) -> float:
         """The mean arrival rate over [t0, t1) (bursts and the daily profile vary within it)."""
         if self.constant_rate is not None:
             return self.constant_rate
-        if not self.varying_rate:
-            return self.rate(t0)
-        edges = np.arange(t0, t1, 1.0)
-        rates = np.array([self.rate(float(e)) for e in edges])
-        widths = np.minimum(edges + 1.0, t1) - edges
-        return float((rates * widths).sum()) / (t1 - t0)
+        return arrivals.mean_rate(self.traffic, t0, t1, self.replay)
 
     def uniform_count(self, t0: float, t1: float, rate: float) -> tuple[float, int]:
         """Evenly spaced arrivals in [t0, t1): (first arrival, count); advances the phase."""
-        if rate <= 0:
-            self.next_uniform = t1
-            return t1, 0
-        first = max(self.next_uniform, t0)
-        n = max(0, math.ceil((t1 - first) * rate - 1e-9))
-        while n > 0 and first + (n - 1) / rate >= t1:
-            n -= 1
-        self.next_uniform = first + n / rate if n else first
+        first, n, self.next_uniform = arrivals.uniform_arrivals(self.next_uniform, t0, t1, rate)
         return first, n
 
     # ------------------------------------------------------------------ behaviour
 
     def behaviour(self, fleet: str, t: float, rho: float) -> Behaviour:
+        """The fleet-wide behaviour at ``t`` and utilisation ``rho`` (clamped; warm-up faults
+        are applied per instance on top of it)."""
         if not self.timeless[fleet]:
-            return self._behaviour(fleet, t, rho)
+            return clamp(self.faults[fleet].fleet_wide(t, rho))
         cache = self._behaviours
         b = cache.get((fleet, rho))
         if b is None:
             if len(cache) > 1024:  # a varying rate with capacity set: utilisation varies
                 cache.clear()
-            b = cache[(fleet, rho)] = self._behaviour(fleet, t, rho)
+            b = cache[(fleet, rho)] = clamp(self.faults[fleet].fleet_wide(t, rho))
         return b
 
-    def _behaviour(self, fleet: str, t: float, rho: float) -> Behaviour:
-        model = self.models[fleet]
-        p5, p4 = model.error_rate_5xx, model.error_rate_4xx
-        mult, add = 1.0, 0.0
-        for f in model.faults:
-            active = (
-                isinstance(f, ErrorFault | LatencyFault)
-                and f.after_seconds <= t
-                and (f.until_seconds is None or t < f.until_seconds)
-            )
-            if isinstance(f, ErrorFault) and active:
-                p5 += f.rate_5xx
-                p4 += f.rate_4xx
-            elif isinstance(f, LatencyFault) and active:
-                mult *= f.multiplier
-                add += f.add_ms
-            elif isinstance(f, LoadErrorFault) and rho > f.above_utilization:
-                p5 += f.rate_5xx
-                p4 += f.rate_4xx
-        if model.capacity_rps_per_instance is not None:
-            mult *= 1.0 / (1.0 - min(rho, MAX_UTILISATION))
-        p5 = min(p5, 1.0)
-        return Behaviour(p5, min(p4, 1.0 - p5), mult, add)
-
-    @staticmethod
     def warming(
-        behaviour: Behaviour, faults: list[WarmupFault], ages: list[float]
+        self, fleet: str, behaviour: Behaviour, t: float, rho: float, ages: list[float]
     ) -> list[tuple[float, Behaviour]]:
         """(share of the fleet's instances, behaviour) for each warm-up state of the instances."""
-        groups: dict[tuple[bool, ...], int] = {}
-        for age in ages:
-            key = tuple(age < f.duration_seconds for f in faults)
-            groups[key] = groups.get(key, 0) + 1
-        out = []
-        for key, count in sorted(groups.items()):
-            b = behaviour
-            for on, f in zip(key, faults, strict=True):
-                if on:
-                    p5 = min(b.p5 + f.rate_5xx, 1.0)
-                    b = Behaviour(
-                        p5,
-                        min(b.p4 + f.rate_4xx, 1.0 - p5),
-                        b.mult * f.latency_multiplier,
-                        b.add_ms,
-                    )
-            out.append((count / len(ages), b))
-        return out
+        ff = self.faults[fleet]
+        return [
+            (share, clamp(ff.on_instance(behaviour, t, rho, age)))
+            for share, age in warm_groups(ages, ff.age_cuts)
+        ]
 
     def _count(self, fleet: str, n: int, errors: int) -> None:
         if self.counting:
@@ -259,17 +184,18 @@ class DataPlane:
 
     def advance(self, to: float, routing: Routing) -> None:
         """Sample every request in [self.t, to) with ``routing``, in batches."""
-        cuts = (
-            sorted(
-                t
-                for fleet in ("blue", "green")
-                for f in self.warmups[fleet]
-                for a in (routing.blue if fleet == "blue" else routing.green)
-                if self.t < (t := a + f.duration_seconds) < to
+        cuts = [c for c in self.time_cuts if self.t < c < to] if self.time_cuts else []
+        if self.any_warmup:
+            cuts = sorted(
+                cuts
+                + [
+                    t
+                    for fleet in ("blue", "green")
+                    for c in self.faults[fleet].age_cuts
+                    for a in (routing.blue if fleet == "blue" else routing.green)
+                    if self.t < (t := a + c) < to
+                ]
             )
-            if self.any_warmup
-            else []
-        )
         while self.t < to:
             minute = math.floor(self.t / 60.0) * 60.0
             end = min(to, minute + 60.0)
@@ -288,6 +214,12 @@ class ExactDataPlane(DataPlane):
     """Every request sampled individually (vectorised per batch)."""
 
     mode = "exact"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Set to a list to keep every request: (fleet, arrival times, status codes 200, 400 or
+        #: 500) per batch and fleet (for tests and per-request inspection; None: not kept).
+        self.request_log: list[tuple[str, FloatArray, npt.NDArray[np.int64]]] | None = None
 
     def _arrivals(self, t0: float, t1: float) -> FloatArray:
         rate = self.mean_rate(t0, t1)
@@ -332,29 +264,25 @@ class ExactDataPlane(DataPlane):
             if model.capacity_rps_per_instance
             else 0.0
         )
-        b = self.behaviour(fleet, float(times[0]), rho)
-        p5: FloatArray | float = b.p5
-        p4: FloatArray | float = b.p4
-        mult: FloatArray | float = b.mult
-        warm = self.warmups[fleet]
-        if warm:
+        t0 = float(times[0])
+        b = self.behaviour(fleet, t0, rho)
+        ff = self.faults[fleet]
+        if ff.instance:  # per-request instance, and its age, for warm-up faults
             idx = rng.integers(0, len(activations), n)
             age = times - np.asarray(activations, dtype=np.float64)[idx]
-            p5_a, p4_a, m_a = np.full(n, b.p5), np.full(n, b.p4), np.full(n, b.mult)
-            for f in warm:
-                on = age < f.duration_seconds
-                p5_a = np.where(on, np.minimum(p5_a + f.rate_5xx, 1.0), p5_a)
-                p4_a = np.where(on, np.minimum(p4_a + f.rate_4xx, 1.0 - p5_a), p4_a)
-                m_a = np.where(on, m_a * f.latency_multiplier, m_a)
-            p5, p4, mult = p5_a, p4_a, m_a
+            b = clamp(ff.on_instance(b, t0, rho, age))
+        p5, p4, mult, add_ms = b
         u = rng.random(n)
         is5 = u < p5
         is4 = (~is5) & (u < np.add(p5, p4))
         mu, sigma = self.params[fleet]
-        model_ms = np.exp(mu + sigma * rng.standard_normal(n)) * mult + b.add_ms
+        model_ms = np.exp(mu + sigma * rng.standard_normal(n)) * mult + add_ms
         mu2, sigma2 = self.overhead[fleet]
         overhead_ms = np.exp(mu2 + sigma2 * rng.standard_normal(n))
         e5, e4 = int(is5.sum()), int(is4.sum())
+        if self.request_log is not None:
+            status = np.where(is5, 500, np.where(is4, 400, 200)).astype(np.int64)
+            self.request_log.append((fleet, times.copy(), status))
         values = {
             "ModelLatency": model_ms * 1000.0,  # SageMaker publishes microseconds (spec 3.1)
             "OverheadLatency": overhead_ms * 1000.0,
@@ -408,11 +336,10 @@ class FastDataPlane(DataPlane):
         rho = rate / total_active / capacity if capacity else 0.0
         b = self.behaviour(fleet, t0, rho)
         bucket = self.store.bucket(fleet, minute)
-        warm = self.warmups[fleet]
-        if not warm:  # the common case: one behaviour for the whole fleet
+        if not self.faults[fleet].instance:  # the common case: one behaviour for the fleet
             self._serve_group(fleet, bucket, n, b, total_active)
             return
-        groups = self.warming(b, warm, [t0 - a for a in activations])
+        groups = self.warming(fleet, b, t0, rho, [t0 - a for a in activations])
         counts = (
             [n]
             if len(groups) == 1
@@ -427,9 +354,10 @@ class FastDataPlane(DataPlane):
     ) -> None:
         """``k`` requests of ``fleet`` that all behave as ``g``."""
         rng = self.rng
-        e5 = int(rng.binomial(k, g.p5)) if g.p5 > 0 else 0
+        p5, p4 = float(g.p5), float(g.p4)
+        e5 = int(rng.binomial(k, p5)) if p5 > 0 else 0
         rest = k - e5
-        q4 = g.p4 / (1.0 - g.p5) if g.p5 < 1.0 else 0.0
+        q4 = p4 / (1.0 - p5) if p5 < 1.0 else 0.0
         e4 = int(rng.binomial(rest, q4)) if rest and q4 > 0 else 0
         # Only the metrics someone reads (add_components would skip the others anyway).
         needed = self.needed
@@ -438,7 +366,7 @@ class FastDataPlane(DataPlane):
             mu, sigma = self.params[fleet]
             # in microseconds: exp(mu + sigma Z) * mult + add, all x 1000
             comps["ModelLatency"] = LatencyComponent(
-                k, mu, sigma, g.mult * 1000.0, g.add_ms * 1000.0
+                k, mu, sigma, float(g.mult) * 1000.0, float(g.add_ms) * 1000.0
             )
         if needed is None or "OverheadLatency" in needed:
             mu2, sigma2 = self.overhead[fleet]
