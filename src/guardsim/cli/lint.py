@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from guardsim.cli.args import positive_int, seed
+from guardsim.cli.args import add_iac_options, iac_options, positive_int, seed
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS
 
 EXIT_BAD_INPUT = 2
@@ -65,6 +65,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--list-rules", action="store_true", help="list the rules and their severities, then exit"
     )
+    add_iac_options(p)
     p.set_defaults(func=cmd_lint)
 
 
@@ -90,7 +91,7 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.lint.runner import lint
     from guardsim.scenarios.loading import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     result = lint(scenario, replications=args.replications, seed=args.seed)
     render = to_json if args.format == "json" else text
     out.write(render(result, args.fail_on))

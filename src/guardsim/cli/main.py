@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from guardsim import __version__
 from guardsim.cli.args import (
+    add_iac_options,
+    iac_options,
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -42,7 +44,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
     for ref in args.files:
         try:
-            result = read_scenario(ref)
+            result = read_scenario(ref, iac_options(args))
         except ScenarioNotFound as exc:
             print(f"{ref}: {exc.message}", file=err)
             status = EXIT_BAD_INPUT
@@ -96,7 +98,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.reports.html import require_chromium
 
         require_chromium()  # before simulating: say now if no browser can draw the PNG
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     if args.json == "-":
         out.write(record.to_json())
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--png", metavar="PATH.png", default=None, help="write the run report's figure as PNG"
     )
+    add_iac_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="draw the run report of a saved run record (no simulation)")
@@ -183,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check scenario files (or built-in names); exit 2 if invalid"
     )
     p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario file or built-in name")
+    add_iac_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the built-in scenarios")

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli.args import check_output_path, positive_int, positive_number, probability, seed
+from guardsim.cli.args import (
+    add_iac_options,
+    check_output_path,
+    iac_options,
+    positive_int,
+    positive_number,
+    probability,
+    seed,
+)
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
 from guardsim.montecarlo.monte_carlo import MODES, resolve_mode
@@ -133,7 +141,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.csv is not None:
         check_writable(args.csv, "csv")
     check_output_path(args.report)
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     progress = _progress(args, err, f"mc {scenario.name}")
     with _executor(args) as executor:
         try:
@@ -253,7 +261,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CommandError(
             "--bad, --healthy, --max-false-rollback and --max-duration go with --recommend"
         )
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     plan = plan_sweep(
         scenario, varies, args.n, seed=args.seed, mode=args.mode, skip_invalid=args.skip_invalid
     )
@@ -444,6 +452,7 @@ def register(sub: Any) -> None:
         help="write the Monte Carlo report (standalone HTML): distributions, rollback "
         "probability, and the timelines of a few representative runs (re-simulated)",
     )
+    add_iac_options(p)
     p.set_defaults(func=cmd_mc)
 
     p = sub.add_parser(
@@ -492,6 +501,7 @@ def register(sub: Any) -> None:
         help="write the sweep report (standalone HTML): heatmaps over the two swept "
         "settings, and with --recommend the Pareto front and the recommendation",
     )
+    add_iac_options(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(

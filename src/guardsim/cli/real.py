@@ -18,7 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli.args import check_output_path, non_negative_number, positive_number
+from guardsim.cli.args import (
+    add_iac_options,
+    check_output_path,
+    iac_options,
+    non_negative_number,
+    positive_number,
+)
 from guardsim.errors import GuardsimError, ScenarioError
 from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
 from guardsim.real_backend.clock import Clock, SystemClock
@@ -72,7 +78,7 @@ def _load(args: argparse.Namespace) -> Any:
     from guardsim.scenarios.loading import load_scenario
     from guardsim.scenarios.real import fill_placeholders
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     values = dict(args.set or [])
     if values and scenario.real is not None:
         real, problems = fill_placeholders(scenario.real, values, Path.cwd())
@@ -309,6 +315,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     def common_scenario(p: argparse.ArgumentParser) -> None:
         p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+        add_iac_options(p)
         p.add_argument(
             "--region", default=None, help="AWS region (default: real.region or boto3's)"
         )
