@@ -70,10 +70,10 @@ def register(subparsers: Any) -> None:
 
 
 def rules_text() -> str:
-    from guardsim.lint.rules import RULES
+    from guardsim.lint.runner import ALL_RULES
 
     lines = []
-    for rule in RULES:
+    for rule in ALL_RULES:
         lines.append(rule.id)
         lines.append(f"    {rule.title}")
         lines.append(f"    severity: {rule.severities}")

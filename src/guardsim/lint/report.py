@@ -60,7 +60,10 @@ def _wrap(text: str, indent: str) -> str:
 
 
 def finding_text(f: Finding) -> str:
-    lines = [f"  [{f.rule}] {f.path}", _wrap(f.message, "    ")]
+    lines = [f"  [{f.rule}] {f.path}"]
+    if f.location is not None:
+        lines.append(f"    at {f.location}")
+    lines.append(_wrap(f.message, "    "))
     for section in ("config", "simulated"):
         data = f.evidence.get(section)
         if data:
@@ -83,6 +86,10 @@ def text(result: LintResult, fail_on: FailOn = "warning") -> str:
         _wrap(f"failing model: {DEFINITIONS[FAILING]}", "  "),
         _wrap(f"healthy model: {DEFINITIONS[HEALTHY]}", "  "),
     ]
+    origin = result.scenario.origin
+    if origin is not None:
+        lines.append(f"read from {origin.file} ({origin.format}), endpoint {origin.resource}")
+        lines.extend(_wrap(f"assumed: {note}", "  ") for note in origin.notes)
     counts = result.counts()
     for severity in SEVERITIES:
         group = [f for f in result.findings if f.severity == severity]
