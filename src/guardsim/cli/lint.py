@@ -45,7 +45,17 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or built-in name")
     p.add_argument(
-        "--format", choices=("text", "json"), default="text", help="report format (default text)"
+        "--format",
+        choices=("text", "json", "sarif", "junit"),
+        default="text",
+        help="report format (default text); sarif: SARIF 2.1.0 for GitHub code scanning; "
+        "junit: JUnit XML for CI test reports",
+    )
+    p.add_argument(
+        "--docs-url",
+        default=None,
+        metavar="URL",
+        help="with --format sarif: the rules' help page, linked as URL#RULE-ID",
     )
     p.add_argument(
         "--replications",
@@ -93,6 +103,16 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     scenario = load_scenario(args.scenario, iac_options(args))
     result = lint(scenario, replications=args.replications, seed=args.seed)
-    render = to_json if args.format == "json" else text
-    out.write(render(result, args.fail_on))
+    if args.format == "sarif":
+        from guardsim.lint.sarif import to_sarif
+
+        source = args.scenario if scenario.origin is None else scenario.origin.file
+        out.write(to_sarif(result, args.fail_on, source=source, docs_url=args.docs_url))
+    elif args.format == "junit":
+        from guardsim.lint.junit import to_junit
+
+        out.write(to_junit(result, args.fail_on))
+    else:
+        render = to_json if args.format == "json" else text
+        out.write(render(result, args.fail_on))
     return result.exit_status(args.fail_on)
