@@ -148,8 +148,8 @@ class _Converter:
     def block(self, values: Mapping[str, Any], tf_path: str, api_path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in values.items():
-            if key.startswith("__") or key in IGNORED or value is None:
-                continue
+            if key.startswith("__") or key in IGNORED or value is None or value == []:
+                continue  # the plan writes an absent block as [] and an unset value as null
             api = _pascal(key)
             sub_tf, sub_api = join(tf_path, key), join(api_path, api)
             if key == "dimensions" and isinstance(value, Mapping):
@@ -327,7 +327,7 @@ def read_plan(text: str, file: str) -> IacModel:
         rtype = str(res.get("type"))
         values = dict(res.get("values") or {})
         for attr, target in refs.get(address, {}).items():
-            if values.get(attr) is None and target in known:
+            if values.get(attr) is None and target.rsplit(".", 1)[0] in known:
                 values[attr] = f"${{{target}}}"
         lines: dict[str, int] = {}
         _json_lines(res.get("values"), f"{json_path}.values", lines)
