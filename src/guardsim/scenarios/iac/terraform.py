@@ -325,7 +325,7 @@ def read_plan(text: str, file: str) -> IacModel:
     for res, json_path in entries:
         address = str(res.get("address"))
         rtype = str(res.get("type"))
-        values = dict(res.get("values") or {})
+        values = _plain(dict(res.get("values") or {}))
         for attr, target in refs.get(address, {}).items():
             if values.get(attr) is None and target.rsplit(".", 1)[0] in known:
                 values[attr] = f"${{{target}}}"
@@ -338,7 +338,7 @@ def read_plan(text: str, file: str) -> IacModel:
                 m = _REF.match(v[2:-1])
                 if m:
                     return ResourceRef(f"{m.group(1)}.{m.group(2)}", m.group(3))
-            return v
+            return _plain(v)
 
         conv = _Converter(file, lines, resolve, fields)
         props = conv.block(_rename_name(rtype, values), f"{json_path}.values", "")
@@ -347,6 +347,23 @@ def read_plan(text: str, file: str) -> IacModel:
         loc = Location(file, None if line is None else line + 1, address)
         model.resources[address] = Resource(address, kind, props, loc, fields, name_key)
     return model
+
+
+def _plain(value: Any) -> Any:
+    """Plain Python values (the decoder's str/dict nodes carry marks and cannot be pickled)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
 
 
 def _json_lines(node: Any, path: str, out: dict[str, int]) -> None:
