@@ -35,6 +35,7 @@ from guardsim.lint.findings import Finding, Severity
 from guardsim.lint.rules import ARC, BG, RP, TRC, Rule, _finding, _of, _pct, _simulated
 from guardsim.scenarios.boto import Dimension, MetricAlarm
 from guardsim.scenarios.iac.build import HYPERPOD_PERCENT
+from guardsim.scenarios.iac.source import IC_PREFIX
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.validation import PERCENT_LIMITS
 
@@ -101,7 +102,7 @@ def check_rollback_alarms_force_new(scenario: Scenario, ctx: LintContext) -> lis
 
 
 def _ic_path(resource: str, api: str) -> str:
-    return f"inference_components.{resource}.DeploymentConfig" + (f".{api}" if api else "")
+    return f"{IC_PREFIX}{resource}.DeploymentConfig" + (f".{api}" if api else "")
 
 
 def check_ic_config_not_resent(scenario: Scenario, ctx: LintContext) -> list[Finding]:

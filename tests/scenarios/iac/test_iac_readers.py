@@ -11,7 +11,7 @@ from guardsim.scenarios import load_scenario
 from guardsim.scenarios.iac import IacOptions
 from guardsim.scenarios.loading import read_scenario
 
-from .iac_helpers import CDK, OVERLAY, PLAN, TEMPLATE, TF, line_of
+from iac_helpers import CDK, OVERLAY, PLAN, TEMPLATE, TF, line_of
 
 
 def _guardrail(ref: Path, **options: object) -> dict[str, object]:

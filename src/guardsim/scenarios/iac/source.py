@@ -70,6 +70,10 @@ class InferenceComponent:
     fields: Mapping[str, Location] = field(default_factory=dict)
 
 
+#: Lint paths of inference components: ``inference_components.<id>.DeploymentConfig...``
+IC_PREFIX = "inference_components."
+
+
 @dataclass(frozen=True)
 class IacOrigin:
     """Where a scenario read from IaC came from (see the module docstring)."""
@@ -94,6 +98,8 @@ class IacOrigin:
         ``alarms[0].Dimensions`` falls back to ``alarms[0]``; a path outside anything read
         from the file falls back to the endpoint resource.
         """
+        if scenario_path.startswith(IC_PREFIX):
+            return self._locate_ic(scenario_path[len(IC_PREFIX) :])
         path = scenario_path
         while path:
             hit = self.locations.get(path)
@@ -101,6 +107,19 @@ class IacOrigin:
                 return hit
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
+        return self.resource_location
+
+    def _locate_ic(self, rest: str) -> Location | None:
+        for ic in self.inference_components:
+            head = f"{ic.resource}.DeploymentConfig"
+            if rest == head or rest.startswith(head + "."):
+                api = rest[len(head) :].lstrip(".")
+                while api:
+                    if api in ic.fields:
+                        return ic.fields[api]
+                    cut = max(api.rfind("."), api.rfind("["))
+                    api = api[:cut] if cut > 0 else ""
+                return ic.location
         return self.resource_location
 
     def given(self, scenario_path: str) -> bool:
