@@ -31,6 +31,8 @@ from guardsim.montecarlo.progress import ProgressLine
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
+#: recommend (and sweep --recommend): no configuration is within the limits
+EXIT_NONE_WITHIN_LIMITS = 3
 
 
 # --------------------------------------------------------------------------- argument types
@@ -342,6 +344,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             max_duration=args.max_duration,
             conservative=args.conservative,
             duration_of=args.duration_of,
+            min_catch=args.min_catch,
         )
         print(file=out)
         print(rec.text(), file=out)
@@ -356,7 +359,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             recommendation=rec,
         )
         print(f"sweep report written to {args.report}", file=out)
-    return EXIT_OK
+    return EXIT_NONE_WITHIN_LIMITS if rec is not None and rec.best is None else EXIT_OK
 
 
 # --------------------------------------------------------------------------- recommend
@@ -377,9 +380,10 @@ def cmd_recommend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         max_duration=args.max_duration,
         conservative=args.conservative,
         duration_of=args.duration_of,
+        min_catch=args.min_catch,
     )
     print(rec.text(), file=out)
-    return EXIT_OK
+    return EXIT_NONE_WITHIN_LIMITS if rec.best is None else EXIT_OK
 
 
 def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -410,6 +414,14 @@ def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> Non
         default=None,
         metavar="SECONDS",
         help="limit on the mean deployment time, seconds",
+    )
+    p.add_argument(
+        "--min-catch",
+        type=probability,
+        default=None,
+        metavar="P",
+        help="the bad model must be rolled back with probability >= P (by the lower end of "
+        "its 95%% interval)",
     )
     p.add_argument(
         "--conservative",
