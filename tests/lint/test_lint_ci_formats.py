@@ -38,8 +38,15 @@ def sarif() -> tuple[int, dict[str, object]]:
     os.chdir(root)
     try:
         code, out, err = run(
-            str(TEMPLATE.relative_to(root)), "--with", str(OVERLAY.relative_to(root)),
-            "-n", "10", "--format", "sarif", "--docs-url", "https://example.org/lint-rules",
+            str(TEMPLATE.relative_to(root)),
+            "--with",
+            str(OVERLAY.relative_to(root)),
+            "-n",
+            "10",
+            "--format",
+            "sarif",
+            "--docs-url",
+            "https://example.org/lint-rules",
         )
     finally:
         os.chdir(cwd)
@@ -117,7 +124,14 @@ def test_junit_one_testcase_per_rule_failures_at_fail_on() -> None:
     assert "percent-rounding" in failed and "iac-treat-missing-data-unset" in failed
     assert suite.get("failures") == str(len(failed))
     code_e, out_e, _ = run(
-        str(TEMPLATE), "--with", str(OVERLAY), "-n", "10", "--format", "junit", "--fail-on",
+        str(TEMPLATE),
+        "--with",
+        str(OVERLAY),
+        "-n",
+        "10",
+        "--format",
+        "junit",
+        "--fail-on",
         "error",
     )
     suite_e = ET.fromstring(out_e.split("?>", 1)[1])

@@ -30,6 +30,8 @@ def line_of(path: Path, needle: str, after: str | None = None) -> int:
     if after is not None:
         start = next(i for i, line in enumerate(lines) if after in line) + 1
     return next(i for i in range(start, len(lines)) if needle in lines[i]) + 1
+
+
 #: Replications per variant: enough for the rules here, which the evidence does not decide
 #: (except blended-count's healthy runs, checked with intervals below).
 N = 20
@@ -119,7 +121,7 @@ def test_blended_sum_over_5_old_fleet_errors_and_the_fix_evidence() -> None:
     assert "EndpointConfigName" in fr.fix
 
 
-TF_TRAPS = '''
+TF_TRAPS = """
 resource "aws_sagemaker_endpoint_configuration" "c" {
   name = "c"
   production_variants {
@@ -179,7 +181,7 @@ resource "aws_sagemaker_inference_component" "ic" {
     }
   }
 }
-'''
+"""
 
 
 def test_terraform_traps(tmp_path: Path) -> None:

@@ -49,8 +49,7 @@ def test_min_catch_uses_the_lower_bound_of_the_bad_models_interval() -> None:
     best = recommend(t, bad={FAULT: 0.2}, healthy={FAULT: 0.0})
     assert best.best is not None and best.best[WAIT] == 900  # least blast radius
     # 0.85: only wait 900's lower bound (0.89) is above it, although both estimates are
-    fast = recommend(t, bad={FAULT: 0.2}, healthy={FAULT: 0.0}, min_catch=0.85,
-                     max_duration=1200)
+    fast = recommend(t, bad={FAULT: 0.2}, healthy={FAULT: 0.0}, min_catch=0.85, max_duration=1200)
     assert fast.best is None  # wait 900 takes 1500 s; wait 300 catches too rarely by its bound
     ok = recommend(t, bad={FAULT: 0.2}, healthy={FAULT: 0.0}, min_catch=0.75, max_duration=1200)
     assert ok.best is not None and ok.best[WAIT] == 300
@@ -58,11 +57,9 @@ def test_min_catch_uses_the_lower_bound_of_the_bad_models_interval() -> None:
 
 
 def test_a_limit_the_healthy_model_cannot_test_is_said_to_be_met_trivially() -> None:
-    silent = recommend(table(0.0), bad={FAULT: 0.2}, healthy={FAULT: 0.0},
-                       max_false_rollback=0.01)
+    silent = recommend(table(0.0), bad={FAULT: 0.2}, healthy={FAULT: 0.0}, max_false_rollback=0.01)
     assert silent.warnings and "met trivially" in silent.text()
-    noisy = recommend(table(0.004), bad={FAULT: 0.2}, healthy={FAULT: 0.0},
-                      max_false_rollback=0.01)
+    noisy = recommend(table(0.004), bad={FAULT: 0.2}, healthy={FAULT: 0.0}, max_false_rollback=0.01)
     assert noisy.warnings == ()
 
 

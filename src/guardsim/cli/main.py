@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from guardsim import __version__
 from guardsim.cli.args import (
-    add_iac_options,
-    iac_options,
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_iac_options,
     check_output_path,
+    iac_options,
     seed,
 )
 from guardsim.errors import GuardsimError, Problem, ScenarioError, ScenarioNotFound

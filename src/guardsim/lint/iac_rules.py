@@ -32,7 +32,18 @@ from guardsim.lint.context import LintContext
 from guardsim.lint.derived import AlarmFacts, error_fraction, requests_per_period
 from guardsim.lint.evidence import FAILING, HEALTHY
 from guardsim.lint.findings import Finding, Severity
-from guardsim.lint.rules import ARC, BG, RP, TRC, Rule, _finding, _of, _pct, _simulated
+from guardsim.lint.rules import (
+    _SYMBOL,
+    ARC,
+    BG,
+    RP,
+    TRC,
+    Rule,
+    _finding,
+    _of,
+    _pct,
+    _simulated,
+)
 from guardsim.scenarios.boto import Dimension, MetricAlarm
 from guardsim.scenarios.iac.build import HYPERPOD_PERCENT
 from guardsim.scenarios.iac.source import IC_PREFIX
@@ -58,10 +69,14 @@ def check_terraform_timeout_cap(scenario: Scenario, ctx: LintContext) -> list[Fi
     dc = scenario.deployment_config
     out = []
     for path, value in (
-        (f"{BG}.MaximumExecutionTimeoutInSeconds",
-         dc.blue_green.maximum_execution_timeout_seconds if dc.blue_green else None),
-        (f"{RP}.MaximumExecutionTimeoutInSeconds",
-         dc.rolling.maximum_execution_timeout_seconds if dc.rolling else None),
+        (
+            f"{BG}.MaximumExecutionTimeoutInSeconds",
+            dc.blue_green.maximum_execution_timeout_seconds if dc.blue_green else None,
+        ),
+        (
+            f"{RP}.MaximumExecutionTimeoutInSeconds",
+            dc.rolling.maximum_execution_timeout_seconds if dc.rolling else None,
+        ),
     ):
         if value is not None and value > TERRAFORM_TIMEOUT_MAX:
             out.append(
@@ -72,8 +87,11 @@ def check_terraform_timeout_cap(scenario: Scenario, ctx: LintContext) -> list[Fi
                     f"maximum_execution_timeout_in_seconds = {value}: the AWS provider accepts "
                     f"600-{TERRAFORM_TIMEOUT_MAX} s, so terraform plan rejects it, although "
                     "the SageMaker API allows up to 28800 s",
-                    config={"value": value, "provider_max": TERRAFORM_TIMEOUT_MAX,
-                            "api_max": 28800},
+                    config={
+                        "value": value,
+                        "provider_max": TERRAFORM_TIMEOUT_MAX,
+                        "api_max": 28800,
+                    },
                     fix=f"use at most {TERRAFORM_TIMEOUT_MAX} s in Terraform, or set the timeout "
                     "outside Terraform (UpdateEndpoint)",
                 )
@@ -215,7 +233,7 @@ def check_ic_timeout_vs_wait(scenario: Scenario, ctx: LintContext) -> list[Findi
                     f"provider's default wait of {TERRAFORM_IC_WAIT_SECONDS} s: terraform apply "
                     "gives up while SageMaker is still updating (or rolling back)",
                     config={"timeout": timeout, "terraform_wait": TERRAFORM_IC_WAIT_SECONDS},
-                    fix=f"set timeouts {{ update = \"{math.ceil(timeout / 60) + 10}m\" }} on "
+                    fix=f'set timeouts {{ update = "{math.ceil(timeout / 60) + 10}m" }} on '
                     "the resource",
                 )
             )
@@ -255,8 +273,10 @@ def check_treat_missing_data_unset(scenario: Scenario, ctx: LintContext) -> list
                 f"alarm {a.name!r} leaves TreatMissingData unset, so CloudWatch treats a "
                 "period without data as 'missing': the alarm keeps its state through silent "
                 "periods and the choice is left to a default nobody wrote down",
-                config={"treat_missing_data": "missing (default)",
-                        "requests_per_period_first_bake": per_period},
+                config={
+                    "treat_missing_data": "missing (default)",
+                    "requests_per_period_first_bake": per_period,
+                },
                 fix="set TreatMissingData explicitly: notBreaching for an error alarm (no "
                 "requests, no errors), or breaching only where silence itself is a failure",
             )
@@ -295,7 +315,8 @@ def check_parameter_range(scenario: Scenario, ctx: LintContext) -> list[Finding]
         if not bad:
             continue
         admitted = (
-            f"AllowedValues {list(p.allowed)}" if p.allowed is not None
+            f"AllowedValues {list(p.allowed)}"
+            if p.allowed is not None
             else f"MinValue {p.minimum}, MaxValue {p.maximum}"
         )
         out.append(
@@ -306,9 +327,13 @@ def check_parameter_range(scenario: Scenario, ctx: LintContext) -> list[Finding]
                 f"parameter {p.name} feeds {p.scenario_path.split('.')[-2]}.Value but admits "
                 f"values SageMaker rejects ({admitted}; valid: {low:g}-{high:g}%): a stack "
                 "update with such a value fails only at deployment",
-                config={"parameter": p.name, "valid": [low, high],
-                        "allowed": list(p.allowed) if p.allowed is not None else None,
-                        "min": p.minimum, "max": p.maximum},
+                config={
+                    "parameter": p.name,
+                    "valid": [low, high],
+                    "allowed": list(p.allowed) if p.allowed is not None else None,
+                    "min": p.minimum,
+                    "max": p.maximum,
+                },
                 fix=f"give {p.name} MinValue {low:g} and MaxValue {high:g} (or AllowedValues "
                 "inside that range)",
             )
@@ -355,8 +380,12 @@ def check_percent_rounding(scenario: Scenario, ctx: LintContext) -> list[Finding
                 f"(environment.percent_rounding={scenario.environment.percent_rounding}): the "
                 f"first step puts {_pct(got)} of the traffic on the new fleet, not "
                 f"{size.value}%",
-                config={"percent": size.value, "instances": n,
-                        "green_instances": first.green_instances, "traffic_share": got},
+                config={
+                    "percent": size.value,
+                    "instances": n,
+                    "green_instances": first.green_instances,
+                    "traffic_share": got,
+                },
                 fix=f"use INSTANCE_COUNT {first.green_instances} to say what happens, or more "
                 f"instances so that {size.value}% is a whole number of them",
             )
@@ -407,8 +436,8 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
             src is None
             or not src.blended
             or src.kind is not StatisticKind.SUM
-            or src.metric not in ("Invocation5XXErrors", "Invocation4XXErrors",
-                                  "InvocationModelErrors")
+            or src.metric
+            not in ("Invocation5XXErrors", "Invocation4XXErrors", "InvocationModelErrors")
             or first is None
         ):
             continue
@@ -430,15 +459,13 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
         caught_fixed = f_fixed.alarm_rollbacks
         if b > 0 and tripped * 2 >= h.n:
             severity: Severity = "error"
-        elif b > 0 and (tripped > 0 or p_period >= 0.01):
-            severity = "warning"
-        elif k <= 1:
+        elif (b > 0 and (tripped > 0 or p_period >= 0.01)) or k <= 1:
             severity = "warning"
         else:
             continue
         if b > 0:
             head = (
-                f"alarm {a.name!r} counts {src.metric} (Sum {'>=' if a.operator.endswith('OrEqualToThreshold') else '>'} "
+                f"alarm {a.name!r} counts {src.metric} (Sum {_SYMBOL[a.operator]} "
                 f"{a.threshold:g}) on the blended EndpointName+VariantName metric, so the old "
                 f"fleet's own errors count: at its error rate {b:.3g} it serves about "
                 f"{blue_requests:.3g} requests per {a.period} s period during the "

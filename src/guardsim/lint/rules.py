@@ -801,12 +801,16 @@ def _noise_fix(scenario: Scenario, ctx: LintContext, names: Sequence[str]) -> st
         m, n = a.datapoints, a.evaluation_periods
         src = a.single
         steps = []
-        if src is not None and src.blended and src.metric in ZERO_ONE_METRICS:
-            if error_fraction(scenario.models.blue, src.metric) > 0:
-                steps.append(
-                    f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} "
-                    "to Dimensions so the old fleet's errors do not count"
-                )
+        if (
+            src is not None
+            and src.blended
+            and src.metric in ZERO_ONE_METRICS
+            and error_fraction(scenario.models.blue, src.metric) > 0
+        ):
+            steps.append(
+                f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} "
+                "to Dimensions so the old fleet's errors do not count"
+            )
         steps.append(
             f"require DatapointsToAlarm {m + 1} of EvaluationPeriods {max(n, m + 1)} "
             f"(now {m} of {n})"

@@ -24,9 +24,10 @@ Wilson interval (a guardrail that catches the bad model "often" in 20 runs has n
 A false-rollback limit is **met trivially** when the healthy model trips no rollback alarm in
 any run of any configuration (``p_tripped[<alarm>]`` is 0 everywhere): then the table says
 nothing about noise (a healthy model without the old model's error rate cannot trip an error
-alarm), and :attr:`Recommendation.warnings` says so. The **Pareto front** is every configuration that
-no other configuration beats on all of blast radius, deployment time and false-rollback rate at
-once (at least as good on all three, better on one), whether within the limits or not.
+alarm), and :attr:`Recommendation.warnings` says so. The **Pareto front** is every
+configuration that no other configuration beats on all of blast radius, deployment time and
+false-rollback rate at once (at least as good on all three, better on one), whether within the
+limits or not.
 """
 
 from __future__ import annotations
@@ -332,8 +333,9 @@ def recommendation_text(rec: Recommendation) -> str:
     if rec.max_duration is not None:
         limits.append(f"{rec.duration_of}-model deployment time <= {_clock(rec.max_duration)}")
     if rec.min_catch is not None:
-        limits.append(f"bad model rolled back with probability >= {_pct(rec.min_catch)} (lower "
-                      "95% bound)")
+        limits.append(
+            f"bad model rolled back with probability >= {_pct(rec.min_catch)} (lower 95% bound)"
+        )
     lines = [f"Recommendation ({cond})", f"  limits: {', '.join(limits) or 'none'}"]
     lines.extend(f"  warning: {w}" for w in rec.warnings)
     n_feasible = int(rec.candidates["feasible"].sum())

@@ -42,9 +42,7 @@ class Verdict:
         if self.outcome == "deployed":
             return f"InService on {self.expected}, as expected"
         if self.outcome == "rolled_back":
-            return (
-                f"silent rollback: InService on {self.serving}, not {self.expected}{reason}"
-            )
+            return f"silent rollback: InService on {self.serving}, not {self.expected}{reason}"
         if self.outcome == "failed":
             return f"EndpointStatus {self.status} (serving {self.serving}){reason}"
         return f"still {self.status} (serving {self.serving})"

@@ -309,7 +309,11 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
                 problems.append(Problem(f"{TRC}.CanarySize", "required when Type is CANARY"))
             else:
                 problems += _size_problems(
-                    routing.canary_size, n, f"{TRC}.CanarySize", "a canary", *PERCENT_LIMITS["CanarySize"]
+                    routing.canary_size,
+                    n,
+                    f"{TRC}.CanarySize",
+                    "a canary",
+                    *PERCENT_LIMITS["CanarySize"],
                 )
                 problems += _rounding_warning(
                     routing.canary_size, n, f"{TRC}.CanarySize", 50.0, env

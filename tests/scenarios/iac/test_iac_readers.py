@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from iac_helpers import CDK, OVERLAY, PLAN, TEMPLATE, TF, line_of
 
 from guardsim.errors import ScenarioError
 from guardsim.scenarios import load_scenario
 from guardsim.scenarios.iac import IacOptions
 from guardsim.scenarios.loading import read_scenario
-
-from iac_helpers import CDK, OVERLAY, PLAN, TEMPLATE, TF, line_of
 
 
 def _guardrail(ref: Path, **options: object) -> dict[str, object]:
@@ -19,9 +18,12 @@ def _guardrail(ref: Path, **options: object) -> dict[str, object]:
     d = s.to_dict()
     # the guardrail itself: the alarms without their description (only the template has one)
     alarms = [{k: v for k, v in a.items() if k != "AlarmDescription"} for a in d["alarms"]]
-    return {"deployment_config": d["deployment_config"], "alarms": alarms,
-            "green": d["endpoint"]["green"]["ProductionVariants"][0]["InitialInstanceCount"],
-            "name": s.endpoint.name}
+    return {
+        "deployment_config": d["deployment_config"],
+        "alarms": alarms,
+        "green": d["endpoint"]["green"]["ProductionVariants"][0]["InitialInstanceCount"],
+        "name": s.endpoint.name,
+    }
 
 
 def test_cloudformation_template_resolves_parameters_conditions_and_sub() -> None:
@@ -96,9 +98,7 @@ def test_what_cannot_be_resolved_is_named_with_its_path_never_guessed(tmp_path: 
     assert "--parameter AWS::StackName=VALUE" in messages[name_path]
     assert any("Fn::ImportValue" in m for m in messages.values())
     # with the pseudo parameter given, only the import is left
-    given = read_scenario(
-        tmp_path / "t.yaml", IacOptions(parameters={"AWS::StackName": "s"})
-    )
+    given = read_scenario(tmp_path / "t.yaml", IacOptions(parameters={"AWS::StackName": "s"}))
     assert [p for p in given.errors if "StackName" in p.message] == []
     assert any("Fn::ImportValue" in p.message for p in given.errors)
 
@@ -120,8 +120,9 @@ def test_terraform_tf_and_plan_read_like_the_template() -> None:
     assert _guardrail(PLAN) == cfn
     tf = load_scenario(TF)
     assert tf.origin is not None and tf.origin.format == "terraform"
-    loc = tf.origin.locate("deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration."
-                           "CanarySize.Value")
+    loc = tf.origin.locate(
+        "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.CanarySize.Value"
+    )
     assert loc is not None and loc.line == line_of(TF, "value = var.canary_percent")
     plan = load_scenario(PLAN)
     assert plan.origin is not None and plan.origin.format == "terraform-plan"
@@ -182,8 +183,9 @@ def test_several_endpoints_need_resource(tmp_path: Path) -> None:
     b = load_scenario(path, IacOptions(resource="B"))
     assert b.endpoint.name == "b"
     assert b.endpoint.green.name == "Config"  # no EndpointConfigName: the logical id, said so
-    assert b.origin is not None and any("Config sets no EndpointConfigName" in n
-                                        for n in b.origin.notes)
+    assert b.origin is not None and any(
+        "Config sets no EndpointConfigName" in n for n in b.origin.notes
+    )
     wrong = read_scenario(path, IacOptions(resource="C"))
     assert wrong.scenario is None and any("endpoints: A, B" in p.message for p in wrong.errors)
 

@@ -48,6 +48,28 @@ def detect(path: Path, text: str) -> IacFormat | None:
     return None
 
 
+def _require_parsers(fmt: IacFormat, source: str) -> None:
+    """Say which extra to install when a parser is missing (``pip install 'guardsim[iac]'``)."""
+    import importlib.util
+
+    from guardsim.errors import ScenarioError
+
+    needed = ["cfnlint"] + (["hcl2"] if fmt == "terraform" else [])
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        names = {"cfnlint": "cfn-lint", "hcl2": "python-hcl2"}
+        raise ScenarioError(
+            [
+                Problem(
+                    "",
+                    f"reading {fmt} files needs {', '.join(names[m] for m in missing)}: "
+                    "pip install 'guardsim[iac]'",
+                )
+            ],
+            source,
+        )
+
+
 def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) -> LoadResult:
     """Read an IaC file into a validated scenario (see the module docstring)."""
     from guardsim.scenarios.iac import build, cloudformation, terraform
@@ -56,6 +78,7 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
 
     opts = options or IacOptions()
     source = str(path)
+    _require_parsers(fmt, source)
     if fmt == "terraform":
         model = terraform.read_tf(text, source, opts.variables)
     elif fmt == "terraform-plan":

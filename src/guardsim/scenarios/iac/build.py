@@ -125,8 +125,11 @@ def choose_endpoint(model: IacModel, resource: str | None) -> tuple[Resource | N
         kinds = "AWS::SageMaker::Endpoint / aws_sagemaker_endpoint"
         return None, [Problem("", f"no endpoint resource ({kinds}) in the file")]
     return None, [
-        Problem("", f"the file declares {len(ids)} endpoints; choose one with --resource "
-                f"({', '.join(ids)})")
+        Problem(
+            "",
+            f"the file declares {len(ids)} endpoints; choose one with --resource "
+            f"({', '.join(ids)})",
+        )
     ]
 
 
@@ -177,7 +180,7 @@ def build_raw(
     problems.extend(_hyperpod_spelling(deployment_config, "deployment_config", b.locations))
 
     alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
-    alarms = []
+    alarms: list[Any] = []
     for res in model.of_kind("alarm"):
         raw_alarm = {k: v for k, v in res.properties.items() if k in alarm_shape.members}
         for key in ("Tags", "AlarmActions", "OKActions", "InsufficientDataActions"):
@@ -210,8 +213,10 @@ def build_raw(
         if key in overlay:
             data[key] = overlay[key]
     if "models" not in overlay:
-        b.notes.append("model behaviour, traffic and environment: scenario defaults "
-                       "(give them in --with OVERLAY)")
+        b.notes.append(
+            "model behaviour, traffic and environment: scenario defaults "
+            "(give them in --with OVERLAY)"
+        )
 
     ics = tuple(_inference_component(b, r) for r in model.of_kind("inference_component"))
     params = tuple(_parameter(p, endpoint, model, b) for p in model.parameters)
@@ -228,7 +233,9 @@ def build_raw(
     return data, origin, problems
 
 
-def _parameter(p: ParameterRange, endpoint: Resource, model: IacModel, b: _Builder) -> ParameterRange:
+def _parameter(
+    p: ParameterRange, endpoint: Resource, model: IacModel, b: _Builder
+) -> ParameterRange:
     path = ""
     if p.resource == endpoint.id and p.field.startswith("DeploymentConfig"):
         path = "deployment_config" + p.field[len("DeploymentConfig") :]
@@ -257,9 +264,7 @@ def _inference_component(b: _Builder, res: Resource) -> InferenceComponent:
     return InferenceComponent(res.id, res.location, config, fields)
 
 
-def _hyperpod_spelling(
-    node: Any, path: str, locations: Mapping[str, Location]
-) -> list[Problem]:
+def _hyperpod_spelling(node: Any, path: str, locations: Mapping[str, Location]) -> list[Problem]:
     out: list[Problem] = []
     if isinstance(node, Mapping):
         for k, v in node.items():

@@ -183,7 +183,7 @@ class _Resolver:
                     out[k] = v
             return out
         if isinstance(node, list):
-            items = []
+            items: list[Any] = []
             for i, child in enumerate(node):
                 sub_api = join(api_path, len(items))
                 if fields is not None and _line(child) is not None:
@@ -262,7 +262,9 @@ class _Resolver:
         if fn == "Fn::FindInMap":
             if not (isinstance(arg, list) and len(arg) in (3, 4)):
                 raise Unresolved(here, "expected [MapName, TopLevelKey, SecondLevelKey]")
-            keys = [self._text(self.value(a, f"{here}[{i}]", ""), here) for i, a in enumerate(arg[:3])]
+            keys = [
+                self._text(self.value(a, f"{here}[{i}]", ""), here) for i, a in enumerate(arg[:3])
+            ]
             try:
                 found = self.mappings[keys[0]][keys[1]][keys[2]]
             except (KeyError, TypeError):

@@ -7,7 +7,7 @@ how much traffic the endpoint gets, or which config the endpoint serves today. A
 
     name: churn-model-prod            # default: the endpoint's name
     endpoint:
-      blue:                           # the config the endpoint serves today (create_endpoint_config)
+      blue:                           # the config it serves today (create_endpoint_config)
         EndpointConfigName: churn-v41
         ProductionVariants: [{VariantName: AllTraffic, InstanceType: ml.m5.xlarge,
                               InitialInstanceCount: 3}]

@@ -58,7 +58,9 @@ _INTERP = re.compile(r"\$\{([^}]*)\}")
 
 
 def looks_like_plan(text: str) -> bool:
-    return '"planned_values"' in text or ('"terraform_version"' in text and '"format_version"' in text)
+    return '"planned_values"' in text or (
+        '"terraform_version"' in text and '"format_version"' in text
+    )
 
 
 class Unresolved(Exception):
