@@ -117,7 +117,7 @@ def test_sarif_of_a_scenario_file_points_at_the_file(tmp_path: Path) -> None:
 
 def test_junit_one_testcase_per_rule_failures_at_fail_on() -> None:
     code, out, _ = run(str(TEMPLATE), "--with", str(OVERLAY), "-n", "10", "--format", "junit")
-    suite = ET.fromstring(out.split("?>", 1)[1])
+    (suite,) = ET.fromstring(out.split("?>", 1)[1]).findall("testsuite")
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [r.id for r in ALL_RULES]
     failed = {c.get("name") for c in cases if c.find("failure") is not None}
@@ -134,7 +134,7 @@ def test_junit_one_testcase_per_rule_failures_at_fail_on() -> None:
         "--fail-on",
         "error",
     )
-    suite_e = ET.fromstring(out_e.split("?>", 1)[1])
+    (suite_e,) = ET.fromstring(out_e.split("?>", 1)[1]).findall("testsuite")
     failed_e = {c.get("name") for c in suite_e.findall("testcase") if c.find("failure") is not None}
     assert "percent-rounding" not in failed_e  # a warning: not a failure with --fail-on error
     assert failed_e and failed_e < failed
@@ -146,3 +146,22 @@ def test_iac_options_on_the_cli_bad_input_exits_2(capsys: pytest.CaptureFixture[
     assert code == 2 and "Nope" in err
     code, _, _ = run(str(TEMPLATE), "--parameter", "novalue")
     assert code == 2 and "NAME=VALUE" in capsys.readouterr().err
+
+
+def test_several_files_one_sarif_run_and_the_worst_exit(tmp_path: Path) -> None:
+    code, out, _ = run(
+        str(TEMPLATE), "seed-canary-success", "-n", "5", "--format", "sarif", "--fail-on", "error"
+    )
+    log = json.loads(out)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    (run_,) = log["runs"]
+    assert run_["properties"]["scenarios"] == ["churn-prod", "seed-canary-success"]
+    alone = [
+        run(ref, "-n", "5", "--fail-on", "error")[0]
+        for ref in (str(TEMPLATE), "seed-canary-success")
+    ]
+    assert code == max(alone)
+    code, out, _ = run(str(TEMPLATE), "seed-canary-success", "-n", "5", "--format", "junit")
+    assert len(ET.fromstring(out.split("?>", 1)[1]).findall("testsuite")) == 2
+    code, _, err = run(str(TEMPLATE), "seed-canary-success", "--format", "json")
+    assert code == 2 and "one SCENARIO" in err

@@ -43,7 +43,14 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or built-in name")
+    p.add_argument(
+        "scenario",
+        nargs="*",
+        metavar="SCENARIO",
+        help="scenario file, built-in name, or IaC file (CloudFormation, CDK output, Terraform); "
+        "several: one report each (sarif: one run with every file's results; junit: one suite "
+        "each), and the exit status of the worst",
+    )
     p.add_argument(
         "--format",
         choices=("text", "json", "sarif", "junit"),
@@ -94,25 +101,30 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.list_rules:
         out.write(rules_text())
         return 0
-    if args.scenario is None:
+    if not args.scenario:
         print("guardsim lint: give a SCENARIO (file or built-in name), or --list-rules", file=err)
         return EXIT_BAD_INPUT
+    if len(args.scenario) > 1 and args.format == "json":
+        print("guardsim lint: --format json takes one SCENARIO at a time", file=err)
+        return EXIT_BAD_INPUT
     from guardsim.lint.report import text, to_json
-    from guardsim.lint.runner import lint
+    from guardsim.lint.runner import LintResult, lint
     from guardsim.scenarios.loading import load_scenario
 
-    scenario = load_scenario(args.scenario, iac_options(args))
-    result = lint(scenario, replications=args.replications, seed=args.seed)
+    linted: list[tuple[LintResult, str]] = []
+    for ref in args.scenario:
+        scenario = load_scenario(ref, iac_options(args))
+        result = lint(scenario, replications=args.replications, seed=args.seed)
+        linted.append((result, ref if scenario.origin is None else scenario.origin.file))
     if args.format == "sarif":
         from guardsim.lint.sarif import to_sarif
 
-        source = args.scenario if scenario.origin is None else scenario.origin.file
-        out.write(to_sarif(result, args.fail_on, source=source, docs_url=args.docs_url))
+        out.write(to_sarif(linted, args.fail_on, docs_url=args.docs_url))
     elif args.format == "junit":
         from guardsim.lint.junit import to_junit
 
-        out.write(to_junit(result, args.fail_on))
+        out.write(to_junit([r for r, _ in linted], args.fail_on))
     else:
         render = to_json if args.format == "json" else text
-        out.write(render(result, args.fail_on))
-    return result.exit_status(args.fail_on)
+        out.write("\n".join(render(r, args.fail_on) for r, _ in linted))
+    return max(r.exit_status(args.fail_on) for r, _ in linted)

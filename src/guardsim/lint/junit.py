@@ -1,6 +1,7 @@
 """Lint results as JUnit XML, which most CI systems show as test results.
 
-One ``testsuite`` per lint; one ``testcase`` per rule (``classname`` ``guardsim.lint``); a rule
+A ``testsuites`` element with one ``testsuite`` per file linted; one ``testcase`` per rule
+(``classname`` ``guardsim.lint``); a rule
 with a finding at or above ``--fail-on`` is a ``failure`` (type = the severity), milder findings
 are the test case's ``system-out``.
 """
@@ -8,6 +9,7 @@ are the test case's ``system-out``.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 from guardsim.lint.findings import severity_rank
 from guardsim.lint.runner import ALL_RULES, FailOn, LintResult
@@ -19,7 +21,18 @@ def _fails(severity: str, fail_on: FailOn) -> bool:
     return fail_on == "warning" or severity == "error"
 
 
-def to_junit(result: LintResult, fail_on: FailOn = "warning") -> str:
+def to_junit(results: Sequence[LintResult], fail_on: FailOn = "warning") -> str:
+    """One ``testsuite`` per result, in a ``testsuites`` element."""
+    suites = ET.Element("testsuites", name="guardsim lint")
+    for result in results:
+        suites.append(_suite(result, fail_on))
+    suites.set("tests", str(sum(int(s.get("tests", "0")) for s in suites)))
+    suites.set("failures", str(sum(int(s.get("failures", "0")) for s in suites)))
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _suite(result: LintResult, fail_on: FailOn) -> ET.Element:
     suite = ET.Element("testsuite", name=f"guardsim lint {result.scenario.name}")
     failures = 0
     for rule in ALL_RULES:
@@ -41,5 +54,4 @@ def to_junit(result: LintResult, fail_on: FailOn = "warning") -> str:
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suite.set("skipped", "0")
-    ET.indent(suite)
-    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+    return suite

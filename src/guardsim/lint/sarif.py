@@ -1,7 +1,7 @@
 """Lint results as SARIF 2.1.0, the way GitHub code scanning reads them.
 
-One run per lint, tool ``guardsim``; every rule of the table is a ``reportingDescriptor`` with
-its stable id, title and help text (and a ``helpUri`` when a docs base URL is given); each
+One run per lint (of one or several files), tool ``guardsim``; every rule of the table is a
+``reportingDescriptor`` with its stable id, title and help text (and a ``helpUri`` when a docs base URL is given); each
 finding is a result with its rule id and index, a level (error -> ``error``, warning ->
 ``warning``, info -> ``note``), its message, fix and evidence, and a physical location: the IaC
 file and line for scenarios read from CloudFormation/Terraform, else the scenario file, as a
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +57,15 @@ def _location(f: Finding, source: str | None, root: Path) -> dict[str, Any] | No
 
 
 def to_sarif_data(
-    result: LintResult,
+    linted: Sequence[tuple[LintResult, str | None]],
     fail_on: FailOn = "warning",
     *,
-    source: str | None = None,
     root: Path | None = None,
     docs_url: str | None = None,
 ) -> dict[str, Any]:
-    """The SARIF log of ``result``; ``source`` is the scenario file linted, ``root`` the
-    repository root the URIs are relative to (default: the working directory)."""
+    """The SARIF log of one lint run over the ``(result, scenario file)`` pairs (one SARIF run:
+    GitHub expects one run per tool and category), URIs relative to ``root`` (default: the
+    working directory, the repository root in CI)."""
     base = root or Path.cwd()
     rules = []
     index = {}
@@ -85,7 +86,8 @@ def to_sarif_data(
             descriptor["helpUri"] = f"{docs_url.rstrip('/')}#{rule.id}"
         rules.append(descriptor)
     results = []
-    for f in result.findings[:MAX_RESULTS]:
+    pairs = [(f, source) for result, source in linted for f in result.findings]
+    for f, source in pairs[:MAX_RESULTS]:
         text = f.message if not f.fix or f.fix == "none needed" else f"{f.message} Fix: {f.fix}"
         entry: dict[str, Any] = {
             "ruleId": f.rule,
@@ -111,21 +113,20 @@ def to_sarif_data(
         "originalUriBaseIds": {"%SRCROOT%": {"uri": base.resolve().as_uri() + "/"}},
         "results": results,
         "properties": {
-            "scenario": result.scenario.name,
-            "exit_status": result.exit_status(fail_on),
-            "truncated": len(result.findings) > MAX_RESULTS,
+            "scenarios": [result.scenario.name for result, _ in linted],
+            "exit_status": max((r.exit_status(fail_on) for r, _ in linted), default=0),
+            "truncated": len(pairs) > MAX_RESULTS,
         },
     }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
 def to_sarif(
-    result: LintResult,
+    linted: Sequence[tuple[LintResult, str | None]],
     fail_on: FailOn = "warning",
     *,
-    source: str | None = None,
     root: Path | None = None,
     docs_url: str | None = None,
 ) -> str:
-    data = to_sarif_data(result, fail_on, source=source, root=root, docs_url=docs_url)
+    data = to_sarif_data(linted, fail_on, root=root, docs_url=docs_url)
     return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
