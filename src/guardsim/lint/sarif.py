@@ -2,8 +2,8 @@
 
 One run per lint (of one or several files), tool ``guardsim``; every rule of the table is a
 ``reportingDescriptor`` with its stable id, title and help text (and a ``helpUri`` when a docs
-base URL is given); each finding is a result with its rule id and index, a level (error -> ``error``, warning ->
-``warning``, info -> ``note``), its message, fix and evidence, and a physical location: the IaC
+base URL is given); each finding is a result with its rule id and index, a level (error ->
+``error``, warning -> ``warning``, info -> ``note``), its message, fix and evidence, and a physical location: the IaC
 file and line for scenarios read from CloudFormation/Terraform, else the scenario file, as a
 URI relative to the repository root (``uriBaseId`` ``%SRCROOT%``). GitHub's limits
 (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning):
