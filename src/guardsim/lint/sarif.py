@@ -1,12 +1,13 @@
 """Lint results as SARIF 2.1.0, the way GitHub code scanning reads them.
 
-One run per lint (of one or several files), tool ``guardsim``; every rule of the table is a
+One run per lint (of one or several files), tool ``guardsim``. Every rule of the table is a
 ``reportingDescriptor`` with its stable id, title and help text (and a ``helpUri`` when a docs
-base URL is given); each finding is a result with its rule id and index, a level (error ->
-``error``, warning -> ``warning``, info -> ``note``), its message, fix and evidence, and a physical location: the IaC
-file and line for scenarios read from CloudFormation/Terraform, else the scenario file, as a
-URI relative to the repository root (``uriBaseId`` ``%SRCROOT%``). GitHub's limits
-(https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning):
+base URL is given). Each finding is a result with its rule id and index, a level (error ->
+``error``, warning -> ``warning``, info -> ``note``), its message, fix and evidence, and a
+physical location: the IaC file and line for scenarios read from CloudFormation/Terraform,
+else the scenario file, as a URI relative to the repository root (``uriBaseId``
+``%SRCROOT%``). GitHub's limits (SARIF support for code scanning,
+https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning):
 at most 25,000 results and 25,000 rules per run, 1,000 locations per result, 20 tags per rule;
 a run over the results limit is cut and says so in its ``properties``.
 """
