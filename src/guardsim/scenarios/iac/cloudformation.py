@@ -105,6 +105,15 @@ class _Resolver:
     # ------------------------------------------------------------------ parameters
 
     def parameter(self, name: str, path: str) -> Any:
+        value = self._parameter_text(name, path)
+        spec = self.parameters.get(name)
+        kind = str(spec.get("Type", "")) if isinstance(spec, Mapping) else ""
+        if isinstance(value, str) and (kind == "CommaDelimitedList" or kind.startswith("List<")):
+            # a list parameter's Ref is a list (Parameters section reference)
+            return [item.strip() for item in value.split(",")]
+        return value
+
+    def _parameter_text(self, name: str, path: str) -> Any:
         if name in self.given:
             return self.given[name]
         if name == "AWS::NoValue":
