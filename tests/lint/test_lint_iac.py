@@ -213,3 +213,31 @@ def test_scenario_files_get_no_iac_findings() -> None:
     assert not [f for f in result.findings if f.rule.startswith("iac-")]
     assert all(f.location is None for f in result.findings)
     assert all("location" not in f.to_data() for f in result.findings)
+
+
+def _edited(path: Path, tmp_path: Path, old: str, new: str) -> Path:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    out = tmp_path / path.name
+    out.write_text(text.replace(old, new), encoding="utf-8")
+    return out
+
+
+def test_sample_count_of_errors_counts_requests(tmp_path: Path) -> None:
+    path = _edited(TEMPLATE, tmp_path, "Statistic: Sum", "Statistic: SampleCount")
+    result = lint(load_scenario(path), replications=N)
+    (f,) = result.by_rule("error-sample-count")
+    assert f.severity == "error" and "counts requests" in f.message
+    assert f.location is not None and f.location.line == line_of(path, "Statistic: SampleCount")
+    assert result.by_rule("blended-count") == ()  # not a count of errors
+
+
+def test_count_threshold_above_the_canarys_requests_is_diluted(tmp_path: Path) -> None:
+    # 1 request/s: the canary's one instance of three serves about 20 requests a minute
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text("traffic: {rate_per_second: 1}\n", encoding="utf-8")
+    path = _edited(TEMPLATE, tmp_path, "Threshold: '1'", "Threshold: '30'")
+    result = lint(load_scenario(path, IacOptions(overlay=overlay)), replications=N)
+    (f,) = result.by_rule("blended-count")
+    assert "fewer than the 30 errors the alarm needs" in f.message
+    assert f.evidence["config"]["green_requests_per_period_first_bake"] < 30

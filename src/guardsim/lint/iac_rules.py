@@ -2,8 +2,8 @@
 
 The ``iac-*`` rules read the :class:`~guardsim.scenarios.iac.source.IacOrigin` of a scenario
 read from CloudFormation or Terraform (they find nothing for a scenario file); each names the
-IaC path and line through the finding's location. ``percent-rounding`` and ``blended-count``
-apply to every scenario. Sources:
+IaC path and line through the finding's location. ``percent-rounding``, ``blended-count`` and
+``error-sample-count`` apply to every scenario. Sources:
 
 * Terraform's ``aws_sagemaker_endpoint`` validates both execution timeouts to 600-14400 s while
   the API allows 28800 s, and ``auto_rollback_configuration`` is ForceNew; its
@@ -16,6 +16,8 @@ apply to every scenario. Sources:
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-sagemaker-inferencecomponent-inferencecomponentrollingupdatepolicy.html)
   while the API requires both
   (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InferenceComponentRollingUpdatePolicy.html);
+* SageMaker's invocation error metrics are 1 or 0 per request, so their SampleCount is the
+  request count (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html);
 * CloudWatch treats missing data as ``missing`` when ``TreatMissingData`` is not set
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
 """
@@ -457,9 +459,11 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
         f_fixed = ctx.evidence.custom(f"fixed:{FAILING}:{a.name}", fixed, FAILING)
         tripped_fixed = h_fixed.trips().get(a.name, 0)
         caught_fixed = f_fixed.alarm_rollbacks
+        # dilution of a count: a model failing every request adds at most green's requests
+        diluted = green_requests < k
         if b > 0 and tripped * 2 >= h.n:
             severity: Severity = "error"
-        elif (b > 0 and (tripped > 0 or p_period >= 0.01)) or k <= 1:
+        elif (b > 0 and (tripped > 0 or p_period >= 0.01)) or k <= 1 or diluted:
             severity = "warning"
         else:
             continue
@@ -479,6 +483,12 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
                 "EndpointName+VariantName metric: a single error from either fleet, the old "
                 "one included, rolls the deployment back (the scenario's old model has no "
                 "errors, so the evidence shows none; give models.blue.error_rate_5xx)"
+            )
+        if diluted:
+            head += (
+                f". During the {first.label} the new fleet serves about {green_requests:.3g} "
+                f"requests per period, fewer than the {k} errors the alarm needs: even a model "
+                "failing every request trips it there only with the old fleet's errors"
             )
         message = (
             f"{head}. With the fix (EndpointConfigName = {green_name}) a healthy model was "
@@ -517,6 +527,34 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
     return out
 
 
+def check_error_sample_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+    out = []
+    for a in ctx.alarms:
+        src = a.single
+        if src is None or src.kind is not StatisticKind.SAMPLE_COUNT:
+            continue
+        if src.metric not in (
+            "Invocation5XXErrors",
+            "Invocation4XXErrors",
+            "InvocationModelErrors",
+        ):
+            continue
+        out.append(
+            _finding(
+                "error-sample-count",
+                "error",
+                f"{a.path}.Statistic",
+                f"alarm {a.name!r} uses SampleCount of {src.metric}: SageMaker publishes a 0 or "
+                "1 for every request, so SampleCount counts requests, errors or not; the alarm "
+                "watches traffic, not errors",
+                config={"statistic": "SampleCount", "metric": src.metric},
+                fix=f"use Statistic Sum (errors per period) or Average (the error fraction) of "
+                f"{src.metric}",
+            )
+        )
+    return out
+
+
 IAC_RULES: tuple[Rule, ...] = (
     Rule(
         "percent-rounding",
@@ -532,6 +570,12 @@ IAC_RULES: tuple[Rule, ...] = (
         "error: the old fleet alone rolls back half of the healthy runs; warning: it trips "
         "sometimes, or a single error trips it",
         check_blended_count,
+    ),
+    Rule(
+        "error-sample-count",
+        "SampleCount of a 0/1 error metric, which counts requests rather than errors",
+        "error",
+        check_error_sample_count,
     ),
     Rule(
         "iac-terraform-timeout-cap",
