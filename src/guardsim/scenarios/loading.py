@@ -371,6 +371,11 @@ def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
             )
         raw = parse_text(text, source, json_only=path.suffix.lower() == ".json")
         return scenario_from_dict(raw, source=source, base_dir=path.parent)
+    if path.is_dir():
+        from guardsim.scenarios.iac import read_iac, tf_files
+
+        if tf_files(path):  # a Terraform module: every *.tf file of the directory
+            return read_iac(path, "", "terraform", iac)
     if path.exists():
         raise ScenarioNotFound(f"{ref} is not a file", str(ref))
     name = str(ref)

@@ -211,3 +211,28 @@ def test_iac_options_on_a_scenario_file_are_an_error() -> None:
 def test_origin_is_not_part_of_the_scenario_data() -> None:
     s = load_scenario(TEMPLATE)
     assert "origin" not in s.to_dict()
+
+
+def test_terraform_module_directory_reads_every_tf_file(tmp_path: Path) -> None:
+    text = TF.read_text(encoding="utf-8")
+    cut = text.index('resource "aws_sagemaker_endpoint_configuration"')
+    (tmp_path / "variables.tf").write_text(text[:cut], encoding="utf-8")
+    (tmp_path / "main.tf").write_text(text[cut:], encoding="utf-8")
+    s = load_scenario(tmp_path, IacOptions(variables={"stage": "dev"}))
+    assert s.endpoint.name == "churn-dev"  # the variable is declared in variables.tf
+    assert s.origin is not None
+    loc = s.origin.locate("alarms[0].Threshold")
+    assert loc is not None and loc.file == str(tmp_path / "main.tf")
+    assert loc.line == line_of(tmp_path / "main.tf", "threshold           = 1")
+    assert _guardrail(tmp_path) == _guardrail(TF)
+
+
+def test_retain_deployment_config_without_one_is_said(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8").replace(
+        "      DeploymentConfig: !If",
+        "      RetainDeploymentConfig: true\n      DeploymentConfig: !If",
+    )
+    path = _write(tmp_path, text)
+    s = load_scenario(path, IacOptions(parameters={"StageName": "staging"}))
+    assert s.origin is not None
+    assert any("RetainDeploymentConfig" in n for n in s.origin.notes)

@@ -70,8 +70,14 @@ def _require_parsers(fmt: IacFormat, source: str) -> None:
         )
 
 
+def tf_files(path: Path) -> list[Path]:
+    """The ``*.tf`` files of a Terraform module directory (sorted; empty if none)."""
+    return sorted(p for p in path.glob("*.tf") if p.is_file()) if path.is_dir() else []
+
+
 def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) -> LoadResult:
-    """Read an IaC file into a validated scenario (see the module docstring)."""
+    """Read an IaC file (or, for Terraform, a module directory: ``text`` is then ignored) into
+    a validated scenario (see the module docstring)."""
     from guardsim.scenarios.iac import build, cloudformation, terraform
     from guardsim.scenarios.iac.overlay import read_overlay
     from guardsim.scenarios.loading import LoadResult, scenario_from_dict
@@ -79,7 +85,17 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
     opts = options or IacOptions()
     source = str(path)
     _require_parsers(fmt, source)
-    if fmt == "terraform":
+    from guardsim.errors import ScenarioError
+
+    if fmt == "terraform" and path.is_dir():
+        files = []
+        for tf in tf_files(path):
+            try:
+                files.append((str(tf), tf.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ScenarioError([Problem("", f"cannot read {tf}: {exc}")], source) from None
+        model = terraform.read_tf_files(files, source, opts.variables)
+    elif fmt == "terraform":
         model = terraform.read_tf(text, source, opts.variables)
     elif fmt == "terraform-plan":
         model = terraform.read_plan(text, source)
@@ -94,7 +110,9 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
     raw, origin, problems = build.build_raw(model, opts.resource, overlay)
     if raw is None or origin is None:
         return LoadResult(None, tuple(problems), source)
-    base_dir = opts.overlay.parent if opts.overlay is not None else path.parent
+    base_dir = (
+        opts.overlay.parent if opts.overlay is not None else path if path.is_dir() else path.parent
+    )
     result = scenario_from_dict(raw, source=source, base_dir=base_dir)
     notes = tuple(Problem("", f"assumed: {n}", "warning") for n in origin.notes)
     relocated = tuple(relocate(p, origin) for p in result.problems)

@@ -173,8 +173,14 @@ def build_raw(
         if isinstance(dc_raw, Mapping)
         else {}
     )
-    if "DeploymentConfig" in endpoint.fields:
+    if isinstance(dc_raw, Mapping):
         b.place(endpoint, "deployment_config", "DeploymentConfig")
+    elif props.get("RetainDeploymentConfig") in (True, "true", "True"):
+        b.notes.append(
+            f"{endpoint.id} declares no DeploymentConfig but RetainDeploymentConfig: the update "
+            "uses the endpoint's last DeploymentConfig, which is not in the file (simulated: "
+            "none; give it in the template to lint it)"
+        )
     else:
         b.notes.append(f"{endpoint.id} declares no DeploymentConfig (no guardrails)")
     problems.extend(_hyperpod_spelling(deployment_config, "deployment_config", b.locations))

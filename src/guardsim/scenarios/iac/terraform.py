@@ -238,29 +238,44 @@ def _variables(doc: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, An
 
 def read_tf(text: str, file: str, variables: Mapping[str, str]) -> IacModel:
     """The resources of one ``.tf`` file."""
+    return read_tf_files([(file, text)], file, variables)
+
+
+def read_tf_files(
+    files: list[tuple[str, str]], source: str, variables: Mapping[str, str]
+) -> IacModel:
+    """The resources of the ``(file, text)`` pairs of one Terraform module (a directory's
+    ``*.tf`` files: variables, locals and resources may sit in different files)."""
     import hcl2
     from hcl2.utils import SerializationOptions
 
-    try:
-        doc = hcl2.loads(text, serialization_options=SerializationOptions(strip_string_quotes=True))
-        lines = _tf_lines(text)
-    except Exception as exc:  # python-hcl2 raises Lark's errors: any failure is bad input
-        raise ScenarioError([Problem("", f"invalid Terraform (HCL): {exc}")], file) from None
-    model = IacModel("terraform", file)
-    declared = {name for block in doc.get("variable", []) for name in block}
+    docs: list[tuple[str, Mapping[str, Any], dict[str, int]]] = []
+    for file, text in files:
+        try:
+            options = SerializationOptions(strip_string_quotes=True)
+            docs.append((file, hcl2.loads(text, serialization_options=options), _tf_lines(text)))
+        except Exception as exc:  # python-hcl2 raises Lark's errors: any failure is bad input
+            raise ScenarioError([Problem("", f"invalid Terraform (HCL): {exc}")], file) from None
+    model = IacModel("terraform", source)
+    merged: dict[str, list[Any]] = {"variable": [], "locals": []}
+    for _, doc, _ in docs:
+        for key in merged:
+            merged[key].extend(doc.get(key, []))
+    declared = {name for block in merged["variable"] for name in block}
     for name in variables:
         if name not in declared:
             model.problems.append(Problem("", f"--var {name}: no variable {name!r} is declared"))
-    var_values = _variables(doc, variables)
-    locals_ = {k: v for block in doc.get("locals", []) for k, v in block.items()}
-    found: list[tuple[str, str, Mapping[str, Any]]] = []
-    for block in doc.get("resource", []):
-        for rtype, named in block.items():
-            if rtype in RESOURCE_KINDS and isinstance(named, Mapping):
-                for rname, values in named.items():
-                    found.append((rtype, rname, values))
-    known = {f"{t}.{n}" for t, n, _ in found}
-    for rtype, rname, values in found:
+    var_values = _variables(merged, variables)
+    locals_ = {k: v for block in merged["locals"] for k, v in block.items()}
+    found: list[tuple[str, str, Mapping[str, Any], str, dict[str, int]]] = []
+    for file, doc, lines in docs:
+        for block in doc.get("resource", []):
+            for rtype, named in block.items():
+                if rtype in RESOURCE_KINDS and isinstance(named, Mapping):
+                    for rname, values in named.items():
+                        found.append((rtype, rname, values, file, lines))
+    known = {f"{t}.{n}" for t, n, *_ in found}
+    for rtype, rname, values, file, lines in found:
         address = f"{rtype}.{rname}"
         fields: dict[str, Location] = {}
 
