@@ -241,3 +241,29 @@ def test_count_threshold_above_the_canarys_requests_is_diluted(tmp_path: Path) -
     (f,) = result.by_rule("blended-count")
     assert "fewer than the 30 errors the alarm needs" in f.message
     assert f.evidence["config"]["green_requests_per_period_first_bake"] < 30
+
+
+def test_cloudformation_inference_component_and_parameter_allowed_values(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    text = text.replace("    MinValue: 1\n    MaxValue: 100\n", "    AllowedValues: [10, 20, 60]\n")
+    text += """\
+  Component:
+    Type: AWS::SageMaker::InferenceComponent
+    Properties:
+      EndpointName: !GetAtt Endpoint.EndpointName
+      DeploymentConfig:
+        RollingUpdatePolicy:
+          MaximumBatchSize: {Type: COPY_COUNT, Value: 1}
+          MaximumExecutionTimeoutInSeconds: 1800
+"""
+    path = tmp_path / "template.yml"
+    path.write_text(text, encoding="utf-8")
+    result = lint(load_scenario(path), replications=N)
+    (required,) = result.by_rule("iac-required-by-api")
+    assert "RollingUpdatePolicy.WaitIntervalInSeconds" in required.message
+    assert "Required: No" in required.message
+    assert required.location is not None
+    assert required.location.line == line_of(path, "RollingUpdatePolicy:", after="Component:")
+    (rng,) = result.by_rule("iac-parameter-range")
+    assert "AllowedValues [10.0, 20.0, 60.0]" in rng.message
+    assert result.by_rule("iac-ic-config-not-resent") == ()  # Terraform only
