@@ -3,12 +3,14 @@ locations of findings in the IaC file (issue 17's acceptance)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from guardsim.lint import lint
 from guardsim.lint.evidence import wilson_interval
+from guardsim.lint.report import to_json
 from guardsim.scenarios import load_scenario
 from guardsim.scenarios.iac import IacOptions
 
@@ -86,6 +88,9 @@ def test_mlops_style_template_gets_the_three_findings_at_their_lines(kind: str) 
     assert result.exit_status() != 0
     data = result.findings[0].to_data()
     assert data["location"]["file"] == str(path)
+    report = json.loads(to_json(result))
+    assert report["source"]["file"] == str(path)
+    assert report["findings"][0]["location"]["line"] == result.findings[0].location.line
 
 
 def test_single_error_trip_is_found_without_an_overlay() -> None:

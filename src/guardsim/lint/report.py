@@ -110,6 +110,19 @@ def text(result: LintResult, fail_on: FailOn = "warning") -> str:
 
 def to_data(result: LintResult, fail_on: FailOn = "warning") -> dict[str, Any]:
     ev = result.evidence
+    data = _data(result, fail_on, ev)
+    origin = result.scenario.origin
+    if origin is not None:  # read from IaC (left out for scenario files: their JSON is unchanged)
+        data["source"] = {
+            "file": origin.file,
+            "format": origin.format,
+            "resource": origin.resource,
+            "assumed": list(origin.notes),
+        }
+    return data
+
+
+def _data(result: LintResult, fail_on: FailOn, ev: Any) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "guardsim_version": __version__,
