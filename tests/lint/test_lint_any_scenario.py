@@ -6,13 +6,13 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 
-from guardsim.lint import RULES, SEVERITIES, lint
+from guardsim.lint import ALL_RULES, SEVERITIES, lint
 from guardsim.lint.findings import severity_rank
 from guardsim.lint.report import text, to_json
 from guardsim.scenarios import Scenario
 from guardsim.testing import scenarios
 
-RULE_IDS = {r.id for r in RULES}
+RULE_IDS = {r.id for r in ALL_RULES}
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,8 +12,12 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from guardsim.errors import GuardsimError
+
+if TYPE_CHECKING:
+    from guardsim.scenarios.iac import IacOptions
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -116,3 +120,57 @@ def check_png_output(path: str | None) -> None:
     from guardsim.reports.html import require_chromium
 
     require_chromium()
+
+
+# --------------------------------------------------------------------------- IaC files
+
+
+def _name_value(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def add_iac_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that takes a scenario, for CloudFormation/Terraform files
+    (docs/how-to/infrastructure-as-code.md)."""
+    group = parser.add_argument_group("infrastructure as code (CloudFormation, CDK, Terraform)")
+    group.add_argument(
+        "--resource", metavar="ID", help="the endpoint's logical id / address, if several"
+    )
+    group.add_argument(
+        "--parameter",
+        action="append",
+        type=_name_value,
+        default=[],
+        metavar="NAME=VALUE",
+        help="a CloudFormation parameter (or pseudo parameter) value; repeatable",
+    )
+    group.add_argument(
+        "--var",
+        action="append",
+        type=_name_value,
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Terraform variable value; repeatable",
+    )
+    group.add_argument(
+        "--with",
+        dest="overlay",
+        metavar="OVERLAY",
+        help="guardsim overlay: models, traffic, environment, the current config",
+    )
+
+
+def iac_options(args: argparse.Namespace) -> IacOptions | None:
+    """The :class:`~guardsim.scenarios.iac.IacOptions` of ``add_iac_options``'s options."""
+    from guardsim.scenarios.iac import IacOptions
+
+    resource = getattr(args, "resource", None)
+    parameters = dict(getattr(args, "parameter", None) or [])
+    variables = dict(getattr(args, "var", None) or [])
+    overlay = getattr(args, "overlay", None)
+    if resource is None and not parameters and not variables and overlay is None:
+        return None
+    return IacOptions(resource, parameters, variables, Path(overlay) if overlay else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from guardsim.cli.args import positive_int, seed
+from guardsim.cli.args import add_iac_options, iac_options, positive_int, seed
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS
 
 EXIT_BAD_INPUT = 2
@@ -43,9 +43,26 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or built-in name")
     p.add_argument(
-        "--format", choices=("text", "json"), default="text", help="report format (default text)"
+        "scenario",
+        nargs="*",
+        metavar="SCENARIO",
+        help="scenario file, built-in name, or IaC file (CloudFormation, CDK output, Terraform); "
+        "several: one report each (sarif: one run with every file's results; junit: one suite "
+        "each), and the exit status of the worst",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "junit"),
+        default="text",
+        help="report format (default text); sarif: SARIF 2.1.0 for GitHub code scanning; "
+        "junit: JUnit XML for CI test reports",
+    )
+    p.add_argument(
+        "--docs-url",
+        default=None,
+        metavar="URL",
+        help="with --format sarif: the rules' help page, linked as URL#RULE-ID",
     )
     p.add_argument(
         "--replications",
@@ -65,14 +82,15 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--list-rules", action="store_true", help="list the rules and their severities, then exit"
     )
+    add_iac_options(p)
     p.set_defaults(func=cmd_lint)
 
 
 def rules_text() -> str:
-    from guardsim.lint.rules import RULES
+    from guardsim.lint.runner import ALL_RULES
 
     lines = []
-    for rule in RULES:
+    for rule in ALL_RULES:
         lines.append(rule.id)
         lines.append(f"    {rule.title}")
         lines.append(f"    severity: {rule.severities}")
@@ -83,15 +101,30 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.list_rules:
         out.write(rules_text())
         return 0
-    if args.scenario is None:
+    if not args.scenario:
         print("guardsim lint: give a SCENARIO (file or built-in name), or --list-rules", file=err)
         return EXIT_BAD_INPUT
+    if len(args.scenario) > 1 and args.format == "json":
+        print("guardsim lint: --format json takes one SCENARIO at a time", file=err)
+        return EXIT_BAD_INPUT
     from guardsim.lint.report import text, to_json
-    from guardsim.lint.runner import lint
+    from guardsim.lint.runner import LintResult, lint
     from guardsim.scenarios.loading import load_scenario
 
-    scenario = load_scenario(args.scenario)
-    result = lint(scenario, replications=args.replications, seed=args.seed)
-    render = to_json if args.format == "json" else text
-    out.write(render(result, args.fail_on))
-    return result.exit_status(args.fail_on)
+    linted: list[tuple[LintResult, str]] = []
+    for ref in args.scenario:
+        scenario = load_scenario(ref, iac_options(args))
+        result = lint(scenario, replications=args.replications, seed=args.seed)
+        linted.append((result, ref if scenario.origin is None else scenario.origin.file))
+    if args.format == "sarif":
+        from guardsim.lint.sarif import to_sarif
+
+        out.write(to_sarif(linted, args.fail_on, docs_url=args.docs_url))
+    elif args.format == "junit":
+        from guardsim.lint.junit import to_junit
+
+        out.write(to_junit([r for r, _ in linted], args.fail_on))
+    else:
+        render = to_json if args.format == "json" else text
+        out.write("\n".join(render(r, args.fail_on) for r, _ in linted))
+    return max(r.exit_status(args.fail_on) for r, _ in linted)

@@ -20,8 +20,10 @@ from guardsim.cli.args import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    add_iac_options,
     add_report_options,
     check_output_path,
+    iac_options,
     seed,
 )
 from guardsim.errors import GuardsimError, Problem, ScenarioError, ScenarioNotFound
@@ -43,7 +45,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = EXIT_OK
     for ref in args.files:
         try:
-            result = read_scenario(ref)
+            result = read_scenario(ref, iac_options(args))
         except ScenarioNotFound as exc:
             print(f"{ref}: {exc.message}", file=err)
             status = EXIT_BAD_INPUT
@@ -97,7 +99,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.reports.html import require_chromium
 
         require_chromium()  # before simulating: say now if no browser can draw the PNG
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     if args.json == "-":
         out.write(record.to_json())
@@ -175,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--png", metavar="PATH.png", default=None, help="write the run report's figure as PNG"
     )
     add_report_options(p)
+    add_iac_options(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="draw the run report of a saved run record (no simulation)")
@@ -188,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check scenario files (or built-in names); exit 2 if invalid"
     )
     p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario file or built-in name")
+    add_iac_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the built-in scenarios")

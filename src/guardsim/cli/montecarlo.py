@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from guardsim.cli.args import (
+    add_iac_options,
     add_report_options,
     check_output_path,
     check_png_output,
+    iac_options,
     positive_int,
     positive_number,
     probability,
@@ -31,6 +33,8 @@ from guardsim.montecarlo.progress import ProgressLine
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
+#: recommend (and sweep --recommend): no configuration is within the limits
+EXIT_NONE_WITHIN_LIMITS = 3
 
 
 # --------------------------------------------------------------------------- argument types
@@ -142,7 +146,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_writable(args.csv, "csv")
     check_output_path(args.report)
     check_png_output(args.png)
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     progress = _progress(args, err, f"mc {scenario.name}")
     with _executor(args) as executor:
         try:
@@ -272,7 +276,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CommandError(
             "--bad, --healthy, --max-false-rollback and --max-duration go with --recommend"
         )
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     plan = plan_sweep(
         scenario, varies, args.n, seed=args.seed, mode=args.mode, skip_invalid=args.skip_invalid
     )
@@ -353,6 +357,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             max_duration=args.max_duration,
             conservative=args.conservative,
             duration_of=args.duration_of,
+            min_catch=args.min_catch,
         )
         print(file=out)
         print(rec.text(), file=out)
@@ -372,7 +377,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for what, path in (("report", args.report), ("figure", args.png)):
             if path:
                 print(f"sweep {what} written to {path}", file=out)
-    return EXIT_OK
+    return EXIT_NONE_WITHIN_LIMITS if rec is not None and rec.best is None else EXIT_OK
 
 
 # --------------------------------------------------------------------------- recommend
@@ -393,9 +398,10 @@ def cmd_recommend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         max_duration=args.max_duration,
         conservative=args.conservative,
         duration_of=args.duration_of,
+        min_catch=args.min_catch,
     )
     print(rec.text(), file=out)
-    return EXIT_OK
+    return EXIT_NONE_WITHIN_LIMITS if rec.best is None else EXIT_OK
 
 
 def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> None:
@@ -426,6 +432,14 @@ def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> Non
         default=None,
         metavar="SECONDS",
         help="limit on the mean deployment time, seconds",
+    )
+    p.add_argument(
+        "--min-catch",
+        type=probability,
+        default=None,
+        metavar="P",
+        help="the bad model must be rolled back with probability >= P (by the lower end of "
+        "its 95%% interval)",
     )
     p.add_argument(
         "--conservative",
@@ -469,6 +483,7 @@ def register(sub: Any) -> None:
         "probability, and the timelines of a few representative runs (re-simulated)",
     )
     add_report_options(p, png=True)
+    add_iac_options(p)
     p.set_defaults(func=cmd_mc)
 
     p = sub.add_parser(
@@ -518,6 +533,7 @@ def register(sub: Any) -> None:
         "settings, and with --recommend the Pareto front and the recommendation",
     )
     add_report_options(p, png=True)
+    add_iac_options(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(

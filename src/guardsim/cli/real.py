@@ -18,7 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from guardsim.cli.args import check_output_path, non_negative_number, positive_number
+from guardsim.cli.args import (
+    add_iac_options,
+    check_output_path,
+    iac_options,
+    non_negative_number,
+    positive_number,
+)
 from guardsim.errors import GuardsimError, ScenarioError
 from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
 from guardsim.real_backend.clock import Clock, SystemClock
@@ -72,7 +78,7 @@ def _load(args: argparse.Namespace) -> Any:
     from guardsim.scenarios.loading import load_scenario
     from guardsim.scenarios.real import fill_placeholders
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, iac_options(args))
     values = dict(args.set or [])
     if values and scenario.real is not None:
         real, problems = fill_placeholders(scenario.real, values, Path.cwd())
@@ -293,6 +299,33 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.verify import verify_endpoint
+
+    clients, clock = connect(args.region)
+
+    def progress(message: str) -> None:
+        print(f"  {message}", file=err, flush=True)
+
+    with _logging(args.verbose, err):
+        v = verify_endpoint(
+            args.endpoint,
+            args.expect_config,
+            clients=clients,
+            clock=clock,
+            timeout_seconds=args.timeout,
+            poll_seconds=args.poll,
+            progress=progress,
+        )
+    print(f"{args.endpoint}: {v.message}", file=out)
+    return VERIFY_EXIT[v.outcome]
+
+
+#: ``guardsim real verify``: 0 serves the expected config, 3 rolled back or failed, 4 still
+#: updating after --timeout (2 stays bad input: no such endpoint, bad arguments).
+VERIFY_EXIT = {"deployed": EXIT_OK, "rolled_back": 3, "failed": 3, "in_progress": 4}
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -309,6 +342,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     def common_scenario(p: argparse.ArgumentParser) -> None:
         p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
+        add_iac_options(p)
         p.add_argument(
             "--region", default=None, help="AWS region (default: real.region or boto3's)"
         )
@@ -390,6 +424,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
     p.set_defaults(func=cmd_observe)
+
+    p = group.add_parser(
+        "verify",
+        help="after a pipeline's update: exit 0 only if the endpoint serves the expected config "
+        "(3: silent rollback or failure, with the reason; 4: still updating)",
+        description="Read DescribeEndpoint (read-only) until the endpoint settles and compare "
+        "the EndpointConfig it serves with --expect-config. An update SageMaker rolled back "
+        "ends InService on the old config, which Terraform and the SDK waiters report as "
+        "success; add this after 'terraform apply' or a CloudFormation deploy. Exit status: "
+        "0 expected config InService; 3 silent rollback (InService on another config) or "
+        "failed, with FailureReason; 4 still updating after --timeout; 2 bad input.",
+    )
+    p.add_argument("endpoint", metavar="ENDPOINT", help="the endpoint's name")
+    p.add_argument(
+        "--expect-config", required=True, metavar="NAME", help="the EndpointConfig deployed"
+    )
+    p.add_argument("--region", default=None, help="AWS region (default: boto3's)")
+    p.add_argument(
+        "--timeout",
+        type=non_negative_number,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long to wait for an update in progress (default 3600; 0: check once)",
+    )
+    p.add_argument(
+        "--poll", type=positive_number, default=30.0, metavar="SECONDS", help="default 30"
+    )
+    p.add_argument("--verbose", action="store_true", help="log AWS calls to stderr")
+    p.set_defaults(func=cmd_verify)
 
     p = group.add_parser("import", help="build a scenario from a live endpoint (read-only)")
     p.add_argument("--endpoint", required=True, metavar="NAME")

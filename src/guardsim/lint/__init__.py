@@ -13,6 +13,9 @@ failing and a healthy green model) and a concrete fix.
   lint run and shared by every rule;
 * :mod:`~guardsim.lint.context`: what a rule gets besides the scenario;
 * :mod:`~guardsim.lint.rules`: the rules, each a pure function, and the :data:`RULES` registry;
+* :mod:`~guardsim.lint.iac_rules`: rules about IaC declarations and count alarms
+  (:data:`ALL_RULES` is both tables, in the order they run);
+* :mod:`~guardsim.lint.sarif`, :mod:`~guardsim.lint.junit`: SARIF 2.1.0 and JUnit XML output;
 * :mod:`~guardsim.lint.runner`: :func:`lint` and :class:`LintResult` (with the exit status);
 * :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.cli.lint` the command.
 """
@@ -20,9 +23,17 @@ failing and a healthy green model) and a concrete fix.
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity
 from guardsim.lint.rules import RULES, Rule
-from guardsim.lint.runner import EXIT_CLEAN, EXIT_ERRORS, EXIT_WARNINGS, LintResult, lint
+from guardsim.lint.runner import (
+    ALL_RULES,
+    EXIT_CLEAN,
+    EXIT_ERRORS,
+    EXIT_WARNINGS,
+    LintResult,
+    lint,
+)
 
 __all__ = [
+    "ALL_RULES",
     "DEFAULT_REPLICATIONS",
     "EXIT_CLEAN",
     "EXIT_ERRORS",

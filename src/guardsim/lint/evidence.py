@@ -57,6 +57,8 @@ FAILING = "failing"
 HEALTHY = "healthy"
 FALLBACK = "fallback"
 ONLY = "failing-only:"
+#: ``fixed:<variant>:<alarm>``: a variant of the scenario with a rule's fix applied
+FIXED = "fixed:"
 
 DEFINITIONS = {
     AS_CONFIGURED: "the scenario as given (its own green model)",
@@ -155,6 +157,9 @@ def variant_scenario(scenario: Scenario, key: str) -> Scenario:
 
 
 def definition(key: str) -> str:
+    if key.startswith(FIXED):
+        variant, _, alarm = key[len(FIXED) :].partition(":")
+        return f"{DEFINITIONS[variant]}; alarm {alarm!r} with lint's fix applied"
     if key.startswith(ONLY):
         return f"{DEFINITIONS[FAILING]}; only alarm {key[len(ONLY) :]!r} watched"
     return DEFINITIONS[key]
@@ -357,6 +362,24 @@ class Evidence:
             self.simulated_runs += len(runs)
             self._by_text[text] = runs
         names = tuple(a.name for a in scenario.rollback_alarms)
+        result = VariantResult(key, self.seed, names, runs)
+        self._by_key[key] = result
+        return result
+
+    def custom(self, key: str, scenario: Scenario, variant: str) -> VariantResult:
+        """Variant ``variant`` (e.g. ``healthy``) of ``scenario`` (the configuration with a
+        fix applied), under ``key`` (``fixed:healthy:<alarm>``), with the same seeds."""
+        hit = self._by_key.get(key)
+        if hit is not None:
+            return hit
+        target = variant_scenario(scenario, variant)
+        text = json.dumps(target.to_dict(), sort_keys=True, allow_nan=False)
+        runs = self._by_text.get(text)
+        if runs is None:
+            runs = tuple(self._runner(i, target, self.seed) for i in range(self.replications))
+            self.simulated_runs += len(runs)
+            self._by_text[text] = runs
+        names = tuple(a.name for a in target.rollback_alarms)
         result = VariantResult(key, self.seed, names, runs)
         self._by_key[key] = result
         return result

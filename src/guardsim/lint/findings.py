@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from guardsim.scenarios.iac.source import Location
 
 Severity = Literal["error", "warning", "info"]
 
@@ -44,12 +47,14 @@ class Finding:
     message: str
     evidence: dict[str, Any] = field(default_factory=dict)
     fix: str = ""
+    #: where in the IaC file (scenarios read from CloudFormation/Terraform only)
+    location: Location | None = None
 
     def sort_key(self) -> tuple[int, str, str, str]:
         return (severity_rank(self.severity), self.rule, self.path, self.message)
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity,
             "path": self.path,
@@ -57,6 +62,13 @@ class Finding:
             "evidence": self.evidence,
             "fix": self.fix,
         }
+        if self.location is not None:  # left out for scenario files: their JSON is unchanged
+            data["location"] = {
+                "file": self.location.file,
+                "line": self.location.line,
+                "iac_path": self.location.iac_path,
+            }
+        return data
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:

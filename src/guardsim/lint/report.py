@@ -60,7 +60,10 @@ def _wrap(text: str, indent: str) -> str:
 
 
 def finding_text(f: Finding) -> str:
-    lines = [f"  [{f.rule}] {f.path}", _wrap(f.message, "    ")]
+    lines = [f"  [{f.rule}] {f.path}"]
+    if f.location is not None:
+        lines.append(f"    at {f.location}")
+    lines.append(_wrap(f.message, "    "))
     for section in ("config", "simulated"):
         data = f.evidence.get(section)
         if data:
@@ -83,6 +86,10 @@ def text(result: LintResult, fail_on: FailOn = "warning") -> str:
         _wrap(f"failing model: {DEFINITIONS[FAILING]}", "  "),
         _wrap(f"healthy model: {DEFINITIONS[HEALTHY]}", "  "),
     ]
+    origin = result.scenario.origin
+    if origin is not None:
+        lines.append(f"read from {origin.file} ({origin.format}), endpoint {origin.resource}")
+        lines.extend(_wrap(f"assumed: {note}", "  ") for note in origin.notes)
     counts = result.counts()
     for severity in SEVERITIES:
         group = [f for f in result.findings if f.severity == severity]
@@ -103,6 +110,19 @@ def text(result: LintResult, fail_on: FailOn = "warning") -> str:
 
 def to_data(result: LintResult, fail_on: FailOn = "warning") -> dict[str, Any]:
     ev = result.evidence
+    data = _data(result, fail_on, ev)
+    origin = result.scenario.origin
+    if origin is not None:  # read from IaC (left out for scenario files: their JSON is unchanged)
+        data["source"] = {
+            "file": origin.file,
+            "format": origin.format,
+            "resource": origin.resource,
+            "assumed": list(origin.notes),
+        }
+    return data
+
+
+def _data(result: LintResult, fail_on: FailOn, ev: Any) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "guardsim_version": __version__,

@@ -42,6 +42,7 @@ from guardsim.lint.evidence import (
 )
 from guardsim.lint.findings import Finding, Severity
 from guardsim.scenarios.scenario import Scenario
+from guardsim.scenarios.validation import ZERO_ONE_METRICS
 
 DC = "deployment_config"
 BG = f"{DC}.BlueGreenUpdatePolicy"
@@ -791,6 +792,39 @@ def check_percentile_low_samples(scenario: Scenario, ctx: LintContext) -> list[F
 # --------------------------------------------------------------------------- healthy model
 
 
+def _noise_fix(scenario: Scenario, ctx: LintContext, names: Sequence[str]) -> str:
+    """A fix for each tripping alarm, derived from that alarm (never one it already meets)."""
+    parts = []
+    for a in ctx.alarms:
+        if a.name not in names:
+            continue
+        m, n = a.datapoints, a.evaluation_periods
+        src = a.single
+        steps = []
+        if (
+            src is not None
+            and src.blended
+            and src.metric in ZERO_ONE_METRICS
+            and error_fraction(scenario.models.blue, src.metric) > 0
+        ):
+            steps.append(
+                f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} "
+                "to Dimensions so the old fleet's errors do not count"
+            )
+        steps.append(
+            f"require DatapointsToAlarm {m + 1} of EvaluationPeriods {max(n, m + 1)} "
+            f"(now {m} of {n})"
+        )
+        steps.append(f"lengthen Period beyond {a.period} s so each holds more requests")
+        steps.append(f"raise Threshold above {a.threshold:g}, past the healthy model's variation")
+        parts.append(f"{a.name!r}: " + "; or ".join(steps))
+    return (
+        "make the tripping alarm(s) robust to noise: " + " | ".join(parts)
+        if parts
+        else "none needed"
+    )
+
+
 def check_false_rollback(scenario: Scenario, ctx: LintContext) -> list[Finding]:
     if not ctx.alarms:
         return []
@@ -813,11 +847,7 @@ def check_false_rollback(scenario: Scenario, ctx: LintContext) -> list[Finding]:
             "during the first bake)"
             for name, c in rollers
         )
-        fix = (
-            "make the tripping alarm(s) robust to noise: require more breaching datapoints "
-            "(e.g. DatapointsToAlarm 2 of EvaluationPeriods 3), lengthen Period so each holds "
-            "more requests, or raise Threshold above the healthy model's normal variation"
-        )
+        fix = _noise_fix(scenario, ctx, [name for name, _ in rollers])
     else:
         fix = "none needed"
     return [

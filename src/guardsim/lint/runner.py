@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from guardsim.deployment.plan import Step
 from guardsim.lint.context import LintContext
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
-from guardsim.lint.rules import RULES
+from guardsim.lint.iac_rules import IAC_RULES
+from guardsim.lint.rules import RULES, Rule
 from guardsim.scenarios.scenario import Scenario
 
 FailOn = Literal["warning", "error", "never"]
+
+#: Every rule, in the order they run: the scenario rules, then the IaC and count-alarm rules.
+ALL_RULES: tuple[Rule, ...] = (*RULES, *IAC_RULES)
 
 #: Exit statuses of ``guardsim lint`` (2 stays "bad input", 1 "internal error", as everywhere).
 EXIT_CLEAN = 0
@@ -65,7 +69,7 @@ def lint(
     """Lint ``scenario``: every rule (or only the ``rules`` ids given) against one shared
     :class:`Evidence` of ``replications`` fast-mode runs per variant from base ``seed``
     (default: the scenario's ``simulation.seed``)."""
-    known = {r.id for r in RULES}
+    known = {r.id for r in ALL_RULES}
     if rules is not None:
         unknown = sorted(set(rules) - known)
         if unknown:
@@ -73,14 +77,18 @@ def lint(
     ev = evidence or Evidence(scenario, replications=replications, seed=seed)
     ctx = LintContext.build(scenario, ev)
     findings: list[Finding] = []
-    for rule in RULES:
+    for rule in ALL_RULES:
         if rules is None or rule.id in rules:
             findings.extend(rule.check(scenario, ctx))
+    origin = scenario.origin
+    if origin is not None:  # read from IaC: each finding points into the file
+        findings = [replace(f, location=origin.locate(f.path)) for f in findings]
     findings.sort(key=Finding.sort_key)
     return LintResult(scenario, tuple(findings), ev, ctx.steps)
 
 
 __all__ = [
+    "ALL_RULES",
     "EXIT_CLEAN",
     "EXIT_ERRORS",
     "EXIT_WARNINGS",

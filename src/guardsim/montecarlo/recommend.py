@@ -17,9 +17,17 @@ model and a row for the healthy one. :func:`recommend` pairs them up:
 The recommendation is the configuration with the smallest blast radius among those within
 ``max_false_rollback`` and ``max_duration`` (ties: shorter deployment, then fewer false
 rollbacks, then grid order). ``conservative=True`` holds the *upper* end of the false-rollback
-interval to the limit instead of the estimate. The **Pareto front** is every configuration that
-no other configuration beats on all of blast radius, deployment time and false-rollback rate at
-once (at least as good on all three, better on one), whether within the limits or not.
+interval to the limit instead of the estimate. ``min_catch`` is a third limit: the bad model must
+be rolled back with probability at least ``min_catch``, judged by the *lower* end of its 95 %
+Wilson interval (a guardrail that catches the bad model "often" in 20 runs has not shown it).
+
+A false-rollback limit is **met trivially** when the healthy model trips no rollback alarm in
+any run of any configuration (``p_tripped[<alarm>]`` is 0 everywhere): then the table says
+nothing about noise (a healthy model without the old model's error rate cannot trip an error
+alarm), and :attr:`Recommendation.warnings` says so. The **Pareto front** is every
+configuration that no other configuration beats on all of blast radius, deployment time and
+false-rollback rate at once (at least as good on all three, better on one), whether within the
+limits or not.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ NON_CONFIG_COLUMNS = frozenset((*SUMMARY_COLUMNS, "config_key"))
 METRIC_COLUMNS = (
     "blast_radius",
     "bad_p_rollback",
+    "bad_p_rollback_low",
     "deployment_seconds",
     "bad_deployment_seconds",
     "false_rollback",
@@ -69,6 +78,9 @@ class Recommendation:
     max_duration: float | None
     conservative: bool
     duration_of: str
+    min_catch: float | None = None
+    #: what the user must know about the answer (e.g. a limit met trivially)
+    warnings: tuple[str, ...] = ()
 
     def text(self) -> str:
         return recommendation_text(self)
@@ -152,6 +164,7 @@ def recommend(
     max_duration: float | None = None,
     conservative: bool = False,
     duration_of: Literal["healthy", "bad"] = "healthy",
+    min_catch: float | None = None,
 ) -> Recommendation:
     """The configuration with the least expected blast radius within the limits, and the Pareto
     front (see the module docstring). ``bad`` / ``healthy``: ``{column: value}`` picking the
@@ -191,6 +204,7 @@ def recommend(
                 **dict(zip(columns, key, strict=True)),
                 "blast_radius": float(b["green_errors_mean"]),
                 "bad_p_rollback": float(b["p_rollback"]),
+                "bad_p_rollback_low": float(b["p_rollback_low"]),
                 "deployment_seconds": float(dur_row["deployment_seconds_mean"]),
                 "bad_deployment_seconds": float(b["deployment_seconds_mean"]),
                 "false_rollback": float(h["p_rollback"]),
@@ -208,6 +222,8 @@ def recommend(
         feasible &= fr <= max_false_rollback
     if max_duration is not None:
         feasible &= cand["deployment_seconds"] <= max_duration
+    if min_catch is not None:
+        feasible &= cand["bad_p_rollback_low"] >= min_catch
     cand["feasible"] = feasible.astype(bool)
     points = cand[["blast_radius", "deployment_seconds", "false_rollback"]].to_numpy(float)
     cand["pareto"] = pareto_mask(points)
@@ -219,6 +235,18 @@ def recommend(
     if not chosen.empty:
         best = {k: v for k, v in chosen.iloc[0].to_dict().items() if k != "_grid"}
     pareto = order[order["pareto"]].drop(columns="_grid").reset_index(drop=True)
+    warnings = []
+    trip_columns = [c for c in healthy_rows.columns if str(c).startswith("p_tripped[")]
+    if (
+        max_false_rollback is not None
+        and trip_columns
+        and not (healthy_rows[trip_columns].to_numpy(float) > 0).any()
+    ):
+        warnings.append(
+            "the healthy model tripped no rollback alarm in any run of any configuration, so "
+            "the false-rollback limit is met trivially: give the healthy model the noise a "
+            "real one has (e.g. the old model's error rate) to test it"
+        )
     return Recommendation(
         candidates=cand,
         best=best,
@@ -230,6 +258,8 @@ def recommend(
         max_duration=max_duration,
         conservative=conservative,
         duration_of=duration_of,
+        min_catch=min_catch,
+        warnings=tuple(warnings),
     )
 
 
@@ -302,7 +332,12 @@ def recommendation_text(rec: Recommendation) -> str:
         limits.append(f"{which}false-rollback probability <= {_pct(rec.max_false_rollback)}")
     if rec.max_duration is not None:
         limits.append(f"{rec.duration_of}-model deployment time <= {_clock(rec.max_duration)}")
+    if rec.min_catch is not None:
+        limits.append(
+            f"bad model rolled back with probability >= {_pct(rec.min_catch)} (lower 95% bound)"
+        )
     lines = [f"Recommendation ({cond})", f"  limits: {', '.join(limits) or 'none'}"]
+    lines.extend(f"  warning: {w}" for w in rec.warnings)
     n_feasible = int(rec.candidates["feasible"].sum())
     lines.append(f"  {n_feasible} of {len(rec.candidates)} configurations are within the limits")
     b = rec.best

@@ -11,7 +11,7 @@ import json
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -38,6 +38,9 @@ from guardsim.scenarios.real import load_real
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Traffic, read_replay
 from guardsim.scenarios.validation import check_scenario
+
+if TYPE_CHECKING:
+    from guardsim.scenarios.iac import IacOptions
 
 TOP_LEVEL_KEYS = (
     "name",
@@ -341,10 +344,14 @@ def scenario_from_dict(
 # --------------------------------------------------------------------------- files and names
 
 
-def read_scenario(ref: str | Path) -> LoadResult:
+def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
     """Read a scenario file, or a built-in scenario by name; never raises for bad input
     except :class:`ScenarioNotFound` (missing file or unknown name) and syntax errors
-    (:class:`ScenarioError`)."""
+    (:class:`ScenarioError`).
+
+    A CloudFormation template (CDK output included), a Terraform ``.tf`` file or the JSON of
+    ``terraform show -json`` is read as a scenario too (:mod:`guardsim.scenarios.iac`), with
+    ``iac``'s endpoint choice, parameter values and overlay."""
     path = Path(ref)
     if path.is_file():
         source = str(ref)
@@ -352,8 +359,23 @@ def read_scenario(ref: str | Path) -> LoadResult:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ScenarioNotFound(f"cannot read scenario file {source}: {exc}", source) from None
+        from guardsim.scenarios.iac import detect, read_iac
+
+        fmt = detect(path, text)
+        if fmt is not None:
+            return read_iac(path, text, fmt, iac)
+        if iac is not None and iac != type(iac)():
+            raise ScenarioError(
+                [Problem("", "--resource, --parameter, --var and --with apply to IaC files only")],
+                source,
+            )
         raw = parse_text(text, source, json_only=path.suffix.lower() == ".json")
         return scenario_from_dict(raw, source=source, base_dir=path.parent)
+    if path.is_dir():
+        from guardsim.scenarios.iac import read_iac, tf_files
+
+        if tf_files(path):  # a Terraform module: every *.tf file of the directory
+            return read_iac(path, "", "terraform", iac)
     if path.exists():
         raise ScenarioNotFound(f"{ref} is not a file", str(ref))
     name = str(ref)
@@ -372,9 +394,9 @@ def read_scenario(ref: str | Path) -> LoadResult:
     )
 
 
-def load_scenario(ref: str | Path) -> Scenario:
+def load_scenario(ref: str | Path, iac: IacOptions | None = None) -> Scenario:
     """Load a valid scenario or raise :class:`ScenarioError` listing every problem."""
-    result = read_scenario(ref)
+    result = read_scenario(ref, iac)
     if result.scenario is None:
         raise ScenarioError(result.problems, result.source)
     return result.scenario

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardsim.scenarios.boto import DeploymentConfig, EndpointConfig, MetricAlarm
 from guardsim.scenarios.environment import Environment, Simulation
@@ -12,6 +12,9 @@ from guardsim.scenarios.fields import dump_dataclass
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.real import Real
 from guardsim.scenarios.traffic import Traffic
+
+if TYPE_CHECKING:
+    from guardsim.scenarios.iac.source import IacOrigin
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class Scenario:
     description: str = ""
     #: How to run it on real SageMaker (``guardsim real``); the simulator never reads it.
     real: Real | None = None
+    #: Where a scenario read from infrastructure as code came from (file, lines, IaC paths);
+    #: None for scenario files. Not part of the scenario's data: ``to_dict`` leaves it out.
+    origin: IacOrigin | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the scenario file format; ``scenario_from_dict`` inverts it exactly."""

@@ -65,6 +65,13 @@ STATIC_OPERATORS = (
 TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 LOW_SAMPLE = ("evaluate", "ignore")
 DIMENSION_NAMES = ("EndpointName", "VariantName", "EndpointConfigName")
+#: The documented share of the variant's instances (percent): a canary at most 50, a linear
+#: step 10-50, a rolling batch 5-50 (spec 1.2-1.4).
+PERCENT_LIMITS = {
+    "CanarySize": (0.0, 50.0),
+    "LinearStepSize": (10.0, 50.0),
+    "MaximumBatchSize": (5.0, 50.0),
+}
 
 
 def _warn(path: str, message: str) -> Problem:
@@ -302,7 +309,11 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
                 problems.append(Problem(f"{TRC}.CanarySize", "required when Type is CANARY"))
             else:
                 problems += _size_problems(
-                    routing.canary_size, n, f"{TRC}.CanarySize", "a canary", 0.0, 50.0
+                    routing.canary_size,
+                    n,
+                    f"{TRC}.CanarySize",
+                    "a canary",
+                    *PERCENT_LIMITS["CanarySize"],
                 )
                 problems += _rounding_warning(
                     routing.canary_size, n, f"{TRC}.CanarySize", 50.0, env
@@ -320,8 +331,7 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
                     n,
                     f"{TRC}.LinearStepSize",
                     "a linear step",
-                    10.0,
-                    50.0,
+                    *PERCENT_LIMITS["LinearStepSize"],
                 )
                 problems += _rounding_warning(
                     routing.linear_step_size, n, f"{TRC}.LinearStepSize", 50.0, env
@@ -348,8 +358,7 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
             n,
             f"{RP}.MaximumBatchSize",
             "a rolling batch",
-            5.0,
-            50.0,
+            *PERCENT_LIMITS["MaximumBatchSize"],
         )
         rb = config.rolling.rollback_maximum_batch_size
         if rb is not None:
