@@ -151,9 +151,9 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.csv:
         write_table(result.runs, args.csv, "csv")
     if args.report:
-        from guardsim.reports.montecarlo import write_mc_report
+        from guardsim.montecarlo.examples import write_report
 
-        write_mc_report(result, args.report)  # re-simulates a few representative runs
+        write_report(result, args.report)  # simulates the few representative runs it draws
     if args.json == "-":  # stdout is JSON only
         out.write(result.to_json())
         if args.report:
