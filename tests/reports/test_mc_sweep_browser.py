@@ -21,14 +21,16 @@ import pandas as pd
 import pytest
 from report_browser import open_report, wait_rendered
 
+from guardsim.montecarlo.examples import write_report
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.montecarlo.recommend import Recommendation, recommend
 from guardsim.montecarlo.sweep import sweep
 from guardsim.reports.montecarlo import (
+    HISTOGRAMS,
     MC_PANELS,
+    ExampleRuns,
     is_healthy,
     representative_runs,
-    write_mc_report,
 )
 from guardsim.reports.sweep import write_sweep_report
 from guardsim.scenarios.loading import load_scenario, scenario_from_dict
@@ -43,6 +45,7 @@ READ_PAGE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
   const traces = gd._fullData.map(t => ({
     uid: t.uid, name: t.name, type: t.type, visible: t.visible, meta: t.meta,
     subplot: (t.xaxis || 'x') + (t.yaxis || 'y'),
+    x: t.type === 'histogram' || t.type === 'scatter' ? [...(t.x || [])] : null,
   }));
   const drawn = {};
   for (const g of gd.querySelectorAll('g.trace, g.hm')) {
@@ -86,6 +89,7 @@ def noisy_healthy_canary() -> Scenario:
 @dataclass(frozen=True)
 class Reports:
     mc: MonteCarloResult
+    examples: ExampleRuns
     table: pd.DataFrame
     recommendation: Recommendation
     pages: dict[str, Opened]
@@ -129,11 +133,11 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Reports:
     )
     rec = recommend(result.table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
     paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain")}
-    write_mc_report(mc, paths["mc"])
+    examples = write_report(mc, paths["mc"])
     write_sweep_report(result.table, paths["sweep"], x=WAIT, y=THRESHOLD, recommendation=rec)
     one_model = result.table[result.table[FAULT] == 0.05].drop(columns=FAULT)
     write_sweep_report(one_model, paths["sweep-plain"], x=WAIT, y=THRESHOLD)
-    return Reports(mc, result.table, rec, open_pages(browser, paths))
+    return Reports(mc, examples, result.table, rec, open_pages(browser, paths))
 
 
 def check_drawn(figure: dict[str, Any], expected: set[str]) -> None:
@@ -168,10 +172,20 @@ def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
     assert first["meta"]["panels"] == [pid for pid, _ in MC_PANELS]
     for _, title in MC_PANELS:
         assert any(a.startswith(title) for a in first["annotations"]), title
+    # a marker on each histogram for each representative run (all detected, so all three)
+    examples = reports.examples.examples
+    markers = {f"example-{e.pick.kind}-{h.uid}" for e in examples for h in HISTOGRAMS}
     check_drawn(
         first,
-        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"},
+        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"}
+        | markers,
     )
+    # every marker, as Plotly holds it, lies within the range of the histogram it marks
+    traces = {t["uid"]: t for t in first["traces"]}
+    for uid in markers:
+        hist = traces[traces[uid]["meta"]["histogram"]]
+        (x,) = traces[uid]["x"]
+        assert min(hist["x"]) <= x <= max(hist["x"]), f"{uid} at {x} is outside its histogram"
     # the Wilson intervals are drawn as error bars: one per outcome, one per alarm
     assert first["drawn"]["outcomes"]["errorbars"] == 3
     assert first["drawn"]["alarm-trips"]["errorbars"] == len(mc.alarm_names)
