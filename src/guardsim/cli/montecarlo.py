@@ -442,7 +442,9 @@ def register(sub: Any) -> None:
         metavar="PATH",
         default=None,
         help="write the Monte Carlo report (standalone HTML): distributions, rollback "
-        "probability, and the timelines of a few representative runs (re-simulated)",
+        "probability, and the timelines of a few representative runs, marked on the "
+        "histograms (simulated again with every detail; for a batch-mode result, fast-mode "
+        "runs like them)",
     )
     p.set_defaults(func=cmd_mc)
 
