@@ -1,7 +1,7 @@
 """The Monte Carlo report: what ``n`` replications of one scenario say, as one page.
 
 :func:`mc_figure` is a pure function of a
-:class:`~guardsim.montecarlo.monte_carlo.MonteCarloResult` (its runs table and summary). Its panels:
+:class:`~guardsim.montecarlo.results.MonteCarloResult` (its runs table and summary). Its panels:
 
 1. **detection**: a histogram of ``detected_at_seconds`` (minutes after the UpdateEndpoint call,
    over the runs that detected something);
@@ -9,7 +9,7 @@
 3. **duration**: a histogram of ``deployment_seconds`` (minutes);
 4. **outcomes**: the probability of each outcome (rolled back, failed, succeeded), each with
    its 95 % Wilson score interval as the error bar (the interval of
-   :func:`~guardsim.montecarlo.monte_carlo.wilson_interval`, the one ``guardsim mc`` prints);
+   :func:`~guardsim.montecarlo.results.wilson_interval`, the one ``guardsim mc`` prints);
 5. **alarms**: how often each rollback alarm was among the tripped ones, with the same interval.
 
 Each trace has a stable ``uid`` (``detected-hist``, ``green-errors-hist``, ``deployment-hist``,
@@ -48,7 +48,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -387,7 +387,7 @@ class ExampleRuns:
     were searched for them (``searched``; 0 when the rows were re-simulated themselves)."""
 
     examples: tuple[Example, ...] = ()
-    unmatched: tuple[Representative, ...] = field(default=())
+    unmatched: tuple[Representative, ...] = ()
     searched: int = 0
 
 
