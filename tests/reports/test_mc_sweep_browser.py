@@ -93,6 +93,8 @@ class Reports:
     table: pd.DataFrame
     recommendation: Recommendation
     pages: dict[str, Opened]
+    batch: MonteCarloResult
+    batch_examples: ExampleRuns
 
 
 def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
@@ -132,12 +134,16 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Reports:
         workers=1,
     )
     rec = recommend(result.table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
-    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain")}
+    batch = monte_carlo(load_scenario("seed-canary-rollback"), 60, seed=3, workers=1)
+    assert batch.mode == "batch"
+    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain", "mc-batch")}
     examples = write_report(mc, paths["mc"])
+    batch_examples = write_report(batch, paths["mc-batch"])
     write_sweep_report(result.table, paths["sweep"], x=WAIT, y=THRESHOLD, recommendation=rec)
     one_model = result.table[result.table[FAULT] == 0.05].drop(columns=FAULT)
     write_sweep_report(one_model, paths["sweep-plain"], x=WAIT, y=THRESHOLD)
-    return Reports(mc, examples, result.table, rec, open_pages(browser, paths))
+    pages = open_pages(browser, paths)
+    return Reports(mc, examples, result.table, rec, pages, batch, batch_examples)
 
 
 def check_drawn(figure: dict[str, Any], expected: set[str]) -> None:
@@ -180,12 +186,7 @@ def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
         {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"}
         | markers,
     )
-    # every marker, as Plotly holds it, lies within the range of the histogram it marks
-    traces = {t["uid"]: t for t in first["traces"]}
-    for uid in markers:
-        hist = traces[traces[uid]["meta"]["histogram"]]
-        (x,) = traces[uid]["x"]
-        assert min(hist["x"]) <= x <= max(hist["x"]), f"{uid} at {x} is outside its histogram"
+    check_markers(first, markers)
     # the Wilson intervals are drawn as error bars: one per outcome, one per alarm
     assert first["drawn"]["outcomes"]["errorbars"] == 3
     assert first["drawn"]["alarm-trips"]["errorbars"] == len(mc.alarm_names)
@@ -204,6 +205,43 @@ def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
         assert {"phases", "traffic-green", "events", "alarm2-state-ALARM"} <= uids
         for uid in ("traffic-green", "events", "alarm2-state-ALARM", "alarm2-datapoints"):
             assert figure["drawn"][uid]["paths"] > 0, uid
+
+
+def check_markers(figure: dict[str, Any], markers: set[str]) -> None:
+    """Every marker, as Plotly holds it, lies within the range of the histogram it marks."""
+    traces = {t["uid"]: t for t in figure["traces"]}
+    for uid in markers:
+        hist = traces[traces[uid]["meta"]["histogram"]]
+        (x,) = traces[uid]["x"]
+        assert min(hist["x"]) <= x <= max(hist["x"]), f"{uid} at {x} is outside its histogram"
+
+
+def test_batch_mc_report_draws_fast_mode_runs_within_the_histograms(reports: Reports) -> None:
+    """A batch-mode report: each run drawn is a fast-mode replication like a batch row, and its
+    markers lie within the batch histograms."""
+    item = reports.pages["mc-batch"]
+    check_clean(item)
+    examples = reports.batch_examples.examples
+    assert examples, "the fastest detection of the batch run has a fast-mode run like it"
+    first = item.figures[0]
+    markers = {
+        f"example-{e.pick.kind}-{h.uid}"
+        for e in examples
+        for h in HISTOGRAMS
+        if getattr(e.record.summary, h.column) is not None
+    }
+    check_drawn(
+        first,
+        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"}
+        | markers,
+    )
+    check_markers(first, markers)
+    assert item.headings == [
+        {"kind": e.pick.kind, "replication": str(e.replication)} for e in examples
+    ]
+    assert [f["meta"]["representative"] for f in item.figures[1:]] == [
+        e.pick.kind for e in examples
+    ]
 
 
 def test_sweep_report_draws_every_panel_and_trace(reports: Reports) -> None:
