@@ -29,6 +29,7 @@ from guardsim.scenarios import Scenario, load_scenario, read_scenario, scenario_
 from guardsim.simulator import simulate
 
 if TYPE_CHECKING:
+    from guardsim.backend import Backend, RealBackend, SimulatedBackend
     from guardsim.compare import calibrate, compare_distribution, compare_records
     from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
     from guardsim.montecarlo.recommend import recommend
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 
 #: Public names loaded on first use: name -> module.
 _LAZY = {
+    "Backend": "guardsim.backend",
+    "RealBackend": "guardsim.backend",
+    "SimulatedBackend": "guardsim.backend",
     "MonteCarloResult": "guardsim.montecarlo.monte_carlo",
     "calibrate": "guardsim.compare",
     "compare_distribution": "guardsim.compare",
@@ -53,14 +57,17 @@ __all__ = [
     "AlarmEvaluation",
     "AlarmRule",
     "AlarmState",
+    "Backend",
     "GuardsimError",
     "MetricMathError",
     "MonteCarloResult",
     "Problem",
+    "RealBackend",
     "RunRecord",
     "Scenario",
     "ScenarioError",
     "ScenarioNotFound",
+    "SimulatedBackend",
     "SimulationError",
     "StatisticError",
     "Summary",

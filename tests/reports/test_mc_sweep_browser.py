@@ -21,14 +21,16 @@ import pandas as pd
 import pytest
 from report_browser import EVENT_LABEL_OVERLAPS, open_report, resize, wait_rendered
 
+from guardsim.montecarlo.examples import write_report
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.montecarlo.recommend import Recommendation, recommend
 from guardsim.montecarlo.sweep import sweep
 from guardsim.reports.montecarlo import (
+    HISTOGRAMS,
     MC_PANELS,
+    ExampleRuns,
     is_healthy,
     representative_runs,
-    write_mc_report,
 )
 from guardsim.reports.sweep import write_sweep_report
 from guardsim.scenarios.loading import load_scenario, scenario_from_dict
@@ -43,6 +45,7 @@ READ_PAGE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd =>
   const traces = gd._fullData.map(t => ({
     uid: t.uid, name: t.name, type: t.type, visible: t.visible, meta: t.meta,
     subplot: (t.xaxis || 'x') + (t.yaxis || 'y'),
+    x: t.type === 'histogram' || t.type === 'scatter' ? [...(t.x || [])] : null,
   }));
   const drawn = {};
   for (const g of gd.querySelectorAll('g.trace, g.hm')) {
@@ -109,10 +112,13 @@ def noisy_healthy_canary() -> Scenario:
 @dataclass(frozen=True)
 class Reports:
     mc: MonteCarloResult
+    examples: ExampleRuns
     table: pd.DataFrame
     recommendation: Recommendation
     quiet: Recommendation  # of the sweep with the high latency threshold only
     pages: dict[str, Opened]
+    batch: MonteCarloResult
+    batch_examples: ExampleRuns
 
 
 def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
@@ -160,13 +166,18 @@ def reports(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Reports:
     # false-rollback colour bar spans 0 to 1%, where whole-percent ticks repeat
     quiet_table = result.table[result.table[THRESHOLD] == 10000].drop(columns=THRESHOLD)
     quiet = recommend(quiet_table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.2)
-    paths = {k: folder / f"{k}.html" for k in ("mc", "sweep", "sweep-plain", "sweep-quiet")}
-    write_mc_report(mc, paths["mc"])
+    batch = monte_carlo(load_scenario("seed-canary-rollback"), 60, seed=3, workers=1)
+    assert batch.mode == "batch"
+    names = ("mc", "sweep", "sweep-plain", "sweep-quiet", "mc-batch")
+    paths = {k: folder / f"{k}.html" for k in names}
+    examples = write_report(mc, paths["mc"])
+    batch_examples = write_report(batch, paths["mc-batch"])
     write_sweep_report(result.table, paths["sweep"], x=WAIT, y=THRESHOLD, recommendation=rec)
     one_model = result.table[result.table[FAULT] == 0.05].drop(columns=FAULT)
     write_sweep_report(one_model, paths["sweep-plain"], x=WAIT, y=THRESHOLD)
     write_sweep_report(quiet_table, paths["sweep-quiet"], x=WAIT, recommendation=quiet)
-    return Reports(mc, result.table, rec, quiet, open_pages(browser, paths))
+    pages = open_pages(browser, paths)
+    return Reports(mc, examples, result.table, rec, quiet, pages, batch, batch_examples)
 
 
 def check_drawn(figure: dict[str, Any], expected: set[str]) -> None:
@@ -201,10 +212,15 @@ def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
     assert first["meta"]["panels"] == [pid for pid, _ in MC_PANELS]
     for _, title in MC_PANELS:
         assert any(a.startswith(title) for a in first["annotations"]), title
+    # a marker on each histogram for each representative run (all detected, so all three)
+    examples = reports.examples.examples
+    markers = {f"example-{e.pick.kind}-{h.uid}" for e in examples for h in HISTOGRAMS}
     check_drawn(
         first,
-        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"},
+        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"}
+        | markers,
     )
+    check_markers(first, markers)
     # the Wilson intervals are drawn as error bars: one per outcome, one per alarm
     assert first["drawn"]["outcomes"]["errorbars"] == 3
     assert first["drawn"]["alarm-trips"]["errorbars"] == len(mc.alarm_names)
@@ -223,6 +239,43 @@ def test_mc_report_draws_every_panel_and_trace(reports: Reports) -> None:
         assert {"phases", "traffic-green", "events", "alarm2-state-ALARM"} <= uids
         for uid in ("traffic-green", "events", "alarm2-state-ALARM", "alarm2-datapoints"):
             assert figure["drawn"][uid]["paths"] > 0, uid
+
+
+def check_markers(figure: dict[str, Any], markers: set[str]) -> None:
+    """Every marker, as Plotly holds it, lies within the range of the histogram it marks."""
+    traces = {t["uid"]: t for t in figure["traces"]}
+    for uid in markers:
+        hist = traces[traces[uid]["meta"]["histogram"]]
+        (x,) = traces[uid]["x"]
+        assert min(hist["x"]) <= x <= max(hist["x"]), f"{uid} at {x} is outside its histogram"
+
+
+def test_batch_mc_report_draws_fast_mode_runs_within_the_histograms(reports: Reports) -> None:
+    """A batch-mode report: each run drawn is a fast-mode replication like a batch row, and its
+    markers lie within the batch histograms."""
+    item = reports.pages["mc-batch"]
+    check_clean(item)
+    examples = reports.batch_examples.examples
+    assert examples, "the fastest detection of the batch run has a fast-mode run like it"
+    first = item.figures[0]
+    markers = {
+        f"example-{e.pick.kind}-{h.uid}"
+        for e in examples
+        for h in HISTOGRAMS
+        if getattr(e.record.summary, h.column) is not None
+    }
+    check_drawn(
+        first,
+        {"detected-hist", "green-errors-hist", "deployment-hist", "outcomes", "alarm-trips"}
+        | markers,
+    )
+    check_markers(first, markers)
+    assert item.headings == [
+        {"kind": e.pick.kind, "replication": str(e.replication)} for e in examples
+    ]
+    assert [f["meta"]["representative"] for f in item.figures[1:]] == [
+        e.pick.kind for e in examples
+    ]
 
 
 def test_sweep_report_draws_every_panel_and_trace(reports: Reports) -> None:

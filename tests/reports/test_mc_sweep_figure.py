@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from guardsim.errors import ReportError
+from guardsim.montecarlo.examples import EXAMPLE_SEARCH, example_runs
 from guardsim.montecarlo.monte_carlo import (
     QUANTILE_METRICS,
     SUMMARY_COLUMNS,
@@ -22,16 +23,19 @@ from guardsim.montecarlo.monte_carlo import (
 from guardsim.montecarlo.recommend import recommend
 from guardsim.reports.html import Html
 from guardsim.reports.montecarlo import (
+    HISTOGRAMS,
     MC_PANELS,
-    example_source,
+    ExampleRuns,
+    Representative,
+    closest_like,
+    histogram_ranges,
     is_healthy,
     mc_figure,
     mc_report,
-    representative_records,
     representative_runs,
 )
 from guardsim.reports.sweep import default_axes, sweep_figure
-from guardsim.scenarios.loading import load_scenario
+from guardsim.scenarios.loading import load_scenario, scenario_from_dict
 
 ALARMS = ("errors", "latency")
 
@@ -133,42 +137,147 @@ def test_healthy_means_identical_models() -> None:
     assert not is_healthy(load_scenario("seed-canary-rollback"))
 
 
+def check_markers_within_histograms(fig: Any, examples: ExampleRuns) -> int:
+    """Every example marker lies within the range of the histogram it is drawn on; every
+    example has a marker on each histogram it has a value for. Returns the number of markers."""
+    traces = by_uid(fig)
+    markers = [t for t in fig.data if t.meta and t.meta.get("kind") == "example"]
+    for marker in markers:
+        hist = traces[marker.meta["histogram"]]
+        assert hist.meta["kind"] == "histogram"
+        assert marker.meta["panel"] == hist.meta["panel"]
+        assert len(marker.x) == 1 and len(hist.x) > 0, marker.uid
+        assert min(hist.x) <= marker.x[0] <= max(hist.x), (
+            f"{marker.uid} at {marker.x[0]} lies outside its histogram "
+            f"[{min(hist.x)}, {max(hist.x)}]"
+        )
+    expected = {
+        f"example-{e.pick.kind}-{h.uid}"
+        for e in examples.examples
+        for h in HISTOGRAMS
+        if getattr(e.record.summary, h.column) is not None
+    }
+    assert {m.uid for m in markers} == expected
+    return len(markers)
+
+
 def test_representative_runs_re_simulate_their_rows_exactly() -> None:
     result = monte_carlo(load_scenario("seed-canary-rollback"), 6, seed=3, mode="fast", workers=1)
     picks = representative_runs(result, healthy=False)
-    for pick, record in representative_records(result, picks):
-        row = result.runs.iloc[pick.replication]
+    examples = example_runs(result)
+    assert [e.pick for e in examples.examples] == picks and examples.unmatched == ()
+    for example in examples.examples:
+        assert (example.replication, example.mode) == (example.pick.replication, "fast")
+        record = example.record
+        row = result.runs.iloc[example.pick.replication]
         assert record.outcome == row["outcome"]
         assert record.summary.detected_at_seconds == row["detected_at_seconds"]
         assert record.summary.green_errors == row["green_errors"]
         assert record.datapoints["metric"], "detail=True: the per-minute datapoints are there"
-    sections = mc_report(result)
+    sections = mc_report(result, examples)
     assert isinstance(sections[0], Html)
     assert len(sections) == 2 + 2 * len(picks)
     figures = sections[3::2]
     assert [f.layout.meta["representative"] for f in figures] == [p.kind for p in picks]
+    # the report itself simulates nothing: without examples, the figure and no run
+    assert len(mc_report(result)) == 2
+    assert check_markers_within_histograms(sections[1], examples) == 3 * len(picks)
 
 
-def test_a_batch_result_draws_its_examples_from_fast_mode_and_says_so() -> None:
-    """Batch rows cannot be re-simulated one by one: the examples come from a companion
-    fast-mode Monte Carlo (same base seed), whose rows they reproduce, and the header says so."""
+def test_a_batch_result_draws_fast_mode_runs_like_its_rows_and_says_so() -> None:
+    """Batch rows cannot be re-simulated one by one: each target (the fastest detection, ...) is
+    taken from the batch runs table, and the run drawn is a fast-mode replication like it whose
+    every value lies within the batch histograms; the header and headings say so."""
     scenario = load_scenario("seed-canary-rollback")
-    result = monte_carlo(scenario, 30, seed=3, workers=1)
+    result = monte_carlo(scenario, 60, seed=3, workers=1)
     assert result.mode == "batch"
-    examples = example_source(result)
-    assert examples.mode == "fast" and examples.summary.n == 30
-    assert examples.to_json() == monte_carlo(scenario, 30, seed=3, mode="fast", workers=1).to_json()
-    sections = mc_report(result)
-    assert isinstance(sections[0], Html) and isinstance(sections[2], Html)
-    header = sections[0].markup
-    assert "batch mode" in header and "30 fast-mode replications" in header
-    picks = representative_runs(examples, healthy=False)
+    picks = representative_runs(result, healthy=False)
+    examples = example_runs(result)
+    assert examples.searched == EXAMPLE_SEARCH
+    assert [e.pick for e in examples.examples] + list(examples.unmatched) == picks
+    assert examples.examples, "the fastest detection has a fast-mode run like it"
+    fast = monte_carlo(scenario, EXAMPLE_SEARCH, seed=3, mode="fast", workers=1)
+    ranges = histogram_ranges(result)
+    for example in examples.examples:
+        assert example.mode == "fast"
+        row = fast.runs.iloc[example.replication]  # the drawn run is that fast-mode row ...
+        assert example.record.outcome == row["outcome"]
+        assert example.record.summary.detected_at_seconds == row["detected_at_seconds"]
+        target = result.runs.iloc[example.pick.replication]  # ... like this batch row
+        assert example.record.outcome == target["outcome"]
+        for column, bounds in ranges.items():
+            value = getattr(example.record.summary, column)
+            assert bounds is not None and bounds[0] <= value <= bounds[1], column
+        assert f"like replication {example.pick.replication} of the batch run" in example.label
+        assert f"fast-mode replication {example.replication}" in example.label
+    first = examples.examples[0]
+    assert first.pick.kind == "fastest-detection"
+    assert first.pick.replication == int(
+        result.runs.loc[result.runs["detected_at_seconds"].idxmin(), "replication"]
+    )
+    sections = mc_report(result, examples)
+    header = sections[0].markup if isinstance(sections[0], Html) else ""
+    assert "batch mode" in header and f"among {EXAMPLE_SEARCH} fast-mode replications" in header
     figures = sections[3::2]
-    assert [f.layout.meta["representative"] for f in figures] == [p.kind for p in picks]
-    first = examples.runs.iloc[picks[0].replication]
-    label = sections[2].markup
-    assert f"replication {picks[0].replication}" in label
-    assert first["detected_at_seconds"] == min(examples.runs["detected_at_seconds"])
+    assert [f.layout.meta["representative"] for f in figures] == [
+        e.pick.kind for e in examples.examples
+    ]
+    assert isinstance(sections[2], Html) and 'data-mode="fast"' in sections[2].markup
+    check_markers_within_histograms(sections[1], examples)
+
+
+def test_example_markers_lie_within_their_histograms() -> None:
+    """The figure data of fast- and batch-mode reports of a rollback and of a healthy canary
+    with false rollbacks: every example marker within its histogram's range."""
+    data = load_scenario("seed-canary-success").to_dict()
+    data["alarms"][1]["Threshold"] = 4000  # just above the healthy latency: false rollbacks
+    noisy = scenario_from_dict(data).scenario
+    assert noisy is not None
+    drawn = 0
+    for scenario in (load_scenario("seed-canary-rollback"), noisy):
+        for mode in ("fast", "batch"):
+            result = monte_carlo(scenario, 40, seed=5, mode=mode, workers=1)
+            examples = example_runs(result)
+            drawn += check_markers_within_histograms(mc_figure(result, examples.examples), examples)
+    assert drawn > 0
+
+
+def test_closest_like_keeps_to_the_histograms_and_the_outcome() -> None:
+    """Pure: the nearest candidate is skipped when one of its values is outside a histogram's
+    range or its outcome differs; ties go to the lower replication."""
+    batch = tiny_result(
+        [300.0, 400.0, None], ["ROLLED_BACK", "ROLLED_BACK", "SUCCEEDED"], [(), (), ()]
+    )
+    ranges = histogram_ranges(batch)
+    assert ranges["detected_at_seconds"] == (300.0, 400.0)
+    assert ranges["green_errors"] == (60.0, 80.0)
+    candidates = tiny_result(
+        [290.0, 300.0, 301.0, 302.0, 302.0, None],
+        ["ROLLED_BACK", "FAILED", "ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK", "ROLLED_BACK"],
+        [()] * 6,
+    ).runs
+    # green_errors of the candidates: 60, 70, ..., 110; row 2 (80) is the last within range
+    target = batch.runs.iloc[0]
+    # 0: detected before the histogram's minimum; 1: another outcome; 2: the closest that fits
+    assert closest_like(candidates, target, ranges, "fastest-detection") == 2
+    narrow = {**ranges, "green_errors": (60.0, 75.0)}
+    assert closest_like(candidates, target, narrow, "fastest-detection") is None
+    # a target that did not detect is like a candidate that did not either
+    assert closest_like(candidates, batch.runs.iloc[2], ranges, "first-run") is None
+    wide = {**ranges, "green_errors": (0.0, 1000.0), "deployment_seconds": (0.0, 1000.0)}
+    assert closest_like(candidates, target, wide, "fastest-detection") == 2
+    ties = candidates.assign(green_errors=70.0, deployment_seconds=70.0)
+    assert closest_like(ties.iloc[3:5], target, wide, "fastest-detection") == 3
+
+
+def test_an_unmatched_target_is_named_not_drawn() -> None:
+    result = tiny_result([120.0], ["ROLLED_BACK"], [("errors",)])
+    pick = Representative("fastest-detection", 0, "Fastest detection: replication 0, at +2:00")
+    sections = mc_report(result, ExampleRuns((), (pick,), 200))
+    assert len(sections) == 2
+    header = sections[0].markup if isinstance(sections[0], Html) else ""
+    assert "Not drawn" in header and "Fastest detection: replication 0" in header
+    assert not [t for t in mc_figure(result, ()).data if t.meta.get("kind") == "example"]
 
 
 # --------------------------------------------------------------------------- sweep

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from guardsim.cli.args import (
     EXIT_BAD_INPUT,
@@ -27,6 +28,10 @@ from guardsim.cli.args import (
     seed,
 )
 from guardsim.record import RunRecord, write_atomically
+
+if TYPE_CHECKING:
+    from guardsim.backend import SimulatedBackend
+    from guardsim.scenarios.scenario import Scenario
 
 
 def _write_json(path: str | None, data: dict[str, Any], out: TextIO, what: str) -> None:
@@ -90,6 +95,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.backend import SimulatedBackend
     from guardsim.compare.agreement import compare_batch
     from guardsim.compare.inputs import load_records
     from guardsim.compare.text import batch_text
@@ -103,13 +109,17 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_BAD_INPUT
     scenario = load_scenario(args.scenario) if args.scenario else None
     loaded = load_records([args.batch])
-    errors = compare_batch(
-        [r for _, r in loaded],
-        scenario,
+    reals = [r for _, r in loaded]
+    sources = [Path(s).name for s, _ in loaded]
+    predicted = batch_predictions(
+        reals,
+        sources,
+        SimulatedBackend(mode="fast", detail=False),
         n=args.predictions,
+        scenario=scenario,
         seed=args.seed,
-        sources=[Path(s).name for s, _ in loaded],
     )
+    errors = compare_batch(reals, predicted, sources=sources, predicted_from="the scenario")
     where = f"the scenario {args.scenario}" if args.scenario else "each record's own scenario"
     if args.json != "-":
         print(
@@ -123,7 +133,39 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def batch_predictions(
+    reals: Sequence[RunRecord],
+    sources: Sequence[str],
+    backend: SimulatedBackend,
+    *,
+    n: int,
+    scenario: Scenario | None = None,
+    seed: int | None = None,
+) -> list[list[RunRecord]]:
+    """The predictions of each real run: replications ``0 .. n-1`` (base ``seed``) of
+    ``scenario``, or of the scenario the record carries; made once per distinct scenario.
+
+    A given ``scenario`` is checked against every record before anything runs.
+    """
+    from guardsim.compare.agreement import scenario_of
+    from guardsim.compare.structure import check_same_deployment
+
+    if scenario is not None:
+        for real, src in zip(reals, sources, strict=True):
+            check_same_deployment(scenario.to_dict(), real.scenario_definition, "the scenario", src)
+    made: dict[str, list[RunRecord]] = {}
+    predicted = []
+    for real, src in zip(reals, sources, strict=True):
+        s = scenario if scenario is not None else scenario_of(real, src)
+        key = repr(s.to_dict())
+        if key not in made:
+            made[key] = backend.replications(s, n, seed=seed)
+        predicted.append(made[key])
+    return predicted
+
+
 def cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.backend import SimulatedBackend
     from guardsim.compare.agreement import agreement_improvement
     from guardsim.compare.calibration import apply, calibrate, calibrated_yaml
     from guardsim.compare.inputs import load_records
@@ -137,8 +179,11 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     records = [r for _, r in loaded]
     cal = calibrate(records, scenario)
     calibrated = apply(cal, scenario)
+    backend = SimulatedBackend(mode="fast", detail=False)  # same replications before and after
     improvement = agreement_improvement(
-        records, scenario, calibrated, n=args.predictions, seed=args.seed
+        records,
+        backend.replications(scenario, args.predictions, seed=args.seed),
+        backend.replications(calibrated, args.predictions, seed=args.seed),
     )
     print(calibration_text(cal), file=out)
     print(file=out)

@@ -163,15 +163,19 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 progress.close()
     if args.csv:
         write_table(result.runs, args.csv, "csv")
+    if args.report or args.png:
+        from guardsim.montecarlo.examples import example_runs
+
+        examples = example_runs(result)  # simulates the few representative runs it draws
     if args.report:
         from guardsim.reports.montecarlo import write_mc_report
 
-        write_mc_report(result, args.report, plotly_js=args.plotly_js)  # re-simulates a few runs
+        write_mc_report(result, args.report, examples, plotly_js=args.plotly_js)
     if args.png:
         from guardsim.reports.html import write_png
         from guardsim.reports.montecarlo import mc_figure
 
-        write_png(mc_figure(result), args.png)
+        write_png(mc_figure(result, examples.examples), args.png)
     if args.json == "-":  # stdout is JSON only
         out.write(result.to_json())
         if args.report:
@@ -480,7 +484,9 @@ def register(sub: Any) -> None:
         metavar="PATH",
         default=None,
         help="write the Monte Carlo report (standalone HTML): distributions, rollback "
-        "probability, and the timelines of a few representative runs (re-simulated)",
+        "probability, and the timelines of a few representative runs, marked on the "
+        "histograms (simulated again with every detail; for a batch-mode result, fast-mode "
+        "runs like them)",
     )
     add_report_options(p, png=True)
     add_iac_options(p)

@@ -16,8 +16,8 @@ One module per concept; all but :mod:`~guardsim.cli.compare` and
     cli           ``guardsim compare`` and ``guardsim calibrate``
 
 Data flows one way: run records (and a scenario, for calibration) in; comparisons, fitted
-values and a calibrated scenario out. Only :mod:`~guardsim.compare.agreement` runs the simulator
-(to measure how well a scenario predicts the real runs).
+values and a calibrated scenario out. Nothing here runs a simulation: predictions come in as
+run records, made by the caller with a backend (:mod:`guardsim.backend`), as the CLI does.
 """
 
 from guardsim.compare.agreement import (

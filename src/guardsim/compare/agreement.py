@@ -1,12 +1,16 @@
 """Prediction error over many real runs: how often the outcome matched, how far off the timing.
 
-For each real run, the scenario is simulated ``n`` times (independent replications, fast mode,
-no per-minute detail: the timeline and outcome are the same as a detailed run's) and every
-prediction is compared with the real run (:func:`guardsim.compare.comparison.compare_phases`).
-The **timing error** of a phase is the mean absolute difference of its start and of its duration
-over every (prediction, real run) pair in which both went through it. This is also how
-calibration is judged: the same errors before and after (:func:`agreement_improvement`), with
-the same replications, so the difference is due to the calibration, not to the draws.
+Each real run is compared with its predictions, simulated runs of the scenario (independent
+replications, fast mode, no per-minute detail: the timeline and outcome are the same as a
+detailed run's), with :func:`guardsim.compare.comparison.compare_phases`. The **timing error**
+of a phase is the mean absolute difference of its start and of its duration over every
+(prediction, real run) pair in which both went through it. This is also how calibration is
+judged: the same errors before and after (:func:`agreement_improvement`), with the same
+replications, so the difference is due to the calibration, not to the draws.
+
+The predictions are **given**, as run records: this module runs nothing. Whoever compares makes
+them, e.g. ``SimulatedBackend(mode="fast", detail=False).replications(scenario, n)``
+(:mod:`guardsim.backend`), as ``guardsim compare --batch`` and ``guardsim calibrate`` do.
 
 The error includes the chance variation of both runs (two runs of a perfect model still differ),
 so it does not fall to zero; what calibration removes is the systematic part.
@@ -28,18 +32,9 @@ from guardsim.errors import CompareError
 from guardsim.record import RunRecord
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator.engine import simulate
 
 #: Predictions per real run, by default.
 DEFAULT_PREDICTIONS = 5
-
-
-def predictions(
-    scenario: Scenario, n: int = DEFAULT_PREDICTIONS, *, seed: int | None = None, mode: str = "fast"
-) -> list[RunRecord]:
-    """``n`` independent simulated runs of ``scenario`` (replications 0 .. n-1 of ``seed``)."""
-    base = scenario.simulation.seed if seed is None else seed
-    return [simulate(scenario, seed=base, mode=mode, replication=i, detail=False) for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -202,7 +197,8 @@ def _phase_order(key: tuple[str, int], reals: Sequence[RunRecord]) -> tuple[floa
     return (float(np.mean(times)) if times else float("inf"), key[0], key[1])
 
 
-def _scenario_of(record: RunRecord, source: str) -> Scenario:
+def scenario_of(record: RunRecord, source: str) -> Scenario:
+    """The scenario a run record carries (``source`` names the record in errors)."""
     if not record.scenario_definition:
         raise CompareError(f"{source} does not carry its scenario: give --scenario")
     result = scenario_from_dict(record.scenario_definition, source=source)
@@ -212,31 +208,37 @@ def _scenario_of(record: RunRecord, source: str) -> Scenario:
     return result.scenario
 
 
+def _labels(reals: Sequence[RunRecord], sources: Sequence[str] | None) -> list[str]:
+    return list(sources) if sources else [f"record {i + 1}" for i in range(len(reals))]
+
+
 def compare_batch(
     reals: Sequence[RunRecord],
-    scenario: Scenario | None = None,
+    predicted: Sequence[Sequence[RunRecord]],
     *,
-    n: int = DEFAULT_PREDICTIONS,
-    seed: int | None = None,
-    mode: str = "fast",
     sources: Sequence[str] | None = None,
+    predicted_from: str = "the predictions",
 ) -> TimingErrors:
-    """Predict each real run ``n`` times (from ``scenario``, or from the scenario the record
-    carries) and summarise the prediction error over the batch."""
-    cache: dict[str, list[RunRecord]] = {}
-    labels = list(sources) if sources else [f"record {i + 1}" for i in range(len(reals))]
-    for real, src in zip(reals, labels, strict=True):
-        if scenario is not None:
-            check_same_deployment(scenario.to_dict(), real.scenario_definition, "the scenario", src)
+    """Compare each real run with its predictions (``predicted[i]`` for ``reals[i]``, the same
+    number for every run) and summarise the prediction error over the batch.
 
-    def predicted_for(i: int, real: RunRecord) -> list[RunRecord]:
-        s = scenario if scenario is not None else _scenario_of(real, labels[i])
-        key = repr(s.to_dict())
-        if key not in cache:
-            cache[key] = predictions(s, n, seed=seed, mode=mode)
-        return cache[key]
-
-    return timing_errors(reals, predicted_for, labels)
+    Each real run must have deployed what its predictions deployed
+    (:func:`~guardsim.compare.structure.check_same_deployment`; ``predicted_from`` names the
+    predictions in that error).
+    """
+    labels = _labels(reals, sources)
+    if len(predicted) != len(reals):
+        raise CompareError(
+            f"{len(reals)} real run(s) but {len(predicted)} set(s) of predictions: "
+            "give one set per real run"
+        )
+    for real, preds, src in zip(reals, predicted, labels, strict=True):
+        if not preds:
+            raise CompareError(f"{src}: no predictions to compare it with")
+        check_same_deployment(
+            preds[0].scenario_definition, real.scenario_definition, predicted_from, src
+        )
+    return timing_errors(reals, lambda i, _: predicted[i], labels)
 
 
 @dataclass(frozen=True)
@@ -252,15 +254,15 @@ class Improvement:
 
 def agreement_improvement(
     reals: Sequence[RunRecord],
-    before: Scenario,
-    after: Scenario,
+    before: Sequence[RunRecord],
+    after: Sequence[RunRecord],
     *,
-    n: int = DEFAULT_PREDICTIONS,
-    seed: int | None = None,
-    mode: str = "fast",
+    sources: Sequence[str] | None = None,
 ) -> Improvement:
-    """:func:`compare_batch` of the same runs with both scenarios and the same replications."""
+    """:func:`compare_batch` of the same runs against the predictions of the original scenario
+    (``before``) and of the calibrated one (``after``); both sets should be the same
+    replications (same base seed and count), so the difference is due to the calibration."""
     return Improvement(
-        compare_batch(reals, before, n=n, seed=seed, mode=mode),
-        compare_batch(reals, after, n=n, seed=seed, mode=mode),
+        compare_batch(reals, [before] * len(reals), sources=sources, predicted_from="the scenario"),
+        compare_batch(reals, [after] * len(reals), sources=sources, predicted_from="the scenario"),
     )

@@ -44,7 +44,7 @@ from guardsim.errors import CompareError
 from guardsim.record import RunRecord
 
 if TYPE_CHECKING:
-    from guardsim.montecarlo.monte_carlo import MonteCarloResult
+    from guardsim.montecarlo.results import MonteCarloResult
 
 #: Nominal rate of "surprising" verdicts for a run drawn from the predicted model.
 ALPHA = 0.05

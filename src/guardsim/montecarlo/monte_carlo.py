@@ -18,63 +18,49 @@ are put back in replication order, so :attr:`MonteCarloResult.runs` and
 The scenario travels to workers as JSON (``Scenario.to_dict()``) and is rebuilt there with
 ``scenario_from_dict`` (which inverts it exactly), once per worker process and scenario.
 
-**The summary** (:class:`MonteCarloSummary`):
-
-* ``p_rollback`` with a 95 % **Wilson score interval** (:func:`wilson_interval`). Replications
-  are independent Bernoulli trials of "this deployment rolls back"; the Wilson interval inverts
-  the score test, and unlike the textbook Wald interval ``p +- 1.96 sqrt(p(1-p)/n)`` it stays
-  honest near 0 and 1 (Wald collapses to ``[1, 1]`` when every run rolled back, exactly the
-  regime of clearly bad and clearly healthy models) and has close to nominal coverage even for
-  small ``n`` (Brown, Cai and DasGupta, *Interval Estimation for a Binomial Proportion*, 2001);
-* ``p_failed``, ``p_succeeded``; how often each rollback alarm was among the tripped ones;
-* for ``detected_at_seconds`` (over the runs that detected something), ``green_errors``,
-  ``green_requests``, ``user_errors``, ``deployment_seconds`` and ``cost_usd``: the mean and the
-  5th, 50th and 95th percentiles (numpy's default linear interpolation between order
-  statistics).
+**The results** (the runs table, its :class:`~guardsim.montecarlo.results.MonteCarloSummary`
+with the Wilson interval and quantiles, the text) are pure and live in
+:mod:`guardsim.montecarlo.results`, so reports and comparisons can read them without importing
+this module; they are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
-import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from guardsim import __version__
 from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
 from guardsim.errors import MonteCarloError, SimulationError
 from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
 from guardsim.montecarlo.progress import Progress, ProgressCallback
-from guardsim.record import Summary
+from guardsim.montecarlo.results import (
+    FORMAT,
+    QUANTILE_METRICS,
+    QUANTILES,
+    SUMMARY_COLUMNS,
+    SUMMARY_FIELDS,
+    Z95,
+    MonteCarloResult,
+    MonteCarloSummary,
+    Quantiles,
+    RunRow,
+    rollback_sentence,
+    runs_frame,
+    summarize,
+    summary_text,
+    wilson_interval,
+)
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
-FORMAT = "guardsim.monte-carlo/1"
 #: ``auto``: the batch engine when it supports the scenario, else fast; see :func:`resolve_mode`.
 MODES = ("auto", "batch", "fast", "exact")
 
-#: Two-sided 95 % standard normal quantile, Phi^-1(0.975).
-Z95 = 1.959963984540054
-
-#: The summary's quantiles (percent) and the run columns they are taken of.
-QUANTILES = (5, 50, 95)
-QUANTILE_METRICS = (
-    "detected_at_seconds",
-    "green_errors",
-    "green_requests",
-    "user_errors",
-    "deployment_seconds",
-    "cost_usd",
-)
 
 #: Chunk sizing: about this many chunks per worker (load balance, progress granularity) ...
 CHUNKS_PER_WORKER = 8
@@ -85,158 +71,6 @@ MAX_CHUNK = 64
 #: ... and in fast mode (milliseconds per replication) never fewer than this, so that a small
 #: run is one chunk, run in this process, rather than paying a process pool's start-up.
 MIN_FAST_CHUNK = 10
-
-SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(Summary))
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion: ``k`` successes in ``n`` trials.
-
-    ``(c - h, c + h)`` with ``c = (p + z^2/2n) / (1 + z^2/n)`` and
-    ``h = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)``, ``p = k/n``; exactly 0 (1) at ``k = 0``
-    (``k = n``). The default ``z`` gives the 95 % interval.
-    """
-    if n <= 0:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if not 0 <= k <= n:
-        raise ValueError(f"k must be between 0 and n={n}, got {k}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
-
-
-@dataclass(frozen=True)
-class Quantiles:
-    """Mean and 5th/50th/95th percentiles of one column over ``n`` runs (all None if n = 0)."""
-
-    n: int
-    mean: float | None
-    p5: float | None
-    p50: float | None
-    p95: float | None
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> Quantiles:
-        values = values[~np.isnan(values)] if values.dtype.kind == "f" else values
-        if len(values) == 0:
-            return cls(0, None, None, None, None)
-        p5, p50, p95 = (float(q) for q in np.percentile(values, QUANTILES))
-        return cls(len(values), float(np.mean(values)), p5, p50, p95)
-
-    def to_data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class MonteCarloSummary:
-    """What ``n`` replications say (see the module docstring for the statistics).
-
-    ``alarm_trips`` maps every rollback alarm (in AutoRollbackConfiguration order) to the number
-    of runs in which it was among the tripped alarms; ``alarm_frequency`` gives the fractions.
-    ``quantiles`` maps each of :data:`QUANTILE_METRICS` to its :class:`Quantiles`
-    (``detected_at_seconds`` over the runs that detected, the others over all runs).
-    """
-
-    n: int
-    rolled_back: int
-    p_rollback: float
-    p_rollback_ci: tuple[float, float]
-    failed: int
-    p_failed: float
-    succeeded: int
-    p_succeeded: float
-    alarm_trips: dict[str, int]
-    quantiles: dict[str, Quantiles]
-
-    @property
-    def alarm_frequency(self) -> dict[str, float]:
-        return {name: k / self.n for name, k in self.alarm_trips.items()}
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "rolled_back": self.rolled_back,
-            "p_rollback": self.p_rollback,
-            "p_rollback_ci95": list(self.p_rollback_ci),
-            "failed": self.failed,
-            "p_failed": self.p_failed,
-            "succeeded": self.succeeded,
-            "p_succeeded": self.p_succeeded,
-            "alarm_trips": {
-                name: {"count": k, "frequency": k / self.n} for name, k in self.alarm_trips.items()
-            },
-            "quantiles": {m: q.to_data() for m, q in self.quantiles.items()},
-        }
-
-    def to_row(self) -> dict[str, Any]:
-        """Flat columns for a sweep table (see :data:`SUMMARY_COLUMNS`)."""
-        row: dict[str, Any] = {
-            "n": self.n,
-            "rolled_back": self.rolled_back,
-            "p_rollback": self.p_rollback,
-            "p_rollback_low": self.p_rollback_ci[0],
-            "p_rollback_high": self.p_rollback_ci[1],
-            "failed": self.failed,
-            "p_failed": self.p_failed,
-            "succeeded": self.succeeded,
-            "p_succeeded": self.p_succeeded,
-            "detected_runs": self.quantiles["detected_at_seconds"].n,
-        }
-        for metric in QUANTILE_METRICS:
-            q = self.quantiles[metric]
-            for stat in ("mean", "p5", "p50", "p95"):
-                row[f"{metric}_{stat}"] = getattr(q, stat)
-        for name, k in self.alarm_trips.items():
-            row[f"p_tripped[{name}]"] = k / self.n
-        return row
-
-
-#: The summary columns of a sweep table, in order (plus one ``p_tripped[<alarm>]`` per alarm).
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "n",
-    "rolled_back",
-    "p_rollback",
-    "p_rollback_low",
-    "p_rollback_high",
-    "failed",
-    "p_failed",
-    "succeeded",
-    "p_succeeded",
-    "detected_runs",
-    *(f"{m}_{s}" for m in QUANTILE_METRICS for s in ("mean", "p5", "p50", "p95")),
-)
-
-
-def summarize(runs: pd.DataFrame, alarm_names: Sequence[str]) -> MonteCarloSummary:
-    """The :class:`MonteCarloSummary` of a runs table (one row per replication)."""
-    n = len(runs)
-    if n == 0:
-        raise MonteCarloError("cannot summarise zero runs")
-    rolled_back = int(runs["rolled_back"].sum())
-    failed = int(runs["failed"].sum())
-    succeeded = int(runs["succeeded"].sum())
-    trips = {name: int(runs[f"tripped[{name}]"].sum()) for name in alarm_names}
-    quantiles = {m: Quantiles.of(runs[m].to_numpy(dtype=float)) for m in QUANTILE_METRICS}
-    return MonteCarloSummary(
-        n=n,
-        rolled_back=rolled_back,
-        p_rollback=rolled_back / n,
-        p_rollback_ci=wilson_interval(rolled_back, n),
-        failed=failed,
-        p_failed=failed / n,
-        succeeded=succeeded,
-        p_succeeded=succeeded / n,
-        alarm_trips=trips,
-        quantiles=quantiles,
-    )
 
 
 # --------------------------------------------------------------------------- the work unit
@@ -251,10 +85,6 @@ class Chunk:
     mode: str
     start: int
     stop: int
-
-
-#: One replication as a worker returns it: (replication, outcome, *Summary fields).
-RunRow = tuple[Any, ...]
 
 
 @functools.lru_cache(maxsize=64)
@@ -301,125 +131,6 @@ def default_chunk_size(total: int, workers: int, mode: str = "fast") -> int:
         return BLOCK
     size = min(MAX_CHUNK, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
     return max(MIN_FAST_CHUNK if mode == "fast" else 1, size)
-
-
-# --------------------------------------------------------------------------- runs table
-
-
-def _summary_kinds() -> dict[str, str]:
-    """Per Summary field, the column kind: 'float' (NaN for None), 'int' or 'alarms'."""
-    hints = typing.get_type_hints(Summary)
-    kinds = {}
-    for name in SUMMARY_FIELDS:
-        hint = str(hints[name])
-        if name == "tripped_alarms" or "tuple" in hint:
-            kinds[name] = "alarms"
-        elif "float" in hint:
-            kinds[name] = "float"
-        elif "int" in hint:
-            kinds[name] = "int"
-        else:
-            kinds[name] = "object"
-    return kinds
-
-
-_KINDS = _summary_kinds()
-
-
-def runs_frame(rows: Sequence[RunRow], seed: int, alarm_names: Sequence[str]) -> pd.DataFrame:
-    """The runs table: one row per replication, sorted by replication.
-
-    Columns: ``replication``, ``seed`` (the base seed: in fast and exact mode
-    ``simulate(scenario, seed=seed, replication=replication)`` reproduces the row),
-    ``outcome``, ``rolled_back``, ``succeeded``, ``failed``, every
-    :class:`~guardsim.record.Summary` field (times as float seconds, NaN where the summary has
-    null; ``tripped_alarms`` joined with ``;``), and one boolean ``tripped[<alarm>]`` per
-    rollback alarm.
-    """
-    rows = sorted(rows, key=lambda r: r[0])
-    cols: dict[str, Any] = {
-        "replication": np.array([r[0] for r in rows], dtype=np.int64),
-        "seed": np.full(len(rows), seed, dtype=np.int64),
-    }
-    outcomes = [r[1] for r in rows]
-    cols["outcome"] = np.array(outcomes, dtype=object)
-    cols["rolled_back"] = np.array([o == "ROLLED_BACK" for o in outcomes], dtype=bool)
-    cols["succeeded"] = np.array([o == "SUCCEEDED" for o in outcomes], dtype=bool)
-    cols["failed"] = np.array([o == "FAILED" for o in outcomes], dtype=bool)
-    tripped: list[tuple[str, ...]] = []
-    for j, name in enumerate(SUMMARY_FIELDS, start=2):
-        values = [r[j] for r in rows]
-        kind = _KINDS[name]
-        if kind == "alarms":
-            tripped = [tuple(v) for v in values]
-            cols[name] = np.array([";".join(v) for v in tripped], dtype=object)
-        elif kind == "float":
-            cols[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        elif kind == "int":
-            cols[name] = np.array(values, dtype=np.int64)
-        else:
-            cols[name] = np.array(values, dtype=object)
-    for name in alarm_names:
-        cols[f"tripped[{name}]"] = np.array([name in t for t in tripped], dtype=bool)
-    return pd.DataFrame(cols)
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float | np.floating):
-        f = float(v)
-        return None if math.isnan(f) else f
-    if isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
-
-
-# --------------------------------------------------------------------------- result
-
-
-@dataclass(frozen=True, eq=False)
-class MonteCarloResult:
-    """``runs``: one row per replication (see :func:`runs_frame`); ``summary``: the statistics."""
-
-    scenario: Scenario
-    seed: int
-    mode: str
-    runs: pd.DataFrame
-    summary: MonteCarloSummary
-
-    @property
-    def alarm_names(self) -> tuple[str, ...]:
-        return tuple(a.name for a in self.scenario.rollback_alarms)
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
-            "guardsim_version": __version__,
-            "scenario": self.scenario.name,
-            "seed": self.seed,
-            "mode": self.mode,
-            "n": self.summary.n,
-            "summary": self.summary.to_data(),
-            "runs": {
-                col: [_json_value(v) for v in self.runs[col].tolist()] for col in self.runs.columns
-            },
-            "scenario_definition": self.scenario.to_dict(),
-        }
-
-    def to_json(self) -> str:
-        """Stable JSON (sorted keys, no NaN: null), one line per top-level key; identical for
-        the same scenario, seed, n and mode whatever executor or worker count ran it."""
-        data = self.to_data()
-        parts = [
-            f"{json.dumps(k)}: {json.dumps(data[k], sort_keys=True, allow_nan=False)}"
-            for k in sorted(data)
-        ]
-        return "{\n" + ",\n".join(parts) + "\n}\n"
-
-    def text(self) -> str:
-        """The summary in plain words (what ``guardsim mc`` prints)."""
-        return summary_text(self)
 
 
 # --------------------------------------------------------------------------- running
@@ -508,80 +219,31 @@ def monte_carlo(
     return MonteCarloResult(scenario, base_seed, mode, runs, summarize(runs, names))
 
 
-# --------------------------------------------------------------------------- text
-
-
-def _pct(p: float) -> str:
-    """Percent with one decimal, without claiming 100.0 % or 0.0 % for values just short of it."""
-    x = 100.0 * p
-    text = f"{x:.1f}%"
-    if text == "100.0%" and p < 1.0:
-        return ">99.9%"
-    if text == "0.0%" and p > 0.0:
-        return "<0.1%"
-    return text
-
-
-def _clock(t: float | None) -> str:
-    if t is None:
-        return "-"
-    total = round(t)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def _number(v: float | None, *, money: bool = False) -> str:
-    if v is None:
-        return "-"
-    if money:
-        return f"${v:,.2f}"
-    return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.1f}"
-
-
-def rollback_sentence(s: MonteCarloSummary) -> str:
-    """``rolled back in 997 of 1000 runs (99.7%, 95% CI 99.1%-99.9%)``."""
-    low, high = s.p_rollback_ci
-    return (
-        f"rolled back in {s.rolled_back} of {s.n} runs ({_pct(s.p_rollback)}, "
-        f"95% CI {_pct(low)}-{_pct(high)})"
-    )
-
-
-def summary_text(result: MonteCarloResult) -> str:
-    s = result.summary
-    lines = [
-        f"Monte Carlo of {result.scenario.name}: {s.n} replications "
-        f"(base seed {result.seed}, {result.mode} mode)",
-        f"  {rollback_sentence(s)}",
-        f"  succeeded in {s.succeeded} ({_pct(s.p_succeeded)}), "
-        f"failed in {s.failed} ({_pct(s.p_failed)})",
-    ]
-    if s.alarm_trips:
-        lines.append("  rollback alarms tripped:")
-        width = max(len(name) for name in s.alarm_trips)
-        for name, k in s.alarm_trips.items():
-            lines.append(f"    {name:<{width}}  in {k} runs ({_pct(k / s.n)})")
-    else:
-        lines.append("  no rollback alarms configured")
-    header = f"  {'':36s} {'mean':>10s} {'p5':>10s} {'p50':>10s} {'p95':>10s}"
-    lines.append(header)
-    q = s.quantiles
-    det = q["detected_at_seconds"]
-    labelled = [
-        (f"detected at (over {det.n} runs)", det, "clock"),
-        ("deployment time", q["deployment_seconds"], "clock"),
-        ("green errors (blast radius)", q["green_errors"], "number"),
-        ("green requests", q["green_requests"], "number"),
-        ("errors users saw", q["user_errors"], "number"),
-        ("cost", q["cost_usd"], "money"),
-    ]
-    for label, quant, kind in labelled:
-        cells = []
-        for v in (quant.mean, quant.p5, quant.p50, quant.p95):
-            if kind == "clock":
-                cells.append(_clock(v))
-            else:
-                cells.append(_number(v, money=kind == "money"))
-        lines.append(f"  {label:36s} " + " ".join(f"{c:>10s}" for c in cells))
-    return "\n".join(lines)
+__all__ = [
+    "FORMAT",
+    "MODES",
+    "QUANTILES",
+    "QUANTILE_METRICS",
+    "SUMMARY_COLUMNS",
+    "SUMMARY_FIELDS",
+    "Z95",
+    "Chunk",
+    "MonteCarloResult",
+    "MonteCarloSummary",
+    "Quantiles",
+    "RunRow",
+    "aligned_chunk_size",
+    "check_arguments",
+    "chunk_ranges",
+    "default_chunk_size",
+    "executor_scope",
+    "monte_carlo",
+    "resolve_mode",
+    "rollback_sentence",
+    "run_chunk",
+    "runs_frame",
+    "scenario_json",
+    "summarize",
+    "summary_text",
+    "wilson_interval",
+]

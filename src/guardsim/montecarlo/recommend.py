@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from guardsim.errors import RecommendError
-from guardsim.montecarlo.monte_carlo import SUMMARY_COLUMNS
+from guardsim.montecarlo.results import SUMMARY_COLUMNS
 
 #: Columns of a sweep table that are not swept settings.
 NON_CONFIG_COLUMNS = frozenset((*SUMMARY_COLUMNS, "config_key"))

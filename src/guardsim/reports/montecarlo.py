@@ -1,7 +1,7 @@
 """The Monte Carlo report: what ``n`` replications of one scenario say, as one page.
 
 :func:`mc_figure` is a pure function of a
-:class:`~guardsim.montecarlo.monte_carlo.MonteCarloResult` (its runs table and summary). Its panels:
+:class:`~guardsim.montecarlo.results.MonteCarloResult` (its runs table and summary). Its panels:
 
 1. **detection**: a histogram of ``detected_at_seconds`` (minutes after the UpdateEndpoint call,
    over the runs that detected something);
@@ -9,25 +9,38 @@
 3. **duration**: a histogram of ``deployment_seconds`` (minutes);
 4. **outcomes**: the probability of each outcome (rolled back, failed, succeeded), each with
    its 95 % Wilson score interval as the error bar (the interval of
-   :func:`~guardsim.montecarlo.monte_carlo.wilson_interval`, the one ``guardsim mc`` prints);
+   :func:`~guardsim.montecarlo.results.wilson_interval`, the one ``guardsim mc`` prints);
 5. **alarms**: how often each rollback alarm was among the tripped ones, with the same interval.
 
 Each trace has a stable ``uid`` (``detected-hist``, ``green-errors-hist``, ``deployment-hist``,
 ``outcomes``, ``alarm-trips``) and a ``meta`` dict (``panel``, ``kind``), as in the run report.
 
-:func:`mc_report` adds a header and a few **representative runs**, each drawn with
+**Example markers.** Given the representative runs (:class:`Example`), each histogram marks
+where each of them lies (a triangle under the bars: uid ``example-<kind>-<histogram uid>``,
+``meta`` ``{"kind": "example", "histogram": <uid>, ...}``). Every marker lies within its
+histogram's range: an example is a row of the distributions drawn (fast and exact mode), or a
+fast-mode run chosen to lie within every histogram's range (batch mode, below).
+
+:func:`mc_report` adds a header and the **representative runs**, each drawn with
 :func:`~guardsim.reports.run.run_figure`: the fastest and the slowest detection, and a *false
-rollback* (a rollback of a healthy model) if there is one. A Monte Carlo result keeps no
-timelines (its replications run with ``detail=False``), so :func:`mc_report` **re-simulates**
-those few replications with ``detail=True``: replication ``i`` with the same base seed and mode
-reproduces the row of the runs table exactly (see :mod:`guardsim.montecarlo.monte_carlo`). This is
-the one place a report calls the simulator; :func:`mc_figure` and :func:`representative_runs`
-stay pure. A **batch-mode** result (:mod:`guardsim.batch.engine`) cannot be re-simulated row
-by row (a batch replication's draws are shared with its block), so its representative runs are
-picked from a companion fast-mode Monte Carlo of :data:`EXAMPLE_RUNS` replications with the same
-base seed (:func:`example_source`), and the page says so. The green model is **healthy** when
-it is identical to the blue one (``scenario.models.green == scenario.models.blue``): then every
-rollback is a false one.
+rollback* (a rollback of a healthy model) if there is one (:func:`representative_runs`, a pure
+function of the runs table). A Monte Carlo result keeps no timelines (its replications run with
+``detail=False``), so the records to draw are **given**: this module simulates nothing. They are
+made by :func:`guardsim.montecarlo.examples.example_runs` (used by ``guardsim mc --report``):
+
+* fast and exact mode: replication ``i`` re-simulated with ``detail=True`` reproduces row ``i``
+  of the runs table exactly (same scenario, base seed and mode);
+* **batch** mode (:mod:`guardsim.batch.engine`): a batch replication cannot be re-simulated on
+  its own (its draws are shared with its block). The target (say, the fastest detection) is
+  taken from the batch result's own runs table, and the run drawn is *a fast-mode run like it*:
+  among the first :data:`~guardsim.montecarlo.examples.EXAMPLE_SEARCH` fast-mode replications with
+  the same base seed, the one with the same outcome whose detection time, blast radius and
+  duration all lie within the histograms' ranges (:func:`histogram_ranges`), closest to the
+  target (:func:`closest_like`). The heading says which batch row it stands for and which
+  fast-mode replication it is; a target with no such run is named and not drawn.
+
+The green model is **healthy** when it is identical to the blue one
+(``scenario.models.green == scenario.models.blue``): then every rollback is a false one.
 """
 
 from __future__ import annotations
@@ -43,12 +56,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from guardsim.montecarlo.results import wilson_interval
 from guardsim.reports.html import Html, Section, write_html
 from guardsim.reports.run import run_figure
 from guardsim.reports.text import format_seconds
 
 if TYPE_CHECKING:
-    from guardsim.montecarlo.monte_carlo import MonteCarloResult
+    import pandas as pd
+
+    from guardsim.montecarlo.results import MonteCarloResult
     from guardsim.record import RunRecord
     from guardsim.scenarios.scenario import Scenario
 
@@ -62,6 +78,34 @@ MC_PANELS: tuple[tuple[str, str], ...] = (
 )
 OUTCOME_COLOURS = {"rolled back": "#d62728", "failed": "#8b0000", "succeeded": "#2ca02c"}
 _HIST_COLOUR = "#4c72b0"
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """One histogram panel: a runs-table column (a :class:`~guardsim.record.Summary` field)."""
+
+    panel: str
+    uid: str
+    column: str
+    scale: float  #: drawn value = column value * scale
+    unit: str
+    row: int
+    col: int
+
+
+#: The histograms, in panel order.
+HISTOGRAMS: tuple[Histogram, ...] = (
+    Histogram("detection", "detected-hist", "detected_at_seconds", 1 / 60, "minutes", 1, 1),
+    Histogram("blast-radius", "green-errors-hist", "green_errors", 1.0, "errors", 1, 2),
+    Histogram("duration", "deployment-hist", "deployment_seconds", 1 / 60, "minutes", 2, 1),
+)
+#: Example markers, per representative kind.
+EXAMPLE_COLOURS = {
+    "fastest-detection": "#ff7f0e",
+    "slowest-detection": "#8c564b",
+    "false-rollback": "#d62728",
+    "first-run": "#7f7f7f",
+}
 _HEIGHT = 1050
 
 
@@ -70,8 +114,6 @@ def _percent(p: float) -> str:
 
 
 def _interval(k: int, n: int) -> tuple[float, float]:
-    from guardsim.montecarlo.monte_carlo import wilson_interval
-
     return wilson_interval(k, n)
 
 
@@ -87,15 +129,18 @@ def _quantile_note(values: Sequence[float], fmt: str) -> str:
     return f"median {p50:{fmt}}, 5-95%: {p5:{fmt}} to {p95:{fmt}}"
 
 
-def mc_figure(result: MonteCarloResult) -> go.Figure:
-    """The Monte Carlo figure: distributions, outcome probabilities and alarm trip frequency.
+def mc_figure(result: MonteCarloResult, examples: Sequence[Example] = ()) -> go.Figure:
+    """The Monte Carlo figure: distributions, outcome probabilities and alarm trip frequency,
+    with a marker on each histogram for each of the ``examples`` (representative runs).
 
-    A pure function of ``result`` (its ``runs`` table and ``summary``); nothing is simulated.
+    A pure function of ``result`` (its ``runs`` table and ``summary``) and ``examples``; nothing
+    is simulated.
     """
     s = result.summary
-    detected = _values(result, "detected_at_seconds", 1 / 60)
-    errors = _values(result, "green_errors")
-    durations = _values(result, "deployment_seconds", 1 / 60)
+    values = {h.uid: _values(result, h.column, h.scale) for h in HISTOGRAMS}
+    detected = values["detected-hist"]
+    errors = values["green-errors-hist"]
+    durations = values["deployment-hist"]
     titles = [
         f"{MC_PANELS[0][1]}<br><sup>{len(detected)} of {s.n} runs detected; "
         f"{_quantile_note(detected, '.1f')}</sup>",
@@ -112,28 +157,26 @@ def mc_figure(result: MonteCarloResult) -> go.Figure:
         vertical_spacing=0.13,
         horizontal_spacing=0.1,
     )
-    hists = (
-        ("detection", "detected-hist", "detected_at_seconds", detected, "minutes", 1, 1),
-        ("blast-radius", "green-errors-hist", "green_errors", errors, "errors", 1, 2),
-        ("duration", "deployment-hist", "deployment_seconds", durations, "minutes", 2, 1),
-    )
-    for panel, uid, column, values, unit, row, col in hists:
+    for h in HISTOGRAMS:
+        xs = values[h.uid]
         fig.add_trace(
             go.Histogram(
-                x=values,
-                nbinsx=min(40, max(5, len(values) // 3)),
+                x=xs,
+                nbinsx=min(40, max(5, len(xs) // 3)),
                 marker={"color": _HIST_COLOUR, "line": {"color": "#ffffff", "width": 0.5}},
-                hovertemplate=f"%{{x}} {unit}: %{{y}} run(s)<extra></extra>",
-                name=f"{column} ({len(values)} runs)",
-                uid=uid,
-                meta={"panel": panel, "kind": "histogram", "column": column},
+                hovertemplate=f"%{{x}} {h.unit}: %{{y}} run(s)<extra></extra>",
+                name=f"{h.column} ({len(xs)} runs)",
+                uid=h.uid,
+                meta={"panel": h.panel, "kind": "histogram", "column": h.column},
                 showlegend=False,
             ),
-            row=row,
-            col=col,
+            row=h.row,
+            col=h.col,
         )
-        fig.update_xaxes(title_text=unit, row=row, col=col)
-        fig.update_yaxes(title_text="runs", rangemode="tozero", row=row, col=col)
+        for example in examples:
+            _example_marker(fig, h, example)
+        fig.update_xaxes(title_text=h.unit, row=h.row, col=h.col)
+        fig.update_yaxes(title_text="runs", rangemode="tozero", row=h.row, col=h.col)
 
     outcomes = (
         ("rolled back", s.rolled_back),
@@ -253,7 +296,61 @@ def _probability_bars(
     fig.update_yaxes(title_text="probability", range=[0, 1.12], tickformat=".0%", row=row, col=col)
 
 
+# --------------------------------------------------------------------------- example markers
+
+
+def _example_marker(fig: go.Figure, h: Histogram, example: Example) -> None:
+    """A triangle under histogram ``h`` where ``example``'s run lies (none if it has no value,
+    e.g. no detection)."""
+    value = getattr(example.record.summary, h.column)
+    if value is None:
+        return
+    x = float(value) * h.scale
+    kind = example.pick.kind
+    fig.add_trace(
+        go.Scatter(
+            x=[x],
+            y=[0],
+            mode="markers",
+            marker={
+                "symbol": "triangle-up",
+                "size": 13,
+                "color": EXAMPLE_COLOURS.get(kind, "#000000"),
+                "line": {"color": "#ffffff", "width": 1},
+            },
+            cliponaxis=False,
+            hovertemplate=(
+                f"<b>{html.escape(example.title, quote=False)}</b>"
+                f"<br>%{{x}} {h.unit}<extra></extra>"
+            ),
+            name=f"{example.title} ({h.column})",
+            uid=f"example-{kind}-{h.uid}",
+            meta={
+                "panel": h.panel,
+                "kind": "example",
+                "representative": kind,
+                "histogram": h.uid,
+                "column": h.column,
+                "replication": example.replication,
+                "mode": example.mode,
+            },
+            showlegend=False,
+        ),
+        row=h.row,
+        col=h.col,
+    )
+
+
 # --------------------------------------------------------------------------- representative runs
+
+
+#: What each kind of representative run is called in a heading.
+KIND_TITLES = {
+    "fastest-detection": "Fastest detection",
+    "slowest-detection": "Slowest detection",
+    "false-rollback": "False rollback",
+    "first-run": "A typical run",
+}
 
 
 @dataclass(frozen=True)
@@ -263,6 +360,35 @@ class Representative:
     kind: str  # "fastest-detection", "slowest-detection", "false-rollback" or "first-run"
     replication: int
     label: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A representative run to draw: the ``pick`` (a row of the result's runs table), the
+    ``record`` drawn for it, and where that record comes from: ``replication`` in ``mode``
+    (the pick's own replication, re-simulated, unless the result is a batch-mode one)."""
+
+    pick: Representative
+    record: RunRecord
+    replication: int
+    mode: str
+    label: str
+
+    @property
+    def title(self) -> str:
+        return KIND_TITLES.get(self.pick.kind, self.pick.kind)
+
+
+@dataclass(frozen=True)
+class ExampleRuns:
+    """The representative runs of a Monte Carlo report, as
+    :func:`guardsim.montecarlo.examples.example_runs` makes them: the ``examples`` drawn, the
+    picks with no run to draw (``unmatched``, batch mode) and how many fast-mode replications
+    were searched for them (``searched``; 0 when the rows were re-simulated themselves)."""
+
+    examples: tuple[Example, ...] = ()
+    unmatched: tuple[Representative, ...] = ()
+    searched: int = 0
 
 
 def is_healthy(scenario: Scenario) -> bool:
@@ -320,59 +446,109 @@ def representative_runs(result: MonteCarloResult, *, healthy: bool) -> list[Repr
     return out
 
 
-def representative_records(
-    result: MonteCarloResult, picks: Sequence[Representative], scenario: Scenario | None = None
-) -> list[tuple[Representative, RunRecord]]:
-    """Re-simulate the picked replications with ``detail=True`` (this calls the simulator).
+def histogram_ranges(result: MonteCarloResult) -> dict[str, tuple[float, float] | None]:
+    """Per histogram column, the ``(min, max)`` of the values :func:`mc_figure` draws, in the
+    column's own unit (seconds, errors); None for an empty histogram."""
+    out: dict[str, tuple[float, float] | None] = {}
+    for h in HISTOGRAMS:
+        values = _values(result, h.column)
+        out[h.column] = (min(values), max(values)) if values else None
+    return out
 
-    Same scenario, base seed, mode and replication index as the Monte Carlo run, so each record's
-    outcome and summary are those of its row in ``result.runs``.
+
+def _in_range(value: float, bounds: tuple[float, float] | None) -> bool:
+    if math.isnan(value):
+        return True  # not drawn: no marker
+    return bounds is not None and bounds[0] <= value <= bounds[1]
+
+
+def closest_like(
+    candidates: pd.DataFrame,
+    target: pd.Series,
+    ranges: dict[str, tuple[float, float] | None],
+    kind: str,
+) -> int | None:
+    """The replication of the ``candidates`` runs table most like the ``target`` row (pure).
+
+    Candidates qualify if they have the target's outcome, detected iff the target did, and every
+    histogram value (:data:`HISTOGRAMS`) lies within ``ranges`` (:func:`histogram_ranges`), so
+    each of their markers lies within its histogram. Among those, the closest: on detection time
+    first for a detection kind, then on the sum of the distances in every histogram column, each
+    over its range's width; ties go to the lower replication. None if no candidate qualifies.
     """
-    from guardsim.simulator.engine import simulate
+    widths = {c: (b[1] - b[0]) or 1.0 if b is not None else 1.0 for c, b in ranges.items()}
+    detected = not math.isnan(float(target["detected_at_seconds"]))
+    best: tuple[float, float, int] | None = None
+    for _, row in candidates.iterrows():
+        if row["outcome"] != target["outcome"]:
+            continue
+        if (not math.isnan(float(row["detected_at_seconds"]))) != detected:
+            continue
+        if not all(_in_range(float(row[c]), ranges[c]) for c in ranges):
+            continue
+        distances = {
+            c: abs(float(row[c]) - float(target[c])) / widths[c]
+            for c in ranges
+            if not math.isnan(float(target[c])) and not math.isnan(float(row[c]))
+        }
+        primary = distances.get("detected_at_seconds", 0.0) if "detection" in kind else 0.0
+        key = (primary, sum(distances.values()), int(row["replication"]))
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
 
-    scen = result.scenario if scenario is None else scenario
-    return [
-        (
-            pick,
-            simulate(
-                scen, seed=result.seed, mode=result.mode, replication=pick.replication, detail=True
-            ),
-        )
-        for pick in picks
-    ]
+
+def like_label(pick: Representative, target: pd.Series, replication: int, record: RunRecord) -> str:
+    """The heading of a fast-mode run drawn for a batch row: what it stands for, what it is."""
+
+    def said(detected: Any, errors: Any, seconds: Any) -> str:
+        parts = []
+        if detected is not None and not math.isnan(float(detected)):
+            parts.append(f"detected at {format_seconds(float(detected))}")
+        parts.append(f"{float(errors):,.0f} green errors")
+        parts.append(f"{format_seconds(float(seconds), signed=False)} long")
+        return ", ".join(parts)
+
+    s = record.summary
+    stands_for = said(
+        target["detected_at_seconds"], target["green_errors"], target["deployment_seconds"]
+    )
+    return (
+        f"{KIND_TITLES.get(pick.kind, pick.kind)}: a fast-mode run like replication "
+        f"{pick.replication} of the batch run ({stands_for}): fast-mode replication "
+        f"{replication} ("
+        f"{said(s.detected_at_seconds, s.green_errors, s.deployment_seconds)})"
+    )
 
 
-#: Batch mode: how many fast-mode replications the representative runs are picked from.
-EXAMPLE_RUNS = 200
+# --------------------------------------------------------------------------- the page
 
 
-def example_source(result: MonteCarloResult, scenario: Scenario | None = None) -> MonteCarloResult:
-    """The result whose replications the representative runs re-simulate: ``result`` itself,
-    or for a batch-mode result a fast-mode Monte Carlo of ``min(n, EXAMPLE_RUNS)`` replications
-    with the same base seed (run here, in this process)."""
+def mc_header(result: MonteCarloResult, examples: ExampleRuns | None = None) -> Html:
+    """The page header: what ran, the summary ``guardsim mc`` prints, and where the runs drawn
+    below come from."""
     if result.mode != "batch":
-        return result
-    from guardsim.montecarlo.monte_carlo import monte_carlo
-
-    scen = result.scenario if scenario is None else scenario
-    n = min(result.summary.n, EXAMPLE_RUNS)
-    return monte_carlo(scen, n, seed=result.seed, mode="fast", executor="serial")
-
-
-def mc_header(result: MonteCarloResult, examples: MonteCarloResult | None = None) -> Html:
-    """The page header: what ran, and the summary ``guardsim mc`` prints; ``examples`` is
-    where the representative runs come from if not from ``result``."""
-    if examples is None or examples is result:
         where = (
-            f"replication i is <code>simulate(scenario, seed={result.seed}, replication=i)</code>"
+            f"replication i is <code>simulate(scenario, seed={result.seed}, "
+            f'mode="{html.escape(result.mode)}", replication=i)</code>'
         )
     else:
+        searched = examples.searched if examples is not None else 0
         where = (
             "replications simulated in lockstep blocks by the batch engine (fast mode's model); "
-            "a batch replication cannot be re-simulated on its own, so the runs drawn below are "
-            f"picked from {examples.summary.n} fast-mode replications with the same base seed, "
-            f"replication i being <code>simulate(scenario, seed={result.seed}, "
-            'mode="fast", replication=i)</code>'
+            "a batch replication cannot be re-simulated on its own, so each run drawn below is "
+            "a fast-mode run like the batch replication it stands for: among "
+            f"{searched} fast-mode replications with the same base seed, the closest one with "
+            "the same outcome whose detection time, blast radius and duration lie within the "
+            f"histograms' ranges, replication i being <code>simulate(scenario, "
+            f'seed={result.seed}, mode="fast", replication=i)</code>'
+        )
+    unmatched = ""
+    if examples is not None and examples.unmatched:
+        names = "; ".join(html.escape(p.label) for p in examples.unmatched)
+        unmatched = (
+            f'<p class="unmatched">Not drawn (no fast-mode run among {examples.searched} is '
+            f"like it within the histograms' ranges): {names}</p>"
         )
     return Html(
         '<header id="guardsim-header">'
@@ -380,29 +556,31 @@ def mc_header(result: MonteCarloResult, examples: MonteCarloResult | None = None
         f'<p class="meta">{result.summary.n} replications, base seed {result.seed}, '
         f"{html.escape(result.mode)} mode; {where}</p>"
         f'<pre class="summary">{html.escape(result.text())}</pre>'
+        f"{unmatched}"
         "</header>"
     )
 
 
-def mc_report(result: MonteCarloResult, scenario: Scenario | None = None) -> list[Section]:
-    """The Monte Carlo report's page: header, :func:`mc_figure`, then representative runs.
+def mc_report(result: MonteCarloResult, examples: ExampleRuns | None = None) -> list[Section]:
+    """The Monte Carlo report's page: header, :func:`mc_figure` (with a marker per example),
+    then each example run drawn with :func:`~guardsim.reports.run.run_figure`.
 
-    ``scenario`` defaults to ``result.scenario``. **Re-simulates** the representative
-    replications (see the module docstring); everything else is a pure function of ``result``.
+    A pure function of ``result`` and ``examples``; make the examples with
+    :func:`guardsim.montecarlo.examples.example_runs`.
     """
-    scen = result.scenario if scenario is None else scenario
-    examples = example_source(result, scen)
-    sections: list[Section] = [mc_header(result, examples), mc_figure(result)]
-    picks = representative_runs(examples, healthy=is_healthy(scen))
-    for pick, record in representative_records(examples, picks, scen):
+    runs = examples.examples if examples is not None else ()
+    sections: list[Section] = [mc_header(result, examples), mc_figure(result, runs)]
+    for example in runs:
         sections.append(
             Html(
-                f'<h2 class="representative" data-kind="{pick.kind}" '
-                f'data-replication="{pick.replication}">{html.escape(pick.label)}</h2>'
+                f'<h2 class="representative" data-kind="{example.pick.kind}" '
+                f'data-replication="{example.replication}" '
+                f'data-mode="{html.escape(example.mode)}" '
+                f'data-like="{example.pick.replication}">{html.escape(example.label)}</h2>'
             )
         )
-        figure = run_figure(record)
-        figure.update_layout(meta={**figure.layout.meta, "representative": pick.kind})
+        figure = run_figure(example.record)
+        figure.update_layout(meta={**figure.layout.meta, "representative": example.pick.kind})
         sections.append(figure)
     return sections
 
@@ -410,14 +588,14 @@ def mc_report(result: MonteCarloResult, scenario: Scenario | None = None) -> lis
 def write_mc_report(
     result: MonteCarloResult,
     path: str | Path,
-    scenario: Scenario | None = None,
+    examples: ExampleRuns | None = None,
     *,
     plotly_js: str = "inline",
 ) -> None:
-    """Write the Monte Carlo report as one HTML file (re-simulates a few runs); ``plotly_js``
-    as for :func:`~guardsim.reports.html.write_html` (inline: standalone, works offline)."""
+    """Write the Monte Carlo report as one HTML file (see :func:`mc_report`); ``plotly_js`` as
+    for :func:`~guardsim.reports.html.write_html` (inline: standalone, works offline)."""
     write_html(
-        mc_report(result, scenario),
+        mc_report(result, examples),
         path,
         title=f"guardsim Monte Carlo report: {result.scenario.name}",
         plotly_js=plotly_js,
@@ -425,15 +603,21 @@ def write_mc_report(
 
 
 __all__ = [
-    "EXAMPLE_RUNS",
+    "EXAMPLE_COLOURS",
+    "HISTOGRAMS",
+    "KIND_TITLES",
     "MC_PANELS",
+    "Example",
+    "ExampleRuns",
+    "Histogram",
     "Representative",
-    "example_source",
+    "closest_like",
+    "histogram_ranges",
     "is_healthy",
+    "like_label",
     "mc_figure",
     "mc_header",
     "mc_report",
-    "representative_records",
     "representative_runs",
     "write_mc_report",
 ]

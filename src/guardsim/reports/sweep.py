@@ -93,7 +93,7 @@ def _capacity_type(column: str, table: pd.DataFrame, scenario: Scenario | None) 
     if scenario is None:
         return None
     from guardsim.errors import GuardsimError
-    from guardsim.montecarlo.sweep import Vary, locate
+    from guardsim.montecarlo.grid import Vary, locate
 
     try:
         node, key, _ = locate(scenario.to_dict(), Vary(sibling, ("?",)))
