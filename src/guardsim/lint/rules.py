@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
+from guardsim.intervals import wilson_interval
 from guardsim.lint.context import LintContext
 from guardsim.lint.derived import (
     AlarmFacts,
@@ -38,7 +39,6 @@ from guardsim.lint.evidence import (
     VariantResult,
     failing_model,
     quantiles,
-    wilson_interval,
 )
 from guardsim.lint.findings import Finding, Severity
 from guardsim.scenarios.scenario import Scenario
