@@ -56,10 +56,14 @@ import numpy.typing as npt
 from scipy import special
 
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
+from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
+from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import SimulationError
+from guardsim.model.metrics import ERROR_METRICS
+from guardsim.model.metrics import LATENCY_METRICS as LATENCY
 from guardsim.record import Summary
 from guardsim.scenarios.models import (
     ErrorFault,
@@ -70,8 +74,6 @@ from guardsim.scenarios.models import (
 )
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
-from guardsim.simulator.alarms import Source, bind_source
-from guardsim.simulator.controller import effective_deployment_config
 from guardsim.simulator.dataplane import MAX_UTILISATION, NORMAL_SUM_THRESHOLD, lognormal_params
 
 FloatArray = npt.NDArray[np.float64]
@@ -88,8 +90,6 @@ OK, ALARM, INSUFFICIENT = 0, 1, 2
 _STATES = (AlarmState.OK, AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA)
 _CODE = {s: i for i, s in enumerate(_STATES)}
 
-LATENCY = ("ModelLatency", "OverheadLatency")
-ERROR_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "InvocationModelErrors")
 FLEETS = ("blue", "green")
 #: Event kinds of the controller's watched waits, in the order they are checked at one instant.
 POLL, TIMEOUT, END_POLL = 0, 1, 2

@@ -18,41 +18,13 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from guardsim.cloudwatch.alarm import AlarmState
+from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.machine import DeploymentMachine, Phase, Trigger
 from guardsim.deployment.plan import Step, plan_steps
-from guardsim.scenarios.boto import BlueGreenUpdatePolicy, DeploymentConfig, TrafficRoutingConfig
-from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.fleet import Instance
 
 if TYPE_CHECKING:
     from guardsim.simulator.engine import Run
-
-#: Instance-type prefixes whose endpoints cannot use deployment guardrails (spec 2.9, D8).
-EXCLUDED_INSTANCE_PREFIXES = ("ml.inf1.",)
-
-
-def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
-    """The DeploymentConfig SageMaker actually applies.
-
-    Endpoints using excluded features (Inf1 instances; Marketplace containers, which a scenario
-    cannot express) "fall back to blue/green all-at-once with no final baking period" (spec
-    2.9, D8): the alarms are kept but never get a bake to act in.
-    """
-    types = (scenario.endpoint.blue.instance_type, scenario.endpoint.green.instance_type)
-    if not any(t.startswith(EXCLUDED_INSTANCE_PREFIXES) for t in types):
-        return scenario.deployment_config
-    routing = TrafficRoutingConfig(type="ALL_AT_ONCE", wait_interval_seconds=0)
-    return DeploymentConfig(
-        blue_green=BlueGreenUpdatePolicy(
-            routing,
-            termination_wait_seconds=0,
-            maximum_execution_timeout_seconds=(
-                scenario.deployment_config.maximum_execution_timeout_seconds
-            ),
-        ),
-        auto_rollback=scenario.deployment_config.auto_rollback,
-    )
-
 
 Wait = Generator[simpy.Event, Any, str]
 

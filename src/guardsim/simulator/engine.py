@@ -31,6 +31,7 @@ from simpy.events import URGENT
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.errors import SimulationError
+from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
@@ -40,14 +41,12 @@ from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlan
 from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.metrics import (
     FLEETS,
-    METRICS,
     MetricStore,
     MinuteBucket,
     components_statistic,
     key_rng,
 )
 
-LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
 _P = {"p50": parse_statistic("p50"), "p99": parse_statistic("p99")}
 
 
