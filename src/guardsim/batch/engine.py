@@ -62,6 +62,7 @@ from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import SimulationError
+from guardsim.model import billing
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
 from guardsim.record import Summary
@@ -925,14 +926,21 @@ class _Block:
         over = end > prep.horizon
         end[over] = prep.horizon
         outcome[over] = 2
-        gran = env.billing_granularity_seconds
-        with np.errstate(invalid="ignore"):
-            billed = np.where(end > 0, np.ceil(end / gran - 1e-9) * gran, 0.0)
-        cost = np.zeros(self.R)
-        for fleet, count in (("blue", prep.blue_count), ("green", prep.green_count)):
-            for _ in range(count):
-                cost = cost + billed * prep.prices[fleet] / 3600.0
-        seconds = billed * (prep.blue_count + prep.green_count)
+        # The instances of a blue/green update, in the SimPy fleets' order: blue from before
+        # the update (the run's start), green launched as it starts (0); SageMaker terminates
+        # one of the fleets as the update's last act, so each bills to the run's end.
+        fleets = ("blue",) * prep.blue_count + ("green",) * prep.green_count
+        launched = [prep.start if f == "blue" else 0.0 for f in fleets]
+        running = [math.inf] * len(fleets)
+        prices = [prep.prices[f] for f in fleets]
+        seconds, cost = billing.bill(
+            np.asarray(launched)[:, None],
+            np.asarray(running)[:, None],
+            prices,
+            end,
+            env.billing_granularity_seconds,
+        )
+        assert isinstance(seconds, np.ndarray) and isinstance(cost, np.ndarray)
         active = np.asarray(prep.active, dtype=np.float64)
         frac = np.where(
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0

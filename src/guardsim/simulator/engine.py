@@ -321,12 +321,9 @@ class Run:
     def _record(self, end: float, notes: list[str]) -> RunRecord:
         c = self.controller
         s = self.scenario
-        billed = self.fleets.billed_seconds(0.0, end, s.environment.billing_granularity_seconds)
-        instance_seconds = sum(sec for _, sec in billed)
-        cost = 0.0
-        for inst, sec in billed:
-            config = s.endpoint.blue if inst.fleet == "blue" else s.endpoint.green
-            cost += sec * s.environment.price_per_hour(config.instance_type) / 3600.0
+        env = s.environment
+        prices = {f: env.price_per_hour(getattr(s.endpoint, f).instance_type) for f in FLEETS}
+        billed = self.fleets.bill(0.0, end, env.billing_granularity_seconds, prices.__getitem__)
         counters = self.dataplane.counters
         summary = Summary(
             deployment_seconds=end,
@@ -338,8 +335,8 @@ class Run:
             green_errors=counters.green_errors,
             user_errors=counters.user_errors,
             peak_green_traffic_fraction=self.peak_green,
-            instance_seconds=instance_seconds,
-            cost_usd=round(cost, 6),
+            instance_seconds=float(billed.instance_seconds),
+            cost_usd=round(float(billed.cost_usd), 6),
         )
         return RunRecord(
             scenario=s.name,
