@@ -14,7 +14,10 @@ the same semantics, for the scenarios :func:`batch_unsupported` accepts:
   execution timeout checked at every wake-up, the rollback and its durations, every
   ``environment`` setting), as arrays of per-replication times. The controller's waits are known
   in advance (they do not depend on the alarms until a rollback starts), so the success path's
-  polls and timeout are laid out first, and each replication leaves it at its first tripped poll;
+  polls and timeout are laid out first, by the controller's own definitions
+  (:mod:`guardsim.deployment.watch`, on arrays), and each replication leaves it at its first
+  poll that :func:`~guardsim.deployment.watch.trips`; it is billed by
+  :mod:`guardsim.model.billing`, as the SimPy fleets are;
 * the data plane: per minute and routing state, request counts from Poisson (or, for evenly
   spaced arrivals, the exact lattice count) and binomial draws; errors from binomial draws;
   latency Sum, Minimum and Maximum from their sampling distributions exactly as
@@ -40,8 +43,7 @@ workers.
 
 **Approximations** (beyond fast mode's own): the arrival rate of a daily profile, bursts or a
 replay file is integrated on a 1-second grid anchored at the run's start (the per-replication
-engine anchors it at each batch's start); polls are at ``start + k * interval`` (the
-per-replication engine adds the interval repeatedly, which can differ in the last bit).
+engine anchors it at each batch's start).
 """
 
 from __future__ import annotations
