@@ -364,16 +364,16 @@ class _Block:
             if timeout is not None and env.timeout_includes_provisioning
             else math.inf
         )
-        if d_prov != math.inf:
-            deadline = np.full(R, d_prov)
-        elif timeout:
-            deadline = prov + float(timeout)
-        else:
-            deadline = np.full(R, math.inf)
         outside = env.watch_alarms_outside_bakes
         # the controller's waits, one after the other (each starts where the last returned)
         self._columns: list[tuple[FloatArray, IntArray, FloatArray, int]] = []
         t = self._wait(np.zeros(R), prov, outside, np.full(R, d_prov), 0)
+        if d_prov != math.inf:
+            deadline = np.full(R, d_prov)
+        elif timeout:
+            deadline = t + float(timeout)  # from the instant the fleet is ready
+        else:
+            deadline = np.full(R, math.inf)
         self.change_at = np.empty((R, len(steps)))
         for s, step in enumerate(steps):
             t = self._wait(t, act[:, s], outside, deadline, s)
