@@ -47,6 +47,8 @@ NOTHING, POLL, TIMEOUT, END_POLL, DONE = 0, 1, 2, 3, 4
 LEAVING = (TIMEOUT, END_POLL, DONE)
 #: The checks at which SageMaker reads the alarms (a trip there leaves the success path).
 READS_ALARMS = (POLL, END_POLL)
+#: The deadline of a wait that has none.
+NO_LIMIT = math.inf
 
 T = TypeVar("T", float, FloatArray)
 K = TypeVar("K", int, IntArray)
@@ -400,7 +402,3 @@ def lay_out_wait(
         start, start + duration, start, limit, watch, due, poll_interval, None
     )
     return out
-
-
-#: No deadline.
-NO_LIMIT = math.inf
