@@ -81,10 +81,6 @@ class _Scalar:
         return not a
 
     @staticmethod
-    def leaving(k: Any) -> Any:
-        return k >= TIMEOUT
-
-    @staticmethod
     def any(a: Any) -> bool:
         return bool(a)
 
@@ -109,10 +105,6 @@ class _Array:
     @staticmethod
     def not_(a: Any) -> Any:
         return np.logical_not(a)
-
-    @staticmethod
-    def leaving(k: Any) -> Any:
-        return k >= TIMEOUT
 
     @staticmethod
     def any(a: Any) -> bool:
@@ -211,11 +203,9 @@ def check(
 def _check(
     o: Ops, now: Any, end: Any, next_poll: Any, limit: Any, watch: bool, end_poll: Any
 ) -> Any:
-    return o.where(
-        now >= end,
-        o.where(end_poll, END_POLL, DONE),
-        o.where(now >= limit, TIMEOUT, o.where(o.and_(watch, now >= next_poll), POLL, NOTHING)),
-    )
+    where = o.where
+    idle = where(now >= next_poll, POLL, NOTHING) if watch else NOTHING
+    return where(now >= end, where(end_poll, END_POLL, DONE), where(now >= limit, TIMEOUT, idle))
 
 
 @overload
@@ -352,16 +342,15 @@ def _lay_out(
         t, nxt = np.broadcast_to(t, shape), np.broadcast_to(nxt, shape)
         active = np.ones(shape, dtype=bool)
     exit_at = t
-    where = o.where
-    while o.any(active) and (max_checks is None or len(times) < max_checks):
+    where, any_, and_ = o.where, o.any, o.and_
+    while any_(active) and (max_checks is None or len(times) < max_checks):
         k = where(active, _check(o, t, end, nxt, limit, watch, end_poll), NOTHING)
         times.append(t)
         polls.append(nxt)
         kinds.append(k)
         nxt = where(k == POLL, nxt + poll_interval, nxt)
-        leaving = o.leaving(k)
-        exit_at = where(leaving, t, exit_at)
-        active = o.and_(active, o.not_(leaving))
+        exit_at = where(k >= TIMEOUT, t, exit_at)  # LEAVING: the codes from TIMEOUT on
+        active = and_(active, k < TIMEOUT)
         t = where(active, arrive(t, _wake_at(o, end, nxt, limit, watch)), t)
     return Layout(times, polls, kinds, exit_at, o.not_(active))
 

@@ -40,10 +40,9 @@ def billed_seconds(
     ``inf``: still running at ``end``); that time is rounded up to ``granularity``, and an
     instance that did not run inside the window bills nothing.
     """
-    a = np.maximum(np.asarray(launched, dtype=np.float64), start)
-    b = np.minimum(np.asarray(terminated, dtype=np.float64), np.asarray(end, dtype=np.float64))
-    with np.errstate(invalid="ignore"):
-        units = np.ceil((b - a) / granularity - ROUNDING_SLACK)
+    a = np.maximum(launched, start)  # finite: every instance is launched at some time
+    b = np.minimum(terminated, end)
+    units = np.ceil((b - a) / granularity - ROUNDING_SLACK)
     out: FloatArray = np.where(b > a, units * granularity, 0.0)
     return out
 
@@ -79,13 +78,17 @@ def bill(
     seconds = billed_seconds(launched, terminated, end, granularity, start)
     prices = np.asarray(price_per_hour, dtype=np.float64)
     costs = cost_usd(seconds, prices.reshape(prices.shape + (1,) * (seconds.ndim - 1)))
+    if seconds.ndim == 1:  # one run: Python floats (the same IEEE sums, cheaper)
+        total_s, total_c = 0.0, 0.0
+        for sec, usd in zip(seconds.tolist(), costs.tolist(), strict=True):
+            total_s += sec
+            total_c += usd
+        return Bill(total_s, total_c)
     total_seconds: FloatArray | float = 0.0
     total_cost: FloatArray | float = 0.0
     for i in range(seconds.shape[0]):
         total_seconds = total_seconds + seconds[i]
         total_cost = total_cost + costs[i]
-    if seconds.ndim == 1:
-        return Bill(float(total_seconds), float(total_cost))
     shape = seconds.shape[1:]
     return Bill(
         np.broadcast_to(total_seconds, shape).astype(np.float64),
