@@ -105,6 +105,9 @@ CASES: dict[str, dict[str, Any]] = {
     "defaults": {},
     "poll every 60 s": {"environment.alarm_poll_interval_seconds": 60},
     "poll every 45 s": {"environment.alarm_poll_interval_seconds": 45},
+    # polls whose repeated addition is not start + k * interval to the last bit
+    "poll every 0.7 s": {"environment.alarm_poll_interval_seconds": 0.7},
+    "poll every 7.3 s": {"environment.alarm_poll_interval_seconds": 7.3},
     "reaction delay": {"environment.alarm_reaction_seconds": 20},
     "evaluation offset": {"environment.alarm_evaluation_offset_seconds": 25},
     "publish delay 0": {"environment.metric_publish_delay_seconds": {**FIXED, "value": 0}},

@@ -14,7 +14,10 @@ the same semantics, for the scenarios :func:`batch_unsupported` accepts:
   execution timeout checked at every wake-up, the rollback and its durations, every
   ``environment`` setting), as arrays of per-replication times. The controller's waits are known
   in advance (they do not depend on the alarms until a rollback starts), so the success path's
-  polls and timeout are laid out first, and each replication leaves it at its first tripped poll;
+  polls and timeout are laid out first, by the controller's own definitions
+  (:mod:`guardsim.deployment.watch`, on arrays), and each replication leaves it at its first
+  poll that :func:`~guardsim.deployment.watch.trips`; it is billed by
+  :mod:`guardsim.model.billing`, as the SimPy fleets are;
 * the data plane: per minute and routing state, request counts from Poisson (or, for evenly
   spaced arrivals, the exact lattice count) and binomial draws; errors from binomial draws;
   latency Sum, Minimum and Maximum from their sampling distributions exactly as
@@ -38,12 +41,10 @@ is ``i // BLOCK``, always simulated whole, from the stream ``SeedSequence(seed, 
 BLOCK_STREAM))``), never on how many replications were asked for or how they were split among
 workers.
 
-The model itself (expected arrivals, fault behaviour, the load-latency factor) is
+The model itself (expected arrivals, fault behaviour, the load-latency factor, billing) is
 :mod:`guardsim.model`, the same kernels the per-replication engine calls; segments are cut at
-fault onsets and ends as there, so a fault's onset is exact.
-
-**Approximations** (beyond fast mode's own): polls are at ``start + k * interval`` (the
-per-replication engine adds the interval repeatedly, which can differ in the last bit).
+fault onsets and ends as there, so a fault's onset is exact; waits, polls and the timeout are
+laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 """
 
 from __future__ import annotations
@@ -59,18 +60,22 @@ import numpy.typing as npt
 from scipy import special
 
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
+from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
+from guardsim.deployment import watch as watch_
+from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import SimulationError
+from guardsim.model import billing
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
+from guardsim.model.metrics import ERROR_METRICS
+from guardsim.model.metrics import LATENCY_METRICS as LATENCY
 from guardsim.record import Summary
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
-from guardsim.simulator.alarms import Source, bind_source
-from guardsim.simulator.controller import effective_deployment_config
 from guardsim.simulator.dataplane import NORMAL_SUM_THRESHOLD, lognormal_params
 
 FloatArray = npt.NDArray[np.float64]
@@ -87,11 +92,7 @@ OK, ALARM, INSUFFICIENT = 0, 1, 2
 _STATES = (AlarmState.OK, AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA)
 _CODE = {s: i for i, s in enumerate(_STATES)}
 
-LATENCY = ("ModelLatency", "OverheadLatency")
-ERROR_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "InvocationModelErrors")
 FLEETS = ("blue", "green")
-#: Event kinds of the controller's watched waits, in the order they are checked at one instant.
-POLL, TIMEOUT, END_POLL = 0, 1, 2
 
 Row = tuple[int, str, Summary]
 
@@ -324,75 +325,58 @@ class _Block:
             if timeout is not None and env.timeout_includes_provisioning
             else math.inf
         )
+        outside = env.watch_alarms_outside_bakes
+        # the controller's waits, one after the other (each starts where the last returned)
+        self._columns: list[tuple[FloatArray, IntArray, FloatArray, int]] = []
+        t = self._wait(np.zeros(R), prov, outside, np.full(R, d_prov), 0)
         if d_prov != math.inf:
             deadline = np.full(R, d_prov)
         elif timeout:
-            deadline = prov + float(timeout)
+            deadline = t + float(timeout)  # from the instant the fleet is ready
         else:
             deadline = np.full(R, math.inf)
-        outside = env.watch_alarms_outside_bakes
-        # waits: (start, duration, watched, deadline or None, routing changes made before it)
-        waits: list[tuple[FloatArray, FloatArray, bool, FloatArray | None, int]] = [
-            (np.zeros(R), prov, outside, np.full(R, d_prov), 0)
-        ]
-        t = prov.copy()
         self.change_at = np.empty((R, len(steps)))
         for s, step in enumerate(steps):
-            waits.append((t, act[:, s], outside, deadline, s))
-            t = t + act[:, s]
+            t = self._wait(t, act[:, s], outside, deadline, s)
             self.change_at[:, s] = t
-            waits.append((t, np.full(R, float(step.bake_seconds)), True, deadline, s + 1))
-            t = t + float(step.bake_seconds)
-        self.success_end = t + self.term_success
-        self._lay_out_events(waits)
+            t = self._wait(t, np.full(R, float(step.bake_seconds)), True, deadline, s + 1)
+        self.success_end = self._wait(t, self.term_success, False, math.inf, len(steps))
+        self._lay_out_events()
 
     # ------------------------------------------------------------------ the controller's events
 
-    def _lay_out_events(
-        self, waits: list[tuple[FloatArray, FloatArray, bool, FloatArray | None, int]]
-    ) -> None:
-        """Every poll and timeout of the success path, per replication, in controller order.
-
-        A wait checks, at each wake-up: its end (then, with ``poll_at_bake_end``, one last poll),
-        the deadline, then a poll due. So polls come at ``start + k * interval`` before the end
-        and before the timeout, the timeout at ``max(start, deadline)`` if that is before the end,
-        and the end poll at the end when no timeout came first.
-        """
+    def _wait(
+        self,
+        start: FloatArray,
+        duration: FloatArray,
+        watch: bool,
+        deadline: FloatArray | float,
+        changes: int,
+    ) -> FloatArray:
+        """Lay out one wait of the success path for every replication
+        (:func:`guardsim.deployment.watch.lay_out_wait`: the controller's own instants); keep
+        its polls and timeout, with the wait's start (a trip needs an alarm state entered
+        since) and the routing changes made before it; return where it returns."""
         env = self.prep.env
-        poll = float(env.alarm_poll_interval_seconds)
-        cols_t: list[FloatArray] = []
-        cols_valid: list[BoolArray] = []
-        cols_since: list[FloatArray] = []
-        kinds: list[int] = []
-        changes: list[int] = []
+        layout = watch_.lay_out_wait(
+            start,
+            duration,
+            deadline,
+            watch=watch,
+            poll_interval=float(env.alarm_poll_interval_seconds),
+            poll_at_bake_end=env.poll_at_bake_end,
+        )
+        for at, kind in zip(layout.times, layout.kinds, strict=True):
+            self._columns.append((at, kind, start, changes))
+        return layout.exit
+
+    def _lay_out_events(self) -> None:
+        """Every poll and timeout of the success path, per replication, in controller order:
+        the waits' instants where SageMaker reads the alarms or the deadline has passed."""
         R = self.R
-        for start, dur, watch, deadline, nchg in waits:
-            end = start + dur
-            T = np.full(R, math.inf)
-            if deadline is not None:
-                T = np.maximum(start, deadline)
-                T = np.where(end > T, T, math.inf)
-            if watch:
-                count = np.where(dur > 0, np.ceil(dur / poll), 0).astype(np.int64)
-                for k in range(int(count.max(initial=0))):
-                    at = start + k * poll
-                    cols_t.append(at)
-                    cols_valid.append((k < count) & (at < T))
-                    cols_since.append(start)
-                    kinds.append(POLL)
-                    changes.append(nchg)
-            cols_t.append(T)
-            cols_valid.append(np.isfinite(T))
-            cols_since.append(start)
-            kinds.append(TIMEOUT)
-            changes.append(nchg)
-            if watch and env.poll_at_bake_end:
-                cols_t.append(end)
-                cols_valid.append((dur > 0) & ~np.isfinite(T))
-                cols_since.append(start)
-                kinds.append(END_POLL)
-                changes.append(nchg)
-        valid = np.stack(cols_valid, axis=1)
+        cols_t, cols_kind, cols_since, changes = zip(*self._columns, strict=True)
+        kinds = np.stack(cols_kind, axis=1)
+        valid = np.isin(kinds, (*watch_.READS_ALARMS, watch_.TIMEOUT))
         # events that never happen go to +inf; then each row is sorted by time (stable: events
         # at one instant stay in the order the controller checks them)
         times = np.where(valid, np.stack(cols_t, axis=1), math.inf)
@@ -401,8 +385,9 @@ class _Block:
         self.ev_t = times[rows, order]
         self.ev_valid = valid[rows, order]
         self.ev_since = np.stack(cols_since, axis=1)[rows, order]
-        self.ev_kind = np.asarray(kinds, dtype=np.int64)[order]
+        self.ev_kind = kinds[rows, order]
         self.ev_changes = np.asarray(changes, dtype=np.int64)[order]
+        del self._columns
 
     # ------------------------------------------------------------------ running
 
@@ -503,13 +488,15 @@ class _Block:
         for a in range(len(prep.alarms)):
             st = np.where(after, self.state[a][:, None], before[a][:, None])
             entered = np.where(after, self.entered[a][:, None], before_entered[a][:, None])
-            on = st == ALARM
-            if env.trip_on_insufficient_data:
-                on |= st == INSUFFICIENT
-            if not env.trip_if_in_alarm_at_bake_start:
-                on &= entered >= since
-            hits[:, :, a] = on
-        hit = ((kind == TIMEOUT) | hits.any(axis=2)) & inside
+            hits[:, :, a] = watch_.trips(
+                st == ALARM,
+                st == INSUFFICIENT,
+                entered,
+                since,
+                on_insufficient_data=env.trip_on_insufficient_data,
+                in_alarm_at_start=env.trip_if_in_alarm_at_bake_start,
+            )
+        hit = ((kind == watch_.TIMEOUT) | hits.any(axis=2)) & inside
         self.ptr = np.where(live, counts, self.ptr)
         found = hit.any(axis=1)
         if not found.any():
@@ -521,7 +508,7 @@ class _Block:
         k = kind[r, f]
         self.left[r] = True
         self.kept_changes[r] = self.ev_changes[r, idx[r, f]]
-        is_timeout = k == TIMEOUT
+        is_timeout = k == watch_.TIMEOUT
         alarm_rows = r[~is_timeout]
         self.detected[alarm_rows] = at[~is_timeout]
         self.tripped[alarm_rows] = hits[alarm_rows, f[~is_timeout]]
@@ -888,14 +875,21 @@ class _Block:
         over = end > prep.horizon
         end[over] = prep.horizon
         outcome[over] = 2
-        gran = env.billing_granularity_seconds
-        with np.errstate(invalid="ignore"):
-            billed = np.where(end > 0, np.ceil(end / gran - 1e-9) * gran, 0.0)
-        cost = np.zeros(self.R)
-        for fleet, count in (("blue", prep.blue_count), ("green", prep.green_count)):
-            for _ in range(count):
-                cost = cost + billed * prep.prices[fleet] / 3600.0
-        seconds = billed * (prep.blue_count + prep.green_count)
+        # The instances of a blue/green update, in the SimPy fleets' order: blue from before
+        # the update (the run's start), green launched as it starts (0); SageMaker terminates
+        # one of the fleets as the update's last act, so each bills to the run's end.
+        fleets = ("blue",) * prep.blue_count + ("green",) * prep.green_count
+        launched = [prep.start if f == "blue" else 0.0 for f in fleets]
+        running = [math.inf] * len(fleets)
+        prices = [prep.prices[f] for f in fleets]
+        seconds, cost = billing.bill(
+            np.asarray(launched)[:, None],
+            np.asarray(running)[:, None],
+            prices,
+            end,
+            env.billing_granularity_seconds,
+        )
+        assert isinstance(seconds, np.ndarray) and isinstance(cost, np.ndarray)
         active = np.asarray(prep.active, dtype=np.float64)
         frac = np.where(
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0

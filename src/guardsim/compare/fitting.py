@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from guardsim.montecarlo.results import wilson_interval
+from guardsim.intervals import wilson_interval
 from guardsim.scenarios.distributions import Z99
 
 #: Two-sided 95 %: Phi^-1(0.975).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import Step, plan_steps
 from guardsim.lint.derived import (
     AlarmFacts,
@@ -17,7 +18,6 @@ from guardsim.lint.derived import (
 from guardsim.lint.evidence import Evidence
 from guardsim.scenarios.boto import DeploymentConfig
 from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator.controller import effective_deployment_config
 
 
 @dataclass(frozen=True)

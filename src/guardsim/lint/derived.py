@@ -34,6 +34,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from guardsim.cloudwatch.binding import bind_source
 from guardsim.cloudwatch.metric_math import compile_metrics
 from guardsim.cloudwatch.statistics import (
     StatisticKind,
@@ -42,17 +43,12 @@ from guardsim.cloudwatch.statistics import (
 )
 from guardsim.deployment.plan import Step
 from guardsim.model import traffic as arrivals
+from guardsim.model.metrics import ERROR_METRICS, LATENCY_METRICS, METRICS, NAMESPACE
 from guardsim.scenarios.boto import MetricAlarm, thaw
 from guardsim.scenarios.distributions import Distribution, Fixed, LogNormal, Uniform
 from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
-from guardsim.scenarios.validation import (
-    MICROSECOND_METRICS,
-    SIMULATED_METRICS,
-    ZERO_ONE_METRICS,
-)
-from guardsim.simulator.alarms import bind_source
 
 BLENDED = ("blue", "green")
 
@@ -91,7 +87,7 @@ class MetricSource:
     @property
     def simulated(self) -> bool:
         """Whether guardsim publishes this metric at all (AWS/SageMaker invocation metrics)."""
-        return self.namespace == "AWS/SageMaker" and self.metric in SIMULATED_METRICS
+        return self.namespace == NAMESPACE and self.metric in METRICS
 
     @property
     def kind(self) -> StatisticKind:
@@ -104,12 +100,12 @@ class MetricSource:
     @property
     def is_fraction(self) -> bool:
         """A fraction of requests (0 to 1): a value statistic of a 0/1 error metric."""
-        return self.metric in ZERO_ONE_METRICS and self.kind in VALUE_KINDS
+        return self.metric in ERROR_METRICS and self.kind in VALUE_KINDS
 
     @property
     def is_latency(self) -> bool:
         """A latency in microseconds: a value statistic of ModelLatency or OverheadLatency."""
-        return self.metric in MICROSECOND_METRICS and self.kind in VALUE_KINDS
+        return self.metric in LATENCY_METRICS and self.kind in VALUE_KINDS
 
 
 @dataclass(frozen=True)

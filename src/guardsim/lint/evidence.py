@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from guardsim.deployment.plan import Step
+from guardsim.intervals import wilson_interval as wilson_interval  # re-exported
 from guardsim.lint.derived import rounded, step_label
 from guardsim.scenarios.boto import (
     AutoRollbackConfig,
@@ -68,28 +68,6 @@ DEFINITIONS = {
     FALLBACK: "the failing model, deployed the way SageMaker falls back for excluded endpoints: "
     "blue/green all at once with no final bake",
 }
-
-#: Two-sided 95 % standard normal quantile.
-Z95 = 1.959963984540054
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (``k`` of ``n``); 95 % by default.
-
-    The same interval ``guardsim.montecarlo.monte_carlo`` reports; unlike the Wald interval it
-    stays honest at 0 and ``n`` successes, the usual case for clearly bad or healthy models.
-    """
-    if n <= 0:
-        raise ValueError(f"n must be >= 1, got {n}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
-
 
 # --------------------------------------------------------------------------- variants
 

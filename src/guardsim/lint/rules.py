@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
+from guardsim.intervals import wilson_interval
 from guardsim.lint.context import LintContext
 from guardsim.lint.derived import (
     AlarmFacts,
@@ -38,11 +39,10 @@ from guardsim.lint.evidence import (
     VariantResult,
     failing_model,
     quantiles,
-    wilson_interval,
 )
 from guardsim.lint.findings import Finding, Severity
+from guardsim.model.metrics import ERROR_METRICS
 from guardsim.scenarios.scenario import Scenario
-from guardsim.scenarios.validation import ZERO_ONE_METRICS
 
 DC = "deployment_config"
 BG = f"{DC}.BlueGreenUpdatePolicy"
@@ -804,7 +804,7 @@ def _noise_fix(scenario: Scenario, ctx: LintContext, names: Sequence[str]) -> st
         if (
             src is not None
             and src.blended
-            and src.metric in ZERO_ONE_METRICS
+            and src.metric in ERROR_METRICS
             and error_fraction(scenario.models.blue, src.metric) > 0
         ):
             steps.append(

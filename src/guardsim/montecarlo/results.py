@@ -34,13 +34,12 @@ import pandas as pd
 
 from guardsim import __version__
 from guardsim.errors import MonteCarloError
+from guardsim.intervals import Z95 as Z95
+from guardsim.intervals import wilson_interval as wilson_interval
 from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
 
 FORMAT = "guardsim.monte-carlo/1"
-
-#: Two-sided 95 % standard normal quantile, Phi^-1(0.975).
-Z95 = 1.959963984540054
 
 #: The summary's quantiles (percent) and the run columns they are taken of.
 QUANTILES = (5, 50, 95)
@@ -60,27 +59,6 @@ RunRow = tuple[Any, ...]
 
 
 # --------------------------------------------------------------------------- statistics
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion: ``k`` successes in ``n`` trials.
-
-    ``(c - h, c + h)`` with ``c = (p + z^2/2n) / (1 + z^2/n)`` and
-    ``h = z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)``, ``p = k/n``; exactly 0 (1) at ``k = 0``
-    (``k = n``). The default ``z`` gives the 95 % interval.
-    """
-    if n <= 0:
-        raise ValueError(f"n must be >= 1, got {n}")
-    if not 0 <= k <= n:
-        raise ValueError(f"k must be between 0 and n={n}, got {k}")
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n)) / denom
-    low = 0.0 if k == 0 else max(0.0, centre - half)
-    high = 1.0 if k == n else min(1.0, centre + half)
-    return low, high
 
 
 @dataclass(frozen=True)

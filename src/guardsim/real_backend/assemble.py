@@ -25,6 +25,7 @@ from typing import Any
 
 from guardsim import __version__
 from guardsim.deployment.machine import Phase, Trigger
+from guardsim.model.billing import bill
 from guardsim.real_backend.collect import alarm_state_at
 from guardsim.real_backend.traffic import Request
 from guardsim.real_backend.transitions import Translation
@@ -114,16 +115,6 @@ def _instances(inputs: RecordInputs, end: float) -> list[dict[str, Any]]:
     return rows
 
 
-def _billed(rows: Sequence[Mapping[str, Any]], end: float, granularity: float) -> list[float]:
-    out = []
-    for r in rows:
-        start = max(0.0, r["launched_at"])
-        stop = end if r["terminated_at"] is None else min(end, r["terminated_at"])
-        seconds = max(0.0, stop - start)
-        out.append(math.ceil(seconds / granularity - 1e-9) * granularity)
-    return out
-
-
 def tripped_alarms(inputs: RecordInputs) -> tuple[str, ...]:
     """The rollback alarms in ALARM when the rollback began (CloudWatch's history says)."""
     start = inputs.translation.rollback_started
@@ -140,11 +131,13 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
     tr = inputs.translation
     end = tr.end
     instances = _instances(inputs, end)
-    billed = _billed(instances, end, inputs.billing_granularity_seconds)
-    cost = 0.0
-    for row, seconds in zip(instances, billed, strict=True):
-        fleet = inputs.blue if row["fleet"] == "blue" else inputs.green
-        cost += seconds * fleet.price_per_hour / 3600.0
+    billed = bill(
+        [r["launched_at"] for r in instances],
+        [math.inf if r["terminated_at"] is None else r["terminated_at"] for r in instances],
+        [(inputs.blue if r["fleet"] == "blue" else inputs.green).price_per_hour for r in instances],
+        end,
+        inputs.billing_granularity_seconds,
+    )
     green_requests = _sum_metric(inputs.datapoints, "green", ("Invocations",), end)
     green_errors = _sum_metric(
         inputs.datapoints, "green", ("Invocation4XXErrors", "Invocation5XXErrors"), end
@@ -169,8 +162,8 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
         green_errors=round(green_errors),
         user_errors=int(user_errors),
         peak_green_traffic_fraction=tr.peak_green_fraction,
-        instance_seconds=sum(billed),
-        cost_usd=round(cost, 6),
+        instance_seconds=float(billed.instance_seconds),
+        cost_usd=round(float(billed.cost_usd), 6),
     )
     notes = [tr.decision.reason, *tr.notes, *inputs.notes]
     if not tr.finished:

@@ -21,21 +21,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from guardsim.model.metrics import (
+    CONFIG_DIMENSION,
+    LATENCY_METRICS,
+    METRICS,
+    NAMESPACE,
+    VARIANT_DIMENSIONS,
+)
 from guardsim.real_backend.clients import call
 from guardsim.real_backend.observations import epoch
 from guardsim.record import DATAPOINT_COLUMNS
 
-#: The invocation metrics guardsim simulates (guardsim.simulator.metrics.METRICS).
-METRICS = (
-    "Invocations",
-    "Invocation4XXErrors",
-    "Invocation5XXErrors",
-    "InvocationModelErrors",
-    "ModelLatency",
-    "OverheadLatency",
-    "InvocationsPerInstance",
-)
-LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
 #: record column -> CloudWatch statistic
 STATISTICS = {
     "sample_count": "SampleCount",
@@ -62,11 +58,11 @@ class DimensionSet:
 def dimension_sets(
     endpoint: str, variant: str, blue_config: str, green_config: str
 ) -> tuple[DimensionSet, ...]:
-    base = (("EndpointName", endpoint), ("VariantName", variant))
+    base = tuple(zip(VARIANT_DIMENSIONS, (endpoint, variant), strict=True))
     return (
         DimensionSet("blended", base),
-        DimensionSet("blue", (*base, ("EndpointConfigName", blue_config))),
-        DimensionSet("green", (*base, ("EndpointConfigName", green_config))),
+        DimensionSet("blue", (*base, (CONFIG_DIMENSION, blue_config))),
+        DimensionSet("green", (*base, (CONFIG_DIMENSION, green_config))),
     )
 
 
@@ -84,7 +80,7 @@ class Query:
             "Id": self.id,
             "MetricStat": {
                 "Metric": {
-                    "Namespace": "AWS/SageMaker",
+                    "Namespace": NAMESPACE,
                     "MetricName": self.metric,
                     "Dimensions": self.dimensions.boto(),
                 },

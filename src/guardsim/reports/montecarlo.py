@@ -9,7 +9,7 @@
 3. **duration**: a histogram of ``deployment_seconds`` (minutes);
 4. **outcomes**: the probability of each outcome (rolled back, failed, succeeded), each with
    its 95 % Wilson score interval as the error bar (the interval of
-   :func:`~guardsim.montecarlo.results.wilson_interval`, the one ``guardsim mc`` prints);
+   :func:`~guardsim.intervals.wilson_interval`, the one ``guardsim mc`` prints);
 5. **alarms**: how often each rollback alarm was among the tripped ones, with the same interval.
 
 Each trace has a stable ``uid`` (``detected-hist``, ``green-errors-hist``, ``deployment-hist``,
@@ -56,7 +56,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from guardsim.montecarlo.results import wilson_interval
+from guardsim.intervals import wilson_interval
 from guardsim.reports.html import Html, Section, write_html
 from guardsim.reports.run import run_figure
 from guardsim.reports.text import format_seconds

@@ -33,6 +33,14 @@ from guardsim.cloudwatch.metric_math import check_metric_queries
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
 from guardsim.errors import Problem, StatisticError
+from guardsim.model.metrics import (
+    DIMENSION_NAMES,
+    ERROR_METRICS,
+    LATENCY_METRICS,
+    METRICS,
+    NAMESPACE,
+    VARIANT_DIMENSIONS,
+)
 from guardsim.scenarios.boto import CapacitySize, DeploymentConfig, MetricAlarm, thaw
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
@@ -43,19 +51,6 @@ BG = f"{DC}.BlueGreenUpdatePolicy"
 TRC = f"{BG}.TrafficRoutingConfiguration"
 RP = f"{DC}.RollingUpdatePolicy"
 
-#: Metrics guardsim publishes (AWS/SageMaker invocation metrics, spec 3.1).
-SIMULATED_METRICS = (
-    "Invocations",
-    "Invocation4XXErrors",
-    "Invocation5XXErrors",
-    "InvocationModelErrors",
-    "ModelLatency",
-    "OverheadLatency",
-    "InvocationsPerInstance",
-)
-#: Per-request 0/1 metrics: their Average is a fraction in [0, 1] (spec 3.1).
-ZERO_ONE_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "InvocationModelErrors")
-MICROSECOND_METRICS = ("ModelLatency", "OverheadLatency")
 STATIC_OPERATORS = (
     "GreaterThanOrEqualToThreshold",
     "GreaterThanThreshold",
@@ -64,7 +59,6 @@ STATIC_OPERATORS = (
 )
 TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 LOW_SAMPLE = ("evaluate", "ignore")
-DIMENSION_NAMES = ("EndpointName", "VariantName", "EndpointConfigName")
 #: The documented share of the variant's instances (percent): a canary at most 50, a linear
 #: step 10-50, a rolling batch 5-50 (spec 1.2-1.4).
 PERCENT_LIMITS = {
@@ -519,7 +513,7 @@ def _check_single_metric_alarm(
         path, alarm.namespace, alarm.metric_name, alarm.dimension_map(), endpoint, "Dimensions"
     )
     if (
-        alarm.metric_name in ZERO_ONE_METRICS
+        alarm.metric_name in ERROR_METRICS
         and alarm.statistic == "Average"
         and alarm.threshold is not None
     ):
@@ -542,7 +536,7 @@ def _check_single_metric_alarm(
                 )
             )
     if (
-        alarm.metric_name in MICROSECOND_METRICS
+        alarm.metric_name in LATENCY_METRICS
         and alarm.threshold is not None
         and alarm.comparison_operator.startswith("Greater")
         and 0 < alarm.threshold < 1000
@@ -566,7 +560,7 @@ def _metric_warnings(
     dims_key: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if namespace is not None and namespace != "AWS/SageMaker":
+    if namespace is not None and namespace != NAMESPACE:
         problems.append(
             _warn(
                 join(path, "Namespace"),
@@ -575,12 +569,12 @@ def _metric_warnings(
             )
         )
         return problems
-    if metric is not None and metric not in SIMULATED_METRICS:
+    if metric is not None and metric not in METRICS:
         problems.append(
             _warn(
                 join(path, "MetricName"),
                 f"{metric} is not simulated (simulated: "
-                f"{', '.join(SIMULATED_METRICS)}); the alarm sees no data",
+                f"{', '.join(METRICS)}); the alarm sees no data",
             )
         )
     for name in dims:
@@ -593,7 +587,7 @@ def _metric_warnings(
                     "EndpointName+VariantName+EndpointConfigName; the alarm sees no data",
                 )
             )
-    if dims and not {"EndpointName", "VariantName"} <= set(dims):
+    if dims and not set(VARIANT_DIMENSIONS) <= set(dims):
         problems.append(
             _warn(
                 join(path, dims_key),

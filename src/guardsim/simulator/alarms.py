@@ -16,58 +16,18 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
+from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
-from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.scenarios.boto import MetricAlarm
 from guardsim.scenarios.scenario import Endpoint
 from guardsim.simulator.metrics import (
-    METRICS,
     MetricStore,
     MinuteBucket,
     basic_statistic_of,
     key_rng,
     statistic_of,
 )
-
-
-@dataclass(frozen=True)
-class Source:
-    """One metric an alarm reads: which metric, which fleets, which statistic."""
-
-    metric: str
-    fleets: tuple[str, ...]
-    spec: StatisticSpec
-    blue_from: float | None = None  # blue's per-config series starts here (None: always)
-
-
-def bind_source(
-    namespace: str | None,
-    metric: str | None,
-    dims: dict[str, str],
-    stat: str,
-    endpoint: Endpoint,
-    blue_per_config_from: float | None,
-) -> Source:
-    spec = parse_statistic(stat)
-    if namespace != "AWS/SageMaker" or metric not in METRICS:
-        return Source(metric or "", (), spec)
-    if (
-        dims.get("EndpointName") != endpoint.name
-        or dims.get("VariantName") != endpoint.variant_name
-    ):
-        return Source(metric, (), spec)
-    extra = set(dims) - {"EndpointName", "VariantName", "EndpointConfigName"}
-    if extra:
-        return Source(metric, (), spec)
-    config = dims.get("EndpointConfigName")
-    if config is None:
-        return Source(metric, ("blue", "green"), spec)
-    if config == endpoint.blue.name:
-        return Source(metric, ("blue",), spec, blue_from=blue_per_config_from)
-    if config == endpoint.green.name:
-        return Source(metric, ("green",), spec)
-    return Source(metric, (), spec)
 
 
 @dataclass

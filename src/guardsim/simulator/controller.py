@@ -18,68 +18,31 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from guardsim.cloudwatch.alarm import AlarmState
+from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.machine import DeploymentMachine, Phase, Trigger
 from guardsim.deployment.plan import Step, plan_steps
-from guardsim.scenarios.boto import BlueGreenUpdatePolicy, DeploymentConfig, TrafficRoutingConfig
-from guardsim.scenarios.scenario import Scenario
+from guardsim.deployment.watch import (
+    DONE,
+    END_POLL,
+    NO_LIMIT,
+    POLL,
+    TIMEOUT,
+    arrive,
+    check,
+    end_poll_due,
+    lay_out,
+    trips,
+    wake_at,
+)
 from guardsim.simulator.fleet import Instance
 
 if TYPE_CHECKING:
     from guardsim.simulator.engine import Run
 
-#: Instance-type prefixes whose endpoints cannot use deployment guardrails (spec 2.9, D8).
-EXCLUDED_INSTANCE_PREFIXES = ("ml.inf1.",)
-
-
-def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
-    """The DeploymentConfig SageMaker actually applies.
-
-    Endpoints using excluded features (Inf1 instances; Marketplace containers, which a scenario
-    cannot express) "fall back to blue/green all-at-once with no final baking period" (spec
-    2.9, D8): the alarms are kept but never get a bake to act in.
-    """
-    types = (scenario.endpoint.blue.instance_type, scenario.endpoint.green.instance_type)
-    if not any(t.startswith(EXCLUDED_INSTANCE_PREFIXES) for t in types):
-        return scenario.deployment_config
-    routing = TrafficRoutingConfig(type="ALL_AT_ONCE", wait_interval_seconds=0)
-    return DeploymentConfig(
-        blue_green=BlueGreenUpdatePolicy(
-            routing,
-            termination_wait_seconds=0,
-            maximum_execution_timeout_seconds=(
-                scenario.deployment_config.maximum_execution_timeout_seconds
-            ),
-        ),
-        auto_rollback=scenario.deployment_config.auto_rollback,
-    )
-
-
 Wait = Generator[simpy.Event, Any, str]
 
 #: At most this many polls are slept through at once (a very short poll interval).
 MAX_POLLS_SLEPT_THROUGH = 256
-
-
-def _wake_points(
-    now: float, end: float, next_poll: float, poll: float, limit: float | None
-) -> list[tuple[float, float]]:
-    """Where :meth:`Controller.wait`'s poll-by-poll loop wakes after ``now`` if no poll finds
-    anything: (instant, next poll time on arrival) for each wake-up, up to the end of the wait
-    or its deadline (at most :data:`MAX_POLLS_SLEPT_THROUGH`). The loop's own float operations,
-    so the loop's own instants."""
-    points: list[tuple[float, float]] = []
-    t = now
-    while len(points) < MAX_POLLS_SLEPT_THROUGH:
-        wake = min(end, next_poll)
-        if limit is not None:
-            wake = min(wake, limit)
-        t = t + (wake - t)  # where SimPy wakes after a timeout of wake - t
-        points.append((t, next_poll))
-        if t >= end or (limit is not None and t >= limit):
-            break
-        if t >= next_poll:
-            next_poll += poll
-    return points
 
 
 class Controller:
@@ -120,14 +83,21 @@ class Controller:
         return [float(x) for x in dist.sample(self.run.rng_control, size)]
 
     def _poll(self, since: float) -> bool:
-        """SageMaker reads the rollback alarms; True (and detection recorded) if one tripped."""
-        tripped = []
-        for b in self.watched:
-            hit = b.state == AlarmState.ALARM or (
-                self.settings.trip_on_insufficient_data and b.state == AlarmState.INSUFFICIENT_DATA
+        """SageMaker reads the rollback alarms; True (and detection recorded) if one tripped
+        (:func:`guardsim.deployment.watch.trips`)."""
+        settings = self.settings
+        tripped = [
+            b
+            for b in self.watched
+            if trips(
+                b.state is AlarmState.ALARM,
+                b.state is AlarmState.INSUFFICIENT_DATA,
+                b.entered_at,
+                since,
+                on_insufficient_data=settings.trip_on_insufficient_data,
+                in_alarm_at_start=settings.trip_if_in_alarm_at_bake_start,
             )
-            if hit and (self.settings.trip_if_in_alarm_at_bake_start or b.entered_at >= since):
-                tripped.append(b)
+        ]
         if not tripped:
             return False
         if self.detected_at is None:
@@ -141,42 +111,53 @@ class Controller:
     def wait(self, duration: float, *, watch: bool, deadline: bool = True) -> Wait:
         """Wait ``duration`` s; return 'done', or early 'alarm' / 'timeout'.
 
-        While watching, SageMaker polls the alarms every ``alarm_poll_interval_seconds``. A poll
-        can only find something after an alarm changed state, so after a poll that found
-        nothing the controller sleeps through the next ones, which would find nothing too,
-        unless the CloudWatch clock wakes it on a state change (:meth:`alarms_evaluated`); it
-        then resumes at the first poll from that instant on. That is the same as polling every
-        interval, to the bit: see :meth:`_sleep_through`.
+        At each instant it wakes, the wait does what :func:`guardsim.deployment.watch.check`
+        says (its end, then the deadline, then a poll due), then sleeps to
+        :func:`~guardsim.deployment.watch.wake_at`. While watching, SageMaker polls the alarms
+        every ``alarm_poll_interval_seconds``. A poll can only find something after an alarm
+        changed state, so after a poll that found nothing the controller sleeps through the
+        next ones (:func:`~guardsim.deployment.watch.lay_out` gives their instants), which would
+        find nothing too, unless the CloudWatch clock wakes it on a state change
+        (:meth:`alarms_evaluated`); it then resumes at the first poll from that instant on.
+        That is the same as polling every interval, to the bit: see :meth:`_sleep_through`.
         """
         env = self.env
         start = env.now
         end = start + duration
         next_poll = start
         poll = self.settings.alarm_poll_interval_seconds
-        limit = self.deadline if deadline else None  # set before a wait, never during one
+        # set before a wait, never during one
+        limit = self.deadline if deadline and self.deadline is not None else NO_LIMIT
+        end_poll = bool(end_poll_due(watch, duration, self.settings.poll_at_bake_end))
         while True:
             now = env.now
-            if now >= end:
-                # environment.poll_at_bake_end: one last look before the bake is declared over
-                if watch and duration > 0 and self.settings.poll_at_bake_end and self._poll(start):
-                    return "alarm"
+            kind = check(now, end, next_poll, limit, watch=watch, end_poll=end_poll)
+            if kind == DONE:
                 return "done"
-            if limit is not None and now >= limit:
+            if kind == END_POLL:  # environment.poll_at_bake_end: one last look
+                return "alarm" if self._poll(start) else "done"
+            if kind == TIMEOUT:
                 return "timeout"
-            if watch and now >= next_poll:
+            if kind == POLL:
                 if self._poll(start):
                     return "alarm"
                 next_poll += poll
-                points = _wake_points(now, end, next_poll, poll, limit)
+                after = arrive(now, wake_at(now, end, next_poll, limit, watch=True))
+                ahead = lay_out(
+                    after,
+                    end,
+                    next_poll,
+                    limit,
+                    watch=True,
+                    end_poll=end_poll,
+                    poll_interval=poll,
+                    max_checks=MAX_POLLS_SLEPT_THROUGH,
+                )
+                points = list(zip(ahead.times, ahead.next_polls, strict=True))
                 if self._can_sleep_through(now, points):
                     next_poll = yield from self._sleep_through(now, points)
                     continue
-            wake = end
-            if watch:
-                wake = min(wake, next_poll)
-            if limit is not None:
-                wake = min(wake, limit)
-            yield env.timeout(wake - now)
+            yield env.timeout(wake_at(now, end, next_poll, limit, watch=watch) - now)
 
     def _can_sleep_through(self, now: float, points: list[tuple[float, float]]) -> bool:
         """Whether :meth:`_sleep_through` would wake at exactly the instants of ``points``.

@@ -31,6 +31,7 @@ from simpy.events import URGENT
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.errors import SimulationError
+from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
@@ -40,14 +41,12 @@ from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlan
 from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.metrics import (
     FLEETS,
-    METRICS,
     MetricStore,
     MinuteBucket,
     components_statistic,
     key_rng,
 )
 
-LATENCY_METRICS = ("ModelLatency", "OverheadLatency")
 _P = {"p50": parse_statistic("p50"), "p99": parse_statistic("p99")}
 
 
@@ -322,12 +321,9 @@ class Run:
     def _record(self, end: float, notes: list[str]) -> RunRecord:
         c = self.controller
         s = self.scenario
-        billed = self.fleets.billed_seconds(0.0, end, s.environment.billing_granularity_seconds)
-        instance_seconds = sum(sec for _, sec in billed)
-        cost = 0.0
-        for inst, sec in billed:
-            config = s.endpoint.blue if inst.fleet == "blue" else s.endpoint.green
-            cost += sec * s.environment.price_per_hour(config.instance_type) / 3600.0
+        env = s.environment
+        prices = {f: env.price_per_hour(getattr(s.endpoint, f).instance_type) for f in FLEETS}
+        billed = self.fleets.bill(0.0, end, env.billing_granularity_seconds, prices.__getitem__)
         counters = self.dataplane.counters
         summary = Summary(
             deployment_seconds=end,
@@ -339,8 +335,8 @@ class Run:
             green_errors=counters.green_errors,
             user_errors=counters.user_errors,
             peak_green_traffic_fraction=self.peak_green,
-            instance_seconds=instance_seconds,
-            cost_usd=round(cost, 6),
+            instance_seconds=float(billed.instance_seconds),
+            cost_usd=round(float(billed.cost_usd), 6),
         )
         return RunRecord(
             scenario=s.name,

@@ -1,15 +1,17 @@
 """Instances, which of them serve traffic, and what they cost.
 
-An instance bills from its launch until its termination (spec 5 [INF]: per-second billing is
-only claimed by third parties; the granularity is ``environment.billing_granularity_seconds``).
-Blue instances exist before the update; only the time during the deployment is counted.
-Deactivated instances keep running, and billing, until they are terminated (spec 2.2).
+An instance bills from its launch until its termination, as :mod:`guardsim.model.billing`
+defines; blue instances exist before the update, and deactivated instances keep running, and
+billing, until they are terminated (spec 2.2).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from guardsim.model.billing import Bill, bill
 
 
 @dataclass(eq=False)  # identity: two instances launched together are still two instances
@@ -52,14 +54,18 @@ class Fleets:
                 self.active[inst.fleet].remove(inst)
             inst.terminated_at = at
 
-    def billed_seconds(
-        self, start: float, end: float, granularity: float
-    ) -> list[tuple[Instance, float]]:
-        """Each instance's billed seconds within [start, end], rounded up to ``granularity``."""
-        out = []
-        for inst in self.instances:
-            a = max(inst.launched_at, start)
-            b = min(inst.terminated_at if inst.terminated_at is not None else end, end)
-            if b > a:
-                out.append((inst, math.ceil((b - a) / granularity - 1e-9) * granularity))
-        return out
+    def bill(
+        self, start: float, end: float, granularity: float, price_per_hour: Callable[[str], float]
+    ) -> Bill:
+        """Every instance's billed seconds within [start, end] and their cost
+        (:func:`guardsim.model.billing.bill`, instances in launch order);
+        ``price_per_hour(fleet)`` is the fleet's hourly instance price."""
+        instances = self.instances
+        return bill(
+            [i.launched_at for i in instances],
+            [math.inf if i.terminated_at is None else i.terminated_at for i in instances],
+            [price_per_hour(i.fleet) for i in instances],
+            end,
+            granularity,
+            start,
+        )

@@ -31,21 +31,11 @@ from guardsim.cloudwatch.statistics import (
     compute_from_histogram,
     compute_from_samples,
 )
+from guardsim.model.metrics import ERROR_METRICS as COUNT_METRICS
+from guardsim.model.metrics import RAW_METRICS
 
 FloatArray = npt.NDArray[np.float64]
 
-METRICS = (
-    "Invocations",
-    "Invocation4XXErrors",
-    "Invocation5XXErrors",
-    "InvocationModelErrors",
-    "ModelLatency",
-    "OverheadLatency",
-    "InvocationsPerInstance",
-)
-#: Metrics whose raw samples vary (the others are constant 1 or 0/1 and need only counts).
-RAW_METRICS = ("ModelLatency", "OverheadLatency", "InvocationsPerInstance")
-COUNT_METRICS = ("Invocation4XXErrors", "Invocation5XXErrors", "InvocationModelErrors")
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 FLEETS = ("blue", "green")
 _EMPTY = np.empty(0, dtype=np.float64)

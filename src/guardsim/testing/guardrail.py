@@ -15,7 +15,7 @@ assertion whose failure message states the numbers::
 
 **The statistical rule: an assertion passes only when the replications demonstrate the claim.**
 A claim about a probability passes when the whole 95 % Wilson score interval
-(:func:`~guardsim.montecarlo.monte_carlo.wilson_interval`) is on the claimed side:
+(:func:`~guardsim.intervals.wilson_interval`) is on the claimed side:
 :func:`assert_rolls_back` needs the interval's *lower* end ``>= at_least``,
 :func:`assert_false_rollback_at_most` needs its *upper* end ``<= p``. The point estimate being on
 the right side is not enough: 10 rollbacks in 10 runs do not show a probability of 0.99 (the
@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from guardsim.errors import ScenarioError
+from guardsim.intervals import Z95, wilson_interval
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
 
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
 
 #: One-sided confidence of every assertion (the end of a two-sided 95 % interval).
 CONFIDENCE = 0.975
-#: Two-sided 95 % standard normal quantile (as in :mod:`guardsim.montecarlo.monte_carlo`).
-Z95 = 1.959963984540054
 #: The Monte Carlo columns a blast radius can be measured in.
 BLAST_RADIUS_METRICS = ("green_errors", "user_errors", "green_requests")
 
@@ -199,8 +198,6 @@ def _run(scenario: Scenario, n: int, seed: int, workers: int | None) -> MonteCar
 
 
 def _estimate(what: str, k: int, n: int, seed: int) -> Estimate:
-    from guardsim.montecarlo.monte_carlo import wilson_interval
-
     low, high = wilson_interval(k, n)
     return Estimate(what, k, n, k / n, low, high, seed)
 

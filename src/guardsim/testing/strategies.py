@@ -40,15 +40,11 @@ except ImportError as exc:  # pragma: no cover - exercised with hypothesis hidde
     ) from exc
 
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
+from guardsim.model.metrics import ERROR_METRICS, LATENCY_METRICS, METRICS
 from guardsim.scenarios.boto import DeploymentConfig, PolicyKind, Rounding
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
-from guardsim.scenarios.validation import (
-    MICROSECOND_METRICS,
-    SIMULATED_METRICS,
-    STATIC_OPERATORS,
-    ZERO_ONE_METRICS,
-)
+from guardsim.scenarios.validation import STATIC_OPERATORS
 
 T = TypeVar("T")
 Data = dict[str, Any]
@@ -106,7 +102,7 @@ _NAME_BASES = st.builds(
 _VARIANTS = st.sampled_from(["AllTraffic", "Primary", "v1"])
 _VERSION_PAIRS = st.lists(st.integers(1, 99), min_size=2, max_size=2, unique=True)
 _DIMENSION_SETS = st.sampled_from(DIMENSION_SETS)
-_METRICS = st.sampled_from(SIMULATED_METRICS)
+_METRICS = st.sampled_from(METRICS)
 _BASIC_STATISTICS = st.sampled_from(("Average", "Sum", "SampleCount", "Minimum", "Maximum"))
 _PERCENTILES = st.one_of(
     st.sampled_from(("p50", "p90", "p95", "p99", "p99.9")),
@@ -332,11 +328,11 @@ def _dimensions(draw: st.DrawFn, names: EndpointNames, dimension_set: str) -> li
 def _threshold_kind(metric: str, statistic: str) -> str:
     if statistic == "SampleCount":
         return "count"
-    if metric in MICROSECOND_METRICS:
+    if metric in LATENCY_METRICS:
         return "microseconds"
     if statistic == "Sum":
         return "count"
-    if metric in ZERO_ONE_METRICS:
+    if metric in ERROR_METRICS:
         return "fraction"
     return "other"
 
