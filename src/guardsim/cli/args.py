@@ -1,4 +1,5 @@
-"""What every ``guardsim`` command shares: exit codes, argument types, output-path checks.
+"""What every ``guardsim`` command shares: exit codes, argument types, output-path checks, the
+way problems are printed. Cheap to import: argument declarations need nothing heavier.
 
 Exit status: 0 success, 2 bad input (an invalid scenario, a missing file, bad arguments),
 1 an internal error (a bug), 130 when interrupted. ``guardsim lint`` adds 3 and 4 (warnings,
@@ -10,10 +11,11 @@ from __future__ import annotations
 import argparse
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
-from guardsim.errors import GuardsimError
+from guardsim.errors import CommandError, Problem
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -74,8 +76,16 @@ def check_output_path(path: str | None) -> None:
         return
     p = Path(path)
     if p.is_dir():
-        raise GuardsimError(f"output path {path} is a directory")
+        raise CommandError(f"output path {path} is a directory")
     if not p.parent.is_dir():
-        raise GuardsimError(f"cannot write {path}: folder {p.parent} does not exist")
+        raise CommandError(f"cannot write {path}: folder {p.parent} does not exist")
     if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise GuardsimError(f"cannot write {path}: permission denied")
+        raise CommandError(f"cannot write {path}: permission denied")
+
+
+def print_problems(source: str, problems: Sequence[Problem], out: TextIO) -> None:
+    """One line per problem, errors first: ``source: [warning: ]path: message``."""
+    for p in sorted(problems, key=lambda p: (p.severity != "error", p.path)):
+        mark = "warning: " if p.severity == "warning" else ""
+        where = f"{p.path}: " if p.path else ""
+        print(f"{source}: {mark}{where}{p.message}", file=out)

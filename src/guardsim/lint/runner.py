@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from guardsim.deployment.plan import Step
+from guardsim.errors import ArgumentError
 from guardsim.lint.context import LintContext
 from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
@@ -69,7 +70,7 @@ def lint(
     if rules is not None:
         unknown = sorted(set(rules) - known)
         if unknown:
-            raise ValueError(f"unknown lint rule(s): {', '.join(unknown)}")
+            raise ArgumentError(f"unknown lint rule(s): {', '.join(unknown)}")
     ev = evidence or Evidence(scenario, replications=replications, seed=seed)
     ctx = LintContext.build(scenario, ev)
     findings: list[Finding] = []

@@ -50,8 +50,9 @@ import pandas as pd
 
 from guardsim import __version__
 from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
-from guardsim.errors import MonteCarloError, SimulationError
+from guardsim.errors import ArgumentError, BatchUnsupportedError, MonteCarloError, SimulationError
 from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
+from guardsim.montecarlo.modes import MODES
 from guardsim.montecarlo.progress import Progress, ProgressCallback
 from guardsim.record import Summary
 from guardsim.scenarios.loading import scenario_from_dict
@@ -59,8 +60,6 @@ from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
 FORMAT = "guardsim.monte-carlo/1"
-#: ``auto``: the batch engine when it supports the scenario, else fast; see :func:`resolve_mode`.
-MODES = ("auto", "batch", "fast", "exact")
 
 #: Two-sided 95 % standard normal quantile, Phi^-1(0.975).
 Z95 = 1.959963984540054
@@ -100,9 +99,9 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     (``k = n``). The default ``z`` gives the 95 % interval.
     """
     if n <= 0:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ArgumentError(f"n must be >= 1, got {n}")
     if not 0 <= k <= n:
-        raise ValueError(f"k must be between 0 and n={n}, got {k}")
+        raise ArgumentError(f"k must be between 0 and n={n}, got {k}")
     p = k / n
     z2 = z * z
     denom = 1.0 + z2 / n
@@ -442,7 +441,7 @@ def resolve_mode(scenario: Scenario, mode: str) -> str:
     if reason is None:
         return "batch"
     if mode == "batch":
-        raise MonteCarloError(f"{scenario.name}: {reason}; use --mode fast")
+        raise BatchUnsupportedError(reason, scenario.name)
     return "fast"
 
 
