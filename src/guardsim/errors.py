@@ -73,6 +73,7 @@ __all__ = [
     "IllegalTransition",
     "MetricMathError",
     "MonteCarloError",
+    "Problem",
     "RecommendError",
     "RecordError",
     "ReplayFileError",
