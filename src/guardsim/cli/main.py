@@ -18,7 +18,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -100,6 +99,8 @@ def main(
 
 def _internal_error(exc: Exception, err: TextIO) -> int:
     if os.environ.get("GUARDSIM_DEBUG"):
+        import traceback
+
         traceback.print_exception(exc, file=err)
     print(
         f"guardsim: internal error (a bug in guardsim, please report it): "

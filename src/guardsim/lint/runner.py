@@ -9,7 +9,8 @@ from typing import Literal
 from guardsim.deployment.plan import Step
 from guardsim.errors import ArgumentError
 from guardsim.lint.context import LintContext
-from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
+from guardsim.lint.defaults import DEFAULT_REPLICATIONS
+from guardsim.lint.evidence import Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
 from guardsim.lint.rules import RULES
 from guardsim.scenarios.scenario import Scenario
