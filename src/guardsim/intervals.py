@@ -3,7 +3,7 @@
 Monte Carlo's ``p_rollback``, lint's evidence, the report figures, the calibration of error rates
 and the pytest helpers all state "``k`` of ``n`` runs, with a 95 % interval": this module is
 where that interval is defined, once. Pure standard library (no numpy), so every caller can
-import it cheaply.
+import it cheaply. Bad arguments raise :class:`~guardsim.errors.ArgumentError` (a ``ValueError``).
 
 Replications are independent Bernoulli trials; the Wilson interval inverts the score test, and
 unlike the textbook Wald interval ``p +- z sqrt(p(1-p)/n)`` it stays honest at ``k = 0`` and
@@ -15,6 +15,8 @@ https://en.wikipedia.org/wiki/Binomial_proportion_confidence_interval#Wilson_sco
 from __future__ import annotations
 
 import math
+
+from guardsim.errors import ArgumentError
 
 #: Two-sided 95 % standard normal quantile, Phi^-1(0.975).
 Z95 = 1.959963984540054
@@ -28,9 +30,9 @@ def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     (``k = n``). The default ``z`` gives the 95 % interval.
     """
     if n <= 0:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise ArgumentError(f"n must be >= 1, got {n}")
     if not 0 <= k <= n:
-        raise ValueError(f"k must be between 0 and n={n}, got {k}")
+        raise ArgumentError(f"k must be between 0 and n={n}, got {k}")
     p = k / n
     z2 = z * z
     denom = 1.0 + z2 / n

@@ -66,7 +66,7 @@ from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
 from guardsim.deployment import watch as watch_
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import SimulationError
+from guardsim.errors import BatchUnsupportedError, ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
@@ -177,7 +177,7 @@ class _Prepared:
     def __init__(self, scenario: Scenario) -> None:
         reason = batch_unsupported(scenario)
         if reason is not None:
-            raise SimulationError(reason, scenario.name)
+            raise BatchUnsupportedError(reason, scenario.name)
         self.scenario = scenario
         env = scenario.environment
         sim = scenario.simulation
@@ -251,7 +251,7 @@ class _Prepared:
         if traffic.replay_file is not None:
             counts, problems = read_replay(Path(traffic.replay_file))
             if problems:
-                raise SimulationError(str(problems[0]), scenario.name)
+                raise ReplayFileError(problems, scenario.name)
             self.replay = counts
         self.constant_rate = (
             traffic.profile == "constant" and not traffic.bursts and self.replay is None
@@ -1028,7 +1028,7 @@ def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[R
     """(replication, outcome, summary) for replications ``start`` to ``stop - 1``.
 
     Simulates the whole blocks those replications fall in (a replication's result does not
-    depend on ``start`` and ``stop``). Raises :class:`~guardsim.errors.SimulationError` if
+    depend on ``start`` and ``stop``). Raises :class:`~guardsim.errors.BatchUnsupportedError` if
     :func:`batch_unsupported` gives a reason.
     """
     if stop <= start:

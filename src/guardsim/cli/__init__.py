@@ -1,9 +1,13 @@
 """The ``guardsim`` command line: one module per command group, each thin over the library.
 
 :mod:`guardsim.cli.main` builds the parser and maps errors to exit statuses; the command
-groups (:mod:`~guardsim.cli.montecarlo`, :mod:`~guardsim.cli.compare`, :mod:`~guardsim.cli.lint`,
-:mod:`~guardsim.cli.real`) register their subcommands; :mod:`guardsim.cli.args` holds the
-argument types and output-path checks they share.
+groups register their subcommands: :mod:`~guardsim.cli.run` (run, report),
+:mod:`~guardsim.cli.scenarios` (validate, scenarios, show), :mod:`~guardsim.cli.montecarlo`
+(mc, sweep, recommend), :mod:`~guardsim.cli.compare` (compare, calibrate),
+:mod:`~guardsim.cli.lint` and :mod:`~guardsim.cli.real`. :mod:`guardsim.cli.args` holds the
+exit statuses, argument types and output-path checks they share. Registering a group only
+declares its arguments; each command imports its heavy dependencies when it runs, so
+``guardsim --help`` and ``--version`` import no numpy, botocore, SimPy, pandas or plotly.
 """
 
 from guardsim.cli.main import build_parser, entry, main

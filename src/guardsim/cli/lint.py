@@ -6,7 +6,7 @@ import argparse
 from typing import Any, TextIO
 
 from guardsim.cli.args import add_iac_options, iac_options, positive_int, seed
-from guardsim.lint.evidence import DEFAULT_REPLICATIONS
+from guardsim.lint.defaults import DEFAULT_REPLICATIONS
 
 EXIT_BAD_INPUT = 2
 

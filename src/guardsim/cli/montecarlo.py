@@ -28,7 +28,7 @@ from guardsim.cli.args import (
 )
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
-from guardsim.montecarlo.monte_carlo import MODES, resolve_mode
+from guardsim.montecarlo.modes import MODES
 from guardsim.montecarlo.progress import ProgressLine
 
 EXIT_OK = 0
@@ -306,6 +306,8 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for c in plan.invalid:
             print(f"  skipped {c.label()}: " + "; ".join(str(p) for p in c.problems), file=err)
     total = len(plan.configurations)
+    from guardsim.montecarlo.monte_carlo import resolve_mode
+
     modes = Counter(resolve_mode(c.scenario, args.mode) for c in plan.configurations)
     how = (
         f"{next(iter(modes))} mode"

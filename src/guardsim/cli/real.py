@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from guardsim.cli.args import (
     add_iac_options,
@@ -25,9 +25,11 @@ from guardsim.cli.args import (
     non_negative_number,
     positive_number,
 )
-from guardsim.errors import GuardsimError, ScenarioError
-from guardsim.real_backend.clients import ClientFactory, RedactingFilter, boto3_clients
-from guardsim.real_backend.clock import Clock, SystemClock
+from guardsim.errors import CommandError, ScenarioError
+
+if TYPE_CHECKING:  # boto3 loads only when a command runs, not for 'guardsim --help'
+    from guardsim.real_backend.clients import ClientFactory
+    from guardsim.real_backend.clock import Clock
 
 EXIT_OK = 0
 EXIT_BAD = 2
@@ -35,6 +37,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _connect_boto3(region: str | None) -> tuple[ClientFactory, Clock]:
+    from guardsim.real_backend.clients import boto3_clients
+    from guardsim.real_backend.clock import SystemClock
+
     return boto3_clients(region), SystemClock()
 
 
@@ -55,6 +60,8 @@ def _logging(enabled: bool, err: TextIO) -> Iterator[None]:
     if not enabled:
         yield
         return
+    from guardsim.real_backend.clients import RedactingFilter
+
     handler = logging.StreamHandler(err)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -153,7 +160,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     check_output_path(args.json)
     if args.requests == "-":
-        raise GuardsimError("--requests needs a file path")
+        raise CommandError("--requests needs a file path")
     check_output_path(args.requests)
     json_only = args.json == "-"
     text = err if json_only else out  # with --json -, stdout carries the record only

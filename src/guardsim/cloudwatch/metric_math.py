@@ -60,7 +60,7 @@ from types import MappingProxyType
 from typing import Literal, TypeAlias
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
-from guardsim.errors import MetricMathError, StatisticError
+from guardsim.errors import ArgumentError, MetricMathError, StatisticError
 
 __all__ = [
     "SUPPORTED_FUNCTIONS",
@@ -1002,7 +1002,7 @@ def _normalize_series(values: Sequence[float | None], what: str) -> Series:
             if math.isnan(x):
                 out[i] = None
             else:
-                raise ValueError(f"{what} has an infinite value at index {i}")
+                raise ArgumentError(f"{what} has an infinite value at index {i}")
     return out
 
 
@@ -1061,7 +1061,7 @@ class MetricMathProgram:
         """
         missing = [i for i in self._metric_order if i not in inputs]
         if missing:
-            raise ValueError(f"no input series for MetricStat Id(s): {', '.join(missing)}")
+            raise ArgumentError(f"no input series for MetricStat Id(s): {', '.join(missing)}")
         values: dict[str, Value] = {}
         length: int | None = None
         for i in self._metric_order:
@@ -1069,7 +1069,7 @@ class MetricMathProgram:
             if length is None:
                 length = len(series)
             elif len(series) != length:
-                raise ValueError(
+                raise ArgumentError(
                     f"input series must have the same length: {self._metric_order[0]!r} has "
                     f"{length}, {i!r} has {len(series)}"
                 )
@@ -1132,7 +1132,7 @@ def evaluate_expression(
     for i in order:
         series = _normalize_series(inputs[i], f"input {i!r}")
         if length is not None and len(series) != length:
-            raise ValueError("input series must all have the same length")
+            raise ArgumentError("input series must all have the same length")
         length = len(series)
         values[i] = series
     env = _Env(values, length or 0, period, order, missing_operand)

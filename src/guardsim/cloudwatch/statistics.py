@@ -88,7 +88,7 @@ from typing import Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from guardsim.errors import StatisticError
+from guardsim.errors import ArgumentError, StatisticError
 
 __all__ = [
     "BASIC_STATISTICS",
@@ -244,7 +244,7 @@ def parse_statistic(name: str, *, context: StatisticContext = "alarm") -> Statis
     if not isinstance(name, str):
         raise StatisticError(repr(name), f"a statistic name must be a string; {_ALLOWED}")
     if context not in ("alarm", "metric"):
-        raise ValueError(f"context must be 'alarm' or 'metric', not {context!r}")
+        raise ArgumentError(f"context must be 'alarm' or 'metric', not {context!r}")
     return _parse_statistic_cached(name, context)
 
 
@@ -464,7 +464,7 @@ def _as_spec(spec: StatisticSpec | str) -> StatisticSpec:
 def _as_samples(samples: npt.ArrayLike) -> FloatArray:
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim != 1:
-        raise ValueError(f"samples must be one-dimensional, got shape {x.shape}")
+        raise ArgumentError(f"samples must be one-dimensional, got shape {x.shape}")
     return x
 
 
@@ -547,7 +547,7 @@ def _canonical_from_histogram(values: npt.ArrayLike, counts: npt.ArrayLike) -> _
     v = np.asarray(values, dtype=np.float64)
     c_raw = np.asarray(counts)
     if v.ndim != 1 or c_raw.ndim != 1 or v.shape != c_raw.shape:
-        raise ValueError(
+        raise ArgumentError(
             f"values and counts must be 1-D arrays of the same length, got {v.shape} and "
             f"{c_raw.shape}"
         )
@@ -556,10 +556,10 @@ def _canonical_from_histogram(values: npt.ArrayLike, counts: npt.ArrayLike) -> _
         and not np.issubdtype(c_raw.dtype, np.integer)
         and not np.all(np.mod(c_raw, 1) == 0)
     ):
-        raise ValueError("counts must be whole numbers")
+        raise ArgumentError("counts must be whole numbers")
     c = c_raw.astype(np.int64)
     if np.any(c < 0):
-        raise ValueError("counts must not be negative")
+        raise ArgumentError("counts must not be negative")
     keep = c > 0
     v, c = v[keep], c[keep]
     if v.size == 0:

@@ -17,20 +17,47 @@ failing and a healthy green model) and a concrete fix.
   (:data:`ALL_RULES` is both tables, in the order they run);
 * :mod:`~guardsim.lint.sarif`, :mod:`~guardsim.lint.junit`: SARIF 2.1.0 and JUnit XML output;
 * :mod:`~guardsim.lint.runner`: :func:`lint` and :class:`LintResult` (with the exit status);
-* :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.cli.lint` the command.
+* :mod:`~guardsim.lint.report`: the text and JSON reports; :mod:`~guardsim.cli.lint` the command;
+* :mod:`~guardsim.lint.defaults`: the defaults the command declares (cheap to import).
+
+The names below load on first use, so ``guardsim --help`` does not import the simulator.
 """
 
-from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
-from guardsim.lint.findings import SEVERITIES, Finding, Severity
-from guardsim.lint.rules import RULES, Rule
-from guardsim.lint.runner import (
-    ALL_RULES,
-    EXIT_CLEAN,
-    EXIT_ERRORS,
-    EXIT_WARNINGS,
-    LintResult,
-    lint,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from guardsim.lint.defaults import DEFAULT_REPLICATIONS
+
+if TYPE_CHECKING:
+    from guardsim.lint.evidence import Evidence
+    from guardsim.lint.findings import SEVERITIES, Finding, Severity
+    from guardsim.lint.rules import RULES, Rule
+    from guardsim.lint.runner import (
+        ALL_RULES,
+        EXIT_CLEAN,
+        EXIT_ERRORS,
+        EXIT_WARNINGS,
+        LintResult,
+        lint,
+    )
+
+#: Names loaded on first use (they need the simulator): name -> module.
+_LAZY = {
+    "ALL_RULES": "guardsim.lint.runner",
+    "EXIT_CLEAN": "guardsim.lint.runner",
+    "EXIT_ERRORS": "guardsim.lint.runner",
+    "EXIT_WARNINGS": "guardsim.lint.runner",
+    "Evidence": "guardsim.lint.evidence",
+    "Finding": "guardsim.lint.findings",
+    "LintResult": "guardsim.lint.runner",
+    "RULES": "guardsim.lint.rules",
+    "Rule": "guardsim.lint.rules",
+    "SEVERITIES": "guardsim.lint.findings",
+    "Severity": "guardsim.lint.findings",
+    "lint": "guardsim.lint.runner",
+}
 
 __all__ = [
     "ALL_RULES",
@@ -47,3 +74,16 @@ __all__ = [
     "Severity",
     "lint",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'guardsim.lint' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

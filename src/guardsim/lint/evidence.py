@@ -36,7 +36,9 @@ from typing import Any
 import numpy as np
 
 from guardsim.deployment.plan import Step
+from guardsim.errors import ArgumentError
 from guardsim.intervals import wilson_interval as wilson_interval  # re-exported
+from guardsim.lint.defaults import DEFAULT_REPLICATIONS
 from guardsim.lint.derived import rounded, step_label
 from guardsim.scenarios.boto import (
     AutoRollbackConfig,
@@ -48,7 +50,6 @@ from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
-DEFAULT_REPLICATIONS = 100
 #: How much slower the failing model is than the blue one (median and p99 ModelLatency).
 FAILING_LATENCY_FACTOR = 10.0
 
@@ -318,7 +319,7 @@ class Evidence:
         runner: Callable[[int, Scenario, int], Replication] = _replication,
     ) -> None:
         if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-            raise ValueError(f"replications must be a whole number >= 1, got {replications!r}")
+            raise ArgumentError(f"replications must be a whole number >= 1, got {replications!r}")
         self.scenario = scenario
         self.replications = replications
         self.seed = scenario.simulation.seed if seed is None else seed

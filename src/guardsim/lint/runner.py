@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from guardsim.deployment.plan import Step
+from guardsim.errors import ArgumentError
 from guardsim.lint.context import LintContext
-from guardsim.lint.evidence import DEFAULT_REPLICATIONS, Evidence
+from guardsim.lint.defaults import DEFAULT_REPLICATIONS
+from guardsim.lint.evidence import Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
 from guardsim.lint.iac_rules import IAC_RULES
 from guardsim.lint.rules import RULES, Rule
@@ -73,7 +75,7 @@ def lint(
     if rules is not None:
         unknown = sorted(set(rules) - known)
         if unknown:
-            raise ValueError(f"unknown lint rule(s): {', '.join(unknown)}")
+            raise ArgumentError(f"unknown lint rule(s): {', '.join(unknown)}")
     ev = evidence or Evidence(scenario, replications=replications, seed=seed)
     ctx = LintContext.build(scenario, ev)
     findings: list[Finding] = []

@@ -34,8 +34,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
-from guardsim.errors import MonteCarloError, SimulationError
+from guardsim.errors import BatchUnsupportedError, MonteCarloError, SimulationError
 from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
+from guardsim.montecarlo.modes import MODES
 from guardsim.montecarlo.progress import Progress, ProgressCallback
 from guardsim.montecarlo.results import (
     FORMAT,
@@ -57,10 +58,6 @@ from guardsim.montecarlo.results import (
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
-
-#: ``auto``: the batch engine when it supports the scenario, else fast; see :func:`resolve_mode`.
-MODES = ("auto", "batch", "fast", "exact")
-
 
 #: Chunk sizing: about this many chunks per worker (load balance, progress granularity) ...
 CHUNKS_PER_WORKER = 8
@@ -153,7 +150,7 @@ def resolve_mode(scenario: Scenario, mode: str) -> str:
     if reason is None:
         return "batch"
     if mode == "batch":
-        raise MonteCarloError(f"{scenario.name}: {reason}; use --mode fast")
+        raise BatchUnsupportedError(reason, scenario.name)
     return "fast"
 
 

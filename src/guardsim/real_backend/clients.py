@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from guardsim.errors import AWSError, GuardsimError
+from guardsim.errors import AWSError, BadInputError
 
 log = logging.getLogger("guardsim.real_backend")
 
@@ -51,7 +51,7 @@ def boto3_clients(region: str | None) -> ClientFactory:
 
     session = boto3.Session(region_name=region)
     if not session.region_name:
-        raise GuardsimError(
+        raise BadInputError(
             "no AWS region: pass --region, set real.region in the scenario, or configure a "
             "default region (AWS_REGION or ~/.aws/config)"
         )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from guardsim.errors import AWSError, GuardsimError
+from guardsim.errors import ArgumentError, AWSError
 from guardsim.real_backend.clients import ClientFactory, call
 from guardsim.real_backend.clock import Clock
 from guardsim.real_backend.collect import get_metric_data
@@ -285,7 +285,7 @@ def import_endpoint(
 ) -> Imported:
     """Read a live endpoint (read-only calls only) and build a scenario from it."""
     if not 0 < days <= MAX_DAYS:
-        raise GuardsimError(f"--days must be more than 0 and at most {MAX_DAYS:g}, got {days:g}")
+        raise ArgumentError(f"--days must be more than 0 and at most {MAX_DAYS:g}, got {days:g}")
     live = read_live_endpoint(clients, endpoint)
     cw = clients("cloudwatch")
     end = math.floor(clock.now() / 60.0) * 60.0

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from guardsim.errors import GuardsimError
+from guardsim.errors import ArgumentError
 from guardsim.scenarios.scenario import Scenario
 
 TAG_KEY = "guardsim:run-id"
@@ -34,7 +34,7 @@ def new_run_id() -> str:
 
 def check_run_id(run_id: str) -> str:
     if not RUN_ID.match(run_id):
-        raise GuardsimError(f"invalid run id {run_id!r}: use 4 to 12 lowercase letters and digits")
+        raise ArgumentError(f"invalid run id {run_id!r}: use 4 to 12 lowercase letters and digits")
     return run_id
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import GuardsimError
+from guardsim.errors import ExternalError
 from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import ClientFactory
 from guardsim.real_backend.clock import Clock
@@ -56,7 +56,7 @@ def _wait_for_update(
         )
     while first.pending_config is None:
         if clock.now() >= deadline:
-            raise GuardsimError(
+            raise ExternalError(
                 f"endpoint {endpoint} has no update in progress (EndpointStatus "
                 f"{first.endpoint_status}, config {first.config_name}); start one, or pass "
                 "--wait SECONDS to wait for it"

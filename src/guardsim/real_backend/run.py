@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import AWSError, GuardsimError
+from guardsim.errors import AWSError, BadInputError, ExternalError, GuardsimError
 from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import ClientFactory, call, rejected
 from guardsim.real_backend.clock import Clock
@@ -76,14 +76,14 @@ def check_runnable(scenario: Scenario) -> Real:
     """The scenario's ``real`` section, if it can run: present and with no placeholders left."""
     real = scenario.real
     if real is None:
-        raise GuardsimError(
+        raise BadInputError(
             f"scenario {scenario.name} has no 'real' section (images, model data, role, payload); "
             "add one to run it on SageMaker (README, 'Real SageMaker')"
         )
     if real.placeholders:
         listed = ", ".join(f"{path} = ${{{name}}}" for path, name in real.placeholders)
         names = sorted({name for _, name in real.placeholders})
-        raise GuardsimError(
+        raise BadInputError(
             f"scenario {scenario.name} still has placeholders: {listed}; fill them with "
             + " ".join(f"--set {n}=..." for n in names)
             + " or in a copy of the scenario"
@@ -136,7 +136,7 @@ class _Run:
         )
         if settled.endpoint_status != "InService":
             why = f": {settled.failure_reason}" if settled.failure_reason else ""
-            raise GuardsimError(
+            raise ExternalError(
                 f"endpoint {names.endpoint} is {settled.endpoint_status}, not InService, after "
                 f"CreateEndpoint{why}"
             )
@@ -249,7 +249,7 @@ class _Run:
             arn = call(sm, "describe_endpoint", EndpointName=self.names.endpoint)["EndpointArn"]
         tags = call(sm, "list_tags", ResourceArn=arn, MaxResults=100).get("Tags", [])
         if not has_run_tag(tags, self.names.run_id):
-            raise GuardsimError(
+            raise ExternalError(
                 f"refusing to update endpoint {self.names.endpoint}: it is not tagged "
                 f"{TAG_KEY}={self.names.run_id}"
             )

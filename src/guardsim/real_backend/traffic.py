@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from guardsim.errors import GuardsimError
+from guardsim.errors import BadInputError
 from guardsim.real_backend.clock import Clock
 
 OK = "OK"
@@ -56,10 +56,10 @@ def load_payloads(path: str) -> tuple[bytes, ...]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise GuardsimError(f"cannot read real.payload_file {path}: {exc}") from None
+        raise BadInputError(f"cannot read real.payload_file {path}: {exc}") from None
     bodies = tuple(line.rstrip(b"\r") for line in data.split(b"\n") if line.strip())
     if not bodies:
-        raise GuardsimError(f"real.payload_file {path} has no request bodies (one per line)")
+        raise BadInputError(f"real.payload_file {path} has no request bodies (one per line)")
     return bodies
 
 

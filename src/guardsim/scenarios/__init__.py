@@ -5,7 +5,16 @@ A scenario file has these sections (every one optional but ``deployment_config``
 ``deployment_config`` (the ``UpdateEndpoint`` DeploymentConfig, as in boto3), ``alarms`` (a list
 of ``put_metric_alarm`` keyword arguments), ``models``, ``traffic``, ``environment`` and
 ``simulation``.
+
+Loading and validation (:mod:`~guardsim.scenarios.loading`) load on first use: validation
+plans the deployment steps (:mod:`guardsim.deployment.plan`), which itself needs the scenario
+types, so importing either package first works.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from guardsim.scenarios.boto import (
     AutoRollbackConfig,
@@ -20,7 +29,6 @@ from guardsim.scenarios.boto import (
     TrafficRoutingConfig,
 )
 from guardsim.scenarios.environment import Environment, Simulation
-from guardsim.scenarios.loading import LoadResult, load_scenario, read_scenario, scenario_from_dict
 from guardsim.scenarios.models import (
     ErrorFault,
     LatencyFault,
@@ -31,6 +39,19 @@ from guardsim.scenarios.models import (
 )
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Burst, Traffic
+
+if TYPE_CHECKING:
+    from guardsim.scenarios.loading import (
+        LoadResult,
+        load_scenario,
+        read_scenario,
+        scenario_from_dict,
+    )
+
+_LAZY = {
+    name: "guardsim.scenarios.loading"
+    for name in ("LoadResult", "load_scenario", "read_scenario", "scenario_from_dict")
+}
 
 __all__ = [
     "AutoRollbackConfig",
@@ -60,3 +81,16 @@ __all__ = [
     "read_scenario",
     "scenario_from_dict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'guardsim.scenarios' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

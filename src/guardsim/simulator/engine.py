@@ -30,7 +30,7 @@ from simpy.events import URGENT
 
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import parse_statistic
-from guardsim.errors import SimulationError
+from guardsim.errors import ArgumentError, ReplayFileError
 from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
@@ -98,9 +98,7 @@ class Run:
         self.detail = detail
         self.mode = mode or scenario.simulation.mode
         if self.mode not in ("exact", "fast"):
-            raise SimulationError(
-                f"unknown mode {self.mode!r}; use exact or fast", scenario.name, seed
-            )
+            raise ArgumentError(f"{scenario.name}: unknown mode {self.mode!r}; use exact or fast")
         sim = scenario.simulation
         # Replication i of a Monte Carlo run is SeedSequence(seed).spawn(n)[i], whatever the
         # number of workers: spawn_key=(i,) is exactly that child.
@@ -132,7 +130,7 @@ class Run:
         if scenario.traffic.replay_file is not None:
             counts, problems = read_replay(Path(scenario.traffic.replay_file))
             if problems:
-                raise SimulationError(str(problems[0]), scenario.name, seed)
+                raise ReplayFileError(problems, scenario.name)
             replay = counts
         plane_args = (
             scenario.traffic,

@@ -43,7 +43,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from guardsim.errors import ScenarioError
+from guardsim.errors import ArgumentError, ScenarioError
 from guardsim.intervals import Z95, wilson_interval
 from guardsim.scenarios.loading import scenario_from_dict
 from guardsim.scenarios.scenario import Scenario
@@ -180,7 +180,7 @@ def replications_needed(bound: float, *, upper: bool = False) -> int:
     """The smallest ``n`` whose 95 % Wilson interval can show ``p >= bound`` (all ``n`` runs
     hit) or, with ``upper=True``, ``p <= bound`` (no run hits)."""
     if not 0.0 < bound < 1.0:
-        raise ValueError(f"the bound must be strictly between 0 and 1, got {bound}")
+        raise ArgumentError(f"the bound must be strictly between 0 and 1, got {bound}")
     z2 = Z95 * Z95
     # k = n: the Wilson lower end is n/(n + z^2); k = 0: the upper end is z^2/(n + z^2).
     share = (1.0 - bound) / bound if upper else bound / (1.0 - bound)

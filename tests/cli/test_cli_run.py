@@ -9,7 +9,8 @@ import pytest
 
 from guardsim.cli import main
 
-CANARY_RECORD = Path(__file__).parent / "data" / "seed-canary-rollback.json"
+#: The saved record the report tests share (tests/reports/data).
+CANARY_RECORD = Path(__file__).parents[1] / "reports" / "data" / "seed-canary-rollback.json"
 
 
 def run(*argv: str) -> tuple[int, str, str]:
