@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from guardsim import intervals
+from guardsim import errors, intervals
 
 
 def test_every_caller_uses_the_one_interval() -> None:
@@ -29,10 +29,9 @@ def test_known_values() -> None:
     assert low == pytest.approx(0.2365930905, rel=1e-9)
 
 
-def test_it_imports_only_the_standard_library() -> None:
-    """Cheap for every caller (lint, reports, the pytest helpers): no numpy, no guardsim."""
-    tree = ast.parse(Path(intervals.__file__).read_text(encoding="utf-8"))
-    imported = {
+def _imports(path: str) -> set[str]:
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return {
         name
         for node in ast.walk(tree)
         for name in (
@@ -43,4 +42,18 @@ def test_it_imports_only_the_standard_library() -> None:
             else []
         )
     }
-    assert imported <= {"__future__", "math"}, imported
+
+
+def test_it_imports_only_the_standard_library() -> None:
+    """Cheap for every caller (lint, reports, the pytest helpers): no numpy. Its one guardsim
+    import is the exception tree (bad arguments raise ArgumentError), itself standard library
+    only."""
+    assert _imports(intervals.__file__) <= {"__future__", "math", "guardsim.errors"}
+    assert _imports(errors.__file__) <= {"__future__", "collections.abc", "dataclasses", "typing"}
+
+
+def test_bad_arguments_are_argument_errors() -> None:
+    with pytest.raises(errors.ArgumentError, match="n must be >= 1"):
+        intervals.wilson_interval(0, 0)
+    with pytest.raises(ValueError, match="k must be between 0 and n=3"):
+        intervals.wilson_interval(4, 3)
