@@ -14,7 +14,9 @@ from real_helpers import IMAGE, MODEL, ROLE
 from guardsim.scenarios import load_scenario, scenario_from_dict
 from guardsim.scenarios.real import Real, RealModel, fill_placeholders
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+REAL_PAGE = (Path(__file__).resolve().parents[2] / "docs" / "how-to" / "real-sagemaker.md").read_text(
+    encoding="utf-8"
+)
 
 BASE: dict[str, Any] = {
     "name": "with-real",
@@ -120,8 +122,8 @@ def test_every_seed_has_a_real_section_mirroring_the_post(name: str) -> None:
     assert (s.real.green.image == "${INCOMPATIBLE_IMAGE_URI}") is bad
 
 
-def test_every_real_setting_is_in_the_readme() -> None:
+def test_every_real_setting_is_in_the_docs() -> None:
     for cls, prefix in ((Real, "real"), (RealModel, "real.blue / real.green")):
         for f in dataclasses.fields(cls):
-            assert f"`{prefix}.{f.name}`" in README, f"{prefix}.{f.name} is not documented"
+            assert f"`{prefix}.{f.name}`" in REAL_PAGE, f"{prefix}.{f.name} is not documented"
             assert f.metadata.get("doc")
