@@ -24,7 +24,9 @@ import pytest
 from docs_helpers import DOCS, ROOT
 
 TUTORIALS = sorted((DOCS / "tutorials").glob("*.md"))
-BLOCK = re.compile(r"(?:<!-- (file|exit|not run): ?([^>]*?) -->\n)?```(\w*)\n(.*?)^```", re.S | re.M)
+BLOCK = re.compile(
+    r"(?:<!-- (file|exit|not run): ?([^>]*?) -->\n)?```(\w*)\n(.*?)^```", re.S | re.M
+)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from real_helpers import IMAGE, MODEL, ROLE
 from guardsim.scenarios import load_scenario, scenario_from_dict
 from guardsim.scenarios.real import Real, RealModel, fill_placeholders
 
-REAL_PAGE = (Path(__file__).resolve().parents[2] / "docs" / "how-to" / "real-sagemaker.md").read_text(
-    encoding="utf-8"
-)
+REAL_PAGE = (
+    Path(__file__).resolve().parents[2] / "docs" / "how-to" / "real-sagemaker.md"
+).read_text(encoding="utf-8")
 
 BASE: dict[str, Any] = {
     "name": "with-real",
