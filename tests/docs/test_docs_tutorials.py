@@ -8,13 +8,15 @@ after the commands before them. ``<!-- not run: REASON -->`` marks a block that 
 (a CI configuration). ``text`` blocks are output and are not run.
 
 The commands run against this checkout: ``guardsim`` is ``python -m guardsim`` with this
-checkout's ``src`` first on the path.
+checkout's ``src`` first on the path. The directory holds a copy of ``docs/examples`` at the same
+place, so a command that names a shipped example runs as it does from the repository's root.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -90,6 +92,7 @@ def test_every_tutorial_has_something_to_run() -> None:
 @pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_the_tutorial_runs_as_written(page: Path, tmp_path: Path) -> None:
     env = environment(tmp_path)
+    shutil.copytree(DOCS / "examples", tmp_path / "docs" / "examples")
     cells: list[str] = []
     for i, block in enumerate(blocks(page)):
         if block.file is not None:
