@@ -505,6 +505,32 @@ class SweepResult:
     def invalid(self) -> tuple[InvalidConfiguration, ...]:
         return self.plan.invalid
 
+    def __repr__(self) -> str:
+        return (
+            f"<SweepResult {self.plan.base.name}: {len(self.table)} configuration(s), "
+            f"{self.computed} computed, {self.reused} from the checkpoint; .table has one row "
+            "per configuration>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the grid's size and the first rows of the table's key columns."""
+        from guardsim._display import card, frame_html
+
+        columns = [
+            *self.plan.columns,
+            "p_rollback",
+            "p_rollback_low",
+            "p_rollback_high",
+            "green_errors_mean",
+            "deployment_seconds_mean",
+        ]
+        return card(
+            f"Sweep of {self.plan.base.name}",
+            f"{len(self.table)} configuration(s) ({self.computed} computed, {self.reused} "
+            "from the checkpoint)",
+            tables=[("per configuration", frame_html(self.table, columns))],
+        )
+
 
 def run_sweep(
     plan: SweepPlan,
