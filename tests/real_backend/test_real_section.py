@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from real_helpers import IMAGE, MODEL, ROLE
 
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.real import Real, RealModel, fill_placeholders
 
 REAL_PAGE = (
@@ -30,7 +30,7 @@ BASE: dict[str, Any] = {
 
 
 def load(data: dict[str, Any], base: Path) -> Any:
-    return scenario_from_dict(data, source="test", base_dir=base)
+    return check_scenario_dict(data, source="test", base_dir=base)
 
 
 def test_a_real_section_loads_and_round_trips(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_a_real_section_loads_and_round_trips(tmp_path: Path) -> None:
     assert s.real == Real(
         ROLE, RealModel(IMAGE, MODEL), RealModel(IMAGE), str((tmp_path / "payload.csv").resolve())
     )
-    again = scenario_from_dict(s.to_dict(), source="again")
+    again = check_scenario_dict(s.to_dict(), source="again")
     assert again.scenario == s
 
 

@@ -54,7 +54,7 @@ from guardsim.errors import MonteCarloError, SimulationError
 from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
 from guardsim.montecarlo.progress import Progress, ProgressCallback
 from guardsim.record import Summary
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
@@ -259,7 +259,7 @@ RunRow = tuple[Any, ...]
 
 @functools.lru_cache(maxsize=64)
 def _scenario_from_json(text: str) -> Scenario:
-    result = scenario_from_dict(json.loads(text), source="<monte carlo scenario>")
+    result = check_scenario_dict(json.loads(text), source="<monte carlo scenario>")
     if result.scenario is None:  # it was valid in the parent: the round trip broke
         problems = "; ".join(str(p) for p in result.errors)
         raise SimulationError(f"scenario did not survive the trip to a worker: {problems}")

@@ -69,7 +69,7 @@ from guardsim.montecarlo.monte_carlo import (
 )
 from guardsim.montecarlo.progress import Progress, ProgressCallback
 from guardsim.scenarios.fields import did_you_mean, join, type_name
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
 #: Keys by which a list item can be addressed by name (``alarms[NAME]``), in this order.
@@ -411,7 +411,7 @@ def plan_sweep(
         settings = list(zip(varies, combo, strict=True))
         values = {v.path: value for v, value in settings}
         data = apply(base_data, settings)
-        result = scenario_from_dict(data, source=f"<sweep configuration {index}>")
+        result = check_scenario_dict(data, source=f"<sweep configuration {index}>")
         errors = [p for p in result.problems if p.severity == "error"]
         for p in errors:
             if p.message.startswith("unknown key") and p.path in canon:
@@ -494,7 +494,14 @@ def build_table(plan: SweepPlan, rows: Mapping[str, dict[str, Any]]) -> pd.DataF
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """``table``: one row per configuration; ``reused``: rows taken from the checkpoint."""
+    """What :func:`sweep` returns.
+
+    ``table``: the pandas DataFrame, one row per configuration (the swept paths, then the
+    summary columns, one ``p_tripped[<alarm>]`` per rollback alarm, and ``config_key``);
+    ``plan``: the validated grid; ``reused`` / ``computed``: how many rows came from the
+    checkpoint and how many were simulated; ``invalid``: the configurations left out by
+    ``skip_invalid``.
+    """
 
     plan: SweepPlan
     table: pd.DataFrame
@@ -630,7 +637,8 @@ def sweep(
     chunk_size: int | None = None,
 ) -> SweepResult:
     """:func:`plan_sweep` then :func:`run_sweep`: ``n`` replications per configuration of the
-    full factorial grid of ``vary``; returns the tidy table (one row per configuration)."""
+    full factorial grid of ``vary``. Returns a :class:`SweepResult`: its ``table`` is the tidy
+    pandas DataFrame, one row per configuration (what ``guardsim sweep --out`` writes)."""
     plan = plan_sweep(scenario, vary, n, seed=seed, mode=mode, skip_invalid=skip_invalid)
     return run_sweep(
         plan,

@@ -20,7 +20,13 @@ from guardsim.scenarios.boto import (
     TrafficRoutingConfig,
 )
 from guardsim.scenarios.environment import Environment, Simulation
-from guardsim.scenarios.loading import LoadResult, load_scenario, read_scenario, scenario_from_dict
+from guardsim.scenarios.loading import (
+    LoadResult,
+    check_scenario_dict,
+    load_scenario,
+    read_scenario,
+    scenario_from_dict,
+)
 from guardsim.scenarios.models import (
     ErrorFault,
     LatencyFault,
@@ -56,6 +62,7 @@ __all__ = [
     "Traffic",
     "TrafficRoutingConfig",
     "WarmupFault",
+    "check_scenario_dict",
     "load_scenario",
     "read_scenario",
     "scenario_from_dict",
