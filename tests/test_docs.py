@@ -56,3 +56,18 @@ def test_readme_output_is_a_real_run(capsys: pytest.CaptureFixture[str]) -> None
     assert shown is not None
     assert main(["run", "seed-canary-rollback"]) == 0
     assert capsys.readouterr().out.rstrip("\n") == shown.group(1)
+
+
+def test_the_changelog_has_the_version() -> None:
+    import tomllib
+
+    import guardsim
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["version"] == guardsim.__version__
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog\n")
+    assert "## [Unreleased]" in changelog
+    assert re.search(
+        rf"^## \[{re.escape(guardsim.__version__)}\] - \d{{4}}-\d\d-\d\d$", changelog, re.M
+    )
