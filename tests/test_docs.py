@@ -71,3 +71,37 @@ def test_the_changelog_has_the_version() -> None:
     assert re.search(
         rf"^## \[{re.escape(guardsim.__version__)}\] - \d{{4}}-\d\d-\d\d$", changelog, re.M
     )
+
+
+def test_the_formats_page_documents_every_key_of_a_monte_carlo_result() -> None:
+    import json
+
+    from guardsim import monte_carlo
+
+    page = (ROOT / "docs" / "how-to" / "run-record.md").read_text(encoding="utf-8")
+    section = page.split("## The Monte Carlo result", 1)[1].split("\n## ", 1)[0]
+    data = json.loads(monte_carlo(library_scenario("seed-canary-rollback"), 3, seed=1).to_json())
+    for key in data:
+        assert f"`{key}`" in section, key
+    for key in data["summary"]:
+        assert f"`{key}`" in section, f"summary.{key}"
+
+
+def test_the_formats_page_documents_every_key_of_a_run_record() -> None:
+    import json
+
+    from guardsim import simulate
+
+    page = (ROOT / "docs" / "how-to" / "run-record.md").read_text(encoding="utf-8")
+    section = page.split("## The Monte Carlo result", 1)[0]
+    data = json.loads(simulate(library_scenario("seed-canary-rollback"), mode="fast").to_json())
+    for key in data:
+        assert f"`{key}`" in section, key
+    for key in data["summary"]:
+        assert f"`{key}`" in section, f"summary.{key}"
+
+
+def library_scenario(name: str) -> object:
+    from guardsim import load_scenario
+
+    return load_scenario(name)
