@@ -89,6 +89,15 @@ def test_every_tutorial_has_something_to_run() -> None:
         assert any(b.run and b.language in ("sh", "python") for b in blocks(page)), page.name
 
 
+def test_every_file_a_tutorial_writes_is_named_in_its_text() -> None:
+    """A reader sees the file's name, not only the hidden directive."""
+    for page in TUTORIALS:
+        text = page.read_text(encoding="utf-8")
+        for m in re.finditer(r"<!-- file: (\S+) -->", text):
+            before = text[max(0, m.start() - 300) : m.start()]
+            assert f"`{m.group(1)}`" in before, f"{page.name}: name {m.group(1)} before its block"
+
+
 @pytest.mark.parametrize("page", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_the_tutorial_runs_as_written(page: Path, tmp_path: Path) -> None:
     env = environment(tmp_path)
