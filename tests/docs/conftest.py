@@ -85,19 +85,18 @@ def site_url(site_build: tuple[Path, subprocess.CompletedProcess[str]]) -> Itera
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> str:
+    """The Chromium executable the browser test drives (through Playwright, in a subprocess:
+    the report tests hold their own Playwright session in this process, and Playwright's sync
+    API allows only one per thread)."""
     from guardsim.reports.html import find_chromium
 
     path = find_chromium()
     if path is None:
         missing("Chromium", "install it with 'apt-get install chromium' or set BROWSER_PATH")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("Playwright", "pip install -e '.[test]' (do not run 'playwright install')")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    assert path is not None
+    return path
