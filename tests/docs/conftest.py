@@ -20,18 +20,6 @@ from typing import Any
 import pytest
 from docs_helpers import ROOT
 
-#: How the test launches Chromium: headless, no sandbox (CI runs as root), nothing that reaches
-#: the network on its own.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def missing(what: str, how: str) -> None:
     message = f"{what} is not available: {how}"

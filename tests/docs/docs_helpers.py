@@ -10,6 +10,18 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
+#: How the test launches Chromium: headless, no sandbox (CI runs as root), nothing that reaches
+#: the network on its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def docs_module(name: str) -> ModuleType:
     """Import ``docs/<name>.py`` (the docs' scripts are not part of the package)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urldefrag
 
 import pytest
-from docs_helpers import ROOT, docs_module
+from docs_helpers import CHROMIUM_ARGS, ROOT, docs_module
 
 
 def test_the_site_builds_strict(site_build: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -109,8 +109,6 @@ print(json.dumps(result))
 def test_the_page_renders_without_errors_or_broken_links(
     chromium: str, site_url: str, path: str
 ) -> None:
-    from conftest import CHROMIUM_ARGS
-
     proc = subprocess.run(
         [sys.executable, "-c", BROWSE, chromium, site_url + path, json.dumps(CHROMIUM_ARGS)],
         capture_output=True,
