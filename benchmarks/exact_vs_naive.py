@@ -48,7 +48,7 @@ import numpy as np
 import simpy
 
 from guardsim.record import RunRecord
-from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 from guardsim.scenarios.distributions import Z99
 from guardsim.simulator import simulate
 
@@ -86,7 +86,7 @@ def build_scenario(rate: float, minutes: int) -> Scenario:
     env["provisioning_seconds"] = {"kind": "fixed", "value": PROVISIONING}
     env["activation_seconds"] = {"kind": "fixed", "value": ACTIVATION}
     env["termination_seconds"] = {"kind": "fixed", "value": TERMINATION}
-    result = scenario_from_dict(data, source=f"<benchmark: {BASE_SCENARIO} at {rate:g}/s>")
+    result = check_scenario_dict(data, source=f"<benchmark: {BASE_SCENARIO} at {rate:g}/s>")
     if result.scenario is None:
         raise SystemExit(
             "benchmark scenario is invalid:\n" + "\n".join(str(p) for p in result.errors)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardsim.scenarios import DeploymentConfig, scenario_from_dict
+from guardsim.scenarios import DeploymentConfig, check_scenario_dict
 from guardsim.testing import (
     DIMENSION_SETS,
     POLICY_KINDS,
@@ -40,7 +40,7 @@ FAST = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _errors(data: Data) -> list[str]:
-    return [str(p) for p in scenario_from_dict(data).errors]
+    return [str(p) for p in check_scenario_dict(data).errors]
 
 
 def _base(n: int = 3, blue_n: int | None = None) -> Data:
@@ -105,7 +105,7 @@ def dimension_sets_of(data: Data) -> set[str]:
 @settings(FAST, max_examples=2000)
 @given(scenario_dicts())
 def test_every_drawn_scenario_is_valid(data: Data) -> None:
-    assert scenario_from_dict(data).errors == ()
+    assert check_scenario_dict(data).errors == ()
 
 
 @settings(FAST, max_examples=200)

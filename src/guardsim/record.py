@@ -164,6 +164,34 @@ class RunRecord:
             raise RecordError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         return cls.from_data(data, str(path))
 
+    def __repr__(self) -> str:
+        from guardsim.reports.text import summary_headline
+
+        return (
+            f"<RunRecord {self.scenario} (seed {self.seed}, {self.mode} mode), "
+            f"{len(self.transitions)} transitions: {summary_headline(self)}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the outcome, its numbers and the timeline of phases."""
+        from html import escape
+
+        from guardsim._display import card
+        from guardsim.reports.text import format_seconds, summary_headline, summary_rows
+
+        rows = "".join(
+            f"<tr><td>{format_seconds(t['t'])}</td><td>{escape(str(t['to']))}</td>"
+            f"<td>{escape(str(t['reason']))}</td></tr>"
+            for t in self.transitions
+        )
+        timeline = f"<table><tr><th>t</th><th>phase</th><th>reason</th></tr>{rows}</table>"
+        return card(
+            f"Run record of {self.scenario} (seed {self.seed}, {self.mode} mode)",
+            summary_headline(self),
+            summary_rows(self),
+            [("Timeline (times after the UpdateEndpoint call)", timeline)],
+        )
+
 
 def write_atomically(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file, so no half-written file is ever left."""

@@ -33,7 +33,7 @@ def test_a_replay_file_gone_after_loading_names_the_field(tmp_path: Path) -> Non
     data = yaml.safe_load(library.text("seed-canary-rollback"))
     data["traffic"]["replay_file"] = str(replay)
     data["traffic"]["arrivals"] = "poisson"  # the batch engine replays Poisson arrivals only
-    scenario = scenario_from_dict(data).scenario
+    scenario = scenario_from_dict(data)
     assert scenario is not None
     assert batch_unsupported(scenario) is None
     replay.unlink()

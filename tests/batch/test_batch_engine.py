@@ -24,7 +24,7 @@ from guardsim.batch.engine import (
     run_batch,
 )
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 from guardsim.simulator.metrics import LatencyComponent, mixture_quantile
@@ -77,7 +77,7 @@ def deterministic(overrides: dict[str, Any] | None = None, *, fails: bool = True
         for key in parents:
             node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
         node[last] = value
-    result = scenario_from_dict(data)
+    result = check_scenario_dict(data)
     assert result.scenario is not None, result.errors
     return result.scenario
 

@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 from guardsim.record import RunRecord
-from guardsim.scenarios.loading import load_scenario, scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 
@@ -41,7 +41,7 @@ def variant(
     data = load_scenario(name).to_dict()
     data["environment"].update(env or {})
     data["models"]["green"].update(green or {})
-    result = scenario_from_dict(data, source=f"variant of {name}")
+    result = check_scenario_dict(data, source=f"variant of {name}")
     assert result.scenario is not None, result.errors
     return result.scenario
 

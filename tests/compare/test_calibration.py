@@ -28,7 +28,7 @@ from guardsim.compare.agreement import agreement_improvement
 from guardsim.compare.calibration import calibrated_yaml
 from guardsim.record import RunRecord
 from guardsim.scenarios.distributions import Z99
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
 SIGMA_PROVISIONING = math.log(840 / 420) / Z99
@@ -102,7 +102,7 @@ def test_apply_writes_a_valid_scenario(
     assert new.deployment_config == success_visible.deployment_config
     text = calibrated_yaml(cal, new)
     assert text.startswith("# Calibrated by guardsim calibrate from 5 run record(s).")
-    again = scenario_from_dict(yaml.safe_load(text))
+    again = check_scenario_dict(yaml.safe_load(text))
     assert again.scenario == new
 
 

@@ -28,9 +28,9 @@ def _mixed() -> Scenario:
     alarm = data["alarms"][0]
     alarm["Threshold"] = 0.2
     alarm["Dimensions"].append({"Name": "EndpointConfigName", "Value": "DEMO-EpConfig-3"})
-    from guardsim.scenarios.loading import scenario_from_dict
+    from guardsim.scenarios.loading import check_scenario_dict
 
-    result = scenario_from_dict(data)
+    result = check_scenario_dict(data)
     assert result.scenario is not None
     return result.scenario
 

@@ -15,9 +15,7 @@ def _with_types(name: str, blue: str | None, green: str | None) -> Scenario:
     for color, itype in (("blue", blue), ("green", green)):
         if itype is not None:
             data["endpoint"][color]["ProductionVariants"][0]["InstanceType"] = itype
-    result = scenario_from_dict(data)
-    assert result.scenario is not None, result.errors
-    return result.scenario
+    return scenario_from_dict(data)  # raises ScenarioError with every problem if invalid
 
 
 @pytest.mark.parametrize("name", ["seed-canary-rollback", "seed-linear-success"])

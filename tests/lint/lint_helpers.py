@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from guardsim.lint import Finding, lint
-from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 
 #: Replications per variant in the tests (the CLI default is 100).
 N = 20
@@ -27,7 +27,7 @@ def data(name: str) -> Data:
 
 
 def build(raw: Data) -> Scenario:
-    result = scenario_from_dict(raw, source="<lint test>")
+    result = check_scenario_dict(raw, source="<lint test>")
     assert result.scenario is not None, [str(p) for p in result.errors]
     return result.scenario
 

@@ -30,9 +30,7 @@ def scenario(faults: list[dict[str, Any]] | None = None) -> Scenario:
     }
     data["traffic"] = {"rate_per_second": RATE, "arrivals": "poisson"}
     data["models"]["green"]["faults"] = faults or []
-    result = scenario_from_dict(data)
-    assert result.scenario is not None, result.errors
-    return result.scenario
+    return scenario_from_dict(data)  # raises ScenarioError with every problem if invalid
 
 
 def with_green_faults(base: Scenario, *faults: object) -> Scenario:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 
 ERROR_ALARM = "TEST-DEMO-Deployment-Guardrails-Canary-5XX-Errors"
 LATENCY_ALARM = "TEST-DEMO-Deployment-Guardrails-Canary-Model-Latency"
@@ -20,6 +20,6 @@ def quick(name: str, **sections: dict[str, Any]) -> Scenario:
     data["simulation"].update(warmup_seconds=300.0, cooldown_seconds=0.0)
     for section, values in sections.items():
         data[section].update(values)
-    result = scenario_from_dict(data, source=f"<quick {name}>")
+    result = check_scenario_dict(data, source=f"<quick {name}>")
     assert result.scenario is not None, result.errors
     return result.scenario

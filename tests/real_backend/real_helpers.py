@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from guardsim.scenarios import Scenario, load_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 
 ROLE = "arn:aws:iam::123456789012:role/guardsim-test"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1"
@@ -126,6 +126,6 @@ TINY: dict[str, Any] = {
 def tiny(payload: Path, **changes: Any) -> Scenario:
     data = {**TINY, **changes}
     data["real"] = {**TINY["real"], "payload_file": str(payload), **changes.get("real", {})}
-    result = scenario_from_dict(data, source="tiny")
+    result = check_scenario_dict(data, source="tiny")
     assert result.scenario is not None, result.errors
     return result.scenario

@@ -1,4 +1,5 @@
-"""Opt-in: the seed canary-success scenario on real AWS (costs money; README says how much).
+"""Opt-in: the seed canary-success scenario on real AWS (costs money; the real SageMaker page of
+the docs, docs/how-to/real-sagemaker.md, says how much).
 
 Skipped unless ``GUARDSIM_REAL_AWS_REGION`` names a region and
 ``GUARDSIM_REAL_AWS_I_ACCEPT_COSTS=1``; it also needs the execution role, the image, the model

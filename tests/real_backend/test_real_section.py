@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from real_helpers import IMAGE, MODEL, ROLE
 
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.real import Real, RealModel, fill_placeholders
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+REAL_PAGE = (
+    Path(__file__).resolve().parents[2] / "docs" / "how-to" / "real-sagemaker.md"
+).read_text(encoding="utf-8")
 
 BASE: dict[str, Any] = {
     "name": "with-real",
@@ -28,7 +30,7 @@ BASE: dict[str, Any] = {
 
 
 def load(data: dict[str, Any], base: Path) -> Any:
-    return scenario_from_dict(data, source="test", base_dir=base)
+    return check_scenario_dict(data, source="test", base_dir=base)
 
 
 def test_a_real_section_loads_and_round_trips(tmp_path: Path) -> None:
@@ -39,7 +41,7 @@ def test_a_real_section_loads_and_round_trips(tmp_path: Path) -> None:
     assert s.real == Real(
         ROLE, RealModel(IMAGE, MODEL), RealModel(IMAGE), str((tmp_path / "payload.csv").resolve())
     )
-    again = scenario_from_dict(s.to_dict(), source="again")
+    again = check_scenario_dict(s.to_dict(), source="again")
     assert again.scenario == s
 
 
@@ -120,8 +122,8 @@ def test_every_seed_has_a_real_section_mirroring_the_post(name: str) -> None:
     assert (s.real.green.image == "${INCOMPATIBLE_IMAGE_URI}") is bad
 
 
-def test_every_real_setting_is_in_the_readme() -> None:
+def test_every_real_setting_is_in_the_docs() -> None:
     for cls, prefix in ((Real, "real"), (RealModel, "real.blue / real.green")):
         for f in dataclasses.fields(cls):
-            assert f"`{prefix}.{f.name}`" in README, f"{prefix}.{f.name} is not documented"
+            assert f"`{prefix}.{f.name}`" in REAL_PAGE, f"{prefix}.{f.name} is not documented"
             assert f.metadata.get("doc")

@@ -33,7 +33,7 @@ from guardsim.reports.montecarlo import (
     representative_runs,
 )
 from guardsim.reports.sweep import write_sweep_report
-from guardsim.scenarios.loading import load_scenario, scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 
 WAIT = "deployment_config.BlueGreenUpdatePolicy.TrafficRoutingConfiguration.WaitIntervalInSeconds"
@@ -104,7 +104,7 @@ def noisy_healthy_canary() -> Scenario:
     """The healthy canary with its latency alarm just above the healthy latency: false rollbacks."""
     data = load_scenario("seed-canary-success").to_dict()
     data["alarms"][1]["Threshold"] = 4000  # microseconds; the model's median is 3 ms
-    scenario = scenario_from_dict(data).scenario
+    scenario = check_scenario_dict(data).scenario
     assert scenario is not None
     return scenario
 

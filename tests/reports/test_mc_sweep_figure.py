@@ -231,7 +231,7 @@ def test_example_markers_lie_within_their_histograms() -> None:
     with false rollbacks: every example marker within its histogram's range."""
     data = load_scenario("seed-canary-success").to_dict()
     data["alarms"][1]["Threshold"] = 4000  # just above the healthy latency: false rollbacks
-    noisy = scenario_from_dict(data).scenario
+    noisy = scenario_from_dict(data)
     assert noisy is not None
     drawn = 0
     for scenario in (load_scenario("seed-canary-rollback"), noisy):

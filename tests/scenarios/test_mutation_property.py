@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scenario_dicts import BASE, parse_path
 
-from guardsim.scenarios import library, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, library
 from guardsim.scenarios.loading import TOP_LEVEL_KEYS
 
 Key = str | int
@@ -190,7 +190,7 @@ def resolves(doc: Any, keys: list[str | int]) -> bool:
 @given(mutated_document())
 def test_validation_never_raises_and_every_error_has_a_path(case: tuple[Any, list[str]]) -> None:
     doc, log = case
-    result = scenario_from_dict(doc, source="<mutated>", base_dir=library.directory())
+    result = check_scenario_dict(doc, source="<mutated>", base_dir=library.directory())
     note = "\n".join(log)
     for problem in result.problems:
         assert isinstance(problem.message, str) and problem.message.strip(), note
@@ -225,7 +225,7 @@ def test_paths_of_errors_lead_into_the_document() -> None:
     doc["deployment_config"]["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"][
         "Value"
     ] = 10**400
-    result = scenario_from_dict(doc)
+    result = check_scenario_dict(doc)
     assert result.scenario is None
     assert result.errors
     for problem in result.errors:
@@ -244,6 +244,6 @@ def test_non_finite_and_huge_numbers_are_errors_not_crashes() -> None:
             doc = copy.deepcopy(BASE)
             keys = parse_path(path)
             put(doc, tuple(keys), value)
-            result = scenario_from_dict(doc)
+            result = check_scenario_dict(doc)
             assert result.scenario is None, (path, value)
             assert [p.path for p in result.errors] == [path], (path, value, result.errors)

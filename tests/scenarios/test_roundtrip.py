@@ -13,7 +13,7 @@ import pytest
 import yaml
 from scenario_dicts import BASE, DELETE, TRC, modified, rolling
 
-from guardsim.scenarios import Scenario, library, read_scenario, scenario_from_dict
+from guardsim.scenarios import Scenario, check_scenario_dict, library, read_scenario
 
 NAMES = library.names()
 
@@ -44,7 +44,7 @@ def test_there_are_six_builtins() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_scenario_to_dict_to_scenario_is_identity(name: str) -> None:
     scenario = builtin(name)
-    again = scenario_from_dict(scenario.to_dict(), source=f"roundtrip:{name}")
+    again = check_scenario_dict(scenario.to_dict(), source=f"roundtrip:{name}")
     assert again.errors == ()
     assert again.scenario == scenario
 
@@ -55,7 +55,7 @@ def test_to_dict_is_plain_data_that_survives_yaml_and_json(name: str) -> None:
     assert yaml.safe_load(yaml.safe_dump(data, sort_keys=False)) == data
     assert json.loads(json.dumps(data)) == data
     # Loading the dumped dict and dumping it again changes nothing.
-    again = scenario_from_dict(data).scenario
+    again = check_scenario_dict(data).scenario
     assert again is not None
     assert again.to_dict() == data
 
@@ -120,7 +120,7 @@ def test_omitted_optional_members_stay_omitted() -> None:
         "Threshold": 5,
         "ComparisonOperator": "GreaterThanThreshold",
     }
-    result = scenario_from_dict(
+    result = check_scenario_dict(
         modified({"deployment_config": deployment_config, "alarms": [alarm]})
     )
     assert result.scenario is not None, result.errors
@@ -140,10 +140,10 @@ def test_passthrough_alarm_members_come_back_exactly() -> None:
         "Unit": "None",
         "Tags": [{"Key": "team", "Value": "ranking"}],
     }
-    result = scenario_from_dict(modified({"alarms": [alarm]}))
+    result = check_scenario_dict(modified({"alarms": [alarm]}))
     assert result.scenario is not None, result.errors
     assert result.scenario.alarms[0].to_boto() == alarm
-    assert scenario_from_dict(result.scenario.to_dict()).scenario == result.scenario
+    assert check_scenario_dict(result.scenario.to_dict()).scenario == result.scenario
 
 
 def test_extra_variant_and_endpoint_config_members_come_back_exactly() -> None:
@@ -154,10 +154,10 @@ def test_extra_variant_and_endpoint_config_members_come_back_exactly() -> None:
         "endpoint.green.KmsKeyId": "alias/ranker",
     }
     raw = modified(changes)
-    result = scenario_from_dict(raw)
+    result = check_scenario_dict(raw)
     assert result.scenario is not None, result.errors
     assert result.scenario.endpoint.green.to_boto() == raw["endpoint"]["green"]
-    assert scenario_from_dict(result.scenario.to_dict()).scenario == result.scenario
+    assert check_scenario_dict(result.scenario.to_dict()).scenario == result.scenario
 
 
 @pytest.mark.parametrize(
@@ -183,18 +183,18 @@ def test_extra_variant_and_endpoint_config_members_come_back_exactly() -> None:
 )
 def test_every_policy_kind_round_trips(changes: dict[str, Any]) -> None:
     raw = modified(changes)
-    result = scenario_from_dict(raw)
+    result = check_scenario_dict(raw)
     assert result.scenario is not None, result.errors
     assert result.scenario.deployment_config.to_boto() == raw["deployment_config"]
-    assert scenario_from_dict(result.scenario.to_dict()).scenario == result.scenario
+    assert check_scenario_dict(result.scenario.to_dict()).scenario == result.scenario
 
 
 def test_integer_valued_float_in_own_sections_round_trips() -> None:
     # guardsim's own sections accept 10 for a float and 10.0 for an int; the loaded value has
     # the declared type, so the round trip is the identity on the Scenario.
-    result = scenario_from_dict(modified({"traffic.rate_per_second": 10, "simulation.seed": 3.0}))
+    result = check_scenario_dict(modified({"traffic.rate_per_second": 10, "simulation.seed": 3.0}))
     scenario = result.scenario
     assert scenario is not None, result.errors
     assert isinstance(scenario.traffic.rate_per_second, float)
     assert isinstance(scenario.simulation.seed, int)
-    assert scenario_from_dict(scenario.to_dict()).scenario == scenario
+    assert check_scenario_dict(scenario.to_dict()).scenario == scenario

@@ -19,7 +19,7 @@ import pytest
 from scenario_dicts import BASE, BG, DELETE, RP, TRC, alarm, modified, rolling
 
 from guardsim.errors import Problem, ScenarioError
-from guardsim.scenarios import LoadResult, library, read_scenario, scenario_from_dict
+from guardsim.scenarios import LoadResult, check_scenario_dict, library, read_scenario
 from guardsim.scenarios.loading import parse_text
 
 A0 = "alarms[0]"
@@ -850,7 +850,7 @@ CASES = [
 
 
 def load(changes: dict[str, Any]) -> LoadResult:
-    return scenario_from_dict(modified(changes), source="<test>")
+    return check_scenario_dict(modified(changes), source="<test>")
 
 
 def describe(problems: tuple[Problem, ...]) -> str:
@@ -858,7 +858,7 @@ def describe(problems: tuple[Problem, ...]) -> str:
 
 
 def test_base_is_valid_without_warnings() -> None:
-    result = scenario_from_dict(copy.deepcopy(BASE))
+    result = check_scenario_dict(copy.deepcopy(BASE))
     assert result.problems == (), describe(result.problems)
     assert result.scenario is not None
 
@@ -940,7 +940,7 @@ def test_a_blank_unknown_key_is_quoted_in_the_path() -> None:
     raw = modified({})
     raw["environment"][""] = 1
     raw[""] = 2
-    result = scenario_from_dict(raw)
+    result = check_scenario_dict(raw)
     paths = {p.path for p in result.errors}
     assert paths == {"''", "environment.''"}
     assert all("unknown key" in p.message for p in result.errors)
@@ -948,7 +948,7 @@ def test_a_blank_unknown_key_is_quoted_in_the_path() -> None:
 
 def test_a_scenario_must_be_a_mapping() -> None:
     for raw in ([], "name: x", 3, None):
-        result = scenario_from_dict(raw)
+        result = check_scenario_dict(raw)
         assert result.scenario is None
         assert [p.path for p in result.errors] == [""]
         assert "must be a mapping of sections" in result.errors[0].message
@@ -967,7 +967,7 @@ def test_defaults_fill_omitted_sections() -> None:
         }
     )
     raw["alarms"][0]["Dimensions"][0]["Value"] = "guardsim-demo"
-    result = scenario_from_dict(raw)
+    result = check_scenario_dict(raw)
     assert result.errors == (), describe(result.problems)
     assert result.scenario is not None
     assert result.scenario.endpoint.green.name == "guardsim-demo-config-blue-green"
@@ -1032,7 +1032,7 @@ def test_values_yaml_cannot_construct_are_scenario_errors(
 
 
 def test_replay_file_name_with_nul_byte_is_not_found() -> None:
-    result = scenario_from_dict(modified({"traffic.replay_file": "traffic\x00.csv"}))
+    result = check_scenario_dict(modified({"traffic.replay_file": "traffic\x00.csv"}))
     assert result.scenario is None
     assert [p.path for p in result.errors] == ["traffic.replay_file"]
     assert "file not found" in result.errors[0].message
@@ -1069,7 +1069,9 @@ def test_replay_file_resolves_relative_to_the_scenario_file(tmp_path: Path) -> N
 
 def test_replay_file_bad_row_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "traffic.csv").write_text("count\n60\nlots\n", encoding="utf-8")
-    result = scenario_from_dict(modified({"traffic.replay_file": "traffic.csv"}), base_dir=tmp_path)
+    result = check_scenario_dict(
+        modified({"traffic.replay_file": "traffic.csv"}), base_dir=tmp_path
+    )
     assert result.scenario is None
     assert [p.path for p in result.errors] == ["traffic.replay_file[3]"]
     assert "line 3" in result.errors[0].message
@@ -1218,12 +1220,12 @@ def test_every_builtin_loads_with_warnings_only() -> None:
 
 
 def test_problems_of_later_alarms_keep_their_own_index_when_an_earlier_alarm_is_invalid() -> None:
-    from guardsim.scenarios import load_scenario, scenario_from_dict
+    from guardsim.scenarios import check_scenario_dict, load_scenario
 
     data = load_scenario("seed-canary-rollback").to_dict()
     data["alarms"][0]["Period"] = "sixty"  # alarms[0] fails to load
     data["alarms"][1]["DatapointsToAlarm"] = 5  # 5 of EvaluationPeriods 1: an error in alarms[1]
-    result = scenario_from_dict(data)
+    result = check_scenario_dict(data)
     paths = {p.path for p in result.errors}
     assert "alarms[1].DatapointsToAlarm" in paths
     assert "alarms[0].DatapointsToAlarm" not in paths

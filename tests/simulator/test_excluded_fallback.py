@@ -1,6 +1,6 @@
 """Endpoints that cannot use guardrails fall back to all-at-once with no final bake (spec 2.9)."""
 
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.simulator import simulate
 
 
@@ -12,7 +12,7 @@ def _inf1(name: str) -> dict:
 
 
 def test_inf1_canary_falls_back_to_all_at_once_without_a_bake() -> None:
-    result = scenario_from_dict(_inf1("seed-canary-rollback"))
+    result = check_scenario_dict(_inf1("seed-canary-rollback"))
     assert result.scenario is not None
     assert any("Inf1" in w.message and "falls back" in w.message for w in result.warnings)
     record = simulate(result.scenario)

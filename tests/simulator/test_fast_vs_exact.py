@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 
@@ -45,7 +45,7 @@ def _scenario(overrides: dict[str, Any], alarm: dict[str, Any]) -> Scenario:
         for key in parents:
             node = node.setdefault(key, {})
         node[last] = value
-    result = scenario_from_dict(base)
+    result = check_scenario_dict(base)
     assert result.scenario is not None, result.errors
     return result.scenario
 

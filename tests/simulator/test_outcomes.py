@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from guardsim.record import RunRecord
-from guardsim.scenarios import library, load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, library, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 
@@ -112,7 +112,7 @@ def scenario(policy: str, *, green: dict[str, Any], threshold: float = 0.5) -> S
         "traffic": {"rate_per_second": 5},
         "simulation": {"warmup_seconds": 300, "cooldown_seconds": 60},
     }
-    result = scenario_from_dict(data)
+    result = check_scenario_dict(data)
     assert result.errors == ()
     assert result.scenario is not None
     return result.scenario
@@ -155,7 +155,7 @@ def test_same_scenario_and_seed_give_a_byte_identical_record(name: str, mode: st
     first = simulate(s, mode=mode).to_json()
     assert simulate(s, mode=mode).to_json() == first
     # a copy of the scenario through its plain data is the same scenario
-    copy_of = scenario_from_dict(json.loads(json.dumps(s.to_dict()))).scenario
+    copy_of = check_scenario_dict(json.loads(json.dumps(s.to_dict()))).scenario
     assert copy_of is not None
     assert simulate(copy_of, mode=mode).to_json() == first
 

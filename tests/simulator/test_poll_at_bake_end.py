@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.simulator import simulate
 
 
@@ -17,7 +17,7 @@ def _scenario(poll_at_bake_end: bool):  # type: ignore[no-untyped-def]
         "alarm_poll_interval_seconds": 300,
         "poll_at_bake_end": poll_at_bake_end,
     }
-    result = scenario_from_dict(d)
+    result = check_scenario_dict(d)
     assert result.scenario is not None, result.errors
     return result.scenario
 
@@ -56,5 +56,5 @@ def test_the_setting_changes_nothing_when_the_alarm_never_trips() -> None:
     a = simulate(dataclasses.replace(load_scenario("seed-canary-success")))
     d = load_scenario("seed-canary-success").to_dict()
     d["environment"]["poll_at_bake_end"] = True
-    b = simulate(scenario_from_dict(d).scenario)  # type: ignore[arg-type]
+    b = simulate(check_scenario_dict(d).scenario)  # type: ignore[arg-type]
     assert a.summary == b.summary

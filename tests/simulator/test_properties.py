@@ -39,7 +39,7 @@ from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.deployment.machine import Phase, Trigger, next_phase
 from guardsim.deployment.plan import Step, plan_steps
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord
-from guardsim.scenarios import scenario_from_dict
+from guardsim.scenarios import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 from guardsim.testing import POLICY_KINDS, EndpointNames, alarm_kwargs, scenarios
@@ -109,7 +109,7 @@ SEED = 20261124
 
 @cache
 def _run_json(scenario_json: str, mode: str) -> RunRecord:
-    scenario = scenario_from_dict(json.loads(scenario_json)).scenario
+    scenario = check_scenario_dict(json.loads(scenario_json)).scenario
     assert scenario is not None
     return simulate(scenario, mode=mode)
 

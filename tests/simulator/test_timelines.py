@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord
-from guardsim.scenarios import load_scenario, scenario_from_dict
+from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 
@@ -40,7 +40,7 @@ THIRD, TWO_THIRDS = 1 / 3, 2 / 3
 def deterministic(name: str) -> Scenario:
     data = load_scenario(name).to_dict()
     data["environment"].update(DETERMINISTIC)
-    result = scenario_from_dict(data)
+    result = check_scenario_dict(data)
     assert result.errors == ()
     assert result.scenario is not None
     return result.scenario
@@ -275,7 +275,7 @@ def test_each_alarm_is_evaluated_on_its_own_schedule(offset: float) -> None:
         {"AlarmName": "high-resolution"}
     )
     data["environment"] = {**DETERMINISTIC, "alarm_evaluation_offset_seconds": offset}
-    scenario = scenario_from_dict(data).scenario
+    scenario = check_scenario_dict(data).scenario
     assert scenario is not None
     record = simulate(scenario)
 

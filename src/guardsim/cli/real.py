@@ -24,6 +24,7 @@ from guardsim.cli.args import (
     iac_options,
     non_negative_number,
     positive_number,
+    seed,
 )
 from guardsim.errors import CommandError, ScenarioError
 
@@ -159,6 +160,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.reports.text import summary_text, timeline_text
 
     check_output_path(args.json)
+    if (args.truth is not None or args.fake_seed is not None) and not args.fake_aws:
+        raise CommandError("--truth and --fake-seed need --fake-aws")
     if args.requests == "-":
         raise CommandError("--requests needs a file path")
     check_output_path(args.requests)
@@ -170,7 +173,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     plan = plan_run(scenario, run_id, region)
     print(format_plan(plan), file=text)
     print(file=text)
-    if not args.yes:
+    if not args.yes and not args.fake_aws:
         print(
             f"guardsim: nothing was created. 'real run' creates billable SageMaker resources "
             f"(about ${plan.cost.expected_usd:.2f}, at most ${plan.cost.max_usd:.2f}); run it "
@@ -178,8 +181,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return EXIT_BAD
+    written = scenario  # the scenario as its file says it: what a fake run's record keeps
+    if args.fake_aws:
+        scenario, clients, clock = _fake_connection(args, scenario, region)
     check_runnable(scenario)
-    clients, clock = connect(region)
+    if not args.fake_aws:
+        clients, clock = connect(region)
 
     def progress(message: str) -> None:
         print(f"  {message}", file=err, flush=True)
@@ -194,6 +201,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             progress=progress,
         )
     record = result.record
+    if record is not None and args.fake_aws:
+        record = _as_written(record, written)
     if record is not None:
         print(timeline_text(record), file=text)
         print(file=text)
@@ -390,6 +399,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write every invoke_endpoint call (time, status, variant, latency) as CSV",
     )
     p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
+    p.add_argument(
+        "--fake-aws",
+        action="store_true",
+        help="run against guardsim's fake AWS instead (offline, free, no --yes needed); "
+        "unfilled placeholders get stand-ins",
+    )
+    p.add_argument(
+        "--truth",
+        metavar="SCENARIO",
+        default=None,
+        help="with --fake-aws: the scenario the fake AWS plays out as the real world "
+        "(default: SCENARIO itself)",
+    )
+    p.add_argument(
+        "--fake-seed",
+        type=seed,
+        default=None,
+        metavar="N",
+        help="with --fake-aws: the seed of the fake's world (default: its simulation.seed)",
+    )
     p.set_defaults(func=cmd_run)
 
     p = group.add_parser("observe", help="follow an update started elsewhere; write its record")
@@ -480,6 +509,64 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
     p.set_defaults(func=cmd_import)
+
+
+# --------------------------------------------------------------------------- the fake AWS
+
+#: What a fake run puts in place of an unfilled placeholder, by the field it stands in
+#: (the fake answers from the truth scenario's model, never from these).
+FAKE_STAND_INS = {
+    "execution_role_arn": "arn:aws:iam::123456789012:role/guardsim-fake-aws",
+    "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/guardsim-fake-aws:{name}",
+    "model_data_url": "s3://guardsim-fake-aws/{name}/model.tar.gz",
+}
+
+
+def _fake_connection(
+    args: argparse.Namespace, scenario: Any, region: str | None
+) -> tuple[Any, ClientFactory, Clock]:
+    """``real run --fake-aws``: the scenario with stand-ins for its unfilled placeholders, and
+    botocore clients answered by :class:`~guardsim.real_backend.fake_aws.FakeAWS` on its
+    virtual clock, playing out ``--truth`` (default: the scenario itself)."""
+    import atexit
+    import dataclasses
+    import shutil
+    import tempfile
+
+    from guardsim.real_backend.fake_aws import FakeAWS
+    from guardsim.scenarios.loading import load_scenario
+    from guardsim.scenarios.real import fill_placeholders
+
+    if scenario.real is not None and scenario.real.placeholders:
+        values: dict[str, str] = {}
+        for path, name in scenario.real.placeholders:
+            field = path.rsplit(".", 1)[-1]
+            if field == "payload_file":
+                folder = Path(tempfile.mkdtemp(prefix="guardsim-fake-aws-"))
+                atexit.register(shutil.rmtree, folder, True)
+                (folder / "payload.csv").write_text("0\n", encoding="utf-8")
+                values[name] = str(folder / "payload.csv")
+            else:
+                values[name] = FAKE_STAND_INS[field].format(name=name.lower().replace("_", "-"))
+        real, problems = fill_placeholders(scenario.real, values, Path.cwd())
+        if problems:
+            raise ScenarioError(problems, f"{args.scenario} (fake AWS stand-ins)")
+        scenario = dataclasses.replace(scenario, real=real)
+    truth = load_scenario(args.truth) if args.truth else scenario
+    if args.fake_seed is not None:
+        truth = dataclasses.replace(
+            truth, simulation=dataclasses.replace(truth.simulation, seed=args.fake_seed)
+        )
+    fake = FakeAWS(truth, region=region or "us-east-1", seed=truth.simulation.seed)
+    return scenario, fake, fake.clock
+
+
+def _as_written(record: Any, written: Any) -> Any:
+    """A fake run's record keeps the scenario as its file says it (placeholders, not the
+    stand-ins or a temporary payload path), so the same inputs give the same bytes."""
+    import dataclasses
+
+    return dataclasses.replace(record, scenario_definition=written.to_dict())
 
 
 __all__ = ["connect", "register"]

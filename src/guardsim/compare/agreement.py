@@ -30,7 +30,7 @@ from guardsim.compare.structure import check_same_deployment
 from guardsim.compare.timeline import phase_label, phase_spans
 from guardsim.errors import CompareError
 from guardsim.record import RunRecord
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
 #: Predictions per real run, by default.
@@ -201,7 +201,7 @@ def scenario_of(record: RunRecord, source: str) -> Scenario:
     """The scenario a run record carries (``source`` names the record in errors)."""
     if not record.scenario_definition:
         raise CompareError(f"{source} does not carry its scenario: give --scenario")
-    result = scenario_from_dict(record.scenario_definition, source=source)
+    result = check_scenario_dict(record.scenario_definition, source=source)
     if result.scenario is None:
         problems = "; ".join(str(p) for p in result.errors)
         raise CompareError(f"{source}: its scenario definition is invalid: {problems}")

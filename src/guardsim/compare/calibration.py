@@ -64,7 +64,7 @@ from guardsim.compare.timeline import ROLLBACK_TRIGGERS, phase_spans, scenario_n
 from guardsim.errors import CompareError
 from guardsim.record import RunRecord
 from guardsim.reports.series import DatapointTable
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 
@@ -541,7 +541,7 @@ def apply(calibration: Calibration, scenario: Scenario) -> Scenario:
         _set(data, s.path, s.after)
     note = f"Calibrated from {calibration.records} run record(s) by guardsim calibrate."
     data["description"] = f"{data.get('description') or ''} {note}".strip()
-    result = scenario_from_dict(data, source=f"calibrated {scenario.name}")
+    result = check_scenario_dict(data, source=f"calibrated {scenario.name}")
     if result.scenario is None:
         problems = "; ".join(str(p) for p in result.errors)
         raise CompareError(f"the calibrated scenario is invalid: {problems}")

@@ -17,6 +17,14 @@ Each executor keeps a bounded number of chunks in flight (a few per worker), so 
 does not queue all its work up front: finished configurations come back roughly in submission
 order (which keeps checkpoints steady), and an interrupted run cancels little work.
 
+**Scripts without a ``__main__`` guard.** A ``spawn`` or ``forkserver`` worker normally imports
+the caller's main script before it runs anything, so a plain script that calls ``sweep()`` at
+module level would run again in every worker (and die with ``BrokenProcessPool``). guardsim's
+workers only run guardsim's own functions and never need the caller's script, so the local
+executor starts them with the script hidden (:func:`_caller_main_hidden`): scripts and notebooks
+need no ``if __name__ == "__main__":`` guard. A function defined in the caller's script is still
+sent the usual way (its workers need the script to find it).
+
 **Process start method (local executor).** ``forkserver`` on Linux, ``spawn`` elsewhere, never
 plain ``fork``. Forking copies a process with all its threads' state but only the forking thread:
 a lock held by another thread (a Dask client's event loop, a progress thread, a Jupyter kernel's
@@ -37,6 +45,7 @@ any other exit calls :meth:`Executor.close`, which waits for running chunks.
 from __future__ import annotations
 
 import abc
+import contextlib
 import os
 import signal
 import sys
@@ -186,7 +195,8 @@ class LocalExecutor(Executor):
                 nxt = next(source, None)
                 if nxt is None:
                     return
-                pending[pool.submit(fn, nxt[1])] = nxt[0]
+                with _caller_main_hidden(fn):
+                    pending[pool.submit(fn, nxt[1])] = nxt[0]
 
         try:
             refill()
@@ -330,3 +340,29 @@ def make_executor(
             raise ExecutorError("the dask executor needs a scheduler address (--scheduler)")
         return DaskExecutor(scheduler)
     raise ExecutorError(f"unknown executor {kind!r}; use one of {', '.join(EXECUTOR_KINDS)}")
+
+
+@contextlib.contextmanager
+def _caller_main_hidden(fn: Callable[..., Any]) -> Iterator[None]:
+    """While workers start: hide the caller's main script from multiprocessing.
+
+    ``multiprocessing`` tells a ``spawn``/``forkserver`` child to import the parent's
+    ``__main__`` from its ``__file__`` (or by ``__spec__.name`` under ``python -m``), which runs a
+    script's top level again in every worker. Workers that run a function defined outside the
+    script never need it; with ``__file__`` and ``__spec__`` out of sight while the process is
+    launched, the child skips the import. Restored at once; ``fn`` from ``__main__`` is left as is.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(fn, "__module__", None) in ("__main__", "__mp_main__"):
+        yield
+        return
+    saved: dict[str, Any] = {
+        key: main.__dict__[key] for key in ("__file__", "__spec__") if key in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    if "__spec__" in saved:
+        main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.update(saved)

@@ -55,7 +55,7 @@ from guardsim.montecarlo.results import (
     summary_text,
     wilson_interval,
 )
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
@@ -86,7 +86,7 @@ class Chunk:
 
 @functools.lru_cache(maxsize=64)
 def _scenario_from_json(text: str) -> Scenario:
-    result = scenario_from_dict(json.loads(text), source="<monte carlo scenario>")
+    result = check_scenario_dict(json.loads(text), source="<monte carlo scenario>")
     if result.scenario is None:  # it was valid in the parent: the round trip broke
         problems = "; ".join(str(p) for p in result.errors)
         raise SimulationError(f"scenario did not survive the trip to a worker: {problems}")

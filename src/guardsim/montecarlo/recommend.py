@@ -83,7 +83,33 @@ class Recommendation:
     warnings: tuple[str, ...] = ()
 
     def text(self) -> str:
+        """The choice and the Pareto front in plain words (what ``guardsim recommend`` prints)."""
         return recommendation_text(self)
+
+    def __repr__(self) -> str:
+        return f"<Recommendation\n{self.text()}\n>"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the chosen configuration with its numbers, and the Pareto front."""
+        from guardsim._display import card, frame_html
+
+        text = self.text().splitlines()
+        best = next((line.strip() for line in text if line.strip().startswith("best:")), None)
+        return card(
+            text[0],
+            best or "no configuration is within the limits",
+            [
+                (line.strip().split(":", 1)[0], line.strip().split(":", 1)[1].strip())
+                for line in text[1:2]
+                if ":" in line
+            ],
+            [
+                (
+                    "Pareto front (blast radius, deployment time, false rollback)",
+                    frame_html(self.pareto),
+                )
+            ],
+        )
 
 
 def config_columns(table: pd.DataFrame, fault_columns: Sequence[str]) -> tuple[str, ...]:

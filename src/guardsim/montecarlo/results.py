@@ -305,6 +305,39 @@ class MonteCarloResult:
         """The summary in plain words (what ``guardsim mc`` prints)."""
         return summary_text(self)
 
+    def __repr__(self) -> str:
+        s = self.summary
+        low, high = s.p_rollback_ci
+        return (
+            f"<MonteCarloResult {self.scenario.name}: {s.n} replications (base seed "
+            f"{self.seed}, {self.mode} mode); rolled back in {s.rolled_back} "
+            f"({s.p_rollback:.1%}, 95% CI {low:.1%}-{high:.1%})>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the rollback probability, the alarm trips and the quantiles."""
+        from guardsim._display import card
+
+        s = self.summary
+        low, high = s.p_rollback_ci
+        rows = [
+            ("succeeded", f"{s.succeeded} ({s.p_succeeded:.1%})"),
+            ("failed", f"{s.failed} ({s.p_failed:.1%})"),
+        ]
+        rows += [(f"alarm {name} tripped", f"in {k} runs") for name, k in s.alarm_trips.items()]
+        for metric, q in s.quantiles.items():
+            if q.n:
+                rows.append(
+                    (metric, f"mean {q.mean:.4g}, p5 {q.p5:.4g}, p50 {q.p50:.4g}, p95 {q.p95:.4g}")
+                )
+        return card(
+            f"Monte Carlo of {self.scenario.name}: {s.n} replications "
+            f"(base seed {self.seed}, {self.mode} mode)",
+            f"rolled back in {s.rolled_back} of {s.n} runs ({s.p_rollback:.1%}, "
+            f"95% CI {low:.1%}-{high:.1%})",
+            rows,
+        )
+
 
 # --------------------------------------------------------------------------- text
 

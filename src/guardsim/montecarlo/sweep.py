@@ -113,7 +113,7 @@ from guardsim.montecarlo.monte_carlo import (
     summarize,
 )
 from guardsim.montecarlo.progress import Progress, ProgressCallback
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
 
@@ -164,7 +164,7 @@ def plan_sweep(
         settings = list(zip(varies, combo, strict=True))
         values = {v.path: value for v, value in settings}
         data = apply(base_data, settings)
-        result = scenario_from_dict(data, source=f"<sweep configuration {index}>")
+        result = check_scenario_dict(data, source=f"<sweep configuration {index}>")
         errors = [p for p in result.problems if p.severity == "error"]
         for p in errors:
             if p.message.startswith("unknown key") and p.path in canon:
@@ -247,7 +247,14 @@ def build_table(plan: SweepPlan, rows: Mapping[str, dict[str, Any]]) -> pd.DataF
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """``table``: one row per configuration; ``reused``: rows taken from the checkpoint."""
+    """What :func:`sweep` returns.
+
+    ``table``: the pandas DataFrame, one row per configuration (the swept paths, then the
+    summary columns, one ``p_tripped[<alarm>]`` per rollback alarm, and ``config_key``);
+    ``plan``: the validated grid; ``reused`` / ``computed``: how many rows came from the
+    checkpoint and how many were simulated; ``invalid``: the configurations left out by
+    ``skip_invalid``.
+    """
 
     plan: SweepPlan
     table: pd.DataFrame
@@ -257,6 +264,32 @@ class SweepResult:
     @property
     def invalid(self) -> tuple[InvalidConfiguration, ...]:
         return self.plan.invalid
+
+    def __repr__(self) -> str:
+        return (
+            f"<SweepResult {self.plan.base.name}: {len(self.table)} configuration(s), "
+            f"{self.computed} computed, {self.reused} from the checkpoint; .table has one row "
+            "per configuration>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the grid's size and the first rows of the table's key columns."""
+        from guardsim._display import card, frame_html
+
+        columns = [
+            *self.plan.columns,
+            "p_rollback",
+            "p_rollback_low",
+            "p_rollback_high",
+            "green_errors_mean",
+            "deployment_seconds_mean",
+        ]
+        return card(
+            f"Sweep of {self.plan.base.name}",
+            f"{len(self.table)} configuration(s) ({self.computed} computed, {self.reused} "
+            "from the checkpoint)",
+            tables=[("per configuration", frame_html(self.table, columns))],
+        )
 
 
 def run_sweep(
@@ -357,7 +390,8 @@ def sweep(
     chunk_size: int | None = None,
 ) -> SweepResult:
     """:func:`plan_sweep` then :func:`run_sweep`: ``n`` replications per configuration of the
-    full factorial grid of ``vary``; returns the tidy table (one row per configuration)."""
+    full factorial grid of ``vary``. Returns a :class:`SweepResult`: its ``table`` is the tidy
+    pandas DataFrame, one row per configuration (what ``guardsim sweep --out`` writes)."""
     plan = plan_sweep(scenario, vary, n, seed=seed, mode=mode, skip_invalid=skip_invalid)
     return run_sweep(
         plan,

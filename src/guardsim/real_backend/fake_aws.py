@@ -67,7 +67,7 @@ from guardsim.real_backend.fake_wire import (
 )
 from guardsim.record import RunRecord
 from guardsim.scenarios.distributions import Z99
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 
@@ -414,7 +414,7 @@ class FakeAWS:
     def _truth(self) -> Scenario:
         if self.truth is not None:
             return self.truth
-        result = scenario_from_dict({"name": "fake-aws-default"}, source="fake-aws")
+        result = check_scenario_dict({"name": "fake-aws-default"}, source="fake-aws")
         assert result.scenario is not None
         return result.scenario
 
@@ -592,7 +592,7 @@ class FakeAWS:
             for a in self.alarms.values()
             if a.name in named or _mentions(a.params, ep.name)
         ]
-        result = scenario_from_dict(data, source="fake-aws")
+        result = check_scenario_dict(data, source="fake-aws")
         if result.scenario is None:
             first = result.errors[0]
             raise _Fault("ValidationException", f"{first.path}: {first.message}")

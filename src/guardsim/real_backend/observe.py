@@ -32,7 +32,7 @@ from guardsim.real_backend.plan import DEFAULT_UPDATE_LIMIT_SECONDS, FOLLOW_MARG
 from guardsim.real_backend.transitions import Context, translate
 from guardsim.record import RunRecord
 from guardsim.scenarios.environment import Environment
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 
 Progress = Callable[[str], None]
 
@@ -89,7 +89,7 @@ def observe_endpoint(
         name=f"observed-{endpoint}",
         description=f"An update of {endpoint} observed by guardsim real observe.",
     )
-    loaded = scenario_from_dict(data, source=f"endpoint {endpoint}")
+    loaded = check_scenario_dict(data, source=f"endpoint {endpoint}")
     scenario = loaded.scenario
     if scenario is None:
         notes.append(

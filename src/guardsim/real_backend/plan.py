@@ -472,7 +472,7 @@ def format_plan(plan: RunPlan) -> str:
         lines += [
             "",
             "This scenario has no 'real' section: images, model data, role and payload are "
-            "shown as placeholders; add one to run it (README, 'Real SageMaker').",
+            "shown as placeholders; add one to run it (docs/how-to/real-sagemaker.md).",
         ]
     return "\n".join(lines)
 

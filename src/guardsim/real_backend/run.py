@@ -78,7 +78,7 @@ def check_runnable(scenario: Scenario) -> Real:
     if real is None:
         raise BadInputError(
             f"scenario {scenario.name} has no 'real' section (images, model data, role, payload); "
-            "add one to run it on SageMaker (README, 'Real SageMaker')"
+            "add one to run it on SageMaker (docs/how-to/real-sagemaker.md)"
         )
     if real.placeholders:
         listed = ", ".join(f"{path} = ${{{name}}}" for path, name in real.placeholders)

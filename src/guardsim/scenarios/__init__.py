@@ -43,6 +43,7 @@ from guardsim.scenarios.traffic import Burst, Traffic
 if TYPE_CHECKING:
     from guardsim.scenarios.loading import (
         LoadResult,
+        check_scenario_dict,
         load_scenario,
         read_scenario,
         scenario_from_dict,
@@ -50,7 +51,14 @@ if TYPE_CHECKING:
 
 _LAZY = {
     name: "guardsim.scenarios.loading"
-    for name in ("LoadResult", "load_scenario", "read_scenario", "scenario_from_dict")
+    for name in (
+        "LoadResult",
+        "check_scenario_dict",
+        "check_scenario_dict",
+        "load_scenario",
+        "read_scenario",
+        "scenario_from_dict",
+    )
 }
 
 __all__ = [
@@ -77,6 +85,7 @@ __all__ = [
     "Traffic",
     "TrafficRoutingConfig",
     "WarmupFault",
+    "check_scenario_dict",
     "load_scenario",
     "read_scenario",
     "scenario_from_dict",

@@ -1,6 +1,6 @@
 """Reading scenario files (YAML or JSON) and built-in scenarios, strictly.
 
-Loading never stops at the first problem: :func:`scenario_from_dict` returns every error and
+Loading never stops at the first problem: :func:`check_scenario_dict` returns every error and
 warning, each with the path to its field. Strict means: unknown keys are errors (with a
 did-you-mean), duplicate keys are errors, and wrong types are never coerced.
 """
@@ -271,10 +271,12 @@ def _section(raw: Mapping[str, Any], key: str) -> object:
     return {} if value is None else value
 
 
-def scenario_from_dict(
+def check_scenario_dict(
     raw: object, *, source: str = "<scenario>", base_dir: Path | None = None
 ) -> LoadResult:
-    """Build and validate a Scenario from parsed data; never raises for bad input."""
+    """Build and validate a Scenario from parsed data; never raises for bad input: the result
+    holds the scenario (None if invalid) and every problem, warnings included.
+    :func:`scenario_from_dict` is the same, returning the Scenario or raising."""
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
         problems.append(
@@ -341,6 +343,19 @@ def scenario_from_dict(
     return LoadResult(scenario, tuple(problems), source)
 
 
+def scenario_from_dict(
+    raw: object, *, source: str = "<scenario>", base_dir: Path | None = None
+) -> Scenario:
+    """A valid Scenario from plain data shaped like a scenario file (a dict of sections, as
+    ``Scenario.to_dict`` gives), or :class:`ScenarioError` listing every problem, each with the
+    path to its field. Relative paths in the data (a traffic replay, a payload file) are read
+    from ``base_dir``. :func:`check_scenario_dict` returns the problems instead of raising."""
+    result = check_scenario_dict(raw, source=source, base_dir=base_dir)
+    if result.scenario is None:
+        raise ScenarioError(result.problems, result.source)
+    return result.scenario
+
+
 # --------------------------------------------------------------------------- files and names
 
 
@@ -370,7 +385,7 @@ def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
                 source,
             )
         raw = parse_text(text, source, json_only=path.suffix.lower() == ".json")
-        return scenario_from_dict(raw, source=source, base_dir=path.parent)
+        return check_scenario_dict(raw, source=source, base_dir=path.parent)
     if path.is_dir():
         from guardsim.scenarios.iac import read_iac, tf_files
 
@@ -382,7 +397,7 @@ def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
     if name in library.names():
         source = f"builtin:{name}"
         raw = parse_text(library.text(name), source)
-        return scenario_from_dict(raw, source=source, base_dir=library.directory())
+        return check_scenario_dict(raw, source=source, base_dir=library.directory())
     looks_like_path = any(c in name for c in "/\\") or name.endswith((".yaml", ".yml", ".json"))
     hint = "" if looks_like_path else did_you_mean(name, library.names())
     raise ScenarioNotFound(

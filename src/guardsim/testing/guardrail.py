@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from guardsim.errors import ArgumentError, ScenarioError
 from guardsim.intervals import Z95, wilson_interval
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ class GuardrailAssertionError(AssertionError):
 
 
 def _rebuild(scenario: Scenario, data: dict[str, Any], what: str) -> Scenario:
-    result = scenario_from_dict(data, source=f"<{what} of {scenario.name}>")
+    result = check_scenario_dict(data, source=f"<{what} of {scenario.name}>")
     if result.scenario is None:
         raise ScenarioError(result.problems, result.source)
     return result.scenario

@@ -42,7 +42,7 @@ except ImportError as exc:  # pragma: no cover - exercised with hypothesis hidde
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
 from guardsim.model.metrics import ERROR_METRICS, LATENCY_METRICS, METRICS
 from guardsim.scenarios.boto import DeploymentConfig, PolicyKind, Rounding
-from guardsim.scenarios.loading import scenario_from_dict
+from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.validation import STATIC_OPERATORS
 
@@ -790,7 +790,7 @@ def scenario_dicts(
 
 def load(data: Mapping[str, Any]) -> Scenario:
     """Load drawn scenario data; an invalid draw is a bug in these strategies, so it raises."""
-    result = scenario_from_dict(data, source="<guardsim.testing>")
+    result = check_scenario_dict(data, source="<guardsim.testing>")
     if result.scenario is None:
         problems = "\n  ".join(str(p) for p in result.errors)
         raise ValueError(

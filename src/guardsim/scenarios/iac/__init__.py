@@ -80,7 +80,7 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
     a validated scenario (see the module docstring)."""
     from guardsim.scenarios.iac import build, cloudformation, terraform
     from guardsim.scenarios.iac.overlay import read_overlay
-    from guardsim.scenarios.loading import LoadResult, scenario_from_dict
+    from guardsim.scenarios.loading import LoadResult, check_scenario_dict
 
     opts = options or IacOptions()
     source = str(path)
@@ -113,7 +113,7 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
     base_dir = (
         opts.overlay.parent if opts.overlay is not None else path if path.is_dir() else path.parent
     )
-    result = scenario_from_dict(raw, source=source, base_dir=base_dir)
+    result = check_scenario_dict(raw, source=source, base_dir=base_dir)
     notes = tuple(Problem("", f"assumed: {n}", "warning") for n in origin.notes)
     relocated = tuple(relocate(p, origin) for p in result.problems)
     all_problems = (*problems, *relocated, *notes)
