@@ -13,7 +13,8 @@ def _imported_names() -> set[str]:
     return {
         alias.asname or alias.name
         for node in tree.body
-        if isinstance(node, ast.ImportFrom) and node.module not in ("__future__", "typing")
+        if isinstance(node, ast.ImportFrom)
+        and node.module not in ("__future__", "typing", "guardsim._lazy")
         for alias in node.names
     }
 

@@ -25,9 +25,9 @@ The names below load on first use, so ``guardsim --help`` does not import the si
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from guardsim._lazy import lazy_attributes
 from guardsim.lint.defaults import DEFAULT_REPLICATIONS
 
 if TYPE_CHECKING:
@@ -76,14 +76,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'guardsim.lint' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("guardsim.lint", globals(), _LAZY)

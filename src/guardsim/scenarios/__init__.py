@@ -13,9 +13,9 @@ types, so importing either package first works.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from guardsim._lazy import lazy_attributes
 from guardsim.scenarios.boto import (
     AutoRollbackConfig,
     BlueGreenUpdatePolicy,
@@ -92,14 +92,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'guardsim.scenarios' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("guardsim.scenarios", globals(), _LAZY)

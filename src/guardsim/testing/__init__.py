@@ -33,8 +33,9 @@ Hypothesis; a strategy without Hypothesis raises an ImportError that says how to
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from guardsim._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from guardsim.testing.guardrail import (
@@ -127,14 +128,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes("guardsim.testing", globals(), _LAZY, __all__)
