@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from guardsim.scenarios.distributions import Z99
+from guardsim.model import latency as latency_kernels
 from guardsim.scenarios.models import (
     ErrorFault,
     Latency,
@@ -52,9 +52,8 @@ FloatArray = npt.NDArray[np.float64]
 #: Utilisation at which the load-latency factor stops growing (x20).
 MAX_UTILISATION = 0.95
 #: Fast mode: batches of at least this many requests get a normal-approximated latency Sum
-#: (central limit theorem; the lognormal's skew makes smaller sums visibly non-normal). Smaller
-#: batches draw every latency, so their Sum, Minimum and Maximum are exact and consistent.
-NORMAL_SUM_THRESHOLD = 30
+#: (defined with the summary draws, :data:`guardsim.model.latency.NORMAL_SUM_THRESHOLD`).
+NORMAL_SUM_THRESHOLD = latency_kernels.NORMAL_SUM_THRESHOLD
 
 
 @dataclass
@@ -91,8 +90,7 @@ class Counters:
 
 def lognormal_params(latency: Latency) -> tuple[float, float]:
     """(mu, sigma) of a lognormal with the given median and p99 (in ms)."""
-    mu = math.log(latency.median_ms)
-    return mu, (math.log(latency.p99_ms) - mu) / Z99
+    return latency_kernels.lognormal_params(float(latency.median_ms), float(latency.p99_ms))
 
 
 @dataclass(frozen=True)
