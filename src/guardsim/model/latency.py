@@ -230,8 +230,9 @@ def draw_stats(
     add: float,
     threshold: int = NORMAL_SUM_THRESHOLD,
 ) -> tuple[int, float, float, float]:
-    """:func:`draw_summaries` of one segment as (SampleCount, Sum, Minimum, Maximum) (the
-    per-replication hot path): the same draws from the same generator, in the same order."""
+    """:func:`draw_summaries` of one segment of ``n >= 1`` samples as (SampleCount, Sum,
+    Minimum, Maximum) (the per-replication hot path): the same draws from the same generator,
+    in the same order."""
     if scale == 0.0 or sigma == 0.0:  # constant: no draw
         v = math.exp(mu) * scale + add
         return n, v * n, v, v
