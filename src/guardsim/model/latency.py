@@ -148,11 +148,17 @@ def cdf(
     """P(latency <= ``x``); a constant component is a step at its value."""
     x_a, mu_a, sg, sc, ad = (np.asarray(v, dtype=np.float64) for v in (x, mu, sigma, scale, add))
     constant = (sc == 0.0) | (sg == 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (np.log(np.maximum(x_a - ad, 0.0) / sc) - mu_a) / sg
-    smooth = np.where(x_a > ad, _special().ndtr(np.where(np.isnan(z), 0.0, z)), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # constants' entries are replaced
+        smooth = _smooth_cdf(x_a, mu_a, sg, sc, ad)
+    if not constant.any():
+        return smooth
     step = (x_a >= np.exp(mu_a) * sc + ad).astype(np.float64)
     return np.where(constant, step, smooth)
+
+
+def _smooth_cdf(x: Any, mu: Any, sigma: Any, scale: Any, add: Any) -> Any:
+    """:func:`cdf` of non-constant components (``x <= add``: log 0 = -inf, so 0)."""
+    return _special().ndtr((np.log(np.maximum(x - add, 0.0) / scale) - mu) / sigma)
 
 
 def cdf_scalar(x: float, mu: float, sigma: float, scale: float = 1.0, add: float = 0.0) -> float:
@@ -186,23 +192,23 @@ def draw_summaries(
     """
     n = np.asarray(n)
     shape = n.shape
-    mu_a, sg, sc, ad = (
-        np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in (mu, sigma, scale, add)
-    )
+    # scalar parameters stay scalars (the batch engine's mu and sigma): no indexing needed
+    mu_a, sg, sc, ad = (_shaped(v, shape) for v in (mu, sigma, scale, add))
     total = np.zeros(shape)
     lo = np.full(shape, math.inf)
     hi = np.full(shape, -math.inf)
     constant = (sc == 0.0) | (sg == 0.0)
     const = constant & (n > 0)
     if const.any():
-        v = np.exp(mu_a[const]) * sc[const] + ad[const]
+        v = np.exp(_at(mu_a, const)) * _at(sc, const) + _at(ad, const)
         total[const], lo[const], hi[const] = v * n[const], v, v
     small = ~constant & (n > 0) & (n < threshold)
     if small.any():
         k = n[small]
         at = np.repeat(np.arange(len(k)), k)
         z = rng.standard_normal(int(k.sum()))
-        x = np.exp(mu_a[small][at] + sg[small][at] * z) * sc[small][at] + ad[small][at]
+        m, s, c, a = (_at(_at(v, small), at) for v in (mu_a, sg, sc, ad))
+        x = np.exp(m + s * z) * c + a
         starts = np.concatenate(([0], np.cumsum(k)[:-1]))
         total[small] = np.add.reduceat(x, starts)
         lo[small] = np.minimum.reduceat(x, starts)
@@ -210,7 +216,7 @@ def draw_summaries(
     big = ~constant & (n >= threshold)
     if big.any():
         k = n[big].astype(np.float64)
-        m, s, c, a = mu_a[big], sg[big], sc[big], ad[big]
+        m, s, c, a = (_at(v, big) for v in (mu_a, sg, sc, ad))
         u_min = rng.beta(1.0, k)
         u_max = rng.beta(k, 1.0)
         mn, mx = quantile(u_min, m, s, c, a), quantile(u_max, m, s, c, a)
@@ -219,6 +225,17 @@ def draw_summaries(
         total[big] = np.minimum(np.maximum(draw, k * mn), k * mx)
         lo[big], hi[big] = mn, mx
     return total, lo, hi
+
+
+def _shaped(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``v`` as a float array: a 0-d array if it is a scalar, else broadcast to ``shape``."""
+    a = np.asarray(v, dtype=np.float64)
+    return a if a.ndim == 0 else np.broadcast_to(a, shape)
+
+
+def _at(v: FloatArray, index: Any) -> FloatArray:
+    """``v[index]``, or ``v`` itself if it is a 0-d array (a scalar parameter)."""
+    return v if v.ndim == 0 else v[index]
 
 
 def draw_stats(
@@ -293,9 +310,12 @@ def mixture_quantile(
     total = w.sum(axis=1)
     target = u[rows]
     lo, hi = lo[rows], hi[rows]
+    # cdf() of the common case, no constant component, without its checks in the loop
+    g_of = cdf if ((c == 0.0) | (s == 0.0)).any() else _smooth_cdf
     for _ in range(MIXTURE_ITERATIONS):
         mid = 0.5 * (lo + hi)
-        g = (w * cdf(mid[:, None], m, s, c, a)).sum(axis=1) / total
+        with np.errstate(divide="ignore"):
+            g = (w * g_of(mid[:, None], m, s, c, a)).sum(axis=1) / total
         below = g < target
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
