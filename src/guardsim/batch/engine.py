@@ -639,33 +639,38 @@ class _Block:
         vis: dict[str, BoolArray],
         n: IntArray,
     ) -> FloatArray:
-        # every fleet's visible minutes side by side, one window per [replication, datapoint]
-        counts, sums, mins, maxs = [], [], [], []
+        # every fleet's visible minutes side by side, one window per [replication, datapoint];
+        # of the statistic sets' fields only the one the statistic reads
+        kind = spec.kind
+        field = _FIELD.get(kind)
         metric = src.metric
+        counts, values = [], []
         for f in src.fleets:
             nb = self.n[f][:, safe]
-            if metric == "Invocations":
-                s, mn, mx = nb.astype(np.float64), np.ones(nb.shape), np.ones(nb.shape)
-            elif metric in ERROR_METRICS:
+            counts.append(nb)
+            if field is None:
+                continue
+            if metric == "Invocations":  # every sample is 1
+                values.append(nb.astype(np.float64) if field == 0 else np.ones(nb.shape))
+            elif metric in ERROR_METRICS:  # 0/1 per request
                 e = self.errors[(f, metric)][:, safe]
-                s = e.astype(np.float64)
-                mn = np.where(e < nb, 0.0, 1.0)
-                mx = np.where(e > 0, 1.0, 0.0)
+                if field == 0:
+                    values.append(e.astype(np.float64))
+                elif field == 1:  # Minimum: 0 unless every request failed
+                    values.append(np.where(e < nb, 0.0, 1.0))
+                else:  # Maximum: 1 if any request failed
+                    values.append(np.where(e > 0, 1.0, 0.0))
             else:
-                ls, lmn, lmx = self.lat[(f, metric)]
-                s, mn, mx = ls[:, safe], lmn[:, safe], lmx[:, safe]
-            counts.append(np.where(vis[f], nb, 0))
-            sums.append(s)
-            mins.append(mn)
-            maxs.append(mx)
-        where = np.concatenate([vis[f] for f in src.fleets], axis=2)
+                values.append(self.lat[(f, metric)][field][:, safe])
+
+        def joined(parts: list[Any]) -> Any:
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+
+        fields: list[Any] = [None, None, None]
+        if field is not None:
+            fields[field] = joined(values)
         return basic_of_window(
-            spec.kind,
-            np.concatenate(counts, axis=2),
-            np.concatenate(sums, axis=2),
-            np.concatenate(mins, axis=2),
-            np.concatenate(maxs, axis=2),
-            where=where,
+            kind, joined(counts), *fields, where=joined([vis[f] for f in src.fleets])
         )
 
     def _percentiles(
@@ -959,6 +964,14 @@ class _Block:
 
 
 # --------------------------------------------------------------------------- sampling helpers
+
+#: Which field of a statistic set (Sum, Minimum, Maximum) a basic statistic reads.
+_FIELD = {
+    StatisticKind.SUM: 0,
+    StatisticKind.AVERAGE: 0,
+    StatisticKind.MINIMUM: 1,
+    StatisticKind.MAXIMUM: 2,
+}
 
 
 def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:

@@ -83,7 +83,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from typing import Literal, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -792,30 +792,42 @@ def basic_of_sets(kind: StatisticKind, sets: Sequence[Stats]) -> float | None:
 def basic_of_window(
     kind: StatisticKind,
     count: npt.ArrayLike,
-    total: npt.ArrayLike,
-    minimum: npt.ArrayLike,
-    maximum: npt.ArrayLike,
+    total: npt.ArrayLike | None = None,
+    minimum: npt.ArrayLike | None = None,
+    maximum: npt.ArrayLike | None = None,
     *,
     where: npt.ArrayLike | None = None,
     axis: int = -1,
 ) -> FloatArray:
     """A basic statistic of windows of statistic sets given as arrays: the sets along ``axis``
     (those where ``where`` is true) are merged, then the statistic taken, as
-    :func:`basic_of_sets` takes it of each window. NaN for a window with no samples."""
+    :func:`basic_of_sets` takes it of each window. NaN for a window with no samples.
+
+    Only the fields the statistic reads are needed (``total`` for Sum and Average, ``minimum``
+    for Minimum, ``maximum`` for Maximum); the others may be None.
+    """
     n = np.asarray(count)
-    use = np.ones(n.shape, dtype=bool) if where is None else np.asarray(where, dtype=bool)
-    samples = np.where(use, n, 0).sum(axis=axis)
+    use = None if where is None else np.asarray(where, dtype=bool)
+
+    def merged(field: npt.ArrayLike | None, empty: float, reduce: Any) -> FloatArray:
+        if field is None:
+            raise ValueError(f"{kind.value} of a window needs its statistic sets' field")
+        x = np.asarray(field, dtype=np.float64)
+        out: FloatArray = reduce(x if use is None else np.where(use, x, empty), axis=axis)
+        return out
+
+    samples = (n if use is None else np.where(use, n, 0)).sum(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind is StatisticKind.SAMPLE_COUNT:
             value = samples.astype(np.float64)
-        elif kind in (StatisticKind.SUM, StatisticKind.AVERAGE):
-            value = np.where(use, np.asarray(total, dtype=np.float64), 0.0).sum(axis=axis)
-            if kind is StatisticKind.AVERAGE:
-                value = value / samples
+        elif kind is StatisticKind.SUM:
+            value = merged(total, 0.0, np.sum)
+        elif kind is StatisticKind.AVERAGE:
+            value = merged(total, 0.0, np.sum) / samples
         elif kind is StatisticKind.MINIMUM:
-            value = np.where(use, np.asarray(minimum, dtype=np.float64), math.inf).min(axis=axis)
+            value = merged(minimum, math.inf, np.min)
         elif kind is StatisticKind.MAXIMUM:
-            value = np.where(use, np.asarray(maximum, dtype=np.float64), -math.inf).max(axis=axis)
+            value = merged(maximum, -math.inf, np.max)
         else:
             raise StatisticError(kind.value, "not a basic statistic")
     out: FloatArray = np.where(samples > 0, value, math.nan)

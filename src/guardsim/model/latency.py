@@ -193,7 +193,12 @@ def draw_summaries(
     n = np.asarray(n)
     shape = n.shape
     # scalar parameters stay scalars (the batch engine's mu and sigma): no indexing needed
-    mu_a, sg, sc, ad = (_shaped(v, shape) for v in (mu, sigma, scale, add))
+    mu_a, sg, sc, ad = (
+        _shaped(mu, shape),
+        _shaped(sigma, shape),
+        _shaped(scale, shape),
+        _shaped(add, shape),
+    )
     total = np.zeros(shape)
     lo = np.full(shape, math.inf)
     hi = np.full(shape, -math.inf)
@@ -207,8 +212,8 @@ def draw_summaries(
         k = n[small]
         at = np.repeat(np.arange(len(k)), k)
         z = rng.standard_normal(int(k.sum()))
-        m, s, c, a = (_at(_at(v, small), at) for v in (mu_a, sg, sc, ad))
-        x = np.exp(m + s * z) * c + a
+        x = np.exp(_at(mu_a, small, at) + _at(sg, small, at) * z) * _at(sc, small, at)
+        x += _at(ad, small, at)
         starts = np.concatenate(([0], np.cumsum(k)[:-1]))
         total[small] = np.add.reduceat(x, starts)
         lo[small] = np.minimum.reduceat(x, starts)
@@ -216,7 +221,7 @@ def draw_summaries(
     big = ~constant & (n >= threshold)
     if big.any():
         k = n[big].astype(np.float64)
-        m, s, c, a = (_at(v, big) for v in (mu_a, sg, sc, ad))
+        m, s, c, a = _at(mu_a, big), _at(sg, big), _at(sc, big), _at(ad, big)
         u_min = rng.beta(1.0, k)
         u_max = rng.beta(k, 1.0)
         mn, mx = quantile(u_min, m, s, c, a), quantile(u_max, m, s, c, a)
@@ -233,9 +238,12 @@ def _shaped(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
     return a if a.ndim == 0 else np.broadcast_to(a, shape)
 
 
-def _at(v: FloatArray, index: Any) -> FloatArray:
-    """``v[index]``, or ``v`` itself if it is a 0-d array (a scalar parameter)."""
-    return v if v.ndim == 0 else v[index]
+def _at(v: FloatArray, index: Any, then: Any = None) -> FloatArray:
+    """``v[index]`` (then ``[then]``), or ``v`` itself if it is a 0-d array (a scalar)."""
+    if v.ndim == 0:
+        return v
+    out: FloatArray = v[index] if then is None else v[index][then]
+    return out
 
 
 def draw_stats(
