@@ -135,11 +135,16 @@ class _Key(ISeedSequence):
     def generate_state(
         self, n_words: int, dtype: Any = np.uint32
     ) -> npt.NDArray[np.uint32] | npt.NDArray[np.uint64]:
-        words = np.frombuffer(self.digest, dtype=np.dtype(dtype).newbyteorder("<"))
+        # Philox asks for 2 uint64 words: the common case, without building a dtype
+        little = _LITTLE_U64 if dtype is np.uint64 else np.dtype(dtype).newbyteorder("<")
+        words = np.frombuffer(self.digest, dtype=little)
         if len(words) < n_words:
             raise ValueError(f"a key of {len(self.digest)} bytes has fewer than {n_words} words")
         out: npt.NDArray[np.uint32] | npt.NDArray[np.uint64] = words[:n_words].astype(dtype)
         return out
+
+
+_LITTLE_U64 = np.dtype("<u8")
 
 
 def key_rng(run_key: Sequence[int], *parts: object) -> np.random.Generator:
