@@ -185,12 +185,11 @@ def components_statistic(
         # one distribution (the common case): its own quantile, no search needed
         return comps[0].quantile(u) if len(comps) == 1 else mixture_quantile_scalar(comps, u)
     m = min(n, RESAMPLE_SIZE)
-    gen = rng
-    counts = gen.multinomial(m, [c.n / n for c in comps])
+    counts = rng.multinomial(m, [c.n / n for c in comps])
     parts = []
     for c, k in zip(comps, counts, strict=True):
         if k:
-            parts.append(np.exp(c.mu + c.sigma * gen.standard_normal(int(k))) * c.scale + c.add)
+            parts.append(np.exp(c.mu + c.sigma * rng.standard_normal(int(k))) * c.scale + c.add)
     return compute_from_samples(spec, np.concatenate(parts))
 
 
