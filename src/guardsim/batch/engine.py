@@ -64,7 +64,12 @@ from guardsim.cloudwatch.statistics import (
 )
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import SimulationError
-from guardsim.model.latency import NORMAL_SUM_THRESHOLD, draw_summaries, mixture_quantile
+from guardsim.model.latency import (
+    NORMAL_SUM_THRESHOLD,
+    draw_summaries,
+    load_array_support,
+    mixture_quantile,
+)
 from guardsim.record import Summary
 from guardsim.scenarios.models import (
     ErrorFault,
@@ -78,6 +83,8 @@ from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.alarms import Source, bind_source
 from guardsim.simulator.controller import effective_deployment_config
 from guardsim.simulator.dataplane import MAX_UTILISATION, lognormal_params
+
+load_array_support()  # the engine runs the array kernels: scipy is loaded with it
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -79,6 +79,12 @@ def _special() -> Any:
     return special
 
 
+def load_array_support() -> None:
+    """Import what the array functions need (scipy.special) now, not on their first call: the
+    batch engine calls it when it is imported, so its first block is not the one that pays."""
+    _special()
+
+
 # --------------------------------------------------------------------------- parameters
 
 
