@@ -408,6 +408,8 @@ def basic_statistic_of(
     buckets: Sequence[MinuteBucket], metric: str, kind: StatisticKind
 ) -> float | None:
     """A basic statistic (``kind``) over the samples of ``buckets`` (at least one)."""
+    if len(buckets) == 1:  # a one-minute window (the common case): no list to build
+        return basic_of_sets(kind, (buckets[0].summary_values(metric),))
     return basic_of_sets(kind, [b.summary_values(metric) for b in buckets])
 
 
