@@ -42,11 +42,13 @@ import sys
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import simpy
 
+from guardsim.cloudwatch.statistics import ceil_rank
 from guardsim.record import RunRecord
 from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 from guardsim.scenarios.distributions import Z99
@@ -158,7 +160,7 @@ class MinuteSamples:
 
 def _ceil_rank(values: np.ndarray, p: float) -> float:
     """CloudWatch's pNN, as guardsim's metric pipeline computes it (largest of the lowest p)."""
-    k = max(1, math.ceil(p * len(values) - 1e-9))
+    k = ceil_rank(Fraction(str(p)) * 100, len(values))
     return float(np.partition(values, k - 1)[k - 1])
 
 

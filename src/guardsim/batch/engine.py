@@ -57,12 +57,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.schedule import evaluation_interval
-from guardsim.cloudwatch.statistics import StatisticKind, StatisticSpec
+from guardsim.cloudwatch.statistics import (
+    StatisticKind,
+    StatisticSpec,
+    basic_of_window,
+    ceil_rank,
+)
 from guardsim.deployment import watch as watch_
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
@@ -70,13 +74,21 @@ from guardsim.errors import BatchUnsupportedError, ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
+from guardsim.model.latency import (
+    NORMAL_SUM_THRESHOLD,
+    draw_summaries,
+    load_array_support,
+    mixture_quantile,
+)
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
 from guardsim.record import Summary
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
-from guardsim.simulator.dataplane import NORMAL_SUM_THRESHOLD, lognormal_params
+from guardsim.simulator.dataplane import lognormal_params
+
+load_array_support()  # the engine runs the array kernels: scipy is loaded with it
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -583,38 +595,39 @@ class _Block:
         vis: dict[str, BoolArray],
         n: IntArray,
     ) -> FloatArray:
+        # every fleet's visible minutes side by side, one window per [replication, datapoint];
+        # of the statistic sets' fields only the one the statistic reads
         kind = spec.kind
-        if kind is StatisticKind.SAMPLE_COUNT:
-            return n.astype(np.float64)
+        field = _FIELD.get(kind)
         metric = src.metric
-        total = np.zeros(n.shape)
-        lo = np.full(n.shape, math.inf)
-        hi = np.full(n.shape, -math.inf)
+        counts, values = [], []
         for f in src.fleets:
-            v = vis[f]
-            if metric == "Invocations":
-                nb = self.n[f][:, safe]
-                s, mn, mx = nb.astype(np.float64), np.ones(nb.shape), np.ones(nb.shape)
-            elif metric in ERROR_METRICS:
-                nb = self.n[f][:, safe]
+            nb = self.n[f][:, safe]
+            counts.append(nb)
+            if field is None:
+                continue
+            if metric == "Invocations":  # every sample is 1
+                values.append(nb.astype(np.float64) if field == 0 else np.ones(nb.shape))
+            elif metric in ERROR_METRICS:  # 0/1 per request
                 e = self.errors[(f, metric)][:, safe]
-                s = e.astype(np.float64)
-                mn = np.where(e < nb, 0.0, 1.0)
-                mx = np.where(e > 0, 1.0, 0.0)
+                if field == 0:
+                    values.append(e.astype(np.float64))
+                elif field == 1:  # Minimum: 0 unless every request failed
+                    values.append(np.where(e < nb, 0.0, 1.0))
+                else:  # Maximum: 1 if any request failed
+                    values.append(np.where(e > 0, 1.0, 0.0))
             else:
-                ls, lmn, lmx = self.lat[(f, metric)]
-                s, mn, mx = ls[:, safe], lmn[:, safe], lmx[:, safe]
-            total += np.where(v, s, 0.0).sum(axis=2)
-            lo = np.minimum(lo, np.where(v, mn, math.inf).min(axis=2))
-            hi = np.maximum(hi, np.where(v, mx, -math.inf).max(axis=2))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if kind is StatisticKind.SUM:
-                return total
-            if kind is StatisticKind.AVERAGE:
-                return total / n
-            if kind is StatisticKind.MINIMUM:
-                return lo
-            return hi
+                values.append(self.lat[(f, metric)][field][:, safe])
+
+        def joined(parts: list[Any]) -> Any:
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+
+        fields: list[Any] = [None, None, None]
+        if field is not None:
+            fields[field] = joined(values)
+        return basic_of_window(
+            kind, joined(counts), *fields, where=joined([vis[f] for f in src.fleets])
+        )
 
     def _percentiles(
         self,
@@ -629,7 +642,6 @@ class _Block:
         datapoint changes only when another of its minutes is published)."""
         src = alarm.source
         assert alarm.percentile is not None
-        num, den = alarm.percentile
         R, L = n.shape
         nbuckets = sum(vis[f].sum(axis=2) for f in src.fleets)
         period = 60.0 * alarm.minutes
@@ -644,7 +656,7 @@ class _Block:
             rows = np.nonzero(stale)[0]
             if len(rows):
                 value[rows] = self._mixture_percentile(
-                    src, idx[w], {f: v[:, w] for f, v in vis.items()}, rows, n[rows, w], num, den
+                    src, idx[w], {f: v[:, w] for f, v in vis.items()}, rows, n[rows, w]
                 )
             cache[key] = (nbuckets[:, w].copy(), value)
             out[:, w] = value
@@ -659,16 +671,13 @@ class _Block:
         vis: dict[str, BoolArray],
         rows: IntArray,
         n: IntArray,
-        num: int,
-        den: int,
     ) -> FloatArray:
         """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (CW6): G^-1(U)
         with U ~ Beta(r, n - r + 1), G the count-weighted mixture of the segments' lognormals
         (as :func:`guardsim.simulator.metrics.components_statistic` draws it)."""
-        rank = np.maximum(1, -((-num * n) // den))
+        assert src.spec.upper is not None
+        rank = ceil_rank(src.spec.upper, n)
         u = self.rng_metrics.beta(rank.astype(np.float64), (n - rank + 1).astype(np.float64))
-        u = np.clip(u, 1e-300, 1.0 - 1e-16)
-        z = special.ndtri(u)
         safe = np.maximum(minutes, 0)
         w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
         for f in src.fleets:
@@ -680,29 +689,14 @@ class _Block:
                 ad_parts.append(ad[rows][:, safe])
                 mu_parts.append(np.full(w_parts[-1].shape, mu))
                 sg_parts.append(np.full(w_parts[-1].shape, sigma))
-        weight = np.concatenate(w_parts, axis=1)
-        mu_a = np.concatenate(mu_parts, axis=1)
-        sg_a = np.concatenate(sg_parts, axis=1)
-        sc_a = np.concatenate(sc_parts, axis=1)
-        ad_a = np.concatenate(ad_parts, axis=1)
-        used = weight > 0
-        q = np.exp(mu_a + sg_a * z[:, None]) * sc_a + ad_a
-        lo = np.where(used, q, math.inf).min(axis=1)
-        hi = np.where(used, q, -math.inf).max(axis=1)
-        result: FloatArray = lo.copy()
-        mixed = np.nonzero(hi > lo)[0]
-        if len(mixed):
-            result[mixed] = _mixture_quantile(
-                weight[mixed],
-                mu_a[mixed],
-                sg_a[mixed],
-                sc_a[mixed],
-                ad_a[mixed],
-                u[mixed],
-                lo[mixed],
-                hi[mixed],
-            )
-        return result
+        return mixture_quantile(
+            np.concatenate(w_parts, axis=1),
+            np.concatenate(mu_parts, axis=1),
+            np.concatenate(sg_parts, axis=1),
+            np.concatenate(sc_parts, axis=1),
+            np.concatenate(ad_parts, axis=1),
+            u,
+        )
 
     def _apply_rule(
         self, a: int, alarm: _Alarm, t: float, values: FloatArray, counts: FloatArray
@@ -846,7 +840,9 @@ class _Block:
             mu, sigma = prep.latency_params[(fleet, metric)]
             scale = mult * 1000.0 if metric == "ModelLatency" else np.full(t0.shape, 1000.0)
             shift = add * 1000.0 if metric == "ModelLatency" else np.zeros(t0.shape)
-            total, lo, hi = _draw_summaries(self.rng_metrics, n, mu, sigma, scale, shift)
+            total, lo, hi = draw_summaries(
+                self.rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
+            )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
             s_[:, j] = total.sum(axis=1)
             mn_[:, j] = lo.min(axis=1)
@@ -933,6 +929,14 @@ class _Block:
 
 # --------------------------------------------------------------------------- sampling helpers
 
+#: Which field of a statistic set (Sum, Minimum, Maximum) a basic statistic reads.
+_FIELD = {
+    StatisticKind.SUM: 0,
+    StatisticKind.AVERAGE: 0,
+    StatisticKind.MINIMUM: 1,
+    StatisticKind.MAXIMUM: 2,
+}
+
 
 def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
     """``value <op> Threshold`` elementwise with the rule's own operator (NaN: False)."""
@@ -941,84 +945,6 @@ def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
             OPERATOR_FUNCTIONS[rule.comparison_operator](values, rule.threshold), dtype=bool
         )
     return out
-
-
-def _draw_summaries(
-    rng: np.random.Generator,
-    n: IntArray,
-    mu: float,
-    sigma: float,
-    scale: FloatArray,
-    add: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Sum, Minimum, Maximum of ``n`` samples of exp(mu + sigma Z) * scale + add per segment,
-    as :meth:`LatencyComponent.draw_summary` draws them (0, inf, -inf for empty segments)."""
-    total = np.zeros(n.shape)
-    lo = np.full(n.shape, math.inf)
-    hi = np.full(n.shape, -math.inf)
-    if sigma == 0.0:
-        v = np.exp(mu) * scale + add
-        return (
-            np.where(n > 0, v * n, 0.0),
-            np.where(n > 0, v, math.inf),
-            np.where(n > 0, v, -math.inf),
-        )
-    small = (n > 0) & (n < NORMAL_SUM_THRESHOLD)
-    if small.any():
-        k = n[small]
-        draws = np.exp(mu + sigma * rng.standard_normal(int(k.sum())))
-        at = np.repeat(np.arange(len(k)), k)
-        x = draws * scale[small][at] + add[small][at]
-        starts = np.concatenate(([0], np.cumsum(k)[:-1]))
-        total[small] = np.add.reduceat(x, starts)
-        lo[small] = np.minimum.reduceat(x, starts)
-        hi[small] = np.maximum.reduceat(x, starts)
-    big = n >= NORMAL_SUM_THRESHOLD
-    if big.any():
-        k = n[big].astype(np.float64)
-        sc, ad = scale[big], add[big]
-        u_min = rng.beta(1.0, k)
-        u_max = rng.beta(k, 1.0)
-
-        def q(u: FloatArray) -> FloatArray:  # the lognormal's quantile function
-            z: FloatArray = special.ndtri(np.clip(u, 1e-300, 1.0 - 1e-16))
-            return np.exp(mu + sigma * z) * sc + ad
-
-        mn, mx = q(u_min), q(u_max)
-        s2 = sigma * sigma
-        mean = sc * math.exp(mu + s2 / 2) + ad
-        var = sc * sc * math.expm1(s2) * math.exp(2 * mu + s2)
-        s = rng.normal(k * mean, np.sqrt(k * var))
-        total[big] = np.minimum(np.maximum(s, k * mn), k * mx)
-        lo[big], hi[big] = mn, mx
-    return total, lo, hi
-
-
-def _mixture_quantile(
-    weight: FloatArray,
-    mu: FloatArray,
-    sigma: FloatArray,
-    scale: FloatArray,
-    add: FloatArray,
-    u: FloatArray,
-    lo: FloatArray,
-    hi: FloatArray,
-) -> FloatArray:
-    """Per row, x with G(x) = u, G the weighted mixture CDF (bisection between the components'
-    own u-quantiles, which bracket it), to a relative 1e-9 as :func:`mixture_quantile`."""
-    total = weight.sum(axis=1)
-    lo, hi = lo.copy(), hi.copy()
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zz = (np.log(np.maximum(mid[:, None] - add, 1e-300) / scale) - mu) / sigma
-        g = (weight * special.ndtr(zz)).sum(axis=1) / total
-        below = g < u
-        lo = np.where(below, mid, lo)
-        hi = np.where(below, hi, mid)
-        if np.all(hi - lo <= 1e-9 * np.maximum(1.0, np.abs(hi))):
-            break
-    return 0.5 * (lo + hi)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -34,12 +34,14 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.cloudwatch.statistics import ceil_rank
 from guardsim.intervals import wilson_interval
 from guardsim.scenarios.distributions import Z99
 
@@ -291,7 +293,7 @@ def fit_lognormal_from_maxima(maxima: Sequence[tuple[float, int]], sigma: float)
 def order_statistic_z(p: float, n: int) -> float:
     """Normal score of CloudWatch's pNN of ``n`` samples: the r-th smallest, r = max(1,
     ceil(p n)) (CW6), at Blom's plotting position ``(r - 0.375) / (n + 0.25)``."""
-    r = max(1, math.ceil(p * n - 1e-9))
+    r = ceil_rank(Fraction(str(p)) * 100, n)  # p as written (0.99 is 99/100, exactly)
     return _NORMAL.inv_cdf((r - 0.375) / (n + 0.25))
 
 

@@ -43,6 +43,7 @@ from guardsim.cloudwatch.statistics import (
 )
 from guardsim.deployment.plan import Step
 from guardsim.model import traffic as arrivals
+from guardsim.model.latency import lognormal_params, moments_scalar, quantile_scalar
 from guardsim.model.metrics import ERROR_METRICS, LATENCY_METRICS, METRICS, NAMESPACE
 from guardsim.scenarios.boto import MetricAlarm, thaw
 from guardsim.scenarios.distributions import Distribution, Fixed, LogNormal, Uniform
@@ -248,14 +249,13 @@ def latency_statistic_us(model: ModelBehaviour, metric: str, statistic: str) -> 
     """The expected value of a latency statistic of ``model`` in microseconds (steady state,
     no faults or queueing): Average is the lognormal mean, pNN its quantile; else None."""
     lat = _latency(model, metric)
-    mu = math.log(lat.median_ms)
-    sigma = (math.log(lat.p99_ms) - mu) / 2.3263478740408408
+    mu, sigma = lognormal_params(float(lat.median_ms), float(lat.p99_ms))
     spec = parse_statistic(statistic)
     if spec.kind is StatisticKind.AVERAGE:
-        return 1000.0 * math.exp(mu + sigma * sigma / 2)
+        return 1000.0 * moments_scalar(mu, sigma)[0]
     p = spec.percentile
     if p is not None and 0.0 < p < 1.0:
-        return 1000.0 * math.exp(mu + sigma * _NORMAL.inv_cdf(p))
+        return 1000.0 * quantile_scalar(p, mu, sigma)
     return None
 
 

@@ -58,6 +58,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from guardsim.cloudwatch.statistics import BASIC_STATISTICS, basic_of_sets
 from guardsim.deployment.machine import Phase
 from guardsim.model.faults import FleetFaults
 from guardsim.real_backend.fake_wire import (
@@ -1090,11 +1091,20 @@ def _behaviour(model: ModelBehaviour, rel: float) -> tuple[float, float, float, 
     return float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
 
 
+#: Basic statistics by their GetMetricData name.
+_BASIC = {kind.value: kind for kind in BASIC_STATISTICS}
+
+
 def _aggregate(
     points: list[tuple[float, dict[str, Any]]], period: int, start: float, stat: str
 ) -> tuple[list[float], list[float]]:
-    """One value per period from per-minute datapoints (exact for counts, sums, extremes;
-    sample-weighted means of the minutes' percentiles: the fake's approximation)."""
+    """One value per period from per-minute datapoints.
+
+    The basic statistics are exact: the minutes' statistic sets merged, as CloudWatch
+    aggregates them (:func:`~guardsim.cloudwatch.statistics.basic_of_sets`). ``p50`` and ``p99``
+    of a period longer than a minute are the sample-weighted means of the minutes' percentiles:
+    the fake's approximation (the per-minute rows keep no raw values; CloudWatch itself would
+    take the order statistic of the period's samples)."""
     buckets: dict[float, list[dict[str, Any]]] = {}
     for ts, row in points:
         key = ts if period <= 60 else start + math.floor((ts - start) / period) * period
@@ -1102,18 +1112,10 @@ def _aggregate(
     stamps, values = [], []
     for key in sorted(buckets):
         rows = buckets[key]
-        n = sum(r["sample_count"] for r in rows)
         value: float | None
-        if stat == "SampleCount":
-            value = float(n)
-        elif stat == "Sum":
-            value = float(sum(r["sum"] for r in rows))
-        elif stat == "Average":
-            value = sum(r["sum"] for r in rows) / n if n else None
-        elif stat == "Minimum":
-            value = float(min(r["minimum"] for r in rows))
-        elif stat == "Maximum":
-            value = float(max(r["maximum"] for r in rows))
+        if stat in _BASIC:
+            sets = [(r["sample_count"], r["sum"], r["minimum"], r["maximum"]) for r in rows]
+            value = basic_of_sets(_BASIC[stat], sets)
         elif stat in ("p50", "p99"):
             col = stat
             known = [(r[col], r["sample_count"]) for r in rows if r.get(col) is not None]

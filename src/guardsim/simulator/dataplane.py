@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.model import latency as latency_kernels
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import Behaviour, FleetFaults, clamp, warm_groups
-from guardsim.scenarios.distributions import Z99
 from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
 from guardsim.simulator.metrics import LatencyComponent, MetricStore, MinuteBucket
@@ -46,9 +46,8 @@ from guardsim.simulator.metrics import LatencyComponent, MetricStore, MinuteBuck
 FloatArray = npt.NDArray[np.float64]
 
 #: Fast mode: batches of at least this many requests get a normal-approximated latency Sum
-#: (central limit theorem; the lognormal's skew makes smaller sums visibly non-normal). Smaller
-#: batches draw every latency, so their Sum, Minimum and Maximum are exact and consistent.
-NORMAL_SUM_THRESHOLD = 30
+#: (defined with the summary draws, :data:`guardsim.model.latency.NORMAL_SUM_THRESHOLD`).
+NORMAL_SUM_THRESHOLD = latency_kernels.NORMAL_SUM_THRESHOLD
 
 
 @dataclass
@@ -85,8 +84,7 @@ class Counters:
 
 def lognormal_params(latency: Latency) -> tuple[float, float]:
     """(mu, sigma) of a lognormal with the given median and p99 (in ms)."""
-    mu = math.log(latency.median_ms)
-    return mu, (math.log(latency.p99_ms) - mu) / Z99
+    return latency_kernels.lognormal_params(float(latency.median_ms), float(latency.p99_ms))
 
 
 class DataPlane:

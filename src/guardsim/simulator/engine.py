@@ -29,7 +29,7 @@ import simpy
 from simpy.events import URGENT
 
 from guardsim import __version__
-from guardsim.cloudwatch.statistics import parse_statistic
+from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.errors import ArgumentError, ReplayFileError
 from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
@@ -73,11 +73,11 @@ def _scenario_definition(scenario: Scenario) -> dict[str, Any]:
     return copy
 
 
-def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
-    """CloudWatch's pNN: the largest value of the lowest p of the samples (spec 4.6, CW6)."""
-    n = len(sorted_or_raw)
-    k = max(1, math.ceil(p * n - 1e-9))
-    return float(np.partition(sorted_or_raw, k - 1)[k - 1])
+def _percentile_value(samples: np.ndarray, spec: StatisticSpec) -> float:
+    """CloudWatch's pNN of raw samples: the sample of rank ``ceil_rank`` (spec 4.6, CW6)."""
+    assert spec.upper is not None
+    k = ceil_rank(spec.upper, len(samples))
+    return float(np.partition(samples, k - 1)[k - 1])
 
 
 class Run:
@@ -114,7 +114,8 @@ class Run:
         # Fast mode draws each latency metric's statistics from its own stream, so leaving out a
         # metric nobody reads (Monte Carlo) does not change the draws of the others.
         #: Keys the fast-mode draws that many readers share (a window's percentile).
-        self.run_key = tuple(int(w) for w in streams[5].generate_state(2))
+        #: 128 bits (the key of :func:`~guardsim.simulator.metrics.key_rng`'s hash).
+        self.run_key = tuple(int(w) for w in streams[5].generate_state(2, np.uint64))
         self.rng_metrics = {
             "ModelLatency": np.random.default_rng(streams[3]),
             "OverheadLatency": np.random.default_rng(streams[4]),
@@ -275,7 +276,7 @@ class Run:
             arr = np.concatenate([b.raw_values(metric) for b in bs])
             if not len(arr):
                 return None, None
-            return _ceil_rank_value(arr, 0.50), _ceil_rank_value(arr, 0.99)
+            return _percentile_value(arr, _P["p50"]), _percentile_value(arr, _P["p99"])
         comps = [c for b in bs for c in b.components.get(metric, ())]
         fleets = ("blue", "green") if label == "blended" else (label,)
         out = []

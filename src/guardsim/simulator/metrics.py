@@ -14,22 +14,32 @@ two dimension sets are views over it: ``EndpointName+VariantName`` (blended) add
 
 from __future__ import annotations
 
+import hashlib
 import math
-import zlib
 from collections.abc import Sequence
-from statistics import NormalDist
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
+from numpy.random.bit_generator import ISeedSequence
 
 from guardsim.cloudwatch.statistics import (
     SampleSummary,
     StatisticKind,
     StatisticSpec,
-    basic_from_summary,
+    Stats,
+    basic_of_sets,
+    ceil_rank,
     compute_from_histogram,
     compute_from_samples,
+    merge_stats,
+)
+from guardsim.model.latency import (
+    cdf_scalar,
+    draw_stats,
+    mixture_quantile_scalar,
+    moments_scalar,
+    quantile_scalar,
 )
 from guardsim.model.metrics import ERROR_METRICS as COUNT_METRICS
 from guardsim.model.metrics import RAW_METRICS
@@ -39,17 +49,6 @@ FloatArray = npt.NDArray[np.float64]
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 FLEETS = ("blue", "green")
 _EMPTY = np.empty(0, dtype=np.float64)
-
-
-_STD_NORMAL = NormalDist()
-#: A statistic set as a plain tuple, (SampleCount, Sum, Minimum, Maximum): the fields of a
-#: SampleSummary, which costs several times more to make (buckets keep their sets as these).
-Stats = tuple[int, float, float, float]
-
-
-def merge_stats(a: Stats, b: Stats) -> Stats:
-    """``SampleSummary.merge`` on :data:`Stats` (the same arithmetic, in the same order)."""
-    return a[0] + b[0], a[1] + b[1], min(a[2], b[2]), max(a[3], b[3])
 
 
 _NO_RNG = np.random.default_rng(0)  # never drawn from: constant components need no randomness
@@ -79,86 +78,25 @@ class LatencyComponent(NamedTuple):
         return self.scale == 0.0 or self.sigma == 0.0
 
     def quantile(self, u: float) -> float:
-        if self.scale == 0.0:
-            return self.add
-        if self.sigma == 0.0:
-            return math.exp(self.mu) * self.scale + self.add
-        u = min(max(u, 1e-300), 1.0 - 1e-16)
-        return math.exp(self.mu + self.sigma * _STD_NORMAL.inv_cdf(u)) * self.scale + self.add
+        return quantile_scalar(u, self.mu, self.sigma, self.scale, self.add)
 
     def cdf(self, x: float) -> float:
-        if self.constant:
-            return 1.0 if x >= self.quantile(0.5) else 0.0
-        if x <= self.add:
-            return 0.0
-        z = (math.log((x - self.add) / self.scale) - self.mu) / self.sigma
-        return 0.5 * math.erfc(-z / math.sqrt(2.0))
+        return cdf_scalar(x, self.mu, self.sigma, self.scale, self.add)
 
     def mean_var(self) -> tuple[float, float]:
         if self.constant:
             return self.quantile(0.5), 0.0
-        s2 = self.sigma * self.sigma
-        mean = self.scale * math.exp(self.mu + s2 / 2) + self.add
-        var = self.scale * self.scale * math.expm1(s2) * math.exp(2 * self.mu + s2)
-        return mean, var
+        return moments_scalar(self.mu, self.sigma, self.scale, self.add)
 
     def draw_summary(self, rng: np.random.Generator, threshold: int) -> SampleSummary:
-        """Sum, Minimum and Maximum of the ``n`` samples, from their sampling distributions.
-
-        Below ``threshold`` samples every value is drawn (exact, consistent). Above it: Minimum
-        and Maximum are exact order statistics (U ~ Beta(1, n) and Beta(n, 1) through the
-        quantile function) and the Sum is normal with the exact mean and variance (central limit
-        theorem), floored at n x Minimum; the three are drawn independently.
-        """
+        """Sum, Minimum and Maximum of the ``n`` samples, from their sampling distributions
+        (:func:`guardsim.model.latency.draw_stats`)."""
         return SampleSummary(*self.draw_stats(rng, threshold))
 
     def draw_stats(self, rng: np.random.Generator, threshold: int) -> Stats:
         """:meth:`draw_summary` as a plain :data:`Stats` tuple (the hot path)."""
         n, mu, sigma, scale, add = self
-        if scale == 0.0 or sigma == 0.0:  # constant
-            v = self.quantile(0.5)
-            return n, v * n, v, v
-        if n < threshold:
-            x = np.exp(mu + sigma * rng.standard_normal(n)) * scale + add
-            return n, float(x.sum()), float(x.min()), float(x.max())
-        u_min, u_max = float(rng.beta(1.0, n)), float(rng.beta(n, 1.0))
-        # quantile() and mean_var() of a non-constant component, inlined, and min(a, b) and
-        # max(a, b) written out as what the builtins do, b if a > b (a < b) else a: the same
-        # values at a fraction of the cost (this runs for every batch).
-        u_min = 1e-300 if u_min < 1e-300 else u_min
-        u_min = 1.0 - 1e-16 if u_min > 1.0 - 1e-16 else u_min
-        u_max = 1e-300 if u_max < 1e-300 else u_max
-        u_max = 1.0 - 1e-16 if u_max > 1.0 - 1e-16 else u_max
-        exp, inv_cdf = math.exp, _STD_NORMAL.inv_cdf
-        lo = exp(mu + sigma * inv_cdf(u_min)) * scale + add
-        hi = exp(mu + sigma * inv_cdf(u_max)) * scale + add
-        s2 = sigma * sigma
-        mean = scale * exp(mu + s2 / 2) + add
-        var = scale * scale * math.expm1(s2) * exp(2 * mu + s2)
-        total = float(rng.normal(n * mean, math.sqrt(n * var)))
-        floor, ceiling = n * lo, n * hi  # total is clipped to [n x Minimum, n x Maximum]
-        total = floor if floor > total else total
-        total = ceiling if ceiling < total else total
-        return n, total, lo, hi
-
-
-def mixture_quantile(components: Sequence[LatencyComponent], u: float) -> float:
-    """x with G(x) = u, G the count-weighted mixture CDF of ``components`` (bisection)."""
-    total = sum(c.n for c in components)
-    lo = min(c.quantile(1e-12) for c in components)
-    hi = max(c.quantile(1.0 - 1e-12) for c in components)
-    if lo >= hi:
-        return lo
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        g = sum(c.n * c.cdf(mid) for c in components) / total
-        if g < u:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-9 * max(1.0, abs(hi)):
-            break
-    return 0.5 * (lo + hi)
+        return draw_stats(rng, n, mu, sigma, scale, add, threshold)
 
 
 def _merge(components: Sequence[LatencyComponent]) -> list[LatencyComponent]:
@@ -171,71 +109,53 @@ def _merge(components: Sequence[LatencyComponent]) -> list[LatencyComponent]:
     return [LatencyComponent(n, *key) for key, n in pooled.items()]
 
 
-_MASK64 = (1 << 64) - 1
+class _Key(ISeedSequence):
+    """A seed sequence that hands a bit generator a key as it is (the key is already a hash).
+
+    numpy's :class:`~numpy.random.SeedSequence` would hash it again, at several times the cost
+    of the draw; :class:`~numpy.random.bit_generator.ISeedSequence` is numpy's documented
+    interface for a custom one.
+    """
+
+    __slots__ = ("digest",)
+
+    def __init__(self, digest: bytes) -> None:
+        self.digest = digest
+
+    def generate_state(
+        self, n_words: int, dtype: Any = np.uint32
+    ) -> npt.NDArray[np.uint32] | npt.NDArray[np.uint64]:
+        # Philox asks for 2 uint64 words: the common case, without building a dtype
+        little = _LITTLE_U64 if dtype is np.uint64 else np.dtype(dtype).newbyteorder("<")
+        words = np.frombuffer(self.digest, dtype=little)
+        if len(words) < n_words:
+            raise ValueError(f"a key of {len(self.digest)} bytes has fewer than {n_words} words")
+        out: npt.NDArray[np.uint32] | npt.NDArray[np.uint64] = words[:n_words].astype(dtype)
+        return out
 
 
-class KeyedRandom:
-    """A small counter-based generator (SplitMix64) for draws that are keyed, not sequential.
+_LITTLE_U64 = np.dtype("<u8")
+
+
+def key_rng(run_key: Sequence[int], *parts: object) -> np.random.Generator:
+    """A generator determined by the run's key and ``parts`` alone (not by evaluation order).
 
     Fast mode draws a window's percentile once per (run, metric, fleets, statistic, window),
     whoever reads it first and whatever else was drawn before: the value depends on the key
-    alone. Building a numpy Generator per key costs ~100 us; this costs ~2 us per draw.
+    alone. ``run_key`` comes from the run's own SeedSequence (so replications differ); ``parts``
+    name what is drawn (metric, fleets, statistic, window), so every reader of it sees one
+    value. The generator is numpy's counter-based Philox4x64 keyed by a 128-bit BLAKE2b hash
+    of ``parts`` keyed with ``run_key`` (distinct keys give independent streams;
+    ``benchmarks/keyed_draws.py`` measures the cost against the alternatives).
     """
-
-    __slots__ = ("state",)
-
-    def __init__(self, key: int) -> None:
-        self.state = key & _MASK64
-
-    def next_u64(self) -> int:
-        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-        return z ^ (z >> 31)
-
-    def random(self) -> float:
-        """Uniform on the open interval (0, 1)."""
-        return ((self.next_u64() >> 11) + 0.5) * 2.0**-53
-
-    def normal(self) -> float:
-        """Standard normal (Box-Muller; one of the pair is used)."""
-        return math.sqrt(-2.0 * math.log(self.random())) * math.cos(2.0 * math.pi * self.random())
-
-    def gamma(self, shape: float) -> float:
-        """Gamma(shape, 1) for shape >= 1 (Marsaglia and Tsang, 2000)."""
-        d = shape - 1.0 / 3.0
-        c = 1.0 / math.sqrt(9.0 * d)
-        while True:
-            x = self.normal()
-            v = (1.0 + c * x) ** 3
-            if v > 0 and math.log(self.random()) < 0.5 * x * x + d - d * v + d * math.log(v):
-                return d * v
-
-    def beta(self, a: float, b: float) -> float:
-        """Beta(a, b) for a, b >= 1 (as order statistics need: Beta(r, N - r + 1))."""
-        x = self.gamma(a)
-        return x / (x + self.gamma(b))
-
-    def numpy(self) -> np.random.Generator:
-        """A numpy generator seeded from this key (for the rare resampling path)."""
-        return np.random.default_rng(self.next_u64())
-
-
-def key_rng(run_key: Sequence[int], *parts: object) -> KeyedRandom:
-    """A generator determined by the run's key and ``parts`` alone (not by evaluation order).
-
-    ``run_key`` comes from the run's own SeedSequence (so replications differ); ``parts`` name
-    what is drawn (metric, fleets, statistic, window), so every reader of it sees one value.
-    """
-    key = 0
-    for word in (*run_key, *(zlib.crc32(repr(p).encode()) for p in parts)):
-        key = KeyedRandom((key ^ int(word)) & _MASK64).next_u64()
-    return KeyedRandom(key)
+    secret = b"".join(int(w).to_bytes(8, "little") for w in run_key)
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16, key=secret[:64]).digest()
+    # numpy's stubs name SeedSequence, its code takes any ISeedSequence (documented)
+    return np.random.Generator(np.random.Philox(_Key(digest)))  # type: ignore[arg-type]
 
 
 def components_statistic(
-    components: Sequence[LatencyComponent], spec: StatisticSpec, rng: KeyedRandom
+    components: Sequence[LatencyComponent], spec: StatisticSpec, rng: np.random.Generator
 ) -> float | None:
     """Fast mode: an extended statistic of the pooled samples of ``components``.
 
@@ -250,17 +170,16 @@ def components_statistic(
     if n == 0:
         return None
     if spec.kind is StatisticKind.PERCENTILE and spec.upper is not None:
-        r = max(1, -((-spec.upper.numerator * n) // (spec.upper.denominator * 100)))
+        r = ceil_rank(spec.upper, n)
         u = float(rng.beta(r, n - r + 1))
         # one distribution (the common case): its own quantile, no search needed
-        return comps[0].quantile(u) if len(comps) == 1 else mixture_quantile(comps, u)
+        return comps[0].quantile(u) if len(comps) == 1 else mixture_quantile_scalar(comps, u)
     m = min(n, RESAMPLE_SIZE)
-    gen = rng.numpy()
-    counts = gen.multinomial(m, [c.n / n for c in comps])
+    counts = rng.multinomial(m, [c.n / n for c in comps])
     parts = []
     for c, k in zip(comps, counts, strict=True):
         if k:
-            parts.append(np.exp(c.mu + c.sigma * gen.standard_normal(int(k))) * c.scale + c.add)
+            parts.append(np.exp(c.mu + c.sigma * rng.standard_normal(int(k))) * c.scale + c.add)
     return compute_from_samples(spec, np.concatenate(parts))
 
 
@@ -307,7 +226,8 @@ class MinuteBucket:
         for metric, comp in comps.items():
             if needed is not None and metric not in needed:
                 continue
-            s = comp.draw_stats(rngs.get(metric, _NO_RNG), threshold)
+            n, mu, sigma, scale, add = comp
+            s = draw_stats(rngs.get(metric, _NO_RNG), n, mu, sigma, scale, add, threshold)
             old = self.stats.get(metric)
             self.stats[metric] = s if old is None else merge_stats(old, s)
             self.components.setdefault(metric, []).append(comp)
@@ -478,25 +398,16 @@ def basic_statistic_of(
     buckets: Sequence[MinuteBucket], metric: str, kind: StatisticKind
 ) -> float | None:
     """A basic statistic (``kind``) over the samples of ``buckets`` (at least one)."""
-    # SampleSummary.merge of the buckets' summaries, in order, on plain values
-    count, total, lo, hi = buckets[0].summary_values(metric)
-    for b in buckets[1:]:
-        more, add, mn, mx = b.summary_values(metric)
-        # min(lo, mn) and max(hi, mx), written out (see LatencyComponent.draw_stats)
-        count, total, lo, hi = (
-            count + more,
-            total + add,
-            mn if mn < lo else lo,
-            mx if mx > hi else hi,
-        )
-    return basic_from_summary(kind, count, total, lo, hi)
+    if len(buckets) == 1:  # a one-minute window (the common case): no list to build
+        return basic_of_sets(kind, (buckets[0].summary_values(metric),))
+    return basic_of_sets(kind, [b.summary_values(metric) for b in buckets])
 
 
 def statistic_of(
     buckets: Sequence[MinuteBucket],
     metric: str,
     spec: StatisticSpec,
-    rng: KeyedRandom | None = None,
+    rng: np.random.Generator | None = None,
 ) -> tuple[float | None, int]:
     """(value, sample count) of ``spec`` over the samples of ``buckets``; None if no samples.
 
