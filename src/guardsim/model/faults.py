@@ -179,6 +179,18 @@ def kernel(fault: object, path: str = "faults") -> FaultKernel:
 # --------------------------------------------------------------------------- the kinds
 
 
+def _plus_errors(
+    acc: Behaviour, on: Cond, rate_5xx: float, rate_4xx: float, mult: float | None = None
+) -> Behaviour:
+    """``acc`` with the error probabilities added (and the latency multiplied) where ``on``."""
+    return Behaviour(
+        where(on, acc.p5 + rate_5xx, acc.p5),
+        where(on, acc.p4 + rate_4xx, acc.p4),
+        acc.mult if mult is None else where(on, acc.mult * mult, acc.mult),
+        acc.add_ms,
+    )
+
+
 def _window_cuts(after: float, until: float | None) -> tuple[float, ...]:
     return (after,) if until is None else (after, until)
 
@@ -198,12 +210,8 @@ class ErrorKernel:
 
     def apply(self, acc: Behaviour, t: Value, rho: Value, age: Value) -> Behaviour:
         f = self.fault
-        on = active(f.after_seconds, f.until_seconds, t)
-        return Behaviour(
-            where(on, acc.p5 + f.rate_5xx, acc.p5),
-            where(on, acc.p4 + f.rate_4xx, acc.p4),
-            acc.mult,
-            acc.add_ms,
+        return _plus_errors(
+            acc, active(f.after_seconds, f.until_seconds, t), f.rate_5xx, f.rate_4xx
         )
 
 
@@ -244,12 +252,7 @@ class LoadErrorKernel:
     def apply(self, acc: Behaviour, t: Value, rho: Value, age: Value) -> Behaviour:
         f = self.fault
         over: Cond = rho > f.above_utilization
-        return Behaviour(
-            where(over, acc.p5 + f.rate_5xx, acc.p5),
-            where(over, acc.p4 + f.rate_4xx, acc.p4),
-            acc.mult,
-            acc.add_ms,
-        )
+        return _plus_errors(acc, over, f.rate_5xx, f.rate_4xx)
 
 
 @register(WarmupFault)
@@ -268,12 +271,7 @@ class WarmupKernel:
     def apply(self, acc: Behaviour, t: Value, rho: Value, age: Value) -> Behaviour:
         f = self.fault
         on: Cond = age < f.duration_seconds
-        return Behaviour(
-            where(on, acc.p5 + f.rate_5xx, acc.p5),
-            where(on, acc.p4 + f.rate_4xx, acc.p4),
-            where(on, acc.mult * f.latency_multiplier, acc.mult),
-            acc.add_ms,
-        )
+        return _plus_errors(acc, on, f.rate_5xx, f.rate_4xx, f.latency_multiplier)
 
 
 # --------------------------------------------------------------------------- one fleet, compiled
