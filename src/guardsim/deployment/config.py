@@ -2,7 +2,7 @@
 
 Endpoints using features deployment guardrails exclude, Inf1 (Inferentia) instances and AWS
 Marketplace containers (which a scenario cannot express), "fall back to blue/green all at once
-with no final baking period" (spec 2.9, D8:
+with no final baking period" (see aws-model.md#exclusions;
 https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html). Pure:
 the SimPy controller, the batch engine and lint all ask :func:`effective_deployment_config`.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 from guardsim.scenarios.boto import BlueGreenUpdatePolicy, DeploymentConfig, TrafficRoutingConfig
 from guardsim.scenarios.scenario import Scenario
 
-#: Instance-type prefixes whose endpoints cannot use deployment guardrails (spec 2.9, D8).
+#: Instance-type prefixes whose endpoints cannot use deployment guardrails (see
+#: aws-model.md#exclusions).
 EXCLUDED_INSTANCE_PREFIXES = ("ml.inf1.",)
 
 

@@ -2,8 +2,9 @@
 
 Time 0 is the ``UpdateEndpoint`` call. The run starts ``simulation.warmup_seconds`` earlier with
 the blue fleet in service, so the alarms have settled (they start INSUFFICIENT_DATA, as a newly
-created alarm does, spec 4.1) and ends ``simulation.cooldown_seconds`` after the deployment
-finishes. Two processes run: the controller (:mod:`guardsim.simulator.controller`) and a
+created alarm does, see aws-model.md#put-metric-alarm) and ends ``simulation.cooldown_seconds``
+after the deployment finishes. Two processes run: the controller
+(:mod:`guardsim.simulator.controller`) and a
 CloudWatch clock that, at every minute boundary, samples the minute's requests, publishes the
 minute's datapoints (with the publish delay) and evaluates the alarms due. The CloudWatch clock
 runs at URGENT priority, so at equal times alarms are evaluated before SageMaker polls them.
@@ -74,7 +75,8 @@ def _scenario_definition(scenario: Scenario) -> dict[str, Any]:
 
 
 def _ceil_rank_value(sorted_or_raw: np.ndarray, p: float) -> float:
-    """CloudWatch's pNN: the largest value of the lowest p of the samples (spec 4.6, CW6)."""
+    """CloudWatch's pNN: the largest value of the lowest p of the samples (see
+    aws-model.md#low-sample-percentiles)."""
     n = len(sorted_or_raw)
     k = max(1, math.ceil(p * n - 1e-9))
     return float(np.partition(sorted_or_raw, k - 1)[k - 1])
