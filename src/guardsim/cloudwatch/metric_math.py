@@ -405,8 +405,9 @@ class _Parser:
 def parse_expression(expression: str) -> Node:
     """Parse a metric math expression into an AST; raise MetricMathError if malformed.
 
-    Ids start with a lowercase letter and functions are uppercase [CW4, "Metric math syntax and
-    functions"]; ``AND``/``&&``, ``OR``/``||`` and ``NOT``/``!`` are the logical operators.
+    Ids start with a lowercase letter and functions are uppercase (see
+    aws-model.md#metric-math); ``AND``/``&&``, ``OR``/``||`` and ``NOT``/``!`` are the logical
+    operators.
     """
     if not isinstance(expression, str):
         raise MetricMathError(repr(expression), "an expression must be a string")

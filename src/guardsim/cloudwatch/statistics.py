@@ -6,8 +6,8 @@ datapoint (see aws-model.md#low-sample-percentiles). There are two families:
 * the five basic ``Statistic`` values ``SampleCount``, ``Average``, ``Sum``, ``Minimum`` and
   ``Maximum``, which can be computed from a pre-aggregated :class:`SampleSummary` (a CloudWatch
   "statistic set");
-* the ``ExtendedStatistic`` values, which need the raw values [CW6, "Requirements to use
-  percentiles ..."]:
+* the ``ExtendedStatistic`` values, which need the raw values (see
+  aws-model.md#low-sample-percentiles):
 
   ============  ======================================================================
   ``pNN``       percentile, ``p0.0`` to ``p100`` with up to 10 decimals
@@ -753,8 +753,8 @@ def compute_from_summary(spec: StatisticSpec | str, summary: SampleSummary) -> f
     aws-model.md#low-sample-percentiles) and raise
     :class:`~guardsim.errors.StatisticError`, except in the cases CloudWatch itself documents as
     computable from a statistic set: every sample equal (``Minimum == Maximum`` and
-    ``Sum == Minimum * SampleCount``, which includes ``SampleCount == 1``) [CW6, "Requirements
-    to use percentiles ..."]. ``None`` for an empty summary.
+    ``Sum == Minimum * SampleCount``, which includes ``SampleCount == 1``; see
+    aws-model.md#low-sample-percentiles). ``None`` for an empty summary.
     """
     spec = _as_spec(spec)
     n = summary.sample_count

@@ -21,9 +21,9 @@ def effective_deployment_config(scenario: Scenario) -> DeploymentConfig:
     """The DeploymentConfig SageMaker actually applies.
 
     Endpoints using excluded features (Inf1 instances; Marketplace containers, which a scenario
-    cannot express) "fall back to blue/green all-at-once with no final baking period" (spec
-    2.9, D8): the alarms are kept but never get a bake to act in. Otherwise the scenario's own
-    config, the same object.
+    cannot express) "fall back to blue/green all-at-once with no final baking period" (see
+    aws-model.md#exclusions): the alarms are kept but never get a bake to act in. Otherwise the
+    scenario's own config, the same object.
     """
     types = (scenario.endpoint.blue.instance_type, scenario.endpoint.green.instance_type)
     if not any(t.startswith(EXCLUDED_INSTANCE_PREFIXES) for t in types):

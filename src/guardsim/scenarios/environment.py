@@ -119,8 +119,8 @@ class Environment:
     alarm_poll_interval_seconds: float = field(
         default=30.0,
         metadata=doc(
-            "how often SageMaker reads the rollback alarms' state (undocumented, open "
-            "question 3). Default 30 s",
+            "how often SageMaker reads the rollback alarms' state (undocumented, see "
+            "aws-model.md#alarm-polling). Default 30 s",
             exclusive_min=0.0,
             max=3600.0,
         ),
@@ -185,8 +185,8 @@ class Environment:
     timeout_action: Literal["rollback", "fail"] = field(
         default="rollback",
         metadata=doc(
-            "what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, spec "
-            "2.11): roll back to blue, or end Failed"
+            "what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, see "
+            "aws-model.md#timeout-behaviour): roll back to blue, or end Failed"
         ),
     )
     timeout_includes_provisioning: bool = field(
