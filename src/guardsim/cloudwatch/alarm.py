@@ -10,7 +10,7 @@ precompiled from its ``put_metric_alarm`` keyword arguments, :meth:`AlarmRule.ev
 :class:`AlarmEvaluation` with the new state and a human reason.
 
 The algorithm (see aws-model.md#missing-data)
------------------------------
+---------------------------------------------
 Positions are numbered oldest to newest in a range of R periods; ``X`` breaches, ``0`` does not,
 ``-`` is missing (no datapoint; ``None`` or NaN).
 
@@ -713,7 +713,8 @@ class AlarmRule:
         sample_counts: Sequence[float | None],
         prev: AlarmState,
     ) -> AlarmEvaluation:
-        """CW3 with ``ignore``: keep the state if the deciding datapoint(s) have few samples.
+        """The low-sample rule with ``ignore``: keep the state if the deciding datapoint(s) have few
+        samples.
 
         ``result`` is the evaluation as if there were enough samples; when the rule holds the
         state, its window and breach count are kept and only the state and reason change.
@@ -793,7 +794,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 def _premature(flags: list[bool | None], m: int) -> bool:
-    """CW2's premature-alarm rule on a filled N-window (module docstring, step 5)."""
+    """CloudWatch's premature-alarm rule on a filled N-window (module docstring, step 5)."""
     try:
         first = flags.index(True)
     except ValueError:

@@ -28,8 +28,8 @@ aws-model.md#metric-math):
   guardsim drops every other non-finite result the same way (``LOG(0)``, overflow, a negative
   number to a fractional power) [judgment: CloudWatch cannot return such values].
 * Logical ``AND``/``&&``, ``OR``/``||`` follow the comparison rule and give 1 or 0; ``NOT``/``!``
-  gives 1 for 0 and 0 otherwise [``NOT`` is not in CW4's operator table; guardsim accepts it].
-* ``IF(cond, a[, b])`` follows CW4's "Using IF expressions" tables exactly (a true condition with
+  gives 1 for 0 and 0 otherwise [``NOT`` is not in AWS's operator table; guardsim accepts it].
+* ``IF(cond, a[, b])`` follows AWS's "Using IF expressions" tables exactly (a true condition with
   ``a`` missing gives 0; a false one with ``b`` missing or omitted drops the point).
 * ``FILL(x, v)`` fills missing points with a scalar, with another series' value, with
   ``REPEAT`` (the most recent earlier value) or ``LINEAR`` (interpolation across the gap).
@@ -39,7 +39,7 @@ aws-model.md#metric-math):
   scalars over its datapoints; of an array ``[m1, m2]`` they are a series, point by point. For
   ``AVG`` of an array, missing values count as 0 (see aws-model.md#metric-math);
   ``MIN``/``MAX``/``STDDEV`` of an array use only the values present [judgment]. ``STDDEV`` is the
-  population standard deviation [judgment: undocumented]. CW4 recommends against these in alarms
+  population standard deviation [judgment: undocumented]. AWS recommends against these in alarms
   because CloudWatch fetches more datapoints than ``EvaluationPeriods``; guardsim computes them over
   the series it is given.
 
@@ -475,7 +475,8 @@ SUPPORTED_FUNCTIONS: frozenset[str] = frozenset(
         "TIME_SERIES",
     }
 )
-"""The metric math functions guardsim evaluates (a subset of CW4's table)."""
+"""The metric math functions guardsim evaluates (a subset of AWS's table; see
+aws-model.md#metric-math)."""
 
 _UNSUPPORTED_REASONS = {
     "SEARCH": " (an alarm cannot be based on a SEARCH expression; see "
@@ -837,7 +838,7 @@ def _array(value: Value) -> tuple[Series, ...]:
 
 
 def _if(cond: Value, a: Value, b: Value, has_b: bool, length: int) -> Value:
-    """IF(cond, a[, b]) per CW4 "Using IF expressions"."""
+    """IF(cond, a[, b]) per AWS's "Using IF expressions" (see aws-model.md#metric-math)."""
     if not isinstance(cond, list):
         if cond is None:
             return [None] * length if isinstance(a, list) or isinstance(b, list) else None

@@ -77,7 +77,8 @@ aws-model.md#low-sample-percentiles).
 
 Low sample counts
 -----------------
-:func:`low_sample_count_threshold` implements CW3 (see aws-model.md#low-sample-percentiles) for
+:func:`low_sample_count_threshold` implements CloudWatch's low-sample rule (see
+aws-model.md#low-sample-percentiles) for
 percentile alarms.
 """
 
@@ -251,7 +252,7 @@ def parse_statistic(name: str, *, context: StatisticContext = "alarm") -> Statis
     range must be between 10 and 90 inclusive, as the PutMetricAlarm reference says (see
     aws-model.md#put-metric-alarm);
     shorthands such as ``tm99`` are not limited (the reference lists ``tm90`` itself as an
-    example). Use ``context="metric"`` for ``MetricStat.Stat``, where CW6's 0..100 applies.
+    example). Use ``context="metric"`` for ``MetricStat.Stat``, where CloudWatch allows 0..100.
 
     Raises :class:`~guardsim.errors.StatisticError` with what is allowed. Results are cached.
     """
@@ -381,9 +382,10 @@ def low_sample_count_threshold(spec: StatisticSpec | str) -> float | None:
     ``10 / p`` (``p10`` -> 100). It is computed exactly, so ``p99`` gives 1000.0, not
     1000.0000000000009.
 
-    ``None`` for every statistic that is not a percentile (CW3 applies
+    ``None`` for every statistic that is not a percentile (CloudWatch applies
     ``EvaluateLowSampleCountPercentile`` to percentiles only), and for ``p0`` and ``p100``:
-    CW3's ranges are "between 0 and 0.5 (exclusive)" and "0.5 (inclusive) and 1.00 (exclusive)",
+    CloudWatch's ranges are "between 0 and 0.5 (exclusive)" and "0.5 (inclusive) and 1.00
+    (exclusive)",
     so neither end is covered, and both formulas divide by zero there. ``p0`` and ``p100`` are
     the minimum and the maximum, exact with any number of samples, so guardsim never treats them
     as low-sample [judgment: the docs are silent].

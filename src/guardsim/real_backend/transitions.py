@@ -9,9 +9,9 @@ Each observation can carry **events**:
 * a ``VariantStatus`` not seen before (see aws-model.md#update-endpoint), at its ``StartTime``:
   ``Creating`` -> Creating (RollbackCreating during a rollback), ``ActivatingTraffic`` ->
   ActivatingTraffic, ``Baking`` -> Baking, or FinalBake when the message says the traffic is on the
-  full capacity (``"... traffic enabled on full capacity of 3 instance(s)"``, D9), ``Deleting`` ->
-  Deleting, or RollbackDeleting when the update rolled back (see below); ``Updating`` (capacity) is
-  no phase change;
+  full capacity (``"... traffic enabled on full capacity of 3 instance(s)"``; see
+  aws-model.md#eventbridge), ``Deleting`` -> Deleting, or RollbackDeleting when the update rolled
+  back (see below); ``Updating`` (capacity) is no phase change;
 * a sign that a rollback began, at the poll that first showed it: ``EndpointStatus``
   ``RollingBack`` (see aws-model.md#departures), or a ``FailureReason`` that appears while
   ``Updating`` (see aws-model.md#update-endpoint: it is set when an update fails even if the

@@ -152,7 +152,7 @@ class BlueGreenUpdatePolicy:
 
     @property
     def effective_termination_wait_seconds(self) -> int:
-        """``TerminationWaitInSeconds`` defaults to 0 (S1)."""
+        """``TerminationWaitInSeconds`` defaults to 0 (see aws-model.md#deployment-config)."""
         return self.termination_wait_seconds or 0
 
 

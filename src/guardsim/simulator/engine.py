@@ -272,7 +272,8 @@ class Run:
     def _percentiles(
         self, bs: list[MinuteBucket], metric: str, label: str, minute: float
     ) -> tuple[float | None, float | None]:
-        """p50 and p99 of one minute's datapoint (CloudWatch's rank rule, CW6)."""
+        """p50 and p99 of one minute's datapoint (CloudWatch's rank rule; see
+        aws-model.md#low-sample-percentiles)."""
         if self.mode == "exact":
             arr = np.concatenate([b.raw_values(metric) for b in bs])
             if not len(arr):

@@ -242,7 +242,8 @@ def components_statistic(
     """Fast mode: an extended statistic of the pooled samples of ``components``.
 
     Percentiles are drawn exactly: CloudWatch's pNN is the r-th smallest of the N samples,
-    r = max(1, ceil(p N)) (CW6), and the r-th order statistic of N draws from a distribution G is
+    r = max(1, ceil(p N)) (see aws-model.md#low-sample-percentiles), and the r-th order statistic of
+    N draws from a distribution G is
     G^-1(U) with U ~ Beta(r, N - r + 1). Treating the pooled batches as N draws from their
     count-weighted mixture ignores that each batch's count is fixed, a negligible difference.
     Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values.
