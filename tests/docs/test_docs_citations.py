@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from docs_helpers import DOCS, ROOT, anchors, docs_module
 
 citations = docs_module("_citations")
@@ -70,10 +69,5 @@ def test_every_citation_in_the_repository_has_a_replacement() -> None:
     assert missing == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the citations in src/ are replaced by links to docs/explanation/aws-model.md "
-    "(docs/_citations.py) after this branch is merged; remove this mark then",
-)
 def test_no_reference_to_a_document_outside_the_repository() -> None:
     assert found() == []

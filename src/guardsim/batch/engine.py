@@ -672,7 +672,8 @@ class _Block:
         rows: IntArray,
         n: IntArray,
     ) -> FloatArray:
-        """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (CW6): G^-1(U)
+        """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (see
+        aws-model.md#low-sample-percentiles): G^-1(U)
         with U ~ Beta(r, n - r + 1), G the count-weighted mixture of the segments' lognormals
         (as :func:`guardsim.simulator.metrics.components_statistic` draws it)."""
         assert src.spec.upper is not None

@@ -3,33 +3,34 @@
 An alarm is evaluated on a schedule (see :mod:`guardsim.cloudwatch.schedule`). At each evaluation
 CloudWatch reads the datapoints of an *evaluation range* of periods, oldest to newest, decides
 which N of them to evaluate (N = ``EvaluationPeriods``), and sets the state to ``ALARM`` when at
-least M of those breach (M = ``DatapointsToAlarm``) [CW1, spec 4.4]. This module does that last
-step, exactly and fast: :class:`AlarmRule` is an alarm precompiled from its ``put_metric_alarm``
-keyword arguments, :meth:`AlarmRule.evaluate` (or :func:`evaluate_alarm`) turns a range of
-datapoints and the previous state into an :class:`AlarmEvaluation` with the new state and a
-human reason.
+least M of those breach (M = ``DatapointsToAlarm``) (see aws-model.md#evaluation-schedule,
+#m-out-of-n). This module does that last step, exactly and fast: :class:`AlarmRule` is an alarm
+precompiled from its ``put_metric_alarm`` keyword arguments, :meth:`AlarmRule.evaluate` (or
+:func:`evaluate_alarm`) turns a range of datapoints and the previous state into an
+:class:`AlarmEvaluation` with the new state and a human reason.
 
-The algorithm [CW2, spec 4.5]
------------------------------
+The algorithm (see aws-model.md#missing-data)
+---------------------------------------------
 Positions are numbered oldest to newest in a range of R periods; ``X`` breaches, ``0`` does not,
 ``-`` is missing (no datapoint; ``None`` or NaN).
 
 1. **Comparison.** A datapoint breaches when ``value <op> Threshold`` holds, the statistic being
-   the left operand [S4]: ``>=``, ``>``, ``<``, ``<=`` for the four static operators. Anomaly
-   detection operators are not supported (:class:`AlarmError`).
+   the left operand (see aws-model.md#put-metric-alarm): ``>=``, ``>``, ``<``, ``<=`` for the four
+   static operators. Anomaly detection operators are not supported (:class:`AlarmError`).
 2. **At least N real datapoints in the range** (with or without gaps): the N most recent *real*
    datapoints are evaluated, reaching back past gaps; ``TreatMissingData`` is not used. ALARM if
-   at least M of them breach (they need not be consecutive [CW1]), else OK.
+   at least M of them breach (they need not be consecutive; see aws-model.md#evaluation-schedule),
+   else OK.
 3. **No real datapoint at all:** ``missing`` gives INSUFFICIENT_DATA, ``ignore`` keeps the
    current state, ``breaching`` gives ALARM (N filled breaching points) and ``notBreaching``
    gives OK.
 4. **Some, but fewer than N (= k), real datapoints:** CloudWatch fills the gaps "keeping every
-   real datapoint" and "using missing datapoints as few times as possible" [CW2]. guardsim
-   reads that as choosing an *N-window*: N positions of the range that hold all k real
-   datapoints and exactly N - k missing ones (never more missing ones than needed). Of all such
-   windows guardsim takes the one with the **smallest span** (oldest to newest position), and of
-   those the **most recent** (comparing positions newest first) [INF, fixed by the tables]. In
-   practice:
+   real datapoint" and "using missing datapoints as few times as possible" (see
+   aws-model.md#missing-data). guardsim reads that as choosing an *N-window*: N positions of the
+   range that hold all k real datapoints and exactly N - k missing ones (never more missing ones
+   than needed). Of all such windows guardsim takes the one with the **smallest span** (oldest to
+   newest position), and of those the **most recent** (comparing positions newest first)
+   (undocumented, fixed by the tables; see aws-model.md#missing-data). In practice:
 
    a. if the real datapoints lie within N consecutive positions, the window is N consecutive
       positions: the latest ones that hold them all (equivalently: drop missing positions from
@@ -54,8 +55,8 @@ Positions are numbered oldest to newest in a range of R periods; ``X`` breaches,
    ``ignore`` leave them missing, so only the k real datapoints are counted. ALARM if at least
    M breach; otherwise the premature rule decides between ALARM, OK and keeping the state.
 
-5. **Premature alarm** [CW2, spec 4.5 item 6]. In the N-window (after filling), let the oldest
-   breaching datapoint be ``a`` datapoints old (the newest is 1 old). If ``a >= M`` and every
+5. **Premature alarm** (see aws-model.md#missing-data). In the N-window (after filling), let the
+   oldest breaching datapoint be ``a`` datapoints old (the newest is 1 old). If ``a >= M`` and every
    more recent datapoint of the window is breaching or missing, the alarm goes to ALARM even
    with fewer than M breaches: ``- - X - -`` alarms at N=M=3, ``- - - X -`` and ``- - - - X``
    do not. Since the N-window keeps every real datapoint (step 4), a lone breach further back
@@ -79,27 +80,28 @@ Positions are numbered oldest to newest in a range of R periods; ``X`` breaches,
    state), hence raising M never turns OK into ALARM. What the rule does break is "ALARM needs
    at least M breaching datapoints": ``- - X - -`` alarms with one breach at M=3.
 
-6. **Percentiles with low sample counts** [CW3, spec 4.6]. For a percentile statistic with
-   ``EvaluateLowSampleCountPercentile=ignore``, when the datapoint that decides the evaluation
-   has fewer samples than :func:`~guardsim.cloudwatch.statistics.low_sample_count_threshold`
-   (``p99`` -> 1000), the state is kept. CW3 speaks of "the data point" being evaluated; which
-   datapoints of an N-window count is undocumented, so it is a parameter, ``low_sample_scope``
-   [INF]: ``newest`` (default) checks only the newest *real* datapoint of the N-window (the
-   newest real datapoint of the range); ``any`` keeps the state if any real datapoint of the
-   N-window has too few samples. Missing datapoints have no samples and never count; with no
-   sample counts given the rule does not apply. ``evaluate`` (the default) always evaluates.
-   When the rule holds the state it overrides steps 2-5, including an ALARM they would give;
-   the evaluation still reports the window and its breach count. A range with no real
-   datapoint is decided by step 3 alone.
+6. **Percentiles with low sample counts** (see aws-model.md#low-sample-percentiles). For a
+   percentile statistic with ``EvaluateLowSampleCountPercentile=ignore``, when the datapoint that
+   decides the evaluation has fewer samples than
+   :func:`~guardsim.cloudwatch.statistics.low_sample_count_threshold` (``p99`` -> 1000), the state
+   is kept. AWS speaks of "the data point" being evaluated; which datapoints of an N-window count is
+   undocumented, so it is a parameter, ``low_sample_scope``
+   (undocumented; see aws-model.md#low-sample-percentiles): ``newest`` (default) checks only
+   the newest *real* datapoint of the N-window (the newest real datapoint of the range); ``any``
+   keeps the state if any real datapoint of the N-window has too few samples. Missing datapoints
+   have no samples and never count; with no sample counts given the rule does not apply.
+   ``evaluate`` (the default) always evaluates. When the rule holds the state it overrides steps
+   2-5, including an ALARM they would give; the evaluation still reports the window and its breach
+   count. A range with no real datapoint is decided by step 3 alone.
 
 The evaluation range
 --------------------
-CloudWatch reads more than N periods, but the exact number is undocumented [CW2, spec 4.5 item
-1, open question 19]; the docs' examples use 5 for N = 3. guardsim's default is N + 2
-(:data:`DEFAULT_EVALUATION_RANGE`), an inference; pass ``evaluation_range`` to choose another
-length (at least N). Datapoints given beyond the range are ignored (only the newest R are
-read); a range longer than the datapoints given is padded with missing datapoints at the old
-end (periods before the metric had data).
+CloudWatch reads more than N periods, but the exact number is undocumented (see
+aws-model.md#missing-data, #metric-publish-delay); the docs' examples use 5
+for N = 3. guardsim's default is N + 2 (:data:`DEFAULT_EVALUATION_RANGE`), an inference; pass
+``evaluation_range`` to choose another length (at least N). Datapoints given beyond the range are
+ignored (only the newest R are read); a range longer than the datapoints given is padded with
+missing datapoints at the old end (periods before the metric had data).
 """
 
 from __future__ import annotations
@@ -138,7 +140,8 @@ __all__ = [
 
 
 class AlarmState(StrEnum):
-    """The three states of a CloudWatch metric alarm [CW1, spec 4.2]."""
+    """The three states of a CloudWatch metric alarm (see aws-model.md#evaluation-schedule,
+    #alarm-states)."""
 
     OK = "OK"
     ALARM = "ALARM"
@@ -146,7 +149,8 @@ class AlarmState(StrEnum):
 
 
 class ComparisonOperator(StrEnum):
-    """The four static-threshold operators; the statistic is the left operand [S4]."""
+    """The four static-threshold operators; the statistic is the left operand (see
+    aws-model.md#put-metric-alarm)."""
 
     GREATER_THAN_OR_EQUAL_TO_THRESHOLD = "GreaterThanOrEqualToThreshold"
     GREATER_THAN_THRESHOLD = "GreaterThanThreshold"
@@ -174,7 +178,8 @@ OPERATOR_FUNCTIONS: Final[Mapping[ComparisonOperator, Callable[[Any, Any], Any]]
     ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD: operator.le,
 }
 
-#: Anomaly-detection operators [S4]; guardsim does not model anomaly bands (spec 4.9).
+#: Anomaly-detection operators (see aws-model.md#put-metric-alarm); guardsim does not model anomaly
+#: bands (see aws-model.md#composite-alarms).
 ANOMALY_OPERATORS: Final = frozenset(
     {
         "LessThanLowerOrGreaterThanUpperThreshold",
@@ -185,7 +190,8 @@ ANOMALY_OPERATORS: Final = frozenset(
 
 
 class TreatMissingData(StrEnum):
-    """How missing datapoints fill an N-window with fewer than N real ones [CW2, spec 4.5]."""
+    """How missing datapoints fill an N-window with fewer than N real ones (see
+    aws-model.md#missing-data)."""
 
     BREACHING = "breaching"
     NOT_BREACHING = "notBreaching"
@@ -194,16 +200,18 @@ class TreatMissingData(StrEnum):
 
 
 class LowSampleCountPolicy(StrEnum):
-    """``EvaluateLowSampleCountPercentile`` [CW3]: evaluate anyway, or keep the state."""
+    """``EvaluateLowSampleCountPercentile`` (see aws-model.md#low-sample-percentiles): evaluate
+    anyway, or keep the state."""
 
     EVALUATE = "evaluate"
     IGNORE = "ignore"
 
 
 class LowSampleScope(StrEnum):
-    """Which datapoints' sample counts the low-sample rule checks (undocumented [INF]).
+    """Which datapoints' sample counts the low-sample rule checks (undocumented; see
+    aws-model.md#low-sample-percentiles).
 
-    ``newest``: the newest real datapoint of the N-window (default; CW3 speaks of "the data
+    ``newest``: the newest real datapoint of the N-window (default; AWS speaks of "the data
     point"). ``any``: every real datapoint of the N-window.
     """
 
@@ -215,9 +223,10 @@ class LowSampleScope(StrEnum):
 class EvaluationRangeRule:
     """The evaluation-range length as a function of N: ``N + extra_periods``.
 
-    CloudWatch reads more periods than N but does not document how many [CW2, spec 4.5 item 1,
-    open question 19]; its examples use 5 for N = 3, which ``extra_periods=2`` reproduces. This
-    is an inference, kept as a parameter so that calibration against real alarms can change it.
+    CloudWatch reads more periods than N but does not document how many (see
+    aws-model.md#missing-data, #metric-publish-delay); its examples use 5 for N = 3,
+    which ``extra_periods=2`` reproduces. This is an inference, kept as a parameter so that
+    calibration against real alarms can change it.
     """
 
     extra_periods: int = 2
@@ -230,7 +239,8 @@ class EvaluationRangeRule:
         return evaluation_periods + self.extra_periods
 
 
-#: The evaluation range used when none is given: N + 2 periods [INF; CW2's examples: 5 for N=3].
+#: The evaluation range used when none is given: N + 2 periods (undocumented; AWS's examples use
+#: 5 for N=3).
 DEFAULT_EVALUATION_RANGE: Final = EvaluationRangeRule(extra_periods=2)
 
 
@@ -292,12 +302,12 @@ class AlarmRule:
     """One CloudWatch metric alarm, precompiled for fast repeated evaluation.
 
     Build it with :meth:`from_kwargs` from ``put_metric_alarm`` keyword arguments, or directly.
-    Fields use the meaning of the PutMetricAlarm parameters [S4]; ``statistic`` is the
-    ``Statistic`` or ``ExtendedStatistic`` (for metric math, the ``Stat`` of the returned
-    MetricStat query, or ``None`` for an expression). ``evaluation_range`` is the default range
-    length for :meth:`evaluate` (``None``: :data:`DEFAULT_EVALUATION_RANGE` of N, resolved into
-    :attr:`range_length`). ``low_sample_scope`` is guardsim's choice of which datapoints the
-    low-sample percentile rule checks (see the module docstring, step 6).
+    Fields use the meaning of the PutMetricAlarm parameters (see aws-model.md#put-metric-alarm);
+    ``statistic`` is the ``Statistic`` or ``ExtendedStatistic`` (for metric math, the ``Stat`` of
+    the returned MetricStat query, or ``None`` for an expression). ``evaluation_range`` is the
+    default range length for :meth:`evaluate` (``None``: :data:`DEFAULT_EVALUATION_RANGE` of N,
+    resolved into :attr:`range_length`). ``low_sample_scope`` is guardsim's choice of which
+    datapoints the low-sample percentile rule checks (see the module docstring, step 6).
     """
 
     name: str
@@ -314,7 +324,7 @@ class AlarmRule:
     #: The evaluation-range length :meth:`evaluate` uses by default.
     range_length: int = field(init=False)
     statistic_spec: StatisticSpec | None = field(init=False, repr=False, compare=False)
-    #: CW3 threshold when the low-sample rule can keep the state, else ``None``.
+    #: The low-sample threshold when the low-sample rule can keep the state, else ``None``.
     low_sample_threshold: float | None = field(init=False, repr=False, compare=False)
     _op: Callable[[Any, Any], bool] = field(init=False, repr=False, compare=False)
     _tmd: int = field(init=False, repr=False, compare=False)
@@ -398,11 +408,12 @@ class AlarmRule:
         Reads ``AlarmName``, ``Statistic`` or ``ExtendedStatistic``, ``Period``,
         ``EvaluationPeriods``, ``DatapointsToAlarm`` (default: ``EvaluationPeriods``),
         ``Threshold``, ``ComparisonOperator``, ``TreatMissingData`` (default ``missing``) and
-        ``EvaluateLowSampleCountPercentile`` (default ``evaluate``) [S4]; or, for metric math,
-        ``Metrics`` instead of ``Statistic``/``Period``: the period is the returned query's
-        ``Period`` or that of its ``MetricStat``, else the (common) period of the MetricStat
-        queries [CW4]. Other parameters (actions, ``Unit``, dimensions, ...) do not change
-        evaluation and are not read.
+        ``EvaluateLowSampleCountPercentile`` (default ``evaluate``) (see
+        aws-model.md#put-metric-alarm); or, for metric math, ``Metrics`` instead of
+        ``Statistic``/``Period``: the period is the returned query's ``Period`` or that of its
+        ``MetricStat``, else the (common) period of the MetricStat queries (see
+        aws-model.md#metric-math). Other parameters (actions, ``Unit``, dimensions,
+        ...) do not change evaluation and are not read.
 
         The arguments are assumed validated (see :mod:`guardsim.scenarios`); this only fails,
         with :class:`AlarmError` naming the field, when an essential is missing or unusable.
@@ -501,7 +512,8 @@ class AlarmRule:
     # ---------------------------------------------------------------------------------------
 
     def breaches(self, value: float) -> bool:
-        """Whether one real datapoint breaches: ``value <op> Threshold`` [S4]."""
+        """Whether one real datapoint breaches: ``value <op> Threshold`` (see
+        aws-model.md#put-metric-alarm)."""
         return self._op(value, self.threshold)
 
     def evaluate(
@@ -566,7 +578,8 @@ class AlarmRule:
     def _evaluate_full(
         self, pts: Sequence[float | None], real: list[int], prev: AlarmState
     ) -> AlarmEvaluation:
-        """At least N real datapoints: the N most recent real ones; no filling [CW2]."""
+        """At least N real datapoints: the N most recent real ones; no filling (see
+        aws-model.md#missing-data)."""
         n = len(real)
         if real[-1] == real[0] - n + 1:  # contiguous: the common case
             values = tuple(pts[real[-1] : real[0] + 1])
@@ -589,7 +602,7 @@ class AlarmRule:
         )
 
     def _evaluate_all_missing(self, r: int, prev: AlarmState) -> AlarmEvaluation:
-        """No real datapoint in the range [CW2, Table A row 3]."""
+        """No real datapoint in the range (see aws-model.md#missing-data)."""
         n = self.evaluation_periods
         tmd = self._tmd
         evaluated: tuple[float | None, ...] = (None,) * n
@@ -622,7 +635,8 @@ class AlarmRule:
         r: int,
         prev: AlarmState,
     ) -> AlarmEvaluation:
-        """1 <= k < N real datapoints: choose the N-window and fill it [CW2, module step 4]."""
+        """1 <= k < N real datapoints: choose the N-window and fill it (see
+        aws-model.md#missing-data)."""
         n = self.evaluation_periods
         newest = real[0] - start  # positions within the range, 0 = oldest
         oldest = real[-1] - start
@@ -699,7 +713,8 @@ class AlarmRule:
         sample_counts: Sequence[float | None],
         prev: AlarmState,
     ) -> AlarmEvaluation:
-        """CW3 with ``ignore``: keep the state if the deciding datapoint(s) have few samples.
+        """The low-sample rule with ``ignore``: keep the state if the deciding datapoint(s) have few
+        samples.
 
         ``result`` is the evaluation as if there were enough samples; when the rule holds the
         state, its window and breach count are kept and only the state and reason change.
@@ -779,7 +794,7 @@ _E = TypeVar("_E", bound=StrEnum)
 
 
 def _premature(flags: list[bool | None], m: int) -> bool:
-    """CW2's premature-alarm rule on a filled N-window (module docstring, step 5)."""
+    """CloudWatch's premature-alarm rule on a filled N-window (module docstring, step 5)."""
     try:
         first = flags.index(True)
     except ValueError:
@@ -827,7 +842,8 @@ def _as_enum(enum: type[_E], value: Any, default: _E, name: str, key: str) -> _E
 
 
 def _period_and_statistic_from_metrics(metrics: Any, name: str) -> tuple[int, str | None]:
-    """Period and statistic of a metric-math alarm's returned series [CW4, S4]."""
+    """Period and statistic of a metric-math alarm's returned series (see aws-model.md#metric-math,
+    #put-metric-alarm)."""
     queries = list(metrics)
     returned = [q for q in queries if q.get("ReturnData", True)]
     if len(returned) != 1:
@@ -849,7 +865,8 @@ def _period_and_statistic_from_metrics(metrics: Any, name: str) -> tuple[int, st
             what = "no MetricStat has a Period" if not periods else f"periods differ: {periods}"
             raise AlarmError(
                 f"cannot tell the alarm's period ({what}); all metrics of a metric-math alarm "
-                "share one period [CW4]",
+                "share one period (see "
+                "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html)",
                 alarm_name=name,
                 field="Metrics",
             )
@@ -880,7 +897,8 @@ def evaluate_alarm(
     sample_counts: Sequence[float | None] | None = None,
     evaluation_range: int | None = None,
 ) -> AlarmEvaluation:
-    """Evaluate one CloudWatch alarm over one evaluation range [CW1, CW2, CW3].
+    """Evaluate one CloudWatch alarm over one evaluation range (see
+    aws-model.md#evaluation-schedule, #missing-data, #low-sample-percentiles).
 
     ``alarm`` is an :class:`AlarmRule`, a Mapping of ``put_metric_alarm`` kwargs, or an object
     with ``to_boto()`` returning one (converted on every call: precompile with

@@ -4,16 +4,17 @@ An alarm can watch the result of a math expression instead of one metric: ``PutM
 ``Metrics`` is a list of ``MetricDataQuery`` objects, each either a ``MetricStat`` (a metric,
 statistic and period that yields one datapoint per period) or an ``Expression`` over the
 ``Id`` of other queries, and exactly one of them has ``ReturnData`` true: the series the alarm
-compares with its threshold [CW4, S4]. The canonical SageMaker example is an error rate,
-``100 * m1 / m2`` with ``m1`` the Sum of ``Invocation5XXErrors`` and ``m2`` the Sum of
-``Invocations`` (spec 4.8).
+compares with its threshold (see aws-model.md#metric-math, #put-metric-alarm). The canonical
+SageMaker example is an error rate, ``100 * m1 / m2`` with ``m1`` the Sum of ``Invocation5XXErrors``
+and ``m2`` the Sum of ``Invocations`` (see aws-model.md#metric-math).
 
 Values and missing data
 -----------------------
-An expression works on three kinds of value [CW4, "Data type abbreviations"]: a scalar ``S``,
+An expression works on three kinds of value (see aws-model.md#metric-math): a scalar ``S``,
 a time series ``TS`` and an array of time series ``TS[]``. guardsim aligns every series on the
 alarm's period grid, oldest to newest, as a list of ``float | None`` where ``None`` means "no
-datapoint at this timestamp". The rules, from the "Using metric math" page [CW4]:
+datapoint at this timestamp". The rules, from the "Using metric math" page (see
+aws-model.md#metric-math):
 
 * Arithmetic (``+ - * / ^``) and comparison (``== != < <= > >=``) between two series: "Missing
   values in a time series are treated as 0" and "when ... only one of the time series has a
@@ -27,8 +28,8 @@ datapoint at this timestamp". The rules, from the "Using metric math" page [CW4]
   guardsim drops every other non-finite result the same way (``LOG(0)``, overflow, a negative
   number to a fractional power) [judgment: CloudWatch cannot return such values].
 * Logical ``AND``/``&&``, ``OR``/``||`` follow the comparison rule and give 1 or 0; ``NOT``/``!``
-  gives 1 for 0 and 0 otherwise [``NOT`` is not in CW4's operator table; guardsim accepts it].
-* ``IF(cond, a[, b])`` follows CW4's "Using IF expressions" tables exactly (a true condition with
+  gives 1 for 0 and 0 otherwise [``NOT`` is not in AWS's operator table; guardsim accepts it].
+* ``IF(cond, a[, b])`` follows AWS's "Using IF expressions" tables exactly (a true condition with
   ``a`` missing gives 0; a false one with ``b`` missing or omitted drops the point).
 * ``FILL(x, v)`` fills missing points with a scalar, with another series' value, with
   ``REPEAT`` (the most recent earlier value) or ``LINEAR`` (interpolation across the gap).
@@ -36,13 +37,15 @@ datapoint at this timestamp". The rules, from the "Using metric math" page [CW4]
   missing [judgment: the docs do not say].
 * ``AVG``, ``MIN``, ``MAX``, ``SUM``, ``STDDEV`` and ``DATAPOINT_COUNT`` of one series are
   scalars over its datapoints; of an array ``[m1, m2]`` they are a series, point by point. For
-  ``AVG`` of an array, missing values count as 0 [CW4]; ``MIN``/``MAX``/``STDDEV`` of an array
-  use only the values present [judgment]. ``STDDEV`` is the population standard deviation
-  [judgment: undocumented]. CW4 recommends against these in alarms because CloudWatch fetches
-  more datapoints than ``EvaluationPeriods``; guardsim computes them over the series it is given.
+  ``AVG`` of an array, missing values count as 0 (see aws-model.md#metric-math);
+  ``MIN``/``MAX``/``STDDEV`` of an array use only the values present [judgment]. ``STDDEV`` is the
+  population standard deviation [judgment: undocumented]. AWS recommends against these in alarms
+  because CloudWatch fetches more datapoints than ``EvaluationPeriods``; guardsim computes them over
+  the series it is given.
 
-The alarm's expression "must return a single time series" (spec 4.1): a scalar or an array of
-series as the ``ReturnData`` result is an error, found at compile time by a static type check.
+The alarm's expression "must return a single time series" (see aws-model.md#put-metric-alarm): a
+scalar or an array of series as the ``ReturnData`` result is an error, found at compile time by a
+static type check.
 
 Supported functions: see :data:`SUPPORTED_FUNCTIONS`. Anything else raises
 :class:`~guardsim.errors.MetricMathError` naming the function.
@@ -96,8 +99,10 @@ or an array of time series (``tuple`` of lists)."""
 MAX_METRIC_DATA_QUERIES = 20
 MAX_METRIC_STATS = 10
 MAX_EXPRESSIONS = 10
-MAX_EXPRESSION_LENGTH = 2048  # MetricDataQuery.Expression, botocore model [S4]
-MAX_ID_LENGTH = 255  # MetricDataQuery.Id [S4]
+MAX_EXPRESSION_LENGTH = (
+    2048  # MetricDataQuery.Expression, botocore model (see aws-model.md#put-metric-alarm)
+)
+MAX_ID_LENGTH = 255  # MetricDataQuery.Id (see aws-model.md#put-metric-alarm)
 MAX_NESTING = 50  # parentheses, calls and unary operators: guardsim's guard for the stack
 MAX_DEPTH = 100  # nested operations in the parsed tree, for the same reason
 _ID_RE = re.compile(r"[a-z][A-Za-z0-9_]*")
@@ -400,8 +405,9 @@ class _Parser:
 def parse_expression(expression: str) -> Node:
     """Parse a metric math expression into an AST; raise MetricMathError if malformed.
 
-    Ids start with a lowercase letter and functions are uppercase [CW4, "Metric math syntax and
-    functions"]; ``AND``/``&&``, ``OR``/``||`` and ``NOT``/``!`` are the logical operators.
+    Ids start with a lowercase letter and functions are uppercase (see
+    aws-model.md#metric-math); ``AND``/``&&``, ``OR``/``||`` and ``NOT``/``!`` are the logical
+    operators.
     """
     if not isinstance(expression, str):
         raise MetricMathError(repr(expression), "an expression must be a string")
@@ -469,10 +475,12 @@ SUPPORTED_FUNCTIONS: frozenset[str] = frozenset(
         "TIME_SERIES",
     }
 )
-"""The metric math functions guardsim evaluates (a subset of CW4's table)."""
+"""The metric math functions guardsim evaluates (a subset of AWS's table; see
+aws-model.md#metric-math)."""
 
 _UNSUPPORTED_REASONS = {
-    "SEARCH": " (an alarm cannot be based on a SEARCH expression [CW4])",
+    "SEARCH": " (an alarm cannot be based on a SEARCH expression; see "
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html)",
     "ANOMALY_DETECTION_BAND": " (anomaly detection alarms are not simulated)",
 }
 
@@ -546,7 +554,10 @@ class _TypeChecker:
             self.arity(node, 1, 1)
             arg = node.args[0]
             if not isinstance(arg, Ref) or arg.id not in self.metric_ids:
-                raise self.error("PERIOD takes the Id of a metric, not an expression [CW4]")
+                raise self.error(
+                    "PERIOD takes the Id of a metric, not an expression (see "
+                    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html)"
+                )
             return _Kind.S
         kinds = [self.check(arg) for arg in node.args]
         if name in _ELEMENTWISE or name in _SERIES_OPS:
@@ -616,7 +627,7 @@ def _finite(x: float) -> float | None:
 
 def _div(x: float, y: float) -> float | None:
     # "If the value of a data point causes a function to attempt to divide by zero, the data
-    # point is dropped" [CW4].
+    # point is dropped" (see aws-model.md#metric-math).
     return None if y == 0 else _finite(x / y)
 
 
@@ -720,7 +731,8 @@ def _reduce_one(name: str, xs: list[float], width: int) -> float | None:
     if name == "SUM":
         return _finite(_fsum(xs))
     if name == "AVG":
-        # Of an array, "missing values are treated as 0" [CW4]: divide by the number of series.
+        # Of an array, "missing values are treated as 0" (see aws-model.md#metric-math): divide by
+        # the number of series.
         return _finite(_fsum(xs) / (width or len(xs)))
     if name == "MIN":
         return min(xs)
@@ -787,7 +799,7 @@ def _running_sum(series: Series) -> Series:
 
 
 def _fill(value: Series, filler: Value | str) -> Series:
-    """FILL one series with a scalar, a series, REPEAT or LINEAR [CW4]."""
+    """FILL one series with a scalar, a series, REPEAT or LINEAR (see aws-model.md#metric-math)."""
     if filler == "REPEAT":
         out: Series = []
         last: float | None = None
@@ -826,7 +838,7 @@ def _array(value: Value) -> tuple[Series, ...]:
 
 
 def _if(cond: Value, a: Value, b: Value, has_b: bool, length: int) -> Value:
-    """IF(cond, a[, b]) per CW4 "Using IF expressions"."""
+    """IF(cond, a[, b]) per AWS's "Using IF expressions" (see aws-model.md#metric-math)."""
     if not isinstance(cond, list):
         if cond is None:
             return [None] * length if isinstance(a, list) or isinstance(b, list) else None
@@ -844,9 +856,13 @@ def _if(cond: Value, a: Value, b: Value, has_b: bool, length: int) -> Value:
             out.append(None)  # no condition datapoint: dropped
         elif c != 0:
             x = _point(a, i)
-            out.append(0.0 if x is None else x)  # true with the value missing: 0 [CW4]
+            out.append(
+                0.0 if x is None else x
+            )  # true with the value missing: 0 (see aws-model.md#metric-math)
         else:
-            out.append(_point(b, i) if has_b else None)  # false, value missing: dropped [CW4]
+            out.append(
+                _point(b, i) if has_b else None
+            )  # false, value missing: dropped (see aws-model.md#metric-math)
     return out
 
 
@@ -990,7 +1006,8 @@ class MetricStatQuery:
 
     @property
     def statistic(self) -> StatisticSpec:
-        """The parsed statistic (``MetricStat.Stat`` accepts any statistic [S4])."""
+        """The parsed statistic (``MetricStat.Stat`` accepts any statistic; see
+        aws-model.md#put-metric-alarm)."""
         return parse_statistic(self.stat, context="metric")
 
 
@@ -1465,7 +1482,7 @@ def _check_expressions(
             continue
         typed.append(qid)
     result.order = typed
-    # The returned query must be a single time series (spec 4.1).
+    # The returned query must be a single time series (see aws-model.md#put-metric-alarm).
     for qid in typed:
         kind = kinds[qid]
         if kind is not _Kind.TS and result.return_id == qid:
@@ -1492,11 +1509,11 @@ def check_metric_queries(metrics: object) -> list[tuple[str, str]]:
     """Every problem with an alarm's ``Metrics`` list, as ``(path, message)`` pairs.
 
     Paths are relative to the list (``"[2].Expression"``, ``"[0].MetricStat.Period"``, ``""``
-    for the list as a whole). Checks [S4, CW4, spec 4.1]: the list shape and field types; Ids
-    (unique; letters, digits, underscores, starting with a lowercase letter); exactly one of
-    ``MetricStat`` and ``Expression`` per query; at most 20 queries, 10 MetricStat and 10
-    Expression; exactly one ``ReturnData`` true (omitted counts as true, the API default);
-    one period for every MetricStat; statistics; expression syntax, supported functions,
+    for the list as a whole). Checks (see aws-model.md#put-metric-alarm, #metric-math): the list
+    shape and field types; Ids (unique; letters, digits, underscores, starting with a lowercase
+    letter); exactly one of ``MetricStat`` and ``Expression`` per query; at most 20 queries, 10
+    MetricStat and 10 Expression; exactly one ``ReturnData`` true (omitted counts as true, the API
+    default); one period for every MetricStat; statistics; expression syntax, supported functions,
     unknown Ids, circular references and types; and that the returned series is a single time
     series. Never raises, whatever it is given.
     """

@@ -3,14 +3,14 @@
 Pure functions of times in seconds (floats or integers on the simulated clock; numpy arrays
 where noted). No clock is read here: the caller passes every instant.
 
-Evaluation schedule [CW1, spec 4.3]
+Evaluation schedule (see aws-model.md#evaluation-schedule)
     An alarm whose Period is 60 s or more is evaluated every minute; one whose Period is 10, 20
     or 30 s (a high-resolution alarm) every 10 s; and one whose Period x EvaluationPeriods is
     longer than one day every hour, with data up to the last ``:00``.
     :func:`evaluation_interval` returns that interval, :func:`evaluation_times` lists the
     instants in a time span.
 
-Sliding windows [CW1]
+Sliding windows (see aws-model.md#evaluation-schedule)
     Each evaluation reads the period windows that end at the evaluation instant: with Period
     300 and one evaluation period, the evaluation at the end of minute 5 reads minutes 1-5 and
     the one at the end of minute 6 reads minutes 2-6. Consecutive evaluations therefore read
@@ -18,29 +18,31 @@ Sliding windows [CW1]
     evaluation reads for a whole evaluation range (see
     :data:`guardsim.cloudwatch.alarm.DEFAULT_EVALUATION_RANGE` for its length).
 
-Alignment of the evaluation clock [INF]
+Alignment of the evaluation clock (undocumented)
     CloudWatch does not document at which second of the minute an alarm is evaluated. guardsim
     evaluates on the boundaries of the simulated clock (``t`` a multiple of the interval, so
     on the minute for standard alarms and on the hour for multi-day ones) and offers ``phase``,
     a documented parameter, to shift every evaluation by a fixed number of seconds.
 
-Publish delay and late data [KC1, spec 4.7]
+Publish delay and late data (see aws-model.md#late-data, #metric-publish-delay)
     A metric sample taken at time ``s`` falls in the aggregation bucket ``[m, m + resolution)``
     with ``m = floor(s / resolution) * resolution`` (``resolution`` = 60 s for standard
     metrics) and becomes visible to alarms at ``m + resolution + L``, ``L`` being the publish
-    delay (spec 4.7's simulator default [INF]: a datapoint for minute ``[t, t+60)`` becomes
-    visible at ``t + 60 + L``). :func:`publish_time` and :func:`is_visible` compute this and
-    accept numpy arrays, so a whole sample stream can be masked at once.
+    delay (guardsim's default, undocumented by AWS; see aws-model.md#metric-publish-delay: a
+    datapoint for minute ``[t, t+60)`` becomes visible at ``t + 60 + L``). :func:`publish_time` and
+    :func:`is_visible` compute this and accept numpy arrays, so a whole sample stream can be masked
+    at once.
 
-    Alarms use the data *available at evaluation time* [KC1]. An evaluation at ``t`` therefore
-    aggregates, for each period window it reads, every sample of that window whose publish time
-    is ``<= t``, and nothing else. Because the publish delay can differ from one minute to the
-    next (and a late sample still lands in the bucket of the minute it was *taken* in, not the
-    minute it arrived), the value of one and the same period window can change between
+    Alarms use the data *available at evaluation time* (see aws-model.md#late-data). An evaluation
+    at ``t`` therefore aggregates, for each period window it reads, every sample of that window
+    whose publish time is ``<= t``, and nothing else. Because the publish delay can differ from one
+    minute to the next (and a late sample still lands in the bucket of the minute it was *taken* in,
+    not the minute it arrived), the value of one and the same period window can change between
     evaluations: a window read at ``t`` and read again at ``t + 60`` may include more samples
     the second time. That is how an alarm can act on a datapoint that graphs viewed later no
-    longer show [KC1]. The simulator must recompute each window's aggregate per evaluation from
-    the visible samples; it must not freeze a window's value the first time it is read.
+    longer show (see aws-model.md#late-data). The simulator must recompute each window's aggregate
+    per evaluation from the visible samples; it must not freeze a window's value the first time it
+    is read.
 """
 
 from __future__ import annotations
@@ -64,24 +66,27 @@ __all__ = [
     "range_windows",
 ]
 
-#: Periods (s) that make a high-resolution alarm, evaluated every 10 s [CW1, S4].
+#: Periods (s) that make a high-resolution alarm, evaluated every 10 s (see
+#: aws-model.md#evaluation-schedule, #put-metric-alarm).
 HIGH_RESOLUTION_PERIODS: Final = frozenset({10, 20, 30})
 
-#: Period x EvaluationPeriods above this many seconds (one day) is evaluated hourly [CW1].
+#: Period x EvaluationPeriods above this many seconds (one day) is evaluated hourly (see
+#: aws-model.md#evaluation-schedule).
 MULTI_DAY_THRESHOLD: Final = 86_400
 
 #: Aggregation bucket of a standard-resolution metric, in seconds (SageMaker publishes every
-#: minute [D10]).
+#: minute; see aws-model.md#invocation-metrics).
 STANDARD_RESOLUTION: Final = 60
 
 FloatArray = NDArray[np.float64]
 
 
 def evaluation_interval(period: int, evaluation_periods: int) -> int:
-    """How often (seconds) an alarm with this Period and EvaluationPeriods is evaluated [CW1].
+    """How often (seconds) an alarm with this Period and EvaluationPeriods is evaluated (see
+    aws-model.md#evaluation-schedule).
 
     * ``period * evaluation_periods > 86400`` (more than one day): every 3600 s.
-    * ``period >= 60`` (then a multiple of 60 [S4]): every 60 s.
+    * ``period >= 60`` (then a multiple of 60; see aws-model.md#put-metric-alarm): every 60 s.
     * ``period`` in 10, 20, 30 (high resolution): every 10 s.
 
     Any other Period is not one CloudWatch accepts and raises :class:`AlarmError`.
@@ -112,8 +117,9 @@ def evaluation_times(
     simulated clock for a standard alarm, every 10 s on multiples of 10 s for a high-resolution
     one and every hour on the hour for a multi-day one. ``phase`` (seconds, taken modulo the
     interval) shifts the alarm's evaluation clock; CloudWatch does not document the second at
-    which it evaluates, so 0 is guardsim's choice [INF]. Each instant is computed directly from
-    ``k``, so long spans accumulate no rounding error.
+    which it evaluates, so 0 is guardsim's choice (undocumented; see
+    aws-model.md#metric-publish-delay). Each instant is computed directly from ``k``, so long spans
+    accumulate no rounding error.
     """
     interval = evaluation_interval(period, evaluation_periods)
     if end < start:
@@ -129,11 +135,12 @@ def evaluation_times(
 def range_windows(t: float, period: float, range_length: int) -> tuple[tuple[float, float], ...]:
     """The period windows an evaluation at ``t`` reads, oldest to newest.
 
-    A sliding window ending at ``t`` [CW1]: the newest window is ``[t - period, t)``, the one
-    before it ``[t - 2 * period, t - period)``, and so on, ``range_length`` windows in all
-    (the evaluation range, longer than EvaluationPeriods [CW2]). Each pair is ``(start, end)``
-    of a half-open interval. With Period 300 and an evaluation at the end of minute 5
-    (``t=300``) the newest window is minutes 1-5, ``(0, 300)``; at ``t=360`` it is minutes 2-6.
+    A sliding window ending at ``t`` (see aws-model.md#evaluation-schedule): the newest window is
+    ``[t - period, t)``, the one before it ``[t - 2 * period, t - period)``, and so on,
+    ``range_length`` windows in all (the evaluation range, longer than EvaluationPeriods; see
+    aws-model.md#missing-data). Each pair is ``(start, end)`` of a half-open interval. With Period
+    300 and an evaluation at the end of minute 5 (``t=300``) the newest window is minutes 1-5, ``(0,
+    300)``; at ``t=360`` it is minutes 2-6.
     """
     if range_length < 1:
         raise AlarmError(f"range_length must be >= 1, got {range_length}")
@@ -174,7 +181,8 @@ def publish_time(
     *,
     resolution: float = STANDARD_RESOLUTION,
 ) -> FloatArray | float:
-    """When a sample taken at ``sample_time`` becomes visible to alarms [spec 4.7, INF].
+    """When a sample taken at ``sample_time`` becomes visible to alarms (the delay is
+    undocumented; see aws-model.md#metric-publish-delay).
 
     The sample belongs to the bucket ``[m, m + resolution)``, ``m`` being ``sample_time``
     rounded down to a multiple of ``resolution``; the bucket is published at

@@ -1,13 +1,13 @@
 """CloudWatch statistics over the raw samples of one period, with CloudWatch's definitions.
 
 A CloudWatch *statistic* turns the samples published in one period into the single value of a
-datapoint [CW6, "CloudWatch statistics definitions"]. There are two families:
+datapoint (see aws-model.md#low-sample-percentiles). There are two families:
 
 * the five basic ``Statistic`` values ``SampleCount``, ``Average``, ``Sum``, ``Minimum`` and
   ``Maximum``, which can be computed from a pre-aggregated :class:`SampleSummary` (a CloudWatch
   "statistic set");
-* the ``ExtendedStatistic`` values, which need the raw values [CW6, "Requirements to use
-  percentiles ..."]:
+* the ``ExtendedStatistic`` values, which need the raw values (see
+  aws-model.md#low-sample-percentiles):
 
   ============  ======================================================================
   ``pNN``       percentile, ``p0.0`` to ``p100`` with up to 10 decimals
@@ -23,8 +23,9 @@ The rank rule (how guardsim turns "the lowest 99%" into samples)
 -----------------------------------------------------------------
 CloudWatch defines ``p99`` as "the maximum value of the remaining 99%" once "the 1% of the
 data points with the highest values" are ignored, and ``tm99`` as "the average of the remaining
-99%" [CW6, "Percentiles versus trimmed mean"]; ``TM(2%:98%)`` "calculates the average after
-removing the 2% lowest data points and the 2% highest data points" [CW6]. guardsim reads
+99%" (see aws-model.md#low-sample-percentiles); ``TM(2%:98%)`` "calculates the average after
+removing the 2% lowest data points and the 2% highest data points" (see
+aws-model.md#low-sample-percentiles). guardsim reads
 "remove the highest / lowest q% of n samples" as removing ``floor(q / 100 * n)`` samples (never
 more than q%), so with ``n`` sorted samples ``x(1) <= ... <= x(n)`` a percent range
 ``(a%:b%)`` keeps the ranks::
@@ -37,7 +38,8 @@ kept by ``TM(:P%)``, which is the **nearest-rank** percentile::
     pP = x(max(1, ceil(P / 100 * n)))
 
 the smallest sample with at least P% of the samples at or below it ("95 percent of the data
-... is lower than this value" [CW6]). So ``p0`` is the minimum, ``p100`` the maximum, ``p99``
+... is lower than this value"; see aws-model.md#low-sample-percentiles). So ``p0`` is the minimum,
+``p100`` the maximum, ``p99``
 of 1..100 is 99, ``p99`` of 10 samples is the largest, ``p50`` of 1..4 is 2. A percent range
 with a < b never selects nothing when there are samples: ``IQM`` of one sample is that sample,
 and ``IQM`` of 10 samples averages ranks 3..8 (the trims at both ends are the same size).
@@ -46,17 +48,20 @@ Then:
 * ``TM`` is the mean of the kept samples, ``TC`` their count and ``TS`` their sum;
 * ``WM`` replaces every sample below the kept range by the lowest kept sample and every sample
   above it by the highest kept sample (which is ``p(b)``: "wm98 ... treating the 2% of the
-  highest values to be equal to the value at the 98th percentile" [CW6]), then averages all
+  highest values to be equal to the value at the 98th percentile" (see
+  aws-model.md#low-sample-percentiles)), then averages all
   ``n`` samples. For absolute bounds the samples are clamped to the bounds themselves ("equal to
   the value at the edge of the appropriate boundary").
-* With absolute bounds ``(lo:hi)`` a sample ``x`` is kept when ``lo < x <= hi`` [CW6 note];
+* With absolute bounds ``(lo:hi)`` a sample ``x`` is kept when ``lo < x <= hi`` (see
+  aws-model.md#low-sample-percentiles);
   an omitted bound does not constrain.
 
 Missing and unavailable values
 ------------------------------
 No samples means no datapoint: every function returns ``None``. CloudWatch's extended
 statistics "are not available for metrics when any of the metric values are negative numbers"
-[CW6; CW3 says it of percentiles]; guardsim returns ``None`` for every extended statistic when
+(see aws-model.md#low-sample-percentiles); guardsim returns ``None`` for every extended statistic
+when
 any sample is negative. An empty selection (absolute bounds that no sample falls in, or
 ``tm0``) gives ``None`` for ``TM``, and ``0`` for ``TC`` and ``TS`` (an empty count and sum).
 
@@ -67,11 +72,14 @@ identical (bit for bit) to :func:`compute_from_samples` on the expanded samples:
 input to the same canonical (sorted distinct values, counts) form and share one kernel.
 :func:`compute_from_summary` takes a :class:`SampleSummary` and supports the basic statistics,
 plus the extended ones in the two cases CloudWatch documents as computable from a statistic set
-(all values equal: ``Minimum == Maximum`` and ``Sum == Minimum * SampleCount``) [CW6].
+(all values equal: ``Minimum == Maximum`` and ``Sum == Minimum * SampleCount``) (see
+aws-model.md#low-sample-percentiles).
 
 Low sample counts
 -----------------
-:func:`low_sample_count_threshold` implements CW3 (spec 4.6) for percentile alarms.
+:func:`low_sample_count_threshold` implements CloudWatch's low-sample rule (see
+aws-model.md#low-sample-percentiles) for
+percentile alarms.
 """
 
 from __future__ import annotations
@@ -115,8 +123,10 @@ IntArray: TypeAlias = npt.NDArray[np.int64]
 
 StatisticContext = Literal["alarm", "metric"]
 """Where a statistic name is used. ``"alarm"``: PutMetricAlarm's ``Statistic`` /
-``ExtendedStatistic``, which limits percent ranges to 10..90 [S4]. ``"metric"``: anywhere else
-(``MetricStat.Stat``, GetMetricData), which allows any bound in 0..100 [CW6]."""
+``ExtendedStatistic``, which limits percent ranges to 10..90 (see aws-model.md#put-metric-alarm).
+``"metric"``: anywhere else
+(``MetricStat.Stat``, GetMetricData), which allows any bound in 0..100 (see
+aws-model.md#low-sample-percentiles)."""
 
 
 class StatisticKind(StrEnum):
@@ -180,7 +190,8 @@ class StatisticSpec:
 
     @property
     def needs_raw_values(self) -> bool:
-        """True for the extended statistics, which CloudWatch computes from raw values [CW6]."""
+        """True for the extended statistics, which CloudWatch computes from raw values (see
+        aws-model.md#low-sample-percentiles)."""
         return self.kind not in BASIC_STATISTICS
 
     def __str__(self) -> str:
@@ -223,7 +234,8 @@ def _check_percent(name: str, value: Fraction, text: str) -> None:
 
 
 def parse_statistic(name: str, *, context: StatisticContext = "alarm") -> StatisticSpec:
-    """Parse a CloudWatch ``Statistic`` or ``ExtendedStatistic`` name [CW6, S4].
+    """Parse a CloudWatch ``Statistic`` or ``ExtendedStatistic`` name (see
+    aws-model.md#low-sample-percentiles, #put-metric-alarm).
 
     Accepted, exactly as CloudWatch spells them:
 
@@ -231,17 +243,20 @@ def parse_statistic(name: str, *, context: StatisticContext = "alarm") -> Statis
     * ``pNN``: a percentile from ``p0`` to ``p100`` with up to 10 decimals (``p99.9``); the
       ``p`` is lowercase;
     * ``tmNN``, ``wmNN``, ``tcNN``, ``tsNN``: shorthand for ``TM(:NN%)`` etc. CloudWatch allows
-      these abbreviations "only ... using lowercase letters" [CW6, Syntax];
+      these abbreviations "only ... using lowercase letters" (see
+      aws-model.md#low-sample-percentiles);
     * ``TM(a%:b%)``, ``WM(...)``, ``TC(...)``, ``TS(...)`` (either case) with two percentages or
       two absolute values, one of which may be omitted (``TM(:95%)``, ``TM(10%:)``,
       ``TC(:0.5)``); absolute bounds are non-negative decimals of any size;
-    * ``IQM``; ``PR(n:m)`` with absolute bounds only ("n and m are values of the metric" [S4]).
+    * ``IQM``; ``PR(n:m)`` with absolute bounds only ("n and m are values of the metric"; see
+      aws-model.md#put-metric-alarm).
 
     Bounds must be increasing (``lower < upper``). In ``context="alarm"`` (the default: a
     PutMetricAlarm ``ExtendedStatistic``) each percentage written in a ``TM/WM/TC/TS(...)``
-    range must be between 10 and 90 inclusive, as the PutMetricAlarm reference says [S4];
+    range must be between 10 and 90 inclusive, as the PutMetricAlarm reference says (see
+    aws-model.md#put-metric-alarm);
     shorthands such as ``tm99`` are not limited (the reference lists ``tm90`` itself as an
-    example). Use ``context="metric"`` for ``MetricStat.Stat``, where CW6's 0..100 applies.
+    example). Use ``context="metric"`` for ``MetricStat.Stat``, where CloudWatch allows 0..100.
 
     Raises :class:`~guardsim.errors.StatisticError` with what is allowed. Results are cached.
     """
@@ -358,21 +373,23 @@ def _parse_range(name: str, prefix: str, body: str, context: StatisticContext) -
 
 
 # --------------------------------------------------------------------------------------------
-# Low sample counts [CW3]
+# Low sample counts (see aws-model.md#low-sample-percentiles)
 # --------------------------------------------------------------------------------------------
 
 
 def low_sample_count_threshold(spec: StatisticSpec | str) -> float | None:
-    """The sample count below which a percentile alarm has "too few samples" [CW3, spec 4.6].
+    """The sample count below which a percentile alarm has "too few samples" (see
+    aws-model.md#low-sample-percentiles).
 
     For a percentile p (as a fraction) in [0.5, 1) the threshold is ``10 / (1 - p)``
     (``p99`` -> 1000, ``p95`` -> 200, ``p90`` -> 100, ``p50`` -> 20); for p in (0, 0.5) it is
     ``10 / p`` (``p10`` -> 100). It is computed exactly, so ``p99`` gives 1000.0, not
     1000.0000000000009.
 
-    ``None`` for every statistic that is not a percentile (CW3 applies
+    ``None`` for every statistic that is not a percentile (CloudWatch applies
     ``EvaluateLowSampleCountPercentile`` to percentiles only), and for ``p0`` and ``p100``:
-    CW3's ranges are "between 0 and 0.5 (exclusive)" and "0.5 (inclusive) and 1.00 (exclusive)",
+    CloudWatch's ranges are "between 0 and 0.5 (exclusive)" and "0.5 (inclusive) and 1.00
+    (exclusive)",
     so neither end is covered, and both formulas divide by zero there. ``p0`` and ``p100`` are
     the minimum and the maximum, exact with any number of samples, so guardsim never treats them
     as low-sample [judgment: the docs are silent].
@@ -389,7 +406,8 @@ def low_sample_count_threshold(spec: StatisticSpec | str) -> float | None:
 
 
 def has_low_sample_count(spec: StatisticSpec | str, sample_count: int | float) -> bool:
-    """True when a percentile has fewer samples than :func:`low_sample_count_threshold` [CW3].
+    """True when a percentile has fewer samples than :func:`low_sample_count_threshold` (see
+    aws-model.md#low-sample-percentiles).
 
     Always False for statistics without a threshold.
     """
@@ -408,7 +426,8 @@ class SampleSummary:
 
     The fast data plane aggregates samples into these instead of keeping every value; they
     add up exactly like CloudWatch aggregates statistic sets published for the same period
-    [CW6 concepts, "Aggregation"]. The empty summary has ``sample_count == 0``, ``sum == 0``,
+    (see aws-model.md#low-sample-percentiles). The empty summary has ``sample_count == 0``, ``sum ==
+    0``,
     ``minimum == +inf`` and ``maximum == -inf``, so that it is the identity of :meth:`merge`.
     """
 
@@ -488,7 +507,7 @@ def ceil_rank(percent: Fraction, n: int) -> int: ...
 def ceil_rank(percent: Fraction, n: IntArray) -> IntArray: ...
 def ceil_rank(percent: Fraction, n: int | IntArray) -> int | IntArray:
     """The 1-based rank of CloudWatch's ``pP`` among ``n`` sorted samples: ``max(1, ceil(P / 100
-    * n))``, the nearest rank (module docstring, [CW6]).
+    * n))``, the nearest rank (module docstring; see aws-model.md#src-cw6).
 
     ``percent`` is ``P`` (0 to 100) as an exact :class:`~fractions.Fraction` (as
     :attr:`StatisticSpec.upper` holds it), so the arithmetic is exact integer arithmetic:
@@ -603,7 +622,7 @@ def _canonical_from_histogram(values: npt.ArrayLike, counts: npt.ArrayLike) -> _
 
 
 def _absolute_mask(spec: StatisticSpec, values: FloatArray) -> npt.NDArray[np.bool_]:
-    """Absolute bounds keep ``lower < x <= upper`` [CW6 note]."""
+    """Absolute bounds keep ``lower < x <= upper`` (see aws-model.md#low-sample-percentiles)."""
     mask = np.ones(values.shape, dtype=bool)
     if spec.lower is not None:
         mask &= values > float(spec.lower)
@@ -628,7 +647,7 @@ def _compute_canonical(spec: StatisticSpec, canon: _Canonical) -> float | None:
         return canon.weighted_sum() / n
 
     # Extended statistics are "not available ... when any of the metric values are negative"
-    # [CW6]; values[0] is the minimum.
+    # (see aws-model.md#low-sample-percentiles); values[0] is the minimum.
     if values[0] < 0:
         return None
 
@@ -685,7 +704,8 @@ def compute_from_samples(spec: StatisticSpec | str, samples: npt.ArrayLike) -> f
 
     ``samples`` is a 1-D array (or sequence) of the values published in the period, in any
     order. ``None`` when there are no samples, when an extended statistic meets a negative
-    sample [CW6], and for a trimmed mean whose selection is empty. See the module docstring for
+    sample (see aws-model.md#low-sample-percentiles), and for a trimmed mean whose selection is
+    empty. See the module docstring for
     the exact definitions. At most one sort; no Python loop over samples.
     """
     spec = _as_spec(spec)
@@ -837,11 +857,12 @@ def basic_of_window(
 def compute_from_summary(spec: StatisticSpec | str, summary: SampleSummary) -> float | None:
     """The statistic of samples known only by their :class:`SampleSummary`.
 
-    The five basic statistics always work. Extended statistics need raw values [CW6] and raise
+    The five basic statistics always work. Extended statistics need raw values (see
+    aws-model.md#low-sample-percentiles) and raise
     :class:`~guardsim.errors.StatisticError`, except in the cases CloudWatch itself documents as
     computable from a statistic set: every sample equal (``Minimum == Maximum`` and
-    ``Sum == Minimum * SampleCount``, which includes ``SampleCount == 1``) [CW6, "Requirements
-    to use percentiles ..."]. ``None`` for an empty summary.
+    ``Sum == Minimum * SampleCount``, which includes ``SampleCount == 1``; see
+    aws-model.md#low-sample-percentiles). ``None`` for an empty summary.
     """
     spec = _as_spec(spec)
     n = summary.sample_count

@@ -292,7 +292,8 @@ def fit_lognormal_from_maxima(maxima: Sequence[tuple[float, int]], sigma: float)
 
 def order_statistic_z(p: float, n: int) -> float:
     """Normal score of CloudWatch's pNN of ``n`` samples: the r-th smallest, r = max(1,
-    ceil(p n)) (CW6), at Blom's plotting position ``(r - 0.375) / (n + 0.25)``."""
+    ceil(p n)) (see aws-model.md#low-sample-percentiles), at Blom's plotting position
+    ``(r - 0.375) / (n + 0.25)``."""
     r = ceil_rank(Fraction(str(p)) * 100, n)  # p as written (0.99 is 99/100, exactly)
     return _NORMAL.inv_cdf((r - 0.375) / (n + 0.25))
 

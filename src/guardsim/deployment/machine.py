@@ -1,7 +1,8 @@
 """The SageMaker deployment as an explicit state machine.
 
-A :class:`Phase` enum mirrors SageMaker's stages (spec 1.9 VariantStatus values and 2.3-2.7
-diagrams), a transition table maps ``(phase, trigger)`` to the next phase, and every change is a
+A :class:`Phase` enum mirrors SageMaker's stages (the VariantStatus values, see
+aws-model.md#update-endpoint, and the stages of #all-at-once to #rolling), a transition table maps
+``(phase, trigger)`` to the next phase, and every change is a
 :class:`Transition` record with its time and a human reason. An illegal pair raises
 :class:`IllegalTransition`. The simulator's controller (and the real backend's observer) only
 decide *which* trigger happened; where it leads is decided here.
@@ -45,7 +46,8 @@ class Phase(StrEnum):
 
     @property
     def variant_status(self) -> str | None:
-        """The ``VariantStatus.Status`` SageMaker reports in this phase (spec 1.9), if any."""
+        """The ``VariantStatus.Status`` SageMaker reports in this phase (see
+        aws-model.md#update-endpoint), if any."""
         return _VARIANT_STATUS.get(self)
 
     @property
@@ -53,7 +55,7 @@ class Phase(StrEnum):
         """The ``EndpointStatus`` of DescribeEndpoint in this phase.
 
         A guardrail rollback reports ``Updating`` until it ends ``InService`` on the old config
-        (spec 1.9: RollingBack is documented only for autoscaling changes).
+        (see aws-model.md#update-endpoint: RollingBack is documented only for autoscaling changes).
         """
         if self in (Phase.IN_SERVICE, Phase.FAILED, Phase.UPDATE_ROLLBACK_FAILED):
             return self.value

@@ -1,16 +1,17 @@
 """Step planning: what traffic steps and bakes a DeploymentConfig means for a fleet of N.
 
 Pure functions of the DeploymentConfig, the instance count and the rounding setting, following
-spec 2.3-2.7:
+docs/explanation/aws-model.md (#all-at-once, #canary, #linear, #rolling):
 
 * ALL_AT_ONCE: one flip of every instance, then the final bake of ``TerminationWaitInSeconds``.
 * CANARY: the canary (``CanarySize``) with a bake of ``WaitIntervalInSeconds``, then the rest with
   the final bake of ``TerminationWaitInSeconds``.
 * LINEAR: K = ceil(N / step) steps of ``LinearStepSize`` instances (the last carries the
   remainder); a bake of ``WaitIntervalInSeconds`` after every step but the last, which is followed
-  by the final bake of ``TerminationWaitInSeconds`` (spec 2.5, N1 diagrams) [INF step count].
+  by the final bake of ``TerminationWaitInSeconds`` (see aws-model.md#linear; the step count is
+  undocumented).
 * ROLLING: K = ceil(N / batch) batches of ``MaximumBatchSize`` (the last carries the remainder),
-  each baked for ``WaitIntervalInSeconds``; no separate final bake (spec 2.7).
+  each baked for ``WaitIntervalInSeconds``; no separate final bake (see aws-model.md#rolling).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Step:
 
     @property
     def green_fraction(self) -> float:
-        """Planned green share of traffic: active green / active instances (spec 2.2)."""
+        """Planned green share of traffic: active green / active instances (see
+        aws-model.md#fleet-sizes)."""
         return self.green_instances / self.total
 
     @property
@@ -105,5 +107,6 @@ def plan_steps(
 
 
 def total_wait_seconds(steps: tuple[Step, ...]) -> int:
-    """The sum of all bakes: what MaximumExecutionTimeoutInSeconds must exceed (spec 1.2)."""
+    """The sum of all bakes: what MaximumExecutionTimeoutInSeconds must exceed (see
+    aws-model.md#deployment-config)."""
     return sum(s.bake_seconds for s in steps)

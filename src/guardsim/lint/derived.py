@@ -15,7 +15,8 @@ Pure functions of the scenario; each is the arithmetic behind one kind of lint f
 * **traffic** (:func:`requests_per_period`): the requests a period of an alarm holds on the
   fleets it watches at a step's expected traffic (the rate at the step's expected time, times the
   period, times the watched share of traffic), and from it the chance that a period has any data
-  at all (:func:`p_period_has_data`) and the percentile low-sample count (spec 4.6);
+  at all (:func:`p_period_has_data`) and the percentile low-sample count (see
+  aws-model.md#low-sample-percentiles);
 * **timing** (:func:`step_timeline`, :func:`execution_estimate`): when each bake is expected to
   start (median provisioning of the slowest instance, mean activation) and how long the whole
   deployment takes against ``MaximumExecutionTimeoutInSeconds``.
@@ -210,7 +211,8 @@ def watched_share(fleets: tuple[str, ...], green_fraction: float) -> float:
 
 
 def breaches(operator: str, value: float, threshold: float) -> bool:
-    """CloudWatch's comparison: the statistic is the first operand (spec 4.1)."""
+    """CloudWatch's comparison: the statistic is the first operand (see
+    aws-model.md#put-metric-alarm)."""
     if operator == "GreaterThanOrEqualToThreshold":
         return value >= threshold
     if operator == "GreaterThanThreshold":
@@ -481,7 +483,8 @@ def p_at_least(k: int, n: int, p: float) -> float:
 
 
 def low_sample_count(statistic: str) -> float | None:
-    """CloudWatch's low-sample count for a percentile (p99: 1000, p90: 100; spec 4.6)."""
+    """CloudWatch's low-sample count for a percentile (p99: 1000, p90: 100; see
+    aws-model.md#low-sample-percentiles)."""
     return low_sample_count_threshold(statistic)
 
 

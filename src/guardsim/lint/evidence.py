@@ -106,7 +106,8 @@ def only_alarm(scenario: Scenario, alarm: str) -> Scenario:
 
 
 def fallback_config(config: DeploymentConfig) -> DeploymentConfig:
-    """Blue/green all at once with no final bake, same timeout and alarms (spec 2.9)."""
+    """Blue/green all at once with no final bake, same timeout and alarms (see
+    aws-model.md#exclusions)."""
     return DeploymentConfig(
         blue_green=BlueGreenUpdatePolicy(
             TrafficRoutingConfig(type="ALL_AT_ONCE", wait_interval_seconds=0),

@@ -766,7 +766,9 @@ def check_percentile_low_samples(scenario: Scenario, ctx: LintContext) -> list[F
                     severity,
                     f"{a.path}.ExtendedStatistic" if not a.is_math else f"{a.path}.Metrics",
                     f"alarm {a.name!r}: {src.statistic} needs {low:g} samples per period "
-                    f"(10/(1-p), spec 4.6), but a {a.period} s period holds about "
+                    f"(10/(1-p), see "
+                    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/percentiles-with-low-samples.html),"
+                    f" but a {a.period} s period holds about "
                     f"{first_count:.3g} on {_fleet_text(a)} during the {first.label}; {what}. "
                     f"Alone, it caught the failing model during the {first.label} in "
                     f"{_of(alone.detected_by_step(first.step.index), alone.n)} runs.",
@@ -962,7 +964,8 @@ def _deployment_quantiles(result: VariantResult) -> dict[str, float | None]:
 
 # --------------------------------------------------------------------------- exclusions
 
-#: Endpoint config members that the 2023 guide excluded from guardrails (spec 2.9) and the
+#: Endpoint config members that the 2023 guide excluded from guardrails (see
+#: aws-model.md#exclusions) and the
 #: current guide no longer lists.
 DATED_EXCLUSIONS = ("DataCaptureConfig", "KmsKeyId")
 
@@ -981,7 +984,9 @@ def check_excluded_fallback(scenario: Scenario, ctx: LintContext) -> list[Findin
                 "error",
                 f"endpoint.{color}.ProductionVariants[0].InstanceType",
                 f"{itype} (Inf1) endpoints cannot use deployment guardrails: SageMaker falls "
-                f"back to blue/green all at once with no final bake (spec 2.9), so the {kind} "
+                f"back to blue/green all at once with no final bake (see "
+                "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html),"
+                f" so the {kind} "
                 "steps, bakes and rollback alarms do nothing. The failing model was rolled "
                 f"back in {_of(failing.alarm_rollbacks, failing.n)} runs and served p50 "
                 f"{errors['p50']} errors (p95 {errors['p95']}).",

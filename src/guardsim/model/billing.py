@@ -3,10 +3,10 @@
 SageMaker real-time inference bills each instance for the time it runs, at its instance type's
 hourly price (https://aws.amazon.com/sagemaker/pricing/). An instance bills from its launch
 until its termination; an instance deactivated during an update keeps running, and billing,
-until it is terminated (spec 2.2). Only the time inside the deployment's window ``[start,
-end]`` is counted (blue instances exist before the update). AWS does not document the rounding
-(per-second billing is only claimed by third parties, spec 5): each instance's seconds are
-rounded up to ``environment.billing_granularity_seconds``.
+until it is terminated (see aws-model.md#fleet-sizes). Only the time inside the deployment's window
+``[start, end]`` is counted (blue instances exist before the update). AWS does not document the
+rounding (per-second billing is only claimed by third parties, see aws-model.md#billing): each
+instance's seconds are rounded up to ``environment.billing_granularity_seconds``.
 
 One definition for every engine: the SimPy fleets (:class:`guardsim.simulator.fleet.Fleets`)
 pass one lifetime per instance, the batch engine one row per instance with an entry per

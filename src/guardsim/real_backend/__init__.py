@@ -2,8 +2,8 @@
 
 Translation only: SageMaker makes the guardrail decisions; this package provisions, drives
 traffic, updates, observes, collects, always tears down, and writes the same run record the
-simulator writes (mode ``real``). The backend contract (DESIGN.md): a Scenario in, a run record
-out, like :func:`guardsim.simulator.simulate`.
+simulator writes (mode ``real``). The backend contract (see architecture.md): a Scenario in, a run
+record out, like :func:`guardsim.simulator.simulate`.
 
 One module per concept::
 

@@ -32,7 +32,8 @@ CONTROL_RETRIES = {"mode": "adaptive", "max_attempts": 10}
 #: InvokeEndpoint is not retried: SageMaker would count a retried request several times and a
 #: retry would hide the error a user saw; each call is exactly one request of the traffic.
 INVOKE_RETRIES = {"mode": "standard", "max_attempts": 1}
-#: The runtime SDK timeout AWS recommends: the container has 60 s to answer (spec 3.2).
+#: The runtime SDK timeout AWS recommends: the container has 60 s to answer (see
+#: aws-model.md#invoke-errors).
 INVOKE_READ_TIMEOUT = 70
 
 

@@ -2,10 +2,10 @@
 
 * :func:`collect_datapoints`: ``GetMetricData`` for the seven ``AWS/SageMaker`` invocation
   metrics the simulator publishes, under both dimension sets (``EndpointName+VariantName``, the
-  blend of both fleets, and ``+EndpointConfigName`` of the blue and of the green config; spec
-  3.1, D7/D8), Period 60, with SampleCount, Sum, Minimum, Maximum and, for the latency metrics,
-  p50 and p99: the columns of the run record's ``datapoints``. CloudWatch does not say when a
-  datapoint became visible, so ``published_at`` is null in a real record.
+  blend of both fleets, and ``+EndpointConfigName`` of the blue and of the green config; see
+  aws-model.md#invocation-metrics), Period 60, with SampleCount, Sum, Minimum, Maximum and, for the
+  latency metrics, p50 and p99: the columns of the run record's ``datapoints``. CloudWatch does not
+  say when a datapoint became visible, so ``published_at`` is null in a real record.
 * :func:`collect_alarm_history`: ``DescribeAlarmHistory`` (``StateUpdate`` items) of each alarm,
   as the record's ``alarm_history`` rows. CloudWatch keeps state *changes* only, not every
   evaluation, so a real record's ``alarm_evaluations`` is empty.

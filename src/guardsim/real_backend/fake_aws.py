@@ -41,7 +41,7 @@ latency it sampled is in the ``CustomAttributes`` header), and load and warm-up 
 applied to single invocations; a deleted endpoint is Deleting for 30 virtual seconds; the fake
 accepts DeleteEndpoint in any state; metric minutes are the simulation's (whole minutes after
 the UpdateEndpoint call), not the wall clock's; ``UpdateEndpoint`` rejects rollback alarms that
-do not exist (AWS does not document whether it checks, open question 4).
+do not exist (AWS does not document whether it checks, see aws-model.md#composite-alarms).
 """
 
 from __future__ import annotations
@@ -569,7 +569,7 @@ class FakeAWS:
         dc = dict(p.get("DeploymentConfig") or {})
         names = [a["AlarmName"] for a in dc.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
         missing = [n for n in names if n not in self.alarms]
-        if missing:  # the fake's choice: AWS does not document this check (open question 4)
+        if missing:  # the fake's choice, undocumented: see aws-model.md#composite-alarms
             raise _Fault("ValidationException", f"Alarm(s) not found: {', '.join(missing)}")
         scenario = self._simulated_scenario(ep, old, new, dc)
         from guardsim.simulator import simulate

@@ -154,7 +154,8 @@ def replay_counts(
     """Per-minute request counts from Invocations Sum datapoints (``period`` 60 or 300 s).
 
     The replay starts at the first minute with data and ends at the last; minutes with no
-    datapoint had no requests (spec 3.1); a 5-minute sum is spread evenly over its minutes.
+    datapoint had no requests (see aws-model.md#invocation-metrics); a 5-minute sum is spread evenly
+    over its minutes.
     """
     minutes: dict[int, float] = {}
     for ts, value in points:

@@ -1,6 +1,6 @@
 """What one DescribeEndpoint call showed, as a typed record (pure).
 
-Only the fields that describe a deployment (spec 1.9): ``EndpointStatus``,
+Only the fields that describe a deployment (see aws-model.md#update-endpoint): ``EndpointStatus``,
 ``EndpointConfigName``, ``FailureReason``, ``LastModifiedTime``, ``LastDeploymentConfig`` and the
 ``VariantStatus`` lists of ``PendingDeploymentSummary.ProductionVariants`` (the new fleet) and of
 ``ProductionVariants`` (the serving fleet), each with its ``StartTime``.

@@ -1,4 +1,5 @@
-"""How a finished update ended, from the endpoint's final state (pure; spec 1.9, 2.12).
+"""How a finished update ended, from the endpoint's final state (pure; see
+aws-model.md#update-endpoint, #detecting-the-outcome).
 
 A guardrail rollback ends **InService on the old config**, so ``EndpointStatus`` alone reports
 a rollback as a success: the outcome compares ``EndpointConfigName`` with the config the update

@@ -9,10 +9,10 @@ every name gets the run's prefix (``guardsim-<run id>-``) and every resource the
 (``guardsim:run-id=<run id>``); alarm dimensions and ``AutoRollbackConfiguration`` follow the
 renamed endpoint, configs and alarms.
 
-Cost (spec 5, D2): blue/green deployments bill **both fleets for the whole update**; the estimate
-adds the setup (creating the blue endpoint, the warm-up) and the cool-down, at the scenario's
-instance prices (``environment.instance_prices_usd_per_hour`` or the built-in table of
-approximate us-east-1 on-demand prices).
+Cost (see aws-model.md#billing, #blue-green-rollback): blue/green deployments bill **both fleets for
+the whole update**; the estimate adds the setup (creating the blue endpoint, the warm-up) and the
+cool-down, at the scenario's instance prices (``environment.instance_prices_usd_per_hour`` or the
+built-in table of approximate us-east-1 on-demand prices).
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
         batch = dc.rolling.maximum_batch_size.instances(green_n, env.percent_rounding)
         update_fleet_price = blue_n * blue_price + batch * green_price
         update_fleet_n = blue_n + batch
-    else:  # blue/green: both fleets bill for the whole update (spec 5, D2)
+    else:  # blue/green: both fleets bill for the whole update (see aws-model.md#billing)
         update_fleet_price = blue_n * blue_price + green_n * green_price
         update_fleet_n = blue_n + green_n
     after_price = max(blue_n * blue_price, green_n * green_price)

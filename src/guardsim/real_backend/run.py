@@ -46,7 +46,7 @@ from guardsim.scenarios.scenario import Scenario
 Progress = Callable[[str], None]
 
 #: How long a new endpoint may stay Creating before the run gives up (a misconfigured one can
-#: stay Creating for about an hour before it fails, spec 6).
+#: stay Creating for about an hour before it fails, see aws-model.md#timings).
 CREATE_TIMEOUT_SECONDS = 3600.0
 
 #: create method -> (ledger kind, name parameter)

@@ -6,18 +6,19 @@ run's record has the same timeline a simulated one has.
 
 Each observation can carry **events**:
 
-* a ``VariantStatus`` not seen before (spec 1.9), at its ``StartTime``: ``Creating`` ->
-  Creating (RollbackCreating during a rollback), ``ActivatingTraffic`` -> ActivatingTraffic,
-  ``Baking`` -> Baking, or FinalBake when the message says the traffic is on the full capacity
-  (``"... traffic enabled on full capacity of 3 instance(s)"``, D9), ``Deleting`` -> Deleting,
-  or RollbackDeleting when the update rolled back (see below); ``Updating`` (capacity) is no
-  phase change;
+* a ``VariantStatus`` not seen before (see aws-model.md#update-endpoint), at its ``StartTime``:
+  ``Creating`` -> Creating (RollbackCreating during a rollback), ``ActivatingTraffic`` ->
+  ActivatingTraffic, ``Baking`` -> Baking, or FinalBake when the message says the traffic is on the
+  full capacity (``"... traffic enabled on full capacity of 3 instance(s)"``; see
+  aws-model.md#eventbridge), ``Deleting`` -> Deleting, or RollbackDeleting when the update rolled
+  back (see below); ``Updating`` (capacity) is no phase change;
 * a sign that a rollback began, at the poll that first showed it: ``EndpointStatus``
-  ``RollingBack`` (open question 13), or a ``FailureReason`` that appears while ``Updating``
-  (spec 1.9: it is set when an update fails even if the endpoint stays in service);
+  ``RollingBack`` (see aws-model.md#departures), or a ``FailureReason`` that appears while
+  ``Updating`` (see aws-model.md#update-endpoint: it is set when an update fails even if the
+  endpoint stays in service);
 * the end: ``InService`` with no pending deployment (on the new config: the update succeeded; on
-  the old one: it rolled back, spec 2.12), ``Failed`` or ``UpdateRollbackFailed``, at
-  ``LastModifiedTime``.
+  the old one: it rolled back, see aws-model.md#detecting-the-outcome), ``Failed`` or
+  ``UpdateRollbackFailed``, at ``LastModifiedTime``.
 
 Which ``Deleting`` is a rollback's cannot be read from one observation ("Terminating 3
 instance(s)" does not say which fleet), so the whole sequence is translated at once: when the

@@ -1,8 +1,9 @@
 """Typed, frozen mirrors of the boto3 shapes a user pastes into a scenario.
 
 * :class:`DeploymentConfig` — the ``DeploymentConfig`` argument of SageMaker ``UpdateEndpoint``
-  (spec 1.1-1.6, source S1).
-* :class:`MetricAlarm` — the keyword arguments of CloudWatch ``put_metric_alarm`` (spec 4.1, S4).
+  (see aws-model.md#deployment-config).
+* :class:`MetricAlarm` — the keyword arguments of CloudWatch ``put_metric_alarm`` (see
+  aws-model.md#put-metric-alarm).
 * :class:`EndpointConfig` — the arguments of SageMaker ``create_endpoint_config`` (the blue and
   the green config of the update).
 
@@ -74,7 +75,7 @@ class CapacitySize:
         """The instance count this size means for a variant of ``total`` instances.
 
         ``INSTANCE_COUNT`` is taken as is. How AWS turns ``CAPACITY_PERCENT`` into instances is
-        undocumented (spec 1.4, open question 9); the example notebooks say "33% of 3 = 1
+        undocumented (see aws-model.md#percent-rounding); the example notebooks say "33% of 3 = 1
         instance", so it is ceil or round, not floor. ``rounding`` is the scenario's
         ``environment.percent_rounding`` setting. The result is clamped to [1, total].
         """
@@ -96,7 +97,7 @@ class CapacitySize:
 
 @dataclass(frozen=True)
 class TrafficRoutingConfig:
-    """``TrafficRoutingConfig`` (spec 1.3)."""
+    """``TrafficRoutingConfig`` (see aws-model.md#deployment-config)."""
 
     type: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"]
     wait_interval_seconds: int
@@ -128,7 +129,8 @@ class TrafficRoutingConfig:
 
 @dataclass(frozen=True)
 class BlueGreenUpdatePolicy:
-    """``BlueGreenUpdatePolicy`` (spec 1.2). ``None`` members were not given."""
+    """``BlueGreenUpdatePolicy`` (see aws-model.md#deployment-config). ``None`` members were not
+    given."""
 
     traffic_routing: TrafficRoutingConfig
     termination_wait_seconds: int | None = None
@@ -150,13 +152,13 @@ class BlueGreenUpdatePolicy:
 
     @property
     def effective_termination_wait_seconds(self) -> int:
-        """``TerminationWaitInSeconds`` defaults to 0 (S1)."""
+        """``TerminationWaitInSeconds`` defaults to 0 (see aws-model.md#deployment-config)."""
         return self.termination_wait_seconds or 0
 
 
 @dataclass(frozen=True)
 class RollingUpdatePolicy:
-    """``RollingUpdatePolicy`` (spec 1.5)."""
+    """``RollingUpdatePolicy`` (see aws-model.md#rolling)."""
 
     maximum_batch_size: CapacitySize
     wait_interval_seconds: int
@@ -186,7 +188,8 @@ class RollingUpdatePolicy:
 
 @dataclass(frozen=True)
 class AutoRollbackConfig:
-    """``AutoRollbackConfig`` (spec 1.6): the names of the alarms SageMaker watches."""
+    """``AutoRollbackConfig`` (see aws-model.md#deployment-config): the names of the alarms
+    SageMaker watches."""
 
     alarms: tuple[str, ...] | None = None
 
@@ -205,7 +208,8 @@ class AutoRollbackConfig:
 class DeploymentConfig:
     """The ``DeploymentConfig`` of ``UpdateEndpoint``.
 
-    With no update policy SageMaker does a blue/green ALL_AT_ONCE update (spec 1.1); see
+    With no update policy SageMaker does a blue/green ALL_AT_ONCE update (see
+    aws-model.md#deployment-config); see
     :attr:`policy_kind`.
     """
 
@@ -317,7 +321,8 @@ EVALUATED_ALARM_KEYS = (
 
 @dataclass(frozen=True)
 class MetricAlarm:
-    """The keyword arguments of CloudWatch ``put_metric_alarm`` for one alarm (spec 4.1).
+    """The keyword arguments of CloudWatch ``put_metric_alarm`` for one alarm (see
+    aws-model.md#put-metric-alarm).
 
     Either a single metric (``namespace``, ``metric_name``, ``dimensions``, ``statistic`` or
     ``extended_statistic``, ``period``) or metric math (``metrics``: the MetricDataQuery list,
@@ -409,7 +414,7 @@ class MetricAlarm:
 
     @property
     def effective_treat_missing_data(self) -> str:
-        """``TreatMissingData`` defaults to ``missing`` (spec 4.1)."""
+        """``TreatMissingData`` defaults to ``missing`` (see aws-model.md#put-metric-alarm)."""
         return self.treat_missing_data or "missing"
 
     @property

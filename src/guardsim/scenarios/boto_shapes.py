@@ -2,14 +2,14 @@
 
 A user pastes ``DeploymentConfig`` (SageMaker ``UpdateEndpoint``), ``put_metric_alarm`` keyword
 arguments (CloudWatch) and ``create_endpoint_config`` arguments into a scenario. Their shapes are
-checked against the service model that ships with botocore (spec source S1, S4), so guardsim never
-drifts from the API.
+checked against the service model that ships with botocore (see aws-model.md#sources), so guardsim
+never drifts from the API.
 
 botocore's client-side validation only rejects missing required members, values below ``min`` and
-short lists (spec 1.7). The service itself also rejects values above ``max``, unknown enum values
-and strings that do not match the member's pattern, so :func:`check_shape` enforces all of those.
-The documented rules that live only in prose (canary <= 50 %, linear step 10-50 %, ...) are not
-in the model; :mod:`guardsim.scenarios.validation` adds them.
+short lists (see aws-model.md#size-limits). The service itself also rejects values above ``max``,
+unknown enum values and strings that do not match the member's pattern, so :func:`check_shape`
+enforces all of those. The documented rules that live only in prose (canary <= 50 %, linear step
+10-50 %, ...) are not in the model; :mod:`guardsim.scenarios.validation` adds them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Everything AWS does not document, as named settings with documented defaults.
 
-The spec marks these [INF] or lists them as open questions (spec section 7). guardsim never hides
-a guess in the code: each one is a field here, with its default and the reason for it. Calibrate
+They are listed in docs/explanation/aws-model.md#undocumented. guardsim never hides a guess in
+the code: each one is a field here, with its default and the reason for it. Calibrate
 them from real runs (``guardsim calibrate``) when you can.
 """
 
@@ -51,7 +51,7 @@ INSTANCE_PRICES_USD_PER_HOUR: Mapping[str, float] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Environment:
-    """Undocumented SageMaker / CloudWatch behaviour (spec [INF] items and open questions)."""
+    """Undocumented SageMaker / CloudWatch behaviour (see aws-model.md#undocumented)."""
 
     provisioning_seconds: Distribution = field(
         default_factory=lambda: LogNormal(kind="lognormal", median=240.0, p99=480.0),
@@ -59,7 +59,7 @@ class Environment:
             **DISTRIBUTION_DOC,
             "doc": "time to launch one instance (Creating), drawn per "
             "instance; a fleet is ready when its slowest instance is. Default: median 4 min "
-            "(small CPU endpoints come up in about 3-4 min, spec 6)",
+            "(small CPU endpoints come up in about 3-4 min, see aws-model.md#timings)",
         },
     )
     activation_seconds: Distribution = field(
@@ -83,7 +83,8 @@ class Environment:
         metadata={
             **DISTRIBUTION_DOC,
             "doc": "blue/green rollback: time from the rollback decision "
-            "until all traffic is back on blue (blue is warm, so it is short; spec 2.6). "
+            "until all traffic is back on blue (blue is warm, so it is short; see "
+            "aws-model.md#blue-green-rollback). "
             "Default 15 s",
         },
     )
@@ -92,7 +93,8 @@ class Environment:
         metadata={
             **DISTRIBUTION_DOC,
             "doc": "delay after a minute ends before its datapoint is "
-            "visible to alarms, drawn per minute (spec 4.7: about 2 min reported by third "
+            "visible to alarms, drawn per minute (see aws-model.md#metric-publish-delay: about 2 "
+            "min reported by third "
             "parties). Default uniform 30-120 s",
         },
     )
@@ -100,7 +102,7 @@ class Environment:
         default=2,
         metadata=doc(
             "CloudWatch's evaluation range is EvaluationPeriods + this many periods "
-            "(undocumented; the docs' examples use 5 for N=3, spec 4.5)",
+            "(undocumented; the docs' examples use 5 for N=3, see aws-model.md#missing-data)",
             min=0,
             max=100,
         ),
@@ -117,8 +119,8 @@ class Environment:
     alarm_poll_interval_seconds: float = field(
         default=30.0,
         metadata=doc(
-            "how often SageMaker reads the rollback alarms' state (undocumented, open "
-            "question 3). Default 30 s",
+            "how often SageMaker reads the rollback alarms' state (undocumented, see "
+            "aws-model.md#alarm-polling). Default 30 s",
             exclusive_min=0.0,
             max=3600.0,
         ),
@@ -135,14 +137,15 @@ class Environment:
         default=False,
         metadata=doc(
             "whether INSUFFICIENT_DATA counts as tripped (the docs never define 'trip'; "
-            "ALARM only is the plain reading, spec 2.6)"
+            "ALARM only is the plain reading, see aws-model.md#blue-green-rollback)"
         ),
     )
     poll_at_bake_end: bool = field(
         default=False,
         metadata=doc(
             "whether SageMaker reads the alarms once more as a bake ends, so an alarm that went "
-            "to ALARM after the last poll still rolls back (undocumented, open question 3); "
+            "to ALARM after the last poll still rolls back (undocumented, see "
+            "aws-model.md#alarm-polling); "
             "default: no, the bake ends at its last regular poll"
         ),
     )
@@ -150,21 +153,24 @@ class Environment:
         default=True,
         metadata=doc(
             "whether an alarm already in ALARM when a bake starts trips it (level "
-            "trigger), or only a transition during the bake does (open question 2)"
+            "trigger), or only a transition during the bake does (see "
+            "aws-model.md#alarm-at-bake-start)"
         ),
     )
     watch_alarms_outside_bakes: bool = field(
         default=False,
         metadata=doc(
             "whether SageMaker also watches alarms while provisioning, activating "
-            "traffic and cleaning up (the docs say 'during a baking period', spec 2.6)"
+            "traffic and cleaning up (the docs say 'during a baking period', see "
+            "aws-model.md#blue-green-rollback)"
         ),
     )
     percent_rounding: Rounding = field(
         default="ceil",
         metadata=doc(
             "how CAPACITY_PERCENT becomes instances: ceil, round_half_up or floor "
-            "(undocumented; '33% of 3 = 1 instance' rules out floor, spec 1.4)"
+            "(undocumented; '33% of 3 = 1 instance' rules out floor, see "
+            "aws-model.md#percent-rounding)"
         ),
     )
     all_at_once_bakes_wait_interval: bool = field(
@@ -172,14 +178,15 @@ class Environment:
         metadata=doc(
             "whether ALL_AT_ONCE bakes WaitIntervalInSeconds before its final bake "
             "(the API requires the value but never says what it does for ALL_AT_ONCE, "
-            "open question 6; default: ignored, the bake is TerminationWaitInSeconds)"
+            "see aws-model.md#all-at-once-wait-interval; default: ignored, the bake is "
+            "TerminationWaitInSeconds)"
         ),
     )
     timeout_action: Literal["rollback", "fail"] = field(
         default="rollback",
         metadata=doc(
-            "what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, spec "
-            "2.11): roll back to blue, or end Failed"
+            "what exceeding MaximumExecutionTimeoutInSeconds does (undocumented, see "
+            "aws-model.md#timeout-behaviour): roll back to blue, or end Failed"
         ),
     )
     timeout_includes_provisioning: bool = field(
@@ -190,7 +197,8 @@ class Environment:
         default=True,
         metadata=doc(
             "whether the blue fleet's metrics carry the EndpointConfigName dimension before the "
-            "update too (the AWS notebooks assume so; open question 18); false: only from the "
+            "update too (the AWS notebooks assume so; see aws-model.md#per-config-metrics); false: "
+            "only from the "
             "UpdateEndpoint call on"
         ),
     )
@@ -210,7 +218,7 @@ class Environment:
         default=1.0,
         metadata=doc(
             "instance billing granularity (per-second billing is only claimed by third "
-            "parties, spec 5)",
+            "parties, see aws-model.md#billing)",
             exclusive_min=0.0,
         ),
     )

@@ -2,8 +2,8 @@
 
 Latency is lognormal, given by its median and p99 in **milliseconds** (SageMaker publishes
 ``ModelLatency`` in microseconds; guardsim converts). Errors are per-request probabilities split
-into 4XX and 5XX as the model's status code decides (spec 3.2). Faults change that behaviour over
-time, with load, or on freshly started instances.
+into 4XX and 5XX as the model's status code decides (see aws-model.md#invoke-errors). Faults change
+that behaviour over time, with load, or on freshly started instances.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Shapes (types, enums, ranges and patterns from the service model) are checked while loading
 (:mod:`guardsim.scenarios.boto_shapes`). This module adds what only the documentation's prose
-states (spec 1.2-1.7, 4.1) and what guardsim itself needs:
+states (see aws-model.md#deployment-config, #size-limits, #put-metric-alarm) and what guardsim
+itself needs:
 
 Errors (the real service would reject the request, or guardsim cannot simulate it):
   * only one update policy; CANARY needs CanarySize; LINEAR needs LinearStepSize;
@@ -18,11 +19,11 @@ Errors (the real service would reject the request, or guardsim cannot simulate i
 
 Warnings (legal, but probably not what the user meant):
   * an Average of a 0/1 error metric with Threshold >= 1 (it can fire only when every request
-    fails, or never: spec 2.8, open question 20);
+    fails, or never: see aws-model.md#alarm-guidance);
   * a ModelLatency / OverheadLatency threshold that looks like milliseconds (the metric is in
     microseconds);
   * alarms whose dimensions or metric can never see this deployment's data;
-  * no rollback alarms at all (auto-rollback then does nothing, spec 1.6).
+  * no rollback alarms at all (auto-rollback then does nothing, see aws-model.md#deployment-config).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ STATIC_OPERATORS = (
 TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 LOW_SAMPLE = ("evaluate", "ignore")
 #: The documented share of the variant's instances (percent): a canary at most 50, a linear
-#: step 10-50, a rolling batch 5-50 (spec 1.2-1.4).
+#: step 10-50, a rolling batch 5-50 (see aws-model.md#size-limits).
 PERCENT_LIMITS = {
     "CanarySize": (0.0, 50.0),
     "LinearStepSize": (10.0, 50.0),
@@ -148,7 +149,8 @@ def check_endpoint(endpoint: Endpoint, environment: Environment | None) -> list[
                 _warn(
                     join(vpath, "InstanceType"),
                     "Inf1 instances cannot use deployment guardrails: SageMaker "
-                    "falls back to blue/green all at once with no final bake (spec 2.9)",
+                    "falls back to blue/green all at once with no final bake (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html)",
                 )
             )
         elif environment is not None and not environment.has_price(variant.instance_type):
@@ -175,7 +177,9 @@ def check_endpoint(endpoint: Endpoint, environment: Environment | None) -> list[
                 Problem(
                     "endpoint.green.ProductionVariants[0].VariantName",
                     f"must equal the blue config's variant name {blue_name!r} for a "
-                    f"blue/green or rolling update (spec 2.9); got {green_name!r}",
+                    f"blue/green or rolling update (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html);"
+                    f" got {green_name!r}",
                 )
             )
     if endpoint.blue.name == endpoint.green.name:
@@ -199,7 +203,8 @@ def check_rollback_alarm_names(config: DeploymentConfig, defined: set[str]) -> l
             _warn(
                 f"{DC}.AutoRollbackConfiguration",
                 "no rollback alarms: without a CloudWatch alarm, auto-rollback does "
-                "nothing (spec 1.6)",
+                "nothing (see "
+                "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html)",
             )
         )
     seen: set[str] = set()
@@ -286,7 +291,8 @@ def _rounding_warning(
 
 
 def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) -> list[Problem]:
-    """Server-side rules of spec 1.2-1.5 for a green fleet of ``n`` instances."""
+    """Server-side rules (see aws-model.md#deployment-config, #size-limits) for a green fleet of
+    ``n`` instances."""
     problems: list[Problem] = []
     if config.blue_green is not None and config.rolling is not None:
         return [
@@ -343,7 +349,8 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
                 _warn(
                     f"{BG}.TerminationWaitInSeconds",
                     "ALL_AT_ONCE with no TerminationWaitInSeconds has no bake, so the "
-                    "rollback alarms never get a chance to act (spec 2.3)",
+                    "rollback alarms never get a chance to act (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green-all-at-once.html)",
                 )
             )
     if config.rolling is not None:
@@ -524,7 +531,8 @@ def _check_single_metric_alarm(
                     join(path, "Threshold"),
                     f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
                     f">= {alarm.threshold:g} can fire only when every request in a "
-                    "period fails; for a 1% error rate use 0.01 (spec 2.8)",
+                    "period fails; for a 1% error rate use 0.01 (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)",
                 )
             )
         elif op == "GreaterThanThreshold" and alarm.threshold >= 1:
@@ -532,7 +540,8 @@ def _check_single_metric_alarm(
                 _warn(
                     join(path, "Threshold"),
                     f"Average of {alarm.metric_name} is the error fraction (0 to 1), so "
-                    f"> {alarm.threshold:g} can never fire (spec 2.8)",
+                    f"> {alarm.threshold:g} can never fire (see "
+                    f"https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html)",
                 )
             )
     if (

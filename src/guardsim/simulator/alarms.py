@@ -295,9 +295,9 @@ class AlarmMonitor:
         return value, float(n) if value is not None else None
 
     def is_due(self, rule: AlarmRule, t: float) -> bool:
-        """Whether ``t`` is on the alarm's own evaluation schedule (spec 4.3): every minute for
-        a Period of 60 s or more, every 10 s for 10, 20 or 30 s, hourly past one day, all
-        shifted by the evaluation offset."""
+        """Whether ``t`` is on the alarm's own evaluation schedule (see
+        aws-model.md#evaluation-schedule): every minute for a Period of 60 s or more, every 10 s for
+        10, 20 or 30 s, hourly past one day, all shifted by the evaluation offset."""
         interval = evaluation_interval(rule.period, rule.evaluation_periods)
         k = round((t - self.evaluation_offset) / interval)
         return abs(t - self.evaluation_offset - k * interval) < 1e-6

@@ -6,8 +6,9 @@ Behaviour AWS leaves open comes from the scenario's ``environment`` (poll interv
 delay, what "trip" means, whether an alarm in ALARM at a bake's start trips it, whether alarms are
 watched outside bakes, the timeout's action).
 
-Points of no return [INF]: once the final bake (blue/green) or the last batch's bake (rolling) has
-ended, cleanup is not watched and the timeout no longer applies.
+Points of no return (undocumented; see aws-model.md#undocumented): once the final bake (blue/green)
+or the last batch's bake (rolling) has ended, cleanup is not watched and the timeout no longer
+applies.
 """
 
 from __future__ import annotations
@@ -424,8 +425,8 @@ class Controller:
         self.finish("SUCCEEDED")
 
     def _rollback_rolling(self, cause: str) -> Generator[simpy.Event, Any, None]:
-        """Rolling rollback (spec 2.7): reactivate what is kept, re-provision the rest in
-        RollbackMaximumBatchSize batches, flip, and clean up the new instances."""
+        """Rolling rollback (see aws-model.md#rolling): reactivate what is kept, re-provision the
+        rest in RollbackMaximumBatchSize batches, flip, and clean up the new instances."""
         if not (yield from self._begin_rollback(cause)):
             return
         fleets = self.run.fleets

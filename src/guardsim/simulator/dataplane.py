@@ -14,7 +14,7 @@ before every routing change, a minute clock calls it at every minute boundary, a
 also cut where a fault starts or ends and where a warming instance stops warming, so every
 batch has one behaviour per instance and a fault's onset is exact. The model itself (arrival
 rates, fault behaviour, the load-latency factor) is :mod:`guardsim.model`; this module samples
-it. Per request (spec 2.2, 3.1, 3.2):
+it. Per request (see aws-model.md#fleet-sizes, #invocation-metrics, #invoke-errors):
 
 * **arrival**: Poisson (or evenly spaced) at the traffic model's rate, or a replay file's
   per-minute counts (:mod:`guardsim.model.traffic`);
@@ -282,7 +282,7 @@ class ExactDataPlane(DataPlane):
             status = np.where(is5, 500, np.where(is4, 400, 200)).astype(np.int64)
             self.request_log.append((fleet, times.copy(), status))
         values = {
-            "ModelLatency": model_ms * 1000.0,  # SageMaker publishes microseconds (spec 3.1)
+            "ModelLatency": model_ms * 1000.0,  # microseconds: see aws-model.md#invocation-metrics
             "OverheadLatency": overhead_ms * 1000.0,
             "InvocationsPerInstance": np.full(n, 1.0 / total_active),
         }

@@ -2,8 +2,9 @@
 
 Time 0 is the ``UpdateEndpoint`` call. The run starts ``simulation.warmup_seconds`` earlier with
 the blue fleet in service, so the alarms have settled (they start INSUFFICIENT_DATA, as a newly
-created alarm does, spec 4.1) and ends ``simulation.cooldown_seconds`` after the deployment
-finishes. Two processes run: the controller (:mod:`guardsim.simulator.controller`) and a
+created alarm does, see aws-model.md#put-metric-alarm) and ends ``simulation.cooldown_seconds``
+after the deployment finishes. Two processes run: the controller
+(:mod:`guardsim.simulator.controller`) and a
 CloudWatch clock that, at every minute boundary, samples the minute's requests, publishes the
 minute's datapoints (with the publish delay) and evaluates the alarms due. The CloudWatch clock
 runs at URGENT priority, so at equal times alarms are evaluated before SageMaker polls them.
@@ -74,7 +75,8 @@ def _scenario_definition(scenario: Scenario) -> dict[str, Any]:
 
 
 def _percentile_value(samples: np.ndarray, spec: StatisticSpec) -> float:
-    """CloudWatch's pNN of raw samples: the sample of rank ``ceil_rank`` (spec 4.6, CW6)."""
+    """CloudWatch's pNN of raw samples: the sample of rank ``ceil_rank`` (see
+    aws-model.md#low-sample-percentiles)."""
     assert spec.upper is not None
     k = ceil_rank(spec.upper, len(samples))
     return float(np.partition(samples, k - 1)[k - 1])
@@ -271,7 +273,8 @@ class Run:
     def _percentiles(
         self, bs: list[MinuteBucket], metric: str, label: str, minute: float
     ) -> tuple[float | None, float | None]:
-        """p50 and p99 of one minute's datapoint (CloudWatch's rank rule, CW6)."""
+        """p50 and p99 of one minute's datapoint (CloudWatch's rank rule; see
+        aws-model.md#low-sample-percentiles)."""
         if self.mode == "exact":
             arr = np.concatenate([b.raw_values(metric) for b in bs])
             if not len(arr):

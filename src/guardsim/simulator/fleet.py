@@ -2,7 +2,7 @@
 
 An instance bills from its launch until its termination, as :mod:`guardsim.model.billing`
 defines; blue instances exist before the update, and deactivated instances keep running, and
-billing, until they are terminated (spec 2.2).
+billing, until they are terminated (see aws-model.md#fleet-sizes).
 """
 
 from __future__ import annotations

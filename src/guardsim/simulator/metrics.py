@@ -1,15 +1,17 @@
 """SageMaker's invocation metrics as CloudWatch stores them, and what an alarm can see.
 
-Every request emits (spec 3.1, source D10): ``Invocations`` = 1; ``Invocation4XXErrors``,
+Every request emits (aws-model.md#invocation-metrics): ``Invocations`` = 1; ``Invocation4XXErrors``,
 ``Invocation5XXErrors`` and ``InvocationModelErrors`` = 1 or 0 (so Average is a fraction and Sum a
 count); ``ModelLatency`` and ``OverheadLatency`` in microseconds; ``InvocationsPerInstance`` =
 1 / the number of active instances at request time. SageMaker metrics are standard resolution:
 each sample's timestamp falls in a one-minute bucket, published ``metric_publish_delay`` after
-the minute ends (spec 4.7 [INF]). A minute with no requests publishes nothing (spec 3.1).
+the minute ends (undocumented; see aws-model.md#metric-publish-delay). A minute with no requests
+publishes nothing (see aws-model.md#invocation-metrics).
 
 Storage is per fleet (blue = the old endpoint config, green = the new one) and per minute; the
 two dimension sets are views over it: ``EndpointName+VariantName`` (blended) adds both fleets,
-``...+EndpointConfigName`` selects one (spec 3.1, D7/D8).
+``...+EndpointConfigName`` selects one (see aws-model.md#invocation-metrics, #alarm-guidance,
+#exclusions).
 """
 
 from __future__ import annotations
@@ -160,7 +162,8 @@ def components_statistic(
     """Fast mode: an extended statistic of the pooled samples of ``components``.
 
     Percentiles are drawn exactly: CloudWatch's pNN is the r-th smallest of the N samples,
-    r = max(1, ceil(p N)) (CW6), and the r-th order statistic of N draws from a distribution G is
+    r = max(1, ceil(p N)) (see aws-model.md#low-sample-percentiles), and the r-th order statistic of
+    N draws from a distribution G is
     G^-1(U) with U ~ Beta(r, N - r + 1). Treating the pooled batches as N draws from their
     count-weighted mixture ignores that each batch's count is fixed, a negligible difference.
     Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values.

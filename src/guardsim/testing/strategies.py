@@ -59,7 +59,7 @@ TREAT_MISSING_DATA = ("breaching", "notBreaching", "ignore", "missing")
 #: or with the EndpointConfigName of the blue or the green config.
 DIMENSION_SETS = ("blended", "blue", "green")
 
-#: Size limits per policy, in percent of the variant's instances (spec 1.3-1.5).
+#: Size limits per policy, in percent of the variant's instances (see aws-model.md#size-limits).
 _SIZE_LIMITS = {"CANARY": (0.0, 50.0), "LINEAR": (10.0, 50.0), "ROLLING": (5.0, 50.0)}
 _MAX_TIMEOUT = 28800
 
@@ -124,7 +124,8 @@ _MATH_IDS = st.sampled_from([("errors", "invocations"), ("e", "n"), ("m1", "m2")
 _PERMUTATIONS = {2: st.permutations(range(2)), 3: st.permutations(range(3))}
 #: Thresholds in each metric's own units: microseconds for latency (below 1000 would warn that
 #: it looks like milliseconds), a count for SampleCount and for the Sum of the other metrics, a
-#: fraction for the Average (or a percentile) of a 0/1 error metric (>= 1 would warn, spec 2.8),
+#: fraction for the Average (or a percentile) of a 0/1 error metric (>= 1 would warn, see
+#: aws-model.md#alarm-guidance),
 #: and about 1 for Invocations (always 1) and InvocationsPerInstance (1 / active instances).
 _THRESHOLDS = {
     "count": _floats(1.0, 5000.0),
@@ -270,7 +271,8 @@ def _deployment_config(
             policy_section["RollbackMaximumBatchSize"] = rollback_size
         config["RollingUpdatePolicy"] = policy_section
     elif kind == "ALL_AT_ONCE" and draw(_ONE_IN[5]) == 0:
-        policy_section = None  # no update policy: blue/green ALL_AT_ONCE, no bake (spec 1.1)
+        # no update policy: blue/green ALL_AT_ONCE, no bake (see aws-model.md#deployment-config)
+        policy_section = None
     else:
         routing: Data = {"Type": kind, "WaitIntervalInSeconds": wait}
         if kind == "CANARY":
@@ -296,7 +298,8 @@ def _deployment_config(
             all_at_once_bakes_wait_interval=all_at_once_bakes_wait_interval,
         )
         total = total_wait_seconds(steps)
-        # "should be larger than" the total wait (spec 1.2), and 600-28800 (botocore).
+        # "should be larger than" the total wait (see aws-model.md#deployment-config), and 600-28800
+        # (botocore).
         if total < _MAX_TIMEOUT:
             low = max(600, total + 1)
             policy_section["MaximumExecutionTimeoutInSeconds"] = min(
@@ -410,7 +413,8 @@ def error_rate_alarm_kwargs(
     treat_missing_data: Pin[str] = None,
 ) -> Data:
     """A metric-math alarm on an error rate: ``[100 *] errors / invocations`` of one fleet or
-    of both (spec 4.8), from the ``Sum`` of an error metric and of ``Invocations``."""
+    of both (see aws-model.md#metric-math), from the ``Sum`` of an error metric and of
+    ``Invocations``."""
     return _error_rate_alarm(draw, names, name, dimension_set, treat_missing_data)
 
 
