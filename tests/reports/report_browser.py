@@ -80,6 +80,31 @@ EVENT_LABEL_OVERLAPS = """() => [...document.querySelectorAll('.js-plotly-plot')
 })"""
 
 
+#: Per figure: the subplot titles (annotations placed on the paper, not event labels) as drawn,
+#: which of them intersect, and which reach past the left or right edge of the window.
+TITLE_OVERLAPS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+  const anns = gd.layout.annotations || [];
+  const boxes = [];
+  for (const g of gd.querySelectorAll('g.annotation')) {
+    const a = anns[Number(g.dataset.index)];
+    if (!a || a.name === 'event-label' || a.yref !== 'paper' || a.xref !== 'paper') continue;
+    const r = g.querySelector('.annotation-text').getBoundingClientRect();
+    boxes.push({text: g.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom});
+  }
+  const overlaps = [];
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+        overlaps.push([a.text, b.text]);
+      }
+    }
+  }
+  const outside = boxes.filter(b => b.left < 0 || b.right > window.innerWidth).map(b => b.text);
+  return {titles: boxes.map(b => b.text), overlaps, outside};
+})"""
+
+
 def resize(page: Any, width: int) -> None:
     """Make the tab ``width`` px wide and wait until every figure is redrawn to fit it."""
     page.set_viewport_size({"width": width, "height": 1000})

@@ -19,7 +19,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from report_browser import EVENT_LABEL_OVERLAPS, open_report, resize, wait_rendered
+from report_browser import (
+    EVENT_LABEL_OVERLAPS,
+    TITLE_OVERLAPS,
+    open_report,
+    resize,
+    wait_rendered,
+)
 
 from guardsim.montecarlo.examples import write_report
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
@@ -95,6 +101,7 @@ class Opened:
     headings: list[dict[str, str]] = field(default_factory=list)
     layout: dict[int, dict[str, Any]] = field(default_factory=dict)  # per window width
     labels: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # per window width
+    titles: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # per window width
     errors: list[str] = field(default_factory=list)  # console errors and uncaught exceptions
     requests: list[str] = field(default_factory=list)  # anything but the file itself
     failure: str | None = None
@@ -141,6 +148,7 @@ def open_pages(browser: Any, paths: dict[str, Path]) -> dict[str, Opened]:
                 resize(page, width)
                 item.layout[width] = page.evaluate(READ_LAYOUT)
                 item.labels[width] = page.evaluate(EVENT_LABEL_OVERLAPS)
+                item.titles[width] = page.evaluate(TITLE_OVERLAPS)
         except Exception as exc:  # reported by the test of this page, not here
             item.failure = f"{type(exc).__name__}: {exc}"
         finally:
@@ -354,3 +362,16 @@ def test_mc_report_event_labels_never_overlap(reports: Reports, width: int) -> N
     for figure in figures[1:]:  # the first is the distributions, without a time axis
         assert "UpdateEndpoint" in figure["labels"]
         assert figure["overlaps"] == [], f"labels overlap at {width} px: {figure['overlaps']}"
+
+
+@pytest.mark.parametrize("key", ["mc", "mc-batch"])
+@pytest.mark.parametrize("width", WIDTHS)
+def test_mc_report_panel_titles_fit(reports: Reports, key: str, width: int) -> None:
+    """The distributions figure's panel titles neither run into each other nor off the window."""
+    item = reports.pages[key]
+    check_clean(item)
+    first = item.titles[width][0]
+    for _, title in MC_PANELS:
+        assert any(t.startswith(title) for t in first["titles"]), title
+    assert first["overlaps"] == [], f"titles overlap at {width} px: {first['overlaps']}"
+    assert first["outside"] == [], f"titles cut off at {width} px: {first['outside']}"

@@ -70,8 +70,8 @@ if TYPE_CHECKING:
 
 #: The panels, in order: (panel id, subplot title).
 MC_PANELS: tuple[tuple[str, str], ...] = (
-    ("detection", "When SageMaker saw a rollback alarm (minutes after UpdateEndpoint)"),
-    ("blast-radius", "Blast radius: errors served by the new (green) fleet"),
+    ("detection", "Rollback alarm seen, minutes after UpdateEndpoint"),
+    ("blast-radius", "Blast radius: errors served by the new fleet"),
     ("duration", "Deployment duration (minutes)"),
     ("outcomes", "Outcome probability, with 95% Wilson interval"),
     ("alarms", "How often each rollback alarm tripped, with 95% Wilson interval"),
