@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 from guardsim.errors import CommandError, Problem
 
 if TYPE_CHECKING:
+    from guardsim.record import RunRecord
     from guardsim.scenarios.iac import IacOptions
 
 EXIT_OK = 0
@@ -183,3 +184,27 @@ def print_problems(source: str, problems: Sequence[Problem], out: TextIO) -> Non
         mark = "warning: " if p.severity == "warning" else ""
         where = f"{p.path}: " if p.path else ""
         print(f"{source}: {mark}{where}{p.message}", file=out)
+
+
+def print_record(
+    record: RunRecord, json_path: str | None, out: TextIO, text: TextIO | None = None
+) -> None:
+    """A run's timeline and outcome, and its record written to ``json_path``.
+
+    With ``json_path`` ``-`` standard output carries the record's JSON only; the timeline then
+    goes to ``text`` if given (else nowhere). Otherwise the timeline goes to ``out`` and the
+    record, if asked for, to its file (atomically), with a line saying so.
+    """
+    from guardsim.record import write_atomically
+    from guardsim.reports.text import summary_text, timeline_text
+
+    shown = text if json_path == "-" else out
+    if shown is not None:
+        print(timeline_text(record), file=shown)
+        print(file=shown)
+        print(summary_text(record), file=shown)
+    if json_path == "-":
+        out.write(record.to_json())
+    elif json_path:
+        write_atomically(json_path, record.to_json())
+        print(f"\nrun record written to {json_path}", file=out)

@@ -24,6 +24,7 @@ from guardsim.cli.args import (
     iac_options,
     non_negative_number,
     positive_number,
+    print_record,
     seed,
 )
 from guardsim.errors import CommandError, ScenarioError
@@ -157,7 +158,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.real_backend.plan import format_plan, plan_run
     from guardsim.real_backend.run import check_runnable, run_real
     from guardsim.record import write_atomically
-    from guardsim.reports.text import summary_text, timeline_text
 
     check_output_path(args.json)
     if (args.truth is not None or args.fake_seed is not None) and not args.fake_aws:
@@ -204,14 +204,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if record is not None and args.fake_aws:
         record = _as_written(record, written)
     if record is not None:
-        print(timeline_text(record), file=text)
-        print(file=text)
-        print(summary_text(record), file=text)
-        if json_only:
-            out.write(record.to_json())
-        elif args.json:
-            write_atomically(args.json, record.to_json())
-            print(f"\nrun record written to {args.json}", file=text)
+        print_record(record, args.json, out, text=err)
     if args.requests:
         write_atomically(args.requests, _requests_csv(result.requests, result.t0))
         print(f"requests written to {args.requests}", file=text)
@@ -239,8 +232,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.real_backend.observe import observe_endpoint
-    from guardsim.record import write_atomically
-    from guardsim.reports.text import summary_text, timeline_text
 
     check_output_path(args.json)
     clients, clock = connect(args.region)
@@ -260,15 +251,7 @@ def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             region=args.region,
             progress=progress,
         )
-    if args.json == "-":
-        out.write(record.to_json())
-        return EXIT_OK
-    print(timeline_text(record), file=out)
-    print(file=out)
-    print(summary_text(record), file=out)
-    if args.json:
-        write_atomically(args.json, record.to_json())
-        print(f"\nrun record written to {args.json}", file=out)
+    print_record(record, args.json, out)
     return EXIT_OK
 
 

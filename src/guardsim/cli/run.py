@@ -16,6 +16,7 @@ from guardsim.cli.args import (
     add_report_options,
     check_output_path,
     iac_options,
+    print_record,
     seed,
 )
 
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.record import write_atomically
-    from guardsim.reports.text import summary_text, timeline_text
     from guardsim.scenarios.loading import load_scenario
     from guardsim.simulator import simulate
 
@@ -37,17 +36,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         require_chromium()  # before simulating: say now if no browser can draw the PNG
     scenario = load_scenario(args.scenario, iac_options(args))
     record = simulate(scenario, seed=args.seed, mode=args.mode)
-    if args.json == "-":
-        out.write(record.to_json())
-        _write_reports(record, args.report, args.png, err, args.plotly_js)  # stdout stays JSON only
-        return EXIT_OK
-    print(timeline_text(record), file=out)
-    print(file=out)
-    print(summary_text(record), file=out)
-    if args.json:
-        write_atomically(args.json, record.to_json())
-        print(f"\nrun record written to {args.json}", file=out)
-    _write_reports(record, args.report, args.png, out, args.plotly_js)
+    print_record(record, args.json, out)
+    # with --json -, stdout stays JSON only: the report lines go to stderr
+    note = err if args.json == "-" else out
+    _write_reports(record, args.report, args.png, note, args.plotly_js)
     return EXIT_OK
 
 
