@@ -5,6 +5,7 @@ tables that keep to their columns. The browser tests check the same on rendered 
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
@@ -173,6 +174,19 @@ def test_sweep_marks_the_recommended_cell_with_an_outline_and_digits_that_compar
     front = next(t for t in figure.data if t.uid == "pareto-front")
     ticks = list(front.marker.colorbar.ticktext)
     assert len(set(ticks)) == len(ticks)
+
+
+def test_sweep_header_states_every_limit_and_warning_of_the_recommendation() -> None:
+    """--min-catch and the recommendation's warnings reach the report, as recommend prints them."""
+    table = table_with_small_false_rollback()
+    rec = recommend(
+        table, bad={FAULT: 0.05}, healthy={FAULT: 0}, max_false_rollback=0.01, min_catch=0.5
+    )
+    header = sweep_header(table, rec).markup.split("<details>")[0]
+    assert "the bad model rolled back with probability at least 50" in header, header
+    assert "(lower 95% bound)" in header
+    for warning in rec.warnings:
+        assert f"Warning: {html.escape(warning, quote=False)}" in header
 
 
 # --------------------------------------------------------------------------- compare report

@@ -608,11 +608,17 @@ def _recommendation_block(
         limits.append(f"{which}false rollback at most {percent(rec.max_false_rollback)}")
     if rec.max_duration is not None:
         limits.append(f"{rec.duration_of}-model deployment time at most {clock(rec.max_duration)}")
+    if rec.min_catch is not None:
+        limits.append(
+            f"the bad model rolled back with probability at least {percent(rec.min_catch)} "
+            "(lower 95% bound)"
+        )
     n_ok = int(rec.candidates["feasible"].sum())
     facts = [
         f"Limits: {', '.join(limits) or 'none'}; {n_ok} of {len(rec.candidates)} "
         "configurations are within them.",
         f"Conditions: {cond}.",
+        *(f"Warning: {w}" for w in rec.warnings),
     ]
     b = rec.best
     if b is None:
