@@ -191,22 +191,25 @@ def _plus_errors(
     )
 
 
-def _window_cuts(after: float, until: float | None) -> tuple[float, ...]:
-    return (after,) if until is None else (after, until)
+class _Windowed:
+    """The ``time_cuts`` of a kernel whose fault holds during ``[after_seconds, until_seconds)``."""
+
+    fault: ErrorFault | LatencyFault
+
+    @property
+    def time_cuts(self) -> tuple[float, ...]:
+        f = self.fault
+        return (f.after_seconds,) if f.until_seconds is None else (f.after_seconds, f.until_seconds)
 
 
 @register(ErrorFault)
 @dataclass(frozen=True)
-class ErrorKernel:
+class ErrorKernel(_Windowed):
     """``errors``: the fault's 5XX and 4XX probabilities added during its window."""
 
     fault: ErrorFault
     scope: Scope = "fleet"
     age_cuts: tuple[float, ...] = ()
-
-    @property
-    def time_cuts(self) -> tuple[float, ...]:
-        return _window_cuts(self.fault.after_seconds, self.fault.until_seconds)
 
     def apply(self, acc: Behaviour, t: Value, rho: Value, age: Value) -> Behaviour:
         f = self.fault
@@ -217,16 +220,12 @@ class ErrorKernel:
 
 @register(LatencyFault)
 @dataclass(frozen=True)
-class LatencyKernel:
+class LatencyKernel(_Windowed):
     """``latency``: ModelLatency x ``multiplier`` + ``add_ms`` during the fault's window."""
 
     fault: LatencyFault
     scope: Scope = "fleet"
     age_cuts: tuple[float, ...] = ()
-
-    @property
-    def time_cuts(self) -> tuple[float, ...]:
-        return _window_cuts(self.fault.after_seconds, self.fault.until_seconds)
 
     def apply(self, acc: Behaviour, t: Value, rho: Value, age: Value) -> Behaviour:
         f = self.fault
