@@ -207,10 +207,48 @@ def test_terraform_traps(tmp_path: Path) -> None:
     )
     (required,) = result.by_rule("iac-required-by-api")
     assert "WaitIntervalInSeconds" in required.message
-    wait = rules["iac-timeout-vs-tool-wait"]
-    assert "1800" in wait.message
+    waits = result.by_rule("iac-timeout-vs-tool-wait")
+    (ic_wait,) = [f for f in waits if "inference_component" in f.message]
+    (endpoint_wait,) = [f for f in waits if f is not ic_wait]
+    assert "1800" in ic_wait.message and "aws_sagemaker_inference_component.ic" in ic_wait.message
+    # the endpoint's 20000 s timeout also outlasts the provider's fixed 60-minute wait
+    assert endpoint_wait.severity == "warning" and "terraform apply" in endpoint_wait.message
+    assert endpoint_wait.evidence["config"]["tool_wait_s"] == 3600
     assert "iac-treat-missing-data-unset" not in rules  # set on this alarm
     assert "percent-rounding" not in rules  # all at once: no percentage
+
+
+def test_an_update_within_the_tools_wait_gets_no_tool_wait_finding() -> None:
+    # the MLOps-style template: a 3600 s timeout (not longer than the AWS CLI's 60-minute wait)
+    # and a canary whose healthy updates take well under an hour
+    result = lint(load_scenario(TEMPLATE), replications=N)
+    assert result.by_rule("iac-timeout-vs-tool-wait") == ()
+
+
+def test_a_timeout_longer_than_the_cloudformation_commands_wait_is_a_warning(
+    tmp_path: Path,
+) -> None:
+    path = _edited(
+        TEMPLATE,
+        tmp_path,
+        "MaximumExecutionTimeoutInSeconds: 3600",
+        "MaximumExecutionTimeoutInSeconds: 7200",
+    )
+    result = lint(load_scenario(path), replications=N)
+    (f,) = result.by_rule("iac-timeout-vs-tool-wait")
+    assert f.severity == "warning"
+    assert "7200" in f.message and "aws cloudformation deploy" in f.message
+    assert f.location is not None
+    assert f.location.line == line_of(path, "MaximumExecutionTimeoutInSeconds: 7200")
+
+
+def test_a_pipeline_wait_shorter_than_a_healthy_update_is_an_error() -> None:
+    result = lint(load_scenario(TEMPLATE), replications=N, tool_wait_seconds=900)
+    (f,) = result.by_rule("iac-timeout-vs-tool-wait")
+    # each healthy canary bakes 600 s twice after provisioning: every run takes over 15 minutes
+    assert all(r.deployment_seconds > 900 for r in result.evidence.healthy.runs)
+    assert f.severity == "error" and "--tool-wait-seconds" in f.message
+    assert f.evidence["config"]["tool_wait_s"] == 900
 
 
 def test_scenario_files_get_no_iac_findings() -> None:

@@ -80,6 +80,15 @@ def register(subparsers: Any) -> None:
         help="lowest severity that makes the exit status non-zero (default warning)",
     )
     p.add_argument(
+        "--tool-wait-seconds",
+        type=positive_int,
+        default=None,
+        metavar="S",
+        help="how long the tool applying the update waits for it (default: the tool's own wait, "
+        "60 minutes for Terraform and the AWS CLI's CloudFormation commands); rule "
+        "iac-timeout-vs-tool-wait",
+    )
+    p.add_argument(
         "--list-rules", action="store_true", help="list the rules and their severities, then exit"
     )
     add_iac_options(p)
@@ -111,10 +120,16 @@ def cmd_lint(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.lint.runner import LintResult, lint
     from guardsim.scenarios.loading import load_scenario
 
+    # every file is read and validated before any is simulated: a bad second file costs nothing
+    scenarios = [(ref, load_scenario(ref, iac_options(args))) for ref in args.scenario]
     linted: list[tuple[LintResult, str]] = []
-    for ref in args.scenario:
-        scenario = load_scenario(ref, iac_options(args))
-        result = lint(scenario, replications=args.replications, seed=args.seed)
+    for ref, scenario in scenarios:
+        result = lint(
+            scenario,
+            replications=args.replications,
+            seed=args.seed,
+            tool_wait_seconds=args.tool_wait_seconds,
+        )
         linted.append((result, ref if scenario.origin is None else scenario.origin.file))
     if args.format == "sarif":
         from guardsim.lint.sarif import to_sarif

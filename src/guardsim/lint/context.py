@@ -37,9 +37,14 @@ class LintContext:
     timeline: tuple[StepTiming, ...]
     alarms: tuple[AlarmFacts, ...]
     fallback: bool
+    #: how long the tool applying the update waits for it (``--tool-wait-seconds``); None: the
+    #: tool's own documented wait (``iac-timeout-vs-tool-wait``)
+    tool_wait_seconds: int | None = None
 
     @classmethod
-    def build(cls, scenario: Scenario, evidence: Evidence) -> LintContext:
+    def build(
+        cls, scenario: Scenario, evidence: Evidence, *, tool_wait_seconds: int | None = None
+    ) -> LintContext:
         config = effective_deployment_config(scenario)
         env = scenario.environment
         steps = plan_steps(
@@ -56,6 +61,7 @@ class LintContext:
             timeline=step_timeline(scenario, steps),
             alarms=alarm_facts(scenario),
             fallback=config is not scenario.deployment_config,
+            tool_wait_seconds=tool_wait_seconds,
         )
 
     @property

@@ -11,6 +11,14 @@ IaC path and line through the finding's location. ``percent-rounding``, ``blende
   when that block changes; the in-service waiter's default timeout is 30 minutes
   (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sagemaker_endpoint,
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/sagemaker_inference_component);
+  an endpoint's create or update waits a fixed 60 minutes for InService (``waitEndpointInService``
+  in https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/sagemaker/endpoint.go;
+  the resource has no ``timeouts`` block);
+* CloudFormation waits on the endpoint itself, but the command that drives it gives up: the AWS
+  CLI's ``aws cloudformation deploy`` polls 720 x 5 s and ``aws cloudformation wait
+  stack-update-complete`` uses botocore's ``StackUpdateComplete`` waiter, 120 x 30 s: both 60
+  minutes (https://docs.aws.amazon.com/cli/latest/reference/cloudformation/wait/stack-update-complete.html).
+  A pipeline with another limit states it with ``guardsim lint --tool-wait-seconds``;
 * CloudFormation marks the inference component's ``MaximumBatchSize`` and
   ``WaitIntervalInSeconds`` "Required: No"
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-sagemaker-inferencecomponent-inferencecomponentrollingupdatepolicy.html)
@@ -26,7 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
@@ -41,6 +49,7 @@ from guardsim.lint.rules import (
     RP,
     TRC,
     Rule,
+    _deployment_quantiles,
     _finding,
     _of,
     _pct,
@@ -56,6 +65,13 @@ from guardsim.scenarios.validation import PERCENT_LIMITS
 TERRAFORM_TIMEOUT_MAX = 14400
 #: The provider's default create/update timeout of an inference component (30 minutes).
 TERRAFORM_IC_WAIT_SECONDS = 1800
+#: How long each tool waits for an endpoint update before it reports failure (the update goes on
+#: in SageMaker): Terraform's fixed 60-minute in-service wait; the AWS CLI's 60-minute stack waits.
+ENDPOINT_TOOL_WAIT_SECONDS = {"terraform": 3600, "cloudformation": 3600}
+_TOOL_WAITER = {
+    "terraform": "terraform apply (the AWS provider waits a fixed 60 minutes for InService)",
+    "cloudformation": "aws cloudformation deploy / wait stack-update-complete (60 minutes)",
+}
 
 
 def _tf(scenario: Scenario) -> bool:
@@ -215,6 +231,17 @@ def check_capacity_percentage(scenario: Scenario, ctx: LintContext) -> list[Find
     return out
 
 
+def _both(
+    *checks: Callable[[Scenario, LintContext], list[Finding]],
+) -> Callable[[Scenario, LintContext], list[Finding]]:
+    """One rule id checked by several functions (their findings, in order)."""
+
+    def check(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+        return [f for c in checks for f in c(scenario, ctx)]
+
+    return check
+
+
 def check_ic_timeout_vs_wait(scenario: Scenario, ctx: LintContext) -> list[Finding]:
     if not _tf(scenario) or scenario.origin is None:
         return []
@@ -252,6 +279,73 @@ def check_ic_timeout_vs_wait(scenario: Scenario, ctx: LintContext) -> list[Findi
                 )
             )
     return out
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min"
+
+
+def check_endpoint_timeout_vs_tool_wait(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+    """The endpoint update against the wait of the tool that applies it: the tool gives up (and
+    the pipeline fails) while SageMaker goes on updating or rolling back."""
+    origin = scenario.origin
+    if origin is None:
+        return []
+    tool = origin.tool
+    given = ctx.tool_wait_seconds
+    wait = given if given is not None else ENDPOINT_TOOL_WAIT_SECONDS[tool]
+    waiter = (
+        f"the pipeline's wait of {wait} s (--tool-wait-seconds)"
+        if given is not None
+        else _TOOL_WAITER[tool]
+    )
+    timeout = ctx.config.maximum_execution_timeout_seconds
+    h, f = ctx.evidence.healthy, ctx.evidence.failing
+    healthy = _deployment_quantiles(h)
+    failing = _deployment_quantiles(f)
+    median, p95 = healthy.get("p50"), healthy.get("p95")
+    longest = max((v for v in (p95, failing.get("p95")) if v is not None), default=None)
+    rolling = ctx.config.rolling is not None
+    path = f"{RP if rolling else BG}.MaximumExecutionTimeoutInSeconds"
+    severity: Severity
+    if median is not None and median > wait:
+        severity = "error"
+        why = (
+            f"a healthy update takes about {_minutes(median)} (median of {h.n} simulated "
+            f"runs), longer than {waiter}: most applies report failure while the update is "
+            "still running"
+        )
+    elif longest is not None and longest > wait:
+        severity = "warning"
+        why = (
+            f"the slowest updates (p95 {_minutes(longest)}, healthy or rolling back) outlast "
+            f"{waiter}"
+        )
+    elif timeout is not None and timeout > wait:
+        severity = "warning"
+        why = (
+            f"MaximumExecutionTimeoutInSeconds {timeout} s lets the update run longer than {waiter}"
+        )
+    else:
+        return []
+    need = max(v for v in (timeout, longest, median) if v is not None)
+    return [
+        _finding(
+            "iac-timeout-vs-tool-wait",
+            severity,
+            path,
+            f"{why}; the tool then reports the update as failed (or times out) while SageMaker "
+            "goes on and may still succeed or roll back, so the pipeline's view and the "
+            "endpoint disagree",
+            config={"tool": tool, "tool_wait_s": wait, "timeout_s": timeout},
+            simulated=_simulated(h, runs=h.n, healthy_s=healthy, failing_s=failing),
+            fix=(
+                f"keep the update within {wait} s (a shorter bake or larger steps), or wait "
+                f"longer outside the tool: e.g. guardsim real verify after the apply, with a "
+                f"wait of at least {math.ceil(need / 60) + 10} minutes"
+            ),
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- declarations
@@ -623,9 +717,11 @@ IAC_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "iac-timeout-vs-tool-wait",
-        "an inference component's execution timeout shorter than its wait, or longer than "
-        "Terraform's own wait",
-        "error: shorter than one wait; warning: longer than the tool waits",
-        check_ic_timeout_vs_wait,
+        "an endpoint update or inference component that can outlast the wait of the tool "
+        "applying it (Terraform, the AWS CLI's CloudFormation waits, or --tool-wait-seconds), "
+        "or a component's timeout shorter than its wait",
+        "error: a healthy update outlasts the wait, or a component's timeout is shorter than "
+        "one wait; warning: the slowest updates or the timeout outlast the wait",
+        _both(check_ic_timeout_vs_wait, check_endpoint_timeout_vs_tool_wait),
     ),
 )

@@ -67,17 +67,19 @@ def lint(
     seed: int | None = None,
     rules: Sequence[str] | None = None,
     evidence: Evidence | None = None,
+    tool_wait_seconds: int | None = None,
 ) -> LintResult:
     """Lint ``scenario``: every rule (or only the ``rules`` ids given) against one shared
     :class:`Evidence` of ``replications`` fast-mode runs per variant from base ``seed``
-    (default: the scenario's ``simulation.seed``)."""
+    (default: the scenario's ``simulation.seed``). ``tool_wait_seconds`` is how long the tool
+    that applies the update waits for it (default: that tool's own documented wait)."""
     known = {r.id for r in ALL_RULES}
     if rules is not None:
         unknown = sorted(set(rules) - known)
         if unknown:
             raise ArgumentError(f"unknown lint rule(s): {', '.join(unknown)}")
     ev = evidence or Evidence(scenario, replications=replications, seed=seed)
-    ctx = LintContext.build(scenario, ev)
+    ctx = LintContext.build(scenario, ev, tool_wait_seconds=tool_wait_seconds)
     findings: list[Finding] = []
     for rule in ALL_RULES:
         if rules is None or rule.id in rules:
