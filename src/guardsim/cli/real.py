@@ -100,6 +100,15 @@ def _load(args: argparse.Namespace) -> Any:
 # --------------------------------------------------------------------------- plan
 
 
+def _progress_to(err: TextIO) -> Callable[[str], None]:
+    """The real backend's progress lines, indented on standard error as they happen."""
+
+    def progress(message: str) -> None:
+        print(f"  {message}", file=err, flush=True)
+
+    return progress
+
+
 def cmd_plan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.real_backend.naming import check_run_id, new_run_id
     from guardsim.real_backend.plan import format_plan, plan_data, plan_run
@@ -188,9 +197,6 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.fake_aws:
         clients, clock = connect(region)
 
-    def progress(message: str) -> None:
-        print(f"  {message}", file=err, flush=True)
-
     with _logging(args.verbose, err):
         result = run_real(
             scenario,
@@ -198,7 +204,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             clock=clock,
             run_id=run_id,
             region=region,
-            progress=progress,
+            progress=_progress_to(err),
         )
     record = result.record
     if record is not None and args.fake_aws:
@@ -236,9 +242,6 @@ def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output_path(args.json)
     clients, clock = connect(args.region)
 
-    def progress(message: str) -> None:
-        print(f"  {message}", file=err, flush=True)
-
     with _logging(args.verbose, err):
         record = observe_endpoint(
             args.endpoint,
@@ -249,7 +252,7 @@ def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             wait_seconds=args.wait,
             timeout_seconds=args.timeout,
             region=args.region,
-            progress=progress,
+            progress=_progress_to(err),
         )
     print_record(record, args.json, out)
     return EXIT_OK
@@ -303,9 +306,6 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     clients, clock = connect(args.region)
 
-    def progress(message: str) -> None:
-        print(f"  {message}", file=err, flush=True)
-
     with _logging(args.verbose, err):
         v = verify_endpoint(
             args.endpoint,
@@ -314,7 +314,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             clock=clock,
             timeout_seconds=args.timeout,
             poll_seconds=args.poll,
-            progress=progress,
+            progress=_progress_to(err),
         )
     print(f"{args.endpoint}: {v.message}", file=out)
     return VERIFY_EXIT[v.outcome]
