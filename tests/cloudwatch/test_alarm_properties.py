@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from guardsim.cloudwatch.alarm import (
     AlarmRule,
     AlarmState,
     ComparisonOperator,
+    PrematureReading,
     TreatMissingData,
     evaluate_alarm,
 )
@@ -40,6 +42,7 @@ class Case:
     tmd: TreatMissingData
     previous: AlarmState
     points: tuple[float | None, ...]
+    premature_reading: PrematureReading = PrematureReading.NEWER
 
     def kwargs(self, **overrides: Any) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -56,7 +59,11 @@ class Case:
         return kw
 
     def rule(self, **overrides: Any) -> AlarmRule:
-        return AlarmRule.from_kwargs(self.kwargs(**overrides), evaluation_range=self.range_length)
+        return AlarmRule.from_kwargs(
+            self.kwargs(**overrides),
+            evaluation_range=self.range_length,
+            premature_reading=self.premature_reading,
+        )
 
 
 @st.composite
@@ -133,7 +140,14 @@ def reference(case: Case) -> tuple[AlarmState, tuple[float | None, ...], int]:
         return ALARM, evaluated, count
     if True in flags:  # the premature rule, applied whatever TreatMissingData says
         oldest = flags.index(True)
-        if n - oldest >= m and False not in flags[oldest + 1 :]:
+        # the user guide's wording constrains the newer points; the knowledge-center reading,
+        # every point of the window
+        after = (
+            flags
+            if case.premature_reading is PrematureReading.WHOLE_WINDOW
+            else flags[oldest + 1 :]
+        )
+        if n - oldest >= m and False not in after:
             return (
                 (case.previous if case.tmd is TreatMissingData.IGNORE else ALARM),
                 evaluated,
@@ -150,9 +164,11 @@ def test_matches_brute_force_reference(case: Case) -> None:
     assert (result.state, result.evaluated, result.breaching_count) == reference(case)
 
 
-def test_matches_reference_exhaustively_for_small_n() -> None:
+@pytest.mark.parametrize("reading", list(PrematureReading))
+def test_matches_reference_exhaustively_for_small_n(reading: PrematureReading) -> None:
     """Every pattern of 0 / X / - over the default range N + 2, for N <= 4, every M, every
-    TreatMissingData, with the ``>=`` operator, from state OK."""
+    TreatMissingData, with the ``>=`` operator, from state OK, under both readings of the
+    premature-alarm rule."""
     checked = 0
     for n in range(1, 5):
         for pattern in itertools.product((None, 0.0, 1.0), repeat=n + 2):
@@ -166,6 +182,7 @@ def test_matches_reference_exhaustively_for_small_n() -> None:
                         tmd=tmd,
                         previous=OK,
                         points=pattern,
+                        premature_reading=reading,
                     )
                     result = case.rule().evaluate(pattern, OK)
                     expected = reference(case)

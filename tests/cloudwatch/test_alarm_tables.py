@@ -137,6 +137,55 @@ def test_premature_rule_at_n_equals_m_three(pattern: str, expected: AlarmState) 
     assert result.state is expected, result.reason
 
 
+@pytest.mark.parametrize(("m", "pattern", "filled", "tmd", "expected"), _table_cases())
+def test_the_knowledge_center_reading_agrees_with_the_tables(
+    m: int, pattern: str, filled: int, tmd: str, expected: AlarmState | str
+) -> None:
+    """Both readings of the premature-alarm rule give every row of Tables A and B."""
+    alarm = AlarmRule.from_kwargs(
+        kwargs(DatapointsToAlarm=m, TreatMissingData=tmd), premature_reading="whole-window"
+    )
+    for previous in ALL_STATES:
+        result = alarm.evaluate(data(pattern), previous)
+        assert result.state is (previous if expected == KEEP else expected), result.reason
+
+
+#: The patterns the docs do not decide: a real non-breaching datapoint older than the breach.
+#: (N, M, TreatMissingData, pattern, state from OK under "newer", under "whole-window")
+DISPUTED = [
+    (3, 2, "missing", "- - 0 X -", ALARM, OK),
+    (4, 3, "missing", "0 - X - X -", ALARM, OK),
+    (3, 2, "ignore", "- - 0 X -", OK, OK),  # newer: the state (OK) is kept; whole: evaluated OK
+    (3, 3, "missing", "- - X - -", ALARM, ALARM),  # no older real point: they agree (Table A 5)
+    (3, 2, "notBreaching", "- - 0 X -", OK, OK),  # filled points are real: the rule adds nothing
+]
+
+
+@pytest.mark.parametrize(("n", "m", "tmd", "pattern", "newer", "whole"), DISPUTED)
+def test_the_two_premature_readings_on_the_disputed_patterns(
+    n: int, m: int, tmd: str, pattern: str, newer: AlarmState, whole: AlarmState
+) -> None:
+    kw = kwargs(EvaluationPeriods=n, DatapointsToAlarm=m, TreatMissingData=tmd)
+    for reading, want in (("newer", newer), ("whole-window", whole)):
+        for previous in (OK, ALARM):
+            result = AlarmRule.from_kwargs(kw, premature_reading=reading).evaluate(
+                data(pattern), previous
+            )
+            expected = previous if (tmd == "ignore" and reading == "newer") else want
+            assert result.state is expected, (reading, previous, result.reason)
+
+
+def test_the_premature_reading_is_an_environment_setting() -> None:
+    from guardsim.scenarios.environment import Environment
+
+    kw = kwargs(DatapointsToAlarm=2)
+    newer = Environment().alarm_rule(kw)
+    whole = Environment(premature_alarm_reading="whole-window").alarm_rule(kw)
+    assert newer.evaluate(data("- - 0 X -"), OK).state is ALARM
+    assert whole.evaluate(data("- - 0 X -"), OK).state is OK
+    assert newer.range_length == whole.range_length == 5  # N + evaluation_range_extra_periods
+
+
 def test_premature_alarm_needs_fewer_than_m_breaches() -> None:
     result = rule().evaluate(data("- - X - -"), OK)
     assert result.state is ALARM

@@ -216,11 +216,8 @@ class _Prepared:
         self.first_minute = math.floor(self.start / 60.0)
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
-        extra = env.evaluation_range_extra_periods
         for alarm in scenario.rollback_alarms:
-            rule = AlarmRule.from_kwargs(
-                alarm.to_boto(), evaluation_range=alarm.evaluation_periods + extra
-            )
+            rule = env.alarm_rule(alarm.to_boto())
             assert alarm.metric_name is not None and alarm.statistic_name is not None
             source = bind_source(
                 alarm.namespace,

@@ -75,6 +75,17 @@ Positions are numbered oldest to newest in a range of R periods; ``X`` breaches,
      datapoint is breaching or missing" fails unless those points are real breaches, and then
      the count is at least ``a >= M`` again: the rule adds nothing, ``- - X - -`` is OK.
 
+   Which datapoints the rule constrains is undocumented beyond that sentence, so it is a
+   parameter, ``premature_reading`` (scenario setting ``environment.premature_alarm_reading``;
+   see aws-model.md#missing-data): ``newer`` (default) reads the user guide's wording
+   literally: only the datapoints *more recent* than the oldest breach must be breaching or
+   missing, so a real non-breaching datapoint older than the breach does not block the early
+   ALARM (N=3, M=2, ``missing``, ``- - 0 X -``: window ``0 X -``, ALARM). ``whole-window``
+   follows AWS's knowledge-center explanation, which describes the case as "all data points
+   are missing except one breaching data point": any real non-breaching datapoint in the
+   N-window blocks it (the same pattern stays OK). The two readings agree on every row of the
+   user guide's tables.
+
    The rule's age condition tightens as M grows, so it keeps evaluation monotone in M: if an
    alarm is in ALARM at some M, it is in ALARM at every smaller M (same data, same previous
    state), hence raising M never turns OK into ALARM. What the rule does break is "ALARM needs
@@ -132,6 +143,7 @@ __all__ = [
     "EvaluationRangeRule",
     "LowSampleCountPolicy",
     "LowSampleScope",
+    "PrematureReading",
     "SupportsToBoto",
     "TreatMissingData",
     "as_alarm_rule",
@@ -205,6 +217,19 @@ class LowSampleCountPolicy(StrEnum):
 
     EVALUATE = "evaluate"
     IGNORE = "ignore"
+
+
+class PrematureReading(StrEnum):
+    """Which datapoints the premature-alarm rule constrains (undocumented; module docstring,
+    step 5, and aws-model.md#missing-data).
+
+    ``newer``: the datapoints more recent than the oldest breach (default; the user guide's
+    wording). ``whole-window``: every real datapoint of the N-window (AWS's knowledge-center
+    explanation).
+    """
+
+    NEWER = "newer"
+    WHOLE_WINDOW = "whole-window"
 
 
 class LowSampleScope(StrEnum):
@@ -321,6 +346,7 @@ class AlarmRule:
     evaluate_low_sample_count_percentile: LowSampleCountPolicy = LowSampleCountPolicy.EVALUATE
     evaluation_range: int | None = None
     low_sample_scope: LowSampleScope = LowSampleScope.NEWEST
+    premature_reading: PrematureReading = PrematureReading.NEWER
     #: The evaluation-range length :meth:`evaluate` uses by default.
     range_length: int = field(init=False)
     statistic_spec: StatisticSpec | None = field(init=False, repr=False, compare=False)
@@ -346,6 +372,7 @@ class AlarmRule:
                 LowSampleCountPolicy(self.evaluate_low_sample_count_percentile),
             )
             set_(self, "low_sample_scope", LowSampleScope(self.low_sample_scope))
+            set_(self, "premature_reading", PrematureReading(self.premature_reading))
         except ValueError as exc:
             raise AlarmError(str(exc), alarm_name=name) from None
         n, m = self.evaluation_periods, self.datapoints_to_alarm
@@ -402,6 +429,7 @@ class AlarmRule:
         *,
         evaluation_range: int | None = None,
         low_sample_scope: LowSampleScope | str = LowSampleScope.NEWEST,
+        premature_reading: PrematureReading | str = PrematureReading.NEWER,
     ) -> AlarmRule:
         """Precompile an alarm from exactly the keyword arguments of ``put_metric_alarm``.
 
@@ -418,8 +446,8 @@ class AlarmRule:
         The arguments are assumed validated (see :mod:`guardsim.scenarios`); this only fails,
         with :class:`AlarmError` naming the field, when an essential is missing or unusable.
         Anomaly-detection alarms raise :class:`AlarmError`: guardsim does not support them.
-        ``evaluation_range`` and ``low_sample_scope`` are guardsim's own settings (see the
-        module docstring).
+        ``evaluation_range``, ``low_sample_scope`` and ``premature_reading`` are guardsim's own
+        settings (see the module docstring).
         """
         raw_name = kwargs.get("AlarmName")
         if raw_name is None:
@@ -505,6 +533,7 @@ class AlarmRule:
             evaluate_low_sample_count_percentile=low,
             evaluation_range=evaluation_range,
             low_sample_scope=LowSampleScope(low_sample_scope),
+            premature_reading=PrematureReading(premature_reading),
         )
 
     # ---------------------------------------------------------------------------------------
@@ -685,7 +714,9 @@ class AlarmRule:
         evaluated = tuple(values)
         if b >= m:
             state = _ALARM
-        elif tmd >= _TMD_IGNORE and _premature(flags, m):
+        elif tmd >= _TMD_IGNORE and _premature(
+            flags, m, self.premature_reading is PrematureReading.WHOLE_WINDOW
+        ):
             items = self._items(evaluated, flags, mixed=True)
             age = n - flags.index(True)
             if tmd == _TMD_MISSING:
@@ -793,8 +824,11 @@ class AlarmRule:
 _E = TypeVar("_E", bound=StrEnum)
 
 
-def _premature(flags: list[bool | None], m: int) -> bool:
-    """CloudWatch's premature-alarm rule on a filled N-window (module docstring, step 5)."""
+def _premature(flags: list[bool | None], m: int, whole_window: bool = False) -> bool:
+    """CloudWatch's premature-alarm rule on a filled N-window (module docstring, step 5);
+    ``whole_window``: a non-breaching datapoint anywhere in the window blocks it."""
+    if whole_window and False in flags:
+        return False
     try:
         first = flags.index(True)
     except ValueError:

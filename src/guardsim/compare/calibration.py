@@ -329,9 +329,7 @@ def _fit_delay(records: Sequence[RunRecord], scenario: Scenario) -> Fitted:
         return [_env_setting(scenario, name, "metric publish delay", fit, source, len(delays))]
     # a real record: no publication times, so the delay comes from the alarm history
     definition = scenario.to_dict()
-    found = inferred_delay_range(
-        records, definition["alarms"], scenario.environment.evaluation_range_extra_periods
-    )
+    found = inferred_delay_range(records, definition["alarms"], scenario.environment)
     if found is None:
         return [
             "the records have no publication times and no alarm's state changes depend on the "

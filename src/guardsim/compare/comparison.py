@@ -27,6 +27,7 @@ against a Monte Carlo prediction (:mod:`guardsim.compare.distribution`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +43,11 @@ from guardsim.compare.timeline import (
     phase_spans,
     repeated_names,
 )
+from guardsim.errors import Problem
 from guardsim.record import RunRecord
 from guardsim.reports.text import format_seconds
+from guardsim.scenarios.environment import Environment
+from guardsim.scenarios.fields import load_dataclass
 
 PHASE_TOLERANCE_SECONDS = 30.0
 PHASE_TOLERANCE_FRACTION = 0.25
@@ -241,13 +245,18 @@ def delay_comparison(predicted: RunRecord, real: RunRecord) -> DelayComparison:
         out[f"{side}_minutes"] = len(delays)
         if not delays:
             definition = record.scenario_definition or other.scenario_definition
-            env = definition.get("environment") or {}
             out[f"{side}_range"] = inferred_delay_range(
-                [record],
-                definition.get("alarms") or [],
-                int(env.get("evaluation_range_extra_periods", 2)),
+                [record], definition.get("alarms") or [], _environment(definition)
             )
     return DelayComparison(**out)
+
+
+def _environment(definition: Mapping[str, Any]) -> Environment:
+    """The environment a record's scenario states (its file was validated when the run was
+    made; what does not load falls back to the defaults, which the comparison says it uses)."""
+    problems: list[Problem] = []
+    env = load_dataclass(Environment, definition.get("environment") or {}, "environment", problems)
+    return env if env is not None and not problems else Environment()
 
 
 @dataclass(frozen=True)

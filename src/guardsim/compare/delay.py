@@ -34,6 +34,7 @@ from guardsim.compare.timeline import scenario_name
 from guardsim.errors import GuardsimError
 from guardsim.record import RunRecord
 from guardsim.reports.series import DatapointTable, alarm_series
+from guardsim.scenarios.environment import Environment
 
 #: Candidate delays are searched up to this many seconds.
 MAX_DELAY_SECONDS = 600.0
@@ -145,7 +146,7 @@ def _replay(
 
 
 def _feasible(
-    record: RunRecord, alarms: Sequence[Mapping[str, Any]], extra_periods: int
+    record: RunRecord, alarms: Sequence[Mapping[str, Any]], environment: Environment
 ) -> tuple[Intervals, int] | None:
     """The delays consistent with one record's alarm history; None if nothing constrains them."""
     view = readable(record)
@@ -160,14 +161,11 @@ def _feasible(
     for alarm in alarms:
         name = scenario_name(str(alarm.get("AlarmName", "")))
         try:
-            rule = AlarmRule.from_kwargs(alarm)
+            rule = environment.alarm_rule(alarm)
         except GuardsimError:
             continue
         if rule.period != 60:
             continue
-        rule = AlarmRule.from_kwargs(
-            alarm, evaluation_range=rule.evaluation_periods + extra_periods
-        )
         series = alarm_series(view, alarm, table)
         if series.note is not None or not series.series.t:
             continue
@@ -218,19 +216,22 @@ def _feasible(
 
 
 def inferred_delay_range(
-    records: Sequence[RunRecord], alarms: Sequence[Mapping[str, Any]], extra_periods: int = 2
+    records: Sequence[RunRecord],
+    alarms: Sequence[Mapping[str, Any]],
+    environment: Environment | None = None,
 ) -> DelayRange | None:
     """The fixed publish delays consistent with every record's alarm history (see the module
     docstring); None when no alarm's behaviour depends on the delay or no delay fits them all.
 
-    ``alarms``: ``put_metric_alarm`` keyword arguments (the scenario's); ``extra_periods``: the
-    scenario's ``environment.evaluation_range_extra_periods``.
+    ``alarms``: ``put_metric_alarm`` keyword arguments (the scenario's); ``environment``: the
+    scenario's, whose settings decide how CloudWatch evaluates them (default: the defaults).
     """
+    environment = Environment() if environment is None else environment
     feasible: Intervals = [(0.0, MAX_DELAY_SECONDS)]
     transitions = 0
     used = 0
     for record in records:
-        found = _feasible(record, alarms, extra_periods)
+        found = _feasible(record, alarms, environment)
         if found is None:
             continue
         intervals, n = found

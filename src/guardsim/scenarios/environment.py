@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from guardsim.scenarios.boto import Rounding
 from guardsim.scenarios.distributions import (
@@ -21,6 +21,9 @@ from guardsim.scenarios.distributions import (
     Uniform,
 )
 from guardsim.scenarios.fields import doc
+
+if TYPE_CHECKING:
+    from guardsim.cloudwatch.alarm import AlarmRule
 
 #: Approximate on-demand prices (USD per instance-hour) of real-time inference instances in
 #: us-east-1, for cost estimates only. Override or extend them per scenario with
@@ -105,6 +108,23 @@ class Environment:
             "(undocumented; the docs' examples use 5 for N=3, see aws-model.md#missing-data)",
             min=0,
             max=100,
+        ),
+    )
+    premature_alarm_reading: Literal["newer", "whole-window"] = field(
+        default="newer",
+        metadata=doc(
+            "which datapoints CloudWatch's premature-alarm rule constrains (undocumented, see "
+            "aws-model.md#missing-data): newer: only those more recent than the oldest breach, "
+            "as the user guide words it; whole-window: any real non-breaching datapoint of the "
+            "window blocks the early ALARM, as a knowledge-center article explains it"
+        ),
+    )
+    low_sample_scope: Literal["newest", "any"] = field(
+        default="newest",
+        metadata=doc(
+            "with EvaluateLowSampleCountPercentile=ignore, whose sample count keeps the state "
+            "(undocumented, see aws-model.md#low-sample-percentiles): newest: the newest real "
+            "datapoint of the window; any: any real datapoint of the window"
         ),
     )
     alarm_evaluation_offset_seconds: float = field(
@@ -234,6 +254,22 @@ class Environment:
         return (
             instance_type in self.instance_prices_usd_per_hour
             or instance_type in INSTANCE_PRICES_USD_PER_HOUR
+        )
+
+    def alarm_rule(self, kwargs: Mapping[str, Any]) -> AlarmRule:
+        """The alarm of ``put_metric_alarm`` keyword arguments ``kwargs`` as CloudWatch
+        evaluates it under these settings (evaluation range, low-sample scope, premature-alarm
+        reading): every engine, the fake AWS and compare build their rules here."""
+        from guardsim.cloudwatch.alarm import AlarmRule
+
+        n = kwargs.get("EvaluationPeriods")
+        return AlarmRule.from_kwargs(
+            kwargs,
+            evaluation_range=(
+                n + self.evaluation_range_extra_periods if isinstance(n, int) else None
+            ),
+            low_sample_scope=self.low_sample_scope,
+            premature_reading=self.premature_alarm_reading,
         )
 
 

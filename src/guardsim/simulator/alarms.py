@@ -20,6 +20,7 @@ from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.scenarios.boto import MetricAlarm
+from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.scenario import Endpoint
 from guardsim.simulator.metrics import (
     MetricStore,
@@ -125,7 +126,7 @@ class AlarmMonitor:
         alarms: tuple[MetricAlarm, ...],
         endpoint: Endpoint,
         store: MetricStore,
-        extra_periods: int,
+        environment: Environment,
         blue_per_config_from: float | None,
         run_key: tuple[int, ...] = (0,),
         evaluation_offset: float = 0.0,
@@ -138,8 +139,7 @@ class AlarmMonitor:
         self.evaluation_offset = evaluation_offset
         self.bound: list[BoundAlarm] = []
         for alarm in alarms:
-            rng_len = alarm.evaluation_periods + extra_periods
-            rule = AlarmRule.from_kwargs(alarm.to_boto(), evaluation_range=rng_len)
+            rule = environment.alarm_rule(alarm.to_boto())
             program = None
             if alarm.metrics is not None:
                 program = compile_metrics(alarm.to_boto()["Metrics"])

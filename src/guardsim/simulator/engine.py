@@ -156,7 +156,7 @@ class Run:
             watched,
             scenario.endpoint,
             self.store,
-            env_settings.evaluation_range_extra_periods,
+            env_settings,
             blue_from,
             self.run_key,
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,

@@ -633,6 +633,8 @@ _ENVIRONMENT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "rollback_seconds": st.one_of(_fixed(st.integers(0, 60)), _narrow(1, 60, 30)),
     "metric_publish_delay_seconds": st.one_of(_fixed(st.integers(0, 120)), _narrow(0, 120, 60)),
     "evaluation_range_extra_periods": st.integers(0, 3),
+    "premature_alarm_reading": st.sampled_from(["newer", "whole-window"]),
+    "low_sample_scope": st.sampled_from(["newest", "any"]),
     "alarm_evaluation_offset_seconds": st.one_of(st.just(0.0), _floats(0.0, 59.0)),
     "alarm_poll_interval_seconds": st.sampled_from([10.0, 30.0, 30.0, 60.0, 120.0]),
     "alarm_reaction_seconds": st.sampled_from([0.0, 0.0, 5.0, 30.0]),
