@@ -121,10 +121,6 @@ def batch_unsupported(scenario: Scenario) -> str | None:
     config = effective_deployment_config(scenario)
     if config.policy_kind == "ROLLING":
         return "the batch engine does not simulate rolling deployments (RollingUpdatePolicy)"
-    traffic = scenario.traffic
-    varying = traffic.profile != "constant" or bool(traffic.bursts) or bool(traffic.replay_file)
-    if traffic.arrivals == "uniform" and varying:
-        return "the batch engine supports evenly spaced (uniform) arrivals only at a constant rate"
     for fleet in FLEETS:
         model: ModelBehaviour = getattr(scenario.models, fleet)
         # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
@@ -433,6 +429,7 @@ class _Block:
         self.entered = np.full((len(prep.alarms), R), -math.inf)
         self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
         self.peak_steps = np.zeros(R, dtype=np.int64)
+        self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
         self.pct_cache: list[dict[float, tuple[IntArray, FloatArray]]] = [{} for _ in prep.alarms]
         for j in range(minutes):
             m = 60.0 * (m0 + j)
@@ -776,10 +773,12 @@ class _Block:
         end = np.minimum(self.end, prep.horizon)[:, None]  # a run stops at the horizon
         counting = (t0 >= 0.0) & (t0 < end)
         lam = prep.expected(t0, t1)
-        if prep.uniform:
+        if prep.uniform and prep.constant_rate:
             rate = prep.scenario.traffic.rate_per_second
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
             total = arrivals.lattice_count(prep.start, t0, t1, rate)
+        elif prep.uniform:
+            total = self._uniform(t0, t1, lam, total_active > 0)
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)
@@ -794,6 +793,26 @@ class _Block:
         )
         for fleet, count in (("blue", total - n_green), ("green", n_green)):
             self._serve(fleet, j, count, t0, mean_rate, total_active, counting)
+
+    def _uniform(
+        self, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
+    ) -> IntArray:
+        """Evenly spaced arrivals at a varying rate: segment by segment, as fast mode lays
+        them out (:func:`guardsim.model.traffic.uniform_arrivals` at each segment's mean rate,
+        from where the previous segment's lattice left off; a segment no instance serves, or
+        an empty one, leaves the lattice where it was)."""
+        total = np.zeros(t0.shape, dtype=np.int64)
+        for k in range(t0.shape[1]):
+            a, b = t0[:, k], t1[:, k]
+            live = served[:, k] & (b > a)
+            if not live.any():
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.where(live, lam[:, k] / (b - a), 0.0)
+            n, after = arrivals.uniform_arrivals_array(self.next_uniform, a, b, r)
+            total[:, k] = np.where(live, n, 0)
+            self.next_uniform = np.where(live, after, self.next_uniform)
+        return total
 
     def _serve(
         self,
