@@ -14,7 +14,7 @@ from guardsim.errors import BatchUnsupportedError, ReplayFileError, SimulationEr
 from guardsim.scenarios import library, load_scenario, scenario_from_dict
 
 
-@pytest.mark.parametrize("name", ["rolling-batch-rollback", "all-at-once-final-bake"])
+@pytest.mark.parametrize("name", ["rolling-batch-rollback"])
 def test_an_unsupported_scenario_says_why_and_what_to_do(name: str) -> None:
     scenario = load_scenario(name)
     reason = batch_unsupported(scenario)

@@ -211,7 +211,7 @@ def test_unsupported_scenarios_are_named() -> None:
     rolling = load_scenario("rolling-batch-rollback")
     assert "rolling" in (batch_unsupported(rolling) or "")
     math_alarm = load_scenario("all-at-once-final-bake")
-    assert "metric math" in (batch_unsupported(math_alarm) or "")
+    assert batch_unsupported(math_alarm) is None  # metric math: supported since issue 14
     with pytest.raises(Exception, match="rolling"):
         run_batch(rolling, seed=1, start=0, stop=1)
     warm = deterministic(
@@ -219,7 +219,7 @@ def test_unsupported_scenarios_are_named() -> None:
     )
     assert "warm-up" in (batch_unsupported(warm) or "")
     varying = deterministic({"traffic.profile": "daily"})
-    assert "uniform" in (batch_unsupported(varying) or "")
+    assert batch_unsupported(varying) is None  # uniform arrivals at any profile: supported
 
 
 # --------------------------------------------------------------------------- the alarm rule premise

@@ -60,12 +60,14 @@ import numpy.typing as npt
 
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
+from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval
 from guardsim.cloudwatch.statistics import (
     StatisticKind,
     StatisticSpec,
     basic_of_window,
     ceil_rank,
+    compute_from_histogram,
 )
 from guardsim.deployment import watch as watch_
 from guardsim.deployment.config import effective_deployment_config
@@ -87,6 +89,7 @@ from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.dataplane import lognormal_params
+from guardsim.simulator.metrics import LatencyComponent, components_statistic
 
 load_array_support()  # the engine runs the array kernels: scipy is loaded with it
 
@@ -132,38 +135,26 @@ def batch_unsupported(scenario: Scenario) -> str | None:
                 f"the batch engine does not simulate per-instance faults such as warm-up "
                 f"({path}, kind {kind!r})"
             )
-    for alarm in scenario.rollback_alarms:
-        where = f"rollback alarm {alarm.name!r}"
-        if alarm.metrics is not None:
-            return f"the batch engine does not evaluate metric math ({where})"
-        if alarm.period is None or alarm.period < 60:
-            return f"the batch engine does not evaluate high-resolution alarms ({where})"
-        stat = alarm.statistic_name or ""
-        source = bind_source(
-            alarm.namespace, alarm.metric_name, alarm.dimension_map(), stat, scenario.endpoint, 0.0
-        )
-        spec = source.spec
-        if spec.is_basic:
-            continue
-        if spec.kind is not StatisticKind.PERCENTILE or spec.upper is None:
-            return f"the batch engine evaluates only basic statistics and percentiles ({where})"
-        if source.metric not in LATENCY and source.fleets:
-            return (
-                f"the batch engine evaluates percentiles only of ModelLatency and "
-                f"OverheadLatency ({where})"
-            )
-        for fleet in source.fleets:
-            model = getattr(scenario.models, fleet)
-            lat = model.latency if source.metric == "ModelLatency" else model.overhead_latency
-            if lat.p99_ms == lat.median_ms:
-                return (
-                    f"the batch engine needs a latency spread (p99_ms > median_ms) for "
-                    f"percentiles ({where}, models.{fleet})"
-                )
     return None
 
 
 # --------------------------------------------------------------------------- the scenario, prepared
+
+
+@dataclass(frozen=True)
+class _Query:
+    """One metric an alarm reads (a single-metric alarm's, or a metric-math MetricStat)."""
+
+    qid: str
+    source: Source
+    #: how its windows are computed: "basic" (statistic sets), "mixture" (pNN of a latency
+    #: metric, drawn as an order statistic of the window's lognormal mixture, vectorised),
+    #: "components" (any other extended statistic of a latency metric or of
+    #: InvocationsPerInstance, by :func:`guardsim.simulator.metrics.components_statistic`,
+    #: fast mode's kernel) or "histogram" (an extended statistic of a 0/1 or constant metric:
+    #: a function of the window's counts,
+    #: :func:`~guardsim.cloudwatch.statistics.compute_from_histogram`)
+    how: str
 
 
 @dataclass(frozen=True)
@@ -172,10 +163,9 @@ class _Alarm:
 
     name: str
     rule: AlarmRule
-    source: Source
-    interval: int  # evaluation interval, s (60, or 3600 past one day)
-    minutes: int  # minutes per period
-    percentile: tuple[int, int] | None  # (numerator, denominator * 100) of pNN, else None
+    queries: tuple[_Query, ...]
+    program: MetricMathProgram | None  # metric math: the compiled expression, else None
+    interval: int  # evaluation interval, s (10 high resolution, 60, or 3600 past one day)
     low_sample: bool  # whether the low-sample percentile rule can hold the state
 
 
@@ -213,39 +203,58 @@ class _Prepared:
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
         extra = env.evaluation_range_extra_periods
+        self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
         for alarm in scenario.rollback_alarms:
-            rule = AlarmRule.from_kwargs(
-                alarm.to_boto(), evaluation_range=alarm.evaluation_periods + extra
-            )
-            assert alarm.metric_name is not None and alarm.statistic_name is not None
-            source = bind_source(
-                alarm.namespace,
-                alarm.metric_name,
-                alarm.dimension_map(),
-                alarm.statistic_name,
-                scenario.endpoint,
-                blue_from,
-            )
-            spec = source.spec
-            pct = None
-            if not spec.is_basic:
-                assert spec.upper is not None
-                pct = (spec.upper.numerator, spec.upper.denominator * 100)
+            boto = alarm.to_boto()
+            rule = AlarmRule.from_kwargs(boto, evaluation_range=alarm.evaluation_periods + extra)
+            program = None
+            if alarm.metrics is not None:
+                # the same compiled program fast mode's AlarmMonitor evaluates
+                program = compile_metrics(boto["Metrics"])
+                bound = {
+                    q.id: bind_source(
+                        q.namespace,
+                        q.metric_name,
+                        dict(q.dimensions),
+                        q.stat,
+                        scenario.endpoint,
+                        blue_from,
+                    )
+                    for q in program.metric_stats.values()
+                }
+            else:
+                assert alarm.metric_name is not None and alarm.statistic_name is not None
+                bound = {
+                    "m": bind_source(
+                        alarm.namespace,
+                        alarm.metric_name,
+                        alarm.dimension_map(),
+                        alarm.statistic_name,
+                        scenario.endpoint,
+                        blue_from,
+                    )
+                }
+            queries = tuple(_Query(q, src, self._how(src)) for q, src in bound.items())
             self.alarms.append(
                 _Alarm(
                     alarm.name,
                     rule,
-                    source,
+                    queries,
+                    program,
                     evaluation_interval(rule.period, rule.evaluation_periods),
-                    rule.period // 60,
-                    pct,
-                    rule.low_sample_threshold is not None,
+                    program is None and rule.low_sample_threshold is not None,
                 )
             )
-        self.needed = {a.source.metric for a in self.alarms}
-        #: latency metrics some alarm takes a percentile of (their segments are kept)
-        self.percentile_metrics = {a.source.metric for a in self.alarms if a.percentile}
-        self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        queries_ = [q for a in self.alarms for q in a.queries]
+        self.needed = {q.source.metric for q in queries_}
+        #: metrics whose segments are kept as latency components (extended statistics)
+        self.component_metrics = {
+            q.source.metric for q in queries_ if q.how in ("mixture", "components")
+        }
+        #: the CloudWatch clock's interval: every 10 s if an alarm is high resolution
+        self.clock = 10.0 if any(a.rule.period < 60 for a in self.alarms) else 60.0
+        self.clock_offset = math.fmod(env.alarm_evaluation_offset_seconds, self.clock)
+        self.max_range = max((a.rule.range_length for a in self.alarms), default=1)
         self.latency_params = {
             (f, "ModelLatency"): lognormal_params(m.latency) for f, m in self.models.items()
         } | {
@@ -253,6 +262,7 @@ class _Prepared:
             for f, m in self.models.items()
         }
         self.offset = math.fmod(env.alarm_evaluation_offset_seconds, 60.0)
+        self.full_offset = float(env.alarm_evaluation_offset_seconds)
         traffic = scenario.traffic
         self.uniform = traffic.arrivals == "uniform"
         self.replay: tuple[float, ...] | None = None
@@ -269,6 +279,23 @@ class _Prepared:
             f: env.price_per_hour(getattr(scenario.endpoint, f).instance_type) for f in FLEETS
         }
         self.prices = prices
+
+    def _how(self, src: Source) -> str:
+        """How a query's window values are computed (see :class:`_Query`)."""
+        spec = src.spec
+        if spec.is_basic:
+            return "basic"
+        if src.metric in LATENCY or src.metric == "InvocationsPerInstance":
+            spread = all(
+                (m.latency if src.metric == "ModelLatency" else m.overhead_latency).p99_ms
+                > (m.latency if src.metric == "ModelLatency" else m.overhead_latency).median_ms
+                for m in (self.models[f] for f in src.fleets)
+            )
+            is_pct = spec.kind is StatisticKind.PERCENTILE and spec.upper is not None
+            if src.metric in LATENCY and spread and is_pct:
+                return "mixture"
+            return "components"
+        return "histogram"
 
     # ------------------------------------------------------------------ arrivals
 
@@ -430,16 +457,23 @@ class _Block:
         self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
         self.peak_steps = np.zeros(R, dtype=np.int64)
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
-        self.pct_cache: list[dict[float, tuple[IntArray, FloatArray]]] = [{} for _ in prep.alarms]
+        self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
+        if prep.clock == 60.0:
+            within = [prep.offset]
+        else:  # high resolution: every 10 s
+            within = [prep.clock_offset + 10.0 * k for k in range(6)]
         for j in range(minutes):
             m = 60.0 * (m0 + j)
             if m + 60.0 <= prep.start:
                 continue
-            before_state, before_entered = self.state.copy(), self.entered.copy()
-            t_eval = m + prep.offset
-            if t_eval > prep.start:
+            # the alarms' states before the minute's evaluations and after each of them
+            states, entered = [self.state.copy()], [self.entered.copy()]
+            instants = [m + w for w in within if m + w > prep.start]
+            for t_eval in instants:
                 self._evaluate(t_eval)
-            self._controller(m, t_eval, before_state, before_entered)
+                states.append(self.state.copy())
+                entered.append(self.entered.copy())
+            self._controller(m, np.asarray(instants), np.stack(states), np.stack(entered))
             self._sample_minute(j, m)
         return self._summaries()
 
@@ -472,9 +506,13 @@ class _Block:
     # ------------------------------------------------------------------ SageMaker's polls
 
     def _controller(
-        self, m: float, t_eval: float, before: npt.NDArray[np.int64], before_entered: FloatArray
+        self, m: float, instants: FloatArray, states: IntArray, entered_at: FloatArray
     ) -> None:
-        """Process the polls and timeouts of [m, m + 60): the first that trips leaves the path."""
+        """Process the polls and timeouts of [m, m + 60): the first that trips leaves the path.
+
+        ``states`` and ``entered_at`` ([evaluations + 1, alarms, R]) are the alarms' states
+        before the minute's evaluation ``instants`` and after each: a poll sees the state of
+        the last evaluation at or before it (CloudWatch evaluates before SageMaker reads)."""
         prep = self.prep
         env = prep.env
         live = ~self.left
@@ -492,11 +530,11 @@ class _Block:
         t = self.ev_t[rows, idx]
         since = self.ev_since[rows, idx]
         kind = self.ev_kind[rows, idx]
-        after = t >= t_eval
+        seen = np.searchsorted(instants, t, side="right")  # [R, width]: which snapshot
         hits = np.zeros((self.R, width, len(prep.alarms)), dtype=bool)
         for a in range(len(prep.alarms)):
-            st = np.where(after, self.state[a][:, None], before[a][:, None])
-            entered = np.where(after, self.entered[a][:, None], before_entered[a][:, None])
+            st = states[seen, a, rows]
+            entered = entered_at[seen, a, rows]
             hits[:, :, a] = watch_.trips(
                 st == ALARM,
                 st == INSUFFICIENT,
@@ -535,23 +573,63 @@ class _Block:
     # ------------------------------------------------------------------ CloudWatch
 
     def _evaluate(self, t: float) -> None:
+        """Evaluate every alarm due at ``t`` (its own schedule, as fast mode's monitor has it).
+
+        A query's datapoints are worked out once per instant and shared by every alarm that
+        reads the same metric, statistic, period and range."""
         prep = self.prep
+        shared: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
         for a, alarm in enumerate(prep.alarms):
-            k = round((t - prep.offset) / alarm.interval)
-            if abs(t - prep.offset - k * alarm.interval) > 1e-6:
+            k = round((t - prep.full_offset) / alarm.interval)
+            if abs(t - prep.full_offset - k * alarm.interval) > 1e-6:
                 continue
-            values, counts = self._datapoints(a, alarm, t)
+            rule = alarm.rule
+            inputs: dict[str, tuple[FloatArray, FloatArray]] = {}
+            for q in alarm.queries:
+                key = (q.source, rule.period, rule.range_length)
+                hit = shared.get(key)
+                if hit is None:
+                    hit = shared[key] = self._datapoints(q, rule.period, rule.range_length, t)
+                inputs[q.qid] = hit
+            if alarm.program is None:
+                values, counts = inputs[alarm.queries[0].qid]
+            else:
+                values = self._metric_math(alarm.program, {q: v for q, (v, _) in inputs.items()})
+                counts = np.full(values.shape, math.nan)
             self._apply_rule(a, alarm, t, values, counts)
 
-    def _window_minutes(self, alarm: _Alarm, t: float) -> IntArray:
+    def _metric_math(self, program: MetricMathProgram, inputs: dict[str, FloatArray]) -> FloatArray:
+        """The expression's series per replication: the compiled program (fast mode's) once
+        per distinct row of inputs among the block's replications (an error rate of 0/n is
+        one row whatever n; missing datapoints are one value)."""
+        names = list(inputs)
+        L = inputs[names[0]].shape[1]
+        stacked = np.concatenate([inputs[q] for q in names], axis=1)
+        # NaN (missing) as -inf: a value no SageMaker statistic takes, so rows compare exactly
+        keyed = np.where(np.isnan(stacked), -math.inf, stacked)
+        uniq, inverse = np.unique(keyed, axis=0, return_inverse=True)
+        out = np.empty((len(uniq), L))
+        for u, row in enumerate(uniq):
+            series = {
+                q: [None if v == -math.inf else float(v) for v in row[i * L : (i + 1) * L]]
+                for i, q in enumerate(names)
+            }
+            result = program.evaluate(series)
+            out[u] = [math.nan if v is None else v for v in result]
+        return out[inverse.reshape(-1)]
+
+    def _window_minutes(self, period: int, L: int, t: float) -> IntArray:
         """[L, W] array indices of the minutes in each window of the range at ``t``
-        (a window [s, e) holds the minutes that start in it); -1 before the first minute."""
-        period = 60.0 * alarm.minutes
-        L = alarm.rule.range_length
+        (a window [s, e) holds the minutes that start in it: at most one for a
+        high-resolution period); -1 where there is none."""
+        width = max(1, math.ceil(period / 60))
         starts = t - period * np.arange(L, 0, -1, dtype=np.float64)
-        first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64) - self.prep.first_minute
-        idx = first[:, None] + np.arange(alarm.minutes)[None, :]
-        return np.where((idx >= 0) & (idx < self.M), idx, -1)
+        ends = starts + period
+        first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64)
+        minute = first[:, None] + np.arange(width)[None, :]
+        inside = 60.0 * minute < ends[:, None] - 1e-9
+        idx = minute - self.prep.first_minute
+        return np.where(inside & (idx >= 0) & (idx < self.M), idx, -1)
 
     def _visible(self, fleet: str, src: Source, idx: IntArray, t: float) -> BoolArray:
         """[R, L, W]: the fleet's bucket of each minute exists and is published by ``t``."""
@@ -562,13 +640,15 @@ class _Block:
             vis &= (minute_start >= src.blue_from)[None]
         return vis
 
-    def _datapoints(self, a: int, alarm: _Alarm, t: float) -> tuple[FloatArray, FloatArray]:
+    def _datapoints(
+        self, q: _Query, period: int, L: int, t: float
+    ) -> tuple[FloatArray, FloatArray]:
         """[R, L] datapoint values (NaN: missing) and sample counts of the range at ``t``."""
-        src = alarm.source
-        R, L = self.R, alarm.rule.range_length
+        src = q.source
+        R = self.R
         if not src.fleets:
             return np.full((R, L), math.nan), np.full((R, L), math.nan)
-        idx = self._window_minutes(alarm, t)
+        idx = self._window_minutes(period, L, t)
         safe = np.maximum(idx, 0)
         vis = {f: self._visible(f, src, idx, t) for f in src.fleets}
         n = sum(
@@ -576,11 +656,12 @@ class _Block:
             np.zeros((R, L), dtype=np.int64),
         )
         present = n > 0
-        spec = src.spec
-        if alarm.percentile is not None:
-            value = self._percentiles(a, alarm, t, idx, vis, n)
+        if q.how == "basic":
+            value = self._basic(src.spec, src, safe, vis, n)
+        elif q.how == "histogram":
+            value = self._histogram(src, safe, vis, n)
         else:
-            value = self._basic(spec, src, safe, vis, n)
+            value = self._extended(q, period, t, idx, vis, n)
         value = np.where(present, value, math.nan)
         return value, np.where(present, n.astype(np.float64), math.nan)
 
@@ -626,23 +707,52 @@ class _Block:
             kind, joined(counts), *fields, where=joined([vis[f] for f in src.fleets])
         )
 
-    def _percentiles(
+    def _histogram(
+        self, src: Source, safe: IntArray, vis: dict[str, BoolArray], n: IntArray
+    ) -> FloatArray:
+        """An extended statistic of Invocations (every sample 1) or of a 0/1 error metric: a
+        function of the window's (count, errors) alone, worked out once per distinct pair."""
+        if src.metric in ERROR_METRICS:
+            k = sum(
+                (
+                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=2)
+                    for f in src.fleets
+                ),
+                np.zeros(n.shape, dtype=np.int64),
+            )
+            values = np.array([0.0, 1.0])
+        else:
+            k = np.zeros(n.shape, dtype=np.int64)
+            values = np.array([1.0])
+        pairs, inverse = np.unique(
+            np.stack([n.ravel(), k.ravel()], axis=1), axis=0, return_inverse=True
+        )
+        table = np.full(len(pairs), math.nan)
+        for p, (count, errors) in enumerate(pairs):
+            if count <= 0:
+                continue
+            hist = [count - errors, errors] if len(values) == 2 else [count]
+            v = compute_from_histogram(src.spec, values, np.asarray(hist, dtype=np.int64))
+            table[p] = math.nan if v is None else v
+        return table[inverse.reshape(-1)].reshape(n.shape)
+
+    def _extended(
         self,
-        a: int,
-        alarm: _Alarm,
+        q: _Query,
+        period: int,
         t: float,
         idx: IntArray,
         vis: dict[str, BoolArray],
         n: IntArray,
     ) -> FloatArray:
-        """pNN of each window: drawn once per window and number of visible buckets (a
-        datapoint changes only when another of its minutes is published)."""
-        src = alarm.source
-        assert alarm.percentile is not None
+        """An extended statistic of each window of a latency metric (or of
+        InvocationsPerInstance): drawn once per window and number of visible buckets (a
+        datapoint changes only when another of its minutes is published), shared by every
+        alarm reading it (fast mode draws one value per window, whoever reads it)."""
+        src = q.source
         R, L = n.shape
         nbuckets = sum(vis[f].sum(axis=2) for f in src.fleets)
-        period = 60.0 * alarm.minutes
-        cache = self.pct_cache[a]
+        cache = self.ext_cache.setdefault((src, period), {})
         out = np.full((R, L), math.nan)
         for w in range(L):
             key = t - period * (L - w)
@@ -652,14 +762,53 @@ class _Block:
             stale &= n[:, w] > 0
             rows = np.nonzero(stale)[0]
             if len(rows):
-                value[rows] = self._mixture_percentile(
-                    src, idx[w], {f: v[:, w] for f, v in vis.items()}, rows, n[rows, w]
-                )
+                window_vis = {f: v[:, w] for f, v in vis.items()}
+                if q.how == "mixture":
+                    value[rows] = self._mixture_percentile(
+                        src, idx[w], window_vis, rows, n[rows, w]
+                    )
+                else:
+                    value[rows] = self._components(src, idx[w], window_vis, rows)
             cache[key] = (nbuckets[:, w].copy(), value)
             out[:, w] = value
-        for key in [k for k in cache if k < t - period * (L + 1)]:
+        horizon = t - period * (self.prep.max_range + 1)
+        for key in [k for k in cache if k < horizon]:
             del cache[key]
         return out
+
+    def _components(
+        self, src: Source, minutes: IntArray, vis: dict[str, BoolArray], rows: IntArray
+    ) -> FloatArray:
+        """Per row, the statistic of the window's latency components by fast mode's own
+        kernel (:func:`guardsim.simulator.metrics.components_statistic`: trimmed and
+        winsorized means, trimmed counts and sums, percentile ranks, IQM from a resample of
+        the window's mixture; percentiles of a constant metric exactly)."""
+        safe = np.maximum(minutes, 0)
+        parts = []
+        for f in src.fleets:
+            mu, sigma = self._params(f, src.metric)
+            v = vis[f][rows]
+            for cn, sc, ad in self.comps.get((f, src.metric), []):
+                counts = np.where(v, cn[rows][:, safe], 0)
+                parts.append((mu, sigma, counts, sc[rows][:, safe], ad[rows][:, safe]))
+        out = np.full(len(rows), math.nan)
+        spec = src.spec
+        for i in range(len(rows)):
+            comps = [
+                LatencyComponent(int(c[i, w]), mu, sigma, float(sc[i, w]), float(ad[i, w]))
+                for mu, sigma, c, sc, ad in parts
+                for w in range(c.shape[1])
+                if c[i, w] > 0
+            ]
+            value = components_statistic(comps, spec, self.rng_metrics)
+            out[i] = math.nan if value is None else value
+        return out
+
+    def _params(self, fleet: str, metric: str) -> tuple[float, float]:
+        """(mu, sigma) of a metric's lognormal samples (InvocationsPerInstance: constant)."""
+        if metric == "InvocationsPerInstance":
+            return 0.0, 0.0
+        return self.prep.latency_params[(fleet, metric)]
 
     def _mixture_percentile(
         self,
@@ -854,6 +1003,8 @@ class _Block:
                 s_[:, j] = (n * v).sum(axis=1)
                 mn_[:, j] = np.where(n > 0, v, math.inf).min(axis=1)
                 mx_[:, j] = np.where(n > 0, v, -math.inf).max(axis=1)
+                if metric in prep.component_metrics:  # constant samples: scale 0, add v
+                    self._keep(fleet, metric, j, n, np.zeros(n.shape), v)
                 continue
             if metric not in LATENCY:
                 continue
@@ -867,19 +1018,32 @@ class _Block:
             s_[:, j] = total.sum(axis=1)
             mn_[:, j] = lo.min(axis=1)
             mx_[:, j] = hi.max(axis=1)
-            if metric in prep.percentile_metrics:
-                comps = self.comps.setdefault((fleet, metric), [])
-                while len(comps) < n.shape[1]:
-                    comps.append(
-                        (
-                            np.zeros((self.R, self.M), dtype=np.int64),
-                            np.ones((self.R, self.M)),
-                            np.zeros((self.R, self.M)),
-                        )
-                    )
-                for k in range(n.shape[1]):
-                    cn, sc, ad = comps[k]
-                    cn[:, j], sc[:, j], ad[:, j] = n[:, k], scale[:, k], shift[:, k]
+            if metric in prep.component_metrics:
+                self._keep(fleet, metric, j, n, scale, shift)
+
+    def _keep(
+        self,
+        fleet: str,
+        metric: str,
+        j: int,
+        n: IntArray,
+        scale: FloatArray,
+        shift: FloatArray,
+    ) -> None:
+        """Keep minute ``j``'s latency components (count, scale, add per segment): the
+        extended statistics of a window are drawn from them."""
+        comps = self.comps.setdefault((fleet, metric), [])
+        while len(comps) < n.shape[1]:
+            comps.append(
+                (
+                    np.zeros((self.R, self.M), dtype=np.int64),
+                    np.ones((self.R, self.M)),
+                    np.zeros((self.R, self.M)),
+                )
+            )
+        for k in range(n.shape[1]):
+            cn, sc, ad = comps[k]
+            cn[:, j], sc[:, j], ad[:, j] = n[:, k], scale[:, k], shift[:, k]
 
     # ------------------------------------------------------------------ the results
 
