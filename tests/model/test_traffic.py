@@ -189,7 +189,9 @@ def test_uniform_arrivals_are_the_lattice(rate: float, cuts: list[float]) -> Non
     st.lists(st.floats(0.0, 50.0), min_size=1, max_size=8),
     st.lists(st.floats(0.0, 600.0), min_size=1, max_size=8),
 )
-def test_uniform_arrivals_array_is_the_scalar_lattice(rates: list[float], cuts: list[float]) -> None:
+def test_uniform_arrivals_array_is_the_scalar_lattice(
+    rates: list[float], cuts: list[float]
+) -> None:
     """The array form (batch engine, varying rates) gives the scalar form's count and next
     phase on every segment, a rate of 0 included."""
     start = -300.0
