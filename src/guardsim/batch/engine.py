@@ -127,14 +127,7 @@ def batch_unsupported(scenario: Scenario) -> str | None:
     for fleet in FLEETS:
         model: ModelBehaviour = getattr(scenario.models, fleet)
         # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
-        per_instance = FleetFaults(model, f"models.{fleet}").first_of_scope("instance")
-        if per_instance is not None:
-            path, fault = per_instance
-            kind = getattr(fault, "kind", type(fault).__name__)
-            return (
-                f"the batch engine does not simulate per-instance faults such as warm-up "
-                f"({path}, kind {kind!r})"
-            )
+        FleetFaults(model, f"models.{fleet}")
     return None
 
 
@@ -901,6 +894,8 @@ class _Block:
                 np.minimum(self.end, prep.horizon)[:, None],
                 # fault onsets and ends: a fault takes effect at its own second, not the minute's
                 np.broadcast_to(prep.fault_cuts, (R, len(prep.fault_cuts))),
+                # warm-up: where an instance of a cohort leaves a warm-up state
+                *self._age_cuts(changes),
             ],
             axis=1,
         )
@@ -941,7 +936,88 @@ class _Block:
             self.peak_steps, np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
         )
         for fleet, count in (("blue", total - n_green), ("green", n_green)):
-            self._serve(fleet, j, count, t0, mean_rate, total_active, counting)
+            self._serve(fleet, j, count, t0, mean_rate, total_active, counting, applied, restored)
+
+    # ------------------------------------------------------------------ instances (warm-up)
+
+    def _cohorts(
+        self, fleet: str, applied: IntArray, restored: BoolArray
+    ) -> list[tuple[IntArray, FloatArray]]:
+        """The fleet's active instances per segment as cohorts activated together:
+        (instances [R, W], activation time [R, W]). As the SimPy fleets have them: blue is
+        activated an hour before the run starts (long warm), green step by step at each
+        routing change; a blue/green rollback reactivates the blue instances the update had
+        turned off, at the instant traffic is restored."""
+        prep = self.prep
+        shape = applied.shape
+        active = np.asarray(prep.active, dtype=np.int64)
+        if fleet == "blue":
+            left_on = active[self.kept_changes, 0][:, None]  # blue still serving at the rollback
+            orig = np.where(restored, left_on, active[applied, 0])
+            back = np.where(restored, prep.blue_count - left_on, 0)
+            return [
+                (orig, np.full(shape, prep.start - 3600.0)),
+                (back, np.broadcast_to(self.restored_at[:, None], shape)),
+            ]
+        return [
+            (
+                np.where(~restored & (applied > s), step.instances, 0),
+                np.broadcast_to(self.change_at[:, s][:, None], shape),
+            )
+            for s, step in enumerate(prep.steps)
+        ]
+
+    def _age_cuts(self, changes: FloatArray) -> list[FloatArray]:
+        """Cut points where a cohort's instances cross an age cut of their fleet's
+        per-instance faults (:attr:`guardsim.model.faults.FleetFaults.age_cuts`)."""
+        out: list[FloatArray] = []
+        for fleet in FLEETS:
+            ff = self.prep.faults[fleet]
+            if not ff.instance:
+                continue
+            if fleet == "blue":
+                starts = np.stack(
+                    [np.full(self.R, self.prep.start - 3600.0), self.restored_at], axis=1
+                )
+            else:
+                starts = changes
+            out.extend(starts + c for c in ff.age_cuts)
+        return out
+
+    def _split(
+        self,
+        fleet: str,
+        n: IntArray,
+        t0: FloatArray,
+        rho: FloatArray,
+        applied: IntArray,
+        restored: BoolArray,
+    ) -> tuple[IntArray, list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]]]:
+        """Per-instance faults: each segment's requests split among the fleet's cohorts (each
+        request goes to a uniformly chosen active instance: a multinomial over the cohorts,
+        drawn as successive binomials), with each cohort's behaviour at its age. Returns the
+        requests [R, W * cohorts] and the behaviour of each cohort, side by side."""
+        ff = self.prep.faults[fleet]
+        cohorts = self._cohorts(fleet, applied, restored)
+        left_n = n.copy()
+        left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
+        parts, behaviours = [], []
+        rng = self.rng_traffic
+        for i, (count, activated) in enumerate(cohorts):
+            if i == len(cohorts) - 1:
+                k = left_n
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    p = np.where(left_c > 0, count / np.maximum(left_c, 1), 0.0)
+                k = rng.binomial(left_n, np.clip(p, 0.0, 1.0))
+            left_n = left_n - k
+            left_c = left_c - count
+            parts.append(k)
+            b = ff.behaviour(t0, rho, t0 - activated)
+            behaviours.append(
+                tuple(np.broadcast_to(np.asarray(v, dtype=np.float64), n.shape) for v in b)
+            )
+        return np.concatenate(parts, axis=1), behaviours  # type: ignore[return-value]
 
     def _uniform(
         self, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
@@ -972,6 +1048,8 @@ class _Block:
         mean_rate: FloatArray,
         total_active: IntArray,
         counting: BoolArray,
+        applied: IntArray,
+        restored: BoolArray,
     ) -> None:
         prep = self.prep
         model = prep.models[fleet]
@@ -979,7 +1057,16 @@ class _Block:
         with np.errstate(invalid="ignore", divide="ignore"):
             rho = mean_rate / total_active / cap if cap else np.zeros(t0.shape)
         rho = np.nan_to_num(rho)
-        p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
+        if prep.faults[fleet].instance:
+            # one column per (cohort, segment): the rest below is per column, as without
+            n, behaviours = self._split(fleet, n, t0, rho, applied, restored)
+            p5, p4, mult, add = (np.concatenate(v, axis=1) for v in zip(*behaviours, strict=True))
+            copies = len(behaviours)
+            t0 = np.tile(t0, (1, copies))
+            total_active = np.tile(total_active, (1, copies))
+            counting = np.tile(counting, (1, copies))
+        else:
+            p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
         rng = self.rng_traffic
         e5 = rng.binomial(n, p5)
         with np.errstate(invalid="ignore", divide="ignore"):
