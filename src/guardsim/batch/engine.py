@@ -121,9 +121,6 @@ def batch_unsupported(scenario: Scenario) -> str | None:
     Unsupported scenarios run on the per-replication engine (``mode="fast"``), which handles
     everything; ``monte_carlo(mode="auto")`` makes that choice.
     """
-    config = effective_deployment_config(scenario)
-    if config.policy_kind == "ROLLING":
-        return "the batch engine does not simulate rolling deployments (RollingUpdatePolicy)"
     for fleet in FLEETS:
         model: ModelBehaviour = getattr(scenario.models, fleet)
         # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
@@ -341,6 +338,11 @@ class _Block:
         def draw(dist: Any, k: int = 1) -> FloatArray:
             return np.asarray(dist.sample(control, R * k), dtype=np.float64).reshape(R, k)
 
+        self.rolling = prep.config.policy_kind == "ROLLING"
+        if self.rolling:
+            self._rolling_path(draw)
+            self._lay_out_events()
+            return
         # ---- the success path: every duration drawn up front, per replication
         prov = draw(env.provisioning_seconds, prep.green_count).max(axis=1)
         act = draw(env.activation_seconds, len(steps)) if steps else np.zeros((R, 0))
@@ -355,7 +357,7 @@ class _Block:
         )
         outside = env.watch_alarms_outside_bakes
         # the controller's waits, one after the other (each starts where the last returned)
-        self._columns: list[tuple[FloatArray, IntArray, FloatArray, int]] = []
+        self._columns: list[tuple[FloatArray, IntArray, FloatArray, int, int]] = []
         t = self._wait(np.zeros(R), prov, outside, np.full(R, d_prov), 0)
         if d_prov != math.inf:
             deadline = np.full(R, d_prov)
@@ -380,6 +382,7 @@ class _Block:
         watch: bool,
         deadline: FloatArray | float,
         changes: int,
+        stage: int = -1,
     ) -> FloatArray:
         """Lay out one wait of the success path for every replication
         (:func:`guardsim.deployment.watch.lay_out_wait`: the controller's own instants); keep
@@ -395,14 +398,146 @@ class _Block:
             poll_at_bake_end=env.poll_at_bake_end,
         )
         for at, kind in zip(layout.times, layout.kinds, strict=True):
-            self._columns.append((at, kind, start, changes))
+            self._columns.append((at, kind, start, changes, stage))
         return layout.exit
+
+    # ------------------------------------------------------------------ rolling updates
+
+    #: The waits of a rolling step, in order (a stage is ``4 * step + phase``).
+    PROVISION, ACTIVATE, BAKE, TERMINATE = range(4)
+
+    def _rolling_path(self, draw: Any) -> None:
+        """The success path of a rolling update (:meth:`guardsim.simulator.controller.
+        Controller._rolling`): per batch, launch (provisioning), activation, the routing
+        change, the bake, then the old instances' termination (watched while more batches
+        follow); the execution timeout only when it includes provisioning. The rollback's
+        durations are drawn here too, for its longest form (every old instance
+        re-provisioned, in ``RollbackMaximumBatchSize`` batches)."""
+        prep = self.prep
+        env = prep.env
+        R = self.R
+        steps = prep.steps
+        S = len(steps)
+        timeout = prep.config.maximum_execution_timeout_seconds
+        limit = (
+            float(timeout)
+            if timeout is not None and env.timeout_includes_provisioning
+            else math.inf
+        )
+        outside = env.watch_alarms_outside_bakes
+        self._columns = []
+        self.launch_at = np.empty((R, S))
+        self.change_at = np.empty((R, S))
+        self.old_terminated_at = np.empty((R, S))  # the exit of each termination wait
+        t = np.zeros(R)
+        for s, step in enumerate(steps):
+            last = s == S - 1
+            self.launch_at[:, s] = t
+            prov = draw(env.provisioning_seconds, step.instances).max(axis=1)
+            t = self._wait(t, prov, outside, limit, s, 4 * s + self.PROVISION)
+            t = self._wait(
+                t, draw(env.activation_seconds)[:, 0], outside, limit, s, 4 * s + self.ACTIVATE
+            )
+            self.change_at[:, s] = t
+            bake = np.full(R, float(step.bake_seconds))
+            t = self._wait(t, bake, True, limit, s + 1, 4 * s + self.BAKE)
+            term = draw(env.termination_seconds)[:, 0]
+            t = self._wait(
+                t,
+                term,
+                outside and not last,
+                math.inf if last else limit,
+                s + 1,
+                4 * s + self.TERMINATE,
+            )
+            self.old_terminated_at[:, s] = t
+        self.success_end = t
+        # the rollback, at its longest
+        policy = prep.config.rolling
+        assert policy is not None
+        rb = policy.rollback_maximum_batch_size
+        size = prep.blue_count
+        if rb is not None and not (rb.type == "CAPACITY_PERCENT" and rb.value >= 100):
+            size = rb.instances(prep.blue_count, env.percent_rounding)
+        self.rb_size = max(1, size)
+        nb = math.ceil(prep.blue_count / self.rb_size)
+        self.restore = draw(env.rollback_seconds)[:, 0]
+        self.rb_prov = draw(env.provisioning_seconds, nb * self.rb_size).reshape(
+            R, nb, self.rb_size
+        )
+        self.rb_act = draw(env.activation_seconds, nb)
+        self.rb_term = draw(env.termination_seconds, nb + 1)  # the first: at traffic restored
+        self.term_rollback = draw(env.termination_seconds)[:, 0]
+        self.rb_longest = (
+            self.restore + (self.rb_prov.max(axis=2) + self.rb_act).sum(axis=1) + self.term_rollback
+        )
+
+    def _roll_back_rolling(self, r: IntArray, started: FloatArray, stage: IntArray) -> None:
+        """Rows ``r`` roll back from ``started`` (:meth:`guardsim.simulator.controller.
+        Controller._rollback_rolling`): after the restore, the old instances turned off but
+        not yet terminated are reactivated and as many new ones (newest first) turned off;
+        the rest of the old fleet is re-provisioned in batches, each turning off as many new
+        instances; then the last new ones go, and the new instances are terminated."""
+        prep = self.prep
+        active = np.asarray(prep.active, dtype=np.int64)
+        step, phase = stage // 4, stage % 4
+        changes = np.where(phase >= self.BAKE, step + 1, step)
+        blue_on = active[changes, 0]
+        before = active[np.maximum(changes - 1, 0), 0]
+        kept = np.where(phase == self.BAKE, before - blue_on, 0)
+        green_on = active[changes, 1]
+        t = started + self.restore[r]
+        blue = blue_on + kept
+        off_now = np.minimum(kept, green_on)
+        green = green_on - off_now
+        nb = self.rb_prov.shape[1]
+        P = nb + 2
+        post_t = np.full((len(r), P), math.inf)
+        post_b = np.zeros((len(r), P), dtype=np.int64)
+        post_g = np.zeros((len(r), P), dtype=np.int64)
+        post_t[:, 0], post_b[:, 0], post_g[:, 0] = t, blue, green
+        # each new instance, by its position from the newest: when it is turned off
+        G = prep.green_count
+        green_off = np.full((len(r), G), math.inf)  # terminated at, by position from newest
+        pos = np.arange(G)[None, :]
+        green_off = np.where(pos < off_now[:, None], (t + self.rb_term[r, 0])[:, None], green_off)
+        done_off = off_now.copy()
+        missing = prep.blue_count - blue
+        blue_launch = np.full((len(r), nb * self.rb_size), math.inf)
+        for b in range(nb):
+            k = np.clip(missing - b * self.rb_size, 0, self.rb_size)
+            live = k > 0
+            col = np.arange(self.rb_size)[None, :]
+            prov = np.where(col < k[:, None], self.rb_prov[r, b], -math.inf).max(axis=1)
+            launch = t
+            blue_launch[:, b * self.rb_size : (b + 1) * self.rb_size] = np.where(
+                (col < k[:, None]) & live[:, None], launch[:, None], math.inf
+            )
+            t = np.where(live, t + prov + self.rb_act[r, b], t)
+            off = np.where(live, np.minimum(k, green), 0)
+            blue = blue + np.where(live, k, 0)
+            green = green - off
+            in_batch = (pos >= done_off[:, None]) & (pos < (done_off + off)[:, None])
+            green_off = np.where(in_batch, (t + self.rb_term[r, b + 1])[:, None], green_off)
+            done_off = done_off + off
+            post_t[:, b + 1] = t  # a batch not needed: no change, at the last one's instant
+            post_b[:, b + 1], post_g[:, b + 1] = blue, green
+        post_t[:, nb + 1], post_b[:, nb + 1], post_g[:, nb + 1] = t, prep.blue_count, 0
+        end = t + self.term_rollback[r]
+        # positions never turned off (and instances launched but never activated): at the end
+        green_off = np.where(np.isinf(green_off), end[:, None], green_off)
+        self.post_t[r], self.post_b[r], self.post_g[r] = post_t, post_b, post_g
+        self.restored_at[r] = t
+        self.end[r] = end
+        self.green_off[r] = green_off
+        self.green_on_at_leave[r] = green_on
+        self.rb_blue_launch[r] = blue_launch
 
     def _lay_out_events(self) -> None:
         """Every poll and timeout of the success path, per replication, in controller order:
         the waits' instants where SageMaker reads the alarms or the deadline has passed."""
         R = self.R
-        cols_t, cols_kind, cols_since, changes = zip(*self._columns, strict=True)
+        cols_t, cols_kind, cols_since, changes, stages = zip(*self._columns, strict=True)
         kinds = np.stack(cols_kind, axis=1)
         valid = np.isin(kinds, (*watch_.READS_ALARMS, watch_.TIMEOUT))
         # events that never happen go to +inf; then each row is sorted by time (stable: events
@@ -415,6 +550,7 @@ class _Block:
         self.ev_since = np.stack(cols_since, axis=1)[rows, order]
         self.ev_kind = kinds[rows, order]
         self.ev_changes = np.asarray(changes, dtype=np.int64)[order]
+        self.ev_stage = np.asarray(stages, dtype=np.int64)[order]
         del self._columns
 
     # ------------------------------------------------------------------ running
@@ -432,12 +568,26 @@ class _Block:
         self.end = self.success_end.copy()
         self.outcome = np.zeros(R, dtype=np.int64)  # 0 succeeded, 1 rolled back, 2 failed
         self.tripped = np.zeros((R, len(prep.alarms)), dtype=bool)
+        # the routing changes after leaving the success path: (time, blue, green active); the
+        # last one is traffic restored (a blue/green rollback has only that one)
+        P = self.rb_prov.shape[1] + 2 if self.rolling else 1
+        self.post_t = np.full((R, P), math.inf)
+        self.post_b = np.zeros((R, P), dtype=np.int64)
+        self.post_g = np.zeros((R, P), dtype=np.int64)
+        if self.rolling:
+            self.leave_stage = np.full(R, -1, dtype=np.int64)
+            self.left_at = np.full(R, math.nan)
+            self.green_off = np.full((R, prep.green_count), math.inf)
+            self.green_on_at_leave = np.zeros(R, dtype=np.int64)
+            self.rb_blue_launch = np.full((R, self.rb_prov.shape[1] * self.rb_size), math.inf)
+            longest = self.rb_longest
+        else:
+            longest = self.restore + self.term_rollback
         latest = np.maximum(
             self.success_end,
             np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1, initial=0.0)
             + env.alarm_reaction_seconds
-            + self.restore
-            + self.term_rollback,
+            + longest,
         )
         last = min(float(latest.max()), prep.horizon)
         m0 = prep.first_minute
@@ -553,15 +703,24 @@ class _Block:
         self.detected[alarm_rows] = at[~is_timeout]
         self.tripped[alarm_rows] = hits[alarm_rows, f[~is_timeout]]
         started = np.where(is_timeout, at, at + env.alarm_reaction_seconds)
+        stage = self.ev_stage[r, idx[r, f]]
+        if self.rolling:
+            self.leave_stage[r] = stage
+            self.left_at[r] = at
         if env.timeout_action == "fail":
             failed = is_timeout
             self.outcome[r[failed]] = 2
             self.end[r[failed]] = at[failed]
-            r, started = r[~failed], started[~failed]
+            r, started, stage = r[~failed], started[~failed], stage[~failed]
         self.outcome[r] = 1
         self.rollback_started[r] = started
+        if self.rolling:
+            self._roll_back_rolling(r, started, stage)
+            return
         self.restored_at[r] = started + self.restore[r]
         self.end[r] = self.restored_at[r] + self.term_rollback[r]
+        self.post_t[r, 0] = self.restored_at[r]
+        self.post_b[r, 0] = prep.blue_count
 
     # ------------------------------------------------------------------ CloudWatch
 
@@ -889,7 +1048,7 @@ class _Block:
         cuts = np.concatenate(
             [
                 changes,
-                self.restored_at[:, None],
+                self.post_t,  # the rollback's routing changes, traffic restored the last
                 np.zeros((R, 1)),
                 np.minimum(self.end, prep.horizon)[:, None],
                 # fault onsets and ends: a fault takes effect at its own second, not the minute's
@@ -909,10 +1068,13 @@ class _Block:
         t0 = np.concatenate([np.full((R, 1), lo), t1[:, :-1]], axis=1)
         # routing per segment: changes applied before it, or all traffic back on blue
         applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
-        restored = t0 >= self.restored_at[:, None]
+        post = (self.post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        restored = post > 0  # in the rollback (blue/green: traffic back on blue)
         active = np.asarray(prep.active, dtype=np.int64)
-        blue_n = np.where(restored, prep.blue_count, active[applied, 0])
-        green_n = np.where(restored, 0, active[applied, 1])
+        rows = np.arange(R)[:, None]
+        at_post = np.maximum(post - 1, 0)
+        blue_n = np.where(restored, self.post_b[rows, at_post], active[applied, 0])
+        green_n = np.where(restored, self.post_g[rows, at_post], active[applied, 1])
         total_active = blue_n + green_n
         end = np.minimum(self.end, prep.horizon)[:, None]  # a run stops at the horizon
         counting = (t0 >= 0.0) & (t0 < end)
@@ -935,37 +1097,52 @@ class _Block:
         self.peak_steps = np.maximum(
             self.peak_steps, np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
         )
-        for fleet, count in (("blue", total - n_green), ("green", n_green)):
-            self._serve(fleet, j, count, t0, mean_rate, total_active, counting, applied, restored)
+        for fleet, count, on in (("blue", total - n_green, blue_n), ("green", n_green, green_n)):
+            self._serve(fleet, j, count, t0, mean_rate, total_active, counting, applied, post, on)
 
     # ------------------------------------------------------------------ instances (warm-up)
 
     def _cohorts(
-        self, fleet: str, applied: IntArray, restored: BoolArray
+        self, fleet: str, applied: IntArray, post: IntArray, count: IntArray
     ) -> list[tuple[IntArray, FloatArray]]:
-        """The fleet's active instances per segment as cohorts activated together:
-        (instances [R, W], activation time [R, W]). As the SimPy fleets have them: blue is
-        activated an hour before the run starts (long warm), green step by step at each
-        routing change; a blue/green rollback reactivates the blue instances the update had
-        turned off, at the instant traffic is restored."""
+        """The fleet's ``count`` active instances per segment as cohorts activated together:
+        (instances [R, W], activation time [R, W]). As the SimPy fleets have them: the old
+        fleet is activated an hour before the run starts (long warm), the new one batch by
+        batch at each routing change; turn-offs take the oldest old instances and (in a
+        rollback) the newest new ones; a rollback activates old instances at each of its
+        routing changes (those it reactivates or re-provisions)."""
         prep = self.prep
         shape = applied.shape
         active = np.asarray(prep.active, dtype=np.int64)
         if fleet == "blue":
-            left_on = active[self.kept_changes, 0][:, None]  # blue still serving at the rollback
-            orig = np.where(restored, left_on, active[applied, 0])
-            back = np.where(restored, prep.blue_count - left_on, 0)
-            return [
-                (orig, np.full(shape, prep.start - 3600.0)),
-                (back, np.broadcast_to(self.restored_at[:, None], shape)),
+            left_on = active[self.kept_changes, 0][:, None]  # old instances still serving
+            out = [
+                (
+                    np.where(post > 0, left_on, active[applied, 0]),
+                    np.full(shape, prep.start - 3600.0),
+                )
             ]
-        return [
-            (
-                np.where(~restored & (applied > s), step.instances, 0),
-                np.broadcast_to(self.change_at[:, s][:, None], shape),
+            for p in range(self.post_t.shape[1]):
+                before = left_on if p == 0 else self.post_b[:, p - 1][:, None]
+                added = self.post_b[:, p][:, None] - before
+                out.append(
+                    (
+                        np.where(post > p, added, 0),
+                        np.broadcast_to(self.post_t[:, p][:, None], shape),
+                    )
+                )
+            return out
+        out = []
+        older = 0  # new instances activated before this batch: the newest go first
+        for s, step in enumerate(prep.steps):
+            out.append(
+                (
+                    np.clip(count - older, 0, step.instances),
+                    np.broadcast_to(self.change_at[:, s][:, None], shape),
+                )
             )
-            for s, step in enumerate(prep.steps)
-        ]
+            older += step.instances
+        return out
 
     def _age_cuts(self, changes: FloatArray) -> list[FloatArray]:
         """Cut points where a cohort's instances cross an age cut of their fleet's
@@ -976,8 +1153,8 @@ class _Block:
             if not ff.instance:
                 continue
             if fleet == "blue":
-                starts = np.stack(
-                    [np.full(self.R, self.prep.start - 3600.0), self.restored_at], axis=1
+                starts = np.concatenate(
+                    [np.full((self.R, 1), self.prep.start - 3600.0), self.post_t], axis=1
                 )
             else:
                 starts = changes
@@ -991,14 +1168,15 @@ class _Block:
         t0: FloatArray,
         rho: FloatArray,
         applied: IntArray,
-        restored: BoolArray,
+        post: IntArray,
+        active_n: IntArray,
     ) -> tuple[IntArray, list[tuple[FloatArray, FloatArray, FloatArray, FloatArray]]]:
         """Per-instance faults: each segment's requests split among the fleet's cohorts (each
         request goes to a uniformly chosen active instance: a multinomial over the cohorts,
         drawn as successive binomials), with each cohort's behaviour at its age. Returns the
         requests [R, W * cohorts] and the behaviour of each cohort, side by side."""
         ff = self.prep.faults[fleet]
-        cohorts = self._cohorts(fleet, applied, restored)
+        cohorts = self._cohorts(fleet, applied, post, active_n)
         left_n = n.copy()
         left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
         parts, behaviours = [], []
@@ -1049,7 +1227,8 @@ class _Block:
         total_active: IntArray,
         counting: BoolArray,
         applied: IntArray,
-        restored: BoolArray,
+        post: IntArray,
+        active_n: IntArray,
     ) -> None:
         prep = self.prep
         model = prep.models[fleet]
@@ -1059,7 +1238,7 @@ class _Block:
         rho = np.nan_to_num(rho)
         if prep.faults[fleet].instance:
             # one column per (cohort, segment): the rest below is per column, as without
-            n, behaviours = self._split(fleet, n, t0, rho, applied, restored)
+            n, behaviours = self._split(fleet, n, t0, rho, applied, post, active_n)
             p5, p4, mult, add = (np.concatenate(v, axis=1) for v in zip(*behaviours, strict=True))
             copies = len(behaviours)
             t0 = np.tile(t0, (1, copies))
@@ -1134,6 +1313,55 @@ class _Block:
 
     # ------------------------------------------------------------------ the results
 
+    def _rolling_instances(self, end: FloatArray) -> tuple[FloatArray, FloatArray, list[float]]:
+        """Every instance of a rolling update, in the SimPy fleets' launch order, with its
+        launch and termination per replication ([instances, R]; ``inf``: not launched, or
+        running to the end): the old fleet (each old instance turned off at its batch's routing
+        change and terminated at the end of that batch's termination wait, unless the update
+        left the path before), each batch of new instances, and the old-config instances the
+        rollback re-provisions."""
+        prep = self.prep
+        R = self.R
+        S = len(prep.steps)
+        active = np.asarray(prep.active, dtype=np.int64)
+        stage = self.leave_stage
+        left = stage >= 0
+        s_left, p_left = stage // 4, stage % 4
+        launched: list[FloatArray] = []
+        terminated: list[FloatArray] = []
+        prices: list[float] = []
+        off_so_far = prep.blue_count - active[1:, 0]  # old instances turned off by step s
+        for i in range(prep.blue_count):
+            s_i = int(np.argmax(off_so_far > i)) if S else 0
+            done = ~left | (s_left > s_i)
+            at_leave = left & (s_left == s_i) & (p_left == self.TERMINATE)
+            term = np.where(
+                done,
+                self.old_terminated_at[:, s_i],
+                np.where(at_leave, self.left_at, math.inf),
+            )
+            launched.append(np.full(R, prep.start))
+            terminated.append(term)
+            prices.append(prep.prices["blue"])
+        g = 0
+        G_c = self.green_on_at_leave
+        rows = np.arange(R)
+        for s, step in enumerate(prep.steps):
+            on = ~left | (s_left >= s)
+            for _ in range(step.instances):
+                launched.append(np.where(on, self.launch_at[:, s], math.inf))
+                pos = np.clip(G_c - 1 - g, 0, max(prep.green_count - 1, 0))
+                off = self.green_off[rows, pos] if prep.green_count else np.full(R, math.inf)
+                rolled = left & (self.outcome == 1)
+                terminated.append(np.where(rolled, np.where(g < G_c, off, end), math.inf))
+                prices.append(prep.prices["green"])
+                g += 1
+        for c in range(self.rb_blue_launch.shape[1]):
+            launched.append(self.rb_blue_launch[:, c])
+            terminated.append(np.full(R, math.inf))
+            prices.append(prep.prices["blue"])
+        return np.stack(launched), np.stack(terminated), prices
+
     def _summaries(self) -> list[tuple[str, Summary]]:
         prep = self.prep
         env = prep.env
@@ -1145,16 +1373,15 @@ class _Block:
         # The instances of a blue/green update, in the SimPy fleets' order: blue from before
         # the update (the run's start), green launched as it starts (0); SageMaker terminates
         # one of the fleets as the update's last act, so each bills to the run's end.
-        fleets = ("blue",) * prep.blue_count + ("green",) * prep.green_count
-        launched = [prep.start if f == "blue" else 0.0 for f in fleets]
-        running = [math.inf] * len(fleets)
-        prices = [prep.prices[f] for f in fleets]
+        if self.rolling:
+            launched_at, terminated_at, prices = self._rolling_instances(end)
+        else:
+            fleets = ("blue",) * prep.blue_count + ("green",) * prep.green_count
+            launched_at = np.asarray([prep.start if f == "blue" else 0.0 for f in fleets])[:, None]
+            terminated_at = np.full((len(fleets), 1), math.inf)
+            prices = [prep.prices[f] for f in fleets]
         seconds, cost = billing.bill(
-            np.asarray(launched)[:, None],
-            np.asarray(running)[:, None],
-            prices,
-            end,
-            env.billing_granularity_seconds,
+            launched_at, terminated_at, prices, end, env.billing_granularity_seconds
         )
         assert isinstance(seconds, np.ndarray) and isinstance(cost, np.ndarray)
         active = np.asarray(prep.active, dtype=np.float64)
