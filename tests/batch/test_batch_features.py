@@ -12,13 +12,15 @@ daily profile and a burst, and a replay file.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_batch_engine import FIXED, GREEN_ALARM, TIMING, deterministic
 
-from guardsim.batch.engine import batch_unsupported, run_batch
+from guardsim.batch.engine import _Block, _Prepared, batch_unsupported, run_batch
+from guardsim.record import Summary
 from guardsim.scenarios import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
@@ -102,7 +104,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "rolling, the alarm trips in a termination wait": (
         {
-            **LATE_FAULT,
+            # the first batch's old instance terminates over 450-850 s, watched
+            "models.green.faults": [{"kind": "errors", "rate_5xx": 1.0, "after_seconds": 480}],
             "models.green.error_rate_5xx": 0.0,
             "environment.watch_alarms_outside_bakes": True,
             "environment.termination_seconds": {**FIXED, "value": 400},
@@ -159,7 +162,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
-def _scenario(case: str, fails: bool, tmp: Path) -> Scenario:
+def _scenario(case: str, fails: bool) -> Scenario:
     overrides, edits = CASES[case]
     if not fails:
         overrides = {**overrides, "models.green.error_rate_5xx": 0.0}
@@ -168,9 +171,13 @@ def _scenario(case: str, fails: bool, tmp: Path) -> Scenario:
     return _with(scenario, edits) if edits else scenario
 
 
-def _same(scenario: Scenario, case: str) -> None:
+@functools.cache
+def _rows(case: str, fails: bool) -> list[tuple[int, str, Summary]]:
+    return run_batch(_scenario(case, fails), seed=3, start=0, stop=3)
+
+
+def _same(scenario: Scenario, rows: list[tuple[int, str, Summary]], case: str) -> None:
     assert batch_unsupported(scenario) is None
-    rows = run_batch(scenario, seed=3, start=0, stop=3)
     for i, outcome, summary in rows:
         record = simulate(scenario, seed=3, mode="fast", replication=i, detail=False)
         assert outcome == record.outcome, (case, i)
@@ -180,36 +187,42 @@ def _same(scenario: Scenario, case: str) -> None:
 
 @pytest.mark.parametrize("fails", [True, False], ids=["failing green", "healthy green"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_new_features_give_the_per_replication_timeline(
-    case: str, fails: bool, tmp_path: Path
-) -> None:
-    _same(_scenario(case, fails, tmp_path), case)
+def test_new_features_give_the_per_replication_timeline(case: str, fails: bool) -> None:
+    rows = _rows(case, fails)
+    _same(_scenario(case, fails), rows, case)
+    # not degenerate: a failing green rolls back, a healthy one succeeds
+    assert rows[0][1] == ("ROLLED_BACK" if fails else "SUCCEEDED"), case
 
 
 def test_a_replay_file_gives_the_per_replication_timeline(tmp_path: Path) -> None:
     replay = tmp_path / "traffic.csv"
     replay.write_text("count\n" + "".join(f"{600 + 240 * (k % 3)}\n" for k in range(40)))
-    _same(deterministic({"traffic.replay_file": str(replay)}), "replay")
+    scenario = deterministic({"traffic.replay_file": str(replay)})
+    _same(scenario, run_batch(scenario, seed=3, start=0, stop=3), "replay")
 
 
-def test_the_feature_cases_roll_back_and_succeed(tmp_path: Path) -> None:
-    """Not degenerate: each feature's failing case rolls back, its healthy case succeeds;
-    the later-batch rolling cases re-provision (their rollback outlasts the first case's)."""
-    for case in CASES:
-        for fails, want in ((True, "ROLLED_BACK"), (False, "SUCCEEDED")):
-            scenario = _scenario(case, fails, tmp_path)
-            ((_, outcome, _),) = run_batch(scenario, seed=3, start=0, stop=1)
-            assert outcome == want, (case, fails)
-    first = run_batch(_scenario("rolling", True, tmp_path), seed=3, start=0, stop=1)[0][2]
-    later = run_batch(
-        _scenario("rolling, a later batch, rollback batches of 1", True, tmp_path),
-        seed=3,
-        start=0,
-        stop=1,
-    )[0][2]
+def test_a_rollback_in_a_later_batch_re_provisions_old_instances() -> None:
+    """The later-batch rolling case's rollback outlasts the first-batch case's by at least
+    one old instance's provisioning (200 s): it re-provisions what the update terminated."""
+    first = _rows("rolling", True)[0][2]
+    later = _rows("rolling, a later batch, rollback batches of 1", True)[0][2]
     assert first.rollback_started_seconds is not None
+    assert first.rollback_completed_seconds is not None
     assert later.rollback_started_seconds is not None
-    assert later.rollback_completed_seconds is not None and first.rollback_completed_seconds
+    assert later.rollback_completed_seconds is not None
     took_first = first.rollback_completed_seconds - first.rollback_started_seconds
     took_later = later.rollback_completed_seconds - later.rollback_started_seconds
-    assert took_later > took_first + 200  # at least one old instance provisioned (200 s)
+    assert took_later > took_first + 200
+
+
+def test_the_rolling_cases_leave_where_they_say() -> None:
+    """Each rolling case trips in the wait its name gives (stage = 4 * batch + phase)."""
+    wants = {
+        "rolling": (0, _Block.BAKE),
+        "rolling, a later batch, rollback batches of 1": (1, _Block.BAKE),
+        "rolling, the alarm trips in a termination wait": (0, _Block.TERMINATE),
+    }
+    for case, (step, phase) in wants.items():
+        block = _Block(_Prepared(_scenario(case, True)), 3, 0)
+        block.run()
+        assert set(block.leave_stage.tolist()) == {4 * step + phase}, case
