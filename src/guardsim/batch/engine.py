@@ -237,6 +237,10 @@ class _Prepared:
             )
         queries_ = [q for a in self.alarms for q in a.queries]
         self.needed = {q.source.metric for q in queries_}
+        #: per fleet, the metrics some alarm reads of it: nothing else is drawn
+        self.fleet_needed = {
+            f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in FLEETS
+        }
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -636,8 +640,8 @@ class _Block:
         # per latency metric and fleet: Sum, Minimum, Maximum per minute
         self.lat: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
         for metric in (*LATENCY, "InvocationsPerInstance"):
-            if metric in self.prep.needed:
-                for f in FLEETS:
+            for f in FLEETS:
+                if metric in self.prep.fleet_needed[f]:
                     self.lat[(f, metric)] = (
                         np.zeros((R, minutes)),
                         np.full((R, minutes), math.inf),
@@ -1090,7 +1094,7 @@ class _Block:
         total = np.where(total_active > 0, total, 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total_active > 0, green_n / total_active, 0.0)
-        n_green = self.rng_traffic.binomial(total, frac)
+        n_green = _binomial(self.rng_traffic, total, frac)
         width = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(width > 0, lam / width, 0.0)
@@ -1231,6 +1235,8 @@ class _Block:
         active_n: IntArray,
     ) -> None:
         prep = self.prep
+        if not prep.fleet_needed[fleet] and not counting.any():
+            return  # no alarm reads this fleet and nothing is counted yet (or any more)
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1247,10 +1253,10 @@ class _Block:
         else:
             p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
         rng = self.rng_traffic
-        e5 = rng.binomial(n, p5)
+        e5 = _binomial(rng, n, p5)
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
-        e4 = rng.binomial(n - e5, q4)
+        e4 = _binomial(rng, n - e5, q4)
         self.n[fleet][:, j] = n.sum(axis=1)
         self.errors[(fleet, "Invocation4XXErrors")][:, j] = e4.sum(axis=1)
         self.errors[(fleet, "Invocation5XXErrors")][:, j] = e5.sum(axis=1)
@@ -1261,7 +1267,7 @@ class _Block:
         if fleet == "green":
             self.counters["green_n"] += counted_n
             self.counters["green_e"] += counted_e
-        for metric in prep.needed:
+        for metric in prep.fleet_needed[fleet]:
             if metric == "InvocationsPerInstance":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     v = np.where(total_active > 0, 1.0 / total_active, 0.0)
@@ -1434,6 +1440,20 @@ _FIELD = {
     StatisticKind.MINIMUM: 1,
     StatisticKind.MAXIMUM: 2,
 }
+
+
+def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
+    """Binomial(n, p) elementwise, drawn only where 0 < p < 1 and n > 0 (elsewhere it is 0 or
+    n with certainty): the same distribution as ``rng.binomial(n, p)``, without the draws a
+    healthy fleet (p = 0), a failing one (p = 1) or an all-blue routing (p = 0) does not need."""
+    p = np.broadcast_to(p, n.shape)
+    out = np.where(p >= 1.0, n, 0)
+    random = (p > 0.0) & (p < 1.0) & (n > 0)
+    if random.all():
+        return rng.binomial(n, p)
+    if random.any():
+        out[random] = rng.binomial(n[random], p[random])
+    return out
 
 
 def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
