@@ -207,19 +207,18 @@ def test_a_replication_does_not_depend_on_the_range_asked_for() -> None:
     assert [r[2] for r in other_seed] != [r[2] for r in whole[:20]]
 
 
-def test_unsupported_scenarios_are_named() -> None:
+def test_formerly_unsupported_scenarios_run() -> None:
+    """What the batch engine refused before issue 14 (rolling updates, metric math, warm-up
+    faults, evenly spaced arrivals under a profile) it runs now."""
     rolling = load_scenario("rolling-batch-rollback")
-    assert "rolling" in (batch_unsupported(rolling) or "")
     math_alarm = load_scenario("all-at-once-final-bake")
-    assert "metric math" in (batch_unsupported(math_alarm) or "")
-    with pytest.raises(Exception, match="rolling"):
-        run_batch(rolling, seed=1, start=0, stop=1)
     warm = deterministic(
         {"models.green.faults": [{"kind": "warmup", "duration_seconds": 60, "rate_5xx": 0.5}]}
     )
-    assert "warm-up" in (batch_unsupported(warm) or "")
     varying = deterministic({"traffic.profile": "daily"})
-    assert "uniform" in (batch_unsupported(varying) or "")
+    for scenario in (rolling, math_alarm, warm, varying):
+        assert batch_unsupported(scenario) is None
+        assert len(run_batch(scenario, seed=1, start=0, stop=1)) == 1
 
 
 # --------------------------------------------------------------------------- the alarm rule premise

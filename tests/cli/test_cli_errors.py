@@ -68,8 +68,9 @@ def test_a_simulation_error_reports_the_scenario_and_seed(monkeypatch: pytest.Mo
     assert "scenario='seed-canary-rollback', seed=7" in err
 
 
-def test_mc_batch_mode_on_an_unsupported_scenario_is_bad_input() -> None:
+def test_mc_batch_mode_on_a_formerly_unsupported_scenario_runs() -> None:
+    """Before issue 14 the batch engine refused rolling updates (exit 2, "use mode fast"); it
+    runs every scenario now."""
     code, _, err = _run(["mc", "rolling-batch-rollback", "-n", "1", "--mode", "batch"])
-    assert code == 2
-    assert "the batch engine does not simulate rolling deployments" in err
-    assert "use mode fast" in err
+    assert code == 0, err
+    assert "use mode fast" not in err

@@ -182,3 +182,27 @@ def test_uniform_arrivals_are_the_lattice(rate: float, cuts: list[float]) -> Non
         if n:
             assert t0 <= first < t1
             assert first + (n - 1) / rate < t1
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 50.0), min_size=1, max_size=8),
+    st.lists(st.floats(0.0, 600.0), min_size=1, max_size=8),
+)
+def test_uniform_arrivals_array_is_the_scalar_lattice(
+    rates: list[float], cuts: list[float]
+) -> None:
+    """The array form (batch engine, varying rates) gives the scalar form's count and next
+    phase on every segment, a rate of 0 included."""
+    start = -300.0
+    edges = [start, *sorted(start + c for c in cuts), start + 700.0]
+    next_scalar = start
+    next_array = np.array([start])
+    for k, (t0, t1) in enumerate(itertools.pairwise(edges)):
+        r = rates[k % len(rates)]
+        _, n, next_scalar = arrivals.uniform_arrivals(next_scalar, t0, t1, r)
+        counts, next_array = arrivals.uniform_arrivals_array(
+            next_array, np.array([t0]), np.array([t1]), np.array([r])
+        )
+        assert int(counts[0]) == n
+        assert float(next_array[0]) == next_scalar

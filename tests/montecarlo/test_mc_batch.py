@@ -23,7 +23,6 @@ import pytest
 from mc_helpers import quick
 
 from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
-from guardsim.errors import MonteCarloError
 from guardsim.montecarlo.executors import LocalExecutor
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.record import Summary
@@ -35,8 +34,9 @@ SEED_SCENARIOS = (
     "seed-linear-rollback",
     "seed-linear-success",
 )
-#: Built-ins outside the batch engine's subset: a ROLLING policy; a metric-math alarm.
-UNSUPPORTED = ("rolling-batch-rollback", "all-at-once-final-bake")
+#: Built-ins outside the batch engine's subset before issue 14: a ROLLING policy; a metric-math
+#: alarm. Every built-in is inside it now.
+FORMERLY_UNSUPPORTED = ("rolling-batch-rollback", "all-at-once-final-bake")
 #: Two whole blocks and a part of a third, so that chunks and blocks never line up.
 N = 2 * BLOCK + 5
 
@@ -154,12 +154,10 @@ def test_monte_carlo_rows_are_run_batch_rows(mixed: Scenario, serial: MonteCarlo
 
 
 def test_which_built_ins_the_batch_engine_supports() -> None:
-    assert {name: batch_unsupported(load_scenario(name)) for name in SEED_SCENARIOS} == {
-        name: None for name in SEED_SCENARIOS
+    everything = SEED_SCENARIOS + FORMERLY_UNSUPPORTED
+    assert {name: batch_unsupported(load_scenario(name)) for name in everything} == {
+        name: None for name in everything
     }
-    reasons = {name: batch_unsupported(load_scenario(name)) for name in UNSUPPORTED}
-    assert "rolling" in str(reasons["rolling-batch-rollback"]).lower()
-    assert "metric math" in str(reasons["all-at-once-final-bake"])
 
 
 @pytest.mark.parametrize("name", ["seed-canary-rollback", "seed-linear-success"])
@@ -171,23 +169,14 @@ def test_auto_picks_batch_for_a_supported_scenario(name: str) -> None:
     assert auto.to_json() == batch.to_json()
 
 
-@pytest.mark.parametrize("name", UNSUPPORTED)
-def test_auto_falls_back_to_fast_for_an_unsupported_scenario(name: str) -> None:
+@pytest.mark.parametrize("name", FORMERLY_UNSUPPORTED)
+def test_auto_picks_batch_for_a_formerly_unsupported_scenario(name: str) -> None:
+    """auto used to fall back to fast mode for these; it always means batch now."""
     scenario = quick(name)
     auto = monte_carlo(scenario, 12, seed=3, mode="auto", executor="serial")
-    fast = monte_carlo(scenario, 12, seed=3, mode="fast", executor="serial")
-    assert auto.mode == "fast"
-    assert auto.to_json() == fast.to_json()
-
-
-@pytest.mark.parametrize("name", UNSUPPORTED)
-def test_batch_mode_on_an_unsupported_scenario_names_the_reason(name: str) -> None:
-    scenario = quick(name)
-    reason = batch_unsupported(scenario)
-    assert reason is not None
-    with pytest.raises(MonteCarloError) as info:
-        monte_carlo(scenario, 12, seed=3, mode="batch", executor="serial")
-    assert reason in str(info.value)
+    batch = monte_carlo(scenario, 12, seed=3, mode="batch", executor="serial")
+    assert auto.mode == "batch"
+    assert auto.to_json() == batch.to_json()
 
 
 # --------------------------------------------------------------------------- agreement with fast

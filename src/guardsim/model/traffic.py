@@ -261,6 +261,30 @@ def uniform_arrivals(next_at: float, t0: float, t1: float, r: float) -> tuple[fl
     return first, n, first + n / r if n else first
 
 
+def uniform_arrivals_array(
+    next_at: FloatArray, t0: FloatArray, t1: FloatArray, r: FloatArray
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """:func:`uniform_arrivals` elementwise (a block of intervals, each with its own lattice
+    phase ``next_at`` and rate ``r``): (count, the next interval's ``next_at``)."""
+    next_at, t0, t1, r = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (next_at, t0, t1, r))
+    )
+    positive = r > 0
+    safe = np.where(positive, r, 1.0)
+    first = np.maximum(next_at, t0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a tiny rate: 1 / r overflows to inf
+        n = np.maximum(0.0, np.ceil((t1 - first) * safe - LATTICE_EPS))
+        while True:  # the scalar version's correction loop, for every element at once
+            over = (n > 0) & (first + (n - 1) / safe >= t1)
+            if not over.any():
+                break
+            n = n - over
+        n = np.where(positive, n, 0.0)
+        after = np.where(n > 0, first + n / safe, first)
+    after = np.where(positive, after, t1)
+    return n.astype(np.int64), after
+
+
 def lattice_count(origin: float, t0: FloatArray, t1: FloatArray, r: float) -> npt.NDArray[np.int64]:
     """How many points of the lattice ``origin + k / r`` (k = 0, 1, ...) lie in ``[t0, t1)``,
     elementwise: :func:`uniform_arrivals` at a constant rate, for a block of intervals at once."""
