@@ -48,6 +48,7 @@ from guardsim.montecarlo.results import (
     MonteCarloResult,
     MonteCarloSummary,
     Quantiles,
+    RunColumns,
     RunRow,
     rollback_sentence,
     runs_frame,
@@ -98,21 +99,24 @@ def scenario_json(scenario: Scenario) -> str:
     return json.dumps(scenario.to_dict(), allow_nan=False)
 
 
-def run_chunk(chunk: Chunk) -> list[RunRow]:
-    """Simulate one chunk of replications (runs in a worker; module-level, so picklable)."""
+def run_chunk(chunk: Chunk) -> RunColumns:
+    """Simulate one chunk of replications (runs in a worker; module-level, so picklable).
+
+    Returns numpy columns (:class:`~guardsim.montecarlo.results.RunColumns`): the per-row
+    objects the engines give are converted here, in the worker, so the parent never holds one
+    Python object per replication."""
     scenario = _scenario_from_json(chunk.scenario_json)
-    rows: list[RunRow] = []
     if chunk.mode == "batch":
-        for i, outcome, s in run_batch(
-            scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop
-        ):
-            rows.append((i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)))
-        return rows
+        batch = run_batch(scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop)
+        return RunColumns.from_rows(
+            [(i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)) for i, outcome, s in batch]
+        )
+    rows: list[RunRow] = []
     for i in range(chunk.start, chunk.stop):
         record = simulate(scenario, seed=chunk.seed, mode=chunk.mode, replication=i, detail=False)
         s = record.summary
         rows.append((i, record.outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)))
-    return rows
+    return RunColumns.from_rows(rows)
 
 
 def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
@@ -198,7 +202,7 @@ def monte_carlo(
     base_seed = scenario.simulation.seed if seed is None else seed
     text = scenario_json(scenario)
     names = tuple(a.name for a in scenario.rollback_alarms)
-    results: list[list[RunRow] | None]
+    results: list[RunColumns | None]
     with executor_scope(executor, workers) as ex:
         size = aligned_chunk_size(chunk_size or default_chunk_size(n, ex.workers, mode), mode)
         chunks = [Chunk(text, base_seed, mode, a, b) for a, b in chunk_ranges(n, size)]
@@ -206,13 +210,15 @@ def monte_carlo(
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
         results = [None] * len(chunks)
         done = 0
-        for index, rows in ex.imap_unordered(run_chunk, chunks):
-            results[index] = rows
-            done += len(rows)
+        for index, cols in ex.imap_unordered(run_chunk, chunks):
+            results[index] = cols
+            done += len(cols)
             if progress is not None:
                 progress(Progress(done, n))
-    all_rows = [row for rows in results if rows is not None for row in rows]
-    runs = runs_frame(all_rows, base_seed, names)
+    joined = RunColumns.concat([c for c in results if c is not None])
+    del results  # the blocks: freed before the table is built, so they are not held twice
+    runs = runs_frame(joined, base_seed, names)
+    del joined
     return MonteCarloResult(scenario, base_seed, mode, runs, summarize(runs, names))
 
 
@@ -228,6 +234,7 @@ __all__ = [
     "MonteCarloResult",
     "MonteCarloSummary",
     "Quantiles",
+    "RunColumns",
     "RunRow",
     "aligned_chunk_size",
     "check_arguments",

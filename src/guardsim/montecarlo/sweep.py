@@ -100,7 +100,7 @@ from guardsim.montecarlo.grid import (
 from guardsim.montecarlo.monte_carlo import (
     SUMMARY_COLUMNS,
     Chunk,
-    RunRow,
+    RunColumns,
     aligned_chunk_size,
     check_arguments,
     chunk_ranges,
@@ -353,7 +353,7 @@ def _run(
             remaining.append(len(ranges))
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
-        parts: dict[int, dict[int, list[RunRow]]] = {}
+        parts: dict[int, dict[int, RunColumns]] = {}
         done = configs_done = 0
         for index, result in ex.imap_unordered(run_chunk, chunks):
             ci = owner[index]
@@ -363,9 +363,9 @@ def _run(
             if remaining[ci] == 0:
                 c = todo[ci]
                 got = parts.pop(ci)
-                run_rows = [r for i in sorted(got) for r in got[i]]
+                joined = RunColumns.concat([got[i] for i in sorted(got)])
                 names = tuple(a.name for a in c.scenario.rollback_alarms)
-                summary = summarize(runs_frame(run_rows, c.seed, names), names)
+                summary = summarize(runs_frame(joined, c.seed, names), names)
                 row = _canonical(summary.to_row())
                 if ckpt is not None:
                     ckpt.append(c.key, c.values, row)
