@@ -106,6 +106,7 @@ from guardsim.montecarlo.monte_carlo import (
     chunk_ranges,
     default_chunk_size,
     executor_scope,
+    probe_size,
     resolve_mode,
     run_chunk,
     runs_frame,
@@ -345,7 +346,8 @@ def _run(
             size = aligned_chunk_size(
                 chunk_size or default_chunk_size(total, ex.workers, mode), mode
             )
-            ranges = chunk_ranges(n, size)
+            # the very first chunk is small: the auto executor times it (a cheap probe)
+            ranges = chunk_ranges(n, size, first=probe_size(mode) if ci == 0 else None)
             text = scenario_json(c.scenario)
             for a, b in ranges:
                 chunks.append(Chunk(text, c.seed, mode, a, b))
