@@ -171,8 +171,10 @@ def choose_workers(
         return 1
     w = min(max_workers, chunks)
     here = chunks * chunk_seconds
-    pool = startup_seconds + warmup_seconds + math.ceil(chunks / w) * (
-        chunk_seconds + overhead_seconds
+    pool = (
+        startup_seconds
+        + warmup_seconds
+        + math.ceil(chunks / w) * (chunk_seconds + overhead_seconds)
     )
     return w if pool <= margin * here else 1
 

@@ -210,8 +210,9 @@ def monte_carlo(
     the module docstring; the result's ``mode`` is the one used (``auto`` resolved).
     ``executor``: an :class:`Executor`, or ``"auto"`` / ``"serial"`` / ``"local"``; by default
     ``auto``: this process for small runs, a local pool of up to ``workers`` processes (default
-    ``os.cpu_count()``) when it pays (``workers=1`` always runs serially in this process). ``progress`` is called after every finished chunk. The result
-    never depends on the executor, the worker count or ``chunk_size``.
+    ``os.cpu_count()``) when it pays (``workers=1`` always runs serially in this process).
+    ``progress`` is called after every finished chunk. The result never depends on the
+    executor, the worker count or ``chunk_size``.
     """
     check_arguments(n, mode)
     mode = resolve_mode(scenario, mode)
@@ -257,9 +258,9 @@ __all__ = [
     "check_arguments",
     "chunk_ranges",
     "default_chunk_size",
-    "probe_size",
     "executor_scope",
     "monte_carlo",
+    "probe_size",
     "resolve_mode",
     "rollback_sentence",
     "run_chunk",
