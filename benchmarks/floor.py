@@ -45,6 +45,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -159,8 +160,8 @@ class Floor:
         finite = np.isfinite(P)
         # the minutes a poll can read: its evaluation's range, three periods back
         extra = env.evaluation_range_extra_periods
-        first_m = int(math.floor(P[finite].min() / 60.0)) - 1 - extra
-        last_m = int(math.floor(P[finite].max() / 60.0))
+        first_m = math.floor(P[finite].min() / 60.0) - 1 - extra
+        last_m = math.floor(P[finite].max() / 60.0)
         minutes = np.arange(first_m, last_m)  # minute k covers [60 k, 60 k + 60)
         M = len(minutes)
         lo = 60.0 * minutes[None, :]
@@ -261,10 +262,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         run_batch(scenario, seed=1, start=0, stop=1)  # warm caches and first-use imports
         f_times, e_times = [], []
         for r in range(args.repeats):
-            f_times.append(best_cpu(lambda: floor_runs(floor, args.n, 100 + r, args.block)))
-            e_times.append(
-                best_cpu(lambda: run_batch(scenario, seed=100 + r, start=0, stop=args.n))
-            )
+            f_times.append(best_cpu(partial(floor_runs, floor, args.n, 100 + r, args.block)))
+            engine = partial(run_batch, scenario, seed=100 + r, start=0, stop=args.n)
+            e_times.append(best_cpu(engine))
         f_rate, e_rate = args.n / min(f_times), args.n / min(e_times)
         print(f"  {name:24s} {f_rate:17,.0f} {e_rate:18,.0f} {f_rate / e_rate:6.1f}x")
     n = args.check_n
