@@ -25,7 +25,7 @@ from guardsim.montecarlo.monte_carlo import (
     runs_frame,
     scenario_json,
 )
-from guardsim.montecarlo.results import OUTCOMES, RunColumns
+from guardsim.montecarlo.results import OUTCOMES, RunColumns, RunColumnsBuffer
 from guardsim.scenarios import Scenario
 from guardsim.simulator.engine import simulate
 
@@ -99,6 +99,12 @@ def test_concat_of_blocks_equals_one_block(bad: Scenario) -> None:
     names = tuple(a.name for a in bad.rollback_alarms)
     assert runs_frame(joined, 5, names).equals(runs_frame(whole, 5, names))
     assert len(RunColumns.concat([])) == 0
+    # the buffer the parent fills in place: blocks in any order, the same table
+    buffer = RunColumnsBuffer(12)
+    for offset, part in sorted(zip((0, 5, 6), parts, strict=True), key=lambda x: -x[0]):
+        buffer.put(offset, part)
+    assert runs_frame(buffer.columns(), 5, names).equals(runs_frame(whole, 5, names))
+    assert len(RunColumnsBuffer(0).columns()) == 0
 
 
 def test_a_set_of_alarms_outside_the_ordered_subsets_is_still_text() -> None:

@@ -49,6 +49,7 @@ from guardsim.montecarlo.results import (
     MonteCarloSummary,
     Quantiles,
     RunColumns,
+    RunColumnsBuffer,
     RunRow,
     rollback_sentence,
     runs_frame,
@@ -219,22 +220,22 @@ def monte_carlo(
     base_seed = scenario.simulation.seed if seed is None else seed
     text = scenario_json(scenario)
     names = tuple(a.name for a in scenario.rollback_alarms)
-    results: list[RunColumns | None]
+    buffer = RunColumnsBuffer(n)  # each block copied in as it arrives, then dropped
     with executor_scope(executor, workers) as ex:
         size = aligned_chunk_size(chunk_size or default_chunk_size(n, ex.workers, mode), mode)
         ranges = chunk_ranges(n, size, first=probe_size(mode))
         chunks = [Chunk(text, base_seed, mode, a, b) for a, b in ranges]
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
-        results = [None] * len(chunks)
         done = 0
         for index, cols in ex.imap_unordered(run_chunk, chunks):
-            results[index] = cols
+            buffer.put(chunks[index].start, cols)
             done += len(cols)
+            del cols
             if progress is not None:
                 progress(Progress(done, n))
-    joined = RunColumns.concat([c for c in results if c is not None])
-    del results  # the blocks: freed before the table is built, so they are not held twice
+    joined = buffer.columns()
+    del buffer
     runs = runs_frame(joined, base_seed, names)
     del joined
     return MonteCarloResult(scenario, base_seed, mode, runs, summarize(runs, names))
@@ -253,6 +254,7 @@ __all__ = [
     "MonteCarloSummary",
     "Quantiles",
     "RunColumns",
+    "RunColumnsBuffer",
     "RunRow",
     "aligned_chunk_size",
     "check_arguments",

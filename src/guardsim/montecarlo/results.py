@@ -306,6 +306,49 @@ class RunColumns:
         )
 
 
+class RunColumnsBuffer:
+    """Blocks of ``n`` replications put together as they arrive, in place: the arrays of the
+    whole run are allocated once and every block is copied in (its own arrays can then be
+    freed), so the parent never holds the blocks and their concatenation at once.
+
+    ``put(offset, block)`` copies ``block`` to rows ``offset ...``; :meth:`columns` gives the
+    :class:`RunColumns` (rows never put are left as allocated: put all of them).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._arrays: RunColumns | None = None
+        self._sets: dict[tuple[str, ...], int] = {}
+
+    def put(self, offset: int, block: RunColumns) -> None:
+        k = len(block)
+        if self._arrays is None:
+            self._arrays = RunColumns(
+                np.empty(self.n, dtype=np.int64),
+                np.empty(self.n, dtype=np.int8),
+                {name: np.empty(self.n, dtype=v.dtype) for name, v in block.values.items()},
+                np.empty(self.n, dtype=np.int32),
+                (),
+            )
+        a = self._arrays
+        end = offset + k
+        a.replication[offset:end] = block.replication
+        a.outcome[offset:end] = block.outcome
+        for name, v in block.values.items():
+            a.values[name][offset:end] = v
+        remap = np.array(
+            [self._sets.setdefault(t, len(self._sets)) for t in block.tripped_sets], dtype=np.int32
+        )
+        if k:
+            a.tripped[offset:end] = remap[block.tripped]
+
+    def columns(self) -> RunColumns:
+        if self._arrays is None:
+            return RunColumns.from_rows([])
+        a = self._arrays
+        return RunColumns(a.replication, a.outcome, a.values, a.tripped, tuple(self._sets))
+
+
 def _ordered_subsets(names: Sequence[str]) -> list[tuple[str, ...]]:
     """Every subset of ``names`` in their order (by bit mask: (), (a,), (b,), (a, b), ...)."""
     k = len(names)
