@@ -13,6 +13,7 @@ import pytest
 
 from guardsim.errors import ExecutorError
 from guardsim.montecarlo.executors import (
+    AutoExecutor,
     DaskExecutor,
     LocalExecutor,
     SerialExecutor,
@@ -80,8 +81,10 @@ def test_unreachable_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_make_executor_choices() -> None:
     assert isinstance(make_executor("serial"), SerialExecutor)
-    local = make_executor(None, workers=3)
+    local = make_executor("local", workers=3)
     assert isinstance(local, LocalExecutor) and local.workers == 3
+    auto = make_executor(None, workers=3)  # the default: serial or a pool, whichever pays
+    assert isinstance(auto, AutoExecutor) and auto.workers == 3
     with pytest.raises(ExecutorError, match="unknown executor 'ray'"):
         make_executor("ray")
     with pytest.raises(ExecutorError, match="whole number >= 1"):

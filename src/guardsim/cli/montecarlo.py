@@ -88,7 +88,8 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         "--executor",
         choices=EXECUTOR_KINDS,
         default=None,
-        help="where replications run: local process pool (default), serial (this "
+        help="where replications run: auto (the default: this process for small runs, a "
+        "local process pool when it pays), local (always a process pool), serial (this "
         "process), or dask (a Dask cluster, with --scheduler)",
     )
     p.add_argument(
@@ -96,7 +97,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         type=positive_int,
         default=None,
         metavar="W",
-        help="local worker processes (default: one per CPU)",
+        help="local worker processes (at most, with auto; default: one per CPU)",
     )
     p.add_argument(
         "--scheduler",
@@ -116,11 +117,11 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
 def _executor(args: argparse.Namespace) -> Executor:
     kind = args.executor
     if kind is None:
-        kind = "dask" if args.scheduler else ("serial" if args.workers == 1 else "local")
+        kind = "dask" if args.scheduler else ("serial" if args.workers == 1 else "auto")
     if kind != "dask" and args.scheduler:
         raise CommandError(f"--scheduler only applies to --executor dask, not {kind}")
-    if kind != "local" and args.workers is not None and args.workers != 1:
-        raise CommandError(f"--workers only applies to --executor local, not {kind}")
+    if kind not in ("local", "auto") and args.workers is not None and args.workers != 1:
+        raise CommandError(f"--workers only applies to --executor local or auto, not {kind}")
     return make_executor(kind, workers=args.workers, scheduler=args.scheduler)
 
 

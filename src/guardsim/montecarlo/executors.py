@@ -7,6 +7,10 @@ Nothing about the results may depend on the executor: every replication has its 
 stream, so the executor only decides *where* and *when* a chunk runs, never *what* it computes.
 
 * :class:`SerialExecutor`: in this process, in order. No start-up cost; the reference.
+* :class:`AutoExecutor` (the default): runs the first item in this process and times it, then
+  decides with :func:`choose_workers` (a cost model, deterministic from its inputs) whether a
+  local pool pays for its start-up on the rest, or this process finishes the run. Small runs
+  never pay for a pool; large ones get one.
 * :class:`LocalExecutor`: a :class:`concurrent.futures.ProcessPoolExecutor` on this machine
   (default: one worker per CPU).
 * :class:`DaskExecutor`: a Dask distributed cluster, given a scheduler address or a
@@ -46,9 +50,11 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import math
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from types import TracebackType
@@ -63,8 +69,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 
-ExecutorKind = Literal["serial", "local", "dask"]
-EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("serial", "local", "dask")
+ExecutorKind = Literal["auto", "serial", "local", "dask"]
+EXECUTOR_KINDS: tuple[ExecutorKind, ...] = ("auto", "serial", "local", "dask")
 
 #: Chunks kept in flight per worker: enough to keep each worker busy while the parent handles a
 #: result, few enough that an interrupt cancels little and results arrive in submission order.
@@ -74,6 +80,20 @@ IN_FLIGHT_PER_WORKER = 3
 FORKSERVER_PRELOAD = ["guardsim.montecarlo._worker_preload"]
 
 DASK_INSTALL_HINT = "pip install 'guardsim[dask]'"
+
+#: The auto executor's cost model (:func:`choose_workers`), calibrated on a 2-core Linux machine
+#: with ``benchmarks/wall.py``: seconds from creating a local pool to its first result (the
+#: forkserver imports guardsim, numpy, pandas, SciPy and SimPy once, then forks the workers) ...
+POOL_STARTUP_SECONDS = 1.5
+#: ... seconds a fresh worker spends before its first chunk runs at full speed (rebuilding and
+#: validating the scenario, first-use imports) ...
+WORKER_WARMUP_SECONDS = 0.3
+#: ... seconds of shipping per chunk (pickling the chunk and its result) ...
+CHUNK_OVERHEAD_SECONDS = 0.005
+#: ... and the pool is used only if the model says it takes at most this fraction of the time
+#: the rest would take in this process (a wrong guess for the pool costs more than one for
+#: serial: a pool that does not pay wastes its start-up on every CPU).
+POOL_MARGIN = 0.85
 
 
 class Executor(abc.ABC):
@@ -129,6 +149,96 @@ class SerialExecutor(Executor):
         return "SerialExecutor()"
 
 
+def choose_workers(
+    chunk_seconds: float,
+    chunks: int,
+    max_workers: int,
+    *,
+    startup_seconds: float = POOL_STARTUP_SECONDS,
+    warmup_seconds: float = WORKER_WARMUP_SECONDS,
+    overhead_seconds: float = CHUNK_OVERHEAD_SECONDS,
+    margin: float = POOL_MARGIN,
+) -> int:
+    """How many processes should run ``chunks`` more chunks of ``chunk_seconds`` each: 1 (this
+    process) or a pool of up to ``max_workers``. Deterministic from its inputs.
+
+    This process would take ``chunks * chunk_seconds``; a pool of ``w = min(max_workers,
+    chunks)`` workers ``startup_seconds + warmup_seconds + ceil(chunks / w) * (chunk_seconds +
+    overhead_seconds)`` (``startup_seconds`` is 0 for a pool already running). The pool wins
+    only if it takes at most ``margin`` of this process's time.
+    """
+    if max_workers <= 1 or chunks <= 1:
+        return 1
+    w = min(max_workers, chunks)
+    here = chunks * chunk_seconds
+    pool = (
+        startup_seconds
+        + warmup_seconds
+        + math.ceil(chunks / w) * (chunk_seconds + overhead_seconds)
+    )
+    return w if pool <= margin * here else 1
+
+
+class AutoExecutor(Executor):
+    """Serial for small work, a local pool when it pays (the default executor).
+
+    The first item runs in this process and is timed (wall clock: only the choice depends on
+    it, never a result); :func:`choose_workers` then decides, from that time and the number of
+    items left, whether the rest runs here or on a :class:`LocalExecutor` of up to ``workers``
+    processes (default: one per CPU), started on first need and reused until :meth:`close`.
+    :attr:`last_choice` is the number of processes the last run used for its rest.
+    """
+
+    def __init__(self, workers: int | None = None, **model: float) -> None:
+        self._workers = _check_workers(workers)
+        self._model = model
+        self._local: LocalExecutor | None = None
+        self.last_choice: int | None = None
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    @property
+    def pool_running(self) -> bool:
+        return self._local is not None and self._local.started
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        todo = list(items)
+        if not todo:
+            return
+        began = time.perf_counter()
+        first = fn(todo[0])
+        seconds = time.perf_counter() - began
+        yield 0, first
+        rest = todo[1:]
+        model = dict(self._model)
+        if self.pool_running:
+            model["startup_seconds"] = model["warmup_seconds"] = 0.0
+        self.last_choice = choose_workers(seconds, len(rest), self._workers, **model)
+        if self.last_choice <= 1:
+            for index, item in enumerate(rest, start=1):
+                yield index, fn(item)
+            return
+        if self._local is None:
+            self._local = LocalExecutor(self.last_choice)
+        for index, result in self._local.imap_unordered(fn, rest):
+            yield index + 1, result
+
+    def close(self) -> None:
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+
+    def terminate(self) -> None:
+        if self._local is not None:
+            self._local.terminate()
+            self._local = None
+
+    def __repr__(self) -> str:
+        return f"AutoExecutor(workers={self._workers})"
+
+
 def default_start_method() -> str:
     """``forkserver`` on Linux, ``spawn`` elsewhere (see the module docstring for why)."""
     return "forkserver" if sys.platform.startswith("linux") else "spawn"
@@ -162,6 +272,11 @@ class LocalExecutor(Executor):
     @property
     def workers(self) -> int:
         return self._workers
+
+    @property
+    def started(self) -> bool:
+        """Whether the pool's processes are running (it starts on first use)."""
+        return self._pool is not None
 
     def _context(self) -> multiprocessing.context.BaseContext:
         import multiprocessing
@@ -326,11 +441,13 @@ class DaskExecutor(Executor):
 def make_executor(
     kind: str | None = "local", *, workers: int | None = None, scheduler: Any = None
 ) -> Executor:
-    """An executor by name: ``serial``, ``local`` (``workers`` processes) or ``dask``
-    (``scheduler``: an address or a Client). ``kind=None`` picks ``dask`` if a scheduler is
-    given, else ``local``."""
+    """An executor by name: ``auto`` (serial or a pool of up to ``workers``, whichever the work
+    needs), ``serial``, ``local`` (``workers`` processes) or ``dask`` (``scheduler``: an address
+    or a Client). ``kind=None`` picks ``dask`` if a scheduler is given, else ``auto``."""
     if kind is None:
-        kind = "dask" if scheduler is not None else "local"
+        kind = "dask" if scheduler is not None else "auto"
+    if kind == "auto":
+        return AutoExecutor(workers)
     if kind == "serial":
         return SerialExecutor()
     if kind == "local":

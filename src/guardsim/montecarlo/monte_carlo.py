@@ -48,6 +48,8 @@ from guardsim.montecarlo.results import (
     MonteCarloResult,
     MonteCarloSummary,
     Quantiles,
+    RunColumns,
+    RunColumnsBuffer,
     RunRow,
     rollback_sentence,
     runs_frame,
@@ -68,6 +70,8 @@ MAX_CHUNK = 64
 #: ... and in fast mode (milliseconds per replication) never fewer than this, so that a small
 #: run is one chunk, run in this process, rather than paying a process pool's start-up.
 MIN_FAST_CHUNK = 10
+#: In batch mode, at most this many blocks in one chunk (16 x 512 replications: about 0.1-1 s).
+MAX_BATCH_BLOCKS = 16
 
 
 # --------------------------------------------------------------------------- the work unit
@@ -98,34 +102,50 @@ def scenario_json(scenario: Scenario) -> str:
     return json.dumps(scenario.to_dict(), allow_nan=False)
 
 
-def run_chunk(chunk: Chunk) -> list[RunRow]:
-    """Simulate one chunk of replications (runs in a worker; module-level, so picklable)."""
+def run_chunk(chunk: Chunk) -> RunColumns:
+    """Simulate one chunk of replications (runs in a worker; module-level, so picklable).
+
+    Returns numpy columns (:class:`~guardsim.montecarlo.results.RunColumns`): the per-row
+    objects the engines give are converted here, in the worker, so the parent never holds one
+    Python object per replication."""
     scenario = _scenario_from_json(chunk.scenario_json)
-    rows: list[RunRow] = []
     if chunk.mode == "batch":
-        for i, outcome, s in run_batch(
-            scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop
-        ):
-            rows.append((i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)))
-        return rows
+        batch = run_batch(scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop)
+        return RunColumns.from_rows(
+            [(i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)) for i, outcome, s in batch]
+        )
+    rows: list[RunRow] = []
     for i in range(chunk.start, chunk.stop):
         record = simulate(scenario, seed=chunk.seed, mode=chunk.mode, replication=i, detail=False)
         s = record.summary
         rows.append((i, record.outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)))
-    return rows
+    return RunColumns.from_rows(rows)
 
 
-def chunk_ranges(n: int, size: int) -> list[tuple[int, int]]:
-    """``[0, n)`` cut into consecutive ranges of at most ``size``."""
+def chunk_ranges(n: int, size: int, first: int | None = None) -> list[tuple[int, int]]:
+    """``[0, n)`` cut into consecutive ranges of at most ``size``; with ``first``, the first
+    range has at most ``first`` replications (the auto executor times it to decide how to run
+    the rest, so a small first chunk makes a cheap probe)."""
+    if first is not None and first < size and n > first:
+        return [(0, first), *((a, min(a + size, n)) for a in range(first, n, size))]
     return [(a, min(a + size, n)) for a in range(0, n, size)]
 
 
+def probe_size(mode: str) -> int:
+    """The size of a run's first chunk: one batch block, or :data:`MIN_FAST_CHUNK` replications
+    in the per-replication modes."""
+    return BLOCK if mode == "batch" else MIN_FAST_CHUNK
+
+
 def default_chunk_size(total: int, workers: int, mode: str = "fast") -> int:
-    """About :data:`CHUNKS_PER_WORKER` chunks per worker, at most :data:`MAX_CHUNK` each, at
-    least :data:`MIN_FAST_CHUNK` in fast mode; in batch mode one block
-    (:data:`~guardsim.batch.engine.BLOCK` replications, simulated together anyway)."""
+    """About :data:`CHUNKS_PER_WORKER` chunks per worker; in the per-replication modes at most
+    :data:`MAX_CHUNK` each (at least :data:`MIN_FAST_CHUNK` in fast mode); in batch mode whole
+    blocks (:data:`~guardsim.batch.engine.BLOCK` replications, simulated together anyway), at
+    most :data:`MAX_BATCH_BLOCKS` of them: big enough that shipping a chunk (to a pool or a
+    Dask cluster) costs well under 1 % of running it."""
     if mode == "batch":
-        return BLOCK
+        blocks = math.ceil(total / (workers * CHUNKS_PER_WORKER * BLOCK))
+        return BLOCK * max(1, min(MAX_BATCH_BLOCKS, blocks))
     size = min(MAX_CHUNK, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
     return max(MIN_FAST_CHUNK if mode == "fast" else 1, size)
 
@@ -162,12 +182,13 @@ def aligned_chunk_size(size: int, mode: str) -> int:
 @contextmanager
 def executor_scope(executor: Executor | str | None, workers: int | None) -> Iterator[Executor]:
     """The executor to use: a given :class:`Executor` (left open), or one made here from a name
-    (``serial``, ``local``; None means local, or serial when ``workers == 1``) and closed after."""
+    (``auto``, ``serial``, ``local``; None means auto, or serial when ``workers == 1``) and
+    closed after."""
     if isinstance(executor, Executor):
         yield executor
         return
     if executor is None:
-        executor = "serial" if workers == 1 else "local"
+        executor = "serial" if workers == 1 else "auto"
     with make_executor(executor, workers=workers) as made:  # terminated on Ctrl-C
         yield made
 
@@ -188,31 +209,35 @@ def monte_carlo(
     ``seed`` is the base seed (default: the scenario's ``simulation.seed``); replication ``i``
     uses ``SeedSequence(seed).spawn(n)[i]`` (in batch mode, its block's stream). ``mode``: see
     the module docstring; the result's ``mode`` is the one used (``auto`` resolved).
-    ``executor``: an :class:`Executor`, or ``"serial"`` / ``"local"``; by default a local
-    process pool of ``workers`` processes (default ``os.cpu_count()``; ``workers=1`` runs
-    serially in this process). ``progress`` is called after every finished chunk. The result
-    never depends on the executor, the worker count or ``chunk_size``.
+    ``executor``: an :class:`Executor`, or ``"auto"`` / ``"serial"`` / ``"local"``; by default
+    ``auto``: this process for small runs, a local pool of up to ``workers`` processes (default
+    ``os.cpu_count()``) when it pays (``workers=1`` always runs serially in this process).
+    ``progress`` is called after every finished chunk. The result never depends on the
+    executor, the worker count or ``chunk_size``.
     """
     check_arguments(n, mode)
     mode = resolve_mode(scenario, mode)
     base_seed = scenario.simulation.seed if seed is None else seed
     text = scenario_json(scenario)
     names = tuple(a.name for a in scenario.rollback_alarms)
-    results: list[list[RunRow] | None]
+    buffer = RunColumnsBuffer(n)  # each block copied in as it arrives, then dropped
     with executor_scope(executor, workers) as ex:
         size = aligned_chunk_size(chunk_size or default_chunk_size(n, ex.workers, mode), mode)
-        chunks = [Chunk(text, base_seed, mode, a, b) for a, b in chunk_ranges(n, size)]
+        ranges = chunk_ranges(n, size, first=probe_size(mode))
+        chunks = [Chunk(text, base_seed, mode, a, b) for a, b in ranges]
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
-        results = [None] * len(chunks)
         done = 0
-        for index, rows in ex.imap_unordered(run_chunk, chunks):
-            results[index] = rows
-            done += len(rows)
+        for index, cols in ex.imap_unordered(run_chunk, chunks):
+            buffer.put(chunks[index].start, cols)
+            done += len(cols)
+            del cols
             if progress is not None:
                 progress(Progress(done, n))
-    all_rows = [row for rows in results if rows is not None for row in rows]
-    runs = runs_frame(all_rows, base_seed, names)
+    joined = buffer.columns()
+    del buffer
+    runs = runs_frame(joined, base_seed, names)
+    del joined
     return MonteCarloResult(scenario, base_seed, mode, runs, summarize(runs, names))
 
 
@@ -228,6 +253,8 @@ __all__ = [
     "MonteCarloResult",
     "MonteCarloSummary",
     "Quantiles",
+    "RunColumns",
+    "RunColumnsBuffer",
     "RunRow",
     "aligned_chunk_size",
     "check_arguments",
@@ -235,6 +262,7 @@ __all__ = [
     "default_chunk_size",
     "executor_scope",
     "monte_carlo",
+    "probe_size",
     "resolve_mode",
     "rollback_sentence",
     "run_chunk",

@@ -6,8 +6,9 @@ the checkpoint). The callback sees counts only; it cannot change any result. It 
 example ``KeyboardInterrupt``) to stop the run: work already checkpointed is kept.
 
 :class:`ProgressLine` is the display ``guardsim mc`` and ``guardsim sweep`` use: one line on
-stderr, rewritten in place (``\\r``), at most a few times a second. It is the only part of the
-simulator package that reads the wall clock, for the rate and the ETA it shows.
+stderr, rewritten in place (``\\r``), at most a few times a second. It reads the wall clock,
+for the rate and the ETA it shows; the only other reader in Monte Carlo is the auto executor,
+which times its first chunk to choose where the rest runs (never what it computes).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from guardsim import __version__
 from guardsim.errors import MonteCarloError
 from guardsim.intervals import Z95 as Z95
 from guardsim.intervals import wilson_interval as wilson_interval
-from guardsim.record import Summary
+from guardsim.record import Outcome, Summary
 from guardsim.scenarios.scenario import Scenario
 
 FORMAT = "guardsim.monte-carlo/1"
@@ -210,42 +210,201 @@ def _summary_kinds() -> dict[str, str]:
 _KINDS = _summary_kinds()
 
 
-def runs_frame(rows: Sequence[RunRow], seed: int, alarm_names: Sequence[str]) -> pd.DataFrame:
+#: The outcomes, in the order of their codes in :class:`RunColumns` and of the categories of
+#: the runs table's ``outcome`` column.
+OUTCOMES: tuple[str, ...] = typing.get_args(Outcome)
+
+#: ``tripped_alarms`` is a categorical column over every ordered subset of the rollback alarms
+#: when there are at most this many alarms (2**8 categories); beyond that, plain strings.
+MAX_CATEGORICAL_ALARMS = 8
+
+
+@dataclass(frozen=True, eq=False)
+class RunColumns:
+    """A block of replications as numpy columns: what workers send back, with no Python object
+    per replication (about 95 bytes per replication).
+
+    ``replication`` (int64); ``outcome``: int8 codes into :data:`OUTCOMES`; ``values``: one
+    array per numeric :class:`~guardsim.record.Summary` field (float64 with NaN for null, or
+    int64); ``tripped``: int32 codes into ``tripped_sets``, the distinct ``tripped_alarms``
+    tuples of the block. :meth:`concat` joins blocks; :func:`runs_frame` makes the table.
+    """
+
+    replication: np.ndarray
+    outcome: np.ndarray
+    values: dict[str, np.ndarray]
+    tripped: np.ndarray
+    tripped_sets: tuple[tuple[str, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.replication)
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes its arrays hold."""
+        arrays = (self.replication, self.outcome, self.tripped, *self.values.values())
+        return sum(a.nbytes for a in arrays)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[RunRow]) -> RunColumns:
+        """Columns of ``(replication, outcome, *Summary fields)`` rows, in the given order."""
+        codes = {o: k for k, o in enumerate(OUTCOMES)}
+        sets: dict[tuple[str, ...], int] = {}
+        tripped_at = 2 + SUMMARY_FIELDS.index("tripped_alarms")
+        tripped = np.array(
+            [sets.setdefault(tuple(r[tripped_at]), len(sets)) for r in rows], dtype=np.int32
+        )
+        values: dict[str, np.ndarray] = {}
+        for j, name in enumerate(SUMMARY_FIELDS, start=2):
+            kind = _KINDS[name]
+            if kind == "float":
+                values[name] = np.array(
+                    [np.nan if r[j] is None else r[j] for r in rows], dtype=np.float64
+                )
+            elif kind == "int":
+                values[name] = np.array([r[j] for r in rows], dtype=np.int64)
+            elif kind != "alarms":
+                values[name] = np.array([r[j] for r in rows], dtype=object)
+        return cls(
+            replication=np.array([r[0] for r in rows], dtype=np.int64),
+            outcome=np.array([codes[r[1]] for r in rows], dtype=np.int8),
+            values=values,
+            tripped=tripped,
+            tripped_sets=tuple(sets),
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[RunColumns]) -> RunColumns:
+        """The blocks one after the other (their ``tripped_sets`` merged, codes renumbered)."""
+        if not parts:
+            return cls.from_rows([])
+        sets: dict[tuple[str, ...], int] = {}
+        tripped = []
+        for part in parts:
+            remap = np.array(
+                [sets.setdefault(t, len(sets)) for t in part.tripped_sets], dtype=np.int32
+            )
+            tripped.append(remap[part.tripped] if len(part) else part.tripped)
+        return cls(
+            replication=np.concatenate([p.replication for p in parts]),
+            outcome=np.concatenate([p.outcome for p in parts]),
+            values={
+                name: np.concatenate([p.values[name] for p in parts]) for name in parts[0].values
+            },
+            tripped=np.concatenate(tripped),
+            tripped_sets=tuple(sets),
+        )
+
+    def take(self, order: np.ndarray) -> RunColumns:
+        """The replications at positions ``order``."""
+        return RunColumns(
+            self.replication[order],
+            self.outcome[order],
+            {name: v[order] for name, v in self.values.items()},
+            self.tripped[order],
+            self.tripped_sets,
+        )
+
+
+class RunColumnsBuffer:
+    """Blocks of ``n`` replications put together as they arrive, in place: the arrays of the
+    whole run are allocated once and every block is copied in (its own arrays can then be
+    freed), so the parent never holds the blocks and their concatenation at once.
+
+    ``put(offset, block)`` copies ``block`` to rows ``offset ...``; :meth:`columns` gives the
+    :class:`RunColumns` (rows never put are left as allocated: put all of them).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self._arrays: RunColumns | None = None
+        self._sets: dict[tuple[str, ...], int] = {}
+
+    def put(self, offset: int, block: RunColumns) -> None:
+        k = len(block)
+        if self._arrays is None:
+            self._arrays = RunColumns(
+                np.empty(self.n, dtype=np.int64),
+                np.empty(self.n, dtype=np.int8),
+                {name: np.empty(self.n, dtype=v.dtype) for name, v in block.values.items()},
+                np.empty(self.n, dtype=np.int32),
+                (),
+            )
+        a = self._arrays
+        end = offset + k
+        a.replication[offset:end] = block.replication
+        a.outcome[offset:end] = block.outcome
+        for name, v in block.values.items():
+            a.values[name][offset:end] = v
+        remap = np.array(
+            [self._sets.setdefault(t, len(self._sets)) for t in block.tripped_sets], dtype=np.int32
+        )
+        if k:
+            a.tripped[offset:end] = remap[block.tripped]
+
+    def columns(self) -> RunColumns:
+        if self._arrays is None:
+            return RunColumns.from_rows([])
+        a = self._arrays
+        return RunColumns(a.replication, a.outcome, a.values, a.tripped, tuple(self._sets))
+
+
+def _ordered_subsets(names: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every subset of ``names`` in their order (by bit mask: (), (a,), (b,), (a, b), ...)."""
+    k = len(names)
+    return [tuple(names[i] for i in range(k) if mask >> i & 1) for mask in range(1 << k)]
+
+
+def _tripped_column(cols: RunColumns, alarm_names: Sequence[str]) -> Any:
+    """``tripped_alarms`` as ``;``-joined text: categorical over every ordered subset of the
+    alarms (the same categories whatever ran, so tables of the same scenario compare equal), or
+    plain strings when there are too many alarms or a set is not an ordered subset."""
+    if len(alarm_names) <= MAX_CATEGORICAL_ALARMS:
+        subsets = _ordered_subsets(alarm_names)
+        index = {t: k for k, t in enumerate(subsets)}
+        if all(t in index for t in cols.tripped_sets):
+            remap = np.array([index[t] for t in cols.tripped_sets], dtype=np.int16)
+            codes = remap[cols.tripped] if len(cols) else np.zeros(0, dtype=np.int16)
+            return pd.Categorical.from_codes(codes, categories=[";".join(t) for t in subsets])
+    texts = np.array([";".join(t) for t in cols.tripped_sets], dtype=object)
+    return texts[cols.tripped] if len(cols) else np.array([], dtype=object)
+
+
+def runs_frame(
+    runs: RunColumns | Sequence[RunRow], seed: int, alarm_names: Sequence[str]
+) -> pd.DataFrame:
     """The runs table: one row per replication, sorted by replication.
 
-    Columns: ``replication``, ``seed`` (the base seed: in fast and exact mode
+    ``runs``: the :class:`RunColumns` of the replications (or their rows). Columns:
+    ``replication``, ``seed`` (the base seed, the same in every row: a sparse column that
+    holds no memory per row; in fast and exact mode
     ``simulate(scenario, seed=seed, replication=replication)`` reproduces the row),
-    ``outcome``, ``rolled_back``, ``succeeded``, ``failed``, every
-    :class:`~guardsim.record.Summary` field (times as float seconds, NaN where the summary has
-    null; ``tripped_alarms`` joined with ``;``), and one boolean ``tripped[<alarm>]`` per
-    rollback alarm.
+    ``outcome`` (categorical over :data:`OUTCOMES`), ``rolled_back``, ``succeeded``,
+    ``failed``, every :class:`~guardsim.record.Summary` field (times as float seconds, NaN where
+    the summary has null; ``tripped_alarms`` joined with ``;``, categorical for up to
+    :data:`MAX_CATEGORICAL_ALARMS` alarms), and one boolean ``tripped[<alarm>]`` per rollback
+    alarm. About 100 bytes per replication.
     """
-    rows = sorted(rows, key=lambda r: r[0])
-    cols: dict[str, Any] = {
-        "replication": np.array([r[0] for r in rows], dtype=np.int64),
-        "seed": np.full(len(rows), seed, dtype=np.int64),
+    cols = runs if isinstance(runs, RunColumns) else RunColumns.from_rows(runs)
+    if len(cols) > 1 and bool(np.any(np.diff(cols.replication) < 0)):
+        cols = cols.take(np.argsort(cols.replication, kind="stable"))
+    n = len(cols)
+    frame: dict[str, Any] = {
+        "replication": cols.replication,
+        "seed": pd.arrays.SparseArray(np.full(n, seed, dtype=np.int64), fill_value=seed),
+        "outcome": pd.Categorical.from_codes(cols.outcome, categories=list(OUTCOMES)),
     }
-    outcomes = [r[1] for r in rows]
-    cols["outcome"] = np.array(outcomes, dtype=object)
-    cols["rolled_back"] = np.array([o == "ROLLED_BACK" for o in outcomes], dtype=bool)
-    cols["succeeded"] = np.array([o == "SUCCEEDED" for o in outcomes], dtype=bool)
-    cols["failed"] = np.array([o == "FAILED" for o in outcomes], dtype=bool)
-    tripped: list[tuple[str, ...]] = []
-    for j, name in enumerate(SUMMARY_FIELDS, start=2):
-        values = [r[j] for r in rows]
-        kind = _KINDS[name]
-        if kind == "alarms":
-            tripped = [tuple(v) for v in values]
-            cols[name] = np.array([";".join(v) for v in tripped], dtype=object)
-        elif kind == "float":
-            cols[name] = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-        elif kind == "int":
-            cols[name] = np.array(values, dtype=np.int64)
-        else:
-            cols[name] = np.array(values, dtype=object)
+    for flag, outcome in (("rolled_back", "ROLLED_BACK"), ("succeeded", "SUCCEEDED")):
+        frame[flag] = cols.outcome == OUTCOMES.index(outcome)
+    frame["failed"] = cols.outcome == OUTCOMES.index("FAILED")
+    for name in SUMMARY_FIELDS:
+        frame[name] = (
+            _tripped_column(cols, alarm_names) if _KINDS[name] == "alarms" else cols.values[name]
+        )
     for name in alarm_names:
-        cols[f"tripped[{name}]"] = np.array([name in t for t in tripped], dtype=bool)
-    return pd.DataFrame(cols)
+        member = np.array([name in t for t in cols.tripped_sets], dtype=bool)
+        frame[f"tripped[{name}]"] = member[cols.tripped] if n else np.zeros(0, dtype=bool)
+    return pd.DataFrame(frame)
 
 
 def _json_value(v: Any) -> Any:

@@ -100,12 +100,13 @@ from guardsim.montecarlo.grid import (
 from guardsim.montecarlo.monte_carlo import (
     SUMMARY_COLUMNS,
     Chunk,
-    RunRow,
+    RunColumns,
     aligned_chunk_size,
     check_arguments,
     chunk_ranges,
     default_chunk_size,
     executor_scope,
+    probe_size,
     resolve_mode,
     run_chunk,
     runs_frame,
@@ -345,7 +346,8 @@ def _run(
             size = aligned_chunk_size(
                 chunk_size or default_chunk_size(total, ex.workers, mode), mode
             )
-            ranges = chunk_ranges(n, size)
+            # the very first chunk is small: the auto executor times it (a cheap probe)
+            ranges = chunk_ranges(n, size, first=probe_size(mode) if ci == 0 else None)
             text = scenario_json(c.scenario)
             for a, b in ranges:
                 chunks.append(Chunk(text, c.seed, mode, a, b))
@@ -353,7 +355,7 @@ def _run(
             remaining.append(len(ranges))
         if len(chunks) == 1 and not isinstance(executor, Executor):
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
-        parts: dict[int, dict[int, list[RunRow]]] = {}
+        parts: dict[int, dict[int, RunColumns]] = {}
         done = configs_done = 0
         for index, result in ex.imap_unordered(run_chunk, chunks):
             ci = owner[index]
@@ -363,9 +365,9 @@ def _run(
             if remaining[ci] == 0:
                 c = todo[ci]
                 got = parts.pop(ci)
-                run_rows = [r for i in sorted(got) for r in got[i]]
+                joined = RunColumns.concat([got[i] for i in sorted(got)])
                 names = tuple(a.name for a in c.scenario.rollback_alarms)
-                summary = summarize(runs_frame(run_rows, c.seed, names), names)
+                summary = summarize(runs_frame(joined, c.seed, names), names)
                 row = _canonical(summary.to_row())
                 if ckpt is not None:
                     ckpt.append(c.key, c.values, row)

@@ -1,0 +1,187 @@
+"""Coverage table: every batch feature and every built-in, replications per CPU second (issue 14).
+
+Run: ``python benchmarks/coverage.py`` (``--n``, ``--n-fast``, ``--repeats``).
+
+**Rows.** The canary baseline is the built-in ``seed-canary-success``. Each feature row is a
+variant of it built here (its data changed, then validated as any scenario file is):
+
+* ``rolling``: a RollingUpdatePolicy (batches of 1 instance, 300 s bakes);
+* ``metric math``: the 5XX alarm as an error rate, ``100 * errors / invocations``;
+* one row per extended statistic family on the latency alarm: ``p99``, ``tm99``, ``wm99``,
+  ``tc99``, ``ts99``, ``PR(:10000)``, ``IQM``;
+* ``high-res``: the latency alarm at Period 10 (6 of 6);
+* ``warm-up``: the green instances fail 5 % and run 3x slower for their first 120 s;
+* ``daily profile``: uniform arrivals under the daily sinusoid;
+* ``bursts``: 5x the rate for two minutes during the canary bake;
+* ``replay``: a per-minute replay file (written to a temporary directory);
+
+and the six built-ins (``guardsim scenarios``) as they are.
+
+**Measured side by side, in one run**: ``monte_carlo(scenario, n, mode="auto",
+executor="serial")`` for every row, the rows taking turns within each of ``--repeats`` rounds
+(interleaved), ``time.process_time`` (CPU seconds of this process: other load on the machine
+does not distort it), best of the rounds. ``mode`` is what ``auto`` picked: ``batch``, or
+``fast fallback`` for a scenario the batch engine does not run yet (those rows run ``--n-fast``
+replications, the per-replication engine being slower). The ratio is to the canary baseline's
+replications per CPU second.
+
+Target (issue 14): every row at least **0.5x** the canary baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from guardsim.montecarlo.monte_carlo import monte_carlo, resolve_mode
+from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
+from guardsim.scenarios.library import names as builtin_names
+
+BASE = "seed-canary-success"
+LATENCY = 1  # the latency alarm's index in the seed canary's alarms
+ERRORS = 0
+EXTENDED = ("p99", "tm99", "wm99", "tc99", "ts99", "PR(:10000)", "IQM")
+
+
+def _built(data: dict[str, Any], label: str) -> Scenario:
+    result = check_scenario_dict(data, source=f"<coverage {label}>")
+    if result.scenario is None:
+        problems = "; ".join(str(p) for p in result.errors)
+        raise SystemExit(f"coverage: the {label} variant is invalid: {problems}")
+    return result.scenario
+
+
+def variants(tmp: Path) -> list[tuple[str, Scenario]]:
+    """(label, scenario) of every row: the baseline, the features, the built-ins."""
+    base = load_scenario(BASE)
+    data = base.to_dict()
+    rows: list[tuple[str, Scenario]] = [("canary baseline", base)]
+
+    def variant(label: str, change: Callable[[dict[str, Any]], None]) -> None:
+        d = copy.deepcopy(data)
+        change(d)
+        rows.append((label, _built(d, label)))
+
+    def rolling(d: dict[str, Any]) -> None:
+        rollback = d["deployment_config"]["AutoRollbackConfiguration"]
+        d["deployment_config"] = {
+            "RollingUpdatePolicy": {
+                "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                "WaitIntervalInSeconds": 300,
+                "MaximumExecutionTimeoutInSeconds": 7200,
+            },
+            "AutoRollbackConfiguration": rollback,
+        }
+
+    def metric_math(d: dict[str, Any]) -> None:
+        alarm = d["alarms"][ERRORS]
+        dims = alarm["Dimensions"]
+
+        def stat(metric_id: str, name: str) -> dict[str, Any]:
+            metric = {"Namespace": "AWS/SageMaker", "MetricName": name, "Dimensions": dims}
+            return {
+                "Id": metric_id,
+                "ReturnData": False,
+                "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Sum"},
+            }
+
+        for key in ("Namespace", "MetricName", "Statistic", "Dimensions", "Period"):
+            alarm.pop(key, None)
+        alarm["Threshold"] = 1
+        alarm["Metrics"] = [
+            stat("errors", "Invocation5XXErrors"),
+            stat("invocations", "Invocations"),
+            {"Id": "rate", "Expression": "100 * errors / invocations", "ReturnData": True},
+        ]
+
+    def extended(stat: str) -> Callable[[dict[str, Any]], None]:
+        def change(d: dict[str, Any]) -> None:
+            alarm = d["alarms"][LATENCY]
+            alarm.pop("Statistic", None)
+            alarm["ExtendedStatistic"] = stat
+            if stat.startswith("PR"):
+                alarm["Threshold"] = 50  # percent of samples at most 10 ms
+                alarm["ComparisonOperator"] = "LessThanOrEqualToThreshold"
+
+        return change
+
+    def high_res(d: dict[str, Any]) -> None:
+        alarm = d["alarms"][LATENCY]
+        alarm.update(Period=10, EvaluationPeriods=6, DatapointsToAlarm=6)
+
+    def warmup(d: dict[str, Any]) -> None:
+        d["models"]["green"]["faults"] = [
+            {"kind": "warmup", "duration_seconds": 120, "rate_5xx": 0.05, "latency_multiplier": 3}
+        ]
+
+    def daily(d: dict[str, Any]) -> None:
+        d["traffic"].update(arrivals="uniform", profile="daily")
+
+    def bursts(d: dict[str, Any]) -> None:
+        d["traffic"]["bursts"] = [{"at_seconds": 360, "duration_seconds": 120, "multiplier": 5}]
+
+    replay_file = tmp / "replay.csv"
+    replay_file.write_text("count\n" + "".join(f"{60 + (k % 7) * 5}\n" for k in range(240)))
+
+    def replay(d: dict[str, Any]) -> None:
+        d["traffic"]["replay_file"] = str(replay_file)
+
+    variant("rolling", rolling)
+    variant("metric math", metric_math)
+    for stat in EXTENDED:
+        variant(f"extended {stat}", extended(stat))
+    variant("high-res (Period 10)", high_res)
+    variant("warm-up fault", warmup)
+    variant("uniform + daily profile", daily)
+    variant("bursts", bursts)
+    variant("replay file", replay)
+    rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
+    return rows
+
+
+def cpu_seconds(scenario: Scenario, n: int) -> float:
+    t = time.process_time()
+    monte_carlo(scenario, n, mode="auto", executor="serial")
+    return time.process_time() - t
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--n", type=int, default=2000, help="replications per batch-mode row")
+    p.add_argument("--n-fast", type=int, default=100, help="replications per fast-fallback row")
+    p.add_argument("--repeats", type=int, default=3)
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = variants(Path(tmp))
+        modes = [resolve_mode(s, "auto") for _, s in rows]
+        counts = [args.n if m == "batch" else args.n_fast for m in modes]
+        for (_, s), m in zip(rows, modes, strict=True):
+            monte_carlo(s, 1, mode=m, executor="serial")  # first-use imports and caches
+        load0 = os.getloadavg()[0]
+        best = [float("inf")] * len(rows)
+        for _ in range(args.repeats):
+            for k, (_, s) in enumerate(rows):
+                best[k] = min(best[k], cpu_seconds(s, counts[k]))
+    rates = [c / b for c, b in zip(counts, best, strict=True)]
+    baseline = rates[0]
+    print(
+        f"coverage: replications per CPU second, monte_carlo(mode='auto', executor='serial'), "
+        f"best of {args.repeats} interleaved; n = {args.n} (batch), {args.n_fast} (fast fallback); "
+        f"load average {load0:.2f} -> {os.getloadavg()[0]:.2f}"
+    )
+    print(f"  {'row':42s} {'mode':>14s} {'reps/CPU s':>11s} {'vs baseline':>12s}")
+    for (label, _), mode, rate in zip(rows, modes, rates, strict=True):
+        shown = "batch" if mode == "batch" else "fast fallback"
+        print(f"  {label:42s} {shown:>14s} {rate:11,.0f} {rate / baseline:11.2f}x")
+    below = [label for (label, _), r in zip(rows, rates, strict=True) if r < 0.5 * baseline]
+    print(f"  rows below the 0.5x target: {len(below)} of {len(rows)}")
+
+
+if __name__ == "__main__":
+    main()
