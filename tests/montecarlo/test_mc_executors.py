@@ -33,9 +33,10 @@ VARY = ["alarms[1].Threshold=5000,40000", "models.green.error_rate_5xx=0,1"]
 def cluster() -> Iterator[distributed.LocalCluster]:
     # Threads, not processes: starts in well under a second (worker processes would each import
     # guardsim, numpy and pandas first); the tasks still go through Dask's scheduler and
-    # serialisation.
+    # serialisation. The dashboard binds a free port (":0"; None means 8787, which a second
+    # test process or another cluster on the machine may hold).
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as c:
         yield c
 
