@@ -10,6 +10,7 @@ folder, the executor), call the library, print. Bad input raises a
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +29,7 @@ from guardsim.cli.args import (
 )
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
+from guardsim.montecarlo.interrupt import exit_status, stop_on_signals
 from guardsim.montecarlo.modes import MODES
 from guardsim.montecarlo.progress import ProgressLine
 
@@ -148,19 +150,23 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
     progress = _progress(args, err, f"mc {scenario.name}")
-    with _executor(args) as executor:
-        try:
-            result = monte_carlo(
-                scenario,
-                args.n,
-                seed=args.seed,
-                mode=args.mode,
-                executor=executor,
-                progress=progress,
-            )
-        finally:
-            if progress is not None:
-                progress.close()
+    try:
+        with stop_on_signals(), _executor(args) as executor:
+            try:
+                result = monte_carlo(
+                    scenario,
+                    args.n,
+                    seed=args.seed,
+                    mode=args.mode,
+                    executor=executor,
+                    progress=progress,
+                )
+            finally:
+                if progress is not None:
+                    progress.close()
+    except KeyboardInterrupt as exc:
+        print("guardsim: interrupted; nothing was written", file=err)
+        return exit_status(exc)
     if args.csv:
         write_table(result.runs, args.csv, "csv")
     if args.report or args.png:
@@ -246,9 +252,8 @@ def _sweep_table_text(table: Any, columns: Sequence[str]) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.montecarlo.recommend import recommend
     from guardsim.montecarlo.sweep import Vary, plan_sweep, run_sweep
-    from guardsim.montecarlo.tables import check_writable, write_table
+    from guardsim.montecarlo.tables import check_writable
     from guardsim.scenarios.loading import load_scenario
 
     varies = [Vary.parse(text) for text in args.vary]
@@ -319,16 +324,21 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     progress = _progress(args, err, "sweep")
+    locks = contextlib.ExitStack()
     try:
-        with _executor(args) as executor:
-            try:
-                result = run_sweep(
-                    plan, executor=executor, checkpoint=checkpoint, progress=progress
-                )
-            finally:
-                if progress is not None:
-                    progress.close()
-    except KeyboardInterrupt:
+        with stop_on_signals():
+            # one owner per checkpoint and per output: taken before any simulation
+            _lock_paths(locks, checkpoint, outputs, args.wait_for_lock, err)
+            with _executor(args) as executor:
+                try:
+                    result = run_sweep(
+                        plan, executor=executor, checkpoint=checkpoint, progress=progress
+                    )
+                finally:
+                    if progress is not None:
+                        progress.close()
+    except KeyboardInterrupt as exc:
+        locks.close()
         if checkpoint is not None:
             print(
                 f"guardsim: interrupted; finished configurations are saved in {checkpoint}: "
@@ -341,7 +351,48 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "to resume)",
                 file=err,
             )
-        return EXIT_INTERRUPTED
+        return exit_status(exc)
+    except BaseException:
+        locks.close()
+        raise
+    with locks:
+        return _sweep_finish(args, out, scenario, plan, result, checkpoint, outputs, axes)
+
+
+def _lock_paths(
+    locks: contextlib.ExitStack,
+    checkpoint: Path | None,
+    outputs: Sequence[str],
+    wait: bool,
+    err: TextIO,
+) -> None:
+    """Own the checkpoint and every output for this run (see montecarlo/locking.py)."""
+    from guardsim.montecarlo.locking import hold
+
+    def notify(text: str) -> None:
+        print(f"guardsim: {text}", file=err, flush=True)
+
+    if checkpoint is not None:
+        locks.enter_context(hold(checkpoint, f"checkpoint {checkpoint}", wait=wait, notify=notify))
+    for path in outputs:
+        locks.enter_context(hold(path, f"output {path}", wait=wait, notify=notify))
+
+
+def _sweep_finish(
+    args: argparse.Namespace,
+    out: TextIO,
+    scenario: Any,
+    plan: Any,
+    result: Any,
+    checkpoint: Path | None,
+    outputs: Sequence[str],
+    axes: Sequence[str],
+) -> int:
+    from guardsim.montecarlo.recommend import recommend
+    from guardsim.montecarlo.tables import write_table
+
+    bad = _condition(args.bad, "--bad")
+    healthy = _condition(args.healthy, "--healthy")
     if result.reused:
         print(
             f"  {result.reused} configuration(s) taken from the checkpoint {checkpoint}, "
@@ -522,6 +573,12 @@ def register(sub: Any) -> None:
         "a rerun of the same sweep resumes from it",
     )
     p.add_argument("--no-checkpoint", action="store_true", help="do not checkpoint")
+    p.add_argument(
+        "--wait-for-lock",
+        action="store_true",
+        help="if another process holds the checkpoint or an --out file, wait for it to finish "
+        "(default: say who holds it and exit 2)",
+    )
     p.add_argument(
         "--skip-invalid",
         action="store_true",
