@@ -33,8 +33,8 @@ def scenario_file(tmp_path: Path) -> Path:
 
 
 def sweep_args(scenario: Path, out: Path, *extra: str, n: int = 10) -> list[str]:
-    return ["sweep", str(scenario), "--vary", VARY, "-n", str(n), "--mode", "fast", *extra,
-            "--out", str(out)]  # fmt: skip
+    head = ["sweep", str(scenario), "--vary", VARY, "-n", str(n), "--mode", "fast"]
+    return [*head, *extra, "--out", str(out)]
 
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
@@ -53,7 +53,7 @@ def wait_until(condition: Callable[[], bool], proc: subprocess.Popen[str], what:
     deadline = time.monotonic() + 120
     while not condition():
         if proc.poll() is not None:
-            out, err = proc.communicate()
+            _, err = proc.communicate()
             raise AssertionError(f"sweep ended (status {proc.returncode}) before {what}: {err}")
         if time.monotonic() > deadline:
             proc.kill()

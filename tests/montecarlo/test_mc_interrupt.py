@@ -57,7 +57,7 @@ def test_signal_mid_sweep_then_resume_is_byte_identical(tmp_path: Path, signum: 
         time.sleep(0.05)
     assert not [p for p in family if alive(p)], "worker or helper processes left behind"
 
-    status, text, err = run_here(args[:-4] + ["--workers", "1", *args[-4:]])
+    status, text, err = run_here([*args[:-4], "--workers", "1", *args[-4:]])
     assert status == 0, err
     assert f"{len(kept)} configuration(s) taken from the checkpoint" in text
     assert out.read_bytes() == reference.read_bytes()
