@@ -31,7 +31,7 @@ from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
 from guardsim.montecarlo.interrupt import exit_status, stop_on_signals
 from guardsim.montecarlo.modes import MODES
-from guardsim.montecarlo.progress import ProgressLine
+from guardsim.montecarlo.progress import Progress, ProgressLine
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
@@ -113,6 +113,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="progress line on stderr (default: only when stderr is a terminal)",
     )
+    add_max_memory_option(p)
 
 
 def _executor(args: argparse.Namespace) -> Executor:
@@ -134,6 +135,44 @@ def _progress(args: argparse.Namespace, err: TextIO, label: str) -> ProgressLine
     return ProgressLine(label, err) if show else None
 
 
+def memory_size(text: str) -> int:
+    """argparse type of ``--max-memory``: a size such as 8G, 512MiB or 2e9 (bytes)."""
+    from guardsim.montecarlo.estimate import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_max_memory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-memory",
+        type=memory_size,
+        default=None,
+        metavar="SIZE",
+        help="refuse (exit 2) a run estimated to need more memory than SIZE, e.g. 16G or "
+        "512MiB (default: the memory available on this machine when the run starts)",
+    )
+
+
+def _workers(args: argparse.Namespace) -> int:
+    import os
+
+    if args.executor == "serial" or args.workers == 1:
+        return 1
+    return int(args.workers or os.cpu_count() or 1)
+
+
+def _check_estimate(estimate: Any, args: argparse.Namespace, err: TextIO) -> None:
+    """Refuse an estimate over the limit (exit 2); state a long one before starting."""
+    from guardsim.montecarlo.estimate import ANNOUNCE_SECONDS, check
+
+    check(estimate, args.max_memory)
+    if estimate.seconds > ANNOUNCE_SECONDS:
+        print(f"guardsim: {estimate.text()}", file=err, flush=True)
+
+
 # --------------------------------------------------------------------------- mc
 
 
@@ -149,7 +188,14 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output_path(args.report)
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
+    from guardsim.montecarlo.estimate import estimate_mc
+    from guardsim.montecarlo.monte_carlo import resolve_mode
+
+    mode = resolve_mode(scenario, args.mode)
+    _check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
     progress = _progress(args, err, f"mc {scenario.name}")
+    if progress is not None:
+        progress(Progress(0, args.n))  # shown from the start, not after the first chunk
     try:
         with stop_on_signals(), _executor(args) as executor:
             try:
@@ -323,6 +369,10 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"Sweep of {scenario.name}: {total} configuration(s) x {args.n} replications ({how})",
         file=out,
     )
+    from guardsim.montecarlo.estimate import estimate_sweep
+
+    resolved = [(c.scenario, resolve_mode(c.scenario, args.mode)) for c in plan.configurations]
+    _check_estimate(estimate_sweep(resolved, args.n, _workers(args)), args, err)
     progress = _progress(args, err, "sweep")
     locks = contextlib.ExitStack()
     try:
