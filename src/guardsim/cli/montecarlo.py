@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -173,6 +174,25 @@ def _check_estimate(estimate: Any, args: argparse.Namespace, err: TextIO) -> Non
         print(f"guardsim: {estimate.text()}", file=err, flush=True)
 
 
+def print_unexercised(scenarios: Sequence[tuple[str, Any]], err: TextIO) -> None:
+    """Warn (stderr, not an error) about runs that exercise nothing (lint/exercise.py).
+
+    ``scenarios`` are ``(label, scenario)``; a warning every one of them shares is printed
+    once, without labels."""
+    from guardsim.lint.exercise import unexercised
+
+    found: dict[str, list[str]] = {}
+    for label, scenario in scenarios:
+        for u in unexercised(scenario):
+            found.setdefault(str(u), []).append(label)
+    for text, labels in found.items():
+        if len(labels) == len(scenarios):
+            print(f"guardsim: warning: {text}", file=err)
+            continue
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        print(f"guardsim: warning: {shown}: {text}", file=err)
+
+
 # --------------------------------------------------------------------------- mc
 
 
@@ -193,6 +213,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     mode = resolve_mode(scenario, args.mode)
     _check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
+    print_unexercised([(scenario.name, scenario)], err)
     progress = _progress(args, err, f"mc {scenario.name}")
     if progress is not None:
         progress(Progress(0, args.n))  # shown from the start, not after the first chunk
@@ -373,6 +394,13 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     resolved = [(c.scenario, resolve_mode(c.scenario, args.mode)) for c in plan.configurations]
     _check_estimate(estimate_sweep(resolved, args.n, _workers(args)), args, err)
+    print_unexercised(
+        [
+            (", ".join(f"{k}={json.dumps(v)}" for k, v in c.values.items()), c.scenario)
+            for c in plan.configurations
+        ],
+        err,
+    )
     progress = _progress(args, err, "sweep")
     locks = contextlib.ExitStack()
     try:

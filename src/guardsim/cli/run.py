@@ -19,7 +19,7 @@ from guardsim.cli.args import (
     print_record,
     seed,
 )
-from guardsim.cli.montecarlo import add_max_memory_option
+from guardsim.cli.montecarlo import add_max_memory_option, print_unexercised
 
 if TYPE_CHECKING:
     from guardsim.record import RunRecord
@@ -41,6 +41,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.montecarlo.estimate import check, estimate_run
 
         check(estimate_run(scenario, mode), args.max_memory)
+    print_unexercised([(scenario.name, scenario)], err)  # warnings, not errors
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     print_record(record, args.json, out)
     # with --json -, stdout stays JSON only: the report lines go to stderr
