@@ -173,3 +173,54 @@ def test_bad_input_exits_2(files: dict[str, Path], argv: list[str], message: str
     assert message in err
     assert "Traceback" not in err and "internal error" not in err
     assert not (files["dir"] / "never.yaml").exists()
+
+
+def test_fail_on_surprising_exits_3(files: dict[str, Path]) -> None:
+    real = str(files["real"] / "run0.json")
+    code, out, err = run("compare", str(files["mc"]), real, "--fail-on", "surprising")
+    assert code == 3
+    assert "verdict: SURPRISING" in out
+    assert "verdict surprising (--fail-on surprising)" in err
+    code, out, _ = run("compare", str(files["mc"]), real)  # without --fail-on: a success
+    assert code == 0
+
+
+def test_fail_on_passes_a_verdict_it_does_not_name(files: dict[str, Path]) -> None:
+    real = str(files["real"] / "run0.json")
+    code, out, err = run(
+        "compare", str(files["real"]), real, "--fail-on", "surprising", "--json", "-"
+    )
+    assert json.loads(out)["verdict"] == "consistent"
+    assert code == 0, err
+    code, out, err = run(
+        "compare", str(files["predicted"]), real, "--fail-on", "differ", "--json", "-"
+    )
+    assert json.loads(out)["outcome_agrees"] is True
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["predicted", "--fail-on", "surprising"],
+            "--fail-on surprising needs a predicted distribution",
+        ),
+        (["mc", "--fail-on", "differ"], "--fail-on differ needs one predicted run record"),
+    ],
+)
+def test_fail_on_that_cannot_apply_exits_2(
+    files: dict[str, Path], argv: list[str], message: str
+) -> None:
+    code, out, err = run(
+        "compare", str(files[argv[0]]), str(files["real"] / "run0.json"), *argv[1:]
+    )
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+def test_fail_on_with_batch_exits_2(files: dict[str, Path]) -> None:
+    code, _, err = run("compare", "--batch", str(files["real"]), "--fail-on", "surprising")
+    assert code == 2
+    assert "this is a batch comparison" in err

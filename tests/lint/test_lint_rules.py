@@ -303,6 +303,12 @@ TRIGGERS = [
         "models.green",
         lambda: load_scenario("seed-canary-rollback"),
     ),
+    Case(
+        "exercises-nothing",
+        "warning",
+        "traffic.rate_per_second",
+        lambda: edited(SEED, good, put("traffic.rate_per_second", 0)),
+    ),
 ]
 
 #: (rule, scenario it leaves alone: no finding, or only info for rules that always report)
@@ -323,6 +329,7 @@ CLEAN = [
     ("failing-model-rollback", GOOD),
     ("alarm-never-trips", GOOD),
     ("as-configured-outcome", lambda: load_scenario(SEED)),
+    ("exercises-nothing", GOOD),
 ]
 
 

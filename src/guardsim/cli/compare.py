@@ -51,8 +51,10 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.compare.inputs import load_predicted
     from guardsim.compare.report import write_compare_report
     from guardsim.compare.text import comparison_text, distribution_text
+    from guardsim.compare.verdicts import EXIT_FAILED, check_fail_on, failed, verdict
 
     if args.batch is not None:
+        check_fail_on(args.fail_on, "batch")
         if args.paths or args.report:
             print(
                 "guardsim compare: --batch DIR takes no PREDICTED/REAL files and no --report",
@@ -79,6 +81,8 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     predicted = load_predicted(predicted_path)
     real = RunRecord.load(real_path)
     note = err if args.json == "-" else out
+    kind = "record" if isinstance(predicted, RunRecord) else "distribution"
+    check_fail_on(args.fail_on, kind)  # before any work: a verdict this comparison never gives
     if isinstance(predicted, RunRecord):
         result: Any = compare_records(predicted, real)
         text = comparison_text(result)
@@ -91,6 +95,9 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.report:
         write_compare_report(result, args.report, plotly_js=args.plotly_js)
         print(f"comparison report written to {args.report}", file=note)
+    if failed(result, args.fail_on):
+        print(f"guardsim compare: verdict {verdict(result)} (--fail-on {args.fail_on})", file=err)
+        return EXIT_FAILED
     return EXIT_OK
 
 
@@ -225,6 +232,14 @@ def register(sub: Any) -> None:
         metavar="PATH",
         default=None,
         help="write the comparison as JSON ('-': only the JSON, to stdout)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("surprising", "differ"),
+        default=None,
+        help="exit 3 when the verdict is this one: surprising (a real run outside the "
+        "predicted distribution) or differ (one predicted record, another outcome); "
+        "default: every verdict exits 0",
     )
     p.add_argument(
         "--batch",

@@ -10,6 +10,8 @@ folder, the executor), call the library, print. Bad input raises a
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,8 +30,9 @@ from guardsim.cli.args import (
 )
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
+from guardsim.montecarlo.interrupt import exit_status, stop_on_signals
 from guardsim.montecarlo.modes import MODES
-from guardsim.montecarlo.progress import ProgressLine
+from guardsim.montecarlo.progress import Progress, ProgressLine
 
 EXIT_OK = 0
 EXIT_INTERRUPTED = 130
@@ -112,6 +115,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="progress line on stderr (default: only when stderr is a terminal)",
     )
+    add_max_memory_option(p)
 
 
 def _executor(args: argparse.Namespace) -> Executor:
@@ -133,6 +137,63 @@ def _progress(args: argparse.Namespace, err: TextIO, label: str) -> ProgressLine
     return ProgressLine(label, err) if show else None
 
 
+def memory_size(text: str) -> int:
+    """argparse type of ``--max-memory``: a size such as 8G, 512MiB or 2e9 (bytes)."""
+    from guardsim.montecarlo.estimate import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_max_memory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--max-memory",
+        type=memory_size,
+        default=None,
+        metavar="SIZE",
+        help="refuse (exit 2) a run estimated to need more memory than SIZE, e.g. 16G or "
+        "512MiB (default: the memory available on this machine when the run starts)",
+    )
+
+
+def _workers(args: argparse.Namespace) -> int:
+    import os
+
+    if args.executor == "serial" or args.workers == 1:
+        return 1
+    return int(args.workers or os.cpu_count() or 1)
+
+
+def _check_estimate(estimate: Any, args: argparse.Namespace, err: TextIO) -> None:
+    """Refuse an estimate over the limit (exit 2); state a long one before starting."""
+    from guardsim.montecarlo.estimate import ANNOUNCE_SECONDS, check
+
+    check(estimate, args.max_memory)
+    if estimate.seconds > ANNOUNCE_SECONDS:
+        print(f"guardsim: {estimate.text()}", file=err, flush=True)
+
+
+def print_unexercised(scenarios: Sequence[tuple[str, Any]], err: TextIO) -> None:
+    """Warn (stderr, not an error) about runs that exercise nothing (lint/exercise.py).
+
+    ``scenarios`` are ``(label, scenario)``; a warning every one of them shares is printed
+    once, without labels."""
+    from guardsim.lint.exercise import unexercised
+
+    found: dict[str, list[str]] = {}
+    for label, scenario in scenarios:
+        for u in unexercised(scenario):
+            found.setdefault(str(u), []).append(label)
+    for text, labels in found.items():
+        if len(labels) == len(scenarios):
+            print(f"guardsim: warning: {text}", file=err)
+            continue
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        print(f"guardsim: warning: {shown}: {text}", file=err)
+
+
 # --------------------------------------------------------------------------- mc
 
 
@@ -148,20 +209,32 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output_path(args.report)
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
+    from guardsim.montecarlo.estimate import estimate_mc
+    from guardsim.montecarlo.monte_carlo import resolve_mode
+
+    mode = resolve_mode(scenario, args.mode)
+    _check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
+    print_unexercised([(scenario.name, scenario)], err)
     progress = _progress(args, err, f"mc {scenario.name}")
-    with _executor(args) as executor:
-        try:
-            result = monte_carlo(
-                scenario,
-                args.n,
-                seed=args.seed,
-                mode=args.mode,
-                executor=executor,
-                progress=progress,
-            )
-        finally:
-            if progress is not None:
-                progress.close()
+    if progress is not None:
+        progress(Progress(0, args.n))  # shown from the start, not after the first chunk
+    try:
+        with stop_on_signals(), _executor(args) as executor:
+            try:
+                result = monte_carlo(
+                    scenario,
+                    args.n,
+                    seed=args.seed,
+                    mode=args.mode,
+                    executor=executor,
+                    progress=progress,
+                )
+            finally:
+                if progress is not None:
+                    progress.close()
+    except KeyboardInterrupt as exc:
+        print("guardsim: interrupted; nothing was written", file=err)
+        return exit_status(exc)
     if args.csv:
         write_table(result.runs, args.csv, "csv")
     if args.report or args.png:
@@ -247,9 +320,8 @@ def _sweep_table_text(table: Any, columns: Sequence[str]) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.montecarlo.recommend import recommend
     from guardsim.montecarlo.sweep import Vary, plan_sweep, run_sweep
-    from guardsim.montecarlo.tables import check_writable, write_table
+    from guardsim.montecarlo.tables import check_writable
     from guardsim.scenarios.loading import load_scenario
 
     varies = [Vary.parse(text) for text in args.vary]
@@ -319,17 +391,33 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"Sweep of {scenario.name}: {total} configuration(s) x {args.n} replications ({how})",
         file=out,
     )
+    from guardsim.montecarlo.estimate import estimate_sweep
+
+    resolved = [(c.scenario, resolve_mode(c.scenario, args.mode)) for c in plan.configurations]
+    _check_estimate(estimate_sweep(resolved, args.n, _workers(args)), args, err)
+    print_unexercised(
+        [
+            (", ".join(f"{k}={json.dumps(v)}" for k, v in c.values.items()), c.scenario)
+            for c in plan.configurations
+        ],
+        err,
+    )
     progress = _progress(args, err, "sweep")
+    locks = contextlib.ExitStack()
     try:
-        with _executor(args) as executor:
-            try:
-                result = run_sweep(
-                    plan, executor=executor, checkpoint=checkpoint, progress=progress
-                )
-            finally:
-                if progress is not None:
-                    progress.close()
-    except KeyboardInterrupt:
+        with stop_on_signals():
+            # one owner per checkpoint and per output: taken before any simulation
+            _lock_paths(locks, checkpoint, outputs, args.wait_for_lock, err)
+            with _executor(args) as executor:
+                try:
+                    result = run_sweep(
+                        plan, executor=executor, checkpoint=checkpoint, progress=progress
+                    )
+                finally:
+                    if progress is not None:
+                        progress.close()
+    except KeyboardInterrupt as exc:
+        locks.close()
         if checkpoint is not None:
             print(
                 f"guardsim: interrupted; finished configurations are saved in {checkpoint}: "
@@ -342,7 +430,48 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 "to resume)",
                 file=err,
             )
-        return EXIT_INTERRUPTED
+        return exit_status(exc)
+    except BaseException:
+        locks.close()
+        raise
+    with locks:
+        return _sweep_finish(args, out, scenario, plan, result, checkpoint, outputs, axes)
+
+
+def _lock_paths(
+    locks: contextlib.ExitStack,
+    checkpoint: Path | None,
+    outputs: Sequence[str],
+    wait: bool,
+    err: TextIO,
+) -> None:
+    """Own the checkpoint and every output for this run (see montecarlo/locking.py)."""
+    from guardsim.montecarlo.locking import hold
+
+    def notify(text: str) -> None:
+        print(f"guardsim: {text}", file=err, flush=True)
+
+    if checkpoint is not None:
+        locks.enter_context(hold(checkpoint, f"checkpoint {checkpoint}", wait=wait, notify=notify))
+    for path in outputs:
+        locks.enter_context(hold(path, f"output {path}", wait=wait, notify=notify))
+
+
+def _sweep_finish(
+    args: argparse.Namespace,
+    out: TextIO,
+    scenario: Any,
+    plan: Any,
+    result: Any,
+    checkpoint: Path | None,
+    outputs: Sequence[str],
+    axes: Sequence[str],
+) -> int:
+    from guardsim.montecarlo.recommend import recommend
+    from guardsim.montecarlo.tables import write_table
+
+    bad = _condition(args.bad, "--bad")
+    healthy = _condition(args.healthy, "--healthy")
     if result.reused:
         print(
             f"  {result.reused} configuration(s) taken from the checkpoint {checkpoint}, "
@@ -523,6 +652,12 @@ def register(sub: Any) -> None:
         "a rerun of the same sweep resumes from it",
     )
     p.add_argument("--no-checkpoint", action="store_true", help="do not checkpoint")
+    p.add_argument(
+        "--wait-for-lock",
+        action="store_true",
+        help="if another process holds the checkpoint or an --out file, wait for it to finish "
+        "(default: say who holds it and exit 2)",
+    )
     p.add_argument(
         "--skip-invalid",
         action="store_true",

@@ -19,6 +19,7 @@ from guardsim.cli.args import (
     print_record,
     seed,
 )
+from guardsim.cli.montecarlo import add_max_memory_option, print_unexercised
 
 if TYPE_CHECKING:
     from guardsim.record import RunRecord
@@ -35,6 +36,12 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         require_chromium()  # before simulating: say now if no browser can draw the PNG
     scenario = load_scenario(args.scenario, iac_options(args))
+    mode = args.mode or scenario.simulation.mode
+    if mode == "exact":  # every request: refuse a run that cannot fit (montecarlo/estimate.py)
+        from guardsim.montecarlo.estimate import check, estimate_run
+
+        check(estimate_run(scenario, mode), args.max_memory)
+    print_unexercised([(scenario.name, scenario)], err)  # warnings, not errors
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     print_record(record, args.json, out)
     # with --json -, stdout stays JSON only: the report lines go to stderr
@@ -98,6 +105,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--png", metavar="PATH.png", default=None, help="write the run report's figure as PNG"
     )
+    add_max_memory_option(p)
     add_report_options(p)
     add_iac_options(p)
     p.set_defaults(func=cmd_run)

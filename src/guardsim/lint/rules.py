@@ -1253,6 +1253,35 @@ def check_as_configured_outcome(scenario: Scenario, ctx: LintContext) -> list[Fi
     ]
 
 
+# --------------------------------------------------------------------------- exercising nothing
+
+_EXERCISE_FIX = {
+    "no-green-traffic": "give the endpoint traffic during the bakes (traffic.rate_per_second > "
+    "0, or a replay file with requests), or the result says nothing about the new model",
+    "alarm-without-data": "alarm on an AWS/SageMaker invocation metric (Invocation5XXErrors, "
+    "ModelLatency, ...) with dimensions EndpointName, VariantName and the new "
+    "EndpointConfigName",
+    "ends-before-evaluation": "bake for longer than Period x DatapointsToAlarm plus the publish "
+    "delay (or use Period 60 with DatapointsToAlarm 1)",
+}
+
+
+def check_exercises_nothing(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+    from guardsim.lint.exercise import unexercised
+
+    return [
+        _finding(
+            "exercises-nothing",
+            "warning",
+            u.path,
+            u.message[0].upper() + u.message[1:] + ".",
+            config={"reason": u.code},
+            fix=_EXERCISE_FIX[u.code],
+        )
+        for u in unexercised(scenario)
+    ]
+
+
 # --------------------------------------------------------------------------- the registry
 
 RULES: tuple[Rule, ...] = (
@@ -1360,6 +1389,14 @@ RULES: tuple[Rule, ...] = (
         "configuration rule names",
         "warning",
         check_alarm_never_trips,
+    ),
+    Rule(
+        "exercises-nothing",
+        "a run whose outcome says nothing about the new model: no traffic on the new fleet "
+        "during any bake, an alarm whose metric no model emits, or a deployment over before "
+        "any alarm can evaluate it (also printed as warnings by run, mc and sweep)",
+        "warning",
+        check_exercises_nothing,
     ),
     Rule(
         "as-configured-outcome",

@@ -37,6 +37,7 @@ it enters the table, so a resumed sweep's table equals an uninterrupted one's ex
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -97,6 +98,7 @@ from guardsim.montecarlo.grid import (
 from guardsim.montecarlo.grid import (
     parse_values as parse_values,
 )
+from guardsim.montecarlo.locking import hold
 from guardsim.montecarlo.monte_carlo import (
     SUMMARY_COLUMNS,
     Chunk,
@@ -309,6 +311,21 @@ def run_sweep(
     """
     ckpt = Checkpoint(checkpoint) if checkpoint is not None else None
     rows: dict[str, dict[str, Any]] = {}
+    with contextlib.ExitStack() as owned:
+        if ckpt is not None:  # one sweep per checkpoint (montecarlo/locking.py)
+            owned.enter_context(hold(ckpt.directory, f"checkpoint {ckpt.directory}"))
+        return _run_sweep(plan, ckpt, rows, executor, workers, progress, chunk_size)
+
+
+def _run_sweep(
+    plan: SweepPlan,
+    ckpt: Checkpoint | None,
+    rows: dict[str, dict[str, Any]],
+    executor: Executor | str | None,
+    workers: int | None,
+    progress: ProgressCallback | None,
+    chunk_size: int | None,
+) -> SweepResult:
     if ckpt is not None:
         ckpt.check_writable()
         done = ckpt.load()
