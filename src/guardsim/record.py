@@ -153,16 +153,10 @@ class RunRecord:
 
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RecordError(f"cannot read run record {path}: {exc}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
-        return cls.from_data(data, str(path))
+        from guardsim.inputs import parse_json, read_text
+
+        text = read_text(path, "record", what="run record", error=RecordError)
+        return cls.from_data(parse_json(text, str(path), RecordError), str(path))
 
     def __repr__(self) -> str:
         from guardsim.reports.text import summary_headline
