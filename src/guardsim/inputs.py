@@ -158,12 +158,10 @@ def file_problem(path: str | Path, kind: str) -> str | None:
     opening it; None if it can. ``"file not found"`` exactly when nothing is there."""
     try:
         st = os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return "file not found"
+    except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: a NUL byte in
+        return "file not found"  # the name, which no file can have
     except PermissionError:
         return "permission denied"
-    except ValueError:  # an embedded NUL byte
-        return "not a valid file name"
     except OSError as exc:
         return exc.strerror or str(exc)
     return _mode_problem(st, kind)
