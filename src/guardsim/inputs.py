@@ -303,15 +303,17 @@ def parse_json(
 def whole_number(text: str, minimum: int, maximum: int) -> int:
     """``text`` as a whole number from ``minimum`` to ``maximum``, or :class:`ValueError` with
     the message to show (argparse types turn it into a usage error)."""
-    expected = f"a whole number from {minimum} to {maximum}"
     try:
         value = int(text)
     except ValueError:
         shown = text if len(text) <= 40 else f"{text[:40]}... ({len(text)} characters)"
-        raise ValueError(f"expected {expected}, got {shown!r}") from None
-    if not minimum <= value <= maximum:
-        shown = str(value) if len(str(value)) <= 40 else f"a number of {len(str(value))} digits"
-        raise ValueError(f"expected {expected}, got {shown}")
+        raise ValueError(f"expected a whole number >= {minimum}, got {shown!r}") from None
+    if value < minimum:
+        raise ValueError(f"expected a whole number >= {minimum}, got {value}")
+    if value > maximum:
+        digits = len(str(value))
+        shown = str(value) if digits <= 40 else f"a number of {digits} digits"
+        raise ValueError(f"expected a whole number from {minimum} to {maximum}, got {shown}")
     return value
 
 
