@@ -164,7 +164,7 @@ def test_whole_numbers_in_range_are_accepted() -> None:
 def test_an_output_is_tried_in_its_folder_and_nothing_is_left(tmp_path: Path) -> None:
     check_writable(tmp_path / "out.json", "--json")
     assert list(tmp_path.iterdir()) == []
-    with pytest.raises(CommandError, match="folder .* does not exist"):
+    with pytest.raises(CommandError, match=r"folder .* does not exist"):
         check_writable(tmp_path / "no" / "out.json", "--json")
     with pytest.raises(CommandError, match="it is a directory"):
         check_writable(tmp_path, "--json")

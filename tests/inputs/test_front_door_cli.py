@@ -15,6 +15,7 @@ import yaml
 from guardsim.cli import main
 from guardsim.scenarios import library
 
+SWEEP = ["sweep", "seed-canary-rollback", "-n", "5", "--vary", "alarms[0].Threshold=0.1"]
 CANARY_RECORD = Path(__file__).parents[1] / "reports" / "data" / "seed-canary-rollback.json"
 
 
@@ -170,13 +171,11 @@ def test_a_directory_record_folder_and_a_fifo_scenario(tmp_path: Path) -> None:
         (["mc", "seed-canary-rollback", "-n", "5", "--csv", "/proc/r.csv"], "--csv /proc"),
         (["mc", "seed-canary-rollback", "-n", "5", "--report", "/proc/r.html"], "/proc/r.html"),
         (
-            ["sweep", "seed-canary-rollback", "-n", "5", "--vary", "alarms[0].Threshold=0.1"]
-            + ["--out", "/proc/t.csv"],
+            [*SWEEP, "--out", "/proc/t.csv"],
             "--out /proc/t.csv",
         ),
         (
-            ["sweep", "seed-canary-rollback", "-n", "5", "--vary", "alarms[0].Threshold=0.1"]
-            + ["--checkpoint", "/proc/ckpt"],
+            [*SWEEP, "--checkpoint", "/proc/ckpt"],
             "/proc",
         ),
         (["run", "seed-canary-rollback", "--json", "/proc/r.json"], "/proc/r.json"),
@@ -187,8 +186,7 @@ def test_a_directory_record_folder_and_a_fifo_scenario(tmp_path: Path) -> None:
         (["run", "seed-canary-rollback", "--report", "-"], "--report -: this output"),
         (["report", str(CANARY_RECORD), "--html", "-"], "--html -: this output"),
         (
-            ["sweep", "seed-canary-rollback", "-n", "5", "--vary", "alarms[0].Threshold=0.1"]
-            + ["--out", "-"],
+            [*SWEEP, "--out", "-"],
             "--out -: this output",
         ),
         (
@@ -197,8 +195,7 @@ def test_a_directory_record_folder_and_a_fifo_scenario(tmp_path: Path) -> None:
         ),
         (["mc", "seed-canary-rollback", "-n", "5", "--progress", "--no-progress"], "contradict"),
         (
-            ["sweep", "seed-canary-rollback", "-n", "5", "--vary", "alarms[0].Threshold=0.1"]
-            + ["--no-progress", "--progress"],
+            [*SWEEP, "--no-progress", "--progress"],
             "--progress and --no-progress contradict",
         ),
         (["mc", "seed-canary-rollback", "-n", "5", "--workers", "5000"], "from 1 to 1024"),
