@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Sequence
@@ -51,6 +52,7 @@ __all__ = [
     "check_writable",
     "decode_utf8",
     "file_problem",
+    "json_depth",
     "measure",
     "parse_json",
     "read_bytes",
@@ -283,6 +285,8 @@ def parse_json(
 ) -> Any:
     """JSON text as data, or ``error`` naming ``source``: the line and column of a syntax
     error, nesting deeper than :data:`MAX_DEPTH`, a number Python will not convert."""
+    if json_depth(text) > MAX_DEPTH:  # counted on the text: fast, and before parsing
+        raise error(f"{source}: nested deeper than {MAX_DEPTH} levels")
     try:
         data = json.loads(text, object_pairs_hook=object_pairs_hook)
     except json.JSONDecodeError as exc:
@@ -293,8 +297,25 @@ def parse_json(
         raise error(f"{source}: nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # a 5000-digit integer: over Python's int conversion limit
         raise error(f"{source}: invalid JSON: {exc}") from None
-    check_depth(data, source, error)
     return data
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text (brackets inside strings not counted);
+    a syntax error is left to the parser."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    depth = deepest = 0
+    for c in brackets:
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 # --------------------------------------------------------------------------- whole numbers

@@ -40,6 +40,7 @@ import functools  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -59,13 +60,14 @@ RECORD = TESTS / "reports" / "data" / "seed-canary-rollback.json"
 BUILTIN = "seed-canary-rollback"
 #: How many examples each generator draws (cases per example in the comments).
 EXAMPLES = {
-    "scenario_structure": 500,  # validate, then 5 commands when invalid
-    "scenario_bytes": 1200,  # validate, and lint when invalid
-    "record": 700,  # report, compare (both sides), calibrate when refused
-    "table": 700,  # recommend
-    "checkpoint": 400,  # sweep --checkpoint
-    "argv": 3000,  # one command, one bad argument
+    "scenario_structure": 400,  # validate, then 5 commands when invalid (2 for YAML)
+    "scenario_bytes": 300,  # 2 documents: validate, and lint when invalid
+    "record": 600,  # report, compare (both sides), calibrate
+    "table": 500,  # recommend
+    "checkpoint": 300,  # sweep --checkpoint
+    "argv": 1300,  # ARGV_PER_EXAMPLE commands, each with one bad argument
 }
+ARGV_PER_EXAMPLE = 4
 
 
 class WorkStarted(BaseException):  # noqa: N818 (not an error: the signal that work began)
@@ -110,7 +112,8 @@ def forbid_work() -> None:
     ]:
         assert hasattr(module, name), (module, name)
         setattr(module, name, started)
-    guardsim.cli.main.build_parser = functools.cache(guardsim.cli.main.build_parser)
+    cli_main = sys.modules["guardsim.cli.main"]  # guardsim.cli.main is also the function
+    cli_main.build_parser = functools.cache(cli_main.build_parser)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- judging cases
@@ -125,6 +128,10 @@ class Driver:
         for d in (self.inputs, self.out, self.cwd):
             d.mkdir(parents=True, exist_ok=True)
         os.chdir(self.cwd)
+        # the built-in scenario as JSON: parsing YAML (pure Python) would dominate the run
+        self.scenario = str(self.write("scenario.json", json.dumps(builtin_documents()[BUILTIN])))
+        self.record = str(self.write("small-record.json", record_text()))
+        self.table = str(self.write("good-table.csv", table_text()))
         self.cases = 0
         self.outcomes: Counter[str] = Counter()
         self.commands: Counter[str] = Counter()
@@ -208,8 +215,9 @@ class Driver:
 
 
 def fuzz_settings(name: str) -> settings:
+    scale = float(os.environ.get("GUARDSIM_FUZZ_SCALE", "1"))  # smaller for a quick look
     return settings(
-        max_examples=EXAMPLES[name],
+        max_examples=max(1, round(EXAMPLES[name] * scale)),
         deadline=None,
         derandomize=True,
         database=None,
@@ -275,11 +283,20 @@ def paths_of(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-def nested(depth: int, kind: str) -> Any:
-    value: Any = 1
-    for _ in range(depth):
-        value = [value] if kind == "list" else {"a": value}
-    return value
+def nested(depth: int, kind: str) -> str:
+    """A marker for data nested ``depth`` levels deep, put in by :func:`expand_nesting` once
+    the document is text (dumping it nested would overflow the dumper's own stack)."""
+    return f"__DEEP_{kind}_{depth}__"
+
+
+def expand_nesting(text: str) -> str:
+    def deep(m: re.Match[str]) -> str:
+        depth = int(m.group(2))
+        if m.group(1) == "list":
+            return "[" * depth + "1" + "]" * depth
+        return '{"a": ' * depth + "1" + "}" * depth
+
+    return re.sub(r"[\"']?__DEEP_(list|map)_(\d+)__[\"']?", deep, text)
 
 
 @st.composite
@@ -344,11 +361,14 @@ def run_scenario_structure(d: Driver) -> None:
         if fmt == "json":
             text = json.dumps(doc, allow_nan=True)
         else:
-            text = yaml.safe_dump(doc, sort_keys=False)
+            text = yaml.safe_dump(doc, sort_keys=False, width=10**6)
+        text = expand_nesting(text)
         path = str(d.write(f"mutated.{fmt}", text))
         status = d.case(["validate", path], [path], must_refuse=False, label="scenario")
         if status == 2:
-            for argv in scenario_commands(path):
+            # YAML is slow to parse: a YAML document goes through two commands, JSON through all
+            commands = scenario_commands(path)
+            for argv in commands if fmt == "json" else commands[1:3]:
                 d.case([a.replace("{out}", str(d.out)) for a in argv], [path], label="scenario")
 
     scenario_structure()
@@ -392,12 +412,17 @@ def mutated_bytes(draw: st.DrawFn) -> bytes:
 
 def run_scenario_bytes(d: Driver) -> None:
     @fuzz_settings("scenario_bytes")
-    @given(mutated_bytes(), st.sampled_from(["yaml", "json"]))
-    def scenario_bytes(data: bytes, suffix: str) -> None:
-        path = str(d.write(f"bytes.{suffix}", data))
-        status = d.case(["validate", path], [path], must_refuse=False, label="bytes")
-        if status == 2:
-            d.case(["lint", path, "-n", "1"], [path], label="bytes")
+    @given(
+        st.lists(
+            st.tuples(mutated_bytes(), st.sampled_from(["yaml", "json"])), min_size=2, max_size=2
+        )
+    )
+    def scenario_bytes(docs: list[tuple[bytes, str]]) -> None:
+        for data, suffix in docs:
+            path = str(d.write(f"bytes.{suffix}", data))
+            status = d.case(["validate", path], [path], must_refuse=False, label="bytes")
+            if status == 2:
+                d.case(["lint", path, "-n", "1"], [path], label="bytes")
 
     scenario_bytes()
 
@@ -407,7 +432,12 @@ def run_scenario_bytes(d: Driver) -> None:
 
 @functools.cache
 def record_text() -> str:
-    return RECORD.read_text(encoding="utf-8")
+    """The canary run record without its bulk (datapoints, alarm evaluations): a valid record
+    of a few kB, so parsing it does not dominate the cases."""
+    data = json.loads(RECORD.read_text(encoding="utf-8"))
+    data["datapoints"] = {k: v[:3] for k, v in data["datapoints"].items()}
+    data["alarm_evaluations"] = data["alarm_evaluations"][:3]
+    return json.dumps(data)
 
 
 @st.composite
@@ -429,7 +459,7 @@ def mutated_record(draw: st.DrawFn) -> bytes:
         data[key] = [*data[key], draw(st.sampled_from(BAD_VALUES))]
     elif how == "deep":
         data["scenario_definition"] = nested(draw(st.integers(101, 3000)), "list")
-    text = json.dumps(data, allow_nan=True).encode()
+    text = expand_nesting(json.dumps(data, allow_nan=True)).encode()
     if how == "text":
         at = draw(st.integers(0, len(text)))
         return text[:at] + draw(st.sampled_from([b"", b"\x80", b"}", b"\x00", b'"']))
@@ -442,7 +472,7 @@ def run_records(d: Driver) -> None:
     from guardsim.errors import BadInputError
     from guardsim.record import RunRecord
 
-    good = str(RECORD)
+    good = d.record
 
     @fuzz_settings("record")
     @given(mutated_record())
@@ -458,7 +488,7 @@ def run_records(d: Driver) -> None:
             ["report", path, "--html", f"{out}/r.html"],
             ["compare", path, good],
             ["compare", good, path],
-            ["calibrate", path, "--scenario", BUILTIN, "-o", f"{out}/c.yaml"],
+            ["calibrate", path, "--scenario", d.scenario, "-o", f"{out}/c.yaml"],
         ):
             d.case(argv, [path], must_refuse=not accepted, label="record")
 
@@ -566,7 +596,7 @@ def run_checkpoints(d: Driver) -> None:
                 f.truncate(SIZE_LIMITS["checkpoint"] + 1)
         else:
             rows.write_bytes(data)
-        argv = ["sweep", BUILTIN, "-n", "1", "--executor", "serial", "--no-progress"]
+        argv = ["sweep", d.scenario, "-n", "1", "--executor", "serial", "--no-progress"]
         argv += ["--vary", "simulation.seed=1,2", "--checkpoint", str(folder)]
         # a readable checkpoint with unusable lines is fine: they are recomputed (cut off)
         d.case(argv, [str(rows), str(folder)], must_refuse=kind != "file-ok", label="checkpoint")
@@ -582,7 +612,7 @@ Poison = tuple[list[str], str]
 
 def poisons(d: Driver, scenario: str) -> dict[str, list[Poison]]:
     out = str(d.out)
-    device = ["/dev/zero", "it is a character device"]
+    device = ("/dev/zero", "it is a character device")
     counts = ["0", "-1", "1e12", "1e30", "x", "", "1.5", str(2**63), "9" * 5000, "0x10"]
     seeds = ["-1", str(2**63), str(2**64), "1e3", "seed", "9" * 5000]
     files = [
@@ -677,25 +707,23 @@ def poisons(d: Driver, scenario: str) -> dict[str, list[Poison]]:
             (["--json", "/proc/p.json"], "/proc/p.json"),
             (["--run-id", "NOT VALID"], "run id"),
         ],
-        "files": [(["{file}"], frag) for _, frag in files] + [(["{file}"], device[1])],
-        "_files": [([f], frag) for f, frag in files],
+        "_files": [([f], frag) for f, frag in [*files, device]],
     }
 
 
 def base_argv(command: str, scenario: str, d: Driver) -> list[str]:
     out = str(d.out)
-    table = d.write("good-table.csv", table_text())
     return {
         "run": ["run", scenario],
         "mc": ["mc", scenario, "-n", "2", "--executor", "serial"],
-        "sweep": ["sweep", scenario, "-n", "2", "--executor", "serial", "--no-checkpoint"]
+        "sweep": ["sweep", scenario, "-n", "2", "--executor", "serial"]
         + ["--vary", "simulation.seed=1,2"],
         "lint": ["lint", scenario],
         "validate": ["validate", scenario],
-        "report": ["report", str(RECORD)],
-        "compare": ["compare", str(RECORD), str(RECORD)],
-        "calibrate": ["calibrate", str(RECORD), "--scenario", BUILTIN, "-o", f"{out}/c.yaml"],
-        "recommend": ["recommend", str(table), "--bad", "models.green.error_rate_5xx=0.5"]
+        "report": ["report", d.record],
+        "compare": ["compare", d.record, d.record],
+        "calibrate": ["calibrate", d.record, "--scenario", scenario, "-o", f"{out}/c.yaml"],
+        "recommend": ["recommend", d.table, "--bad", "models.green.error_rate_5xx=0.5"]
         + ["--healthy", "models.green.error_rate_5xx=0"],
         "real plan": ["real", "plan", scenario],
     }[command]
@@ -712,38 +740,44 @@ EXTRAS: dict[str, list[list[str]]] = {
 def run_argv(d: Driver) -> None:
     from guardsim.scenarios import library
 
-    scenario = str(d.write("scenario.json", json.dumps(builtin_documents()[BUILTIN])))
+    scenario = d.scenario
     assert library.names()
     table = poisons(d, scenario)
-    commands = sorted(k for k in table if not k.startswith("_") and k != "files")
+    commands = sorted(k for k in table if not k.startswith("_"))
     bad_files = table["_files"]
 
     @fuzz_settings("argv")
     @given(
-        st.sampled_from(commands),
+        st.lists(st.sampled_from(commands), min_size=ARGV_PER_EXAMPLE, max_size=ARGV_PER_EXAMPLE),
         st.data(),
     )
-    def argv_case(command: str, data: st.DataObject) -> None:
+    def argv_cases(commands: list[str], data: st.DataObject) -> None:
+        for command in commands:  # several cases per example: Hypothesis's own time is shared
+            argv, fragment = data.draw(bad_argv(command))
+            d.case(argv, [fragment], label=f"argv {command}")
+
+    @st.composite
+    def bad_argv(draw: st.DrawFn, command: str) -> tuple[list[str], str]:
         base = base_argv(command, scenario, d)
-        if command in ("report", "compare", "calibrate") or data.draw(st.booleans()):
-            bad, fragment = data.draw(st.sampled_from(table[command]))
+        if scenario not in base or draw(st.booleans()):
+            bad, fragment = draw(st.sampled_from(table[command]))
         else:  # a bad file where the scenario goes
-            (path,), fragment = data.draw(st.sampled_from(bad_files))
+            (path,), fragment = draw(st.sampled_from(bad_files))
             base = [path if a == scenario else a for a in base]
             bad = []
         extra_kind = "execution" if command in ("mc", "sweep") else command
-        extras = data.draw(
+        extras = draw(
             st.lists(st.sampled_from(EXTRAS.get(extra_kind, [[]])), max_size=2, unique_by=str)
         )
         flat = [a for e in extras for a in e if not (set(e) & set(bad))]
         argv = [*base, *flat, *bad]
-        if data.draw(st.booleans()):  # the bad argument first, where the parser allows it
-            argv = [*base[: 2 if command == "real plan" else 1], *bad, *base[1:], *flat]
-            if command == "real plan":
-                argv = [*base[:2], *bad, *base[2:], *flat]
-        d.case(argv, [fragment], label=f"argv {command}")
+        overrides = any(a.startswith("-") and a in base for a in bad)
+        if not overrides and draw(st.booleans()):  # the bad argument first
+            head = 2 if command == "real plan" else 1
+            argv = [*base[:head], *bad, *base[head:], *flat]
+        return argv, fragment
 
-    argv_case()
+    argv_cases()
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -789,9 +823,15 @@ def main() -> None:
         result: dict[str, Any] = {"corpus": run_corpus(d)}
     else:
         only = sys.argv[3:] or list(GENERATORS)
+        result = {"generators": {}}
         for name in only:
+            t0, n0 = time.perf_counter(), d.cases
             GENERATORS[name](d)
-        result = {}
+            result["generators"][name] = {
+                "cases": d.cases - n0,
+                "seconds": round(time.perf_counter() - t0, 1),
+                "cpu_seconds": round(time.process_time(), 1),
+            }
     result.update(d.report(started))
     os.chdir(HERE)
     sys.stdout.write(json.dumps(result, default=str) + "\n")
