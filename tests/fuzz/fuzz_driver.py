@@ -70,7 +70,7 @@ EXAMPLES = {
 ARGV_PER_EXAMPLE = 4
 
 
-class WorkStarted(BaseException):  # noqa: N818 (not an error: the signal that work began)
+class WorkStarted(BaseException):
     """Raised by every entry point that starts work (see the module docstring). A
     BaseException so ``main``'s ``except Exception`` does not turn it into exit status 1."""
 
@@ -157,7 +157,7 @@ class Driver:
                 status = main(list(argv), out, err)
         except WorkStarted:
             status = "work"
-        except BaseException as exc:  # noqa: BLE001 (anything out of main is a failure)
+        except BaseException as exc:
             status = f"raised {type(exc).__name__}: {exc}"[:300]
         text = out.getvalue() + err.getvalue()
         problems = []
@@ -347,8 +347,18 @@ def scenario_commands(path: str) -> list[list[str]]:
     return [
         ["run", path, "--json", "-"],
         ["mc", path, "-n", "1", "--executor", "serial", "--json", "{out}/mc.json"],
-        ["sweep", path, "-n", "1", "--executor", "serial", "--vary", "simulation.seed=1,2"]
-        + ["--out", "{out}/t.csv"],
+        [
+            "sweep",
+            path,
+            "-n",
+            "1",
+            "--executor",
+            "serial",
+            "--vary",
+            "simulation.seed=1,2",
+            "--out",
+            "{out}/t.csv",
+        ],
         ["lint", path, "-n", "1"],
         ["real", "plan", path],
     ]
@@ -716,15 +726,29 @@ def base_argv(command: str, scenario: str, d: Driver) -> list[str]:
     return {
         "run": ["run", scenario],
         "mc": ["mc", scenario, "-n", "2", "--executor", "serial"],
-        "sweep": ["sweep", scenario, "-n", "2", "--executor", "serial"]
-        + ["--vary", "simulation.seed=1,2"],
+        "sweep": [
+            "sweep",
+            scenario,
+            "-n",
+            "2",
+            "--executor",
+            "serial",
+            "--vary",
+            "simulation.seed=1,2",
+        ],
         "lint": ["lint", scenario],
         "validate": ["validate", scenario],
         "report": ["report", d.record],
         "compare": ["compare", d.record, d.record],
         "calibrate": ["calibrate", d.record, "--scenario", scenario, "-o", f"{out}/c.yaml"],
-        "recommend": ["recommend", d.table, "--bad", "models.green.error_rate_5xx=0.5"]
-        + ["--healthy", "models.green.error_rate_5xx=0"],
+        "recommend": [
+            "recommend",
+            d.table,
+            "--bad",
+            "models.green.error_rate_5xx=0.5",
+            "--healthy",
+            "models.green.error_rate_5xx=0",
+        ],
         "real plan": ["real", "plan", scenario],
     }[command]
 
