@@ -54,6 +54,7 @@ __all__ = [
     "file_problem",
     "json_depth",
     "measure",
+    "nesting_error",
     "parse_json",
     "read_bytes",
     "read_text",
@@ -254,6 +255,15 @@ def measure(data: Any) -> tuple[float, int]:
         size = 1 + sum(memo[id(c)][1] if _is_container(c) else 1 for c in items)
         memo[key] = (depth, size)
     return memo.get(id(data), (0, 1))
+
+
+def nesting_error(data: Any, limit: int = MAX_DEPTH) -> str | None:
+    """What is wrong with the nesting of ``data`` (deeper than ``limit``, or containing
+    itself), or None."""
+    depth, _ = measure(data)
+    if depth == math.inf:
+        return "a value contains itself (a recursive alias)"
+    return f"nested deeper than {limit} levels" if depth > limit else None
 
 
 def check_depth(

@@ -246,3 +246,24 @@ def test_mc_json_to_standard_output_is_the_json_only(
     assert status == 0, err
     data = json.loads(out)  # the whole of standard output is one JSON document
     assert (data["format"], data["n"]) == ("guardsim.monte-carlo/1", 2)
+
+
+@pytest.mark.parametrize("depth", [150, 20_000])
+@pytest.mark.parametrize("suffix", ["json", "yaml", "tf"])
+def test_deep_infrastructure_as_code_is_refused(tmp_path: Path, suffix: str, depth: int) -> None:
+    deep = "[" * depth + "]" * depth
+    path = tmp_path / f"template.{suffix}"
+    if suffix == "json":
+        text = (
+            '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"E": {"Type": '
+            f'"AWS::SageMaker::Endpoint", "Properties": {{"A": {deep}}}}}}}}}'
+        )
+    elif suffix == "yaml":
+        text = "AWSTemplateFormatVersion: 2010-09-09\nResources:\n  E:\n    Properties:\n"
+        text += f"      A: {deep}\n"
+    else:
+        text = f'resource "aws_sagemaker_endpoint" "e" {{\n  a = {deep}\n}}\n'
+    path.write_text(text, encoding="utf-8")
+    out = refused(["validate", str(path)], str(path))
+    # 150 levels: guardsim's own limit; 20,000: the parser's (cfn-lint, python-hcl2) as well
+    assert "nested deeper than 100 levels" in out or depth > 150
