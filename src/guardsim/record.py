@@ -128,6 +128,7 @@ class RunRecord:
     def from_data(cls, data: Any, source: str = "<record>") -> RunRecord:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise RecordError(f"{source}: not a guardsim run record (expected format {FORMAT!r})")
+        _check_layout(data, source)
         try:
             summary = dict(data["summary"])
             summary["tripped_alarms"] = tuple(summary["tripped_alarms"])
@@ -153,16 +154,10 @@ class RunRecord:
 
     @classmethod
     def load(cls, path: str | Path) -> RunRecord:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RecordError(f"cannot read run record {path}: {exc}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
-        return cls.from_data(data, str(path))
+        from guardsim.inputs import parse_json, read_text
+
+        text = read_text(path, "record", what="run record", error=RecordError)
+        return cls.from_data(parse_json(text, str(path), RecordError), str(path))
 
     def __repr__(self) -> str:
         from guardsim.reports.text import summary_headline
@@ -191,6 +186,98 @@ class RunRecord:
             summary_rows(self),
             [("Timeline (times after the UpdateEndpoint call)", timeline)],
         )
+
+
+_NUMBER = (int, float)
+#: The types of a record's fields (None: may be null), checked before a record is used so a
+#: malformed file is refused with the field's name instead of failing deep in a report.
+_TOP_LEVEL: dict[str, tuple[tuple[type, ...], bool]] = {
+    "scenario": ((str,), False),
+    "seed": ((int,), False),
+    "mode": ((str,), False),
+    "guardsim_version": ((str,), False),
+    "outcome": ((str,), False),
+    "summary": ((dict,), False),
+    "transitions": ((list,), False),
+    "traffic": ((list,), False),
+    "instances": ((list,), False),
+    "alarm_history": ((list,), False),
+    "alarm_evaluations": ((list,), False),
+    "datapoints": ((dict,), False),
+    "scenario_definition": ((dict,), False),
+    "notes": ((list,), False),
+    "replication": ((int,), True),
+}
+_SUMMARY: dict[str, tuple[tuple[type, ...], bool]] = {
+    "deployment_seconds": (_NUMBER, False),
+    "detected_at_seconds": (_NUMBER, True),
+    "rollback_started_seconds": (_NUMBER, True),
+    "rollback_completed_seconds": (_NUMBER, True),
+    "tripped_alarms": ((list,), False),
+    "green_requests": ((int,), False),
+    "green_errors": ((int,), False),
+    "user_errors": ((int,), False),
+    "peak_green_traffic_fraction": (_NUMBER, False),
+    "instance_seconds": (_NUMBER, False),
+    "cost_usd": (_NUMBER, False),
+}
+_REQUIRED = ("scenario", "seed", "mode", "guardsim_version", "outcome", "summary")
+_LISTS_OF_MAPPINGS = ("transitions", "traffic", "instances", "alarm_history", "alarm_evaluations")
+
+
+def _type_problem(value: Any, types: tuple[type, ...], nullable: bool) -> str | None:
+    from guardsim.scenarios.fields import type_name
+
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, types):
+        expected = {
+            str: "a string",
+            int: "an integer",
+            float: "a number",
+            dict: "a mapping",
+            list: "a list",
+        }[types[-1]]
+        return f"expected {expected}{' or null' if nullable else ''}, got {type_name(value)}"
+    return None
+
+
+def _check_layout(data: dict[str, Any], source: str) -> None:
+    """Refuse a record whose fields have the wrong types, naming the first such field."""
+
+    def fail(field: str, message: str) -> RecordError:
+        return RecordError(f"{source}: malformed run record: {field}: {message}")
+
+    for key in _REQUIRED:
+        if key not in data:
+            raise fail(key, "required field is missing")
+    for key, (types, nullable) in _TOP_LEVEL.items():
+        if key in data and (problem := _type_problem(data[key], types, nullable)):
+            raise fail(key, problem)
+    if data["outcome"] not in ("SUCCEEDED", "ROLLED_BACK", "FAILED"):
+        raise fail("outcome", f"expected SUCCEEDED, ROLLED_BACK or FAILED, got {data['outcome']!r}")
+    summary = data["summary"]
+    for key, (types, nullable) in _SUMMARY.items():
+        if key not in summary:
+            raise fail(f"summary.{key}", "required field is missing")
+        if problem := _type_problem(summary[key], types, nullable):
+            raise fail(f"summary.{key}", problem)
+    for key in summary:
+        if key not in _SUMMARY:
+            raise fail(f"summary.{key}", "unknown field")
+    for i, name in enumerate(summary["tripped_alarms"]):
+        if not isinstance(name, str):
+            raise fail(f"summary.tripped_alarms[{i}]", "expected a string")
+    for key in _LISTS_OF_MAPPINGS:
+        for i, item in enumerate(data.get(key, ())):
+            if not isinstance(item, dict):
+                raise fail(f"{key}[{i}]", "expected a mapping")
+    for i, note in enumerate(data.get("notes", ())):
+        if not isinstance(note, str):
+            raise fail(f"notes[{i}]", "expected a string")
+    for key, column in data.get("datapoints", {}).items():
+        if not isinstance(column, list):
+            raise fail(f"datapoints.{key}", "expected a list")
 
 
 def write_atomically(path: str | Path, text: str) -> None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from guardsim.errors import CommandError, Problem
 
@@ -27,26 +26,55 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
-def _whole_number(text: str, minimum: int) -> int:
+#: Most local worker processes: more than this would exhaust a machine's process table and
+#: memory long before it helped (each worker holds numpy, pandas and SimPy).
+MAX_WORKERS = 1024
+
+
+def _whole_number(text: str, minimum: int, maximum: int) -> int:
+    from guardsim.inputs import whole_number
+
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number >= {minimum}, got {text!r}"
-        ) from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
-    return value
+        return whole_number(text, minimum, maximum)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def seed(text: str) -> int:
-    """argparse type of a seed: a whole number >= 0."""
-    return _whole_number(text, 0)
+    """argparse type of a seed: a whole number from 0 to 2**63 - 1."""
+    from guardsim.inputs import SEED_MAX
+
+    return _whole_number(text, 0, SEED_MAX)
 
 
 def positive_int(text: str) -> int:
-    """argparse type of a count: a whole number >= 1."""
-    return _whole_number(text, 1)
+    """argparse type of a count: a whole number from 1 to 2**63 - 1."""
+    from guardsim.inputs import COUNT_MAX
+
+    return _whole_number(text, 1, COUNT_MAX)
+
+
+def workers(text: str) -> int:
+    """argparse type of a worker count: a whole number from 1 to :data:`MAX_WORKERS`."""
+    return _whole_number(text, 1, MAX_WORKERS)
+
+
+class OneOfBooleanAction(argparse.BooleanOptionalAction):
+    """``--flag`` / ``--no-flag`` where giving both is an error (not: the last one wins)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        before = getattr(namespace, self.dest, None)
+        super().__call__(parser, namespace, values, option_string)
+        after = getattr(namespace, self.dest, None)
+        if before is not None and before is not self.default and before != after:
+            yes, no = (s for s in self.option_strings if s.startswith("--"))
+            raise argparse.ArgumentError(self, f"{yes} and {no} contradict each other; give one")
 
 
 def _number(text: str, expected: str, ok: Callable[[float], bool]) -> float:
@@ -74,17 +102,28 @@ def probability(text: str) -> float:
     return _number(text, "a number from 0 to 1", lambda v: 0.0 <= v <= 1.0)
 
 
-def check_output_path(path: str | None) -> None:
-    """Fail before any work if an output file could not be written (nothing is lost later)."""
-    if path is None or path == "-":
+def check_output_path(path: str | None, *, stdout: bool = True) -> None:
+    """Fail before any work if an output file could not be written (nothing is lost later):
+    a temporary file is created and removed in its folder. ``-`` is standard output, refused
+    with ``stdout=False`` (a writer that needs a file)."""
+    from guardsim.inputs import STDOUT, check_writable
+
+    if path is None:
         return
-    p = Path(path)
-    if p.is_dir():
-        raise CommandError(f"output path {path} is a directory")
-    if not p.parent.is_dir():
-        raise CommandError(f"cannot write {path}: folder {p.parent} does not exist")
-    if not os.access(p.parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
-        raise CommandError(f"cannot write {path}: permission denied")
+    if path == STDOUT:
+        if not stdout:
+            raise CommandError("- (standard output) is not supported here; give a file path")
+        return
+    check_writable(path)
+
+
+def check_outputs(*outputs: tuple[str, str | None, bool]) -> None:
+    """A command's outputs ``(flag, path, supports -)``, checked together before any work
+    (:func:`guardsim.inputs.check_outputs`): ``-`` for one at most, no file twice, writable."""
+    from guardsim.inputs import Output
+    from guardsim.inputs import check_outputs as check
+
+    check([Output(flag, path, stdout=ok) for flag, path, ok in outputs])
 
 
 #: ``--plotly-js`` choices: the same as :data:`guardsim.reports.html.PLOTLY_JS_MODES` (a test
@@ -118,7 +157,7 @@ def check_png_output(path: str | None) -> None:
     """For ``--png``: the path is writable and a browser can draw it, before any work."""
     if path is None:
         return
-    check_output_path(path)
+    check_output_path(path, stdout=False)
     from guardsim.reports.html import require_chromium
 
     require_chromium()

@@ -23,7 +23,7 @@ from guardsim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_OK,
     add_report_options,
-    check_output_path,
+    check_outputs,
     positive_int,
     seed,
 )
@@ -68,8 +68,7 @@ def cmd_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.scenario is not None:
         print("guardsim compare: --scenario goes with --batch", file=err)
         return EXIT_BAD_INPUT
-    for path in (args.report, args.json):
-        check_output_path(path)
+    check_outputs(("--report", args.report, False), ("--json", args.json, True))
     predicted_path, real_path = args.paths
     if Path(real_path).is_dir():
         print(
@@ -108,7 +107,7 @@ def _batch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.compare.text import batch_text
     from guardsim.scenarios.loading import load_scenario
 
-    check_output_path(args.json)
+    check_outputs(("--json", args.json, True))
     if not Path(args.batch).is_dir():
         print(
             f"guardsim compare: --batch needs a folder of run records, got {args.batch}", file=err
@@ -179,8 +178,7 @@ def cmd_calibrate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.compare.text import calibration_text, improvement_text
     from guardsim.scenarios.loading import load_scenario
 
-    for path in (args.output, args.json):
-        check_output_path(path)
+    check_outputs(("--output", args.output, False), ("--json", args.json, True))
     scenario = load_scenario(args.scenario)
     loaded = load_records(args.records)
     records = [r for _, r in loaded]

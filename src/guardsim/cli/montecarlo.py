@@ -18,15 +18,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from guardsim.cli.args import (
+    OneOfBooleanAction,
     add_iac_options,
     add_report_options,
     check_output_path,
+    check_outputs,
     check_png_output,
     iac_options,
     positive_int,
     positive_number,
     probability,
     seed,
+    workers,
 )
 from guardsim.errors import CommandError
 from guardsim.montecarlo.executors import EXECUTOR_KINDS, Executor, make_executor
@@ -97,7 +100,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--workers",
-        type=positive_int,
+        type=workers,
         default=None,
         metavar="W",
         help="local worker processes (at most, with auto; default: one per CPU)",
@@ -111,7 +114,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--progress",
-        action=argparse.BooleanOptionalAction,
+        action=OneOfBooleanAction,
         default=None,
         help="progress line on stderr (default: only when stderr is a terminal)",
     )
@@ -203,10 +206,14 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.record import write_atomically
     from guardsim.scenarios.loading import load_scenario
 
-    check_output_path(args.json)
-    if args.csv is not None:
+    check_outputs(
+        ("--json", args.json, True),
+        ("--csv", args.csv, True),
+        ("--report", args.report, False),
+        ("--png", args.png, False),
+    )
+    if args.csv not in (None, "-"):
         check_writable(args.csv, "csv")
-    check_output_path(args.report)
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
     from guardsim.montecarlo.estimate import estimate_mc
@@ -235,7 +242,7 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt as exc:
         print("guardsim: interrupted; nothing was written", file=err)
         return exit_status(exc)
-    if args.csv:
+    if args.csv and args.csv != "-":
         write_table(result.runs, args.csv, "csv")
     if args.report or args.png:
         from guardsim.montecarlo.examples import example_runs
@@ -250,8 +257,11 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.reports.montecarlo import mc_figure
 
         write_png(mc_figure(result, examples.examples), args.png)
-    if args.json == "-":  # stdout is JSON only
-        out.write(result.to_json())
+    if "-" in (args.json, args.csv):  # stdout is the JSON (or the CSV) only
+        if args.json == "-":
+            out.write(result.to_json())
+        else:
+            result.runs.to_csv(out, index=False)
         if args.report:
             print(f"Monte Carlo report written to {args.report}", file=err)
         if args.png:
@@ -326,9 +336,13 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     varies = [Vary.parse(text) for text in args.vary]
     outputs: list[str] = list(args.out or [])
+    check_outputs(
+        *(("--out", path, False) for path in outputs),
+        ("--report", args.report, False),
+        ("--png", args.png, False),
+    )
     for path in outputs:
         check_writable(path)
-    check_output_path(args.report)
     check_png_output(args.png)
     if len({str(Path(p).resolve()) for p in outputs}) < len(outputs):
         raise CommandError("the same --out file is given twice")
@@ -343,6 +357,10 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from guardsim.montecarlo.checkpoint import Checkpoint
 
         Checkpoint(checkpoint).check_writable()
+        # try a file where the checkpoint's rows go (the folder, or the folder it is made in)
+        check_output_path(
+            str(checkpoint / ".guardsim-check" if checkpoint.is_dir() else checkpoint), stdout=False
+        )
     bad = _condition(args.bad, "--bad")
     healthy = _condition(args.healthy, "--healthy")
     if args.recommend and not (bad and healthy):
@@ -363,6 +381,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 raise CommandError(
                     f"{flag} {col}: not a swept path; swept: {', '.join(plan.columns)}"
                 )
+    _check_conditions_in_grid(plan, bad, healthy)
     axes = [c for c in plan.columns if c not in bad and c not in healthy]
     if (args.report or args.png) and not axes:
         raise CommandError("--report needs a swept setting besides the --bad/--healthy column")
@@ -514,6 +533,25 @@ def _sweep_finish(
             if path:
                 print(f"sweep {what} written to {path}", file=out)
     return EXIT_NONE_WITHIN_LIMITS if rec is not None and rec.best is None else EXIT_OK
+
+
+def _check_conditions_in_grid(plan: Any, bad: dict[str, Any], healthy: dict[str, Any]) -> None:
+    """Before any simulation: every ``--bad``/``--healthy`` value is one the sweep has (the
+    same match ``recommend`` makes on the finished table)."""
+    from guardsim.montecarlo.recommend import column_matches
+    from guardsim.montecarlo.sweep import build_table
+
+    if not (bad or healthy) or not plan.configurations:
+        return
+    grid = build_table(plan, {c.key: {} for c in plan.configurations})
+    for flag, cond in (("--bad", bad), ("--healthy", healthy)):
+        for col, value in cond.items():
+            if not column_matches(grid[col], value).any():
+                present = ", ".join(str(v) for v in dict.fromkeys(grid[col]))
+                raise CommandError(
+                    f"{flag} {col}={value}: the sweep has no configuration with {col} = "
+                    f"{value}; its values: {present}"
+                )
 
 
 # --------------------------------------------------------------------------- recommend

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from guardsim.cli.args import (
     add_iac_options,
     check_output_path,
+    check_outputs,
     iac_options,
     non_negative_number,
     positive_number,
@@ -168,12 +169,11 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.real_backend.run import check_runnable, run_real
     from guardsim.record import write_atomically
 
-    check_output_path(args.json)
     if (args.truth is not None or args.fake_seed is not None) and not args.fake_aws:
         raise CommandError("--truth and --fake-seed need --fake-aws")
     if args.requests == "-":
         raise CommandError("--requests needs a file path")
-    check_output_path(args.requests)
+    check_outputs(("--json", args.json, True), ("--requests", args.requests, False))
     json_only = args.json == "-"
     text = err if json_only else out  # with --json -, stdout carries the record only
     scenario = _load(args)
@@ -269,7 +269,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import read_scenario
 
     output = Path(args.output or f"{scenario_name(args.endpoint)}.yaml")
-    check_output_path(str(output))
+    check_output_path(str(output), stdout=False)
     replay_path = output.with_name(f"{output.stem}-traffic.csv")
     clients, clock = connect(args.region)
     with _logging(args.verbose, err):

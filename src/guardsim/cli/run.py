@@ -14,7 +14,7 @@ from guardsim.cli.args import (
     EXIT_OK,
     add_iac_options,
     add_report_options,
-    check_output_path,
+    check_outputs,
     iac_options,
     print_record,
     seed,
@@ -29,8 +29,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import load_scenario
     from guardsim.simulator import simulate
 
-    for path in (args.json, args.report, args.png):
-        check_output_path(path)
+    check_outputs(
+        ("--json", args.json, True), ("--report", args.report, False), ("--png", args.png, False)
+    )
     if args.png:
         from guardsim.reports.html import require_chromium
 
@@ -56,8 +57,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.html and not args.png:
         print("guardsim report: give --html PATH and/or --png PATH", file=err)
         return EXIT_BAD_INPUT
-    for path in (args.html, args.png):
-        check_output_path(path)
+    check_outputs(("--html", args.html, False), ("--png", args.png, False))
     if args.png:
         from guardsim.reports.html import require_chromium
 

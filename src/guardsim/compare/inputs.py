@@ -4,12 +4,12 @@ Carlo results, folders of run records. Every bad input raises a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from guardsim.compare.distribution import MONTE_CARLO_FORMAT, PredictedRuns
 from guardsim.errors import CompareError, RecordError
+from guardsim.inputs import parse_json, read_text
 from guardsim.record import FORMAT as RECORD_FORMAT
 from guardsim.record import RunRecord
 
@@ -41,14 +41,9 @@ def load_predicted(path: str | Path) -> RunRecord | PredictedRuns:
     if p.is_dir():
         loaded = load_records([p])
         return PredictedRuns.from_records([r for _, r in loaded], f"{len(loaded)} runs in {path}")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RecordError(f"cannot read {path}: {exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    # a run record or a Monte Carlo result (every replication's row): the larger limit
+    text = read_text(p, "result", what="run record or Monte Carlo result", error=RecordError)
+    data = parse_json(text, str(path), RecordError)
     kind = data.get("format") if isinstance(data, dict) else None
     if kind == MONTE_CARLO_FORMAT:
         return PredictedRuns.from_monte_carlo_data(data, f"Monte Carlo result {path}")

@@ -76,10 +76,9 @@ class Checkpoint:
         if not self.path.exists():
             return {}
         rows: dict[str, dict[str, Any]] = {}
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CheckpointError(f"cannot read checkpoint {self.path}: {exc}") from None
+        from guardsim.inputs import read_text
+
+        text = read_text(self.path, "checkpoint", what="checkpoint", error=CheckpointError)
         for line in text.splitlines():
             try:
                 entry = json.loads(line)

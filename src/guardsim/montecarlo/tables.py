@@ -74,10 +74,15 @@ def write_table(table: pd.DataFrame, path: str | Path, fmt: str | None = None) -
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a sweep table written by :func:`write_table`."""
+    from guardsim.inputs import file_problem
+
     fmt = table_format(path)
     p = Path(path)
-    if not p.is_file():
+    reason = file_problem(p, "table")
+    if reason == "file not found":
         raise TableError(f"no such table file: {path}")
+    if reason is not None:
+        raise TableError(f"cannot read table {path}: {reason}")
     try:
         if fmt == "parquet":
             _require_pyarrow(path)

@@ -277,7 +277,11 @@ class Environment:
 class Simulation:
     """How to run the simulation."""
 
-    seed: int = field(default=0, metadata=doc("seed of the run's random streams", min=0))
+    seed: int = field(
+        default=0,
+        # 2**63 - 1: the largest seed (guardsim.inputs.SEED_MAX): seeds sit in int64 columns
+        metadata=doc("seed of the run's random streams", min=0, max=2**63 - 1),
+    )
     warmup_seconds: float = field(
         default=900.0,
         metadata=doc(

@@ -232,15 +232,20 @@ def _check_range(value: float, path: str, problems: list[Problem], meta: Mapping
     # An int is shown as is: ``:g`` would round it, or overflow for one too large for a float.
     shown = f"{value:g}" if isinstance(value, float) else str(value)
     if lo is not None and value < lo:
-        problems.append(Problem(path, f"must be >= {lo:g}, got {shown}"))
+        problems.append(Problem(path, f"must be >= {_limit(lo)}, got {shown}"))
         return _MISSING
     if hi is not None and value > hi:
-        problems.append(Problem(path, f"must be <= {hi:g}, got {shown}"))
+        problems.append(Problem(path, f"must be <= {_limit(hi)}, got {shown}"))
         return _MISSING
     if xlo is not None and value <= xlo:
-        problems.append(Problem(path, f"must be > {xlo:g}, got {shown}"))
+        problems.append(Problem(path, f"must be > {_limit(xlo)}, got {shown}"))
         return _MISSING
     return value
+
+
+def _limit(bound: float) -> str:
+    """A limit as the message shows it: an int exactly (``:g`` would round 2**63 - 1)."""
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
 
 
 def _load_tagged(members: list[type], raw: object, path: str, problems: list[Problem]) -> Any:

@@ -7,7 +7,6 @@ did-you-mean), duplicate keys are errors, and wrong types are never coerced.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +15,14 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from guardsim.errors import Problem, ScenarioError, ScenarioNotFound
+from guardsim.inputs import (
+    MAX_DEPTH,
+    MAX_YAML_VALUES,
+    check_depth,
+    file_problem,
+    parse_json,
+    read_text,
+)
 from guardsim.scenarios import library
 from guardsim.scenarios.boto import (
     EVALUATED_ALARM_KEYS,
@@ -77,7 +84,24 @@ class LoadResult:
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, but a mapping with a duplicate key is an error."""
+    """PyYAML's safe loader, but a mapping with a duplicate key is an error, and nesting
+    deeper than :data:`guardsim.inputs.MAX_DEPTH` is refused while composing (PyYAML's
+    composer and constructor recurse once or twice per level: a 20,000-deep document would
+    overflow the stack before anything could look at its depth)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self._depth >= MAX_DEPTH and not self.check_event(yaml.AliasEvent, yaml.ScalarEvent):
+            event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested deeper than {MAX_DEPTH} levels", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(
@@ -120,17 +144,13 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
                 out[k] = v
             return out
 
-        try:
-            return json.loads(text, object_pairs_hook=no_dupes)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(
-                [Problem("", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")],
-                source,
-            ) from None
-        except ValueError as exc:  # a 5000-digit integer: over Python's int conversion limit
-            raise ScenarioError([Problem("", f"invalid JSON: {exc}")], source) from None
+        def error(message: str) -> ScenarioError:
+            # parse_json puts the source first; the problem is shown after it already
+            return ScenarioError([Problem("", message.removeprefix(f"{source}: "))], source)
+
+        return parse_json(text, source, error, object_pairs_hook=no_dupes)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -140,6 +160,14 @@ def parse_text(text: str, source: str, *, json_only: bool = False) -> Any:
         raise ScenarioError([Problem("", f"invalid YAML{where}: {detail}")], source) from None
     except ValueError as exc:  # a constructor's: a date like 2024-13-45, a 5000-digit integer
         raise ScenarioError([Problem("", f"invalid YAML: {exc}")], source) from None
+    # aliases can nest a document deeper than its text does (each alias is composed once)
+    check_depth(
+        data,
+        "",
+        lambda m: ScenarioError([Problem("", m.removeprefix(": "))], source),
+        max_values=MAX_YAML_VALUES,
+    )
+    return data
 
 
 # --------------------------------------------------------------------------- sections
@@ -368,12 +396,12 @@ def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
     ``terraform show -json`` is read as a scenario too (:mod:`guardsim.scenarios.iac`), with
     ``iac``'s endpoint choice, parameter values and overlay."""
     path = Path(ref)
-    if path.is_file():
+    reason = file_problem(path, "scenario") if str(ref) else "file not found"
+    if reason is None or (reason != "file not found" and not path.is_dir()):
         source = str(ref)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioNotFound(f"cannot read scenario file {source}: {exc}", source) from None
+        text = read_text(
+            path, "scenario", what="scenario file", error=lambda m: ScenarioNotFound(m, source)
+        )
         from guardsim.scenarios.iac import detect, read_iac
 
         fmt = detect(path, text)
@@ -391,8 +419,10 @@ def read_scenario(ref: str | Path, iac: IacOptions | None = None) -> LoadResult:
 
         if tf_files(path):  # a Terraform module: every *.tf file of the directory
             return read_iac(path, "", "terraform", iac)
-    if path.exists():
-        raise ScenarioNotFound(f"{ref} is not a file", str(ref))
+    if path.is_dir():
+        raise ScenarioNotFound(
+            f"{ref} is not a file (a directory holding no Terraform *.tf files)", str(ref)
+        )
     name = str(ref)
     if name in library.names():
         source = f"builtin:{name}"

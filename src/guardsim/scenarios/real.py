@@ -199,8 +199,12 @@ def resolve_payload(real: Real, base_dir: Path | None, problems: list[Problem]) 
     path = Path(real.payload_file)
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    if not path.is_file():
-        problems.append(Problem("real.payload_file", f"file not found: {path}"))
+    from guardsim.inputs import file_problem
+
+    reason = file_problem(path, "payload")
+    if reason is not None:
+        shown = f"file not found: {path}" if reason == "file not found" else f"{path}: {reason}"
+        problems.append(Problem("real.payload_file", shown))
         return real
     return dataclasses.replace(real, payload_file=str(path.resolve()))
 

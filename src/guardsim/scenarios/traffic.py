@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from guardsim.errors import Problem
+from guardsim.errors import BadInputError, Problem
 from guardsim.scenarios.fields import doc, join
 
 
@@ -66,12 +66,15 @@ def read_replay(
     path: Path, field_path: str = "traffic.replay_file"
 ) -> tuple[tuple[float, ...], list[Problem]]:
     """Per-minute counts from a replay CSV, or problems naming the file and line."""
-    if not path.is_file():
+    from guardsim.inputs import file_problem, read_text
+
+    reason = file_problem(path, "replay")
+    if reason == "file not found":
         return (), [Problem(field_path, f"file not found: {path}")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return (), [Problem(field_path, f"cannot read {path}: {exc}")]
+        text = read_text(path, "replay")
+    except BadInputError as exc:
+        return (), [Problem(field_path, str(exc))]
     rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
     if not rows:
         return (), [Problem(field_path, f"{path} has no rows")]

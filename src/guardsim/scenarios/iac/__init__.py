@@ -89,11 +89,16 @@ def read_iac(path: Path, text: str, fmt: IacFormat, options: IacOptions | None) 
 
     if fmt == "terraform" and path.is_dir():
         files = []
+        from guardsim.inputs import read_text
+
         for tf in tf_files(path):
-            try:
-                files.append((str(tf), tf.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ScenarioError([Problem("", f"cannot read {tf}: {exc}")], source) from None
+            text = read_text(
+                tf,
+                "scenario",
+                what="Terraform file",
+                error=lambda m: ScenarioError([Problem("", m)], source),
+            )
+            files.append((str(tf), text))
         model = terraform.read_tf_files(files, source, opts.variables)
     elif fmt == "terraform":
         model = terraform.read_tf(text, source, opts.variables)

@@ -336,6 +336,15 @@ def parse_template(text: str, file: str) -> Mapping[str, Any]:
     if matches or not isinstance(template, Mapping):
         detail = "; ".join(str(getattr(m, "message", m)) for m in matches) or "not a mapping"
         raise ScenarioError([Problem("", f"invalid CloudFormation template: {detail}")], file)
+    from guardsim.inputs import MAX_YAML_VALUES, check_depth
+
+    # the decoder's own depth limit is far above what guardsim's resolver can walk
+    check_depth(
+        template,
+        "invalid CloudFormation template",
+        lambda m: ScenarioError([Problem("", m)], file),
+        max_values=MAX_YAML_VALUES,
+    )
     return template
 
 

@@ -47,10 +47,11 @@ def read_overlay(path: Path) -> dict[str, Any]:
     from guardsim.scenarios.loading import parse_text
 
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioNotFound(f"cannot read overlay file {source}: {exc}", source) from None
+    from guardsim.inputs import read_text
+
+    text = read_text(
+        path, "overlay", what="overlay file", error=lambda m: ScenarioNotFound(m, source)
+    )
     raw = parse_text(text, source, json_only=path.suffix.lower() == ".json")
     if raw is None:
         return {}

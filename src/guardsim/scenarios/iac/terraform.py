@@ -256,6 +256,10 @@ def read_tf_files(
             docs.append((file, hcl2.loads(text, serialization_options=options), _tf_lines(text)))
         except Exception as exc:  # python-hcl2 raises Lark's errors: any failure is bad input
             raise ScenarioError([Problem("", f"invalid Terraform (HCL): {exc}")], file) from None
+        from guardsim.inputs import nesting_error
+
+        if (deep := nesting_error(docs[-1][1])) is not None:
+            raise ScenarioError([Problem("", f"invalid Terraform (HCL): {deep}")], file)
     model = IacModel("terraform", source)
     merged: dict[str, list[Any]] = {"variable": [], "locals": []}
     for _, doc, _ in docs:
