@@ -62,6 +62,7 @@ from guardsim.cloudwatch.statistics import BASIC_STATISTICS, basic_of_sets
 from guardsim.deployment.machine import Phase
 from guardsim.model.faults import FleetFaults
 from guardsim.real_backend.fake_wire import (
+    WireRequest,
     error_response,
     read_request,
     success_response,
@@ -300,7 +301,10 @@ class FakeAWS:
     def _on_send(self, request: Any, service: str, **_: Any) -> Any:
         client = self._clients[service]
         model = client.meta.service_model
-        wire = read_request(request, model)
+        return self._answer(service, model, request, read_request(request, model))
+
+    def _answer(self, service: str, model: Any, request: Any, wire: WireRequest) -> Any:
+        """The response to one read request (the emulator calls this too)."""
         op = wire.operation
         with self._lock:
             self._sends[op] += 1
