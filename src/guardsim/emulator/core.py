@@ -116,7 +116,7 @@ class Emulator:
         request = _Request(url, headers, body)
         try:
             wire = read_request(request, model)
-        except Exception as exc:  # noqa: BLE001 - any unreadable request is the client's error
+        except Exception as exc:  # any unreadable request is the client's error
             response = error_response(request, model, "SerializationException", str(exc))
             return _unpack(response)
         with self._lock:
