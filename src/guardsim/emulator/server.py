@@ -281,6 +281,9 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (a bad request line, too long a header) in AWS's shape."""
         self.close_connection = True
+        # a request line http.server could not read leaves the HTTP/0.9 default, which would
+        # send the body with no status line: answer in HTTP/1.1 whatever was sent
+        self.request_version = "HTTP/1.1"
         with contextlib.suppress(OSError):
             self._send(
                 *error_reply(code, "MalformedHTTPRequest", message or explain or "bad request")
