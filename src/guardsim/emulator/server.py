@@ -308,8 +308,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except _BadFraming as bad:
+            # the rest of the connection cannot be framed: answer (if the client still listens)
             self.close_connection = True
-            self._send(*error_reply(bad.status, bad.code, bad.message))
+            with contextlib.suppress(OSError):
+                self._send(*error_reply(bad.status, bad.code, bad.message))
             return
         except (TimeoutError, ConnectionError):
             self.close_connection = True
@@ -391,7 +393,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_exactly(self, n: int) -> bytes:
         data = self.rfile.read(n) if n else b""
         if len(data) != n:  # the client closed the connection before sending it all
-            raise ConnectionError("truncated body")
+            raise _BadFraming(
+                400, "MalformedHTTPRequest", f"the body ended after {len(data)} of {n} bytes"
+            )
         return data
 
     def _read_chunked(self, limit: int) -> bytes:
@@ -403,7 +407,7 @@ class _Handler(BaseHTTPRequestHandler):
             if not line.endswith(b"\n"):
                 if len(line) > line_limit:
                     raise _BadFraming(400, "MalformedHTTPRequest", "chunk-size line too long")
-                raise ConnectionError("truncated chunked body")
+                raise _BadFraming(400, "MalformedHTTPRequest", "the chunked body ended early")
             size_text = line.split(b";", 1)[0].strip()
             try:
                 size = int(size_text, 16)
@@ -430,7 +434,7 @@ class _Handler(BaseHTTPRequestHandler):
             if trailer in (b"\r\n", b"\n"):
                 return b"".join(parts)
             if not trailer.endswith(b"\n"):
-                raise ConnectionError("truncated chunked trailer")
+                raise _BadFraming(400, "MalformedHTTPRequest", "the chunked body ended early")
         raise _BadFraming(400, "MalformedHTTPRequest", "too many trailer fields")
 
 
