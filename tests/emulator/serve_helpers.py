@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -170,10 +172,67 @@ def guardsim_env(**extra: str) -> dict[str, str]:
 URL_LINE = re.compile(r"export AWS_ENDPOINT_URL=(\S+)")
 
 
+class ServeProcess:
+    """A ``guardsim serve`` subprocess whose output is read as it comes (a full pipe would block
+    the server), with its URL read from the banner."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self.errors: list[str] = []
+        self._url: str | None = None
+        self._found = threading.Event()
+        self._readers = [
+            threading.Thread(target=self._read, args=(proc.stdout, self.lines), daemon=True),
+            threading.Thread(target=self._read, args=(proc.stderr, self.errors), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream: Any, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+            if self._url is None and (match := URL_LINE.search(line)):
+                self._url = match.group(1)
+                self._found.set()
+        self._found.set()  # ended: whoever waits for the URL stops waiting
+
+    def url(self, timeout: float) -> str:
+        self._found.wait(timeout)
+        if self._url is None:
+            raise AssertionError(f"guardsim serve printed no URL: {''.join(self.errors)}")
+        return self._url
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Send ``sig``, wait for the exit, and return the exit status (output read to the end)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("guardsim serve did not stop within the timeout") from None
+        for reader in self._readers:
+            reader.join(timeout)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        return status
+
+    @property
+    def out(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def err(self) -> str:
+        return "".join(self.errors)
+
+
 @contextmanager
-def serve_process(*args: str, timeout: float = 20.0) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``guardsim serve --port 0 ARGS`` as a subprocess; yields it and its URL (read from the
-    banner). Stopped with SIGTERM afterwards if still running."""
+def serve_process(*args: str, timeout: float = 20.0) -> Iterator[tuple[ServeProcess, str]]:
+    """``guardsim serve --port 0 ARGS`` as a subprocess; yields it and its URL. Stopped with
+    SIGTERM afterwards if still running."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "guardsim", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -181,28 +240,11 @@ def serve_process(*args: str, timeout: float = 20.0) -> Iterator[tuple[subproces
         text=True,
         env=guardsim_env(),
     )
+    served = ServeProcess(proc)
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        url = None
-        while url is None:
-            line = proc.stdout.readline()
-            if not line:
-                problem = proc.stderr.read() if proc.stderr else ""
-                raise AssertionError(f"guardsim serve ended before printing its URL: {problem}")
-            if match := URL_LINE.search(line):
-                url = match.group(1)
-            if time.monotonic() > deadline:
-                raise AssertionError("guardsim serve printed no URL in time")
-        yield proc, url
+        yield served, served.url(timeout)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        served.stop()
 
 
 def rss_bytes() -> int:
