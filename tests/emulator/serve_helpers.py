@@ -27,10 +27,14 @@ GOOD_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7
 BAD_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:0.90-2"
 MODEL_DATA = "s3://guardsim-test-bucket/model.tar.gz"
 
-#: The issue's minimal world: the incompatible image answers 5xx, everything else is healthy.
+#: The issue's minimal world: the incompatible image is slow and answers 5xx, everything else
+#: is healthy.
 WORLD: dict[str, Any] = {
     "models": [
-        {"match": {"image": "sagemaker-xgboost:0.90-2"}, "behaviour": {"error_rate_5xx": 1.0}},
+        {
+            "match": {"image": "sagemaker-xgboost:0.90-2"},
+            "behaviour": {"latency": {"median_ms": 40, "p99_ms": 120}, "error_rate_5xx": 1.0},
+        },
         {"match": {}, "behaviour": {"latency": {"median_ms": 3, "p99_ms": 10}}},
     ],
     "environment": {},
@@ -67,7 +71,13 @@ def serving(
         records_dir=records,
     )
     server = EmulatorServer(
-        emulator, service_for, port=0, limits=limits, clock=clock.now, speed=speed
+        emulator,
+        service_for,
+        port=0,
+        limits=limits,
+        clock=clock.now,
+        speed=speed,
+        tick=emulator.advance,
     )
     with server:
         yield server

@@ -71,16 +71,18 @@ def test_boto3_creates_updates_describes_and_invokes_through_the_server() -> Non
 
 def test_timestamps_follow_the_emulated_clock() -> None:
     with serving(None, speed=600.0, start=START) as server:
+        assert server.clock is not None
         sm = client("sagemaker", server.url)
+        before = server.clock()
         create_model(sm, "m")
-        created = sm.describe_model(ModelName="m")["CreationTime"]
-        # a model created a fraction of a real second after the start, i.e. seconds of emulated
-        # time (600x): the emulated clock's time, not the wall clock's
-        assert 0 <= created.timestamp() - START < 600.0
-        time.sleep(0.2)  # 120 emulated seconds later
+        after = server.clock()
+        created = sm.describe_model(ModelName="m")["CreationTime"].timestamp()
+        # the emulated clock's time (it started at START, 2030), not the wall clock's
+        assert START <= before <= created <= after
+        time.sleep(0.2)  # 120 emulated seconds at 600x
         create_model(sm, "m2")
-        later = sm.describe_model(ModelName="m2")["CreationTime"]
-        assert later.timestamp() - created.timestamp() >= 100.0
+        later = sm.describe_model(ModelName="m2")["CreationTime"].timestamp()
+        assert later - created >= 120.0
 
 
 def test_cloudwatch_alarms_through_the_same_port() -> None:

@@ -100,6 +100,7 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             port=args.port,
             clock=clock.now,
             speed=clock.speed,
+            tick=getattr(emulator, "advance", None),
             log=err,
         )
     except OSError as exc:

@@ -41,6 +41,7 @@ import json
 import socket
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -140,9 +141,14 @@ class EmulatorServer(ThreadingHTTPServer):
         limits: Limits = Limits(),
         clock: Callable[[], float] | None = None,
         speed: float | None = None,
+        tick: Callable[[], None] | None = None,
+        tick_seconds: float = 0.1,
         log: IO[str] | None = None,
     ) -> None:
         self.emulator = emulator
+        self.tick = tick
+        self.tick_seconds = tick_seconds
+        self._next_tick = 0.0
         self.service_for = service_for
         self.limits = limits
         self.clock = clock
@@ -207,6 +213,22 @@ class EmulatorServer(ThreadingHTTPServer):
         with self._open_lock:
             return len(self._open)
 
+    def service_actions(self) -> None:
+        """Between requests (serve_forever calls this every poll interval): ``tick`` at most
+        every ``tick_seconds`` of wall time, so the emulation moves on (deployments, alarms,
+        the events serve prints) while no client is asking."""
+        if self.tick is None:
+            return
+        now = time.monotonic()
+        if now < self._next_tick:
+            return
+        self._next_tick = now + self.tick_seconds
+        try:
+            self.tick()
+        except Exception:  # a bug in the emulation: say it, and keep serving
+            print("guardsim serve: internal error while advancing the emulation:", file=self.log)
+            traceback.print_exc(file=self.log)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that goes away mid-request is not news; anything else is a bug in guardsim
         exc = sys.exc_info()[1]
@@ -220,7 +242,9 @@ class EmulatorServer(ThreadingHTTPServer):
     def start(self) -> EmulatorServer:
         """Serve in a background thread (tests, and the CLI's main thread waits on signals)."""
         self._serving = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+            target=self.serve_forever,
+            kwargs={"poll_interval": min(0.1, self.tick_seconds)},
+            daemon=True,
         )
         self._serving.start()
         return self
