@@ -290,6 +290,9 @@ def _raw_reply(status: int, headers: Mapping[str, str], body: bytes) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm holds the
+    # second until the client's delayed ACK (40 ms on Linux) for every single request
+    disable_nagle_algorithm = True
     server: EmulatorServer
     server_version = "guardsim"
     sys_version = ""
