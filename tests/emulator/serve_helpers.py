@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from guardsim.emulator import Emulator, Event, ScaledClock, load_world, service_for
-from guardsim.emulator.server import EmulatorServer, Limits
+from guardsim.emulator.server import EmulatorServer, Limits, load_service_models
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 ROLE = "arn:aws:iam::123456789012:role/guardsim-test"
@@ -62,7 +62,9 @@ def serving(
     limits: Limits = Limits(),  # noqa: B008
     events: list[Event] | None = None,
 ) -> Iterator[EmulatorServer]:
-    """An emulator behind a server on 127.0.0.1 and a free port, in a thread."""
+    """An emulator behind a server on 127.0.0.1 and a free port, in a thread (as guardsim
+    serve makes them)."""
+    load_service_models()
     clock = ScaledClock(speed=speed, start=start)
     emulator = Emulator(
         load_world(world),

@@ -78,11 +78,12 @@ def _records_dir(text: str | None) -> Path | None:
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.emulator.clock import ScaledClock
     from guardsim.emulator.core import Emulator, service_for
-    from guardsim.emulator.server import EmulatorServer, is_loopback
+    from guardsim.emulator.server import EmulatorServer, is_loopback, load_service_models
     from guardsim.emulator.world import load_world
 
     world = load_world(args.world)
     records = _records_dir(args.records)
+    load_service_models()  # before the clock starts: see its docstring
     clock = ScaledClock(speed=args.speed, start=args.start)
     lock = threading.Lock()
 

@@ -465,6 +465,20 @@ class _Handler(BaseHTTPRequestHandler):
         raise _BadFraming(400, "MalformedHTTPRequest", "too many trailer fields")
 
 
+def load_service_models() -> None:
+    """Load botocore's models of the three services now, where the emulator and the scenario
+    checks will need them. Loading one takes a second or more of CPU; on a first request that
+    second would be a minute of emulated time at 60x (ten at 600x) passing inside one call, e.g.
+    a whole canary bake elapsing during the first UpdateEndpoint."""
+    from guardsim.emulator.core import SERVICES, service_model
+    from guardsim.scenarios.boto_shapes import input_shape, shape
+
+    for service in SERVICES:
+        service_model(service)
+    shape("sagemaker", "DeploymentConfig")
+    input_shape("cloudwatch", "PutMetricAlarm")
+
+
 # --------------------------------------------------------------------------- client side
 
 
@@ -516,4 +530,5 @@ __all__ = [
     "emulator_clock",
     "error_reply",
     "is_loopback",
+    "load_service_models",
 ]
