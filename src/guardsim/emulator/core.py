@@ -360,6 +360,10 @@ class Emulator:
             now = self.clock.now()
             if now > self.env.now:
                 self.env.run(until=now)
+            # and what happens at exactly now (run(until) stops before it): a request at the
+            # instant provisioning ends sees the endpoint InService
+            while self.env.peek() <= now:
+                self.env.step()
             for ep in self.endpoints.values():
                 self._flush(ep, self.env.now)
             self._expire_deleted()
