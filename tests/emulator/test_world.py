@@ -26,7 +26,10 @@ def test_the_issues_minimal_form_loads_from_a_file_and_first_match_wins(tmp_path
     path.write_text(MINIMAL)
     world = load_world(path)
     bad = world.behaviour_of(
-        {"ModelName": "m", "Containers": [{"Image": "x/sagemaker-xgboost:1.2-1", "ModelDataUrl": "s3://b/k"}]}
+        {
+            "ModelName": "m",
+            "Containers": [{"Image": "x/sagemaker-xgboost:1.2-1", "ModelDataUrl": "s3://b/k"}],
+        }
     )
     good = world.behaviour_of({"ModelName": "m", "PrimaryContainer": {"Image": "x/other:1"}})
     assert bad.error_rate_5xx == 1.0 and bad.latency.median_ms == 40
@@ -45,8 +48,14 @@ def test_match_keys_all_apply_and_no_rule_means_the_scenario_default() -> None:
             ]
         }
     )
-    both = {"ModelName": "my-canary", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/v2"}}
-    one = {"ModelName": "my-canary", "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/v1"}}
+    both = {
+        "ModelName": "my-canary",
+        "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/v2"},
+    }
+    one = {
+        "ModelName": "my-canary",
+        "PrimaryContainer": {"Image": "i", "ModelDataUrl": "s3://b/v1"},
+    }
     assert world.behaviour_of(both).error_rate_4xx == 0.5
     assert world.behaviour_of(one) == ModelBehaviour()
     assert load_world(None).behaviour_of(both) == ModelBehaviour()
