@@ -8,6 +8,7 @@ import time
 
 import boto3
 import botocore.session
+import moto  # guardsim's test extra; optional for users of mock_aws
 import pytest
 from emulator_helpers import START, WORLD, in_service
 
@@ -91,3 +92,18 @@ def test_the_pytest_fixture_uses_the_marked_world(mock_aws) -> None:  # type: ig
     in_service(sm, "fixture")
     assert mock_aws.emulator.world.environment.provisioning_seconds.value == 60
     assert sm.describe_endpoint(EndpointName="fixture")["EndpointStatus"] == "InService"
+
+
+def test_it_composes_with_motos_mock_aws_for_the_other_services() -> None:
+    with moto.mock_aws(), mock_aws(world=WORLD, start=START) as aws:
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="artifacts")  # moto's
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["artifacts"]
+        role = boto3.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")
+        sm = boto3.client("sagemaker")  # guardsim's, even inside moto's block
+        sm.create_model(
+            ModelName="m", ExecutionRoleArn=role["Role"]["Arn"], PrimaryContainer={"Image": "i"}
+        )
+        assert list(aws.emulator.models) == ["m"]
+        time.sleep(120)
+        assert aws.now() == START + 120
