@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from emulator_helpers import FAST, START, in_service, make_config, make_model
 
+from guardsim.cli import main
 from guardsim.emulator import Event
 from guardsim.record import RunRecord
 from guardsim.testing import mock_aws
@@ -102,7 +104,9 @@ def _story(records: Path | None = None) -> list[Event]:
         return aws.events
 
 
-def test_a_bad_then_good_story_with_background_traffic_is_deterministic(tmp_path: Path) -> None:
+def test_a_bad_then_good_story_with_background_traffic_is_deterministic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first = _story(tmp_path)
     second = _story()
     assert first == second  # same world and seed: the same events at the same instants
@@ -118,3 +122,8 @@ def test_a_bad_then_good_story_with_background_traffic_is_deterministic(tmp_path
     assert record.transitions[0]["t"] == 0.0
     assert record.datapoints["metric"]  # the update's published minutes
     assert record.summary.peak_green_traffic_fraction == 1.0
+    # guardsim report reads it
+    html = tmp_path / "report.html"
+    assert main(["report", str(good), "--html", str(html), "--plotly-js", "cdn"]) == 0
+    assert "run report written" in capsys.readouterr().out
+    assert "SUCCEEDED" in html.read_text(encoding="utf-8")

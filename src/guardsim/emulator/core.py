@@ -56,7 +56,7 @@ from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.machine import Phase, Transition
 from guardsim.emulator.alarms import LiveAlarm, make_alarm
 from guardsim.emulator.clock import Clock
-from guardsim.emulator.deployment import LiveRun, deployment_scenario
+from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import GuardsimError
@@ -228,7 +228,12 @@ def _dims(items: Any) -> dict[str, str]:
 class Emulator:
     """An emulated AWS account's SageMaker, SageMaker Runtime and CloudWatch (see the module
     doc). ``on_event`` is called with every :class:`Event` as the emulation reaches it;
-    ``records_dir``, when set, receives one run record per UpdateEndpoint."""
+    ``records_dir``, when set, receives one run record per UpdateEndpoint.
+
+    The emulation moves when asked: every request first runs it up to the clock's now
+    (:meth:`advance`). On a real-time clock (:class:`~guardsim.emulator.clock.ScaledClock`), a
+    server that wants events as they happen, between requests too, calls :meth:`advance` every
+    so often (thread-safe: one lock serialises requests and advances)."""
 
     def __init__(
         self,
@@ -821,7 +826,7 @@ class Emulator:
             env=self.env,
             scenario=scenario,
             rng_control=np.random.default_rng(seq),
-            monitor=_monitor(self.alarms),
+            monitor=AlarmsByName(self.alarms),
             start=now,
             on_transition=functools.partial(self._on_transition, ep),
             on_routing=functools.partial(self._on_routing, ep),
@@ -1400,16 +1405,6 @@ class Emulator:
 # =========================================================================== helpers
 
 
-class _AlarmsByName(dict[str, LiveAlarm]):
-    pass
-
-
-def _monitor(alarms: Mapping[str, LiveAlarm]) -> Any:
-    from guardsim.emulator.deployment import _Monitor
-
-    return _Monitor(alarms)
-
-
 def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
     variants = params.get("ProductionVariants") or [{}]
     return dict(variants[0])
@@ -1465,9 +1460,9 @@ def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str
         return params
     missing = [m for m in shape.required_members if m not in params]
     if missing:
-        code = "MissingParameter" if model.service_name == "monitoring" else "ValidationException"
-        if model.metadata.get("serviceId") == "CloudWatch":
-            code = "MissingParameter"
+        # CloudWatch (a query-protocol service at heart) names it MissingParameter
+        cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
+        code = "MissingParameter" if cloudwatch else "ValidationException"
         raise ApiError(
             code,
             f"1 validation error detected: Value null at '{missing[0][0].lower()}{missing[0][1:]}' "
