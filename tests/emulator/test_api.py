@@ -352,3 +352,15 @@ def test_a_session_created_outside_any_mock_reads_the_emulator_directly() -> Non
     em.call("CreateModel", {"ModelName": "m", "PrimaryContainer": {"Image": "i"}})
     assert em.call("ListModels", {})["Models"][0]["ModelName"] == "m"
     assert boto3  # the module imports boto3 for the other tests
+
+
+def test_members_of_the_wrong_type_are_the_clients_error_not_a_crash() -> None:
+    em = Emulator(load_world(None), VirtualClock(START))
+    headers = {"X-Amz-Target": "SageMaker.CreateModel"}
+    body = json.dumps({"ModelName": "m", "PrimaryContainer": "not-a-structure"}).encode()
+    status, _, out = em.respond("sagemaker", "POST", "http://localhost/", headers, body)
+    assert status == 400 and json.loads(out)["__type"] == "ValidationException"
+    cw = {"X-Amz-Target": "GraniteServiceVersion20100801.PutMetricData"}
+    body = json.dumps({"Namespace": "N", "MetricData": [{"MetricName": "M", "Value": "x"}]})
+    status, headers, out = em.respond("cloudwatch", "POST", "http://localhost/", cw, body.encode())
+    assert status == 400 and headers["x-amzn-query-error"].startswith("InvalidParameterValue")

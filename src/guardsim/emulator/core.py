@@ -345,7 +345,18 @@ class Emulator:
                         f"The emulator does not implement {operation}.",
                     )
                 params = _check_input(model, operation, params)
-                result = handler(params)
+                try:
+                    result = handler(params)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                    # a member of the wrong type or shape (botocore validates what it sends;
+                    # a raw HTTP client may not): the client's error, in AWS's words
+                    raise ApiError(
+                        "InvalidParameterValue"
+                        if service == "cloudwatch"
+                        else "ValidationException",
+                        f"1 validation error detected: the {operation} request has a member of "
+                        "the wrong type or shape",
+                    ) from None
             except ApiError as exc:
                 return error_response(request, model, exc.code, exc.message, exc.status, exc.extra)
             return success_response(request, model, operation, result)
@@ -879,7 +890,6 @@ class Emulator:
             ep.failure_reason = "The update failed: " + "; ".join(
                 t.reason for t in controller.machine.transitions[-1:]
             )
-        ep.origin = now
         if self.records_dir is not None:
             from guardsim.emulator.records import write_record
 
@@ -1453,20 +1463,29 @@ def _aws_problem(path: str, message: str) -> str:
 
 
 def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """botocore validates what it sends; a raw HTTP client may not: missing required members
-    get AWS's validation error."""
+    """botocore validates what it sends; a raw HTTP client may not. A missing required member or
+    one of the wrong type gets AWS's validation error (CloudWatch, a query service at heart,
+    names them MissingParameter and InvalidParameterValue)."""
+    from botocore.validate import ParamValidator
+
     shape = model.operation_model(operation).input_shape
     if shape is None:
         return params
+    cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
     missing = [m for m in shape.required_members if m not in params]
     if missing:
-        # CloudWatch (a query-protocol service at heart) names it MissingParameter
-        cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
-        code = "MissingParameter" if cloudwatch else "ValidationException"
+        name = missing[0]
         raise ApiError(
-            code,
-            f"1 validation error detected: Value null at '{missing[0][0].lower()}{missing[0][1:]}' "
+            "MissingParameter" if cloudwatch else "ValidationException",
+            f"1 validation error detected: Value null at '{name[0].lower()}{name[1:]}' "
             "failed to satisfy constraint: Member must not be null",
+        )
+    report = ParamValidator().validate(params, shape)
+    if report.has_errors():
+        first = report.generate_report().splitlines()[-1]
+        raise ApiError(
+            "InvalidParameterValue" if cloudwatch else "ValidationException",
+            f"1 validation error detected: {first}",
         )
     return params
 
