@@ -56,7 +56,7 @@ from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.machine import Phase, Transition
 from guardsim.emulator.alarms import LiveAlarm, make_alarm
 from guardsim.emulator.clock import Clock
-from guardsim.emulator.deployment import LiveRun, deployment_scenario
+from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import GuardsimError
@@ -228,7 +228,12 @@ def _dims(items: Any) -> dict[str, str]:
 class Emulator:
     """An emulated AWS account's SageMaker, SageMaker Runtime and CloudWatch (see the module
     doc). ``on_event`` is called with every :class:`Event` as the emulation reaches it;
-    ``records_dir``, when set, receives one run record per UpdateEndpoint."""
+    ``records_dir``, when set, receives one run record per UpdateEndpoint.
+
+    The emulation moves when asked: every request first runs it up to the clock's now
+    (:meth:`advance`). On a real-time clock (:class:`~guardsim.emulator.clock.ScaledClock`), a
+    server that wants events as they happen, between requests too, calls :meth:`advance` every
+    so often (thread-safe: one lock serialises requests and advances)."""
 
     def __init__(
         self,
@@ -340,7 +345,18 @@ class Emulator:
                         f"The emulator does not implement {operation}.",
                     )
                 params = _check_input(model, operation, params)
-                result = handler(params)
+                try:
+                    result = handler(params)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                    # a member of the wrong type or shape (botocore validates what it sends;
+                    # a raw HTTP client may not): the client's error, in AWS's words
+                    raise ApiError(
+                        "InvalidParameterValue"
+                        if service == "cloudwatch"
+                        else "ValidationException",
+                        f"1 validation error detected: the {operation} request has a member of "
+                        "the wrong type or shape",
+                    ) from None
             except ApiError as exc:
                 return error_response(request, model, exc.code, exc.message, exc.status, exc.extra)
             return success_response(request, model, operation, result)
@@ -360,6 +376,10 @@ class Emulator:
             now = self.clock.now()
             if now > self.env.now:
                 self.env.run(until=now)
+            # and what happens at exactly now (run(until) stops before it): a request at the
+            # instant provisioning ends sees the endpoint InService
+            while self.env.peek() <= now:
+                self.env.step()
             for ep in self.endpoints.values():
                 self._flush(ep, self.env.now)
             self._expire_deleted()
@@ -817,7 +837,7 @@ class Emulator:
             env=self.env,
             scenario=scenario,
             rng_control=np.random.default_rng(seq),
-            monitor=_monitor(self.alarms),
+            monitor=AlarmsByName(self.alarms),
             start=now,
             on_transition=functools.partial(self._on_transition, ep),
             on_routing=functools.partial(self._on_routing, ep),
@@ -870,7 +890,6 @@ class Emulator:
             ep.failure_reason = "The update failed: " + "; ".join(
                 t.reason for t in controller.machine.transitions[-1:]
             )
-        ep.origin = now
         if self.records_dir is not None:
             from guardsim.emulator.records import write_record
 
@@ -1396,16 +1415,6 @@ class Emulator:
 # =========================================================================== helpers
 
 
-class _AlarmsByName(dict[str, LiveAlarm]):
-    pass
-
-
-def _monitor(alarms: Mapping[str, LiveAlarm]) -> Any:
-    from guardsim.emulator.deployment import _Monitor
-
-    return _Monitor(alarms)
-
-
 def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
     variants = params.get("ProductionVariants") or [{}]
     return dict(variants[0])
@@ -1454,20 +1463,29 @@ def _aws_problem(path: str, message: str) -> str:
 
 
 def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-    """botocore validates what it sends; a raw HTTP client may not: missing required members
-    get AWS's validation error."""
+    """botocore validates what it sends; a raw HTTP client may not. A missing required member or
+    one of the wrong type gets AWS's validation error (CloudWatch, a query service at heart,
+    names them MissingParameter and InvalidParameterValue)."""
+    from botocore.validate import ParamValidator
+
     shape = model.operation_model(operation).input_shape
     if shape is None:
         return params
+    cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
     missing = [m for m in shape.required_members if m not in params]
     if missing:
-        code = "MissingParameter" if model.service_name == "monitoring" else "ValidationException"
-        if model.metadata.get("serviceId") == "CloudWatch":
-            code = "MissingParameter"
+        name = missing[0]
         raise ApiError(
-            code,
-            f"1 validation error detected: Value null at '{missing[0][0].lower()}{missing[0][1:]}' "
+            "MissingParameter" if cloudwatch else "ValidationException",
+            f"1 validation error detected: Value null at '{name[0].lower()}{name[1:]}' "
             "failed to satisfy constraint: Member must not be null",
+        )
+    report = ParamValidator().validate(params, shape)
+    if report.has_errors():
+        first = report.generate_report().splitlines()[-1]
+        raise ApiError(
+            "InvalidParameterValue" if cloudwatch else "ValidationException",
+            f"1 validation error detected: {first}",
         )
     return params
 

@@ -34,8 +34,8 @@ from guardsim.simulator.dataplane import Routing
 from guardsim.simulator.fleet import Fleets, Instance
 
 
-class _Monitor:
-    """The alarms by name, as the controller asks for them."""
+class AlarmsByName:
+    """The emulator's alarms by name, as the controller asks for them (its "monitor")."""
 
     changes = 0
 
@@ -71,7 +71,7 @@ class LiveRun:
     env: simpy.Environment
     scenario: Scenario
     rng_control: np.random.Generator
-    monitor: _Monitor
+    monitor: AlarmsByName
     start: float
     on_transition: Callable[[LiveRun, Transition], None]
     on_routing: Callable[[LiveRun, str], None]
@@ -184,4 +184,4 @@ def deployment_scenario(
     return replace(result.scenario, environment=environment), []
 
 
-__all__ = ["LiveRun", "deployment_scenario"]
+__all__ = ["AlarmsByName", "LiveRun", "deployment_scenario"]

@@ -60,9 +60,9 @@ import numpy as np
 
 from guardsim.cloudwatch.statistics import BASIC_STATISTICS, basic_of_sets
 from guardsim.deployment.machine import Phase
+from guardsim.emulator.clock import VirtualClock
 from guardsim.model.faults import FleetFaults
 from guardsim.real_backend.fake_wire import (
-    WireRequest,
     error_response,
     read_request,
     success_response,
@@ -82,23 +82,12 @@ FAKE_EPOCH = 1767225600.0
 DELETE_SECONDS = 30.0
 
 
-class FakeClock:
-    """A virtual clock: ``sleep`` moves it at once (thread-safe)."""
-
-    virtual = True
+class FakeClock(VirtualClock):
+    """The emulator's virtual clock (``sleep`` moves it at once; thread-safe), starting at
+    :data:`FAKE_EPOCH` by default."""
 
     def __init__(self, start: float = FAKE_EPOCH) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            with self._lock:
-                self._now += seconds
+        super().__init__(start)
 
 
 @dataclass(frozen=True)
@@ -301,10 +290,7 @@ class FakeAWS:
     def _on_send(self, request: Any, service: str, **_: Any) -> Any:
         client = self._clients[service]
         model = client.meta.service_model
-        return self._answer(service, model, request, read_request(request, model))
-
-    def _answer(self, service: str, model: Any, request: Any, wire: WireRequest) -> Any:
-        """The response to one read request (the emulator calls this too)."""
+        wire = read_request(request, model)
         op = wire.operation
         with self._lock:
             self._sends[op] += 1

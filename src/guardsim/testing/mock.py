@@ -18,8 +18,8 @@ Inside the block:
   its ``sagemaker``, ``sagemaker-runtime`` and ``cloudwatch`` requests answered by one
   :class:`~guardsim.emulator.Emulator` (a ``before-send`` hook, the way moto's ``mock_aws`` and
   botocore's ``Stubber`` answer requests: botocore still serialises, signs and parses every
-  call). Requests for any other service go on to the next ``before-send`` handler: moto's,
-  when its ``mock_aws`` is active too; without moto they fail with :class:`NotEmulated`
+  call). Requests for any other service go on to the next ``before-send`` handler, moto's,
+  when moto's ``mock_aws`` is active too; otherwise they fail with :class:`NotEmulated`
   rather than reach AWS. Clients created before the block are not answered.
 * dummy credentials and a region (``us-east-1`` unless ``AWS_DEFAULT_REGION`` is set) are in
   the environment, so no real profile or credential is used;
@@ -197,6 +197,16 @@ def mock_aws(
         _active.release()
 
 
+def _moto_active() -> bool:
+    """Whether moto's ``mock_aws`` is active (its botocore stubber is enabled); moto is never
+    imported here: if nobody imported it, it is not active."""
+    import sys
+
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    return bool(getattr(stubber, "enabled", False))
+
+
 def _answer(state: MockAWS, request: Any, event_name: str) -> Any:
     from botocore.awsrequest import AWSResponse
 
@@ -206,9 +216,7 @@ def _answer(state: MockAWS, request: Any, event_name: str) -> Any:
     if service is None:
         parts = event_name.split(".")
         wanted = parts[1] if len(parts) > 1 else "?"
-        import sys
-
-        if "moto" in sys.modules:
+        if _moto_active():
             return None  # moto's before-send handler answers it
         raise NotEmulated(
             f"guardsim.testing.mock_aws does not emulate {wanted!r}; compose it with moto's "

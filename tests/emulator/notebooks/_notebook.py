@@ -15,8 +15,8 @@ it runs against guardsim.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
