@@ -1444,7 +1444,7 @@ def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
     return {
         "Status": phase.variant_status,
         "StatusMessage": message,
-        "StartTime": _dt(run.start + entry.time),
+        "StartTime": _dt(entry.time),  # transitions are on the emulated epoch clock already
     }
 
 
