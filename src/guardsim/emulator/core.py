@@ -1471,6 +1471,8 @@ def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str
     shape = model.operation_model(operation).input_shape
     if shape is None:
         return params
+    if not isinstance(params, dict):  # a body of JSON null, a number, ...: not an object
+        raise ApiError("SerializationException", "the request body is not a JSON object")
     cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
     missing = [m for m in shape.required_members if m not in params]
     if missing:
