@@ -28,6 +28,7 @@ from serve_helpers import (
 from guardsim.cli import serve as serve_cli
 from guardsim.cli.main import main
 from guardsim.emulator import server
+from guardsim.record import RunRecord
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -56,6 +57,51 @@ def test_serve_prints_its_url_answers_and_stops_cleanly(sig: signal.Signals) -> 
     port = int(url.rsplit(":", 1)[1])
     with pytest.raises(OSError):  # the port is released
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_serve_prints_the_phases_and_writes_a_record_per_update(tmp_path: Path) -> None:
+    records = tmp_path / "records"
+    with serve_process("--speed", "600", "--records", str(records)) as (served, url):
+        sm = client("sagemaker", url)
+        for version in ("v1", "v2"):
+            create_model(sm, f"rec-m-{version}")
+            create_config(sm, f"rec-c-{version}", f"rec-m-{version}")
+        sm.create_endpoint(EndpointName="rec", EndpointConfigName="rec-c-v1")
+        in_service = lambda: sm.describe_endpoint(EndpointName="rec")["EndpointStatus"]  # noqa: E731
+        wait_for(lambda: in_service() == "InService", timeout=30.0)
+        sm.update_endpoint(
+            EndpointName="rec",
+            EndpointConfigName="rec-c-v2",
+            DeploymentConfig={
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "ALL_AT_ONCE",
+                        "WaitIntervalInSeconds": 0,
+                    },
+                    "TerminationWaitInSeconds": 0,
+                }
+            },
+        )
+        wait_for(
+            lambda: (
+                sm.describe_endpoint(EndpointName="rec")["EndpointConfigName"] == "rec-c-v2"
+                and in_service() == "InService"
+            ),
+            timeout=30.0,
+        )
+        wait_for(lambda: list(records.glob("*.json")), timeout=30.0)
+        assert served.stop() == 0, served.err
+    # the phases as they happened: each line carries the emulated time and the endpoint
+    lines = [line for line in served.out.splitlines() if "  rec  phase: " in line]
+    assert any("InService on rec-c-v1" in line for line in lines), served.out
+    assert any("UpdateEndpoint to rec-c-v2 (ALL_AT_ONCE)" in line for line in lines), served.out
+    assert lines[-1].endswith("InService on rec-c-v2"), lines
+    # one run record for the one update, which guardsim report draws
+    (path,) = records.glob("*.json")
+    assert RunRecord.load(path).outcome == "SUCCEEDED"
+    status, _, err = _run("report", str(path), "--html", str(tmp_path / "report.html"))
+    assert status == 0, err
+    assert (tmp_path / "report.html").stat().st_size > 0
 
 
 def test_a_port_in_use_exits_2_with_a_message() -> None:
