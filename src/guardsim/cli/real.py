@@ -40,10 +40,15 @@ EXIT_INTERRUPTED = 130
 
 
 def _connect_boto3(region: str | None) -> tuple[ClientFactory, Clock]:
+    from guardsim.emulator.server import emulator_clock
     from guardsim.real_backend.clients import boto3_clients
     from guardsim.real_backend.clock import SystemClock
 
-    return boto3_clients(region), SystemClock()
+    clients = boto3_clients(region)
+    # boto3 pointed at a `guardsim serve` on this machine (AWS_ENDPOINT_URL): keep time with the
+    # emulator's clock, which runs --speed times faster than the wall clock; AWS is never asked
+    clock = emulator_clock(getattr(clients("sagemaker").meta, "endpoint_url", None))
+    return clients, clock or SystemClock()
 
 
 #: region -> (client factory, clock). Real AWS by default; the tests put the fake AWS here.

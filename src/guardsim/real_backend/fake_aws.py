@@ -60,6 +60,7 @@ import numpy as np
 
 from guardsim.cloudwatch.statistics import BASIC_STATISTICS, basic_of_sets
 from guardsim.deployment.machine import Phase
+from guardsim.emulator.clock import VirtualClock
 from guardsim.model.faults import FleetFaults
 from guardsim.real_backend.fake_wire import (
     error_response,
@@ -81,23 +82,12 @@ FAKE_EPOCH = 1767225600.0
 DELETE_SECONDS = 30.0
 
 
-class FakeClock:
-    """A virtual clock: ``sleep`` moves it at once (thread-safe)."""
-
-    virtual = True
+class FakeClock(VirtualClock):
+    """The emulator's virtual clock (``sleep`` moves it at once; thread-safe), starting at
+    :data:`FAKE_EPOCH` by default."""
 
     def __init__(self, start: float = FAKE_EPOCH) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            with self._lock:
-                self._now += seconds
+        super().__init__(start)
 
 
 @dataclass(frozen=True)

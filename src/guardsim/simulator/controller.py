@@ -250,7 +250,9 @@ class Controller:
         )
         timeout = dc.maximum_execution_timeout_seconds
         if timeout is not None and self.settings.timeout_includes_provisioning:
-            self.deadline = float(timeout)
+            # from the UpdateEndpoint call: now (0.0 in the simulator, exactly; the emulator's
+            # clock is epoch time)
+            self.deadline = self.env.now + float(timeout)
         steps = plan_steps(
             dc,
             green.instance_count,

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         with_green,
         with_traffic,
     )
+    from guardsim.testing.mock import MockAWS, NotEmulated, mock_aws
     from guardsim.testing.strategies import (
         DIMENSION_SETS,
         POLICY_KINDS,
@@ -79,6 +80,8 @@ __all__ = [
     "EndpointNames",
     "Estimate",
     "GuardrailAssertionError",
+    "MockAWS",
+    "NotEmulated",
     "QuantileEstimate",
     "alarm_kwargs",
     "assert_blast_radius_below",
@@ -92,6 +95,7 @@ __all__ = [
     "faults",
     "healthy",
     "load",
+    "mock_aws",
     "model_behaviours",
     "replications_needed",
     "rollback_probability",
@@ -121,9 +125,15 @@ _GUARDRAIL = frozenset(
         "with_traffic",
     }
 )
+#: The local emulator's names (guardsim.testing.mock; needs time-machine, guardsim[emulator]).
+_MOCK = frozenset({"MockAWS", "NotEmulated", "mock_aws"})
 #: Public names loaded on first use: name -> module.
 _LAZY = {
-    name: "guardsim.testing.guardrail" if name in _GUARDRAIL else "guardsim.testing.strategies"
+    name: "guardsim.testing.guardrail"
+    if name in _GUARDRAIL
+    else "guardsim.testing.mock"
+    if name in _MOCK
+    else "guardsim.testing.strategies"
     for name in __all__
 }
 

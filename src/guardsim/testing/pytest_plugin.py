@@ -1,4 +1,5 @@
-"""The guardsim pytest plugin: the ``guardrail`` fixture and ``--guardsim-replications``.
+"""The guardsim pytest plugin: the ``guardrail`` fixture and ``--guardsim-replications``; the
+``mock_aws`` fixture (guardsim's local emulator, :mod:`guardsim.testing.mock`).
 
 Installed with guardsim and registered through the ``pytest11`` entry point (name ``guardsim``),
 so any project that has guardsim installed can write::
@@ -20,7 +21,7 @@ Hypothesis, so registering it costs a project's test run nothing. Disable it wit
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ import pytest
 if TYPE_CHECKING:
     from guardsim.scenarios.scenario import Scenario
     from guardsim.testing.guardrail import Estimate, QuantileEstimate
+    from guardsim.testing.mock import MockAWS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "guardsim(replications=None, seed=None): defaults of the guardrail fixture for this test",
+    )
+    config.addinivalue_line(
+        "markers",
+        "guardsim_world(world): the world (file or dict) of the mock_aws fixture for this test",
     )
 
 
@@ -200,3 +206,26 @@ def guardrail(request: pytest.FixtureRequest) -> Guardrail:
     n = marks.get("replications", request.config.getoption("guardsim_replications"))
     seed = marks.get("seed", request.config.getoption("guardsim_seed"))
     return Guardrail(n=n, seed=0 if seed is None else seed)
+
+
+@pytest.fixture
+def guardsim_world(request: pytest.FixtureRequest) -> Any:
+    """The world of the ``mock_aws`` fixture: ``@pytest.mark.guardsim_world(FILE_OR_DICT)`` on
+    the test, else None (the scenario defaults). Override this fixture in a conftest.py to give
+    a whole directory of tests one world."""
+    marker = request.node.get_closest_marker("guardsim_world")
+    if marker is None:
+        return None
+    if len(marker.args) != 1 or marker.kwargs:
+        raise pytest.UsageError("@pytest.mark.guardsim_world takes one argument: a file or dict")
+    return marker.args[0]
+
+
+@pytest.fixture
+def mock_aws(guardsim_world: Any) -> Iterator[MockAWS]:
+    """guardsim's emulator of SageMaker, SageMaker Runtime and CloudWatch for this test, on a
+    virtual clock (:func:`guardsim.testing.mock_aws`; the world from ``guardsim_world``)."""
+    from guardsim.testing.mock import mock_aws as _mock_aws
+
+    with _mock_aws(world=guardsim_world) as aws:
+        yield aws

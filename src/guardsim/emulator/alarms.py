@@ -1,0 +1,141 @@
+"""The emulator's CloudWatch alarms: evaluated on the metric store on CloudWatch's schedule.
+
+An alarm is created INSUFFICIENT_DATA ("Unchecked: Initial alarm creation", as PutMetricAlarm
+leaves a new alarm: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html)
+and evaluated from then on at every instant of its schedule
+(:func:`guardsim.cloudwatch.schedule.evaluation_interval`: every minute for a Period of 60 s or
+more, every 10 s for high-resolution periods), shifted by the world's
+``environment.alarm_evaluation_offset_seconds``. Each evaluation reads the evaluation range's
+period windows (:func:`~guardsim.cloudwatch.schedule.range_windows`) from the samples visible
+at that instant and hands them to guardsim's pure :class:`~guardsim.cloudwatch.alarm.AlarmRule`
+(metric-math alarms: :mod:`guardsim.cloudwatch.metric_math` per period first). A state change
+is recorded when it happens, never back-dated. Updating an alarm (PutMetricAlarm on an
+existing name) keeps its state until the next evaluation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
+from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
+from guardsim.cloudwatch.statistics import parse_statistic
+from guardsim.emulator.metrics import MetricStore, series_key
+
+
+@dataclass
+class LiveAlarm:
+    """One alarm of the emulated account and its state (the interface the deployment
+    controller reads: ``name``, ``state``, ``entered_at``, ``reason``)."""
+
+    name: str
+    arn: str
+    params: dict[str, Any]
+    created_at: float
+    tags: list[dict[str, str]]
+    rule: AlarmRule
+    program: MetricMathProgram | None
+    updated_at: float
+    state: AlarmState = AlarmState.INSUFFICIENT_DATA
+    entered_at: float = -math.inf
+    state_updated_at: float = 0.0
+    reason: str = "Unchecked: Initial alarm creation"
+    reason_data: str | None = None
+    #: (time, from, to, reason) of every state change, oldest first
+    history: list[tuple[float, str, str, str]] = field(default_factory=list)
+    #: configuration updates: (time, summary)
+    config_history: list[tuple[float, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.entered_at = self.created_at
+        self.state_updated_at = self.created_at
+
+    @property
+    def interval(self) -> int:
+        return evaluation_interval(self.rule.period, self.rule.evaluation_periods)
+
+    def next_evaluation(self, after: float, offset: float) -> float:
+        """The first instant of the alarm's schedule strictly after ``after``."""
+        k = math.floor((after - offset) / self.interval) + 1
+        return k * self.interval + offset
+
+    def evaluate(self, t: float, store: MetricStore) -> tuple[str, str] | None:
+        """Evaluate at ``t``; the (from, to) states if it changed."""
+        rule = self.rule
+        windows = range_windows(t, rule.period, rule.range_length)
+        counts: list[float | None] | None
+        if self.program is not None:
+            inputs = {}
+            for qid, q in self.program.metric_stats.items():
+                key = series_key(q.namespace, q.metric_name, dict(q.dimensions))
+                spec = q.statistic
+                inputs[qid] = [store.statistic(key, spec, a, b, t)[0] for a, b in windows]
+            values = list(self.program.evaluate(inputs))
+            counts = None
+        else:
+            p = self.params
+            key = series_key(
+                str(p.get("Namespace", "")),
+                str(p.get("MetricName", "")),
+                {d["Name"]: d["Value"] for d in p.get("Dimensions", [])},
+            )
+            spec = parse_statistic(str(p.get("Statistic") or p.get("ExtendedStatistic")))
+            values, counts = [], []
+            for a, b in windows:
+                value, n = store.statistic(key, spec, a, b, t)
+                values.append(value)
+                counts.append(n if value is not None else None)
+        result = rule.evaluate(values, self.state, sample_counts=counts)
+        self.reason = result.reason
+        if result.state == self.state:
+            return None
+        old = self.state
+        self.history.append((t, old.value, result.state.value, result.reason))
+        self.state = result.state
+        self.entered_at = t
+        self.state_updated_at = t
+        return old.value, result.state.value
+
+    def set_state(self, t: float, state: str, reason: str, reason_data: str | None) -> None:
+        """SetAlarmState: the state until the next evaluation says otherwise."""
+        new = AlarmState(state)
+        if new != self.state:
+            self.history.append((t, self.state.value, new.value, reason))
+            self.state = new
+            self.entered_at = t
+        self.state_updated_at = t
+        self.reason = reason
+        self.reason_data = reason_data
+
+
+def make_alarm(
+    params: Mapping[str, Any],
+    *,
+    arn: str,
+    now: float,
+    extra_periods: int,
+    tags: list[dict[str, str]],
+) -> LiveAlarm:
+    """A new alarm from PutMetricAlarm parameters (raises the cloudwatch library's errors for
+    parameters it cannot evaluate)."""
+    clean = {k: v for k, v in params.items() if k != "Tags"}
+    n = int(clean.get("EvaluationPeriods", 1))
+    rule = AlarmRule.from_kwargs(clean, evaluation_range=n + extra_periods)
+    program = compile_metrics(clean["Metrics"]) if clean.get("Metrics") else None
+    return LiveAlarm(
+        name=str(clean["AlarmName"]),
+        arn=arn,
+        params=clean,
+        created_at=now,
+        tags=list(tags),
+        rule=rule,
+        program=program,
+        updated_at=now,
+    )
+
+
+__all__ = ["LiveAlarm", "make_alarm"]

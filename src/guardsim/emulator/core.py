@@ -1,0 +1,1557 @@
+"""The emulator: SageMaker, SageMaker Runtime and CloudWatch answered from guardsim's model.
+
+:class:`Emulator` takes one HTTP request at a time (:meth:`Emulator.respond`: the service, the
+method, URL, headers and body botocore sent) and returns the HTTP response AWS would give, in
+the service's wire protocol (:mod:`guardsim.real_backend.fake_wire`, whose every successful
+response is first checked against botocore's output shape). ``guardsim.testing.mock_aws`` (in
+process) and ``guardsim serve`` (HTTP) are thin layers over it.
+
+What happens is what the client does:
+
+* **Models** keep the behaviour the world gives them when they are created (the first
+  ``models`` rule that matches, :mod:`.world`), so a bad model stays bad and a good one good.
+* **Endpoints** are Creating for the world's ``environment.provisioning_seconds`` (the slowest
+  of the fleet's instances), then InService. ``UpdateEndpoint`` starts the simulator's own
+  deployment controller (:mod:`.deployment`) on the endpoint's current and new configuration,
+  with the DeploymentConfig given, or with ``RetainDeploymentConfig=True`` the last one the
+  endpoint used (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html).
+* **Traffic** is the client's ``InvokeEndpoint`` calls, each routed to a fleet by the current
+  traffic split and answered with that fleet's model behaviour (:mod:`guardsim.model.faults`,
+  lognormal latency of :mod:`guardsim.model.latency`), plus the world's optional background
+  traffic (:mod:`guardsim.model.traffic`). Every request is counted in SageMaker's invocation
+  metrics (:mod:`guardsim.model.metrics`), under ``EndpointName, VariantName`` and with the
+  fleet's ``EndpointConfigName``.
+* **Alarms** are evaluated by guardsim's CloudWatch library on those metrics on CloudWatch's
+  schedule from their creation (:mod:`.alarms`); the controller reads them as SageMaker does.
+
+Time is the :class:`~guardsim.emulator.clock.Clock`'s: before answering a request the emulator
+runs its SimPy environment (the controllers, the alarm clock) up to the clock's now.
+
+Departures from AWS (each the emulator's choice where AWS does not say): one production variant
+per endpoint config; an invocation's latency is not slept and load (utilisation) faults do not
+apply to it; a deleted endpoint is Deleting for ``environment.termination_seconds``; the
+emulator rejects an UpdateEndpoint naming rollback alarms that do not exist; ``FailureReason``
+and ``StatusMessage`` are worded by guardsim (AWS's wording is undocumented).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import simpy
+from simpy.events import URGENT
+
+from guardsim.cloudwatch.statistics import parse_statistic
+from guardsim.deployment.machine import Phase, Transition
+from guardsim.emulator.alarms import LiveAlarm, make_alarm
+from guardsim.emulator.clock import Clock
+from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
+from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
+from guardsim.emulator.world import World
+from guardsim.errors import GuardsimError
+from guardsim.model.faults import FleetFaults
+from guardsim.model.latency import lognormal_params
+from guardsim.model.metrics import NAMESPACE, UNITS
+from guardsim.model.traffic import expected
+from guardsim.scenarios.models import ModelBehaviour
+from guardsim.scenarios.traffic import Traffic
+
+#: The services the emulator answers, by botocore service name.
+SERVICES = ("sagemaker", "sagemaker-runtime", "cloudwatch")
+ACCOUNT = "123456789012"
+#: The alarm clock's tick (s): the finest CloudWatch evaluation interval (high resolution).
+TICK = 10.0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the emulation did: a deployment phase transition or an alarm state change.
+
+    ``time`` is the emulated epoch time; ``kind`` is ``"phase"`` or ``"alarm"``; ``text`` says
+    what happened, e.g. ``"Baking: Traffic enabled on canary capacity of 1 instance(s) ..."``."""
+
+    time: float
+    endpoint: str
+    kind: str
+    text: str
+
+
+def service_for(headers: Mapping[str, str | bytes], url: str) -> str | None:
+    """Which service a request is for, from what botocore puts on the wire: the JSON protocols'
+    ``X-Amz-Target`` (``SageMaker.``, ``GraniteServiceVersion20100801.``), the CBOR protocol's
+    path (``/service/GraniteServiceVersion20100801/operation/...``), SageMaker Runtime's REST
+    path (``/endpoints/NAME/invocations``); ``None`` if it is none of the three."""
+    lower = {k.lower(): _text(v) for k, v in headers.items()}
+    target = lower.get("x-amz-target", "")
+    prefix = target.split(".", 1)[0]
+    if prefix == "SageMaker":
+        return "sagemaker"
+    if prefix == "GraniteServiceVersion20100801":
+        return "cloudwatch"
+    path = urlsplit(url).path
+    parts = path.strip("/").split("/")
+    if len(parts) >= 2 and parts[0] == "service":
+        return {"GraniteServiceVersion20100801": "cloudwatch", "SageMaker": "sagemaker"}.get(
+            parts[1]
+        )
+    if (
+        len(parts) == 3
+        and parts[0] == "endpoints"
+        and parts[2]
+        in (
+            "invocations",
+            "async-invocations",
+            "invocations-response-stream",
+        )
+    ):
+        return "sagemaker-runtime"
+    return None
+
+
+@functools.cache
+def service_model(service: str) -> Any:
+    """botocore's model of one service (cached: loading it costs tens of milliseconds)."""
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service)
+
+
+@dataclass
+class _Request:
+    """What :func:`~guardsim.real_backend.fake_wire.read_request` reads (a botocore
+    ``AWSPreparedRequest`` has the same three attributes)."""
+
+    url: str
+    headers: Mapping[str, Any]
+    body: bytes
+
+
+class ApiError(Exception):
+    """An AWS error response: code, message, HTTP status and extra fields."""
+
+    def __init__(self, code: str, message: str, status: int = 400, **extra: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.extra = extra
+
+
+def _validation(message: str) -> ApiError:
+    return ApiError("ValidationException", message)
+
+
+@dataclass
+class _Resource:
+    name: str
+    arn: str
+    params: dict[str, Any]
+    created_at: float
+    tags: list[dict[str, str]]
+
+
+@dataclass
+class _Model(_Resource):
+    behaviour: ModelBehaviour = field(default_factory=ModelBehaviour)
+    faults: FleetFaults | None = None
+
+
+@dataclass
+class _Update:
+    """One UpdateEndpoint: its configs, the controller's run and the result."""
+
+    number: int
+    start: float
+    old_config: str
+    new_config: str
+    deployment_config: dict[str, Any]
+    run: LiveRun
+    green_requests: int = 0
+    green_errors: int = 0
+    user_errors: int = 0
+    peak_green: float = 0.0
+
+
+@dataclass
+class _Endpoint(_Resource):
+    config_name: str = ""
+    status: str = "Creating"
+    ready_at: float = math.inf
+    last_modified: float = 0.0
+    failure_reason: str | None = None
+    deleting_since: float | None = None
+    last_deployment_config: dict[str, Any] | None = None
+    updates: list[_Update] = field(default_factory=list)
+    #: the time faults and background traffic count from (the last UpdateEndpoint, else
+    #: when the endpoint came into service)
+    origin: float = 0.0
+    traffic: Traffic | None = None
+    traffic_until: float = 0.0
+    traffic_origin: float = 0.0
+
+    @property
+    def current(self) -> _Update | None:
+        if self.updates and not self.updates[-1].run.finished:
+            return self.updates[-1]
+        return None
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _dims(items: Any) -> dict[str, str]:
+    return {str(d["Name"]): str(d["Value"]) for d in items or []}
+
+
+class Emulator:
+    """An emulated AWS account's SageMaker, SageMaker Runtime and CloudWatch (see the module
+    doc). ``on_event`` is called with every :class:`Event` as the emulation reaches it;
+    ``records_dir``, when set, receives one run record per UpdateEndpoint.
+
+    The emulation moves when asked: every request first runs it up to the clock's now
+    (:meth:`advance`). On a real-time clock (:class:`~guardsim.emulator.clock.ScaledClock`), a
+    server that wants events as they happen, between requests too, calls :meth:`advance` every
+    so often (thread-safe: one lock serialises requests and advances)."""
+
+    def __init__(
+        self,
+        world: World,
+        clock: Clock,
+        *,
+        on_event: Callable[[Event], None] | None = None,
+        records_dir: Path | None = None,
+        region: str = "us-east-1",
+    ) -> None:
+        self.world = world
+        self.clock = clock
+        self.on_event = on_event
+        self.records_dir = Path(records_dir) if records_dir is not None else None
+        self.region = region
+        self.events: list[Event] = []
+        self._lock = threading.RLock()
+        seq = np.random.SeedSequence(world.seed)
+        control, traffic, invoke = seq.spawn(3)
+        self._seed = world.seed
+        self.rng_control = np.random.default_rng(control)
+        self.rng_traffic = np.random.default_rng(traffic)
+        self.rng_invoke = np.random.default_rng(invoke)
+        self.models: dict[str, _Model] = {}
+        self.endpoint_configs: dict[str, _Resource] = {}
+        self.endpoints: dict[str, _Endpoint] = {}
+        self.alarms: dict[str, LiveAlarm] = {}
+        self.metrics = MetricStore(self._publish_delay)
+        self.env = simpy.Environment(initial_time=clock.now())
+        self.env.process(self._alarm_clock())
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            # SageMaker
+            "CreateModel": self._create_model,
+            "DescribeModel": self._describe_model,
+            "DeleteModel": self._delete_model,
+            "ListModels": self._list_models,
+            "CreateEndpointConfig": self._create_endpoint_config,
+            "DescribeEndpointConfig": self._describe_endpoint_config,
+            "DeleteEndpointConfig": self._delete_endpoint_config,
+            "ListEndpointConfigs": self._list_endpoint_configs,
+            "CreateEndpoint": self._create_endpoint,
+            "DescribeEndpoint": self._describe_endpoint,
+            "UpdateEndpoint": self._update_endpoint,
+            "UpdateEndpointWeightsAndCapacities": self._update_weights,
+            "DeleteEndpoint": self._delete_endpoint,
+            "ListEndpoints": self._list_endpoints,
+            "AddTags": self._add_tags,
+            "DeleteTags": self._delete_tags,
+            "ListTags": self._list_tags,
+            # SageMaker Runtime
+            "InvokeEndpoint": self._invoke_endpoint,
+            # CloudWatch
+            "PutMetricAlarm": self._put_metric_alarm,
+            "DescribeAlarms": self._describe_alarms,
+            "DescribeAlarmsForMetric": self._describe_alarms_for_metric,
+            "DeleteAlarms": self._delete_alarms,
+            "DescribeAlarmHistory": self._describe_alarm_history,
+            "SetAlarmState": self._set_alarm_state,
+            "GetMetricStatistics": self._get_metric_statistics,
+            "GetMetricData": self._get_metric_data,
+            "ListMetrics": self._list_metrics,
+            "PutMetricData": self._put_metric_data,
+            "ListTagsForResource": self._list_tags_for_resource,
+            "TagResource": self._tag_resource,
+            "UntagResource": self._untag_resource,
+        }
+
+    # ================================================================== requests
+
+    def respond(
+        self, service: str, method: str, url: str, headers: Mapping[str, Any], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        """The HTTP response (status, headers, body) to one request for ``service``."""
+        from guardsim.real_backend.fake_wire import error_response, read_request
+
+        if service not in SERVICES:
+            raise ValueError(f"the emulator does not answer {service!r}")
+        model = service_model(service)
+        request = _Request(url, headers, body)
+        try:
+            wire = read_request(request, model)
+            if wire.operation not in model.operation_names:
+                raise ApiError(
+                    "UnknownOperationException" if service != "cloudwatch" else "InvalidAction",
+                    f"The action or operation requested ({wire.operation or '?'}) is invalid. "
+                    "Verify that the action is typed correctly.",
+                )
+        except ApiError as exc:
+            return _unpack(error_response(request, model, exc.code, exc.message, exc.status))
+        except Exception:  # any request that cannot be read is the client's error
+            code = "SerializationException"
+            return _unpack(
+                error_response(request, model, code, "The request body could not be parsed.")
+            )
+        return _unpack(self._answer(service, model, request, wire.operation, wire.params))
+
+    def _answer(
+        self, service: str, model: Any, request: Any, operation: str, params: dict[str, Any]
+    ) -> Any:
+        from guardsim.real_backend.fake_wire import error_response, success_response
+
+        handler = self._handlers.get(operation)
+        with self._lock:
+            self.advance()
+            try:
+                if handler is None:
+                    raise ApiError(
+                        "InvalidAction" if service == "cloudwatch" else "UnknownOperationException",
+                        f"The emulator does not implement {operation}.",
+                    )
+                params = _check_input(model, operation, params)
+                try:
+                    result = handler(params)
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+                    # a member of the wrong type or shape (botocore validates what it sends;
+                    # a raw HTTP client may not): the client's error, in AWS's words
+                    raise ApiError(
+                        "InvalidParameterValue"
+                        if service == "cloudwatch"
+                        else "ValidationException",
+                        f"1 validation error detected: the {operation} request has a member of "
+                        "the wrong type or shape",
+                    ) from None
+            except ApiError as exc:
+                return error_response(request, model, exc.code, exc.message, exc.status, exc.extra)
+            return success_response(request, model, operation, result)
+
+    def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer one operation from plain parameters (no wire format), for Python callers;
+        raises :class:`ApiError` as the HTTP layer would answer."""
+        with self._lock:
+            self.advance()
+            return self._handlers[operation](dict(params))
+
+    # ================================================================== time
+
+    def advance(self) -> None:
+        """Run the emulation up to the clock's now (the controllers, the alarm clock)."""
+        with self._lock:
+            now = self.clock.now()
+            if now > self.env.now:
+                self.env.run(until=now)
+            # and what happens at exactly now (run(until) stops before it): a request at the
+            # instant provisioning ends sees the endpoint InService
+            while self.env.peek() <= now:
+                self.env.step()
+            for ep in self.endpoints.values():
+                self._flush(ep, self.env.now)
+            self._expire_deleted()
+
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def _publish_delay(self, minute: float) -> float:
+        """The publish delay of one minute: drawn from its own stream (keyed by the minute), so
+        it does not depend on when someone first asks."""
+        rng = np.random.default_rng([self._seed, 7, int(minute // MINUTE)])
+        dist = self.world.environment.metric_publish_delay_seconds
+        return float(dist.sample(rng, 1)[0])
+
+    def _alarm_clock(self) -> Any:
+        """CloudWatch's side: at every tick, the background traffic up to now, then every alarm
+        due (at URGENT priority, so alarms are evaluated before SageMaker polls them at the
+        same instant, as in the simulator)."""
+        env = self.env
+        offset = self.world.environment.alarm_evaluation_offset_seconds
+        first = math.floor((env.now - offset) / TICK) * TICK + offset + TICK
+        yield self._urgent(first - env.now)
+        while True:
+            t = env.now
+            for ep in self.endpoints.values():
+                self._flush(ep, t)
+            for alarm in list(self.alarms.values()):
+                interval = alarm.interval
+                k = round((t - offset) / interval)
+                if abs(t - offset - k * interval) > 1e-6 or t <= alarm.created_at:
+                    continue
+                change = alarm.evaluate(t, self.metrics)
+                if change is not None:
+                    self._emit(
+                        t,
+                        _dims(alarm.params.get("Dimensions")).get("EndpointName", ""),
+                        "alarm",
+                        f"alarm {alarm.name!r} {change[0]} -> {change[1]}: {alarm.reason}",
+                    )
+            nxt = math.floor((t - offset) / TICK + 0.5) * TICK + offset + TICK
+            yield self._urgent(nxt - t)
+
+    def _urgent(self, delay: float) -> simpy.Event:
+        """A timeout at URGENT priority (as the simulator's CloudWatch clock has it)."""
+        event = simpy.Event(self.env)
+        event._ok = True
+        event._value = None
+        self.env.schedule(event, URGENT, delay)
+        return event
+
+    def _emit(self, t: float, endpoint: str, kind: str, text: str) -> None:
+        event = Event(t, endpoint, kind, text)
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)
+
+    # ================================================================== traffic
+
+    def _flush(self, ep: _Endpoint, t: float) -> None:
+        """The endpoint's background traffic from where it stopped up to ``t``."""
+        if ep.traffic is None or t <= ep.traffic_until:
+            return
+        t0 = max(ep.traffic_until, ep.ready_at)
+        ep.traffic_until = t
+        if t0 >= t or ep.status not in ("InService", "Updating"):
+            return
+        o = ep.traffic_origin
+        mean = float(expected(ep.traffic, t0 - o, t - o))
+        rng = self.rng_traffic
+        n = int(rng.poisson(mean)) if ep.traffic.arrivals == "poisson" else round(mean)
+        for s in np.sort(rng.uniform(t0, t, n)):
+            self._serve(ep, float(s), rng)
+
+    def _fleet_of(self, ep: _Endpoint, u: float) -> tuple[str, str, LiveRun | None]:
+        """(fleet, endpoint config, run) serving a request (``u`` uniform in [0, 1))."""
+        up = ep.current
+        if up is None:
+            return "blue", ep.config_name, None
+        frac = up.run.routing.green_fraction
+        if u < frac:
+            return "green", up.new_config, up.run
+        return "blue", up.old_config, up.run
+
+    def _serve(self, ep: _Endpoint, t: float, rng: np.random.Generator) -> tuple[int, str, str]:
+        """One request at ``t``: (status 200/4xx/5xx, variant name, fleet), counted in the
+        metrics."""
+        u = rng.random(4)
+        z = rng.standard_normal(2)
+        fleet, config_name, run = self._fleet_of(ep, float(u[0]))
+        config = self.endpoint_configs.get(config_name)
+        variant = _variant(config.params if config else {})
+        model = self.models.get(str(variant.get("ModelName", "")))
+        behaviour = model.behaviour if model else ModelBehaviour()
+        faults = model.faults if model and model.faults else FleetFaults(behaviour)
+        age = math.inf
+        active = 1
+        if run is not None:
+            inst = run.pick(fleet, float(u[3]))
+            if inst is not None:
+                age = t - inst.ready_at
+            active = max(1, run.routing.active_blue + run.routing.active_green)
+        else:
+            age = t - ep.ready_at
+            active = max(1, int(variant.get("InitialInstanceCount", 1)))
+        b = faults.behaviour(t - ep.origin, 0.0, age)
+        p5, p4, mult, add = float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
+        status = 500 if u[1] < p5 else 400 if u[1] < p5 + p4 else 200
+        mu, sigma = lognormal_params(behaviour.latency.median_ms, behaviour.latency.p99_ms)
+        model_ms = math.exp(mu + sigma * float(z[0])) * mult + add
+        mu2, sigma2 = lognormal_params(
+            behaviour.overhead_latency.median_ms, behaviour.overhead_latency.p99_ms
+        )
+        overhead_ms = math.exp(mu2 + sigma2 * float(z[1]))
+        name = str(variant.get("VariantName", "AllTraffic"))
+        values = {
+            "Invocations": 1.0,
+            "Invocation4XXErrors": float(status == 400),
+            "Invocation5XXErrors": float(status == 500),
+            "InvocationModelErrors": float(status != 200),
+            "ModelLatency": model_ms * 1000.0,  # microseconds
+            "OverheadLatency": overhead_ms * 1000.0,
+            "InvocationsPerInstance": 1.0 / active,
+        }
+        dim_sets = [{"EndpointName": ep.name, "VariantName": name}]
+        if run is not None or self.world.environment.per_config_metrics_for_blue:
+            dim_sets.append(
+                {"EndpointName": ep.name, "VariantName": name, "EndpointConfigName": config_name}
+            )
+        for dims in dim_sets:
+            for metric, value in values.items():
+                self.metrics.add(series_key(NAMESPACE, metric, dims), t, value, UNITS[metric])
+        up = ep.current
+        if up is not None:
+            if fleet == "green":
+                up.green_requests += 1
+                up.green_errors += status != 200
+            up.user_errors += status != 200
+        return status, name, fleet
+
+    # ================================================================== ARNs and names
+
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{ACCOUNT}:{kind}/{name.lower()}"
+
+    def _alarm_arn(self, name: str) -> str:
+        return f"arn:aws:cloudwatch:{self.region}:{ACCOUNT}:alarm:{name}"
+
+    # ================================================================== models
+
+    def _create_model(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["ModelName"]
+        arn = self._arn("model", name)
+        if name in self.models:
+            raise _validation(f'Cannot create already existing model "{arn}".')
+        if not p.get("PrimaryContainer") and not p.get("Containers"):
+            raise _validation("Either PrimaryContainer or Containers must be specified.")
+        params = {k: v for k, v in p.items() if k != "Tags"}
+        behaviour = self.world.behaviour_of(params)
+        self.models[name] = _Model(
+            name,
+            arn,
+            params,
+            self.now(),
+            list(p.get("Tags", [])),
+            behaviour=behaviour,
+            faults=FleetFaults(behaviour),
+        )
+        return {"ModelArn": arn}
+
+    def _model(self, name: str) -> _Model:
+        if name not in self.models:
+            raise _validation(f'Could not find model "{self._arn("model", name)}".')
+        return self.models[name]
+
+    def _describe_model(self, p: dict[str, Any]) -> dict[str, Any]:
+        m = self._model(p["ModelName"])
+        out: dict[str, Any] = {
+            "ModelName": m.name,
+            "ModelArn": m.arn,
+            "CreationTime": _dt(m.created_at),
+        }
+        for key in (
+            "ExecutionRoleArn",
+            "PrimaryContainer",
+            "Containers",
+            "InferenceExecutionConfig",
+            "VpcConfig",
+            "EnableNetworkIsolation",
+        ):
+            if key in m.params:
+                out[key] = m.params[key]
+        return out
+
+    def _delete_model(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._model(p["ModelName"])
+        del self.models[p["ModelName"]]
+        return {}
+
+    def _list_models(self, p: dict[str, Any]) -> dict[str, Any]:
+        rows = _listed(
+            list(self.models.values()), p, lambda r: {"ModelName": r.name, "ModelArn": r.arn}
+        )
+        items, token = _page(rows, p, "CreationTime")
+        for item in items:
+            item["CreationTime"] = _dt(item["CreationTime"])
+        out: dict[str, Any] = {"Models": items}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    # ================================================================== endpoint configs
+
+    def _create_endpoint_config(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["EndpointConfigName"]
+        arn = self._arn("endpoint-config", name)
+        if name in self.endpoint_configs:
+            raise _validation(f'Cannot create already existing endpoint configuration "{arn}".')
+        for variant in p.get("ProductionVariants", []):
+            if "ModelName" in variant:
+                self._model(variant["ModelName"])
+        params = {k: v for k, v in p.items() if k != "Tags"}
+        self.endpoint_configs[name] = _Resource(
+            name, arn, params, self.now(), list(p.get("Tags", []))
+        )
+        return {"EndpointConfigArn": arn}
+
+    def _config(self, name: str) -> _Resource:
+        if name not in self.endpoint_configs:
+            arn = self._arn("endpoint-config", name)
+            raise _validation(f'Could not find endpoint configuration "{arn}".')
+        return self.endpoint_configs[name]
+
+    def _describe_endpoint_config(self, p: dict[str, Any]) -> dict[str, Any]:
+        c = self._config(p["EndpointConfigName"])
+        out = {
+            "EndpointConfigName": c.name,
+            "EndpointConfigArn": c.arn,
+            "ProductionVariants": c.params["ProductionVariants"],
+            "CreationTime": _dt(c.created_at),
+        }
+        for key in ("DataCaptureConfig", "KmsKeyId", "AsyncInferenceConfig"):
+            if key in c.params:
+                out[key] = c.params[key]
+        return out
+
+    def _delete_endpoint_config(self, p: dict[str, Any]) -> dict[str, Any]:
+        self._config(p["EndpointConfigName"])
+        del self.endpoint_configs[p["EndpointConfigName"]]
+        return {}
+
+    def _list_endpoint_configs(self, p: dict[str, Any]) -> dict[str, Any]:
+        rows = _listed(
+            list(self.endpoint_configs.values()),
+            p,
+            lambda r: {"EndpointConfigName": r.name, "EndpointConfigArn": r.arn},
+        )
+        items, token = _page(rows, p, "CreationTime")
+        for item in items:
+            item["CreationTime"] = _dt(item["CreationTime"])
+        out: dict[str, Any] = {"EndpointConfigs": items}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    # ================================================================== endpoints
+
+    def _create_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["EndpointName"]
+        arn = self._arn("endpoint", name)
+        if name in self.endpoints:
+            raise _validation(f'Cannot create already existing endpoint "{arn}".')
+        config = self._config(p["EndpointConfigName"])
+        variant = _variant(config.params)
+        self._model(str(variant.get("ModelName", "")))
+        count = max(1, int(variant.get("InitialInstanceCount", 1)))
+        durations = self.world.environment.provisioning_seconds.sample(self.rng_control, count)
+        now = self.now()
+        ep = _Endpoint(
+            name,
+            arn,
+            {k: v for k, v in p.items() if k != "Tags"},
+            now,
+            list(p.get("Tags", [])),
+            config_name=config.name,
+            status="Creating",
+            ready_at=now + float(np.max(durations)),
+            last_modified=now,
+            traffic=self.world.traffic_for(name),
+        )
+        self.endpoints[name] = ep
+        self._emit(now, name, "phase", f"Creating: launching {count} instance(s) of {config.name}")
+
+        def come_up() -> Any:
+            yield self.env.timeout(ep.ready_at - self.env.now)
+            if ep.status == "Creating":
+                ep.status = "InService"
+                ep.last_modified = ep.ready_at
+                ep.origin = ep.traffic_origin = ep.traffic_until = ep.ready_at
+                self._emit(ep.ready_at, name, "phase", f"InService on {config.name}")
+
+        self.env.process(come_up())
+        return {"EndpointArn": arn}
+
+    def _endpoint(self, name: str) -> _Endpoint:
+        if name not in self.endpoints:
+            raise _validation(f'Could not find endpoint "{self._arn("endpoint", name)}".')
+        return self.endpoints[name]
+
+    def _expire_deleted(self) -> None:
+        now = self.now()
+        for name in [
+            n
+            for n, e in self.endpoints.items()
+            if e.deleting_since is not None and now >= e.deleting_since
+        ]:
+            del self.endpoints[name]
+
+    def _describe_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
+        ep = self._endpoint(p["EndpointName"])
+        up = ep.current
+        status = ep.status
+        out: dict[str, Any] = {
+            "EndpointName": ep.name,
+            "EndpointArn": ep.arn,
+            "EndpointConfigName": ep.config_name,
+            "EndpointStatus": status,
+            "CreationTime": _dt(ep.created_at),
+            "LastModifiedTime": _dt(ep.last_modified),
+        }
+        if ep.failure_reason and status not in ("Creating", "Deleting"):
+            out["FailureReason"] = ep.failure_reason
+        if ep.last_deployment_config is not None:
+            out["LastDeploymentConfig"] = ep.last_deployment_config
+        config = self.endpoint_configs.get(ep.config_name)
+        variant = _variant(config.params if config else {})
+        if up is not None:
+            running = len(up.run.fleets.active["blue"])
+        elif status in ("Creating", "Failed"):
+            running = 0
+        else:
+            running = int(variant.get("InitialInstanceCount", 1))
+        row: dict[str, Any] = {
+            "VariantName": str(variant.get("VariantName", "AllTraffic")),
+            "DeployedImages": self._deployed_images(variant, ep.ready_at),
+            "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
+            "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
+            "CurrentInstanceCount": running,
+            "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1)),
+        }
+        if status == "Creating":
+            row["VariantStatus"] = [
+                {
+                    "Status": "Creating",
+                    "StatusMessage": f"Launching {row['DesiredInstanceCount']} instance(s).",
+                    "StartTime": _dt(ep.created_at),
+                }
+            ]
+            row.pop("DeployedImages")
+        out["ProductionVariants"] = [row]
+        if up is not None:
+            out["PendingDeploymentSummary"] = self._pending(up)
+        return out
+
+    def _deployed_images(self, variant: Mapping[str, Any], at: float) -> list[dict[str, Any]]:
+        model = self.models.get(str(variant.get("ModelName", "")))
+        if model is None:
+            return []
+        containers = (
+            [model.params["PrimaryContainer"]]
+            if model.params.get("PrimaryContainer")
+            else list(model.params.get("Containers") or [])
+        )
+        out = []
+        for c in containers:
+            image = str(c.get("Image", ""))
+            if not image:
+                continue
+            digest = hashlib.sha256(image.encode()).hexdigest()
+            repo = image.split("@", 1)[0].rsplit(":", 1)[0] if "/" in image else image
+            out.append(
+                {
+                    "SpecifiedImage": image,
+                    "ResolvedImage": f"{repo}@sha256:{digest}",
+                    "ResolutionTime": _dt(at),
+                }
+            )
+        return out
+
+    def _pending(self, up: _Update) -> dict[str, Any]:
+        new = self.endpoint_configs.get(up.new_config)
+        variant = _variant(new.params if new else {})
+        desired = int(variant.get("InitialInstanceCount", 1))
+        run = up.run
+        summary: dict[str, Any] = {
+            "VariantName": str(variant.get("VariantName", "AllTraffic")),
+            "DeployedImages": self._deployed_images(variant, up.start),
+            "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
+            "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
+            "CurrentInstanceCount": len(run.fleets.active["green"]),
+            "DesiredInstanceCount": desired,
+        }
+        if "InstanceType" in variant:
+            summary["InstanceType"] = variant["InstanceType"]
+        status = _variant_status(run, desired)
+        if status is not None:
+            summary["VariantStatus"] = [status]
+        return {
+            "EndpointConfigName": up.new_config,
+            "ProductionVariants": [summary],
+            "StartTime": _dt(up.start),
+        }
+
+    def _update_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
+        ep = self._endpoint(p["EndpointName"])
+        if ep.status != "InService":
+            raise _validation(f'Cannot update in-progress endpoint "{ep.arn}".')
+        new = self._config(p["EndpointConfigName"])
+        if new.name == ep.config_name:
+            # AWS's wording for an update to the config the endpoint already runs.
+            raise _validation(
+                "The endpoint configuration is already in use by the endpoint. "
+                "Specify a new endpoint configuration."
+            )
+        old = self._config(ep.config_name)
+        if p.get("DeploymentConfig") is not None:
+            dc = dict(p["DeploymentConfig"])
+        elif p.get("RetainDeploymentConfig"):
+            # "Specifies whether to reuse the last deployment configuration": see the API
+            # reference, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+            dc = dict(ep.last_deployment_config or {})
+        else:
+            dc = {}
+        names = [a["AlarmName"] for a in dc.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
+        missing = [n for n in names if n not in self.alarms]
+        if missing:
+            raise _validation(f"Alarm(s) not found: {', '.join(missing)}")
+        green_params = json.loads(json.dumps(new.params, default=str))
+        if p.get("RetainAllVariantProperties"):
+            # keep the current variant's instance count and weight
+            current = _variant(old.params)
+            for key in ("InitialInstanceCount", "InitialVariantWeight"):
+                if key in current:
+                    green_params["ProductionVariants"][0][key] = current[key]
+        for variant in green_params.get("ProductionVariants", []):
+            self._model(str(variant.get("ModelName", "")))
+        scenario, problems = deployment_scenario(
+            ep.name, ep.name, old.params, green_params, dc, self.world.environment
+        )
+        if scenario is None:
+            raise _validation("; ".join(_aws_problem(x.path, x.message) for x in problems[:3]))
+        now = self.now()
+        self._flush(ep, now)
+        seq = np.random.SeedSequence([self._seed, len(ep.updates) + 1])
+        run = LiveRun(
+            env=self.env,
+            scenario=scenario,
+            rng_control=np.random.default_rng(seq),
+            monitor=AlarmsByName(self.alarms),
+            start=now,
+            on_transition=functools.partial(self._on_transition, ep),
+            on_routing=functools.partial(self._on_routing, ep),
+        )
+        up = _Update(len(ep.updates) + 1, now, old.name, new.name, dc, run)
+        ep.updates.append(up)
+        ep.status = "Updating"
+        ep.last_modified = now
+        ep.origin = now
+        ep.failure_reason = None
+        ep.last_deployment_config = dc or None
+        blue_count = int(_variant(old.params).get("InitialInstanceCount", 1))
+        controller = run.begin(blue_count)
+        controller.done.callbacks.append(lambda _: self._finish(ep, up))
+        return {"EndpointArn": ep.arn}
+
+    def _on_transition(self, ep: _Endpoint, run: LiveRun, transition: Transition) -> None:
+        self._emit(self.now(), ep.name, "phase", f"{transition.target.value}: {transition.reason}")
+        if transition.target.is_terminal:
+            ep.status = transition.target.endpoint_status
+
+    def _on_routing(self, ep: _Endpoint, run: LiveRun, when: str) -> None:
+        if when == "before":
+            self._flush(ep, self.now())
+        elif ep.updates and ep.updates[-1].run is run:
+            up = ep.updates[-1]
+            up.peak_green = max(up.peak_green, run.routing.green_fraction)
+
+    def _finish(self, ep: _Endpoint, up: _Update) -> None:
+        controller = up.run.controller
+        assert controller is not None
+        outcome = controller.outcome
+        now = self.now()
+        ep.last_modified = now
+        if outcome == "SUCCEEDED":
+            ep.config_name = up.new_config
+            ep.status = "InService"
+        elif outcome == "ROLLED_BACK":
+            ep.config_name = up.old_config
+            ep.status = "InService"
+            ep.failure_reason = (
+                f"Deployment rolled back: {controller.trip_reason}"
+                if controller.trip_reason
+                else "Deployment rolled back: MaximumExecutionTimeoutInSeconds exceeded"
+            )[:1024]
+        else:
+            ep.status = controller.phase.endpoint_status
+            if ep.status not in ("Failed", "UpdateRollbackFailed"):
+                ep.status = "Failed"
+            ep.failure_reason = "The update failed: " + "; ".join(
+                t.reason for t in controller.machine.transitions[-1:]
+            )
+        if self.records_dir is not None:
+            from guardsim.emulator.records import write_record
+
+            write_record(self, ep, up, self.records_dir)
+
+    def _update_weights(self, p: dict[str, Any]) -> dict[str, Any]:
+        ep = self._endpoint(p["EndpointName"])
+        if ep.status != "InService":
+            raise _validation(f'Cannot update in-progress endpoint "{ep.arn}".')
+        config = self._config(ep.config_name)
+        names = {str(v.get("VariantName")) for v in config.params["ProductionVariants"]}
+        for d in p["DesiredWeightsAndCapacities"]:
+            if d["VariantName"] not in names:
+                raise _validation(
+                    f"The variant name(s) [{d['VariantName']}] is/are not present in the "
+                    "endpoint configuration."
+                )
+        # One variant per config: its weight is always all of the traffic; a new instance
+        # count takes effect at once (the emulator does not model autoscaling's provisioning).
+        for d in p["DesiredWeightsAndCapacities"]:
+            if "DesiredInstanceCount" in d:
+                for v in config.params["ProductionVariants"]:
+                    if v.get("VariantName") == d["VariantName"]:
+                        v["InitialInstanceCount"] = int(d["DesiredInstanceCount"])
+        ep.last_modified = self.now()
+        return {"EndpointArn": ep.arn}
+
+    def _delete_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
+        ep = self._endpoint(p["EndpointName"])
+        if ep.deleting_since is None:
+            (seconds,) = self.world.environment.termination_seconds.sample(self.rng_control, 1)
+            ep.deleting_since = self.now() + float(seconds)
+            ep.status = "Deleting"
+            ep.traffic = None
+        return {}
+
+    def _list_endpoints(self, p: dict[str, Any]) -> dict[str, Any]:
+        eps = list(self.endpoints.values())
+        if p.get("StatusEquals"):
+            eps = [e for e in eps if e.status == p["StatusEquals"]]
+        rows = _listed(
+            eps,
+            p,
+            lambda r: {
+                "EndpointName": r.name,
+                "EndpointArn": r.arn,
+                "LastModifiedTime": r.last_modified,
+                "EndpointStatus": r.status,
+            },
+        )
+        items, token = _page(rows, p, "CreationTime")
+        for item in items:
+            item["CreationTime"] = _dt(item["CreationTime"])
+            item["LastModifiedTime"] = _dt(item["LastModifiedTime"])
+        out: dict[str, Any] = {"Endpoints": items}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def _tagged(self, arn: str) -> _Resource:
+        for store in (self.models, self.endpoint_configs, self.endpoints):
+            for r in store.values():
+                if r.arn == arn:
+                    return r
+        raise _validation(f'Could not find resource "{arn}".')
+
+    def _add_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        r = self._tagged(p["ResourceArn"])
+        new = {t["Key"]: t for t in p["Tags"]}
+        r.tags = [t for t in r.tags if t["Key"] not in new] + list(new.values())
+        return {"Tags": list(p["Tags"])}
+
+    def _delete_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        r = self._tagged(p["ResourceArn"])
+        r.tags = [t for t in r.tags if t["Key"] not in set(p["TagKeys"])]
+        return {}
+
+    def _list_tags(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"Tags": list(self._tagged(p["ResourceArn"]).tags)}
+
+    # ================================================================== invocations
+
+    def _invoke_endpoint(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["EndpointName"]
+        ep = self.endpoints.get(name)
+        if ep is None:
+            raise ApiError("ValidationError", f"Endpoint {name} of account {ACCOUNT} not found.")
+        if ep.status not in ("InService", "Updating", "UpdateRollbackFailed"):
+            raise ApiError(
+                "ValidationError",
+                f"Endpoint {name} of account {ACCOUNT} not found."
+                if ep.status in ("Creating", "Deleting")
+                else f"Endpoint {name} is in {ep.status} status.",
+            )
+        status, variant, _ = self._serve(ep, self.now(), self.rng_invoke)
+        if status != 200:
+            raise ApiError(
+                "ModelError",
+                f"Received server error ({status}) from primary with message "
+                '"the model failed". See '
+                f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region="
+                f"{self.region}#logEventViewer:group=/aws/sagemaker/Endpoints/{name} "
+                f"in account {ACCOUNT} for more information."
+                if status == 500
+                else f"Received client error ({status}) from primary with message "
+                '"the model rejected the request".',
+                424,
+                OriginalStatusCode=status,
+                OriginalMessage="the model failed" if status == 500 else "bad request",
+                LogStreamArn=f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:/aws/sagemaker/"
+                f"Endpoints/{name}",
+            )
+        score = float(self.rng_invoke.random())
+        return {
+            "Body": f"{score:.6f}".encode(),
+            "ContentType": "text/csv; charset=utf-8",
+            "InvokedProductionVariant": variant,
+        }
+
+    # ================================================================== alarms
+
+    def _alarm(self, name: str) -> LiveAlarm:
+        if name not in self.alarms:
+            raise ApiError("ResourceNotFound", f"Alarm {name} not found", 404)
+        return self.alarms[name]
+
+    def _put_metric_alarm(self, p: dict[str, Any]) -> dict[str, Any]:
+        name = p["AlarmName"]
+        has_stat = p.get("Statistic") or p.get("ExtendedStatistic")
+        if p.get("Metrics") and (p.get("MetricName") or has_stat):
+            raise ApiError(
+                "ValidationError",
+                "Metrics list and MetricName/Statistic parameters cannot both be specified.",
+            )
+        if not p.get("Metrics") and not (p.get("MetricName") and has_stat and p.get("Period")):
+            raise ApiError(
+                "ValidationError",
+                "MetricName, Statistic (or ExtendedStatistic) and Period are required "
+                "when Metrics is not specified.",
+            )
+        now = self.now()
+        old = self.alarms.get(name)
+        try:
+            alarm = make_alarm(
+                p,
+                arn=self._alarm_arn(name),
+                now=now if old is None else old.created_at,
+                extra_periods=self.world.environment.evaluation_range_extra_periods,
+                tags=list(p.get("Tags", [])) if old is None else old.tags,
+            )
+        except (GuardsimError, ValueError) as exc:
+            raise ApiError("ValidationError", str(exc)) from None
+        if old is not None:  # an update keeps the alarm's state, history and creation
+            alarm.state, alarm.entered_at, alarm.reason = old.state, old.entered_at, old.reason
+            alarm.state_updated_at = old.state_updated_at
+            alarm.history = old.history
+            alarm.config_history = old.config_history
+            alarm.updated_at = now
+            alarm.config_history.append((now, f'Alarm "{name}" updated'))
+        else:
+            alarm.config_history.append((now, f'Alarm "{name}" created'))
+        self.alarms[name] = alarm
+        return {}
+
+    def _alarm_item(self, a: LiveAlarm) -> dict[str, Any]:
+        item = dict(a.params)
+        item.update(
+            AlarmArn=a.arn,
+            StateValue=a.state.value,
+            StateReason=a.reason[:1023],
+            StateUpdatedTimestamp=_dt(a.state_updated_at),
+            StateTransitionedTimestamp=_dt(a.entered_at),
+            AlarmConfigurationUpdatedTimestamp=_dt(a.updated_at),
+        )
+        if a.reason_data:
+            item["StateReasonData"] = a.reason_data
+        item.setdefault("ActionsEnabled", True)
+        for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
+            item.setdefault(key, [])
+        item.setdefault("Dimensions", [] if not a.params.get("Metrics") else item.get("Dimensions"))
+        if item.get("Dimensions") is None:
+            item.pop("Dimensions")
+        return item
+
+    def _describe_alarms(self, p: dict[str, Any]) -> dict[str, Any]:
+        wanted = p.get("AlarmNames")
+        prefix = p.get("AlarmNamePrefix")
+        state = p.get("StateValue")
+        types = p.get("AlarmTypes") or ["MetricAlarm"] if "AlarmTypes" in p else ["MetricAlarm"]
+        out = []
+        for a in sorted(self.alarms.values(), key=lambda x: x.name):
+            if wanted is not None and a.name not in wanted:
+                continue
+            if prefix is not None and not a.name.startswith(prefix):
+                continue
+            if state is not None and a.state.value != state:
+                continue
+            out.append(self._alarm_item(a))
+        if "MetricAlarm" not in types:
+            out = []
+        items, token = _page_plain(out, p, "MaxRecords")
+        result: dict[str, Any] = {"MetricAlarms": items, "CompositeAlarms": []}
+        if token:
+            result["NextToken"] = token
+        return result
+
+    def _describe_alarms_for_metric(self, p: dict[str, Any]) -> dict[str, Any]:
+        want = _dims(p.get("Dimensions"))
+        out = []
+        for a in sorted(self.alarms.values(), key=lambda x: x.name):
+            q = a.params
+            if q.get("MetricName") != p["MetricName"] or q.get("Namespace") != p["Namespace"]:
+                continue
+            if "Dimensions" in p and _dims(q.get("Dimensions")) != want:
+                continue
+            for key in ("Statistic", "ExtendedStatistic", "Period", "Unit"):
+                if key in p and q.get(key) != p[key]:
+                    break
+            else:
+                out.append(self._alarm_item(a))
+        return {"MetricAlarms": out}
+
+    def _delete_alarms(self, p: dict[str, Any]) -> dict[str, Any]:
+        missing = [n for n in p["AlarmNames"] if n not in self.alarms]
+        if missing:
+            raise ApiError("ResourceNotFound", f"{missing[0]} not found", 404)
+        for n in p["AlarmNames"]:
+            del self.alarms[n]
+        return {}
+
+    def _set_alarm_state(self, p: dict[str, Any]) -> dict[str, Any]:
+        alarm = self._alarm(p["AlarmName"])
+        data = p.get("StateReasonData")
+        if data is not None:
+            try:
+                json.loads(data)
+            except ValueError:
+                raise ApiError("InvalidFormat", "StateReasonData is not valid JSON") from None
+        alarm.set_state(self.now(), p["StateValue"], p["StateReason"], data)
+        return {}
+
+    def _describe_alarm_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        lo = _epoch(p["StartDate"]) if "StartDate" in p else -math.inf
+        hi = _epoch(p["EndDate"]) if "EndDate" in p else math.inf
+        kind = p.get("HistoryItemType")
+        names = [p["AlarmName"]] if "AlarmName" in p else sorted(self.alarms)
+        items = []
+        for name in names:
+            a = self.alarms.get(name)
+            if a is None:
+                continue
+            if kind in (None, "StateUpdate"):
+                for t, old, new, reason in a.history:
+                    if lo <= t <= hi:
+                        data = {
+                            "version": "1.0",
+                            "oldState": {"stateValue": old},
+                            "newState": {"stateValue": new, "stateReason": reason},
+                        }
+                        items.append(
+                            {
+                                "AlarmName": name,
+                                "AlarmType": "MetricAlarm",
+                                "Timestamp": _dt(t),
+                                "HistoryItemType": "StateUpdate",
+                                "HistorySummary": f"Alarm updated from {old} to {new}",
+                                "HistoryData": json.dumps(data),
+                            }
+                        )
+            if kind in (None, "ConfigurationUpdate"):
+                for t, summary in a.config_history:
+                    if lo <= t <= hi:
+                        items.append(
+                            {
+                                "AlarmName": name,
+                                "AlarmType": "MetricAlarm",
+                                "Timestamp": _dt(t),
+                                "HistoryItemType": "ConfigurationUpdate",
+                                "HistorySummary": summary,
+                                "HistoryData": json.dumps({"version": "1.0", "type": "Update"}),
+                            }
+                        )
+        items.sort(key=lambda i: i["Timestamp"], reverse=p.get("ScanBy") != "TimestampAscending")
+        page, token = _page_plain(items, p, "MaxRecords")
+        out: dict[str, Any] = {"AlarmHistoryItems": page}
+        if token:
+            out["NextToken"] = token
+        return out
+
+    def _list_tags_for_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        for a in self.alarms.values():
+            if a.arn == p["ResourceARN"]:
+                return {"Tags": list(a.tags)}
+        raise ApiError("ResourceNotFoundException", f"{p['ResourceARN']} not found", 404)
+
+    def _tag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        for a in self.alarms.values():
+            if a.arn == p["ResourceARN"]:
+                new = {t["Key"]: t for t in p["Tags"]}
+                a.tags = [t for t in a.tags if t["Key"] not in new] + list(new.values())
+                return {}
+        raise ApiError("ResourceNotFoundException", f"{p['ResourceARN']} not found", 404)
+
+    def _untag_resource(self, p: dict[str, Any]) -> dict[str, Any]:
+        for a in self.alarms.values():
+            if a.arn == p["ResourceARN"]:
+                a.tags = [t for t in a.tags if t["Key"] not in set(p["TagKeys"])]
+                return {}
+        raise ApiError("ResourceNotFoundException", f"{p['ResourceARN']} not found", 404)
+
+    # ================================================================== metrics
+
+    def _get_metric_statistics(self, p: dict[str, Any]) -> dict[str, Any]:
+        stats = list(p.get("Statistics") or [])
+        extended = list(p.get("ExtendedStatistics") or [])
+        if not stats and not extended:
+            raise ApiError(
+                "MissingParameter",
+                "The parameter Statistics or ExtendedStatistics must be specified.",
+            )
+        if stats and extended:
+            raise ApiError(
+                "InvalidParameterCombination",
+                "The parameters Statistics and ExtendedStatistics are mutually exclusive.",
+            )
+        period = int(p["Period"])
+        if (
+            period <= 0
+            or (period >= 60 and period % 60)
+            or (period < 60 and period not in (1, 5, 10, 20, 30))
+        ):
+            raise ApiError(
+                "InvalidParameterValue",
+                "The parameter Period must be a multiple of 60 (or 1, 5, 10, 20, 30).",
+            )
+        start, end = _epoch(p["StartTime"]), _epoch(p["EndTime"])
+        if end <= start:
+            raise ApiError(
+                "InvalidParameterValue", "The parameter StartTime must be less than EndTime."
+            )
+        key = series_key(p["Namespace"], p["MetricName"], _dims(p.get("Dimensions")))
+        now = self.now()
+        points = []
+        for lo in _periods(start, end, period):
+            raw, sets, unit = self.metrics.samples(key, lo, lo + period, now)
+            if not raw and not sets:
+                continue
+            point: dict[str, Any] = {"Timestamp": _dt(lo), "Unit": p.get("Unit") or unit or "None"}
+            for s in stats:
+                value, _ = value_of(parse_statistic(s, context="metric"), raw, sets)
+                if value is not None:
+                    point[s] = value
+            ext = {}
+            for s in extended:
+                try:
+                    spec = parse_statistic(s, context="metric")
+                except GuardsimError:
+                    raise ApiError(
+                        "InvalidParameterValue", f"The value {s} for ExtendedStatistics is invalid."
+                    ) from None
+                value, _ = value_of(spec, raw, sets)
+                if value is not None:
+                    ext[s] = value
+            if ext:
+                point["ExtendedStatistics"] = ext
+            points.append(point)
+        return {"Label": p["MetricName"], "Datapoints": points}
+
+    def _get_metric_data(self, p: dict[str, Any]) -> dict[str, Any]:
+        start, end = _epoch(p["StartTime"]), _epoch(p["EndTime"])
+        now = self.now()
+        descending = p.get("ScanBy", "TimestampDescending") == "TimestampDescending"
+        results = []
+        series: dict[str, dict[float, float]] = {}
+        queries = list(p["MetricDataQueries"])
+        for q in queries:
+            stat = q.get("MetricStat")
+            if stat is None:
+                continue
+            metric = stat["Metric"]
+            key = series_key(
+                metric.get("Namespace", ""), metric["MetricName"], _dims(metric.get("Dimensions"))
+            )
+            period = int(stat["Period"])
+            try:
+                spec = parse_statistic(str(stat["Stat"]), context="metric")
+            except GuardsimError as exc:
+                raise ApiError("ValidationError", str(exc)) from None
+            values: dict[float, float] = {}
+            for lo in _periods(start, end, period):
+                value, _ = self.metrics.statistic(key, spec, lo, lo + period, now)
+                if value is not None:
+                    values[lo] = value
+            series[q["Id"]] = values
+        for q in queries:
+            if q.get("ReturnData") is False:
+                continue
+            messages: list[dict[str, str]] = []
+            if q.get("MetricStat") is not None:
+                values = series[q["Id"]]
+                label = q.get("Label") or q["MetricStat"]["Metric"]["MetricName"]
+                status = "Complete"
+            else:
+                values, status, messages = self._expression(q, series, start, end)
+                label = q.get("Label") or q["Id"]
+            stamps = sorted(values, reverse=descending)
+            results.append(
+                {
+                    "Id": q["Id"],
+                    "Label": label,
+                    "Timestamps": [_dt(t) for t in stamps],
+                    "Values": [values[t] for t in stamps],
+                    "StatusCode": status,
+                    **({"Messages": messages} if messages else {}),
+                }
+            )
+        return {"MetricDataResults": results, "Messages": []}
+
+    def _expression(
+        self,
+        q: Mapping[str, Any],
+        series: Mapping[str, dict[float, float]],
+        start: float,
+        end: float,
+    ) -> tuple[dict[float, float], str, list[dict[str, str]]]:
+        from guardsim.cloudwatch.metric_math import evaluate_expression
+
+        stamps = sorted({t for s in series.values() for t in s})
+        inputs = {qid: [s.get(t) for t in stamps] for qid, s in series.items()}
+        try:
+            out = evaluate_expression(str(q.get("Expression", "")), inputs)
+        except (GuardsimError, ValueError) as exc:
+            return {}, "InternalError", [{"Code": "InvalidExpression", "Value": str(exc)}]
+        if isinstance(out, list | tuple):
+            return (
+                {
+                    t: float(v)
+                    for t, v in zip(stamps, out, strict=False)
+                    if isinstance(v, float | int)
+                },
+                "Complete",
+                [],
+            )
+        if isinstance(out, float | int):
+            return {t: float(out) for t in stamps}, "Complete", []
+        return {}, "Complete", []
+
+    def _list_metrics(self, p: dict[str, Any]) -> dict[str, Any]:
+        want = p.get("Dimensions") or []
+        out = []
+        seen: set[SeriesKey] = set()
+        for key in sorted(self.metrics.keys()):
+            ns, name, dims = key
+            if p.get("Namespace") and ns != p["Namespace"]:
+                continue
+            if p.get("MetricName") and name != p["MetricName"]:
+                continue
+            d = dict(dims)
+            if any(
+                w["Name"] not in d or ("Value" in w and d[w["Name"]] != w["Value"]) for w in want
+            ):
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                {
+                    "Namespace": ns,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": k, "Value": v} for k, v in dims],
+                }
+            )
+        items, token = _page_plain(out, p, None, size=500)
+        result: dict[str, Any] = {"Metrics": items}
+        if token:
+            result["NextToken"] = token
+        return result
+
+    def _put_metric_data(self, p: dict[str, Any]) -> dict[str, Any]:
+        ns = p["Namespace"]
+        if ns.startswith("AWS/"):
+            raise ApiError(
+                "InvalidParameterValue", "The value AWS/ for parameter Namespace is invalid."
+            )
+        now = self.now()
+        for i, d in enumerate(p.get("MetricData", [])):
+            key = series_key(ns, d["MetricName"], _dims(d.get("Dimensions")))
+            t = _epoch(d["Timestamp"]) if "Timestamp" in d else now
+            unit = d.get("Unit")
+            if "StatisticValues" in d:
+                sv = d["StatisticValues"]
+                stats = (
+                    int(sv["SampleCount"]),
+                    float(sv["Sum"]),
+                    float(sv["Minimum"]),
+                    float(sv["Maximum"]),
+                )
+                self.metrics.put(key, t, now, [], stats, unit)
+            elif "Values" in d:
+                counts = d.get("Counts") or [1.0] * len(d["Values"])
+                if len(counts) != len(d["Values"]):
+                    raise ApiError(
+                        "InvalidParameterValue",
+                        f"The parameters MetricData.member.{i + 1}.Values and "
+                        f"MetricData.member.{i + 1}.Counts must be of the same size.",
+                    )
+                raw = [
+                    float(v)
+                    for v, c in zip(d["Values"], counts, strict=True)
+                    for _ in range(int(c))
+                ]
+                self.metrics.put(key, t, now, raw, None, unit)
+            elif "Value" in d:
+                self.metrics.put(key, t, now, [float(d["Value"])], None, unit)
+            else:
+                raise ApiError(
+                    "MissingParameter",
+                    f"The parameter MetricData.member.{i + 1}.Value is required.",
+                )
+        return {}
+
+
+# =========================================================================== helpers
+
+
+def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
+    variants = params.get("ProductionVariants") or [{}]
+    return dict(variants[0])
+
+
+def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
+    """The pending fleet's VariantStatus: the latest phase that has one (a rollback decision
+    has none of its own, so the status before it stays), worded like AWS's samples."""
+    controller = run.controller
+    if controller is None:
+        return None
+    entry = None
+    for t in controller.machine.transitions:
+        if t.target.variant_status is not None:
+            entry = t
+    if entry is None:
+        return None
+    phase = entry.target
+    green = len(run.fleets.active["green"])
+    message = {
+        Phase.CREATING: f"Launching {desired} instance(s).",
+        Phase.ROLLBACK_CREATING: "Launching instance(s) of the old configuration.",
+        Phase.ACTIVATING_TRAFFIC: f"Activating traffic on {max(green, 1)} instance(s).",
+        Phase.BAKING: f"Baking with traffic enabled on {green} instance(s).",
+        Phase.FINAL_BAKE: f"Baking with traffic enabled on full capacity of {green} instance(s).",
+    }.get(phase, "Terminating instance(s).")
+    return {
+        "Status": phase.variant_status,
+        "StatusMessage": message,
+        "StartTime": _dt(entry.time),  # transitions are on the emulated epoch clock already
+    }
+
+
+def _aws_problem(path: str, message: str) -> str:
+    """A guardsim validation problem in AWS's terms: the DeploymentConfig's own field path
+    (never a guardsim scenario path)."""
+    for prefix, name in (
+        ("deployment_config", "DeploymentConfig"),
+        ("endpoint.green", "EndpointConfig"),
+        ("endpoint.blue", "EndpointConfig"),
+        ("endpoint", "Endpoint"),
+    ):
+        if path == prefix or path.startswith(prefix + "."):
+            return f"{name}{path[len(prefix) :]}: {message}"
+    return message
+
+
+def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """botocore validates what it sends; a raw HTTP client may not. A missing required member or
+    one of the wrong type gets AWS's validation error (CloudWatch, a query service at heart,
+    names them MissingParameter and InvalidParameterValue)."""
+    from botocore.validate import ParamValidator
+
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        return params
+    if not isinstance(params, dict):  # a body of JSON null, a number, ...: not an object
+        raise ApiError("SerializationException", "the request body is not a JSON object")
+    cloudwatch = model.metadata.get("serviceId") == "CloudWatch"
+    missing = [m for m in shape.required_members if m not in params]
+    if missing:
+        name = missing[0]
+        raise ApiError(
+            "MissingParameter" if cloudwatch else "ValidationException",
+            f"1 validation error detected: Value null at '{name[0].lower()}{name[1:]}' "
+            "failed to satisfy constraint: Member must not be null",
+        )
+    report = ParamValidator().validate(params, shape)
+    if report.has_errors():
+        first = report.generate_report().splitlines()[-1]
+        raise ApiError(
+            "InvalidParameterValue" if cloudwatch else "ValidationException",
+            f"1 validation error detected: {first}",
+        )
+    return params
+
+
+def _periods(start: float, end: float, period: int) -> list[float]:
+    """The period starts covering ``[start, end)``, aligned to multiples of the period."""
+    first = math.floor(start / period) * period
+    out = []
+    t = float(first)
+    while t < end:
+        out.append(t)
+        t += period
+    return out
+
+
+def _listed(
+    resources: list[Any], p: Mapping[str, Any], row: Callable[[Any], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """List rows after the common SageMaker filters (NameContains, creation time)."""
+    out = []
+    for r in resources:
+        if p.get("NameContains") and p["NameContains"].lower() not in r.name.lower():
+            continue
+        if "CreationTimeAfter" in p and r.created_at <= _epoch(p["CreationTimeAfter"]):
+            continue
+        if "CreationTimeBefore" in p and r.created_at >= _epoch(p["CreationTimeBefore"]):
+            continue
+        out.append({**row(r), "CreationTime": r.created_at, "_name": r.name})
+    return out
+
+
+def _page(
+    rows: list[dict[str, Any]], p: Mapping[str, Any], default_sort: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    sort = p.get("SortBy", default_sort)
+    key = {"Name": "_name", "CreationTime": "CreationTime", "Status": "EndpointStatus"}.get(
+        sort, "CreationTime"
+    )
+    rows.sort(
+        key=lambda r: (r.get(key), r["_name"]),
+        reverse=p.get("SortOrder", "Descending") == "Descending",
+    )
+    for r in rows:
+        r.pop("_name")
+    return _page_plain(rows, p, "MaxResults")
+
+
+def _page_plain(
+    rows: list[dict[str, Any]], p: Mapping[str, Any], size_key: str | None, size: int = 100
+) -> tuple[list[dict[str, Any]], str | None]:
+    start = 0
+    if p.get("NextToken"):
+        try:
+            start = int(str(p["NextToken"]))
+        except ValueError:
+            raise ApiError("ValidationException", "The NextToken is not valid.") from None
+    n = int(p.get(size_key, size)) if size_key else size
+    page = rows[start : start + n]
+    token = str(start + n) if start + n < len(rows) else None
+    return page, token
+
+
+def _unpack(response: Any) -> tuple[int, dict[str, str], bytes]:
+    return int(response.status_code), dict(response.headers), bytes(response.content)
+
+
+__all__ = ["ACCOUNT", "SERVICES", "ApiError", "Emulator", "Event", "service_for", "service_model"]

@@ -1,0 +1,187 @@
+"""One UpdateEndpoint in the emulator: the simulator's own controller, driven live.
+
+SageMaker's side of an update is :class:`guardsim.simulator.controller.Controller`, the same
+SimPy process the simulator runs, with the same decision logic (:mod:`guardsim.deployment`:
+the state machine, the step plan, the trip check and the waits). Here it runs in the
+emulator's SimPy environment, whose clock is the emulated epoch time, and reads the emulator's
+live alarms. What it needs from a "run" (:class:`LiveRun`) is small: the environment, the
+scenario it deploys (built from the endpoint configs and the DeploymentConfig the client gave),
+a random stream, the fleets, the routing and the alarms by name.
+
+The controller's "sleep through polls that cannot find anything" shortcut is switched off
+(``next_evaluation`` is -inf): the alarms change state at instants the controller cannot lay
+out in advance here, since the traffic is the client's. It then polls every
+``alarm_poll_interval_seconds``, which is what the shortcut is proven equal to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from guardsim.deployment.machine import DeploymentMachine, Phase, Transition, Trigger
+from guardsim.emulator.alarms import LiveAlarm
+from guardsim.errors import Problem
+from guardsim.scenarios.environment import Environment
+from guardsim.scenarios.scenario import Scenario
+from guardsim.simulator.controller import Controller
+from guardsim.simulator.dataplane import Routing
+from guardsim.simulator.fleet import Fleets, Instance
+
+
+class AlarmsByName:
+    """The emulator's alarms by name, as the controller asks for them (its "monitor")."""
+
+    changes = 0
+
+    def __init__(self, alarms: Mapping[str, LiveAlarm]) -> None:
+        self._alarms = alarms
+
+    def by_name(self, name: str) -> LiveAlarm | None:
+        return self._alarms.get(name)
+
+
+@dataclass
+class _DataPlane:
+    counting: bool = False
+
+
+class _Machine(DeploymentMachine):
+    """The state machine, telling the emulator of every transition as it happens."""
+
+    def __init__(self, on_fire: Callable[[Transition], None]) -> None:
+        super().__init__()
+        self._on_fire = on_fire
+
+    def fire(self, time: float, trigger: Trigger, reason: str) -> Transition:
+        transition = super().fire(time, trigger, reason)
+        self._on_fire(transition)
+        return transition
+
+
+@dataclass
+class LiveRun:
+    """What the controller reads and changes; one per UpdateEndpoint."""
+
+    env: simpy.Environment
+    scenario: Scenario
+    rng_control: np.random.Generator
+    monitor: AlarmsByName
+    start: float
+    on_transition: Callable[[LiveRun, Transition], None]
+    on_routing: Callable[[LiveRun, str], None]
+    fleets: Fleets = field(default_factory=Fleets)
+    notes: list[str] = field(default_factory=list)
+    dataplane: _DataPlane = field(default_factory=_DataPlane)
+    #: the routing after every change: {t, green_fraction, active_blue, active_green}
+    traffic: list[dict[str, Any]] = field(default_factory=list)
+    #: switches the controller's sleep-through shortcut off (see the module doc)
+    next_evaluation: float = -math.inf
+    evaluation_interval: float = 60.0
+    routing: Routing = field(default_factory=lambda: Routing([], []))
+    controller: Controller | None = None
+
+    def begin(self, blue_count: int) -> Controller:
+        """Put the blue fleet in service and start the controller's process."""
+        blue = self.fleets.launch("blue", self.start, [0.0] * blue_count)
+        self.fleets.activate(blue, self.start)
+        self.after_routing_change()
+        controller = Controller(self)  # type: ignore[arg-type]  # the run interface, duck-typed
+        controller.machine = _Machine(lambda t: self.on_transition(self, t))
+        self.controller = controller
+        self.env.process(controller.process())
+        return controller
+
+    def before_routing_change(self) -> None:
+        self.on_routing(self, "before")
+
+    def after_routing_change(self) -> None:
+        active = self.fleets.active
+        self.routing = Routing(
+            [i.activated_at or 0.0 for i in active["blue"]],
+            [i.activated_at or 0.0 for i in active["green"]],
+        )
+        self.traffic.append(
+            {
+                "t": self.env.now - self.start,
+                "green_fraction": self.routing.green_fraction,
+                "active_blue": self.routing.active_blue,
+                "active_green": self.routing.active_green,
+            }
+        )
+        self.on_routing(self, "after")
+
+    # ------------------------------------------------------------ reading the state
+
+    @property
+    def phase(self) -> Phase:
+        return self.controller.phase if self.controller is not None else Phase.IN_SERVICE
+
+    @property
+    def finished(self) -> bool:
+        return self.controller is not None and self.controller.outcome is not None
+
+    def pick(self, fleet: str, u: float) -> Instance | None:
+        """An active instance of the fleet (``u`` uniform in [0, 1))."""
+        active = self.fleets.active[fleet]
+        if not active:
+            return None
+        return active[min(int(u * len(active)), len(active) - 1)]
+
+
+def deployment_scenario(
+    name: str,
+    endpoint: str,
+    blue: Mapping[str, Any],
+    green: Mapping[str, Any],
+    deployment_config: Mapping[str, Any],
+    environment: Environment,
+) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario the controller deploys: the endpoint's current and new config and the
+    DeploymentConfig, checked as guardsim checks a scenario's (the errors returned)."""
+    from dataclasses import replace
+
+    from guardsim.scenarios.loading import check_scenario_dict
+
+    names = [
+        str(a.get("AlarmName"))
+        for a in (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+    ]
+    # The rollback alarms are the emulator's live ones; the scenario only needs their names
+    # to exist, so each is given as a plain alarm on the endpoint (never evaluated).
+    stubs = [
+        {
+            "AlarmName": n,
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "Invocation5XXErrors",
+            "Statistic": "Average",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1.0,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": endpoint},
+                {"Name": "VariantName", "Value": "AllTraffic"},
+            ],
+        }
+        for n in dict.fromkeys(names)
+    ]
+    raw = {
+        "name": name,
+        "endpoint": {"name": endpoint, "blue": dict(blue), "green": dict(green)},
+        "deployment_config": dict(deployment_config),
+        "alarms": stubs,
+    }
+    result = check_scenario_dict(raw, source="emulator")
+    errors = [p for p in result.problems if p.severity == "error"]
+    if result.scenario is None:
+        return None, errors
+    return replace(result.scenario, environment=environment), []
+
+
+__all__ = ["AlarmsByName", "LiveRun", "deployment_scenario"]

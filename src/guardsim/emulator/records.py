@@ -1,0 +1,142 @@
+"""A run record per UpdateEndpoint of the emulator (the format ``guardsim report`` and
+``guardsim compare`` read: :mod:`guardsim.record`).
+
+Times are seconds after the UpdateEndpoint call, as in every run record. The datapoints are
+the endpoint's published per-minute SageMaker metrics from the update's start to its end,
+under ``blended`` (EndpointName, VariantName), ``blue`` and ``green`` (with the old or the new
+EndpointConfigName).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from guardsim import __version__
+from guardsim.cloudwatch.statistics import compute_from_samples
+from guardsim.emulator.metrics import MINUTE, series_key
+from guardsim.model.metrics import LATENCY_METRICS, METRICS, NAMESPACE
+from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
+
+if TYPE_CHECKING:
+    from guardsim.emulator.core import Emulator, _Endpoint, _Update
+
+
+def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
+    run = up.run
+    controller = run.controller
+    assert controller is not None
+    start = up.start
+    end = controller.finished_at if controller.finished_at is not None else em.now()
+
+    def rel(t: float | None) -> float | None:
+        return None if t is None else float(t) - start
+
+    names = set(controller.config.rollback_alarm_names)
+    history = [
+        {"t": t - start, "alarm": a.name, "from": old, "to": new, "reason": reason}
+        for a in em.alarms.values()
+        if a.name in names
+        for t, old, new, reason in a.history
+        if start <= t <= end
+    ]
+    history.sort(key=lambda h: (h["t"], h["alarm"]))
+    cols: dict[str, list[Any]] = {c: [] for c in DATAPOINT_COLUMNS}
+    new = em.endpoint_configs.get(up.new_config)
+    variant = "AllTraffic"
+    if new is not None:
+        variant = str(new.params["ProductionVariants"][0].get("VariantName", variant))
+    labels = {"blended": None, "blue": up.old_config, "green": up.new_config}
+    first = math.floor(start / MINUTE) * MINUTE
+    for metric in METRICS:
+        for label, config in labels.items():
+            dims = {"EndpointName": ep.name, "VariantName": variant}
+            if config is not None:
+                dims["EndpointConfigName"] = config
+            key = series_key(NAMESPACE, metric, dims)
+            m = first
+            while m < end:
+                raw, _, _ = em.metrics.samples(key, m, m + MINUTE, math.inf)
+                if raw:
+                    arr = np.asarray(raw, dtype=np.float64)
+                    latency = metric in LATENCY_METRICS
+                    cols["metric"].append(metric)
+                    cols["dimensions"].append(label)
+                    cols["timestamp"].append(m - start)
+                    cols["published_at"].append(em.metrics.published_at(m) - start)
+                    cols["sample_count"].append(int(arr.size))
+                    cols["sum"].append(float(arr.sum()))
+                    cols["minimum"].append(float(arr.min()))
+                    cols["maximum"].append(float(arr.max()))
+                    cols["p50"].append(compute_from_samples("p50", arr) if latency else None)
+                    cols["p99"].append(compute_from_samples("p99", arr) if latency else None)
+                m += MINUTE
+    bill = run.fleets.bill(
+        start,
+        end,
+        em.world.environment.billing_granularity_seconds,
+        lambda fleet: em.world.environment.price_per_hour(
+            run.scenario.endpoint.green.instance_type
+            if fleet == "green"
+            else run.scenario.endpoint.blue.instance_type
+        ),
+    )
+    outcome = controller.outcome or "FAILED"
+    summary = Summary(
+        deployment_seconds=end - start,
+        detected_at_seconds=rel(controller.detected_at),
+        rollback_started_seconds=rel(controller.rollback_started),
+        rollback_completed_seconds=rel(controller.rollback_completed),
+        tripped_alarms=tuple(controller.tripped),
+        green_requests=up.green_requests,
+        green_errors=up.green_errors,
+        user_errors=up.user_errors,
+        peak_green_traffic_fraction=up.peak_green,
+        instance_seconds=float(bill.instance_seconds),
+        cost_usd=float(bill.cost_usd),
+    )
+    definition = run.scenario.to_dict()
+    definition.pop("real", None)
+    definition["alarms"] = [
+        dict(em.alarms[n].params) for n in controller.config.rollback_alarm_names if n in em.alarms
+    ]
+    return RunRecord(
+        scenario=ep.name,
+        seed=em.world.seed,
+        mode="emulated",
+        guardsim_version=__version__,
+        outcome=outcome,  # type: ignore[arg-type]
+        summary=summary,
+        transitions=tuple(
+            t.to_data() | {"t": t.time - start} for t in controller.machine.transitions
+        ),
+        traffic=tuple(run.traffic),
+        instances=tuple(
+            {
+                "fleet": i.fleet,
+                "launched_at": i.launched_at - start,
+                "ready_at": i.ready_at - start,
+                "activated_at": rel(i.activated_at),
+                "terminated_at": rel(i.terminated_at),
+            }
+            for i in run.fleets.instances
+        ),
+        alarm_history=tuple(history),
+        datapoints=cols,
+        scenario_definition=definition,
+        notes=tuple(run.notes),
+    )
+
+
+def write_record(em: Emulator, ep: _Endpoint, up: _Update, directory: Path) -> Path:
+    """Write the update's record as ``<endpoint>-update-<n>.json``; returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{ep.name}-update-{up.number}.json"
+    path.write_text(build_record(em, ep, up).to_json(), encoding="utf-8")
+    return path
+
+
+__all__ = ["build_record", "write_record"]

@@ -1,0 +1,53 @@
+"""Helpers of the emulator tests: a small world, and an endpoint made InService."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+ROLE = "arn:aws:iam::123456789012:role/test"
+#: Provisioning 60 s and publishing 30 s after the minute, fixed: exact timelines.
+FAST = {
+    "provisioning_seconds": {"kind": "fixed", "value": 60},
+    "metric_publish_delay_seconds": {"kind": "fixed", "value": 30},
+}
+WORLD: dict[str, Any] = {
+    "models": [
+        {"match": {"image": "bad"}, "behaviour": {"error_rate_5xx": 1.0}},
+        {"match": {}, "behaviour": {"latency": {"median_ms": 3, "p99_ms": 10}}},
+    ],
+    "environment": FAST,
+}
+#: 2026-01-01T00:00:00Z
+START = 1767225600.0
+
+
+def make_model(sm: Any, name: str, image: str = "good:1") -> None:
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": image})
+
+
+def make_config(sm: Any, name: str, model: str, count: int = 2) -> None:
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InstanceType": "ml.m5.xlarge",
+                "InitialInstanceCount": count,
+            }
+        ],
+    )
+
+
+def in_service(sm: Any, endpoint: str, model_image: str = "good:1") -> None:
+    """A model, a config and an endpoint, waited InService with botocore's waiter."""
+    make_model(sm, f"{endpoint}-m", model_image)
+    make_config(sm, f"{endpoint}-c", f"{endpoint}-m")
+    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=f"{endpoint}-c")
+    sm.get_waiter("endpoint_in_service").wait(EndpointName=endpoint)
+
+
+def clients() -> tuple[Any, Any, Any]:
+    return boto3.client("sagemaker"), boto3.client("sagemaker-runtime"), boto3.client("cloudwatch")
