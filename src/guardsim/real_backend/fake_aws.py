@@ -36,12 +36,16 @@ any operation (``AccessDenied``, not retried), a Ctrl-C at the k-th send of an o
 endpoint that goes to Failed (at creation, or during the update), and a rollback that ends
 UpdateRollbackFailed.
 
-Departures from AWS: one variant per config; ``InvokeEndpoint`` latency is not slept (the model
-latency it sampled is in the ``CustomAttributes`` header), and load and warm-up faults are not
-applied to single invocations; a deleted endpoint is Deleting for 30 virtual seconds; the fake
-accepts DeleteEndpoint in any state; metric minutes are the simulation's (whole minutes after
-the UpdateEndpoint call), not the wall clock's; ``UpdateEndpoint`` rejects rollback alarms that
-do not exist (AWS does not document whether it checks, see aws-model.md#composite-alarms).
+Departures from AWS: one variant per config; ``InvokeEndpoint`` latency is not slept, and load
+and warm-up faults are not applied to single invocations; a deleted endpoint is Deleting for 30
+virtual seconds; the fake accepts DeleteEndpoint in any state; metric minutes are the
+simulation's (whole minutes after the UpdateEndpoint call), not the wall clock's;
+``UpdateEndpoint`` rejects rollback alarms that do not exist (AWS does not document whether it
+checks, see aws-model.md#composite-alarms).
+
+For your own boto3 code, use guardsim's emulator instead (:mod:`guardsim.emulator`,
+``guardsim.testing.mock_aws``): its traffic is the client's, its alarms run live and every model
+keeps its own behaviour. This fake plays a truth scenario out for guardsim's real backend.
 """
 
 from __future__ import annotations
@@ -68,7 +72,6 @@ from guardsim.real_backend.fake_wire import (
     success_response,
 )
 from guardsim.record import RunRecord
-from guardsim.scenarios.distributions import Z99
 from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
@@ -351,7 +354,7 @@ class FakeAWS:
     def _describe_model(self, p: dict[str, Any]) -> dict[str, Any]:
         m = self._model(p["ModelName"])
         out = {"ModelName": m.name, "ModelArn": m.arn, "CreationTime": _dt(m.created_at)}
-        for key in ("ExecutionRoleArn", "PrimaryContainer"):
+        for key in ("ExecutionRoleArn", "PrimaryContainer", "Containers"):
             if key in m.params:
                 out[key] = m.params[key]
         return out
@@ -556,7 +559,17 @@ class FakeAWS:
             ep.config_name = ep.deployments[-1].final_config
         old = self._config(ep.config_name)
         new = self._config(p["EndpointConfigName"])
-        dc = dict(p.get("DeploymentConfig") or {})
+        if new.name == old.name:  # AWS's wording (as the emulator's, guardsim.emulator.core)
+            raise _Fault(
+                "ValidationException",
+                "The endpoint configuration is already in use by the endpoint. "
+                "Specify a new endpoint configuration.",
+            )
+        if p.get("DeploymentConfig") is None and p.get("RetainDeploymentConfig") and ep.deployments:
+            # reuse the last deployment configuration (the API reference's RetainDeploymentConfig)
+            dc = dict(ep.deployments[-1].deployment_config)
+        else:
+            dc = dict(p.get("DeploymentConfig") or {})
         names = [a["AlarmName"] for a in dc.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
         missing = [n for n in names if n not in self.alarms]
         if missing:  # the fake's choice, undocumented: see aws-model.md#composite-alarms
@@ -880,12 +893,8 @@ class FakeAWS:
             elif dep.final_config == dep.new_config:
                 fleet = "green"
         model = truth.models.green if fleet == "green" else truth.models.blue
-        p5, p4, mult, add = _behaviour(model, rel)
-        latency = math.exp(
-            math.log(model.latency.median_ms)
-            + z * (math.log(model.latency.p99_ms / model.latency.median_ms) / Z99)
-        )
-        latency = latency * mult + add
+        p5, p4, _, _ = _behaviour(model, rel)
+        del z  # drawn so the fake's stream stays as it was; the latency is not reported
         variant = "AllTraffic"
         config = self.endpoint_configs.get(ep.config_name)
         if config is not None:
@@ -905,7 +914,6 @@ class FakeAWS:
             "Body": f"{u[2]:.6f}\n".encode(),
             "ContentType": "text/csv; charset=utf-8",
             "InvokedProductionVariant": variant,
-            "CustomAttributes": f"fleet={fleet};model_latency_ms={latency:.3f}",
         }
 
     # ------------------------------------------------------------------ scripted pipelines
