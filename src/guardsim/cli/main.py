@@ -39,6 +39,7 @@ COMMAND_GROUPS = (
     "guardsim.cli.compare",  # compare, calibrate
     "guardsim.cli.lint",  # lint
     "guardsim.cli.real",  # real plan/run/observe/import
+    "guardsim.cli.design",  # design, judges
 )
 
 

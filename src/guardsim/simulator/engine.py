@@ -294,6 +294,10 @@ class Run:
             p99.append(
                 self._percentiles([b], "ModelLatency", fleet, minute)[1] if b is not None else None
             )
+        green = buckets.get("green")
+        looks.new_model_errors.append(
+            green.errors["InvocationModelErrors"] if green is not None else 0
+        )
 
     def _percentiles(
         self, bs: list[MinuteBucket], metric: str, label: str, minute: float

@@ -23,6 +23,8 @@ class LookRecorder:
     published_at: list[float] = field(default_factory=list)
     new_requests: list[int] = field(default_factory=list)
     new_errors: list[int] = field(default_factory=list)
+    #: The new fleet's model errors (4XX and 5XX: what a run's ``green_errors`` counts).
+    new_model_errors: list[int] = field(default_factory=list)
     old_requests: list[int] = field(default_factory=list)
     old_errors: list[int] = field(default_factory=list)
     new_p99: list[float | None] = field(default_factory=list)
