@@ -200,6 +200,33 @@ def put_metric_alarm_kwargs(
     return MetricAlarm.from_boto(out).to_boto()
 
 
+def transplant_alarm(alarm: MetricAlarm, source: Scenario, target: Scenario) -> dict[str, Any]:
+    """``alarm`` of ``source`` as ``put_metric_alarm`` keyword arguments for ``target``'s
+    endpoint: its EndpointName, VariantName and EndpointConfigName dimensions (the source's
+    new or old config) renamed to the target's, in single-metric and metric-math alarms."""
+    se, te = source.endpoint, target.endpoint
+    names = {
+        ("EndpointName", se.name): te.name,
+        ("VariantName", se.green.variant.variant_name): te.green.variant.variant_name,
+        ("VariantName", se.blue.variant.variant_name): te.blue.variant.variant_name,
+        ("EndpointConfigName", se.green.name): te.green.name,
+        ("EndpointConfigName", se.blue.name): te.blue.name,
+    }
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Name", "Value"}:
+                key = (value["Name"], value["Value"])
+                return {"Name": value["Name"], "Value": names.get(key, value["Value"])}
+            return {k: rename(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    out: dict[str, Any] = rename(alarm.to_boto())
+    return out
+
+
 def with_alarm(scenario: Scenario, kwargs: dict[str, Any]) -> Scenario:
     """``scenario`` with this alarm as its only alarm and only rollback alarm."""
     alarm = MetricAlarm.from_boto(kwargs)
@@ -473,5 +500,6 @@ __all__ = [
     "evidence",
     "put_metric_alarm_kwargs",
     "thresholds",
+    "transplant_alarm",
     "with_alarm",
 ]
