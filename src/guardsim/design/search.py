@@ -126,12 +126,12 @@ SMALL_SPACE = Space(
 
 def thresholds(structure: Structure, scenario: Scenario) -> tuple[float, ...]:
     """The threshold grid of a structure: error fractions for ``average`` and
-    ``guarded-rate``; for ``sum``, whole error counts 0, 1, ... up to half the requests a
-    period brings to the fleet the alarm reads."""
+    ``guarded-rate``; for ``sum``, whole error counts 0, 1, ... up to a fifth of the requests
+    a period brings to the endpoint (at most 200)."""
     if structure.form != "sum":
         return FRACTION_GRID
     rate = float(scenario.traffic.rate_per_second or 1.0)
-    top = max(4, math.ceil(0.5 * rate * structure.period))
+    top = max(4, math.ceil(0.2 * rate * structure.period))
     return tuple(float(t) for t in range(min(top, 200) + 1))
 
 
@@ -337,6 +337,9 @@ class Limits:
     max_false_rollback: float
     min_catch: float = 0.0
     objective: str = "blast-radius"
+    #: True: the limits apply to the 95 % Wilson bounds (the default, ``guardsim design``);
+    #: False: to the point estimates (lint's quick advice, with few runs)
+    by_interval: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 < self.max_false_rollback < 1.0:
@@ -349,6 +352,12 @@ class Limits:
             raise ArgumentError(
                 f"--objective must be one of {', '.join(OBJECTIVES)}, got {self.objective!r}"
             )
+
+    def false_bound(self, k: int, n: int) -> float:
+        return wilson_interval(k, n)[1] if self.by_interval else k / n
+
+    def catch_bound(self, k: int, n: int) -> float:
+        return wilson_interval(k, n)[0] if self.by_interval else k / n
 
     def score(self, e: Evidence) -> float:
         if self.objective == "blast-radius":
@@ -376,7 +385,9 @@ SearchProgress = Callable[[int, int, str], None]
 class _Evaluator:
     """Monte Carlo runs of candidates, cached: every one with the same seed (CRN)."""
 
-    def __init__(self, scenario: Scenario, n: int, seed: int, workers: int | None) -> None:
+    def __init__(
+        self, scenario: Scenario, n: int, seed: int, workers: int | None, mode: str = "auto"
+    ) -> None:
         from guardsim.montecarlo.monte_carlo import monte_carlo
 
         self.monte_carlo = monte_carlo
@@ -385,6 +396,7 @@ class _Evaluator:
         self.n = n
         self.seed = seed
         self.workers = workers
+        self.mode = mode
         self.runs = 0
         self._healthy: dict[tuple[Structure, float], Any] = {}
         self._bad: dict[tuple[Structure, float], Any] = {}
@@ -392,7 +404,7 @@ class _Evaluator:
     def _mc(self, scenario: Scenario, kwargs: dict[str, Any]) -> Any:
         self.runs += 1
         return self.monte_carlo(
-            with_alarm(scenario, kwargs), self.n, seed=self.seed, workers=self.workers
+            with_alarm(scenario, kwargs), self.n, seed=self.seed, mode=self.mode, workers=self.workers
         )
 
     def false_rollbacks(self, s: Structure, t: float) -> int:
@@ -425,13 +437,17 @@ def design(
     structures: Iterable[Structure] | None = None,
     workers: int | None = 1,
     progress: SearchProgress | None = None,
+    stop_at_first: bool = False,
+    mode: str = "auto",
 ) -> DesignResult:
-    """Search ``space`` (default :class:`Space`) for the best alarm within ``limits``."""
+    """Search ``space`` (default :class:`Space`) for the best alarm within ``limits``
+    (``mode``: the Monte Carlo mode, default ``auto``; ``structures``: these instead; ``stop_at_first``: stop at the first alarm within them,
+    for a yes/no answer)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ArgumentError(f"the number of replications must be a whole number >= 1, got {n!r}")
     base = scenario.simulation.seed if seed is None else seed
     todo = list(structures) if structures is not None else (space or Space()).structures()
-    ev = _Evaluator(scenario, n, base, workers)
+    ev = _Evaluator(scenario, n, base, workers, mode)
     feasible: list[Candidate] = []
     closest: Candidate | None = None
     missed_catch: list[Candidate] = []
@@ -441,22 +457,24 @@ def design(
         grid = thresholds(s, scenario)
         lo, hi = 0, len(grid) - 1
         top = ev.candidate(s, grid[hi], with_bad=False)
-        if top.false_high > limits.max_false_rollback:
+        if limits.false_bound(top.false_rollbacks, n) > limits.max_false_rollback:
             if closest is None or top.false_high < closest.false_high:
                 closest = top
             continue
         while lo < hi:  # the lowest index meeting the false-rollback limit
             mid = (lo + hi) // 2
-            if wilson_interval(ev.false_rollbacks(s, grid[mid]), n)[1] <= limits.max_false_rollback:
+            if limits.false_bound(ev.false_rollbacks(s, grid[mid]), n) <= limits.max_false_rollback:
                 hi = mid
             else:
                 lo = mid + 1
         c = ev.candidate(s, grid[lo], with_bad=True)
         assert c.evidence is not None
-        if c.evidence.catch_ci[0] < limits.min_catch:
+        if limits.catch_bound(c.evidence.detected, n) < limits.min_catch:
             missed_catch.append(c)
             continue
         feasible.append(c)
+        if stop_at_first:
+            break
     if progress is not None:
         progress(len(todo), len(todo), "done")
     feasible.sort(key=lambda c: (limits.score(c.evidence), c.false_rollbacks) if c.evidence else (0, 0))
