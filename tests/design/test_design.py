@@ -63,7 +63,10 @@ def test_the_snippets_say_the_same_alarm() -> None:
         if form == "guarded-rate":
             # guardsim's Terraform reader drops every argument named `id`, metric_query's too;
             # everything else must match
-            want = dict(kwargs, Metrics=[{k: v for k, v in q.items() if k != "Id"} for q in kwargs["Metrics"]])
+            want = dict(
+                kwargs,
+                Metrics=[{k: v for k, v in q.items() if k != "Id"} for q in kwargs["Metrics"]],
+            )
             got["Metrics"] = [dict(q) for q in got["Metrics"]]
             assert got == want
         else:
@@ -103,7 +106,10 @@ def test_design_meets_the_limit_by_its_interval(searched: DesignResult) -> None:
     i = grid.index(w.threshold)
     assert i > 0
     lower = evidence(
-        searched.scenario, put_metric_alarm_kwargs(w.structure, grid[i - 1], searched.scenario), N, SEED
+        searched.scenario,
+        put_metric_alarm_kwargs(w.structure, grid[i - 1], searched.scenario),
+        N,
+        SEED,
     )
     assert lower.false_ci[1] > MAX_FALSE
 
@@ -115,7 +121,10 @@ def _builtin_alarms() -> list[tuple[str, dict[str, Any]]]:
         source = load_scenario(name)
         for alarm in source.rollback_alarms:
             kwargs = transplant_alarm(alarm, source, low)
-            key = json.dumps({k: v for k, v in kwargs.items() if k not in ("AlarmName", "AlarmDescription")}, sort_keys=True)
+            key = json.dumps(
+                {k: v for k, v in kwargs.items() if k not in ("AlarmName", "AlarmDescription")},
+                sort_keys=True,
+            )
             out.setdefault(key, (f"{name}: {alarm.name}", kwargs))
     return list(out.values())
 
@@ -164,10 +173,20 @@ def test_design_exits_3_and_says_why_when_nothing_meets_the_limit(
     # 20 runs cannot show a false-rollback probability under 0.1%: 0 of 20 has an upper bound
     # of 16%
     out = tmp_path / "design.json"
-    code = main([
-        "design", LOW, "--max-false-rollback", "0.001", "-n", "20", "--space", "small",
-        "--json", str(out),
-    ])
+    code = main(
+        [
+            "design",
+            LOW,
+            "--max-false-rollback",
+            "0.001",
+            "-n",
+            "20",
+            "--space",
+            "small",
+            "--json",
+            str(out),
+        ]
+    )
     assert code == 3
     captured = capsys.readouterr()
     assert "no alarm keeps the false-rollback upper bound under 0.1%" in captured.err
@@ -186,7 +205,10 @@ def test_design_exits_3_and_says_why_when_nothing_meets_the_limit(
     ],
 )
 def test_bad_input_exits_2_before_any_simulation(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], message: str
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
 ) -> None:
     import guardsim.design.search as search
 

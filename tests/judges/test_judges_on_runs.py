@@ -39,7 +39,9 @@ def _fleet_datapoints(record: object, metric: str, fleet: str) -> dict[float, tu
 @pytest.mark.parametrize("replication", [0, 5])
 def test_the_recorder_reads_what_the_per_fleet_datapoints_carry(replication: int) -> None:
     s = load_scenario(LOW)
-    record, looks = simulate_with_looks(s, seed=3, mode="fast", replication=replication, detail=True)
+    record, looks = simulate_with_looks(
+        s, seed=3, mode="fast", replication=replication, detail=True
+    )
     # the recorder does not change the run
     assert record.to_json() == simulate(s, seed=3, mode="fast", replication=replication).to_json()
     errors = {"green": _fleet_datapoints(record, "Invocation5XXErrors", "green")}

@@ -213,4 +213,3 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON on stdout instead of the table")
     add_iac_options(p)
     p.set_defaults(func=cmd_judges)
-

@@ -17,7 +17,9 @@ from typing import Any
 import yaml
 
 
-def cloudformation_snippet(kwargs: dict[str, Any], logical_id: str = "DesignedRollbackAlarm") -> str:
+def cloudformation_snippet(
+    kwargs: dict[str, Any], logical_id: str = "DesignedRollbackAlarm"
+) -> str:
     """A CloudFormation template ``Resources`` entry for the alarm (YAML)."""
     resource = {logical_id: {"Type": "AWS::CloudWatch::Alarm", "Properties": kwargs}}
     text: str = yaml.safe_dump({"Resources": resource}, sort_keys=False, default_flow_style=False)

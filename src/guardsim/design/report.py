@@ -116,8 +116,10 @@ def design_text(result: DesignResult, gap: JudgeGap | None) -> str:
     if w is None:
         lines = [head, f"no alarm meets the limits: {result.why}"]
         if result.closest is not None:
-            lines.append(f"closest: {result.closest.structure.describe()}, threshold "
-                         f"{result.closest.threshold:g}")
+            lines.append(
+                f"closest: {result.closest.structure.describe()}, threshold "
+                f"{result.closest.threshold:g}"
+            )
         return "\n".join(lines) + "\n"
     assert w.evidence is not None
     lines = [head, "", f"winner: {w.structure.describe()}, threshold > {w.threshold:g}"]

@@ -57,9 +57,7 @@ NAMESPACE = "AWS/SageMaker"
 ERRORS = "Invocation5XXErrors"
 
 #: Thresholds tried for an error fraction: 0, then 0.5 % to 50 % in 24 log-spaced steps.
-FRACTION_GRID: tuple[float, ...] = (0.0,) + tuple(
-    round(0.005 * 100.0 ** (i / 23), 6) for i in range(24)
-)
+FRACTION_GRID: tuple[float, ...] = (0.0, *(round(0.005 * 100.0 ** (i / 23), 6) for i in range(24)))
 
 
 @dataclass(frozen=True)
@@ -162,6 +160,7 @@ def put_metric_alarm_kwargs(
     }
     dims = _dimensions(scenario, s.per_fleet)
     if s.form == "guarded-rate":
+
         def stat(metric_id: str, metric: str) -> dict[str, Any]:
             return {
                 "Id": metric_id,
@@ -404,7 +403,11 @@ class _Evaluator:
     def _mc(self, scenario: Scenario, kwargs: dict[str, Any]) -> Any:
         self.runs += 1
         return self.monte_carlo(
-            with_alarm(scenario, kwargs), self.n, seed=self.seed, mode=self.mode, workers=self.workers
+            with_alarm(scenario, kwargs),
+            self.n,
+            seed=self.seed,
+            mode=self.mode,
+            workers=self.workers,
         )
 
     def false_rollbacks(self, s: Structure, t: float) -> int:
@@ -440,9 +443,11 @@ def design(
     stop_at_first: bool = False,
     mode: str = "auto",
 ) -> DesignResult:
-    """Search ``space`` (default :class:`Space`) for the best alarm within ``limits``
-    (``mode``: the Monte Carlo mode, default ``auto``; ``structures``: these instead; ``stop_at_first``: stop at the first alarm within them,
-    for a yes/no answer)."""
+    """Search ``space`` (default :class:`Space`) for the best alarm within ``limits``.
+
+    ``structures``: search these instead; ``stop_at_first``: stop at the first alarm within
+    the limits (a yes/no answer); ``mode``: the Monte Carlo mode (default ``auto``).
+    """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ArgumentError(f"the number of replications must be a whole number >= 1, got {n!r}")
     base = scenario.simulation.seed if seed is None else seed
@@ -477,7 +482,9 @@ def design(
             break
     if progress is not None:
         progress(len(todo), len(todo), "done")
-    feasible.sort(key=lambda c: (limits.score(c.evidence), c.false_rollbacks) if c.evidence else (0, 0))
+    feasible.sort(
+        key=lambda c: (limits.score(c.evidence), c.false_rollbacks) if c.evidence else (0, 0)
+    )
     winner = feasible[0] if feasible else None
     why = ""
     if winner is None:

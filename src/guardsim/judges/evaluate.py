@@ -188,7 +188,9 @@ def latency_judge(
     heuristic: it has no false-detection guarantee."""
     m, k = m_of_n
     if not (1 <= m <= k) or margin < 0:
-        raise ArgumentError(f"latency judge: need 1 <= M <= N and margin >= 0, got {m_of_n}, {margin}")
+        raise ArgumentError(
+            f"latency judge: need 1 <= M <= N and margin >= 0, got {m_of_n}, {margin}"
+        )
     with np.errstate(invalid="ignore"):
         breach = (new_p99 > old_p99 * (1.0 + margin)).astype(np.int64)
     window = np.cumsum(breach, axis=1)
@@ -268,7 +270,9 @@ class GuardResult:
         }
 
 
-def judge_result(name: str, first_bad: IntArray, bad: LookSet, first_healthy: IntArray) -> GuardResult:
+def judge_result(
+    name: str, first_bad: IntArray, bad: LookSet, first_healthy: IntArray
+) -> GuardResult:
     """A judge's :class:`GuardResult` from its first detecting look per replication."""
     rows = np.arange(bad.n)
     hit = first_bad >= 0

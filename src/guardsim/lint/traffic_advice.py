@@ -1,15 +1,17 @@
 """Traffic-aware advice: when the canary's traffic is too low for any alarm to do the job.
 
-When the scenario is a canary whose new model fails more requests than the old one (but not all of them: the
-failing-model rules cover that), lint asks :func:`guardsim.design.search.design` whether any
-alarm of a small search space (the new fleet's error count: per minute 1 of 1 or 2 of 3, or
-per 5 minutes) both catches that model within the canary bake (the scenario with
-no final bake, so nothing else is watched) in at least :data:`MIN_CATCH` of the deployments and rolls back a healthy one in at most :data:`MAX_FALSE_ROLLBACK`, on the same
-Monte Carlo engine and seeds as everything else (few runs, point estimates: this is advice). If
-none does, it tries longer first bakes and larger canaries (each a multiple of the configured
-one) and says the smallest that would do. The cost is bounded: at most :data:`MAX_RUNS`
-replications per variant, three structures, the search stopping at the first alarm within the
-limits, and at most :data:`MULTIPLES` alternatives of each kind.
+When the scenario is a canary whose new model fails more requests than the old one (but not
+all of them: the failing-model rules cover that), lint asks
+:func:`guardsim.design.search.design` whether any alarm of a small search space (the new
+fleet's error count: per minute 1 of 1 or 2 of 3, or per 5 minutes) both catches that model
+within the canary bake (the scenario with no final bake, so nothing else is watched) in at
+least :data:`MIN_CATCH` of the deployments and rolls back a healthy one in at most
+:data:`MAX_FALSE_ROLLBACK`, on the same Monte Carlo engine and seeds as everything else (few
+runs, point estimates: this is advice). If none does, it tries longer canary bakes and larger
+canaries (each a multiple of the configured one) and says the smallest that would do. The cost
+is bounded: at most :data:`MAX_RUNS` replications per variant (fast engine), three structures,
+the search stopping at the first alarm within the limits, and at most :data:`MULTIPLES`
+alternatives of each kind (about 100 Monte Carlo runs at worst, only when the rule fires).
 """
 
 from __future__ import annotations
