@@ -74,7 +74,7 @@ def cmd_design(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.winner is not None and not args.no_judges:
         bad, healthy = judge_looks(scenario, args.n, result.seed)
         judges = evaluate_judges(bad, healthy)
-        judge = best_judge(judges, max_false)
+        judge = best_judge(judges, max_false, limits.objective)
         ev = result.winner.evidence
         assert ev is not None
         value = (

@@ -43,9 +43,16 @@ class JudgeGap:
         }
 
 
-def best_judge(judges: tuple[GuardResult, ...], max_false: float) -> GuardResult | None:
+def best_judge(
+    judges: tuple[GuardResult, ...], max_false: float, objective: str = "blast-radius"
+) -> GuardResult | None:
+    """The judge with the best ``objective`` among those whose false-rollback upper bound is
+    within ``max_false`` (detection time: among those that detect at all)."""
     within = [j for j in judges if j.false_rollback.ci[1] <= max_false]
-    return min(within, key=lambda j: j.blast_radius_mean) if within else None
+    if objective == "blast-radius":
+        return min(within, key=lambda j: j.blast_radius_mean) if within else None
+    timed = [j for j in within if j.detection_time_mean is not None]
+    return min(timed, key=lambda j: j.detection_time_mean or 0.0) if timed else None
 
 
 def _pct(ci: tuple[float, float]) -> str:
