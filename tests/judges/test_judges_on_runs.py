@@ -186,3 +186,22 @@ def test_judges_detect_the_bad_model_and_report_like_alarms() -> None:
     assert e.detection_time_mean is not None and e.detection_time_mean > 0
     # detecting stops the damage: less than every green error of runs that are not stopped
     assert e.blast_radius_mean < float(bad.green_errors.mean())
+
+
+def test_the_judges_command_prints_alarms_and_judges_side_by_side(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    assert main(["judges", LOW, "-n", "4", "--seed", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["format"] == "guardsim.judges/1" and data["judge_mode"] == "fast"
+    names = [g["name"] for g in data["guards"]]
+    assert names == ["alarms as configured", "two-proportion", "sprt", "e-process", "latency-p99"]
+    for g in data["guards"]:
+        assert g["detection"]["n"] == g["false_rollback"]["n"] == 4
+        low, high = g["false_rollback"]["ci95"]
+        assert low <= g["false_rollback"]["p"] <= high
+    assert main(["judges", LOW, "-n", "4", "--seed", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "alarms as configured" in text and "e-process" in text
