@@ -211,7 +211,7 @@ def test_scenarios_lists_all_six_builtins() -> None:
     assert err == ""
     listed = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert listed == list(BUILTINS)
-    assert len(listed) == 6
+    assert len(listed) == 7  # the six seed and demo scenarios and low-traffic-canary
     for line in out.splitlines():
         assert len(line.split(None, 1)) == 2, f"no description: {line!r}"
 

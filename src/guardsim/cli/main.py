@@ -40,6 +40,7 @@ COMMAND_GROUPS = (
     "guardsim.cli.lint",  # lint
     "guardsim.cli.real",  # real plan/run/observe/import
     "guardsim.cli.serve",  # serve
+    "guardsim.cli.design",  # design, judges
 )
 
 

@@ -14,12 +14,13 @@ from guardsim.lint.evidence import Evidence
 from guardsim.lint.findings import SEVERITIES, Finding, Severity, worst
 from guardsim.lint.iac_rules import IAC_RULES
 from guardsim.lint.rules import RULES, Rule
+from guardsim.lint.traffic_advice import TRAFFIC_RULES
 from guardsim.scenarios.scenario import Scenario
 
 FailOn = Literal["warning", "error", "never"]
 
 #: Every rule, in the order they run: the scenario rules, then the IaC and count-alarm rules.
-ALL_RULES: tuple[Rule, ...] = (*RULES, *IAC_RULES)
+ALL_RULES: tuple[Rule, ...] = (*RULES, *IAC_RULES, *TRAFFIC_RULES)
 
 #: Exit statuses of ``guardsim lint`` (2 stays "bad input", 1 "internal error", as everywhere).
 EXIT_CLEAN = 0

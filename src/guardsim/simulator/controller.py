@@ -215,6 +215,12 @@ class Controller:
             self._sleeper = None
             sleeper.interrupt()
 
+    def _note_bake(self, seconds: float) -> None:
+        """Tell the judges' recorder (when there is one) a bake starts now."""
+        looks = self.run.looks
+        if looks is not None:
+            looks.bakes.append((self.env.now, self.env.now + seconds))
+
     def set_routing(self, activate: list[Instance], deactivate: list[Instance]) -> None:
         self.run.before_routing_change()
         self.run.fleets.deactivate(deactivate)
@@ -310,6 +316,7 @@ class Controller:
                 f"({pct:.0f}% of traffic to green); baking for {step.bake_seconds} s "
                 f"({step.bake_kind})",
             )
+            self._note_bake(step.bake_seconds)
             result = yield from self.wait(step.bake_seconds, watch=True)
             if result != "done":
                 yield from self._rollback_blue_green(result)
@@ -408,6 +415,7 @@ class Controller:
                 f"({100 * self.run.routing.green_fraction:.0f}% to new); baking for "
                 f"{step.bake_seconds} s (WaitIntervalInSeconds)",
             )
+            self._note_bake(step.bake_seconds)
             result = yield from self.wait(step.bake_seconds, watch=True)
             if result != "done":
                 yield from self._rollback_rolling(result)

@@ -40,6 +40,7 @@ from guardsim.simulator.alarms import AlarmMonitor
 from guardsim.simulator.controller import Controller
 from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlane, Routing
 from guardsim.simulator.fleet import Fleets
+from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
     MetricStore,
@@ -93,6 +94,7 @@ class Run:
         *,
         replication: int | None = None,
         detail: bool = True,
+        record_looks: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -163,10 +165,13 @@ class Run:
             record_evaluations=detail,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
+        #: The judges' per-minute numbers (:mod:`guardsim.simulator.looks`), when asked for.
+        self.looks = LookRecorder() if record_looks else None
         if not detail:
-            self.dataplane.needed = frozenset(
-                s.metric for b in self.monitor.bound for s in b.sources.values()
-            )
+            needed = {s.metric for b in self.monitor.bound for s in b.sources.values()}
+            if record_looks:  # the latency judge reads ModelLatency (its own stream: no shift)
+                needed.add("ModelLatency")
+            self.dataplane.needed = frozenset(needed)
         self.notes: list[str] = []
         self.controller = Controller(self)
         self.traffic_log: list[dict[str, Any]] = []
@@ -238,6 +243,8 @@ class Run:
 
     def _publish(self, minute: float, published_at: float) -> None:
         published = self.store.publish(minute, published_at)
+        if self.looks is not None:
+            self._record_look(minute, published_at, dict(published))
         # every alarm window from now on starts after this (the margin as for raw samples)
         self.store.forget_before(minute - self.monitor.max_window_seconds - 120.0)
         if not published or not self.detail:
@@ -269,6 +276,28 @@ class Run:
             self.store.drop_raw_before(minute + 60.0)
         else:
             self.store.drop_raw_before(minute - self.monitor.max_window_seconds - 120.0)
+
+    def _record_look(
+        self, minute: float, published_at: float, buckets: dict[str, MinuteBucket]
+    ) -> None:
+        looks = self.looks
+        assert looks is not None
+        looks.minutes.append(minute)
+        looks.published_at.append(published_at)
+        for fleet, n, errors, p99 in (
+            ("green", looks.new_requests, looks.new_errors, looks.new_p99),
+            ("blue", looks.old_requests, looks.old_errors, looks.old_p99),
+        ):
+            b = buckets.get(fleet)
+            n.append(b.n if b is not None else 0)
+            errors.append(b.errors["Invocation5XXErrors"] if b is not None else 0)
+            p99.append(
+                self._percentiles([b], "ModelLatency", fleet, minute)[1] if b is not None else None
+            )
+        green = buckets.get("green")
+        looks.new_model_errors.append(
+            green.errors["InvocationModelErrors"] if green is not None else 0
+        )
 
     def _percentiles(
         self, bs: list[MinuteBucket], metric: str, label: str, minute: float
@@ -394,3 +423,26 @@ def simulate(
         detail=detail,
     )
     return run.execute()
+
+
+def simulate_with_looks(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    mode: str | None = None,
+    replication: int | None = None,
+    detail: bool = False,
+) -> tuple[RunRecord, LookRecorder]:
+    """:func:`simulate`, also recording what the judges read (:class:`LookRecorder`): the
+    record is the same as :func:`simulate` gives for the same arguments."""
+    run = Run(
+        scenario,
+        scenario.simulation.seed if seed is None else seed,
+        mode,
+        replication=replication,
+        detail=detail,
+        record_looks=True,
+    )
+    record = run.execute()
+    assert run.looks is not None
+    return record, run.looks

@@ -1,0 +1,1 @@
+"""Alarm synthesis (``guardsim design``): the CloudWatch alarm that best approximates the judges."""
