@@ -19,6 +19,8 @@ COMMANDS = {
     "guardsim.cli.compare": ("compare", "calibrate"),
     "guardsim.cli.lint": ("lint",),
     "guardsim.cli.real": ("real",),
+    "guardsim.cli.serve": ("serve",),
+    "guardsim.cli.design": ("design", "judges"),
 }
 
 
