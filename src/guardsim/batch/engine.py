@@ -620,6 +620,7 @@ class _Block:
         self.ptr = np.zeros(R, dtype=np.int64)
         self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
         self.entered = np.full((len(prep.alarms), R), -math.inf)
+        self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
         self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
         self.peak_steps = np.zeros(R, dtype=np.int64)
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
@@ -1055,16 +1056,25 @@ class _Block:
             code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
         # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
         base = 6 if alarm.low_sample else 3
+        keys: list[int] | None = None
         if base ** (code.shape[1] + 1) < 2**62:
             key = self.state[a].copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
             rows = np.concatenate([self.state[a][:, None], code], axis=1)
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         new = np.empty(len(first), dtype=np.int64)
+        # the rule is a pure function of (previous state, pattern): each key's result, once
+        memo = self.rule_memo[a]
         for p, r in enumerate(first):
+            if keys is not None:
+                hit = memo.get(keys[p])
+                if hit is not None:
+                    new[p] = hit
+                    continue
             pts = [None if missing[r, i] else float(values[r, i]) for i in range(values.shape[1])]
             sample_counts = None
             if alarm.low_sample:
@@ -1073,6 +1083,8 @@ class _Block:
                 ]
             result = rule.evaluate(pts, _STATES[int(self.state[a][r])], sample_counts=sample_counts)
             new[p] = _CODE[result.state]
+            if keys is not None:
+                memo[keys[p]] = new[p]
         state = new[inverse.reshape(-1)]
         changed = state != self.state[a]
         self.entered[a] = np.where(changed, t, self.entered[a])
