@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from test_batch_engine import FIXED, GREEN_ALARM, TIMING, deterministic
 
-from guardsim.batch.engine import _Block, _Prepared, batch_unsupported, run_batch
+from guardsim.batch.engine import _Block, _memoryless, _Prepared, batch_unsupported, run_batch
 from guardsim.record import Summary
 from guardsim.scenarios import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
@@ -226,3 +226,23 @@ def test_the_rolling_cases_leave_where_they_say() -> None:
         block = _Block(_Prepared(_scenario(case, True)), 3, 0)
         block.run()
         assert set(block.leave_stage.tolist()) == {4 * step + phase}, case
+
+
+def test_only_a_rule_that_forgets_its_state_lets_minutes_be_skipped() -> None:
+    """TreatMissingData=ignore keeps the state through missing data: such an alarm's state
+    depends on every earlier evaluation, so nothing is skipped; notBreaching forgets."""
+    forgets = _Prepared(deterministic())
+    keeps = _Prepared(deterministic({"alarms.2.TreatMissingData": "ignore"}))
+    assert [_memoryless(a) for a in forgets.alarms] == [True, True, True]
+    assert _memoryless(keeps.alarms[2]) is False
+    assert forgets.forgetful and not keeps.forgetful
+
+
+def test_minutes_no_poll_can_read_are_not_simulated() -> None:
+    """The warm-up (300 s) is read by no poll: its minutes are not sampled when the alarms
+    forget (and are when one does not); the timelines above show the result is the same."""
+    for overrides, skipped in (({}, True), ({"alarms.2.TreatMissingData": "ignore"}, False)):
+        block = _Block(_Prepared(deterministic(overrides)), 3, 0)
+        block.run()
+        first = block.n["blue"][:, 0]  # minute [-300, -240): blue serves every request
+        assert bool((first == 0).all()) is skipped, overrides

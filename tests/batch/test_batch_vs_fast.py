@@ -37,7 +37,7 @@ c = sqrt(-ln(ALPHA / 2) / 2) = 2.16. A frequency near 1/2 is told apart when the
 estimates differ by more than z * sqrt(p (1 - p) (1/400 + 1/2000)) = 3.74 * 0.0274 = 0.102
 (z = 3.74, the two-sided normal quantile of ALPHA); a lag-1 correlation when it exceeds
 z / sqrt(2000) = 0.084. ``test_the_comparison_has_power`` checks that
-errors of the kind the batch engine could make (a green error rate 20 % too high, a p99 latency
+errors of the kind the batch engine could make (a green error rate 27 % too high, a p99 latency
 7 % too high, green errors from a 10 % higher error rate) are detected at these sizes.
 """
 
@@ -547,8 +547,10 @@ def test_the_independence_tests_have_power() -> None:
 @pytest.mark.parametrize(
     ("name", "wrong", "measure"),
     [
-        # a green error rate of 0.036 instead of 0.03: p_rollback ~0.45 instead of ~0.30
-        ("healthy-near-threshold", _near_threshold(0.036), "outcome"),
+        # a green error rate of 0.038 instead of 0.03: p_rollback ~0.56 instead of ~0.37
+        # (0.036, p_rollback ~0.51, was caught in only 6 of 8 batch seeds: too little power to
+        # pin on one seed, and it missed once the engine's random stream changed in issue 14)
+        ("healthy-near-threshold", _near_threshold(0.038), "outcome"),
         # a p99 of 32 ms instead of 30 ms: p_rollback ~0.40 instead of ~0.26
         ("p99-latency", _p99(32), "outcome"),
         # a green error rate of 0.33 instead of 0.30: more green errors

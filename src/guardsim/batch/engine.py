@@ -7,11 +7,13 @@ of :data:`BLOCK` replications at once: every simulated minute costs a fixed numb
 calls over arrays with one entry per replication, so the Python overhead is shared by the block.
 
 **Same model, same sampling.** It implements fast mode's model (``simulation.mode: fast``) with
-the same semantics, for the scenarios :func:`batch_unsupported` accepts:
+the same semantics, for every scenario the validator accepts:
 
-* SageMaker's side: the blue/green controller of :mod:`guardsim.simulator.controller` (launch,
-  activation, bakes, polls every ``alarm_poll_interval_seconds`` from each wait's start, the
-  execution timeout checked at every wake-up, the rollback and its durations, every
+* SageMaker's side: the blue/green and rolling controllers of
+  :mod:`guardsim.simulator.controller` (launch, activation, bakes, a rolling update's batches and
+  termination waits, polls every ``alarm_poll_interval_seconds`` from each wait's start, the
+  execution timeout checked at every wake-up, the rollback and its durations: a rolling
+  rollback's reactivation and ``RollbackMaximumBatchSize`` re-provisioning included, every
   ``environment`` setting), as arrays of per-replication times. The controller's waits are known
   in advance (they do not depend on the alarms until a rollback starts), so the success path's
   polls and timeout are laid out first, by the controller's own definitions
@@ -24,8 +26,12 @@ the same semantics, for the scenarios :func:`batch_unsupported` accepts:
   :meth:`guardsim.simulator.metrics.LatencyComponent.draw_summary` draws them (every sample below
   :data:`~guardsim.simulator.dataplane.NORMAL_SUM_THRESHOLD` requests; Beta order statistics and
   a normal Sum above); percentiles as the exact order statistic through the mixture quantile;
+* per-instance faults (warm-up): each segment's requests split among the instances activated
+  together, each cohort at its age, as the SimPy fleets activate them;
 * CloudWatch: minutes published after ``metric_publish_delay_seconds`` (drawn per minute), alarm
-  windows built from what is published at each evaluation, evaluated by the same
+  windows built from what is published at each evaluation (every 10 s if an alarm is high
+  resolution), metric math by fast mode's compiled program, extended statistics other than
+  percentiles by fast mode's components kernel, evaluated by the same
   :class:`~guardsim.cloudwatch.alarm.AlarmRule`. An alarm's next state depends only on its
   previous state and, per datapoint of its evaluation range, on whether the datapoint is missing,
   breaching or not, and (for percentiles with ``EvaluateLowSampleCountPercentile``) whether it
@@ -49,6 +55,7 @@ laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -116,10 +123,10 @@ Row = tuple[int, str, Summary]
 
 
 def batch_unsupported(scenario: Scenario) -> str | None:
-    """None if the batch engine runs ``scenario``; else why not (one sentence).
+    """None: the batch engine runs every scenario the validator accepts (since issue 14).
 
-    Unsupported scenarios run on the per-replication engine (``mode="fast"``), which handles
-    everything; ``monte_carlo(mode="auto")`` makes that choice.
+    Kept for callers that ask; like every engine it raises
+    :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel.
     """
     for fleet in FLEETS:
         model: ModelBehaviour = getattr(scenario.models, fleet)
@@ -248,6 +255,11 @@ class _Prepared:
         self.clock = 10.0 if any(a.rule.period < 60 for a in self.alarms) else 60.0
         self.clock_offset = math.fmod(env.alarm_evaluation_offset_seconds, self.clock)
         self.max_range = max((a.rule.range_length for a in self.alarms), default=1)
+        #: How far back an evaluation reads: the longest range, and the longest interval
+        self.lookback = max(
+            (float(a.rule.period * a.rule.range_length) for a in self.alarms), default=0.0
+        )
+        self.max_interval = max((float(a.interval) for a in self.alarms), default=60.0)
         self.latency_params = {
             (f, "ModelLatency"): lognormal_params(m.latency) for f, m in self.models.items()
         } | {
@@ -272,6 +284,13 @@ class _Prepared:
             f: env.price_per_hour(getattr(scenario.endpoint, f).instance_type) for f in FLEETS
         }
         self.prices = prices
+        #: Whether the minutes no poll can read may be skipped: every alarm's next state is a
+        #: function of its range's datapoints alone (checked on the rule itself), and nothing
+        #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
+        #: carry their lattice phase).
+        self.forgetful = all(_memoryless(a) for a in self.alarms) and not (
+            self.uniform and not self.constant_rate
+        )
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -600,6 +619,7 @@ class _Block:
         self.ptr = np.zeros(R, dtype=np.int64)
         self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
         self.entered = np.full((len(prep.alarms), R), -math.inf)
+        self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
         self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
         self.peak_steps = np.zeros(R, dtype=np.int64)
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
@@ -608,13 +628,14 @@ class _Block:
             within = [prep.offset]
         else:  # high resolution: every 10 s
             within = [prep.clock_offset + 10.0 * k for k in range(6)]
+        eval_from, data_from = self._readable_from()
         for j in range(minutes):
             m = 60.0 * (m0 + j)
-            if m + 60.0 <= prep.start:
+            if m + 60.0 <= max(prep.start, data_from):
                 continue
             # the alarms' states before the minute's evaluations and after each of them
             states, entered = [self.state.copy()], [self.entered.copy()]
-            instants = [m + w for w in within if m + w > prep.start]
+            instants = [m + w for w in within if m + w > max(prep.start, eval_from)]
             for t_eval in instants:
                 self._evaluate(t_eval)
                 states.append(self.state.copy())
@@ -622,6 +643,27 @@ class _Block:
             self._controller(m, np.asarray(instants), np.stack(states), np.stack(entered))
             self._sample_minute(j, m)
         return self._summaries()
+
+    def _readable_from(self) -> tuple[float, float]:
+        """(first evaluation, first minute's start) that can reach a decision.
+
+        A poll reads an alarm's state and whether it was entered since the wait began. With
+        forgetful alarms (:attr:`_Prepared.forgetful`) the state at an evaluation is a function
+        of its range alone, so only the evaluations from the last one before the earliest wait
+        start of the block matter (an earlier change is before every wait start, which is all
+        a poll asks of it), and only the minutes their ranges read; minutes before that, and
+        before UpdateEndpoint (nothing is counted there), are not simulated: the warm-up and
+        the provisioning cost nothing, and what is read is exactly as if they were."""
+        prep = self.prep
+        if not prep.forgetful:
+            return -math.inf, -math.inf
+        since = np.where(self.ev_valid, self.ev_since, math.inf)
+        first = float(since.min(initial=math.inf))
+        if not math.isfinite(first):
+            return -math.inf, -math.inf
+        eval_from = first - prep.max_interval - 1.0
+        data_from = min(0.0, eval_from - prep.lookback - 60.0)
+        return eval_from, data_from
 
     def _allocate(self, minutes: int) -> None:
         R = self.R
@@ -1013,16 +1055,25 @@ class _Block:
             code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
         # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
         base = 6 if alarm.low_sample else 3
+        keys: list[int] | None = None
         if base ** (code.shape[1] + 1) < 2**62:
             key = self.state[a].copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
             rows = np.concatenate([self.state[a][:, None], code], axis=1)
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         new = np.empty(len(first), dtype=np.int64)
+        # the rule is a pure function of (previous state, pattern): each key's result, once
+        memo = self.rule_memo[a]
         for p, r in enumerate(first):
+            if keys is not None:
+                hit = memo.get(keys[p])
+                if hit is not None:
+                    new[p] = hit
+                    continue
             pts = [None if missing[r, i] else float(values[r, i]) for i in range(values.shape[1])]
             sample_counts = None
             if alarm.low_sample:
@@ -1031,6 +1082,8 @@ class _Block:
                 ]
             result = rule.evaluate(pts, _STATES[int(self.state[a][r])], sample_counts=sample_counts)
             new[p] = _CODE[result.state]
+            if keys is not None:
+                memo[keys[p]] = new[p]
         state = new[inverse.reshape(-1)]
         changed = state != self.state[a]
         self.entered[a] = np.where(changed, t, self.entered[a])
@@ -1439,6 +1492,34 @@ _FIELD = {
     StatisticKind.MINIMUM: 1,
     StatisticKind.MAXIMUM: 2,
 }
+
+
+#: Ranges up to this long are checked for :func:`_memoryless` (3 ** L patterns x 3 states).
+_MEMORYLESS_MAX_RANGE = 7
+
+
+def _memoryless(alarm: _Alarm) -> bool:
+    """Whether the alarm's next state never depends on its previous one: checked by
+    evaluating its own rule on every pattern of missing, breaching and not-breaching
+    datapoints over its range, from each previous state. (TreatMissingData=ignore and the
+    low-sample percentile rule keep the state, so they are not; long ranges are not checked
+    and count as not.)"""
+    rule = alarm.rule
+    L = rule.range_length
+    if alarm.low_sample or L > _MEMORYLESS_MAX_RANGE:
+        return False
+    op = OPERATOR_FUNCTIONS[rule.comparison_operator]
+    thr = rule.threshold
+    candidates = (thr - 1.0, thr + 1.0)
+    breach = [v for v in candidates if op(v, thr)]
+    calm = [v for v in candidates if not op(v, thr)]
+    if not breach or not calm:
+        return False
+    for pattern in itertools.product((None, breach[0], calm[0]), repeat=L):
+        states = {rule.evaluate(list(pattern), prev).state for prev in _STATES}
+        if len(states) > 1:
+            return False
+    return True
 
 
 def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
