@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
         DaskExecutor(client) as dask,
