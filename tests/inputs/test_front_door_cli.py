@@ -232,8 +232,24 @@ def test_mc_csv_to_standard_output_is_the_csv_only(
     )
     assert status == 0, err
     header, *rows = out.splitlines()
-    assert header.split(",")[0] and len(rows) == 3
+    assert header.split(",")[0] == "replication" and len(rows) == 3
     assert list(tmp_path.iterdir()) == []
+    # with a JSON file besides, the file is written and standard output stays the CSV
+    status, out2, err = run(
+        "mc",
+        "seed-canary-rollback",
+        "-n",
+        "3",
+        "--executor",
+        "serial",
+        "--csv",
+        "-",
+        "--json",
+        "r.json",
+    )
+    assert status == 0 and out2 == out, err
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["n"] == 3
+    assert "Monte Carlo result written to r.json" in err
 
 
 def test_mc_json_to_standard_output_is_the_json_only(

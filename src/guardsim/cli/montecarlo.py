@@ -262,6 +262,9 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(result.to_json())
         else:
             result.runs.to_csv(out, index=False)
+            if args.json:
+                write_atomically(args.json, result.to_json())
+                print(f"Monte Carlo result written to {args.json}", file=err)
         if args.report:
             print(f"Monte Carlo report written to {args.report}", file=err)
         if args.png:
