@@ -372,6 +372,8 @@ def _run(
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
         parts: dict[int, dict[int, list[RunRow]]] = {}
         done = configs_done = 0
+        if progress is not None:  # shown from the start, not only after the first chunk
+            progress(Progress(0, total, 0, len(todo)))
         for index, result in ex.imap_unordered(run_chunk, chunks):
             ci = owner[index]
             parts.setdefault(ci, {})[index] = result
