@@ -312,6 +312,7 @@ def run_sweep(
     rows: dict[str, dict[str, Any]] = {}
     with contextlib.ExitStack() as owned:
         if ckpt is not None:  # one sweep per checkpoint (montecarlo/locking.py)
+            ckpt.check_writable()  # the clearer message first, if the folder cannot be used
             owned.enter_context(hold(ckpt.directory, f"checkpoint {ckpt.directory}"))
         return _run_sweep(plan, ckpt, rows, executor, workers, progress, chunk_size)
 
