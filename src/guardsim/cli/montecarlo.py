@@ -197,7 +197,6 @@ def print_unexercised(scenarios: Sequence[tuple[str, Any]], err: TextIO) -> None
 
 
 def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.montecarlo.monte_carlo import monte_carlo
     from guardsim.montecarlo.tables import check_writable, write_table
     from guardsim.record import write_atomically
     from guardsim.scenarios.loading import load_scenario
@@ -208,8 +207,12 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     check_output_path(args.report)
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
-    from guardsim.montecarlo.estimate import estimate_mc
-    from guardsim.montecarlo.monte_carlo import resolve_mode
+    from guardsim.montecarlo.estimate import check, estimate_mc
+
+    # memory does not depend on batch versus fast: refuse before the engines are even imported
+    provisional = args.mode if args.mode in ("fast", "exact") else "batch"
+    check(estimate_mc(scenario, args.n, provisional, _workers(args)), args.max_memory)
+    from guardsim.montecarlo.monte_carlo import monte_carlo, resolve_mode
 
     mode = resolve_mode(scenario, args.mode)
     _check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
