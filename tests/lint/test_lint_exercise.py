@@ -141,3 +141,20 @@ def test_run_mc_and_sweep_print_warnings_not_errors(tmp_path: Path) -> None:
     )  # fmt: skip
     assert status == 0
     assert err.count(warning) == 1  # shared by every configuration: printed once, unlabelled
+
+
+def test_sweep_names_the_configurations_a_warning_applies_to(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    data = load_scenario(BASE).to_dict()
+    data["simulation"].update(warmup_seconds=300.0, cooldown_seconds=0.0)
+    path.write_text(json.dumps(data))
+    status, _, err = run_cli(
+        "sweep", str(path), "--vary", "traffic.rate_per_second=0,1", "-n", "3", "--workers", "1",
+        "--mode", "fast", "--no-checkpoint",
+    )  # fmt: skip
+    assert status == 0
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "guardsim: warning: traffic.rate_per_second=0: traffic.rate_per_second: no traffic"
+    )

@@ -9,13 +9,17 @@ run's. Kept small (four configurations, a few replications): a few seconds each.
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from subprocess_helpers import (
     CONFIGURATIONS,
+    SRC,
     alive,
     checkpoint_lines,
     descendants,
@@ -71,3 +75,25 @@ def test_signals_raise_interrupted_and_restore_handlers() -> None:
     assert exit_status(caught.value) == 143
     assert exit_status(KeyboardInterrupt()) == 130
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_second_signal_exits_at_once() -> None:
+    """The first SIGINT starts the clean-up; a second one during it ends the process now."""
+    script = (
+        "import signal, time\n"
+        "from guardsim.montecarlo.interrupt import Interrupted, stop_on_signals\n"
+        "with stop_on_signals():\n"
+        "    try:\n"
+        "        signal.raise_signal(signal.SIGINT)\n"
+        "    except Interrupted:\n"
+        "        signal.raise_signal(signal.SIGINT)  # during the clean-up\n"
+        "        time.sleep(60)\n"
+        "print('not reached')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=50
+    )
+    assert done.returncode == 130
+    assert "stopped at once (second signal)" in done.stderr
+    assert "not reached" not in done.stdout

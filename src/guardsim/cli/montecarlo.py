@@ -169,7 +169,7 @@ def _workers(args: argparse.Namespace) -> int:
     return int(args.workers or os.cpu_count() or 1)
 
 
-def _check_estimate(estimate: Any, args: argparse.Namespace, err: TextIO) -> None:
+def check_estimate(estimate: Any, args: argparse.Namespace, err: TextIO) -> None:
     """Refuse an estimate over the limit (exit 2); state a long one before starting."""
     from guardsim.montecarlo.estimate import ANNOUNCE_SECONDS, check
 
@@ -201,7 +201,6 @@ def print_unexercised(scenarios: Sequence[tuple[str, Any]], err: TextIO) -> None
 
 
 def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.montecarlo.monte_carlo import monte_carlo
     from guardsim.montecarlo.tables import check_writable, write_table
     from guardsim.record import write_atomically
     from guardsim.scenarios.loading import load_scenario
@@ -216,11 +215,15 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         check_writable(args.csv, "csv")
     check_png_output(args.png)
     scenario = load_scenario(args.scenario, iac_options(args))
-    from guardsim.montecarlo.estimate import estimate_mc
-    from guardsim.montecarlo.monte_carlo import resolve_mode
+    from guardsim.montecarlo.estimate import check, estimate_mc
+
+    # memory does not depend on batch versus fast: refuse before the engines are even imported
+    provisional = args.mode if args.mode in ("fast", "exact") else "batch"
+    check(estimate_mc(scenario, args.n, provisional, _workers(args)), args.max_memory)
+    from guardsim.montecarlo.monte_carlo import monte_carlo, resolve_mode
 
     mode = resolve_mode(scenario, args.mode)
-    _check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
+    check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
     print_unexercised([(scenario.name, scenario)], err)
     progress = _progress(args, err, f"mc {scenario.name}")
     if progress is not None:
@@ -416,7 +419,7 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.montecarlo.estimate import estimate_sweep
 
     resolved = [(c.scenario, resolve_mode(c.scenario, args.mode)) for c in plan.configurations]
-    _check_estimate(estimate_sweep(resolved, args.n, _workers(args)), args, err)
+    check_estimate(estimate_sweep(resolved, args.n, _workers(args)), args, err)
     print_unexercised(
         [
             (", ".join(f"{k}={json.dumps(v)}" for k, v in c.values.items()), c.scenario)

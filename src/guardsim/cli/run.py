@@ -19,7 +19,7 @@ from guardsim.cli.args import (
     print_record,
     seed,
 )
-from guardsim.cli.montecarlo import add_max_memory_option, print_unexercised
+from guardsim.cli.montecarlo import add_max_memory_option, check_estimate, print_unexercised
 
 if TYPE_CHECKING:
     from guardsim.record import RunRecord
@@ -39,9 +39,9 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scenario = load_scenario(args.scenario, iac_options(args))
     mode = args.mode or scenario.simulation.mode
     if mode == "exact":  # every request: refuse a run that cannot fit (montecarlo/estimate.py)
-        from guardsim.montecarlo.estimate import check, estimate_run
+        from guardsim.montecarlo.estimate import estimate_run
 
-        check(estimate_run(scenario, mode), args.max_memory)
+        check_estimate(estimate_run(scenario, mode), args, err)  # a long one is stated up front
     print_unexercised([(scenario.name, scenario)], err)  # warnings, not errors
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     print_record(record, args.json, out)

@@ -313,6 +313,7 @@ def run_sweep(
     rows: dict[str, dict[str, Any]] = {}
     with contextlib.ExitStack() as owned:
         if ckpt is not None:  # one sweep per checkpoint (montecarlo/locking.py)
+            ckpt.check_writable()  # the clearer message first, if the folder cannot be used
             owned.enter_context(hold(ckpt.directory, f"checkpoint {ckpt.directory}"))
         return _run_sweep(plan, ckpt, rows, executor, workers, progress, chunk_size)
 
@@ -374,6 +375,8 @@ def _run(
             ex = SerialExecutor()  # one chunk: no point shipping it to a worker
         parts: dict[int, dict[int, RunColumns]] = {}
         done = configs_done = 0
+        if progress is not None:  # shown from the start, not only after the first chunk
+            progress(Progress(0, total, 0, len(todo)))
         for index, result in ex.imap_unordered(run_chunk, chunks):
             ci = owner[index]
             parts.setdefault(ci, {})[index] = result
