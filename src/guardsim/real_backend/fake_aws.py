@@ -36,10 +36,11 @@ any operation (``AccessDenied``, not retried), a Ctrl-C at the k-th send of an o
 endpoint that goes to Failed (at creation, or during the update), and a rollback that ends
 UpdateRollbackFailed.
 
-Departures from AWS: one variant per config; ``InvokeEndpoint`` latency is not slept, and load
-and warm-up faults are not applied to single invocations; a deleted endpoint is Deleting for 30
-virtual seconds; the fake accepts DeleteEndpoint in any state; metric minutes are the
-simulation's (whole minutes after the UpdateEndpoint call), not the wall clock's;
+Departures from AWS: one variant per config; ``InvokeEndpoint`` latency is not slept (the model
+latency it sampled is in the ``CustomAttributes`` header, with the fleet, for guardsim's tests),
+and load and warm-up faults are not applied to single invocations; a deleted endpoint is
+Deleting for 30 virtual seconds; the fake accepts DeleteEndpoint in any state; metric minutes are
+the simulation's (whole minutes after the UpdateEndpoint call), not the wall clock's;
 ``UpdateEndpoint`` rejects rollback alarms that do not exist (AWS does not document whether it
 checks, see aws-model.md#composite-alarms).
 
@@ -72,6 +73,7 @@ from guardsim.real_backend.fake_wire import (
     success_response,
 )
 from guardsim.record import RunRecord
+from guardsim.scenarios.distributions import Z99
 from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
@@ -893,8 +895,12 @@ class FakeAWS:
             elif dep.final_config == dep.new_config:
                 fleet = "green"
         model = truth.models.green if fleet == "green" else truth.models.blue
-        p5, p4, _, _ = _behaviour(model, rel)
-        del z  # drawn so the fake's stream stays as it was; the latency is not reported
+        p5, p4, mult, add = _behaviour(model, rel)
+        latency = math.exp(
+            math.log(model.latency.median_ms)
+            + z * (math.log(model.latency.p99_ms / model.latency.median_ms) / Z99)
+        )
+        latency = latency * mult + add
         variant = "AllTraffic"
         config = self.endpoint_configs.get(ep.config_name)
         if config is not None:
@@ -914,6 +920,8 @@ class FakeAWS:
             "Body": f"{u[2]:.6f}\n".encode(),
             "ContentType": "text/csv; charset=utf-8",
             "InvokedProductionVariant": variant,
+            # guardsim's own tests read the fleet from here (the emulator sends no such header)
+            "CustomAttributes": f"fleet={fleet};model_latency_ms={latency:.3f}",
         }
 
     # ------------------------------------------------------------------ scripted pipelines
