@@ -39,3 +39,36 @@ def test_a_scaled_clock_starts_at_the_wall_clock_by_default(
 ) -> None:
     monkeypatch.setattr(clock_module.time, "time", lambda: 1234.0)
     assert ScaledClock().start == 1234.0
+
+
+def test_the_emulator_on_a_scaled_clock_moves_with_real_time_and_reports_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What ``guardsim serve`` does: a scaled clock, and advance() between requests."""
+    from guardsim.emulator import Emulator, Event, load_world
+
+    real = [0.0]
+    monkeypatch.setattr(clock_module.time, "monotonic", lambda: real[0])
+    events: list[Event] = []
+    world = load_world({"environment": {"provisioning_seconds": {"kind": "fixed", "value": 60}}})
+    em = Emulator(world, ScaledClock(speed=60.0, start=1000.0), on_event=events.append)
+    em.call("CreateModel", {"ModelName": "m", "PrimaryContainer": {"Image": "i"}})
+    em.call(
+        "CreateEndpointConfig",
+        {
+            "EndpointConfigName": "c",
+            "ProductionVariants": [
+                {"VariantName": "v", "ModelName": "m", "InstanceType": "ml.m5.large"}
+            ],
+        },
+    )
+    em.call("CreateEndpoint", {"EndpointName": "e", "EndpointConfigName": "c"})
+    real[0] += 0.5  # 30 emulated seconds
+    em.advance()
+    assert em.call("DescribeEndpoint", {"EndpointName": "e"})["EndpointStatus"] == "Creating"
+    real[0] += 0.5  # 60: provisioning is over
+    em.advance()
+    assert [(e.time, e.kind, e.text) for e in events] == [
+        (1000.0, "phase", "Creating: launching 1 instance(s) of c"),
+        (1060.0, "phase", "InService on c"),
+    ]

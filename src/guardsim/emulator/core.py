@@ -1069,16 +1069,15 @@ class Emulator:
         item.setdefault("ActionsEnabled", True)
         for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
             item.setdefault(key, [])
-        item.setdefault("Dimensions", [] if not a.params.get("Metrics") else item.get("Dimensions"))
-        if item.get("Dimensions") is None:
-            item.pop("Dimensions")
+        if not a.params.get("Metrics"):
+            item.setdefault("Dimensions", [])
         return item
 
     def _describe_alarms(self, p: dict[str, Any]) -> dict[str, Any]:
         wanted = p.get("AlarmNames")
         prefix = p.get("AlarmNamePrefix")
         state = p.get("StateValue")
-        types = p.get("AlarmTypes") or ["MetricAlarm"] if "AlarmTypes" in p else ["MetricAlarm"]
+        types = p.get("AlarmTypes") or ["MetricAlarm"]
         out = []
         for a in sorted(self.alarms.values(), key=lambda x: x.name):
             if wanted is not None and a.name not in wanted:

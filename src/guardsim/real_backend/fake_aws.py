@@ -37,11 +37,16 @@ endpoint that goes to Failed (at creation, or during the update), and a rollback
 UpdateRollbackFailed.
 
 Departures from AWS: one variant per config; ``InvokeEndpoint`` latency is not slept (the model
-latency it sampled is in the ``CustomAttributes`` header), and load and warm-up faults are not
-applied to single invocations; a deleted endpoint is Deleting for 30 virtual seconds; the fake
-accepts DeleteEndpoint in any state; metric minutes are the simulation's (whole minutes after
-the UpdateEndpoint call), not the wall clock's; ``UpdateEndpoint`` rejects rollback alarms that
-do not exist (AWS does not document whether it checks, see aws-model.md#composite-alarms).
+latency it sampled is in the ``CustomAttributes`` header, with the fleet, for guardsim's tests),
+and load and warm-up faults are not applied to single invocations; a deleted endpoint is
+Deleting for 30 virtual seconds; the fake accepts DeleteEndpoint in any state; metric minutes are
+the simulation's (whole minutes after the UpdateEndpoint call), not the wall clock's;
+``UpdateEndpoint`` rejects rollback alarms that do not exist (AWS does not document whether it
+checks, see aws-model.md#composite-alarms).
+
+For your own boto3 code, use guardsim's emulator instead (:mod:`guardsim.emulator`,
+``guardsim.testing.mock_aws``): its traffic is the client's, its alarms run live and every model
+keeps its own behaviour. This fake plays a truth scenario out for guardsim's real backend.
 """
 
 from __future__ import annotations
@@ -351,7 +356,7 @@ class FakeAWS:
     def _describe_model(self, p: dict[str, Any]) -> dict[str, Any]:
         m = self._model(p["ModelName"])
         out = {"ModelName": m.name, "ModelArn": m.arn, "CreationTime": _dt(m.created_at)}
-        for key in ("ExecutionRoleArn", "PrimaryContainer"):
+        for key in ("ExecutionRoleArn", "PrimaryContainer", "Containers"):
             if key in m.params:
                 out[key] = m.params[key]
         return out
@@ -556,7 +561,17 @@ class FakeAWS:
             ep.config_name = ep.deployments[-1].final_config
         old = self._config(ep.config_name)
         new = self._config(p["EndpointConfigName"])
-        dc = dict(p.get("DeploymentConfig") or {})
+        if new.name == old.name:  # AWS's wording (as the emulator's, guardsim.emulator.core)
+            raise _Fault(
+                "ValidationException",
+                "The endpoint configuration is already in use by the endpoint. "
+                "Specify a new endpoint configuration.",
+            )
+        if p.get("DeploymentConfig") is None and p.get("RetainDeploymentConfig") and ep.deployments:
+            # reuse the last deployment configuration (the API reference's RetainDeploymentConfig)
+            dc = dict(ep.deployments[-1].deployment_config)
+        else:
+            dc = dict(p.get("DeploymentConfig") or {})
         names = [a["AlarmName"] for a in dc.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
         missing = [n for n in names if n not in self.alarms]
         if missing:  # the fake's choice, undocumented: see aws-model.md#composite-alarms
@@ -905,6 +920,7 @@ class FakeAWS:
             "Body": f"{u[2]:.6f}\n".encode(),
             "ContentType": "text/csv; charset=utf-8",
             "InvokedProductionVariant": variant,
+            # guardsim's own tests read the fleet from here (the emulator sends no such header)
             "CustomAttributes": f"fleet={fleet};model_latency_ms={latency:.3f}",
         }
 

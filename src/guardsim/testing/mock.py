@@ -32,7 +32,9 @@ Inside the block:
   ``describe_endpoint`` + ``time.sleep(30)`` loop, or botocore's ``endpoint_in_service`` waiter,
   therefore finishes in milliseconds while the emulated deployment takes its full time.
 
-The patches are process-wide while the block runs: one ``mock_aws`` at a time.
+The patches are process-wide while the block runs: one ``mock_aws`` at a time. There is one
+clock, and a ``time.sleep`` in any thread moves it: threads that sleep concurrently see time pass
+as the sum of their sleeps (drive such code against ``guardsim serve`` instead).
 """
 
 from __future__ import annotations
