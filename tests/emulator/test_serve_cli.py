@@ -67,8 +67,11 @@ def test_serve_prints_the_phases_and_writes_a_record_per_update(tmp_path: Path) 
             create_model(sm, f"rec-m-{version}")
             create_config(sm, f"rec-c-{version}", f"rec-m-{version}")
         sm.create_endpoint(EndpointName="rec", EndpointConfigName="rec-c-v1")
-        in_service = lambda: sm.describe_endpoint(EndpointName="rec")["EndpointStatus"]  # noqa: E731
-        wait_for(lambda: in_service() == "InService", timeout=30.0)
+
+        def endpoint_status() -> str:
+            return str(sm.describe_endpoint(EndpointName="rec")["EndpointStatus"])
+
+        wait_for(lambda: endpoint_status() == "InService", timeout=30.0)
         sm.update_endpoint(
             EndpointName="rec",
             EndpointConfigName="rec-c-v2",
@@ -85,7 +88,7 @@ def test_serve_prints_the_phases_and_writes_a_record_per_update(tmp_path: Path) 
         wait_for(
             lambda: (
                 sm.describe_endpoint(EndpointName="rec")["EndpointConfigName"] == "rec-c-v2"
-                and in_service() == "InService"
+                and endpoint_status() == "InService"
             ),
             timeout=30.0,
         )

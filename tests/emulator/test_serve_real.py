@@ -31,6 +31,7 @@ from guardsim.record import RunRecord
 from guardsim.scenarios import library
 
 SPEED = 600.0
+RUN_SPEED = 300.0
 
 
 @pytest.fixture
@@ -70,7 +71,7 @@ def test_real_run_against_guardsim_serve_rolls_back_the_incompatible_model(
 ) -> None:
     scenario = _scenario(tmp_path)
     record_path = tmp_path / "record.json"
-    with serving(WORLD, speed=SPEED) as server:
+    with serving(WORLD, speed=RUN_SPEED) as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
         status, _, err = _run(
             "real",

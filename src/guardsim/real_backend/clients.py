@@ -41,9 +41,13 @@ def client_config(service: str) -> Any:
     """The botocore ``Config`` guardsim uses for ``service``."""
     from botocore.config import Config
 
+    # copies: botocore rewrites a client's retries dict in place (max_attempts becomes
+    # total_max_attempts), which would change these constants for every later client
     if service == "sagemaker-runtime":
-        return Config(retries=INVOKE_RETRIES, read_timeout=INVOKE_READ_TIMEOUT, connect_timeout=10)
-    return Config(retries=CONTROL_RETRIES)
+        return Config(
+            retries=dict(INVOKE_RETRIES), read_timeout=INVOKE_READ_TIMEOUT, connect_timeout=10
+        )
+    return Config(retries=dict(CONTROL_RETRIES))
 
 
 def boto3_clients(region: str | None) -> ClientFactory:
