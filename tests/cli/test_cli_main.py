@@ -19,6 +19,7 @@ COMMANDS = {
     "guardsim.cli.compare": ("compare", "calibrate"),
     "guardsim.cli.lint": ("lint",),
     "guardsim.cli.real": ("real",),
+    "guardsim.cli.design": ("design", "judges"),
 }
 
 
