@@ -37,8 +37,9 @@ def run(label: str, space: Space, n: int) -> tuple[float, float, int]:
     print(
         f"{label}: {result.structures} structures, {result.evaluated} Monte Carlo runs of {n} "
         f"replications in {wall:.1f} s wall ({cpu:.1f} s CPU): "
-        f"{result.evaluated / wall:.2f} candidates evaluated per second, "
-        f"{1000 * cpu / result.evaluated:.0f} ms CPU per run"
+        f"{result.evaluated / wall:.2f} candidates evaluated per second of wall time, "
+        f"{result.evaluated / cpu:.2f} per CPU second ({1000 * cpu / result.evaluated:.0f} ms "
+        "CPU per run)"
     )
     print(f"  winner: {best}")
     return wall, cpu, result.evaluated

@@ -81,7 +81,7 @@ def test_validate_all_builtins_at_once_exits_0() -> None:
     assert status == 0
     assert (
         sum(line.startswith(tuple(f"{n}: valid" for n in BUILTINS)) for line in out.splitlines())
-        == 6
+        == 7
     )
 
 

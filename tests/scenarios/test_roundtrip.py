@@ -33,6 +33,7 @@ def raw_yaml(name: str) -> dict[str, Any]:
 def test_there_are_six_builtins() -> None:
     assert NAMES == (
         "all-at-once-final-bake",
+        "low-traffic-canary",
         "rolling-batch-rollback",
         "seed-canary-rollback",
         "seed-canary-success",
