@@ -37,11 +37,6 @@ def test_every_corpus_case_is_refused(
     check(results[case["id"]])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refused by the resource estimate of issue 15 item 2 (another change): until it "
-    "lands, the run gets as far as simulating; when it lands this passes, and the mark goes",
-)
 @pytest.mark.parametrize("case", [c for c in CASES if "needs" in c], ids=lambda c: c["id"])
 def test_corpus_cases_refused_by_the_resource_estimate(
     results: dict[str, dict[str, Any]], case: dict[str, Any]

@@ -25,6 +25,13 @@ if TYPE_CHECKING:
     from guardsim.record import RunRecord
 
 
+def _source(ref: str) -> str | None:
+    """The file a scenario was read from, for messages (None for a built-in name)."""
+    from pathlib import Path
+
+    return ref if Path(ref).exists() else None
+
+
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import load_scenario
     from guardsim.simulator import simulate
@@ -41,7 +48,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if mode == "exact":  # every request: refuse a run that cannot fit (montecarlo/estimate.py)
         from guardsim.montecarlo.estimate import estimate_run
 
-        check_estimate(estimate_run(scenario, mode), args, err)  # a long one is stated up front
+        # a long one is stated up front
+        check_estimate(estimate_run(scenario, mode, _source(args.scenario)), args, err)
     print_unexercised([(scenario.name, scenario)], err)  # warnings, not errors
     record = simulate(scenario, seed=args.seed, mode=args.mode)
     print_record(record, args.json, out)

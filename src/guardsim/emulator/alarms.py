@@ -25,6 +25,7 @@ from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.emulator.metrics import MetricStore, series_key
+from guardsim.scenarios.environment import Environment
 
 
 @dataclass
@@ -117,14 +118,13 @@ def make_alarm(
     *,
     arn: str,
     now: float,
-    extra_periods: int,
+    environment: Environment,
     tags: list[dict[str, str]],
 ) -> LiveAlarm:
     """A new alarm from PutMetricAlarm parameters (raises the cloudwatch library's errors for
     parameters it cannot evaluate)."""
     clean = {k: v for k, v in params.items() if k != "Tags"}
-    n = int(clean.get("EvaluationPeriods", 1))
-    rule = AlarmRule.from_kwargs(clean, evaluation_range=n + extra_periods)
+    rule = environment.alarm_rule(clean)
     program = compile_metrics(clean["Metrics"]) if clean.get("Metrics") else None
     return LiveAlarm(
         name=str(clean["AlarmName"]),

@@ -1037,7 +1037,7 @@ class Emulator:
                 p,
                 arn=self._alarm_arn(name),
                 now=now if old is None else old.created_at,
-                extra_periods=self.world.environment.evaluation_range_extra_periods,
+                environment=self.world.environment,
                 tags=list(p.get("Tags", [])) if old is None else old.tags,
             )
         except (GuardsimError, ValueError) as exc:

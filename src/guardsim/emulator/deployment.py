@@ -85,6 +85,9 @@ class LiveRun:
     evaluation_interval: float = 60.0
     routing: Routing = field(default_factory=lambda: Routing([], []))
     controller: Controller | None = None
+    #: the judges' per-minute recorder the controller feeds (``simulator/looks.py``): the
+    #: emulation records none
+    looks: None = None
 
     def begin(self, blue_count: int) -> Controller:
         """Put the blue fleet in service and start the controller's process."""

@@ -217,10 +217,11 @@ def _replication(scenario: Scenario, mode: str) -> tuple[float, float]:
     return memory, seconds + total * SECONDS_PER_REQUEST
 
 
-def estimate_run(scenario: Scenario, mode: str) -> Estimate:
+def estimate_run(scenario: Scenario, mode: str, source: str | None = None) -> Estimate:
     """One simulated deployment (``guardsim run``)."""
     memory, seconds = _replication(scenario, mode)
-    return Estimate(f"run of {scenario.name} ({mode} mode)", memory, seconds)
+    where = f"{source}, " if source is not None else ""
+    return Estimate(f"run of {scenario.name} ({where}{mode} mode)", memory, seconds)
 
 
 def estimate_mc(scenario: Scenario, n: int, mode: str, workers: int = 1) -> Estimate:
