@@ -138,7 +138,7 @@ def test_run_exact_at_a_trillion_requests_per_second_is_refused(tmp_path: Path) 
     path.write_text(json.dumps(with_rate(1e12).to_dict()))
     status, text, err = run_cli("run", str(path), "--mode", "exact")
     assert status == 2
-    assert "refused before starting: run of seed-canary-success (exact mode)" in err
+    assert f"refused before starting: run of seed-canary-success ({path}, exact mode)" in err
     assert "PB of memory" in err
     assert text == ""
 

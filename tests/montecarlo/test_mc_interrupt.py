@@ -97,3 +97,15 @@ def test_a_second_signal_exits_at_once() -> None:
     assert done.returncode == 130
     assert "stopped at once (second signal)" in done.stderr
     assert "not reached" not in done.stdout
+
+
+def test_an_interruption_survives_being_made_again_from_its_args() -> None:
+    import copy
+    import pickle
+    import signal
+
+    from guardsim.montecarlo.interrupt import Interrupted
+
+    for exc in (Interrupted(signal.SIGTERM), Interrupted(signal.SIGINT)):
+        for again in (pickle.loads(pickle.dumps(exc)), copy.copy(exc), type(exc)(*exc.args)):
+            assert again.signum == exc.signum and again.exit_status == 128 + exc.signum

@@ -85,7 +85,7 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
         "--mode",
         choices=MODES,
         default="auto",
-        help="auto (the default): batch if the batch engine supports the scenario, else fast; "
+        help="auto (the default): batch, which runs every valid scenario; "
         "batch: many replications in lockstep as numpy arrays (fast mode's model); fast: "
         "per-minute aggregates, one replication at a time (replication i is reproducible "
         "with every detail); exact: every request",

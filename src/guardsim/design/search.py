@@ -17,12 +17,10 @@ N (``DatapointsToAlarm`` of ``EvaluationPeriods``) and ``TreatMissingData``
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
 
 **The evidence of a candidate** is two Monte Carlo runs, ``monte_carlo(variant, n, seed=S)``
-in its default mode: the scenario with the candidate as its only rollback alarm, once with its
-own (bad) green model and once with the healthy one (green identical to blue). Every candidate
-uses the same seed ``S``, so candidates are compared on common random numbers. (In the
-default ``auto`` mode single-metric candidates run on the batch engine and metric-math ones on
-the fast engine: the random numbers are common among the candidates of one engine; across the
-two engines the runs agree in distribution, not draw by draw.)
+in its default mode (the batch engine, metric math included): the scenario with the candidate
+as its only rollback alarm, once with its own (bad) green model and once with the healthy one
+(green identical to blue). Every candidate uses the same seed ``S``, so candidates are
+compared on common random numbers.
 
 **The limits**: the false-rollback probability's 95 % Wilson upper bound at most ``P``, and
 (optionally) the detection probability's lower bound at least ``Q``. **The objective**: the

@@ -35,9 +35,11 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class Interrupted(KeyboardInterrupt):
     """A SIGINT or SIGTERM arrived; ``signum`` says which (``exit_status`` is 128 + it)."""
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
+    def __init__(self, signum: int | str) -> None:
+        # also from its name: an exception re-made from its args (pickled, copied) gets "SIGTERM"
+        sig = signal.Signals[signum] if isinstance(signum, str) else signal.Signals(signum)
+        super().__init__(sig.name)
+        self.signum = int(sig)
 
     @property
     def exit_status(self) -> int:

@@ -6,8 +6,8 @@ base seed ``S`` simulates with the stream ``numpy.random.SeedSequence(S).spawn(n
 fast mode's model in the batch engine (:mod:`guardsim.batch.engine`), blocks of
 :data:`~guardsim.batch.engine.BLOCK` replications in lockstep, tens of times faster; its
 replication ``i`` is drawn from its block's stream, so it agrees with fast mode in distribution,
-not draw by draw. ``auto`` (the default) is ``batch`` when the batch engine supports the
-scenario, else ``fast``. In every mode a replication's result depends only on the scenario,
+not draw by draw. ``auto`` (the default) is ``batch``, which runs every scenario the
+validator accepts. In every mode a replication's result depends only on the scenario,
 ``S``, ``i`` and the mode: never on ``n``, on the executor, on the number of workers or on how
 replications are cut into chunks. Chunks of
 consecutive replications go to the executor (:mod:`guardsim.montecarlo.executors`); the results

@@ -359,7 +359,7 @@ def _run(
         owner: list[int] = []
         remaining: list[int] = []
         for ci, c in enumerate(todo):
-            # auto: each configuration on the batch engine if it supports it, else fast
+            # auto: the batch engine (it runs every valid configuration)
             mode = resolve_mode(c.scenario, plan.mode)
             size = aligned_chunk_size(
                 chunk_size or default_chunk_size(total, ex.workers, mode), mode
