@@ -236,3 +236,37 @@ def test_retain_deployment_config_without_one_is_said(tmp_path: Path) -> None:
     s = load_scenario(path, IacOptions(parameters={"StageName": "staging"}))
     assert s.origin is not None
     assert any("RetainDeploymentConfig" in n for n in s.origin.notes)
+
+
+def test_a_terraform_metric_query_keeps_its_id() -> None:
+    # `id` is a provider attribute at a resource's top level (ignored) but an API member inside
+    # `metric_query`: each query's Id is what the expression refers to
+    from guardsim.scenarios.iac.terraform import read_tf
+
+    text = """
+resource "aws_cloudwatch_metric_alarm" "rate" {
+  alarm_name          = "rate"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
+  threshold           = 0.05
+  metric_query {
+    id          = "rate"
+    expression  = "errors / invocations"
+    return_data = true
+  }
+  metric_query {
+    id = "errors"
+    metric {
+      metric_name = "Invocation5XXErrors"
+      namespace   = "AWS/SageMaker"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+}
+"""
+    (alarm,) = read_tf(text, "rate.tf", {}).of_kind("alarm")
+    queries = alarm.properties["Metrics"]
+    assert [q["Id"] for q in queries] == ["rate", "errors"]
+    assert queries[0]["Expression"] == "errors / invocations"
+    assert "Id" not in alarm.properties and "AlarmName" in alarm.properties

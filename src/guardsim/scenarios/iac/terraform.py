@@ -50,7 +50,8 @@ RENAMES = {
 }
 #: API members that are lists (a Terraform block that may repeat); other blocks are single.
 LIST_MEMBERS = ("Alarms", "ProductionVariants", "Metrics")
-#: Provider arguments guardsim does not read.
+#: Provider arguments of a resource guardsim does not read (at the resource's top level only:
+#: inside a block, ``id`` is an API member, e.g. ``metric_query { id }``, a metric query's Id).
 IGNORED = ("tags", "tags_all", "id", "arn", "region", "timeouts")
 
 _REF = re.compile(r"^(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z_]+)$")
@@ -150,7 +151,9 @@ class _Converter:
     def block(self, values: Mapping[str, Any], tf_path: str, api_path: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in values.items():
-            if key.startswith("__") or key in IGNORED or value is None or value == []:
+            if key.startswith("__") or (not api_path and key in IGNORED):
+                continue
+            if value is None or value == []:
                 continue  # the plan writes an absent block as [] and an unset value as null
             api = _pascal(key)
             sub_tf, sub_api = join(tf_path, key), join(api_path, api)
