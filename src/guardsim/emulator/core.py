@@ -579,16 +579,12 @@ class Emulator:
         return {}
 
     def _list_models(self, p: dict[str, Any]) -> dict[str, Any]:
-        rows = _listed(
-            list(self.models.values()), p, lambda r: {"ModelName": r.name, "ModelArn": r.arn}
+        return _list_response(
+            list(self.models.values()),
+            p,
+            "Models",
+            lambda r: {"ModelName": r.name, "ModelArn": r.arn},
         )
-        items, token = _page(rows, p, "CreationTime")
-        for item in items:
-            item["CreationTime"] = _dt(item["CreationTime"])
-        out: dict[str, Any] = {"Models": items}
-        if token:
-            out["NextToken"] = token
-        return out
 
     # ================================================================== endpoint configs
 
@@ -631,18 +627,12 @@ class Emulator:
         return {}
 
     def _list_endpoint_configs(self, p: dict[str, Any]) -> dict[str, Any]:
-        rows = _listed(
+        return _list_response(
             list(self.endpoint_configs.values()),
             p,
+            "EndpointConfigs",
             lambda r: {"EndpointConfigName": r.name, "EndpointConfigArn": r.arn},
         )
-        items, token = _page(rows, p, "CreationTime")
-        for item in items:
-            item["CreationTime"] = _dt(item["CreationTime"])
-        out: dict[str, Any] = {"EndpointConfigs": items}
-        if token:
-            out["NextToken"] = token
-        return out
 
     # ================================================================== endpoints
 
@@ -930,24 +920,18 @@ class Emulator:
         eps = list(self.endpoints.values())
         if p.get("StatusEquals"):
             eps = [e for e in eps if e.status == p["StatusEquals"]]
-        rows = _listed(
+        return _list_response(
             eps,
             p,
+            "Endpoints",
             lambda r: {
                 "EndpointName": r.name,
                 "EndpointArn": r.arn,
                 "LastModifiedTime": r.last_modified,
                 "EndpointStatus": r.status,
             },
+            times=("CreationTime", "LastModifiedTime"),
         )
-        items, token = _page(rows, p, "CreationTime")
-        for item in items:
-            item["CreationTime"] = _dt(item["CreationTime"])
-            item["LastModifiedTime"] = _dt(item["LastModifiedTime"])
-        out: dict[str, Any] = {"Endpoints": items}
-        if token:
-            out["NextToken"] = token
-        return out
 
     def _tagged(self, arn: str) -> _Resource:
         for store in (self.models, self.endpoint_configs, self.endpoints):
@@ -1515,6 +1499,25 @@ def _listed(
         if "CreationTimeBefore" in p and r.created_at >= _epoch(p["CreationTimeBefore"]):
             continue
         out.append({**row(r), "CreationTime": r.created_at, "_name": r.name})
+    return out
+
+
+def _list_response(
+    resources: list[Any],
+    p: Mapping[str, Any],
+    member: str,
+    row: Callable[[Any], dict[str, Any]],
+    times: tuple[str, ...] = ("CreationTime",),
+) -> dict[str, Any]:
+    """A SageMaker List* answer: the filtered, sorted page of ``row(r)`` under ``member``, its
+    ``times`` as datetimes, and the NextToken when more pages follow."""
+    items, token = _page(_listed(resources, p, row), p, "CreationTime")
+    for item in items:
+        for key in times:
+            item[key] = _dt(item[key])
+    out: dict[str, Any] = {member: items}
+    if token:
+        out["NextToken"] = token
     return out
 
 
