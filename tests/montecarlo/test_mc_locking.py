@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -119,3 +120,48 @@ def test_lock_file_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> No
     missing = tmp_path / "missing-folder" / "x.checkpoint"
     with pytest.raises(CheckpointError, match="cannot create the lock file"), hold(missing, "x"):
         pass
+
+
+def _hold_until_set(path: str, held: Any, release: Any) -> None:
+    with hold(path, f"output {path}"):
+        held.set()
+        release.wait(120)
+
+
+def test_mc_refuses_an_output_another_process_holds_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # two `mc` runs on one --json would overwrite each other's result: the second refuses
+    # before simulating, names the holder, and leaves the held file and its other outputs alone
+    from guardsim.cli.main import main
+
+    result = tmp_path / "result.json"
+    held_csv = tmp_path / "runs.csv"
+    ctx = multiprocessing.get_context("forkserver")
+    held, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_until_set, args=(str(held_csv), held, release))
+    holder.start()
+    try:
+        assert held.wait(60)
+        status = main(
+            ["mc", "seed-canary-rollback", "-n", "5", "--json", str(result), "--csv", str(held_csv)]
+        )
+        err = capsys.readouterr().err
+        assert status == 2
+        assert f"output {held_csv} is in use by process {holder.pid}" in err
+        assert "--wait-for-lock" in err
+        assert not result.exists() and not held_csv.exists()
+        assert not lock_path(result).exists()  # the lock it did take first was given back
+    finally:
+        release.set()
+        holder.join(60)
+    # once the holder is gone, the same command runs and writes both
+    assert (
+        main(
+            ["mc", "seed-canary-rollback", "-n", "5", "--json", str(result), "--csv", str(held_csv)]
+        )
+        == 0
+    )
+    assert json.loads(result.read_text())["n"] == 5
+    assert len(pd.read_csv(held_csv)) == 5
+    assert not lock_path(result).exists() and not lock_path(held_csv).exists()

@@ -201,8 +201,7 @@ def print_unexercised(scenarios: Sequence[tuple[str, Any]], err: TextIO) -> None
 
 
 def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.montecarlo.tables import check_writable, write_table
-    from guardsim.record import write_atomically
+    from guardsim.montecarlo.tables import check_writable
     from guardsim.scenarios.loading import load_scenario
 
     check_outputs(
@@ -220,17 +219,38 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # memory does not depend on batch versus fast: refuse before the engines are even imported
     provisional = args.mode if args.mode in ("fast", "exact") else "batch"
     check(estimate_mc(scenario, args.n, provisional, _workers(args)), args.max_memory)
-    from guardsim.montecarlo.monte_carlo import monte_carlo, resolve_mode
+    from guardsim.montecarlo.monte_carlo import resolve_mode
 
     mode = resolve_mode(scenario, args.mode)
     check_estimate(estimate_mc(scenario, args.n, mode, _workers(args)), args, err)
     print_unexercised([(scenario.name, scenario)], err)
-    progress = _progress(args, err, f"mc {scenario.name}")
-    if progress is not None:
-        progress(Progress(0, args.n))  # shown from the start, not after the first chunk
+    # one owner per output file, taken before any simulation (as sweeps own theirs): two runs
+    # writing one --json would otherwise overwrite each other's result
+    files = [p for p in (args.json, args.csv, args.report, args.png) if p not in (None, "-")]
+    with contextlib.ExitStack() as locks:
+        return _mc_owning(args, out, err, scenario, locks, files)
+
+
+def _mc_owning(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    scenario: Any,
+    locks: contextlib.ExitStack,
+    files: Sequence[str],
+) -> int:
+    from guardsim.montecarlo.monte_carlo import monte_carlo
+    from guardsim.montecarlo.tables import write_table
+    from guardsim.record import write_atomically
+
+    progress = None
     try:
-        with stop_on_signals(), _executor(args) as executor:
-            try:
+        with stop_on_signals():
+            _lock_paths(locks, None, files, args.wait_for_lock, err)
+            progress = _progress(args, err, f"mc {scenario.name}")
+            if progress is not None:
+                progress(Progress(0, args.n))  # shown from the start, not after the first chunk
+            with _executor(args) as executor:
                 result = monte_carlo(
                     scenario,
                     args.n,
@@ -239,12 +259,12 @@ def cmd_mc(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     executor=executor,
                     progress=progress,
                 )
-            finally:
-                if progress is not None:
-                    progress.close()
     except KeyboardInterrupt as exc:
         print("guardsim: interrupted; nothing was written", file=err)
         return exit_status(exc)
+    finally:
+        if progress is not None:
+            progress.close()
     if args.csv and args.csv != "-":
         write_table(result.runs, args.csv, "csv")
     if args.report or args.png:
@@ -638,6 +658,15 @@ def _add_recommend_options(p: argparse.ArgumentParser, *, required: bool) -> Non
 # --------------------------------------------------------------------------- registration
 
 
+def _add_wait_for_lock_option(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--wait-for-lock",
+        action="store_true",
+        help=f"if another process holds {what}, wait for it to finish "
+        "(default: say who holds it and exit 2)",
+    )
+
+
 def register(sub: Any) -> None:
     """Add ``mc``, ``sweep`` and ``recommend`` to the ``guardsim`` sub-command parsers."""
     p = sub.add_parser("mc", help="Monte Carlo: N replications of a scenario, summarised")
@@ -655,6 +684,7 @@ def register(sub: Any) -> None:
         default=None,
         help="write the runs table (one row per replication) as CSV",
     )
+    _add_wait_for_lock_option(p, "an output file")
     p.add_argument(
         "--report",
         metavar="PATH",
@@ -696,12 +726,7 @@ def register(sub: Any) -> None:
         "a rerun of the same sweep resumes from it",
     )
     p.add_argument("--no-checkpoint", action="store_true", help="do not checkpoint")
-    p.add_argument(
-        "--wait-for-lock",
-        action="store_true",
-        help="if another process holds the checkpoint or an --out file, wait for it to finish "
-        "(default: say who holds it and exit 2)",
-    )
+    _add_wait_for_lock_option(p, "the checkpoint or an --out file")
     p.add_argument(
         "--skip-invalid",
         action="store_true",
