@@ -668,7 +668,7 @@ def poisons(d: Driver, scenario: str) -> dict[str, list[Poison]]:
             *execution,
             (["--out", "/proc/t.csv"], "/proc/t.csv"),
             (["--out", f"{out}/t.txt"], "unknown table format"),
-            (["--out", "-"], "--out -"),
+            (["--out", "-", "--out", "-"], "only one output"),
             (["--out", f"{out}/t.csv", "--out", f"{out}/t.csv"], "same"),
             (["--checkpoint", "/proc/c"], "/proc"),
             (["--checkpoint", f"{out}/c", "--no-checkpoint"], "contradict"),

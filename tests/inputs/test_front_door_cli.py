@@ -186,8 +186,8 @@ def test_a_directory_record_folder_and_a_fifo_scenario(tmp_path: Path) -> None:
         (["run", "seed-canary-rollback", "--report", "-"], "--report -: this output"),
         (["report", str(CANARY_RECORD), "--html", "-"], "--html -: this output"),
         (
-            [*SWEEP, "--out", "-"],
-            "--out -: this output",
+            [*SWEEP, "--out", "-", "--out", "-"],
+            "only one output",
         ),
         (
             ["calibrate", str(CANARY_RECORD), "--scenario", "seed-canary-rollback", "-o", "-"],

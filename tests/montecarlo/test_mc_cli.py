@@ -198,6 +198,35 @@ def test_sweep_writes_tables_checkpoints_and_recommends(healthy_file: str, tmp_p
     assert "no row has models.green.error_rate_5xx = 0.3; values in the table: 0.0, 0.2" in err
 
 
+def test_sweep_out_dash_writes_the_csv_table_alone_on_stdout(
+    healthy_file: str, tmp_path: Path
+) -> None:
+    # `--out -` beside a file: stdout is the CSV table and nothing else (it can be piped), the
+    # summary goes to stderr, and the file gets the same table
+    csv = tmp_path / "sweep.csv"
+    code, out, err = run(
+        "sweep",
+        healthy_file,
+        "-n",
+        "4",
+        "--executor",
+        "serial",
+        "--vary",
+        f"alarms[{ERR}].Threshold=0.05,1",
+        "--out",
+        "-",
+        "--out",
+        str(csv),
+    )
+    assert code == 0, err
+    assert out == read_table(csv).to_csv(index=False)
+    assert out.splitlines()[0].startswith("alarms[")
+    assert len(out.splitlines()) == 3  # the header and one row per configuration
+    assert err.startswith("Sweep of seed-canary-success: 2 configuration(s) x 4 replications")
+    assert f"table (2 rows) written to {csv}" in err
+    assert (tmp_path / "sweep.checkpoint").is_dir()  # beside the first file, not beside "-"
+
+
 @pytest.mark.usefixtures("no_simulation")
 @pytest.mark.parametrize(
     ("args", "message"),

@@ -361,12 +361,16 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from guardsim.scenarios.loading import load_scenario
 
     varies = [Vary.parse(text) for text in args.vary]
-    outputs: list[str] = list(args.out or [])
     check_outputs(
-        *(("--out", path, False) for path in outputs),
+        *(("--out", path, True) for path in args.out or []),
         ("--report", args.report, False),
         ("--png", args.png, False),
     )
+    # `--out -`: the table as CSV on stdout, and nothing else there (the summary goes to stderr)
+    table_stream = out if "-" in (args.out or []) else None
+    if table_stream is not None:
+        out = err
+    outputs: list[str] = [path for path in args.out or [] if path != "-"]
     for path in outputs:
         check_writable(path)
     check_png_output(args.png)
@@ -480,7 +484,9 @@ def cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         locks.close()
         raise
     with locks:
-        return _sweep_finish(args, out, scenario, plan, result, checkpoint, outputs, axes)
+        return _sweep_finish(
+            args, out, scenario, plan, result, checkpoint, outputs, axes, table_stream
+        )
 
 
 def _lock_paths(
@@ -511,6 +517,7 @@ def _sweep_finish(
     checkpoint: Path | None,
     outputs: Sequence[str],
     axes: Sequence[str],
+    table_stream: TextIO | None,
 ) -> int:
     from guardsim.montecarlo.recommend import recommend
     from guardsim.montecarlo.tables import write_table
@@ -528,6 +535,8 @@ def _sweep_finish(
     for path in outputs:
         write_table(result.table, path)
         print(f"table ({len(result.table)} rows) written to {path}", file=out)
+    if table_stream is not None:
+        result.table.to_csv(table_stream, index=False)
     rec = None
     if args.recommend:
         rec = recommend(
@@ -716,7 +725,8 @@ def register(sub: Any) -> None:
         "--out",
         action="append",
         metavar="PATH",
-        help="write the table to PATH (.csv or .parquet); repeatable",
+        help="write the table to PATH (.csv or .parquet; '-': CSV to stdout, and the summary "
+        "to stderr); repeatable",
     )
     p.add_argument(
         "--checkpoint",
