@@ -1,4 +1,5 @@
-"""Table tests of CloudWatch alarm evaluation (spec 4.3-4.6; Tables A and B are ground truth)."""
+"""Table tests of CloudWatch alarm evaluation (aws-model.md #evaluation-schedule, #m-out-of-n,
+#missing-data, #low-sample-percentiles; Tables A and B are ground truth)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def data(pattern: str) -> list[float | None]:
 
 
 # --------------------------------------------------------------------------------------------
-# Tables A and B (CW2, spec 4.5): every row, every TreatMissingData column
+# Tables A and B (CW2, aws-model.md #missing-data): every row, every TreatMissingData column
 # --------------------------------------------------------------------------------------------
 
 # (row, rule name, data, datapoints filled, outcomes per column missing/ignore/breaching/notB.)
@@ -324,7 +325,7 @@ def test_iterables_and_numpy_values_are_accepted() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Low sample counts for percentiles (CW3, spec 4.6)
+# Low sample counts for percentiles (CW3, aws-model.md #low-sample-percentiles)
 # --------------------------------------------------------------------------------------------
 
 

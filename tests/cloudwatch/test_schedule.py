@@ -1,4 +1,5 @@
-"""Alarm evaluation schedule, sliding windows and publish visibility (spec 4.3, 4.7)."""
+"""Alarm evaluation schedule, sliding windows and publish visibility (aws-model.md
+#evaluation-schedule, #late-data)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ def test_range_windows_rejects_bad_arguments() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Publish delay and visibility (spec 4.7, KC1)
+# Publish delay and visibility (aws-model.md #late-data, KC1)
 # --------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The DeploymentConfig SageMaker applies (guardsim.deployment.config, spec 2.9, D8)."""
+"""The DeploymentConfig SageMaker applies (guardsim.deployment.config, aws-model.md #exclusions,
+D8)."""
 
 from __future__ import annotations
 

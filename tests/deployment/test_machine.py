@@ -1,4 +1,5 @@
-"""Table tests of the deployment state machine (guardsim.deployment.machine, spec 2.13).
+"""Table tests of the deployment state machine (guardsim.deployment.machine, aws-model.md
+#update-endpoint).
 
 The expected table is written out here, independently of ``TRANSITIONS``: every legal
 ``(phase, trigger) -> phase`` pair, and every other pair of the 11 phases x 17 triggers raises
@@ -192,7 +193,8 @@ def test_a_rolling_rollback_walks_the_spec_stages() -> None:
         (P.BAKING, "Updating", "Baking", True, False),
         (P.FINAL_BAKE, "Updating", "Baking", True, False),
         (P.DELETING, "Updating", "Deleting", False, False),
-        # a guardrail rollback shows Updating until InService on the old config (spec 1.9)
+        # a guardrail rollback shows Updating until InService on the old config (aws-model.md
+        # #detecting-the-outcome)
         (P.ROLLING_BACK, "Updating", None, False, True),
         (P.ROLLBACK_CREATING, "Updating", "Creating", False, True),
         (P.ROLLBACK_DELETING, "Updating", "Deleting", False, True),

@@ -1,4 +1,5 @@
-"""Table tests of step planning (guardsim.deployment.plan, spec 1.4 and 2.3-2.7).
+"""Table tests of step planning (guardsim.deployment.plan, aws-model.md #fleet-sizes, #all-at-once,
+#canary, #linear, #blue-green-rollback, #rolling).
 
 Each row: a DeploymentConfig, the green fleet's size, the percent rounding and the
 all-at-once setting, and the expected steps as ``(kind, instances, green_instances,
@@ -67,7 +68,8 @@ def pct(v: int) -> dict[str, Any]:
 
 # (id, config, n, rounding, all_at_once_bakes_wait_interval, expected steps)
 TABLE: list[tuple[str, dict[str, Any], int, str, bool, list[tuple[str, int, int, int, str]]]] = [
-    # CANARY (spec 2.4): the canary with a WaitInterval bake, then the rest with the final bake.
+    # CANARY (aws-model.md #canary): the canary with a WaitInterval bake, then the rest with the
+    # final bake.
     (
         "canary 1 of 3",
         canary(count(1)),
@@ -84,7 +86,8 @@ TABLE: list[tuple[str, dict[str, Any], int, str, bool, list[tuple[str, int, int,
         False,
         [("canary", 2, 2, 300, WAIT), ("final", 2, 4, 120, FINAL)],
     ),
-    # 33% of 3 = 0.99 instances: "33% x 3 = 1 instance" (spec 1.4) with every rounding (floor
+    # 33% of 3 = 0.99 instances: "33% x 3 = 1 instance" (aws-model.md #fleet-sizes) with every
+    # rounding (floor
     # gives 0, clamped to 1).
     *[
         (
@@ -164,7 +167,8 @@ TABLE: list[tuple[str, dict[str, Any], int, str, bool, list[tuple[str, int, int,
         False,
         [("canary", 1, 1, 300, WAIT), ("final", 2, 3, 0, FINAL)],
     ),
-    # LINEAR (spec 2.5): K = ceil(N / step), the last step carries the remainder and is followed
+    # LINEAR (aws-model.md #linear): K = ceil(N / step), the last step carries the remainder and is
+    # followed
     # by the final bake, not a step bake: 3 steps of 33% of 3 bake 180, 180, then 120 (final).
     (
         "linear 33% of 3",
@@ -215,7 +219,8 @@ TABLE: list[tuple[str, dict[str, Any], int, str, bool, list[tuple[str, int, int,
         False,
         [("linear", 2, 2, 180, WAIT), ("linear", 2, 4, 180, WAIT), ("final", 2, 6, 120, FINAL)],
     ),
-    # ALL_AT_ONCE (spec 2.3): one flip; its bake is TerminationWaitInSeconds. WaitInterval is
+    # ALL_AT_ONCE (aws-model.md #all-at-once): one flip; its bake is TerminationWaitInSeconds.
+    # WaitInterval is
     # ignored unless all_at_once_bakes_wait_interval (open question 6), and then only if > 0.
     ("all at once", all_at_once(wait=300), 2, "ceil", False, [("all_at_once", 2, 2, 600, FINAL)]),
     (
@@ -242,9 +247,11 @@ TABLE: list[tuple[str, dict[str, Any], int, str, bool, list[tuple[str, int, int,
         False,
         [("all_at_once", 1, 1, 0, FINAL)],
     ),
-    # No update policy at all: SageMaker's default, blue/green ALL_AT_ONCE with no bake (spec 1.1).
+    # No update policy at all: SageMaker's default, blue/green ALL_AT_ONCE with no bake
+    # (aws-model.md #deployment-config).
     ("no update policy", {}, 3, "ceil", True, [("all_at_once", 3, 3, 0, FINAL)]),
-    # ROLLING (spec 2.7): ceil(N / batch) batches, the last carries the remainder, each baked
+    # ROLLING (aws-model.md #rolling): ceil(N / batch) batches, the last carries the remainder,
+    # each baked
     # for WaitIntervalInSeconds; no separate final bake.
     (
         "rolling 1 of 4",

@@ -1,5 +1,5 @@
 """Table tests of the pure translation: DescribeEndpoint observations -> phase transitions,
-and the outcome decision (spec 1.9, 2.12)."""
+and the outcome decision (aws-model.md #detecting-the-outcome)."""
 
 from __future__ import annotations
 
@@ -340,7 +340,8 @@ def test_outcome_decision_table(status: str, config: str, outcome: str) -> None:
 
 
 def test_a_rollback_is_not_a_success_although_the_status_is_in_service() -> None:
-    # The boto3 waiter would call this a success (spec 1.9): the config says otherwise.
+    # The boto3 waiter would call this a success (aws-model.md #detecting-the-outcome): the config
+    # says otherwise.
     assert decide_outcome("InService", OLD, old_config=OLD, new_config=NEW).outcome == (
         "ROLLED_BACK"
     )

@@ -293,7 +293,7 @@ CASES = [
         "does not match the pattern",
     ),
     Case("empty-alarm-name", {f"{A0}.AlarmName": ""}, f"{A0}.AlarmName", "at least 1 character"),
-    # --- update policies (spec 1.1-1.5)
+    # --- update policies (aws-model.md #deployment-config, #fleet-sizes)
     Case(
         "both-update-policies",
         {
@@ -440,7 +440,7 @@ CASES = [
         f"{RP}.MaximumBatchSize",
         "required field is missing",
     ),
-    # --- waits and timeouts (spec 1.2, 1.3, 1.5)
+    # --- waits and timeouts (aws-model.md #deployment-config)
     Case(
         "wait-interval-3601",
         {f"{TRC}.WaitIntervalInSeconds": 3601},
@@ -504,7 +504,7 @@ CASES = [
         f"{RP}.MaximumExecutionTimeoutInSeconds",
         "must be larger than the total wait of 1200 s",
     ),
-    # --- rollback alarms (spec 1.6)
+    # --- rollback alarms (aws-model.md #deployment-config)
     Case(
         "eleven-rollback-alarms",
         eleven_alarms(),
@@ -584,7 +584,7 @@ CASES = [
         f"{GREEN_VARIANT}.ServerlessConfig",
         "real-time and asynchronous endpoints only",
     ),
-    # --- alarms (spec 4.1)
+    # --- alarms (aws-model.md #put-metric-alarm)
     Case(
         "period-45", {f"{A0}.Period": 45}, f"{A0}.Period", "10, 20, 30 or a multiple of 60; got 45"
     ),
@@ -680,7 +680,7 @@ CASES = [
         f"{A0}.Period",
         "required unless the alarm uses Metrics",
     ),
-    # --- metric math (spec 4.1, 4.8)
+    # --- metric math (aws-model.md #put-metric-alarm, #metric-math)
     Case(
         "metrics-unsupported-function",
         {

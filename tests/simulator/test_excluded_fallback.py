@@ -1,4 +1,5 @@
-"""Endpoints that cannot use guardrails fall back to all-at-once with no final bake (spec 2.9)."""
+"""Endpoints that cannot use guardrails fall back to all-at-once with no final bake (aws-model.md
+#exclusions)."""
 
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.simulator import simulate

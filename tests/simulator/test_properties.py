@@ -14,7 +14,7 @@ mode. Each property is checked on the run record alone:
 * a rolled-back deployment ends InService on the old config with no green traffic;
 * the transitions chain legally through the state machine's table and the outcome matches the
   final phase; the summary agrees with the transitions;
-* every alarm is evaluated exactly on its CloudWatch schedule (spec 4.3).
+* every alarm is evaluated exactly on its CloudWatch schedule (aws-model.md #evaluation-schedule).
 
 Each property is a parametrization of one test per policy kind; all of them draw the same
 scenarios (one strategy per policy, one fixed seed, so CI is stable), and ``_run`` simulates

@@ -1,4 +1,4 @@
-"""Exact timelines of the built-in scenarios (spec 2.4 CANARY, 2.5 LINEAR), SimPy style.
+"""Exact timelines of the built-in scenarios (aws-model.md #canary, #linear), SimPy style.
 
 The four seed-post scenarios are run with every duration fixed, so each phase change happens at
 a time that can be worked out by hand from the spec and the controller:
@@ -104,8 +104,9 @@ def test_canary_success_timeline() -> None:
 
 
 def test_linear_success_timeline() -> None:
-    # LINEAR, 33 % of 3 = 1 instance per step (spec 1.4), three steps: the first two are
-    # followed by a 180 s step bake, the last by the 120 s final bake (spec 2.5).
+    # LINEAR, 33 % of 3 = 1 instance per step (aws-model.md #fleet-sizes), three steps: the first
+    # two are
+    # followed by a 180 s step bake, the last by the 120 s final bake (aws-model.md #linear).
     # 0 Creating; 240 ActivatingTraffic; 250 Baking (1 of 3); 430 ActivatingTraffic;
     # 440 Baking (2 of 3); 620 ActivatingTraffic; 630 FinalBake (3 of 3); 750 Deleting;
     # 810 InService.
@@ -152,7 +153,7 @@ def test_linear_success_timeline() -> None:
 #
 # The error alarm (blended Average Invocation5XXErrors >= 1) never trips: the blended error
 # fraction is at most the green share of traffic, a third, and >= 1 needs every request of a
-# minute to fail (spec 2.8).
+# minute to fail (aws-model.md #alarm-guidance).
 
 ROLLBACK_TIMELINE = [
     (0.0, "InService", "Creating"),
@@ -219,7 +220,8 @@ def phases(record: RunRecord) -> list[str]:
 
 
 def test_all_at_once_built_in_rolls_back_during_its_final_bake() -> None:
-    # Spec 2.3: one flip of all traffic, the final bake is the only protection; the 5 % error
+    # aws-model.md #all-at-once: one flip of all traffic, the final bake is the only protection;
+    # the 5 % error
     # rate of the new fleet trips the per-fleet error-rate alarm during it.
     record = simulate(load_scenario("all-at-once-final-bake"))
     assert record.outcome == "ROLLED_BACK"
@@ -236,7 +238,8 @@ def test_all_at_once_built_in_rolls_back_during_its_final_bake() -> None:
 
 
 def test_rolling_built_in_rolls_back_in_its_third_batch() -> None:
-    # Spec 2.7: batch by batch (create, flip, bake, delete old); the slowed-down new model trips
+    # aws-model.md #rolling: batch by batch (create, flip, bake, delete old); the slowed-down new
+    # model trips
     # the p99 alarm in batch 3; the rollback reactivates the kept old instance and provisions the
     # two old instances already terminated in one RollbackMaximumBatchSize batch of 2.
     record = simulate(load_scenario("rolling-batch-rollback"))
@@ -264,7 +267,8 @@ def test_rolling_built_in_rolls_back_in_its_third_batch() -> None:
 
 @pytest.mark.parametrize("offset", [0.0, 15.0])
 def test_each_alarm_is_evaluated_on_its_own_schedule(offset: float) -> None:
-    # Spec 4.3: a Period of 60 s or more is evaluated every minute, 10/20/30 s every 10 s. A
+    # aws-model.md #evaluation-schedule: a Period of 60 s or more is evaluated every minute,
+    # 10/20/30 s every 10 s. A
     # high-resolution alarm next to a standard one must not make the standard one evaluate every
     # 10 s, and an evaluation offset that is not a multiple of 10 s must not stop the
     # high-resolution one (both did, before the monitor checked each alarm's own schedule).
