@@ -14,6 +14,7 @@ from guardsim.judges.kernels import (
     Looks,
     e_process,
     first_true,
+    known_rate_log_ratio,
     minute_log_ratio,
     sprt,
     two_proportion,
@@ -123,3 +124,17 @@ def test_bad_arguments_are_refused_by_name() -> None:
         sprt(looks, ALPHA, 1.0)
     with pytest.raises(ArgumentError, match="odds ratios"):
         e_process(looks, ALPHA, ())
+
+
+def test_the_known_rate_ratio_is_the_binomial_likelihood_ratio() -> None:
+    # x errors of n requests: log(Bin(x; n, p1) / Bin(x; n, p0)), the binomial coefficient
+    # cancelling; a minute without requests carries nothing
+    n = np.array([[60, 0, 7]], dtype=np.int64)
+    x = np.array([[3, 0, 7]], dtype=np.int64)
+    looks = Looks(n, x, n, np.zeros_like(n))
+    got = known_rate_log_ratio(looks, 0.01, 0.05)
+    want = stats.binom.logpmf(x, n, 0.05) - stats.binom.logpmf(x, n, 0.01)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert got[0, 1] == 0.0
+    with pytest.raises(ArgumentError, match="p0 < p1"):
+        known_rate_log_ratio(looks, 0.05, 0.01)

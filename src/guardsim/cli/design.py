@@ -122,9 +122,10 @@ def register(sub: Any) -> None:
         help="search CloudWatch alarms for the smallest blast radius within a false-rollback "
         "limit; exit 3 if none",
         description="Search CloudWatch-expressible rollback alarms (Sum/Average of "
-        "Invocation5XXErrors or a minimum-sample-guarded error rate, per-fleet or blended, "
-        "period, M of N, TreatMissingData, threshold) for the one with the smallest blast "
-        "radius (or detection time) whose false-rollback 95%% upper bound is at most P.",
+        "Invocation5XXErrors, a minimum-sample-guarded error rate, or the errors in excess of "
+        "Wald's per-request weight over a sliding window; per-fleet or blended, period, M of N, "
+        "TreatMissingData, threshold) for the one with the smallest blast radius (or "
+        "detection time) whose false-rollback 95%% upper bound is at most P.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or built-in name")
     p.add_argument(
@@ -159,7 +160,8 @@ def register(sub: Any) -> None:
         "--space",
         choices=SPACES,
         default="full",
-        help="search space: full (default) or small (per-fleet, 1-minute periods)",
+        help="search space: full (default) or small (per-fleet, 1-minute periods, no "
+        "sliding-window excess)",
     )
     p.add_argument(
         "--workers",

@@ -138,9 +138,19 @@ def design_text(result: DesignResult, gap: JudgeGap | None) -> str:
             jv = gap.judge_value
             wv = gap.winner_value
             unit = "errors" if gap.objective == "blast-radius" else "s"
+            diff = (wv or 0.0) - (jv or 0.0)
+            if diff >= 0:
+                versus = f"the price of staying expressible in CloudWatch: {diff:+.1f} {unit}"
+            else:
+                # the judge assumes nothing about the old model's error rate and holds its
+                # bound at any traffic; the alarm's threshold was set at this traffic
+                versus = (
+                    f"the alarm does better by {-diff:.1f} {unit}: its threshold is set by "
+                    "simulation at this traffic and these error rates, the judge's bound holds "
+                    "at any"
+                )
             lines.append(
-                f"  best judge within the limit: {gap.judge.name} ({jv:.1f} {unit}); the price of "
-                f"staying expressible in CloudWatch: {(wv or 0.0) - (jv or 0.0):+.1f} {unit}"
+                f"  best judge within the limit: {gap.judge.name} ({jv:.1f} {unit}); {versus}"
             )
     others = [c for c in result.feasible if c is not w][:5]
     if others:

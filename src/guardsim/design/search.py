@@ -10,11 +10,29 @@
   ``Sum`` of ``Invocation5XXErrors`` and of ``Invocations``: the error fraction, but 0 (not
   breaching) while a period has fewer than ``k`` requests (AWS's ``IF`` semantics:
   https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html);
+* ``excess``: metric math ``errors - w * invocations`` over the same two sums, on long periods
+  (5 to 15 minutes, a window that slides by a minute at each evaluation): the errors in excess
+  of ``w`` per request. With ``w`` from :func:`sprt_weight` this is Wald's log likelihood ratio
+  of "the new fleet fails like the old one" against "like the bad model", divided by a positive
+  constant, over the window: the statistic of the sequential probability ratio test, which a
+  threshold alarm can carry because it is linear in the two sums. It needs no minimum-sample
+  guard (few requests give a small value, not a noisy fraction) and it follows the traffic when
+  the final bake moves every request to the new fleet.
 
 on the new fleet only (dimensions EndpointName, VariantName and EndpointConfigName of the new
-config) or blended (EndpointName and VariantName: both fleets), with ``Period`` 60 or 300, M of
-N (``DatapointsToAlarm`` of ``EvaluationPeriods``) and ``TreatMissingData``
+config) or blended (EndpointName and VariantName: both fleets), with ``Period`` 60 or 300 (the
+``excess`` form: 300, 600 or 900), M of N (``DatapointsToAlarm`` of ``EvaluationPeriods``) and
+``TreatMissingData``
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html).
+
+**Not searched: high-resolution periods.** CloudWatch accepts a Period of 10, 20 or 30 s on any
+metric, but SageMaker publishes its invocation metrics at 1-minute resolution, and such an
+alarm "does not receive data for the attempts that do not correspond to a one-minute data
+resolution" (PutMetricAlarm's ``Period``:
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+guardsim models exactly that: a 30 s window at an evaluation holds no minute that is published
+yet, so a 1 of 1 high-resolution alarm never sees a datapoint and a longer one sees fewer than a
+1-minute alarm (``benchmarks/design.py``'s notes in ``benchmarks/README.md``).
 
 **The evidence of a candidate** is two Monte Carlo runs, ``monte_carlo(variant, n, seed=S)``
 in its default mode (the batch engine, metric math included): the scenario with the candidate
@@ -52,7 +70,7 @@ from guardsim.lint.evidence import healthy_scenario
 from guardsim.scenarios.boto import AutoRollbackConfig, MetricAlarm
 from guardsim.scenarios.scenario import Scenario
 
-FORMS = ("average", "sum", "guarded-rate")
+FORMS = ("average", "sum", "guarded-rate", "excess")
 OBJECTIVES = ("blast-radius", "detection-time")
 NAMESPACE = "AWS/SageMaker"
 ERRORS = "Invocation5XXErrors"
@@ -72,12 +90,23 @@ class Structure:
     periods: int  # N
     treat_missing: str
     min_invocations: int = 0  # the guard k of ``guarded-rate``
+    weight: float = 0.0  # the w of ``excess``
+
+    @property
+    def expression(self) -> str | None:
+        """The metric math expression of a metric-math form (None: a single metric)."""
+        if self.form == "guarded-rate":
+            return f"IF(invocations >= {self.min_invocations}, errors / invocations, 0)"
+        if self.form == "excess":
+            return f"errors - {self.weight!r} * invocations"
+        return None
 
     def describe(self) -> str:
         what = {
             "average": f"Average of {ERRORS}",
             "sum": f"Sum of {ERRORS}",
-            "guarded-rate": f"IF(invocations >= {self.min_invocations}, errors / invocations, 0)",
+            "guarded-rate": self.expression,
+            "excess": self.expression,
         }[self.form]
         where = "new fleet (EndpointConfigName)" if self.per_fleet else "blended endpoint"
         return (
@@ -96,10 +125,26 @@ class Space:
     m_of_n: tuple[tuple[int, int], ...] = ((1, 1), (2, 2), (2, 3), (3, 5))
     treat_missing: tuple[str, ...] = ("notBreaching", "missing")
     min_invocations: tuple[int, ...] = (20, 50)
+    #: the ``excess`` form's periods (1 of 1: the window itself is the accumulation)
+    excess_periods: tuple[int, ...] = (300, 600, 900)
+    #: the ``excess`` form's weights w; None: :func:`sprt_weight` of the scenario's models
+    excess_weights: tuple[float, ...] | None = None
 
-    def structures(self) -> list[Structure]:
+    def structures(self, scenario: Scenario | None = None) -> list[Structure]:
+        """Every structure of the space; ``scenario`` gives the ``excess`` form's weight when
+        :attr:`excess_weights` is None (without either, that form is left out)."""
         out = []
         for form in self.forms:
+            if form == "excess":
+                weights = self.excess_weights
+                if weights is None:
+                    weights = () if scenario is None else (sprt_weight(scenario),)
+                for per_fleet in self.per_fleet:
+                    for period in self.excess_periods:
+                        for tmd in self.treat_missing:
+                            for w in weights:
+                                out.append(Structure(form, per_fleet, period, 1, 1, tmd, 0, w))
+                continue
             guards = self.min_invocations if form == "guarded-rate" else (0,)
             for per_fleet in self.per_fleet:
                 for period in self.periods:
@@ -110,6 +155,26 @@ class Space:
                             for k in guards:
                                 out.append(Structure(form, per_fleet, period, m, n, tmd, k))
         return out
+
+
+def sprt_weight(scenario: Scenario) -> float:
+    """The ``excess`` form's weight w for ``scenario``: with the old model failing a request
+    with probability ``p0`` (``models.blue.error_rate_5xx``) and the new with ``p1 > p0``
+    (``models.green``), a period's log likelihood ratio of ``p1`` against ``p0`` is
+    ``errors * log(p1 (1 - p0) / (p0 (1 - p1))) - invocations * log((1 - p0) / (1 - p1))``,
+    which is ``errors - w * invocations`` times a positive constant, with
+    ``w = log((1 - p0) / (1 - p1)) / log(p1 (1 - p0) / (p0 (1 - p1)))`` (about 0.025 for 1 %
+    against 5 %: between the two rates). When the new model is no worse than the old (its
+    errors come from faults, or the scenario is healthy), the alternative is twice the old
+    rate; with no errors on the old model, w is 0 (every error is evidence)."""
+    p0 = float(scenario.models.blue.error_rate_5xx)
+    p1 = float(scenario.models.green.error_rate_5xx)
+    if p0 <= 0.0:
+        return 0.0
+    if not p0 < p1 < 1.0:
+        p1 = min(2.0 * p0, (1.0 + p0) / 2.0)
+    w = math.log((1.0 - p0) / (1.0 - p1)) / math.log(p1 * (1.0 - p0) / (p0 * (1.0 - p1)))
+    return float(f"{w:.4g}")
 
 
 #: A small space, for lint and quick looks: per-fleet, 1-minute periods.
@@ -126,10 +191,20 @@ SMALL_SPACE = Space(
 def thresholds(structure: Structure, scenario: Scenario) -> tuple[float, ...]:
     """The threshold grid of a structure: error fractions for ``average`` and
     ``guarded-rate``; for ``sum``, whole error counts 0, 1, ... up to a fifth of the requests
-    a period brings to the endpoint (at most 200)."""
+    a period brings to the endpoint (at most 200); for ``excess``, 0 to the excess a period of
+    the whole endpoint's traffic at the bad model's error rate would show,
+    ``(p1 - w) * rate * period`` (at least 4), in steps of a quarter error (coarser, in
+    quarters, when that would make more than 400 steps)."""
+    rate = float(scenario.traffic.rate_per_second or 1.0)
+    if structure.form == "excess":
+        p1 = float(scenario.models.green.error_rate_5xx)
+        p0 = float(scenario.models.blue.error_rate_5xx)
+        bad = p1 if p1 > p0 else 2.0 * p0
+        top = max(4.0, (bad - structure.weight) * rate * structure.period)
+        step = 0.25 * max(1, math.ceil(top / 100.0))
+        return tuple(round(step * i, 6) for i in range(math.ceil(top / step) + 1))
     if structure.form != "sum":
         return FRACTION_GRID
-    rate = float(scenario.traffic.rate_per_second or 1.0)
     top = max(4, math.ceil(0.2 * rate * structure.period))
     return tuple(float(t) for t in range(min(top, 200) + 1))
 
@@ -160,7 +235,7 @@ def put_metric_alarm_kwargs(
         "ActionsEnabled": False,
     }
     dims = _dimensions(scenario, s.per_fleet)
-    if s.form == "guarded-rate":
+    if s.expression is not None:
 
         def stat(metric_id: str, metric: str) -> dict[str, Any]:
             return {
@@ -177,9 +252,11 @@ def put_metric_alarm_kwargs(
             stat("errors", ERRORS),
             stat("invocations", "Invocations"),
             {
-                "Id": "rate",
-                "Expression": f"IF(invocations >= {s.min_invocations}, errors / invocations, 0)",
-                "Label": "5XX error rate, 0 below the minimum sample",
+                "Id": "rate" if s.form == "guarded-rate" else "excess",
+                "Expression": s.expression,
+                "Label": "5XX error rate, 0 below the minimum sample"
+                if s.form == "guarded-rate"
+                else f"5XX errors in excess of {s.weight!r} per request",
                 "ReturnData": True,
             },
         ]
@@ -452,7 +529,7 @@ def design(
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ArgumentError(f"the number of replications must be a whole number >= 1, got {n!r}")
     base = scenario.simulation.seed if seed is None else seed
-    todo = list(structures) if structures is not None else (space or Space()).structures()
+    todo = list(structures) if structures is not None else (space or Space()).structures(scenario)
     ev = _Evaluator(scenario, n, base, workers, mode)
     feasible: list[Candidate] = []
     closest: Candidate | None = None
@@ -525,6 +602,7 @@ __all__ = [
     "design",
     "evidence",
     "put_metric_alarm_kwargs",
+    "sprt_weight",
     "thresholds",
     "transplant_alarm",
     "with_alarm",

@@ -26,6 +26,11 @@ hypothesis), for any number of looks:
   "Game-theoretic statistics and safe anytime-valid inference", Statist. Sci. 38(4);
   https://arxiv.org/abs/2210.01948).
 
+* :func:`known_rate_log_ratio`: not a judge a user can run (it needs both error rates), but the
+  yardstick of what any guard could do on a scenario whose rates are known: the new fleet's
+  per-minute log likelihood ratio of error rate ``p1`` against ``p0``, which the alarm search's
+  ``excess`` form approximates over a sliding window (:func:`guardsim.design.search.sprt_weight`).
+
 The likelihood ratio of one minute is exact for guardsim's model of errors, in which each
 request of a fleet fails independently with that fleet's probability: given the minute's
 request counts ``n_new``, ``n_old`` and its total errors ``m``, the new fleet's errors ``X`` are
@@ -170,6 +175,19 @@ def minute_log_ratio(looks: Looks, odds_ratio: float) -> FloatArray:
     return _log_ratio(_margins(looks), odds_ratio)
 
 
+def known_rate_log_ratio(looks: Looks, p0: float, p1: float) -> FloatArray:
+    """Per replication and minute, the new fleet's binomial log likelihood ratio of error rate
+    ``p1`` against ``p0``: ``x log(p1 / p0) + (n - x) log((1 - p1) / (1 - p0))`` for its ``x``
+    errors among ``n`` requests (0 for a minute without requests). Cumulated over the looks it
+    is the statistic of Wald's SPRT when both rates are known."""
+    if not 0.0 < p0 < p1 < 1.0:
+        raise ArgumentError(f"known-rate ratio: need 0 < p0 < p1 < 1, got {p0!r}, {p1!r}")
+    x = np.asarray(looks.new_errors, dtype=float)
+    n = np.asarray(looks.new_requests, dtype=float)
+    out: FloatArray = x * np.log(p1 / p0) + (n - x) * np.log((1.0 - p1) / (1.0 - p0))
+    return out
+
+
 def sprt(looks: Looks, alpha: float, odds_ratio: float) -> IntArray:
     """First look at which Wald's SPRT of odds ratio ``odds_ratio`` against 1 detects: the
     cumulative likelihood ratio reaches ``1 / alpha`` (anytime-valid at ``alpha``)."""
@@ -199,6 +217,7 @@ __all__ = [
     "Looks",
     "e_process",
     "first_true",
+    "known_rate_log_ratio",
     "minute_log_ratio",
     "sprt",
     "two_proportion",

@@ -9,9 +9,9 @@ least :data:`MIN_CATCH` of the deployments and rolls back a healthy one in at mo
 :data:`MAX_FALSE_ROLLBACK`, on the same Monte Carlo engine and seeds as everything else (few
 runs, point estimates: this is advice). If none does, it tries longer canary bakes and larger
 canaries (each a multiple of the configured one) and says the smallest that would do. The cost
-is bounded: at most :data:`MAX_RUNS` replications per variant (fast engine), three structures,
+is bounded: at most :data:`MAX_RUNS` replications per variant (fast engine), four structures,
 the search stopping at the first alarm within the limits, and at most :data:`MULTIPLES`
-alternatives of each kind (about 100 Monte Carlo runs at worst, only when the rule fires).
+alternatives of each kind (about 130 Monte Carlo runs at worst, only when the rule fires).
 """
 
 from __future__ import annotations
@@ -35,14 +35,19 @@ MULTIPLES = (2, 4)
 RULE_ID = "traffic-too-low"
 
 
-def _structures() -> list[Any]:
-    from guardsim.design.search import Structure
+def _structures(scenario: Scenario) -> list[Any]:
+    from guardsim.design.search import Structure, sprt_weight
 
-    # error counts only (at a steady rate a count threshold is a rate threshold)
+    # error counts (at a steady rate a count threshold is a rate threshold), and Wald's
+    # statistic over a window as long as the canary bake (whole minutes)
+    routing = _routing(scenario)
+    bake = 300 if routing is None else int(routing.wait_interval_seconds)
+    window = max(60, -(-bake // 60) * 60)
     return [
         Structure("sum", True, 60, 1, 1, "notBreaching"),
         Structure("sum", True, 60, 2, 3, "notBreaching"),
         Structure("sum", True, 300, 1, 1, "notBreaching"),
+        Structure("excess", True, window, 1, 1, "notBreaching", 0, sprt_weight(scenario)),
     ]
 
 
@@ -72,7 +77,7 @@ def _meets(scenario: Scenario, n: int, seed: int) -> bool:
     # fast mode: the batch engine simulates whole blocks of 512 replications, far more than
     # lint's few runs
     result = design(
-        scenario, limits, n, seed, structures=_structures(), stop_at_first=True, mode="fast"
+        scenario, limits, n, seed, structures=_structures(scenario), stop_at_first=True, mode="fast"
     )
     return result.winner is not None
 

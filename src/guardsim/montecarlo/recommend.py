@@ -33,7 +33,7 @@ limits or not.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -347,21 +347,38 @@ def _describe(conf: Mapping[str, Any], columns: Sequence[str]) -> str:
     return ", ".join(f"{c}={_value(conf[c])}" for c in columns)
 
 
+def limit_phrases(
+    rec: Recommendation,
+    pct: Callable[[float], str] = _pct,
+    clock: Callable[[float], str] = _clock,
+    at_most: str = "<=",
+    at_least: str = ">=",
+) -> list[str]:
+    """The recommendation's limits in words, one phrase each (the text prints them with
+    ``<=``/``>=``, the sweep report's header with "at most"/"at least" and its own number
+    formats)."""
+    limits = []
+    if rec.max_false_rollback is not None:
+        which = "upper 95% bound of " if rec.conservative else ""
+        limits.append(f"{which}false-rollback probability {at_most} {pct(rec.max_false_rollback)}")
+    if rec.max_duration is not None:
+        limits.append(
+            f"{rec.duration_of}-model deployment time {at_most} {clock(rec.max_duration)}"
+        )
+    if rec.min_catch is not None:
+        limits.append(
+            f"the bad model rolled back with probability {at_least} {pct(rec.min_catch)} "
+            "(lower 95% bound)"
+        )
+    return limits
+
+
 def recommendation_text(rec: Recommendation) -> str:
     cond = "; ".join(
         f"{role} model: " + ", ".join(f"{c} = {_value(v)}" for c, v in where.items())
         for role, where in (("bad", rec.bad), ("healthy", rec.healthy))
     )
-    limits = []
-    if rec.max_false_rollback is not None:
-        which = "upper 95% bound of " if rec.conservative else ""
-        limits.append(f"{which}false-rollback probability <= {_pct(rec.max_false_rollback)}")
-    if rec.max_duration is not None:
-        limits.append(f"{rec.duration_of}-model deployment time <= {_clock(rec.max_duration)}")
-    if rec.min_catch is not None:
-        limits.append(
-            f"bad model rolled back with probability >= {_pct(rec.min_catch)} (lower 95% bound)"
-        )
+    limits = limit_phrases(rec)
     lines = [f"Recommendation ({cond})", f"  limits: {', '.join(limits) or 'none'}"]
     lines.extend(f"  warning: {w}" for w in rec.warnings)
     n_feasible = int(rec.candidates["feasible"].sum())

@@ -589,6 +589,7 @@ def sweep_header(
 def _recommendation_block(
     rec: Recommendation, table: pd.DataFrame, scenario: Scenario | None
 ) -> str:
+    from guardsim.montecarlo.recommend import limit_phrases
     from guardsim.reports.text import format_seconds
 
     def esc(text: str) -> str:
@@ -602,17 +603,7 @@ def _recommendation_block(
         f"{role} model: " + ", ".join(f"{_label(c)} = {_text(v)}" for c, v in where.items())
         for role, where in (("bad", rec.bad), ("healthy", rec.healthy))
     )
-    limits = []
-    if rec.max_false_rollback is not None:
-        which = "the upper 95% bound of " if rec.conservative else ""
-        limits.append(f"{which}false rollback at most {percent(rec.max_false_rollback)}")
-    if rec.max_duration is not None:
-        limits.append(f"{rec.duration_of}-model deployment time at most {clock(rec.max_duration)}")
-    if rec.min_catch is not None:
-        limits.append(
-            f"the bad model rolled back with probability at least {percent(rec.min_catch)} "
-            "(lower 95% bound)"
-        )
+    limits = limit_phrases(rec, percent, clock, "at most", "at least")
     n_ok = int(rec.candidates["feasible"].sum())
     facts = [
         f"Limits: {', '.join(limits) or 'none'}; {n_ok} of {len(rec.candidates)} "
