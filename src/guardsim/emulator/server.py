@@ -86,14 +86,14 @@ class Limits:
 
 def answer(
     emulator: Responder,
-    service_for: Callable[[Mapping[str, str], str], str | None],
+    service_for: Callable[[Mapping[str, str], str, bytes], str | None],
     method: str,
     url: str,
     headers: Mapping[str, str],
     body: bytes,
 ) -> Reply:
     """The one place the server talks to the Emulator: route by service, then respond."""
-    service = service_for(headers, url)
+    service = service_for(headers, url, body)
     if service is None:
         return error_reply(
             400,
@@ -134,7 +134,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(
         self,
         emulator: Responder,
-        service_for: Callable[[Mapping[str, str], str], str | None],
+        service_for: Callable[[Mapping[str, str], str, bytes], str | None],
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
