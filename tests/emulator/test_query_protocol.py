@@ -82,23 +82,13 @@ def _story(cw: Any, clock_sleep: Any) -> dict[str, Any]:
     out["history"] = cw.describe_alarm_history(AlarmName="q-5xx", ScanBy="TimestampAscending")[
         "AlarmHistoryItems"
     ]
+    errors = {"Namespace": "Custom/Q", "MetricName": "Errors", "Dimensions": dims}
+    window = {"StartTime": t0, "EndTime": end}
     out["stats"] = cw.get_metric_statistics(
-        Namespace="Custom/Q",
-        MetricName="Errors",
-        Dimensions=dims,
-        StartTime=t0,
-        EndTime=end,
-        Period=60,
-        Statistics=["Sum", "SampleCount", "Maximum"],
+        **errors, **window, Period=60, Statistics=["Sum", "SampleCount", "Maximum"]
     )["Datapoints"]
     out["p99"] = cw.get_metric_statistics(
-        Namespace="Custom/Q",
-        MetricName="Errors",
-        Dimensions=dims,
-        StartTime=t0,
-        EndTime=end,
-        Period=600,
-        ExtendedStatistics=["p99"],
+        **errors, **window, Period=600, ExtendedStatistics=["p99"]
     )["Datapoints"]
     out["data"] = cw.get_metric_data(
         MetricDataQueries=[
@@ -211,7 +201,7 @@ def _post(url: str, form: bytes) -> tuple[int, bytes]:
         url, data=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (127.0.0.1)
+        with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

@@ -548,7 +548,11 @@ def _fake_connection(
         truth = dataclasses.replace(
             truth, simulation=dataclasses.replace(truth.simulation, seed=args.fake_seed)
         )
-    aws = EmulatedAWS(world_from_scenario(truth), region=region or "us-east-1")
+    # A run that drives the scenario's own traffic (real.rate_per_second unset) is the traffic;
+    # one that drives a rate of its own is a sample, and the truth's traffic the rest.
+    background = scenario.real is None or scenario.real.rate_per_second is not None
+    world = world_from_scenario(truth, background_traffic=background)
+    aws = EmulatedAWS(world, region=region or "us-east-1")
     return scenario, aws, aws.clock
 
 

@@ -1535,7 +1535,9 @@ def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
     """The pending fleet's VariantStatus: the latest phase that has one (a rollback decision
-    has none of its own, so the status before it stays), worded like AWS's samples."""
+    has none of its own, so the status before it stays), its StatusMessage worded like AWS's
+    samples ("Baking for 300 seconds (WaitIntervalInSeconds) with traffic enabled on canary
+    capacity of 1 instance(s).")."""
     controller = run.controller
     if controller is None:
         return None
@@ -1547,12 +1549,24 @@ def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
         return None
     phase = entry.target
     green = len(run.fleets.active["green"])
+    config = controller.config
+    kind = config.policy_kind
+
+    def capacity(k: int) -> str:
+        if k >= desired:
+            return "full"
+        return {"CANARY": "canary", "LINEAR": "linear step", "ROLLING": "batch"}.get(kind, "full")
+
     message = {
         Phase.CREATING: f"Launching {desired} instance(s).",
         Phase.ROLLBACK_CREATING: "Launching instance(s) of the old configuration.",
-        Phase.ACTIVATING_TRAFFIC: f"Activating traffic on {max(green, 1)} instance(s).",
-        Phase.BAKING: f"Baking with traffic enabled on {green} instance(s).",
-        Phase.FINAL_BAKE: f"Baking with traffic enabled on full capacity of {green} instance(s).",
+        Phase.ACTIVATING_TRAFFIC: f"Activating traffic on {capacity(max(green, 1))} capacity of "
+        f"{max(green, 1)} instance(s).",
+        Phase.BAKING: f"Baking for {config.wait_interval_seconds} seconds (WaitIntervalInSeconds) "
+        f"with traffic enabled on {capacity(green)} capacity of {green} instance(s).",
+        Phase.FINAL_BAKE: f"Baking for {config.termination_wait_seconds} seconds "
+        f"(TerminationWaitInSeconds) with traffic enabled on full capacity of {green} "
+        "instance(s).",
     }.get(phase, "Terminating instance(s).")
     return {
         "Status": phase.variant_status,

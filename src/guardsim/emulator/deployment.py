@@ -17,7 +17,7 @@ out in advance here, since the traffic is the client's. It then polls every
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,12 +101,12 @@ class LiveRun:
         self._process = self.env.process(self._drive(controller))
         return controller
 
-    def _drive(self, controller: Controller) -> Any:
+    def _drive(self, controller: Controller) -> Generator[simpy.Event, Any, None]:
         """The controller's process, which :meth:`stop` may cut short."""
         try:
             yield from controller.process()
         except simpy.Interrupt as stop:
-            trigger, reason = stop.cause
+            trigger, reason = stop.cause  # type: ignore[misc]  # (Trigger, str) from stop()
             controller.fire(trigger, reason)
             controller.finish("FAILED")
 

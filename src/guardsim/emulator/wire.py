@@ -358,7 +358,7 @@ def _from_query(flat: Mapping[str, str], prefix: str, shape: Any) -> Any:
             return []
         name = shape.member.serialization.get("name", "member")
         base = prefix if shape.serialization.get("flattened") else f"{prefix}.{name}"
-        items = []
+        items: list[Any] = []
         while (item := _from_query(flat, f"{base}.{len(items) + 1}", shape.member)) is not _MISSING:
             items.append(item)
         return items or _MISSING

@@ -32,13 +32,13 @@ A world file (YAML or JSON) or dict in its minimal form::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from guardsim.errors import BadInputError, Problem
+from guardsim.errors import BadInputError, DocumentError, Problem
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import load_dataclass, type_name, unknown_key_problem
 from guardsim.scenarios.models import ModelBehaviour
@@ -53,16 +53,10 @@ ROLES = ("update",)
 WORLD_KEYS = ("models", "environment", "traffic", "seed")
 
 
-class WorldError(BadInputError):
+class WorldError(DocumentError):
     """A world file or dict is invalid: ``problems`` lists every error with its field path."""
 
-    def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        self.source = source
-        errors = [p for p in self.problems if p.severity == "error"]
-        where = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in errors)
-        super().__init__(f"{where}{len(errors)} error(s) in world\n{lines}")
+    document = "world"
 
 
 @dataclass(frozen=True)
@@ -253,7 +247,7 @@ def load_world(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> Wor
     return check_world(raw, name)
 
 
-def world_from_scenario(truth: Scenario) -> World:
+def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> World:
     """The world in which a scenario is the truth: what the real backend's tests (and
     ``guardsim real run --fake-aws --truth``) run against.
 
@@ -261,7 +255,8 @@ def world_from_scenario(truth: Scenario) -> World:
       rule), every other model as ``truth.models.blue``;
     * the environment is ``truth.environment``;
     * ``truth.traffic`` is every endpoint's background traffic (``"*"``), on top of what the
-      client sends;
+      client sends (unless ``background_traffic`` is false: then the client's requests are the
+      only traffic, for a client that drives the truth's traffic itself);
     * the seed is ``truth.simulation.seed``.
 
     Raises :class:`WorldError` for what the emulator cannot play (a traffic replay file), and
@@ -281,7 +276,7 @@ def world_from_scenario(truth: Scenario) -> World:
             ModelRule(MappingProxyType({}), truth.models.blue),
         ),
         environment=truth.environment,
-        traffic=MappingProxyType({"*": truth.traffic}),
+        traffic=MappingProxyType({"*": truth.traffic} if background_traffic else {}),
         seed=truth.simulation.seed,
     )
 
