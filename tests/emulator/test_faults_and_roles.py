@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from emulator_helpers import FAST, START, in_service, make_config, make_model
+from emulator_helpers import FAST, START, canary, in_service, make_config, make_model
 
 from guardsim.emulator import InjectedFaults, WorldError, load_world, world_from_scenario
 from guardsim.scenarios import load_scenario
@@ -23,17 +23,7 @@ ROLE_WORLD: dict[str, Any] = {
     ],
     "environment": FAST,
 }
-CANARY = {
-    "BlueGreenUpdatePolicy": {
-        "TrafficRoutingConfiguration": {
-            "Type": "CANARY",
-            "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
-            "WaitIntervalInSeconds": 300,
-        },
-        "TerminationWaitInSeconds": 60,
-    },
-    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "e-5xx"}]},
-}
+CANARY = canary("e-5xx")
 
 
 def _alarm(cw: Any, endpoint: str) -> None:
