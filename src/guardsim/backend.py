@@ -12,7 +12,7 @@ Two implementations:
   ``SeedSequence(seed).spawn(n)[i]`` a Monte Carlo run gives its replication ``i``
   (:meth:`SimulatedBackend.replications`);
 * :class:`RealBackend` is a thin adapter over :func:`guardsim.real_backend.run.run_real`: one
-  UpdateEndpoint on real SageMaker (or on the fake AWS), everything torn down again. The seed
+  UpdateEndpoint on real SageMaker (or on guardsim's emulator), everything torn down again. The seed
   becomes the run's ``simulation.seed`` (it seeds the traffic driver's random payload choice and
   is written in the record).
 
@@ -92,12 +92,12 @@ def _quiet(_: str) -> None:
 
 
 class RealBackend:
-    """Real SageMaker and CloudWatch (or the fake AWS) as a backend: a thin adapter over
+    """Real SageMaker and CloudWatch (or guardsim's emulator) as a backend: a thin adapter over
     :func:`guardsim.real_backend.run.run_real`.
 
     ``clients`` maps a service name to a botocore client
     (:func:`guardsim.real_backend.clients.boto3_clients`, or a
-    :class:`~guardsim.real_backend.fake_aws.FakeAWS`); ``clock`` is the run's clock. Each
+    :class:`~guardsim.emulator.EmulatedAWS`); ``clock`` is the run's clock. Each
     :meth:`run` creates the endpoint and everything it needs, runs the UpdateEndpoint and tears
     it all down. Its full :class:`~guardsim.real_backend.run.RealRunResult` (the teardown report,
     every request) is kept in :attr:`last`. A run that ends without a record (an AWS failure, a

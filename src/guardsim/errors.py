@@ -6,11 +6,13 @@ seed). The first level says what to do::
 
     GuardsimError
      ├── BadInputError            fix the input the message names (CLI exit status 2)
-     │    ├── ScenarioError       a scenario is invalid: carries every Problem with its field path
-     │    │    ├── ScenarioNotFound  a scenario file or built-in name does not exist / cannot
-     │    │    │                     be read
-     │    │    └── ReplayFileError   the scenario's traffic.replay_file cannot be read or holds
-     │    │                          no counts (found when an engine reads it)
+     │    ├── DocumentError       an input document is invalid: carries every Problem with its
+     │    │    │                  field path (guardsim.emulator's WorldError, a world file, too)
+     │    │    └── ScenarioError  a scenario is invalid
+     │    │         ├── ScenarioNotFound  a scenario file or built-in name does not exist /
+     │    │         │                     cannot be read
+     │    │         └── ReplayFileError   the scenario's traffic.replay_file cannot be read or
+     │    │                               holds no counts (found when an engine reads it)
      │    ├── MetricMathError     a metric-math expression cannot be parsed or uses an
      │    │                       unsupported function (carries the expression)
      │    ├── StatisticError      a CloudWatch statistic name is malformed (e.g. ``p101``)
@@ -67,6 +69,7 @@ __all__ = [
     "CheckpointError",
     "CommandError",
     "CompareError",
+    "DocumentError",
     "ExecutorError",
     "ExternalError",
     "GuardsimError",
@@ -119,8 +122,12 @@ class ExternalError(GuardsimError):
     wrong state): check it and retry. Not a mistake in the input, not a bug in guardsim."""
 
 
-class ScenarioError(BadInputError):
-    """A scenario is invalid. ``problems`` lists every error (and warning) with its field path."""
+class DocumentError(BadInputError):
+    """An input document (a scenario, a world file) is invalid. ``problems`` lists every error
+    (and warning) with its field path; ``source`` names the file. A subclass names the kind of
+    document in :attr:`document` ("N error(s) in scenario")."""
+
+    document = "input"
 
     def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -128,7 +135,13 @@ class ScenarioError(BadInputError):
         errors = [p for p in self.problems if p.severity == "error"]
         where = f"{source}: " if source else ""
         lines = "\n".join(f"  {p}" for p in errors)
-        super().__init__(f"{where}{len(errors)} error(s) in scenario\n{lines}")
+        super().__init__(f"{where}{len(errors)} error(s) in {self.document}\n{lines}")
+
+
+class ScenarioError(DocumentError):
+    """A scenario is invalid. ``problems`` lists every error (and warning) with its field path."""
+
+    document = "scenario"
 
 
 class ScenarioNotFound(ScenarioError):

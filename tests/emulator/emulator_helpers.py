@@ -23,6 +23,24 @@ WORLD: dict[str, Any] = {
 START = 1767225600.0
 
 
+def canary(*alarms: str) -> dict[str, Any]:
+    """A canary DeploymentConfig: 1 instance, a 300 s bake, a 60 s final bake, rolled back by
+    ``alarms``."""
+    config: dict[str, Any] = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "CANARY",
+                "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                "WaitIntervalInSeconds": 300,
+            },
+            "TerminationWaitInSeconds": 60,
+        }
+    }
+    if alarms:
+        config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": a} for a in alarms]}
+    return config
+
+
 def make_model(sm: Any, name: str, image: str = "good:1") -> None:
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": image})
 

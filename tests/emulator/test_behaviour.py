@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from emulator_helpers import FAST, START, in_service, make_config, make_model
+from emulator_helpers import FAST, START, canary, in_service, make_config, make_model
 
 from guardsim.cli import main
 from guardsim.emulator import Event
@@ -78,17 +78,7 @@ def _story(records: Path | None = None) -> list[Event]:
         for version in ("bad", "good"):
             make_model(sm, f"m-{version}", image=f"{version}:2")
             make_config(sm, f"c-{version}", f"m-{version}")
-        config = {
-            "BlueGreenUpdatePolicy": {
-                "TrafficRoutingConfiguration": {
-                    "Type": "CANARY",
-                    "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
-                    "WaitIntervalInSeconds": 300,
-                },
-                "TerminationWaitInSeconds": 60,
-            },
-            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "errors"}]},
-        }
+        config = canary("errors")
         sm.update_endpoint(EndpointName="ep", EndpointConfigName="c-bad", DeploymentConfig=config)
         sm.get_waiter("endpoint_in_service").wait(EndpointName="ep")
         assert sm.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "ep-c"

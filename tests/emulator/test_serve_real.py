@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from emulator_helpers import canary
 from serve_helpers import (
     BAD_IMAGE,
     DUMMY_ENV,
@@ -150,16 +151,7 @@ def test_real_observe_follows_an_update_on_guardsim_serve(
         sm.update_endpoint(
             EndpointName="obs",
             EndpointConfigName="obs-c-v2",
-            DeploymentConfig={
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": {
-                        "Type": "CANARY",
-                        "CanarySize": {"Type": "INSTANCE_COUNT", "Value": 1},
-                        "WaitIntervalInSeconds": 300,
-                    },
-                    "TerminationWaitInSeconds": 60,
-                }
-            },
+            DeploymentConfig=canary(),
         )
         worker.join(60)
         assert not worker.is_alive(), "real observe did not finish"

@@ -1,7 +1,7 @@
 """A fault kind the engines have never seen is applied by every engine or refused loudly.
 
 The fault kinds here are defined in this test, not in ``scenarios/models.py``. Every engine
-(exact and fast data planes, the batch engine, the fake AWS) compiles a fleet's faults through
+(exact and fast data planes, the batch engine, the emulator) compiles a fleet's faults through
 :mod:`guardsim.model.faults`, so:
 
 * a kind **without a kernel** is refused by every engine with :class:`UnsupportedFault` naming
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import model_helpers as helpers
 import numpy as np
 import pytest
-from botocore.exceptions import ClientError
 
 from guardsim.batch.engine import batch_unsupported, run_batch
+from guardsim.emulator import EmulatedAWS, Emulator, VirtualClock, World, world_from_scenario
+from guardsim.emulator.world import ModelRule
 from guardsim.model.faults import KERNELS, Behaviour, Scope, UnsupportedFault, Value, active, where
-from guardsim.real_backend.fake_aws import FakeAWS, _behaviour
 from guardsim.simulator import simulate
 
 
@@ -101,21 +101,40 @@ def test_batch_engine_refuses_a_kind_without_kernel() -> None:
         run_batch(s, seed=1, start=0, stop=4)
 
 
-def test_fake_aws_refuses_a_kind_without_kernel() -> None:
+def test_the_emulator_refuses_a_kind_without_kernel() -> None:
+    """A world with a fault kind no kernel implements is refused when the emulator is made,
+    naming the field, rather than answering requests without the fault."""
     s = helpers.with_green_faults(helpers.scenario(), BrownoutFault())
     with pytest.raises(UnsupportedFault) as info:
-        _behaviour(s.models.green, 500.0)  # the fake's InvokeEndpoint
+        Emulator(World(models=(ModelRule(behaviour=s.models.green),)), VirtualClock(0.0))
+    assert "models[0].behaviour.faults[0]" in str(info.value)
     assert "'brownout'" in str(info.value)
 
 
-def test_fake_aws_refuses_an_update_with_an_unknown_kind() -> None:
-    """UpdateEndpoint simulates the truth scenario: the fake answers a clear error, naming the
-    field, rather than running the update without the fault."""
+def test_a_truth_world_with_an_unknown_kind_is_refused() -> None:
+    """The world of a truth scenario (the real backend's tests, ``real run --fake-aws``) names
+    the scenario's field."""
     s = helpers.with_green_faults(helpers.scenario(), BrownoutFault())
-    fake = FakeAWS(s)
-    with pytest.raises((ClientError, UnsupportedFault)) as info:
-        fake.start_update_elsewhere(s, warmup_seconds=0.0)
+    with pytest.raises(UnsupportedFault) as info:
+        world_from_scenario(s)
     assert "models.green.faults[0]" in str(info.value)
+
+
+def _updated(s: object) -> EmulatedAWS:
+    """An emulator in the world of ``s`` whose endpoint has been updated to a second model."""
+    aws = EmulatedAWS(world_from_scenario(s))  # type: ignore[arg-type]
+    em = aws.emulator
+    for model, config in (("m1", "c1"), ("m2", "c2")):
+        em.call("CreateModel", {"ModelName": model, "PrimaryContainer": {"Image": "i"}})
+        variant = {"VariantName": "AllTraffic", "ModelName": model}
+        variant.update(InstanceType="ml.m5.large", InitialInstanceCount=1)
+        em.call(
+            "CreateEndpointConfig", {"EndpointConfigName": config, "ProductionVariants": [variant]}
+        )
+    em.call("CreateEndpoint", {"EndpointName": "e", "EndpointConfigName": "c1"})
+    aws.clock.sleep(3600.0)
+    em.call("UpdateEndpoint", {"EndpointName": "e", "EndpointConfigName": "c2"})
+    return aws
 
 
 # --------------------------------------------------------------------------- a kernel: applied
@@ -152,10 +171,16 @@ def test_batch_engine_applies_a_new_fleet_wide_kind() -> None:
 
 
 @pytest.mark.usefixtures("registered")
-def test_fake_aws_invocations_apply_a_new_kind() -> None:
-    model = helpers.with_green_faults(helpers.scenario(), BrownoutFault()).models.green
-    assert _behaviour(model, 449.9)[0] == 0.0
-    assert _behaviour(model, 450.0)[0] == 1.0
+def test_emulated_invocations_apply_a_new_kind() -> None:
+    """The model an update deploys takes the truth's green behaviour, compiled through the
+    kernels: the brownout's errors start at its onset, 450 s after UpdateEndpoint."""
+    s = helpers.with_green_faults(helpers.scenario(), BrownoutFault())
+    em = _updated(s).emulator
+    faults = em.models["m2"].faults
+    assert faults is not None and em.models["m1"].faults is not None
+    assert float(faults.behaviour(449.9, 0.0, math.inf).p5) == 0.0
+    assert float(faults.behaviour(450.0, 0.0, math.inf).p5) == 1.0
+    assert float(em.models["m1"].faults.behaviour(450.0, 0.0, math.inf).p5) == 0.0
 
 
 @pytest.mark.usefixtures("registered")

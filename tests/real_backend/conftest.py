@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from real_helpers import emulated
 
 from guardsim.cli import real as real_cli
-from guardsim.real_backend.fake_aws import FakeAWS
+from guardsim.emulator.clients import EmulatedAWS
 from guardsim.scenarios import Scenario
 
 
@@ -21,11 +22,12 @@ def payload(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fake_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeAWS]]:
-    """Point ``guardsim real`` at a fake AWS: ``fake_cli(truth, faults=...)`` returns it."""
+def fake_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., EmulatedAWS]]:
+    """Point ``guardsim real`` at guardsim's emulator in the world of ``truth``:
+    ``fake_cli(truth, faults=...)`` returns it."""
 
-    def install(truth: Scenario | None = None, **kwargs: Any) -> FakeAWS:
-        fake = FakeAWS(truth, **kwargs)
+    def install(truth: Scenario | None = None, **kwargs: Any) -> EmulatedAWS:
+        fake = emulated(truth, **kwargs)
         monkeypatch.setattr(real_cli, "connect", lambda region: (fake, fake.clock))
         return fake
 

@@ -1,4 +1,4 @@
-"""Helpers for the real backend's tests: scenarios made runnable against the fake AWS."""
+"""Helpers for the real backend's tests: scenarios made runnable against guardsim's emulator."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from guardsim.emulator.clients import EmulatedAWS
+from guardsim.emulator.world import world_from_scenario
 from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 
 ROLE = "arn:aws:iam::123456789012:role/guardsim-test"
@@ -129,3 +131,56 @@ def tiny(payload: Path, **changes: Any) -> Scenario:
     result = check_scenario_dict(data, source="tiny")
     assert result.scenario is not None, result.errors
     return result.scenario
+
+
+def emulated(truth: Scenario | None = None, **kwargs: Any) -> EmulatedAWS:
+    """guardsim's emulator in the world of a truth scenario (default: the scenario defaults),
+    as a client factory and clock for the real backend."""
+    world = world_from_scenario(truth) if truth is not None else None
+    return EmulatedAWS(world, **kwargs)
+
+
+def start_update_elsewhere(
+    aws: EmulatedAWS, scenario: Scenario, *, warmup_seconds: float = 600.0
+) -> str:
+    """Do what a team's own pipeline would: create the scenario's models, configs, alarms and
+    endpoint under their own names (untagged), wait until it is InService plus
+    ``warmup_seconds`` (virtually), and call UpdateEndpoint; the update then runs on the
+    emulator's clock. Returns the endpoint name."""
+    sm, cw = aws("sagemaker"), aws("cloudwatch")
+    ep = scenario.endpoint
+    for config in (ep.blue, ep.green):
+        model = str(config.variant.extra.get("ModelName") or f"{config.name}-model")
+        if model not in aws.emulator.models:
+            sm.create_model(
+                ModelName=model,
+                ExecutionRoleArn="arn:aws:iam::123456789012:role/pipeline",
+                PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/m:1"},
+            )
+        raw = config.to_boto()
+        raw["ProductionVariants"] = [{**v, "ModelName": model} for v in raw["ProductionVariants"]]
+        sm.create_endpoint_config(**raw)
+    for alarm in scenario.alarms:
+        cw.put_metric_alarm(**alarm.to_boto())
+    sm.create_endpoint(EndpointName=ep.name, EndpointConfigName=ep.blue.name)
+    ready = aws.emulator.endpoints[ep.name].ready_at
+    aws.clock.sleep(ready - aws.clock.now() + warmup_seconds)
+    sm.update_endpoint(
+        EndpointName=ep.name,
+        EndpointConfigName=ep.green.name,
+        DeploymentConfig=scenario.deployment_config.to_boto(),
+    )
+    return ep.name
+
+
+def sleep_until(aws: EmulatedAWS, endpoint: str, phase: str, step: float = 5.0) -> float:
+    """Sleep the emulator's clock in ``step`` s until the endpoint's update is in ``phase``
+    (a :class:`~guardsim.deployment.machine.Phase` value); returns the clock's time. The
+    emulator draws its own provisioning times, so tests wait for a phase, not a fixed time."""
+    for _ in range(100_000):
+        aws.emulator.advance()
+        up = aws.emulator.endpoints[endpoint].current
+        if up is not None and up.run.phase.value == phase:
+            return aws.clock.now()
+        aws.clock.sleep(step)
+    raise AssertionError(f"{endpoint} never reached {phase}")

@@ -6,23 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from real_helpers import tiny
+from real_helpers import emulated, tiny
 
 from guardsim.backend import Backend, RealBackend
+from guardsim.emulator.faults import InjectedFaults
 from guardsim.errors import GuardsimError
-from guardsim.real_backend.fake_aws import FakeAWS, FakeFaults
 from guardsim.real_backend.run import run_real
 
 
 def test_a_real_backend_run_is_run_real_with_the_seed(payload: Path) -> None:
     scenario = tiny(payload)
-    direct_fake = FakeAWS(scenario)
+    direct_fake = emulated(scenario)
     direct = run_real(
         scenario.with_seed(7), clients=direct_fake, clock=direct_fake.clock, run_id="bkend001"
     )
     assert direct.record is not None
 
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     backend = RealBackend(fake, fake.clock, run_id=lambda: "bkend001")
     assert isinstance(backend, Backend)
     record = backend.run(scenario, seed=7)
@@ -34,7 +34,7 @@ def test_a_real_backend_run_is_run_real_with_the_seed(payload: Path) -> None:
 
 def test_a_run_without_a_record_raises_its_error_after_teardown(payload: Path) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario, faults=FakeFaults(endpoint_fails="create"))
+    fake = emulated(scenario, faults=InjectedFaults(endpoint_fails="create"))
     backend = RealBackend(fake, fake.clock, run_id=lambda: "bkend002")
     with pytest.raises(GuardsimError, match="Failed, not InService"):
         backend.run(scenario, seed=1)

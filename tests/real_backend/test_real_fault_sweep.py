@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from real_helpers import tiny
+from real_helpers import emulated, tiny
 
-from guardsim.real_backend.fake_aws import FakeAWS, FakeFaults
+from guardsim.emulator.faults import InjectedFaults
 from guardsim.real_backend.run import run_real
 
 
@@ -35,7 +35,7 @@ def sequence(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     payload = tmp_path_factory.mktemp("sweep") / "payload.csv"
     payload.write_text("1,2,3\n", encoding="utf-8")
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="sweep000")
     assert result.record is not None and result.error is None
     assert fake.leftovers() == []
@@ -70,7 +70,7 @@ def test_a_failure_at_any_call_leaves_nothing_behind(sequence: list[str], payloa
     scenario = tiny(payload)
     checked = []
     for op, k in call_points(sequence):
-        fake = FakeAWS(scenario, faults=FakeFaults(fail_call=(op, k)))
+        fake = emulated(scenario, faults=InjectedFaults(fail_call=(op, k)))
         result = run_real(scenario, clients=fake, clock=fake.clock, run_id="sweep001")
         assert fake.leftovers() == [], f"{op} #{k}: left {fake.leftovers()}"
         assert result.teardown.clean, f"{op} #{k}: {result.teardown.text()}"
@@ -92,7 +92,7 @@ def test_ctrl_c_at_any_call_leaves_nothing_behind(sequence: list[str], payload: 
     # would not be one); InvokeEndpoint runs on the worker pool, where Python never delivers it.
     before_teardown = sequence[: sequence.index("DescribeAlarmHistory") + 1]
     for op in dict.fromkeys(o for o in before_teardown if o != "InvokeEndpoint"):
-        fake = FakeAWS(scenario, faults=FakeFaults(interrupt_call=(op, 1)))
+        fake = emulated(scenario, faults=InjectedFaults(interrupt_call=(op, 1)))
         result = run_real(scenario, clients=fake, clock=fake.clock, run_id="sweep002")
         assert result.interrupted, op
         assert result.record is None

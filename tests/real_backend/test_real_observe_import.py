@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from real_helpers import emulated, sleep_until, start_update_elsewhere
 
 from guardsim.cli import main
-from guardsim.real_backend.fake_aws import FakeAWS
+from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.importer import (
     import_endpoint,
     model_from_stats,
@@ -30,7 +31,7 @@ READ_ONLY = {
     "GetMetricData",
     "DescribeAlarmHistory",
 }
-FakeCLI = Callable[..., FakeAWS]
+FakeCLI = Callable[..., EmulatedAWS]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -41,23 +42,27 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("name", ["seed-canary-rollback", "seed-linear-success"])
 def test_observe_follows_an_update_started_elsewhere(name: str) -> None:
+    """observe's record against the emulator's own record of the update (the emulator draws its
+    own provisioning and traffic: only the outcome is held equal to the prediction)."""
     scenario = load_scenario(name)
     predicted = simulate(scenario)
-    fake = FakeAWS(scenario)
-    endpoint = fake.start_update_elsewhere(scenario)
+    fake = emulated(scenario)
+    endpoint = start_update_elsewhere(fake, scenario)
     fake.clock.sleep(200.0)  # guardsim attaches while the green fleet is being created
     before = len(fake.calls)
     record = observe_endpoint(endpoint, clients=fake, clock=fake.clock, poll_seconds=20.0)
     assert {c.operation for c in fake.calls[before:]} <= READ_ONLY
     assert record.mode == "real" and record.outcome == predicted.outcome
-    assert [t["to"] for t in record.transitions] == [t["to"] for t in predicted.transitions]
+    (truth,) = fake.emulator.update_records()
+    assert [t["to"] for t in record.transitions] == [t["to"] for t in truth.transitions]
     assert record.summary.tripped_alarms == predicted.summary.tripped_alarms
     assert record.summary.deployment_seconds == pytest.approx(
-        predicted.summary.deployment_seconds, abs=1e-3
+        truth.summary.deployment_seconds, abs=1e-3
     )
-    # from per-minute metrics: the minute the update ends in is counted in proportion
+    # from per-minute metrics: the minute the update ends in is counted in proportion, so
+    # they differ by at most one minute of the endpoint's (background) traffic
     assert record.summary.green_requests == pytest.approx(
-        predicted.summary.green_requests, abs=60 * scenario.traffic.rate_per_second
+        truth.summary.green_requests, abs=60 * scenario.traffic.rate_per_second
     )
     assert record.datapoints["metric"], "metrics collected"
     assert record.scenario_definition["deployment_config"] == scenario.deployment_config.to_boto()
@@ -67,7 +72,7 @@ def test_observe_refuses_an_endpoint_with_no_update(fake_cli: FakeCLI) -> None:
     scenario = load_scenario("seed-canary-success")
     fake = fake_cli(scenario)
     sm = fake("sagemaker")
-    fake.start_update_elsewhere(scenario)
+    start_update_elsewhere(fake, scenario)
     fake.clock.sleep(3600.0)  # long done
     assert sm.describe_endpoint(EndpointName=scenario.endpoint.name)["EndpointStatus"] == (
         "InService"
@@ -79,7 +84,7 @@ def test_observe_refuses_an_endpoint_with_no_update(fake_cli: FakeCLI) -> None:
 def test_observe_through_the_cli_writes_json(fake_cli: FakeCLI, tmp_path: Path) -> None:
     scenario = load_scenario("seed-canary-rollback")
     fake = fake_cli(scenario)
-    fake.start_update_elsewhere(scenario)
+    start_update_elsewhere(fake, scenario)
     path = tmp_path / "observed.json"
     code, out, err = run_cli(
         "real", "observe", "--endpoint", scenario.endpoint.name, "--json", str(path), "--poll", "30"
@@ -94,8 +99,9 @@ def test_import_builds_a_scenario_that_validates_and_simulates(
 ) -> None:
     scenario = load_scenario("seed-canary-rollback")
     fake = fake_cli(scenario)
-    fake.start_update_elsewhere(scenario)
-    fake.clock.sleep(560.0)  # mid-update: the pending config is the green one
+    start_update_elsewhere(fake, scenario)
+    sleep_until(fake, scenario.endpoint.name, "Creating")
+    fake.clock.sleep(60.0)  # mid-update: the pending config is the green one
     before = len(fake.calls)
     output = tmp_path / "imported.yaml"
     code, out, err = run_cli(
@@ -112,8 +118,8 @@ def test_import_builds_a_scenario_that_validates_and_simulates(
     assert imported.endpoint.blue.name == scenario.endpoint.blue.name
     assert imported.endpoint.green.name == scenario.endpoint.green.name
     assert imported.traffic.replay_file is not None
-    # 560 s in, the canary's own metrics are not published yet: the green model falls back to
-    # the endpoint's blended statistics
+    # while the green fleet is created, the canary has no metrics yet: the green model falls
+    # back to the endpoint's blended statistics
     blue, green = imported.models.blue, imported.models.green
     assert 1.0 < blue.latency.median_ms < 10.0
     assert green == blue
@@ -131,9 +137,10 @@ def test_import_reads_each_configs_own_model_behaviour(tmp_path: Path) -> None:
         scenario.models.green, latency=Latency(9.0, 30.0), error_rate_4xx=0.2
     )
     truth = dataclasses.replace(scenario, models=dataclasses.replace(scenario.models, green=slower))
-    fake = FakeAWS(truth)
-    fake.start_update_elsewhere(truth)
-    fake.clock.sleep(1000.0)  # the final bake: both configs have published metrics
+    fake = emulated(truth)
+    start_update_elsewhere(fake, truth)
+    sleep_until(fake, truth.endpoint.name, "FinalBake")
+    fake.clock.sleep(60.0)  # the final bake: both configs have published metrics
     imported = import_endpoint(truth.endpoint.name, clients=fake, clock=fake.clock, days=0.5)
     models = imported.scenario["models"]
     assert 2.0 < models["blue"]["latency"]["median_ms"] < 4.5
@@ -147,7 +154,7 @@ def test_import_of_an_endpoint_with_no_update_copies_the_current_config(
 ) -> None:
     scenario = load_scenario("seed-linear-success")
     fake = fake_cli(scenario)
-    fake.start_update_elsewhere(scenario)
+    start_update_elsewhere(fake, scenario)
     fake.clock.sleep(3600.0)
     imported = import_endpoint(scenario.endpoint.name, clients=fake, clock=fake.clock, days=1)
     data = imported.scenario

@@ -14,23 +14,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from real_helpers import placeholder_values, quick_seed, tiny
+from real_helpers import emulated, placeholder_values, quick_seed, tiny
 
 from guardsim.cli import main
+from guardsim.emulator.clients import ACCESS_KEY_ID as FAKE_ACCESS_KEY_ID
+from guardsim.emulator.clients import SECRET_ACCESS_KEY as FAKE_SECRET_ACCESS_KEY
+from guardsim.emulator.clients import EmulatedAWS
+from guardsim.emulator.faults import InjectedFaults
 from guardsim.errors import AWSError, GuardsimError
 from guardsim.real_backend.clients import RedactingFilter, call, client_config, redact
-from guardsim.real_backend.fake_aws import (
-    FAKE_ACCESS_KEY_ID,
-    FAKE_SECRET_ACCESS_KEY,
-    FakeAWS,
-    FakeFaults,
-)
 from guardsim.real_backend.naming import run_tags
 from guardsim.real_backend.run import run_real
 from guardsim.real_backend.teardown import Ledger, teardown
 from guardsim.scenarios.distributions import Fixed
 
-FakeCLI = Callable[..., FakeAWS]
+FakeCLI = Callable[..., EmulatedAWS]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -118,7 +116,7 @@ def test_an_aws_failure_names_the_operation_and_code_and_tears_down(
 ) -> None:
     fake = fake_cli(
         quick_seed("seed-canary-success", payload),
-        faults=FakeFaults(fail_call=("CreateEndpoint", 1)),
+        faults=InjectedFaults(fail_call=("CreateEndpoint", 1)),
     )
     code, out, err = run_cli("real", "run", "seed-canary-success", "--yes", *set_args(payload))
     assert code == 2
@@ -131,7 +129,7 @@ def test_an_aws_failure_names_the_operation_and_code_and_tears_down(
 def test_ctrl_c_tears_down_and_exits_130(fake_cli: FakeCLI, payload: Path) -> None:
     fake = fake_cli(
         quick_seed("seed-canary-rollback", payload),
-        faults=FakeFaults(interrupt_call=("DescribeEndpoint", 12)),
+        faults=InjectedFaults(interrupt_call=("DescribeEndpoint", 12)),
     )
     code, out, err = run_cli("real", "run", "seed-canary-rollback", "--yes", *set_args(payload))
     assert code == 130
@@ -140,7 +138,7 @@ def test_ctrl_c_tears_down_and_exits_130(fake_cli: FakeCLI, payload: Path) -> No
 
 
 def test_teardown_refuses_resources_without_the_run_tag(payload: Path) -> None:
-    fake = FakeAWS(tiny(payload))
+    fake = emulated(tiny(payload))
     sm, cw = fake("sagemaker"), fake("cloudwatch")
     # Someone else's resources that happen to carry names a run would use.
     sm.create_model(
@@ -194,7 +192,7 @@ def test_a_name_clash_with_an_untagged_endpoint_stops_the_run_without_touching_i
     payload: Path,
 ) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     sm = fake("sagemaker")
     role = placeholder_values(payload)["EXECUTION_ROLE_ARN"]
     sm.create_model(ModelName="theirs", ExecutionRoleArn=role, PrimaryContainer={"Image": "i"})
@@ -225,7 +223,7 @@ def test_update_is_refused_on_an_endpoint_without_the_run_tag(payload: Path) -> 
     from guardsim.real_backend.run import _Run
 
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     sm = fake("sagemaker")
     role = placeholder_values(payload)["EXECUTION_ROLE_ARN"]
     sm.create_model(ModelName="m", ExecutionRoleArn=role, PrimaryContainer={"Image": "i"})
@@ -252,15 +250,15 @@ def test_update_is_refused_on_an_endpoint_without_the_run_tag(payload: Path) -> 
 @pytest.mark.parametrize(
     ("faults", "outcome", "last_phase"),
     [
-        (FakeFaults(endpoint_fails="update", update_fails_at=200.0), "FAILED", "Failed"),
-        (FakeFaults(rollback_fails=True), "FAILED", "UpdateRollbackFailed"),
+        (InjectedFaults(endpoint_fails="update", update_fails_at=200.0), "FAILED", "Failed"),
+        (InjectedFaults(rollback_fails=True), "FAILED", "UpdateRollbackFailed"),
     ],
 )
 def test_failed_updates_are_recorded_and_torn_down(
-    payload: Path, faults: FakeFaults, outcome: str, last_phase: str
+    payload: Path, faults: InjectedFaults, outcome: str, last_phase: str
 ) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario, faults=faults)
+    fake = emulated(scenario, faults=faults)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="fail0001")
     assert result.record is not None
     assert result.record.outcome == outcome
@@ -270,7 +268,7 @@ def test_failed_updates_are_recorded_and_torn_down(
 
 def test_an_endpoint_that_fails_to_create_stops_the_run(payload: Path) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario, faults=FakeFaults(endpoint_fails="create"))
+    fake = emulated(scenario, faults=InjectedFaults(endpoint_fails="create"))
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="fail0002")
     assert result.record is None and result.error is not None
     assert "Failed, not InService" in str(result.error)
@@ -280,7 +278,7 @@ def test_an_endpoint_that_fails_to_create_stops_the_run(payload: Path) -> None:
 def test_throttling_is_retried_by_botocore(payload: Path) -> None:
     scenario = tiny(payload)
     throttle = {"UpdateEndpoint": 1, "PutMetricAlarm": 1}
-    fake = FakeAWS(scenario, faults=FakeFaults(throttle=throttle))
+    fake = emulated(scenario, faults=InjectedFaults(throttle=throttle))
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="thr00001")
     assert result.error is None and result.record is not None
     for op in throttle:
@@ -302,11 +300,15 @@ def test_a_deployment_that_outlives_the_follow_timeout_is_torn_down(payload: Pat
             scenario.environment, termination_seconds=Fixed(kind="fixed", value=9000.0)
         ),
     )
-    fake = FakeAWS(truth)
+    fake = emulated(truth)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="slow0001")
     assert result.record is not None
     assert result.record.outcome == "FAILED"
     assert any("had not ended" in n for n in result.record.notes)
+    # the endpoint's deletion takes termination_seconds too: Deleting until then, then gone
+    assert fake.leftovers() == ["guardsim-slow0001-tiny"]
+    assert fake.emulator.endpoints["guardsim-slow0001-tiny"].status == "Deleting"
+    fake.clock.sleep(9000.0)
     assert fake.leftovers() == []
 
 
@@ -317,7 +319,7 @@ def test_real_clients_use_adaptive_retries_and_runtime_calls_are_single_requests
 
 
 def test_call_turns_client_errors_into_aws_errors(payload: Path) -> None:
-    fake = FakeAWS(tiny(payload))
+    fake = emulated(tiny(payload))
     with pytest.raises(AWSError) as info:
         call(fake("sagemaker"), "describe_endpoint", EndpointName="missing")
     assert info.value.operation == "DescribeEndpoint"

@@ -7,14 +7,15 @@ import io
 from collections.abc import Callable
 
 import pytest
+from real_helpers import start_update_elsewhere
 
 from guardsim.cli import main
-from guardsim.real_backend.fake_aws import FakeAWS
+from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.verify import verdict
 from guardsim.scenarios import load_scenario
 
 READ_ONLY = {"DescribeEndpoint"}
-FakeCLI = Callable[..., FakeAWS]
+FakeCLI = Callable[..., EmulatedAWS]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -45,7 +46,7 @@ def test_verdict_table(describe: dict[str, str], outcome: str) -> None:
 def test_success_exits_0(fake_cli: FakeCLI) -> None:
     scenario = load_scenario("seed-canary-success")
     fake = fake_cli(scenario)
-    name = fake.start_update_elsewhere(scenario)
+    name = start_update_elsewhere(fake, scenario)
     before = len(fake.calls)
     code, out, err = run_cli(
         "real", "verify", name, "--expect-config", scenario.endpoint.green.name, "--poll", "60"
@@ -59,7 +60,7 @@ def test_success_exits_0(fake_cli: FakeCLI) -> None:
 def test_silent_rollback_exits_3_with_the_reason(fake_cli: FakeCLI) -> None:
     scenario = load_scenario("seed-canary-rollback")
     fake = fake_cli(scenario)
-    name = fake.start_update_elsewhere(scenario)
+    name = start_update_elsewhere(fake, scenario)
     code, out, _ = run_cli(
         "real", "verify", name, "--expect-config", scenario.endpoint.green.name, "--poll", "60"
     )
@@ -71,7 +72,7 @@ def test_silent_rollback_exits_3_with_the_reason(fake_cli: FakeCLI) -> None:
 def test_still_updating_after_the_timeout_exits_4(fake_cli: FakeCLI) -> None:
     scenario = load_scenario("seed-canary-success")
     fake = fake_cli(scenario)
-    name = fake.start_update_elsewhere(scenario)
+    name = start_update_elsewhere(fake, scenario)
     code, out, _ = run_cli(
         "real", "verify", name, "--expect-config", scenario.endpoint.green.name, "--timeout", "0"
     )

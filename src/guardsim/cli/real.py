@@ -1,7 +1,7 @@
 """The ``guardsim real`` commands: plan, run, observe, import (a thin layer over the package).
 
 ``register(subparsers)`` adds the group to the ``guardsim`` parser. AWS comes from
-:data:`connect` (boto3's standard chain; tests swap in the fake AWS). Every AWS failure is a
+:data:`connect` (boto3's standard chain; tests swap in guardsim's emulator). Every AWS failure is a
 clear message naming the operation and AWS's error code, and exit status 2.
 """
 
@@ -51,7 +51,7 @@ def _connect_boto3(region: str | None) -> tuple[ClientFactory, Clock]:
     return clients, clock or SystemClock()
 
 
-#: region -> (client factory, clock). Real AWS by default; the tests put the fake AWS here.
+#: region -> (client factory, clock). Real AWS by default; the tests put the emulator here.
 connect: Callable[[str | None], tuple[ClientFactory, Clock]] = _connect_boto3
 
 
@@ -390,22 +390,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--fake-aws",
         action="store_true",
-        help="run against guardsim's fake AWS instead (offline, free, no --yes needed); "
-        "unfilled placeholders get stand-ins",
+        help="run against guardsim's local emulator instead (offline, free, no --yes "
+        "needed); unfilled placeholders get stand-ins",
     )
     p.add_argument(
         "--truth",
         metavar="SCENARIO",
         default=None,
-        help="with --fake-aws: the scenario the fake AWS plays out as the real world "
-        "(default: SCENARIO itself)",
+        help="with --fake-aws: the scenario whose models, environment and traffic are the "
+        "emulated world (default: SCENARIO itself)",
     )
     p.add_argument(
         "--fake-seed",
         type=seed,
         default=None,
         metavar="N",
-        help="with --fake-aws: the seed of the fake's world (default: its simulation.seed)",
+        help="with --fake-aws: the seed of the emulated world (default: the truth's "
+        "simulation.seed)",
     )
     p.set_defaults(func=cmd_run)
 
@@ -499,10 +500,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_import)
 
 
-# --------------------------------------------------------------------------- the fake AWS
+# --------------------------------------------------------------------------- --fake-aws
 
 #: What a fake run puts in place of an unfilled placeholder, by the field it stands in
-#: (the fake answers from the truth scenario's model, never from these).
+#: (the emulator answers from the truth scenario's model, never from these).
 FAKE_STAND_INS = {
     "execution_role_arn": "arn:aws:iam::123456789012:role/guardsim-fake-aws",
     "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/guardsim-fake-aws:{name}",
@@ -514,14 +515,16 @@ def _fake_connection(
     args: argparse.Namespace, scenario: Any, region: str | None
 ) -> tuple[Any, ClientFactory, Clock]:
     """``real run --fake-aws``: the scenario with stand-ins for its unfilled placeholders, and
-    botocore clients answered by :class:`~guardsim.real_backend.fake_aws.FakeAWS` on its
-    virtual clock, playing out ``--truth`` (default: the scenario itself)."""
+    botocore clients answered by guardsim's emulator
+    (:class:`~guardsim.emulator.clients.EmulatedAWS`) on its virtual clock, in the world of
+    ``--truth`` (default: the scenario itself; :func:`~guardsim.emulator.world_from_scenario`)."""
     import atexit
     import dataclasses
     import shutil
     import tempfile
 
-    from guardsim.real_backend.fake_aws import FakeAWS
+    from guardsim.emulator.clients import EmulatedAWS
+    from guardsim.emulator.world import world_from_scenario
     from guardsim.scenarios.loading import load_scenario
     from guardsim.scenarios.real import fill_placeholders
 
@@ -538,15 +541,19 @@ def _fake_connection(
                 values[name] = FAKE_STAND_INS[field].format(name=name.lower().replace("_", "-"))
         real, problems = fill_placeholders(scenario.real, values, Path.cwd())
         if problems:
-            raise ScenarioError(problems, f"{args.scenario} (fake AWS stand-ins)")
+            raise ScenarioError(problems, f"{args.scenario} (--fake-aws stand-ins)")
         scenario = dataclasses.replace(scenario, real=real)
     truth = load_scenario(args.truth) if args.truth else scenario
     if args.fake_seed is not None:
         truth = dataclasses.replace(
             truth, simulation=dataclasses.replace(truth.simulation, seed=args.fake_seed)
         )
-    fake = FakeAWS(truth, region=region or "us-east-1", seed=truth.simulation.seed)
-    return scenario, fake, fake.clock
+    # A run that drives the scenario's own traffic (real.rate_per_second unset) is the traffic;
+    # one that drives a rate of its own is a sample, and the truth's traffic the rest.
+    background = scenario.real is None or scenario.real.rate_per_second is not None
+    world = world_from_scenario(truth, background_traffic=background)
+    aws = EmulatedAWS(world, region=region or "us-east-1")
+    return scenario, aws, aws.clock
 
 
 def _as_written(record: Any, written: Any) -> Any:

@@ -5,7 +5,10 @@
 * :mod:`.core`: :class:`Emulator`, answering one HTTP request at a time, and
   :func:`service_for`, which tells the service of a request;
 * :mod:`.metrics`, :mod:`.alarms`, :mod:`.deployment`, :mod:`.records`: the metric store, the
-  live alarms, one UpdateEndpoint driven by the simulator's controller, and its run record.
+  live alarms, one UpdateEndpoint driven by the simulator's controller, and its run record;
+* :mod:`.wire`: the services' wire protocols (JSON, RPCv2 CBOR, query, REST-JSON);
+* :mod:`.faults`: faults to inject for tests (throttling, refused sends, Ctrl-C, failures);
+* :mod:`.clients`: :class:`EmulatedAWS`, botocore clients answered by an emulator.
 
 Names load on first use, so importing a clock costs nothing.
 """
@@ -17,24 +20,32 @@ from typing import TYPE_CHECKING
 from guardsim._lazy import lazy_attributes
 
 if TYPE_CHECKING:
+    from guardsim.emulator.clients import EmulatedAWS
     from guardsim.emulator.clock import Clock, ScaledClock, VirtualClock
     from guardsim.emulator.core import Emulator, Event, service_for
-    from guardsim.emulator.world import World, WorldError, load_world
+    from guardsim.emulator.faults import InjectedFaults
+    from guardsim.emulator.world import World, WorldError, load_world, world_from_scenario
 
 __all__ = [
     "Clock",
+    "EmulatedAWS",
     "Emulator",
     "Event",
+    "InjectedFaults",
     "ScaledClock",
     "VirtualClock",
     "World",
     "WorldError",
     "load_world",
     "service_for",
+    "world_from_scenario",
 ]
 
 _LAZY = {
     "Clock": "guardsim.emulator.clock",
+    "EmulatedAWS": "guardsim.emulator.clients",
+    "InjectedFaults": "guardsim.emulator.faults",
+    "world_from_scenario": "guardsim.emulator.world",
     "ScaledClock": "guardsim.emulator.clock",
     "VirtualClock": "guardsim.emulator.clock",
     "Emulator": "guardsim.emulator.core",

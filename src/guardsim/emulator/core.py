@@ -2,9 +2,10 @@
 
 :class:`Emulator` takes one HTTP request at a time (:meth:`Emulator.respond`: the service, the
 method, URL, headers and body botocore sent) and returns the HTTP response AWS would give, in
-the service's wire protocol (:mod:`guardsim.real_backend.fake_wire`, whose every successful
+the service's wire protocol (:mod:`guardsim.emulator.wire`, whose every successful
 response is first checked against botocore's output shape). ``guardsim.testing.mock_aws`` (in
-process) and ``guardsim serve`` (HTTP) are thin layers over it.
+process), :class:`~guardsim.emulator.clients.EmulatedAWS` (botocore clients answered by it, for
+tests that pass clients around) and ``guardsim serve`` (HTTP) are thin layers over it.
 
 What happens is what the client does:
 
@@ -23,6 +24,9 @@ What happens is what the client does:
   fleet's ``EndpointConfigName``.
 * **Alarms** are evaluated by guardsim's CloudWatch library on those metrics on CloudWatch's
   schedule from their creation (:mod:`.alarms`); the controller reads them as SageMaker does.
+
+**Faults** for tests (:mod:`.faults`): throttled or refused sends, a Ctrl-C at a given send, an
+endpoint that fails at creation or during an update, a rollback that fails.
 
 Time is the :class:`~guardsim.emulator.clock.Clock`'s: before answering a request the emulator
 runs its SimPy environment (the controllers, the alarm clock) up to the clock's now.
@@ -53,10 +57,11 @@ import simpy
 from simpy.events import URGENT
 
 from guardsim.cloudwatch.statistics import parse_statistic
-from guardsim.deployment.machine import Phase, Transition
+from guardsim.deployment.machine import Phase, Transition, Trigger
 from guardsim.emulator.alarms import LiveAlarm, make_alarm
 from guardsim.emulator.clock import Clock
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
+from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import GuardsimError
@@ -70,6 +75,8 @@ from guardsim.scenarios.traffic import Traffic
 #: The services the emulator answers, by botocore service name.
 SERVICES = ("sagemaker", "sagemaker-runtime", "cloudwatch")
 ACCOUNT = "123456789012"
+#: Where a rollback restores the old fleet's traffic: an injected rollback failure strikes there.
+_RESTORING = (Phase.ROLLBACK_CREATING, Phase.ROLLBACK_DELETING)
 #: The alarm clock's tick (s): the finest CloudWatch evaluation interval (high resolution).
 TICK = 10.0
 
@@ -87,11 +94,25 @@ class Event:
     text: str
 
 
-def service_for(headers: Mapping[str, str | bytes], url: str) -> str | None:
+@dataclass(frozen=True)
+class Call:
+    """One request the emulator answered (kept when ``keep_calls`` is set): when (emulated
+    time), what, and how it ended (``"ok"``, the error code returned, or
+    ``"KeyboardInterrupt"``)."""
+
+    service: str
+    operation: str
+    at: float
+    params: Mapping[str, Any]
+    result: str
+
+
+def service_for(headers: Mapping[str, str | bytes], url: str, body: bytes = b"") -> str | None:
     """Which service a request is for, from what botocore puts on the wire: the JSON protocols'
     ``X-Amz-Target`` (``SageMaker.``, ``GraniteServiceVersion20100801.``), the CBOR protocol's
     path (``/service/GraniteServiceVersion20100801/operation/...``), SageMaker Runtime's REST
-    path (``/endpoints/NAME/invocations``); ``None`` if it is none of the three."""
+    path (``/endpoints/NAME/invocations``), CloudWatch's query protocol (a form body with
+    ``Version=2010-08-01``); ``None`` if it is none of the three."""
     lower = {k.lower(): _text(v) for k, v in headers.items()}
     target = lower.get("x-amz-target", "")
     prefix = target.split(".", 1)[0]
@@ -116,7 +137,22 @@ def service_for(headers: Mapping[str, str | bytes], url: str) -> str | None:
         )
     ):
         return "sagemaker-runtime"
+    if _is_cloudwatch_query(bytes(body)):
+        return "cloudwatch"
     return None
+
+
+def _is_cloudwatch_query(body: bytes) -> bool:
+    """A query-protocol request of CloudWatch's API version (the only query service here)."""
+    from urllib.parse import parse_qs
+
+    if not body.startswith(b"Action=") and b"&Action=" not in body:
+        return False
+    try:
+        form = parse_qs(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return form.get("Version") == ["2010-08-01"]
 
 
 @functools.cache
@@ -129,7 +165,7 @@ def service_model(service: str) -> Any:
 
 @dataclass
 class _Request:
-    """What :func:`~guardsim.real_backend.fake_wire.read_request` reads (a botocore
+    """What :func:`~guardsim.emulator.wire.read_request` reads (a botocore
     ``AWSPreparedRequest`` has the same three attributes)."""
 
     url: str
@@ -228,7 +264,9 @@ def _dims(items: Any) -> dict[str, str]:
 class Emulator:
     """An emulated AWS account's SageMaker, SageMaker Runtime and CloudWatch (see the module
     doc). ``on_event`` is called with every :class:`Event` as the emulation reaches it;
-    ``records_dir``, when set, receives one run record per UpdateEndpoint.
+    ``records_dir``, when set, receives one run record per UpdateEndpoint; ``faults`` are the
+    faults to inject (:mod:`.faults`); with ``keep_calls``, :attr:`calls` lists every request
+    answered.
 
     The emulation moves when asked: every request first runs it up to the clock's now
     (:meth:`advance`). On a real-time clock (:class:`~guardsim.emulator.clock.ScaledClock`), a
@@ -243,8 +281,22 @@ class Emulator:
         on_event: Callable[[Event], None] | None = None,
         records_dir: Path | None = None,
         region: str = "us-east-1",
+        faults: InjectedFaults | None = None,
+        keep_calls: bool = False,
     ) -> None:
         self.world = world
+        self.faults = faults or InjectedFaults()
+        self.keep_calls = keep_calls
+        self.calls: list[Call] = []
+        self._sends: dict[str, int] = {}
+        #: every UpdateEndpoint so far, with its endpoint (kept when the endpoint is deleted)
+        self._update_log: list[tuple[_Endpoint, _Update]] = []
+        # every rule's faults compiled once: a fault kind no kernel implements is refused here,
+        # naming the rule, rather than at the first request
+        self._rule_faults = {
+            id(rule.behaviour): FleetFaults(rule.behaviour, f"models[{i}].behaviour")
+            for i, rule in enumerate(world.models)
+        }
         self.clock = clock
         self.on_event = on_event
         self.records_dir = Path(records_dir) if records_dir is not None else None
@@ -307,14 +359,15 @@ class Emulator:
         self, service: str, method: str, url: str, headers: Mapping[str, Any], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         """The HTTP response (status, headers, body) to one request for ``service``."""
-        from guardsim.real_backend.fake_wire import error_response, read_request
+        from guardsim.emulator.wire import error_response, read_request, request_protocol
 
         if service not in SERVICES:
             raise ValueError(f"the emulator does not answer {service!r}")
         model = service_model(service)
         request = _Request(url, headers, body)
+        protocol = request_protocol(model, headers, url, body)
         try:
-            wire = read_request(request, model)
+            wire = read_request(request, model, protocol)
             if wire.operation not in model.operation_names:
                 raise ApiError(
                     "UnknownOperationException" if service != "cloudwatch" else "InvalidAction",
@@ -322,23 +375,52 @@ class Emulator:
                     "Verify that the action is typed correctly.",
                 )
         except ApiError as exc:
-            return _unpack(error_response(request, model, exc.code, exc.message, exc.status))
+            return _unpack(
+                error_response(request, model, exc.code, exc.message, exc.status, None, protocol)
+            )
         except Exception:  # any request that cannot be read is the client's error
             code = "SerializationException"
-            return _unpack(
-                error_response(request, model, code, "The request body could not be parsed.")
-            )
-        return _unpack(self._answer(service, model, request, wire.operation, wire.params))
+            message = "The request body could not be parsed."
+            return _unpack(error_response(request, model, code, message, 400, None, protocol))
+        return _unpack(self._answer(service, model, request, wire.operation, wire.params, protocol))
+
+    def _injected(self, service: str, operation: str, params: Any) -> ApiError | None:
+        """The fault injected into this send of ``operation``, if any (see :mod:`.faults`);
+        a Ctrl-C is raised."""
+        n = self._sends[operation] = self._sends.get(operation, 0) + 1
+        faults = self.faults
+        if faults.interrupt_call == (operation, n):
+            self._log(service, operation, params, "KeyboardInterrupt")
+            raise KeyboardInterrupt
+        if faults.fail_call == (operation, n):
+            code = DENIED_CODE.get(service, "AccessDeniedException")
+            return ApiError(code, f"injected fault: send {n} of {operation} is not authorized")
+        if n <= faults.throttle.get(operation, 0):
+            return ApiError(THROTTLE_CODE.get(service, "ThrottlingException"), "Rate exceeded")
+        return None
+
+    def _log(self, service: str, operation: str, params: Any, result: str) -> None:
+        if self.keep_calls:
+            self.calls.append(Call(service, operation, self.now(), params, result))
 
     def _answer(
-        self, service: str, model: Any, request: Any, operation: str, params: dict[str, Any]
+        self,
+        service: str,
+        model: Any,
+        request: Any,
+        operation: str,
+        params: dict[str, Any],
+        protocol: str,
     ) -> Any:
-        from guardsim.real_backend.fake_wire import error_response, success_response
+        from guardsim.emulator.wire import error_response, success_response
 
         handler = self._handlers.get(operation)
         with self._lock:
             self.advance()
             try:
+                injected = self._injected(service, operation, params)
+                if injected is not None:
+                    raise injected
                 if handler is None:
                     raise ApiError(
                         "InvalidAction" if service == "cloudwatch" else "UnknownOperationException",
@@ -358,8 +440,12 @@ class Emulator:
                         "the wrong type or shape",
                     ) from None
             except ApiError as exc:
-                return error_response(request, model, exc.code, exc.message, exc.status, exc.extra)
-            return success_response(request, model, operation, result)
+                self._log(service, operation, params, exc.code)
+                return error_response(
+                    request, model, exc.code, exc.message, exc.status, exc.extra, protocol
+                )
+            self._log(service, operation, params, "ok")
+            return success_response(request, model, operation, result, protocol)
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Answer one operation from plain parameters (no wire format), for Python callers;
@@ -367,6 +453,15 @@ class Emulator:
         with self._lock:
             self.advance()
             return self._handlers[operation](dict(params))
+
+    def update_records(self) -> list[Any]:
+        """The run record of every UpdateEndpoint so far, in order (the emulator's own account
+        of what it did: what ``records_dir`` receives, for the finished ones)."""
+        from guardsim.emulator.records import build_record
+
+        with self._lock:
+            self.advance()
+            return [build_record(self, ep, up) for ep, up in self._update_log]
 
     # ================================================================== time
 
@@ -545,9 +640,12 @@ class Emulator:
             self.now(),
             list(p.get("Tags", [])),
             behaviour=behaviour,
-            faults=FleetFaults(behaviour),
+            faults=self._faults_of(behaviour),
         )
         return {"ModelArn": arn}
+
+    def _faults_of(self, behaviour: ModelBehaviour) -> FleetFaults:
+        return self._rule_faults.get(id(behaviour)) or FleetFaults(behaviour)
 
     def _model(self, name: str) -> _Model:
         if name not in self.models:
@@ -664,7 +762,12 @@ class Emulator:
 
         def come_up() -> Any:
             yield self.env.timeout(ep.ready_at - self.env.now)
-            if ep.status == "Creating":
+            if ep.status == "Creating" and self.faults.endpoint_fails == "create":
+                ep.status = "Failed"
+                ep.last_modified = ep.ready_at
+                ep.failure_reason = "injected fault: the endpoint failed to create"
+                self._emit(ep.ready_at, name, "phase", f"Failed: {ep.failure_reason}")
+            elif ep.status == "Creating":
                 ep.status = "InService"
                 ep.last_modified = ep.ready_at
                 ep.origin = ep.traffic_origin = ep.traffic_until = ep.ready_at
@@ -820,6 +923,11 @@ class Emulator:
         )
         if scenario is None:
             raise _validation("; ".join(_aws_problem(x.path, x.message) for x in problems[:3]))
+        for variant in green_params.get("ProductionVariants", []):
+            model = self._model(str(variant.get("ModelName", "")))
+            behaviour = self.world.behaviour_on_update(model.params)
+            if behaviour is not None:  # a `role: update` rule (world.py)
+                model.behaviour, model.faults = behaviour, self._faults_of(behaviour)
         now = self.now()
         self._flush(ep, now)
         seq = np.random.SeedSequence([self._seed, len(ep.updates) + 1])
@@ -834,6 +942,7 @@ class Emulator:
         )
         up = _Update(len(ep.updates) + 1, now, old.name, new.name, dc, run)
         ep.updates.append(up)
+        self._update_log.append((ep, up))
         ep.status = "Updating"
         ep.last_modified = now
         ep.origin = now
@@ -842,10 +951,31 @@ class Emulator:
         blue_count = int(_variant(old.params).get("InitialInstanceCount", 1))
         controller = run.begin(blue_count)
         controller.done.callbacks.append(lambda _: self._finish(ep, up))
+        if self.faults.endpoint_fails == "update":
+            self.env.process(self._fail_update(run, self.faults.update_fails_at))
         return {"EndpointArn": ep.arn}
+
+    def _fail_update(self, run: LiveRun, after: float) -> Any:
+        """Injected: the update, still running ``after`` s after its UpdateEndpoint, fails."""
+        yield self.env.timeout(after)
+        phase = run.phase
+        if not (run.finished or phase.is_rollback or phase.is_terminal):
+            run.stop(Trigger.TIMEOUT_FAILED, "injected fault: the update failed")
+
+    def _fail_rollback(self, run: LiveRun) -> Any:
+        """Injected: the rollback fails as it restores the old fleet's traffic."""
+        yield self.env.timeout(0)
+        if not run.finished:
+            run.stop(Trigger.ROLLBACK_FAILED, "injected fault: the rollback failed")
 
     def _on_transition(self, ep: _Endpoint, run: LiveRun, transition: Transition) -> None:
         self._emit(self.now(), ep.name, "phase", f"{transition.target.value}: {transition.reason}")
+        if transition.target == Phase.ROLLING_BACK:
+            # FailureReason from the rollback's start, so a poller sees the rollback begin
+            # (its wording is guardsim's: AWS's is undocumented)
+            ep.failure_reason = f"Deployment rolled back: {transition.reason}"[:1024]
+        if self.faults.rollback_fails and transition.target in _RESTORING:
+            self.env.process(self._fail_rollback(run))
         if transition.target.is_terminal:
             ep.status = transition.target.endpoint_status
 
@@ -1405,7 +1535,9 @@ def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
     """The pending fleet's VariantStatus: the latest phase that has one (a rollback decision
-    has none of its own, so the status before it stays), worded like AWS's samples."""
+    has none of its own, so the status before it stays), its StatusMessage worded like AWS's
+    samples ("Baking for 300 seconds (WaitIntervalInSeconds) with traffic enabled on canary
+    capacity of 1 instance(s).")."""
     controller = run.controller
     if controller is None:
         return None
@@ -1417,12 +1549,24 @@ def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
         return None
     phase = entry.target
     green = len(run.fleets.active["green"])
+    config = controller.config
+    kind = config.policy_kind
+
+    def capacity(k: int) -> str:
+        if k >= desired:
+            return "full"
+        return {"CANARY": "canary", "LINEAR": "linear step", "ROLLING": "batch"}.get(kind, "full")
+
     message = {
         Phase.CREATING: f"Launching {desired} instance(s).",
         Phase.ROLLBACK_CREATING: "Launching instance(s) of the old configuration.",
-        Phase.ACTIVATING_TRAFFIC: f"Activating traffic on {max(green, 1)} instance(s).",
-        Phase.BAKING: f"Baking with traffic enabled on {green} instance(s).",
-        Phase.FINAL_BAKE: f"Baking with traffic enabled on full capacity of {green} instance(s).",
+        Phase.ACTIVATING_TRAFFIC: f"Activating traffic on {capacity(max(green, 1))} capacity of "
+        f"{max(green, 1)} instance(s).",
+        Phase.BAKING: f"Baking for {config.wait_interval_seconds} seconds (WaitIntervalInSeconds) "
+        f"with traffic enabled on {capacity(green)} capacity of {green} instance(s).",
+        Phase.FINAL_BAKE: f"Baking for {config.termination_wait_seconds} seconds "
+        f"(TerminationWaitInSeconds) with traffic enabled on full capacity of {green} "
+        "instance(s).",
     }.get(phase, "Terminating instance(s).")
     return {
         "Status": phase.variant_status,
@@ -1556,4 +1700,13 @@ def _unpack(response: Any) -> tuple[int, dict[str, str], bytes]:
     return int(response.status_code), dict(response.headers), bytes(response.content)
 
 
-__all__ = ["ACCOUNT", "SERVICES", "ApiError", "Emulator", "Event", "service_for", "service_model"]
+__all__ = [
+    "ACCOUNT",
+    "SERVICES",
+    "ApiError",
+    "Call",
+    "Emulator",
+    "Event",
+    "service_for",
+    "service_model",
+]

@@ -17,7 +17,7 @@ out in advance here, since the traffic is the client's. It then polls every
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +88,7 @@ class LiveRun:
     #: the judges' per-minute recorder the controller feeds (``simulator/looks.py``): the
     #: emulation records none
     looks: None = None
+    _process: simpy.Process | None = None
 
     def begin(self, blue_count: int) -> Controller:
         """Put the blue fleet in service and start the controller's process."""
@@ -97,8 +98,23 @@ class LiveRun:
         controller = Controller(self)  # type: ignore[arg-type]  # the run interface, duck-typed
         controller.machine = _Machine(lambda t: self.on_transition(self, t))
         self.controller = controller
-        self.env.process(controller.process())
+        self._process = self.env.process(self._drive(controller))
         return controller
+
+    def _drive(self, controller: Controller) -> Generator[simpy.Event, Any, None]:
+        """The controller's process, which :meth:`stop` may cut short."""
+        try:
+            yield from controller.process()
+        except simpy.Interrupt as stop:
+            trigger, reason = stop.cause  # type: ignore[misc]  # (Trigger, str) from stop()
+            controller.fire(trigger, reason)
+            controller.finish("FAILED")
+
+    def stop(self, trigger: Trigger, reason: str) -> None:
+        """End the update now with ``trigger`` (``TIMEOUT_FAILED`` or ``ROLLBACK_FAILED``): an
+        injected fault (:mod:`guardsim.emulator.faults`). Called from another process."""
+        if self._process is not None and self._process.is_alive:
+            self._process.interrupt((trigger, reason))
 
     def before_routing_change(self) -> None:
         self.on_routing(self, "before")

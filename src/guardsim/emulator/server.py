@@ -1,9 +1,9 @@
 """``guardsim serve``'s HTTP layer: one port for SageMaker, SageMaker Runtime and CloudWatch.
 
 The :class:`~guardsim.emulator.core.Emulator` answers requests in each service's wire protocol
-(it reads ``X-Amz-Target``, CBOR paths and the runtime's REST paths, and writes AWS-shaped
-responses and errors). This module only does HTTP, with the standard library's
-:class:`http.server.ThreadingHTTPServer`:
+(it reads ``X-Amz-Target``, CBOR paths, the runtime's REST paths and CloudWatch's query form
+bodies, and writes AWS-shaped responses and errors in the protocol of each request). This
+module only does HTTP, with the standard library's :class:`http.server.ThreadingHTTPServer`:
 
 * one thread per connection, **at most** :attr:`Limits.max_connections` of them (a connection
   over the limit gets ``503`` and is closed), HTTP/1.1 keep-alive, and an idle/read timeout
@@ -22,7 +22,9 @@ responses and errors). This module only does HTTP, with the standard library's
 Errors found before the Emulator sees a request (no service recognised, a bad
 ``Content-Length``, a body too large or badly chunked) are answered in the shape botocore
 parses for every protocol (a JSON body with ``__type`` and ``message``, and the same code in
-``x-amzn-ErrorType``), so a client raises ``ClientError`` with that code. Their codes are AWS's
+``x-amzn-ErrorType``), so a client raises ``ClientError`` with that code; a request with a
+form-encoded body (CloudWatch's query protocol) gets the query protocol's XML ``ErrorResponse``
+instead. Their codes are AWS's
 common errors (https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html):
 ``UnknownOperationException`` (an operation no service here has), ``MalformedHTTPRequest``
 (guardsim's name for a request HTTP cannot frame; AWS does not document one) and
@@ -86,33 +88,45 @@ class Limits:
 
 def answer(
     emulator: Responder,
-    service_for: Callable[[Mapping[str, str], str], str | None],
+    service_for: Callable[[Mapping[str, str], str, bytes], str | None],
     method: str,
     url: str,
     headers: Mapping[str, str],
     body: bytes,
 ) -> Reply:
     """The one place the server talks to the Emulator: route by service, then respond."""
-    service = service_for(headers, url)
+    service = service_for(headers, url, body)
     if service is None:
         return error_reply(
             400,
             "UnknownOperationException",
             "this endpoint serves SageMaker, SageMaker Runtime and CloudWatch; the request "
             "names no operation of theirs",
+            query=_is_form(headers),
         )
     return emulator.respond(service, method, url, headers, body)
 
 
-def error_reply(status: int, code: str, message: str) -> Reply:
-    """An AWS-shaped error every protocol's botocore parser reads (``__type``, ``message`` and
-    the ``x-amzn-ErrorType`` header carry the code)."""
+def error_reply(status: int, code: str, message: str, *, query: bool = False) -> Reply:
+    """An AWS-shaped error every JSON, CBOR and REST botocore parser reads (``__type``,
+    ``message`` and the ``x-amzn-ErrorType`` header carry the code); with ``query``, the query
+    protocol's XML ``ErrorResponse``."""
+    if query:
+        from guardsim.emulator.wire import query_error_body
+
+        return status, {"Content-Type": "text/xml"}, query_error_body(code, message)
     body = json.dumps({"__type": code, "message": message}).encode()
     return (
         status,
         {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code},
         body,
     )
+
+
+def _is_form(headers: Mapping[str, str]) -> bool:
+    """Whether a request's body is form-encoded (the query protocol's)."""
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return str(ctype).startswith("application/x-www-form-urlencoded")
 
 
 class _BadFraming(Exception):
@@ -134,7 +148,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def __init__(
         self,
         emulator: Responder,
-        service_for: Callable[[Mapping[str, str], str], str | None],
+        service_for: Callable[[Mapping[str, str], str, bytes], str | None],
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
@@ -338,7 +352,9 @@ class _Handler(BaseHTTPRequestHandler):
             # the rest of the connection cannot be framed: answer (if the client still listens)
             self.close_connection = True
             with contextlib.suppress(OSError):
-                self._send(*error_reply(bad.status, bad.code, bad.message))
+                self._send(
+                    *error_reply(bad.status, bad.code, bad.message, query=_is_form(self.headers))
+                )
             return
         except (TimeoutError, ConnectionError):
             self.close_connection = True
@@ -360,7 +376,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             traceback.print_exc(file=self.server.log)
             reply = error_reply(
-                500, "InternalFailure", "guardsim serve failed to answer (a bug in guardsim)"
+                500,
+                "InternalFailure",
+                "guardsim serve failed to answer (a bug in guardsim)",
+                query=_is_form(headers),
             )
         self._send(*reply)
 

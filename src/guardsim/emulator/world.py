@@ -15,6 +15,11 @@ A world file (YAML or JSON) or dict in its minimal form::
   of its containers (``PrimaryContainer`` or ``Containers``). Every key given must match; an
   empty match matches every model. A model matches once, when ``CreateModel`` is called, and
   keeps that behaviour for its life. A model no rule matches behaves as the scenario default.
+* ``match: {role: update}`` matches no model at ``CreateModel``: it matches the model of the
+  endpoint config an ``UpdateEndpoint`` deploys, at that call (with the rule's other keys, in
+  the rules' order), and the model keeps that behaviour from then on. It is how a world says
+  "whatever is deployed by an update behaves like this, whatever its name or image":
+  :func:`world_from_scenario` uses it.
 * ``models[i].behaviour`` is a scenario's ``models.blue`` / ``models.green`` mapping.
 * ``environment`` is a scenario's ``environment`` section: what AWS does not document
   (provisioning time, metric publish delay, alarm poll interval, ...), with the same defaults.
@@ -27,32 +32,31 @@ A world file (YAML or JSON) or dict in its minimal form::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guardsim.errors import BadInputError, Problem
+from guardsim.errors import BadInputError, DocumentError, Problem
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import load_dataclass, type_name, unknown_key_problem
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
 
-MATCH_KEYS = ("image", "model_name", "model_data_url")
+if TYPE_CHECKING:
+    from guardsim.scenarios.scenario import Scenario
+
+MATCH_KEYS = ("image", "model_name", "model_data_url", "role")
+#: The values of ``match.role``: the model an UpdateEndpoint deploys.
+ROLES = ("update",)
 WORLD_KEYS = ("models", "environment", "traffic", "seed")
 
 
-class WorldError(BadInputError):
+class WorldError(DocumentError):
     """A world file or dict is invalid: ``problems`` lists every error with its field path."""
 
-    def __init__(self, problems: Iterable[Problem], source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        self.source = source
-        errors = [p for p in self.problems if p.severity == "error"]
-        where = f"{source}: " if source else ""
-        lines = "\n".join(f"  {p}" for p in errors)
-        super().__init__(f"{where}{len(errors)} error(s) in world\n{lines}")
+    document = "world"
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,16 @@ class ModelRule:
     match: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     behaviour: ModelBehaviour = field(default_factory=ModelBehaviour)
 
-    def matches(self, model: Mapping[str, Any]) -> bool:
-        """Whether a CreateModel request's parameters match this rule."""
+    def matches(self, model: Mapping[str, Any], role: str | None = None) -> bool:
+        """Whether a CreateModel request's parameters match this rule (``role``: ``"update"``
+        when the model is being deployed by an UpdateEndpoint, else ``None``)."""
+        if self.match.get("role") != role:
+            return False
         containers = [model["PrimaryContainer"]] if model.get("PrimaryContainer") else []
         containers += list(model.get("Containers") or [])
         for key, needle in self.match.items():
+            if key == "role":
+                continue
             if key == "model_name":
                 haystack = [str(model.get("ModelName", ""))]
             elif key == "image":
@@ -94,6 +103,14 @@ class World:
             if rule.matches(model):
                 return rule.behaviour
         return ModelBehaviour()
+
+    def behaviour_on_update(self, model: Mapping[str, Any]) -> ModelBehaviour | None:
+        """The behaviour a model takes when an UpdateEndpoint deploys it: that of the first rule
+        matching it in role ``update`` (see the module doc), else ``None`` (it keeps its own)."""
+        for rule in self.models:
+            if rule.matches(model, "update"):
+                return rule.behaviour
+        return None
 
     def traffic_for(self, endpoint: str) -> Traffic | None:
         """The background traffic of an endpoint: its own entry, else ``"*"``, else none."""
@@ -127,6 +144,11 @@ def _load_models(raw: object, problems: list[Problem]) -> tuple[ModelRule, ...]:
             elif not isinstance(value, str):
                 problems.append(
                     Problem(f"{path}.match.{key}", f"expected a string, got {type_name(value)}")
+                )
+                good = False
+            elif key == "role" and value not in ROLES:
+                problems.append(
+                    Problem(f"{path}.match.role", f"expected one of {list(ROLES)}, got {value!r}")
                 )
                 good = False
         raw_behaviour = item.get("behaviour")
@@ -225,4 +247,47 @@ def load_world(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> Wor
     return check_world(raw, name)
 
 
-__all__ = ["MATCH_KEYS", "ModelRule", "World", "WorldError", "check_world", "load_world"]
+def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> World:
+    """The world in which a scenario is the truth: what the real backend's tests (and
+    ``guardsim real run --fake-aws --truth``) run against.
+
+    * the models an UpdateEndpoint deploys behave as ``truth.models.green`` (a ``role: update``
+      rule), every other model as ``truth.models.blue``;
+    * the environment is ``truth.environment``;
+    * ``truth.traffic`` is every endpoint's background traffic (``"*"``), on top of what the
+      client sends (unless ``background_traffic`` is false: then the client's requests are the
+      only traffic, for a client that drives the truth's traffic itself);
+    * the seed is ``truth.simulation.seed``.
+
+    Raises :class:`WorldError` for what the emulator cannot play (a traffic replay file), and
+    :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind no kernel implements."""
+    if truth.traffic.replay_file is not None:
+        raise WorldError(
+            [Problem("traffic.replay_file", "the emulator does not replay traffic files")],
+            truth.name,
+        )
+    from guardsim.model.faults import FleetFaults
+
+    FleetFaults(truth.models.green, "models.green")  # an unknown fault kind: refused, named
+    FleetFaults(truth.models.blue, "models.blue")
+    return World(
+        models=(
+            ModelRule(MappingProxyType({"role": "update"}), truth.models.green),
+            ModelRule(MappingProxyType({}), truth.models.blue),
+        ),
+        environment=truth.environment,
+        traffic=MappingProxyType({"*": truth.traffic} if background_traffic else {}),
+        seed=truth.simulation.seed,
+    )
+
+
+__all__ = [
+    "MATCH_KEYS",
+    "ROLES",
+    "ModelRule",
+    "World",
+    "WorldError",
+    "check_world",
+    "load_world",
+    "world_from_scenario",
+]

@@ -18,7 +18,7 @@ fault kind has one **kernel** implementing :class:`FaultKernel`, registered for 
 
 Kernels take scalars or numpy arrays alike (``t``, ``rho`` and ``age`` broadcast), so the exact
 mode applies them to every request of a batch, the fast mode to one batch, the batch engine to a
-block of replications and the fake AWS to one invocation.
+block of replications and the emulator to one invocation.
 
 Every kernel is piecewise constant in time and in instance age: it declares where it may change
 (:attr:`FaultKernel.time_cuts`, :attr:`FaultKernel.age_cuts`), and the engines cut their

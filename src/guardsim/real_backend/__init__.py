@@ -22,8 +22,9 @@ One module per concept::
     importer.py      ``real import``: a scenario from a live endpoint (read-only)
     clients.py       boto3 clients (standard credential chain, retries) and AWSError
     clock.py         the wall clock, or a virtual one
-    fake_aws.py      a FAKE AWS for tests: botocore clients answered by a simulation
-    fake_wire.py     the fake's wire protocols (JSON, CBOR, REST-JSON)
+
+Tests (and ``guardsim real run --fake-aws``) run it against guardsim's emulator
+(:class:`guardsim.emulator.EmulatedAWS`), which answers real botocore clients.
     cli.py           ``guardsim real {plan,run,observe,import}``
 """
 

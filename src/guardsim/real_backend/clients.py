@@ -4,7 +4,7 @@
   ``cloudwatch``) to a botocore client. :func:`boto3_clients` makes real ones from
   ``boto3.Session(region_name=...)``, i.e. the **standard credential chain** (environment,
   shared config and SSO, container and instance roles); guardsim never reads, prints or stores
-  credentials. The fake AWS (:mod:`guardsim.real_backend.fake_aws`) provides another factory.
+  credentials. guardsim's emulator (:class:`guardsim.emulator.EmulatedAWS`) is another factory.
 * :func:`call` makes one call and turns every botocore failure into
   :class:`~guardsim.errors.AWSError` (operation and AWS error code, never the request, so no
   credentials or signatures).

@@ -1,7 +1,7 @@
 """Time for the real backend: a clock that can be the wall clock or a virtual one.
 
 Everything in :mod:`guardsim.real_backend` that waits or reads the time takes a :class:`Clock`,
-so the fake AWS (:mod:`guardsim.real_backend.fake_aws`) can run a 30-minute deployment in
+so guardsim's emulator (:class:`guardsim.emulator.EmulatedAWS`) can run a 30-minute deployment in
 seconds of wall time. Times are epoch seconds (what AWS timestamps are).
 """
 

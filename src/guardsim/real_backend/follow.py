@@ -1,7 +1,7 @@
 """Following an endpoint: poll ``DescribeEndpoint`` and pace the traffic, on one clock.
 
 One loop serves every waiting stage of a run (creation, warm-up, the update, the cool-down): it
-sleeps until the next due thing (a poll, a request, the deadline), so with the fake AWS's
+sleeps until the next due thing (a poll, a request, the deadline), so with the emulator's
 virtual clock a 30-minute update passes in the time its calls take. With a virtual clock the
 requests in flight finish before the clock moves (see :class:`~.clock.Clock`).
 

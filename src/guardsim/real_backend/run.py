@@ -314,7 +314,7 @@ def run_real(
     region: str | None = None,
     progress: Progress = _quiet,
 ) -> RealRunResult:
-    """Run ``scenario`` on SageMaker (or the fake AWS) and tear everything down again.
+    """Run ``scenario`` on SageMaker (or guardsim's emulator) and tear everything down again.
 
     AWS failures and Ctrl-C do not raise: they end the run early, teardown runs, and the result
     says what happened (``error``, ``interrupted``). Bad input (no ``real`` section,

@@ -9,7 +9,7 @@ queued without bound.
 
 Every call is recorded: when it was sent, the ``InvokedProductionVariant`` header, the status
 (``OK`` or AWS's error code, e.g. ``ModelError`` with the container's ``OriginalStatusCode``) and
-the client-side latency, measured on the wall clock (``time.perf_counter``; with the fake AWS it
+the client-side latency, measured on the wall clock (``time.perf_counter``; with the emulator it
 is the in-process time of the call).
 """
 

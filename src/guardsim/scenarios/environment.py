@@ -259,7 +259,7 @@ class Environment:
     def alarm_rule(self, kwargs: Mapping[str, Any]) -> AlarmRule:
         """The alarm of ``put_metric_alarm`` keyword arguments ``kwargs`` as CloudWatch
         evaluates it under these settings (evaluation range, low-sample scope, premature-alarm
-        reading): every engine, the fake AWS and compare build their rules here."""
+        reading): every engine, the emulator and compare build their rules here."""
         from guardsim.cloudwatch.alarm import AlarmRule
 
         n = kwargs.get("EvaluationPeriods")

@@ -49,7 +49,8 @@ from pathlib import Path
 from typing import Any, SupportsIndex
 
 from guardsim.emulator.clock import VirtualClock
-from guardsim.emulator.core import Emulator, Event, service_for
+from guardsim.emulator.core import Emulator, Event
+from guardsim.emulator.faults import InjectedFaults
 from guardsim.emulator.world import World, load_world
 
 #: Dummy credentials set in the environment inside the block (never valid anywhere).
@@ -110,12 +111,15 @@ def mock_aws(
     region: str | None = None,
     on_event: Callable[[Event], None] | None = None,
     records_dir: str | os.PathLike[str] | None = None,
+    faults: InjectedFaults | None = None,
 ) -> Iterator[MockAWS]:
     """Answer the boto3/botocore clients created in the block from guardsim's emulator (see
     the module doc). ``world``: a world file or dict (:func:`guardsim.emulator.load_world`;
     default: the scenario defaults). ``start``: the virtual clock's origin (default: the real
     time at entry). ``on_event``: called with every phase transition and alarm change;
-    ``records_dir``: where a run record per UpdateEndpoint is written."""
+    ``records_dir``: where a run record per UpdateEndpoint is written. ``faults``: faults to
+    inject (:class:`~guardsim.emulator.faults.InjectedFaults`: throttling, refused sends, a
+    Ctrl-C at a given send, failed endpoints and rollbacks)."""
     import time_machine
 
     global _TRAVELLER, _STATE
@@ -149,6 +153,7 @@ def mock_aws(
             on_event=on_event,
             records_dir=Path(records_dir) if records_dir is not None else None,
             region=region_name,
+            faults=faults,
         )
         state = MockAWS(emulator, clock)
         os.environ["AWS_ACCESS_KEY_ID"] = MOCK_ACCESS_KEY_ID
@@ -210,27 +215,19 @@ def _moto_active() -> bool:
 
 
 def _answer(state: MockAWS, request: Any, event_name: str) -> Any:
-    from botocore.awsrequest import AWSResponse
+    from guardsim.emulator.clients import answer
 
-    from guardsim.real_backend.fake_wire import _RawBody
-
-    service = service_for(request.headers, request.url)
-    if service is None:
-        parts = event_name.split(".")
-        wanted = parts[1] if len(parts) > 1 else "?"
-        if _moto_active():
-            return None  # moto's before-send handler answers it
-        raise NotEmulated(
-            f"guardsim.testing.mock_aws does not emulate {wanted!r}; compose it with moto's "
-            "mock_aws for other services"
-        )
-    body = request.body or b""
-    if not isinstance(body, bytes | bytearray):
-        body = body.encode() if isinstance(body, str) else body.read()
-    status, headers, data = state.emulator.respond(
-        service, request.method, request.url, dict(request.headers), bytes(body)
+    response = answer(state.emulator, request)
+    if response is not None:
+        return response
+    if _moto_active():
+        return None  # moto's before-send handler answers it
+    parts = event_name.split(".")
+    wanted = parts[1] if len(parts) > 1 else "?"
+    raise NotEmulated(
+        f"guardsim.testing.mock_aws does not emulate {wanted!r}; compose it with moto's "
+        "mock_aws for other services"
     )
-    return AWSResponse(request.url, status, headers, _RawBody(data))
 
 
 __all__ = ["MOCK_ACCESS_KEY_ID", "MOCK_SECRET_ACCESS_KEY", "MockAWS", "NotEmulated", "mock_aws"]

@@ -1,21 +1,23 @@
-"""The fake AWS is a faithful stand-in at the wire level: real botocore clients, responses in
-the service's protocol that botocore parses and that pass botocore's response validation, AWS's
-error codes, and CloudWatch in either protocol botocore may choose (JSON 1.0 or RPCv2 CBOR)."""
+"""The emulator, as the real backend's tests use it, is a faithful stand-in at the wire level:
+real botocore clients, responses in the service's protocol that botocore parses and that pass
+botocore's response validation, AWS's error codes, and CloudWatch in any protocol botocore may
+choose (JSON 1.0, RPCv2 CBOR or query)."""
 
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
-from real_helpers import ROLE, tiny
+from real_helpers import ROLE, emulated, sleep_until, start_update_elsewhere, tiny
 
-from guardsim.real_backend.fake_aws import FakeAWS, FakeClock
-from guardsim.real_backend.fake_wire import (
-    FakeWireError,
+from guardsim.emulator.clock import VirtualClock
+from guardsim.emulator.wire import (
+    WireError,
     cbor_decode,
     cbor_encode,
     protocol_of,
@@ -25,10 +27,10 @@ from guardsim.real_backend.run import run_real
 
 
 def test_clients_are_real_botocore_clients_that_never_leave_the_process(payload: Path) -> None:
-    fake = FakeAWS(tiny(payload))
+    fake = emulated(tiny(payload))
     sm = fake("sagemaker")
     assert type(sm).__module__ == "botocore.client"
-    assert sm.meta.endpoint_url.endswith(".fake-aws.invalid")
+    assert sm.meta.endpoint_url.endswith(".emulated-aws.invalid")
     assert {protocol_of(fake(s).meta.service_model) for s in ("sagemaker", "sagemaker-runtime")}
     with pytest.raises(ClientError) as info:
         sm.describe_endpoint(EndpointName="nope")
@@ -38,7 +40,7 @@ def test_clients_are_real_botocore_clients_that_never_leave_the_process(payload:
 
 def test_every_answer_passed_botocores_response_validation(payload: Path) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="wire0001")
     assert result.record is not None
     ok = {c.operation for c in fake.calls if c.result == "ok"}
@@ -56,7 +58,7 @@ def test_every_answer_passed_botocores_response_validation(payload: Path) -> Non
 def test_an_invalid_response_is_refused() -> None:
     model = botocore.session.get_session().get_service_model("sagemaker")
     op = model.operation_model("DescribeEndpoint")
-    with pytest.raises(FakeWireError, match="EndpointArn"):
+    with pytest.raises(WireError, match="EndpointArn"):
         validate_output(
             {
                 "EndpointName": "x",
@@ -66,7 +68,7 @@ def test_an_invalid_response_is_refused() -> None:
             },
             op,
         )
-    with pytest.raises(FakeWireError):
+    with pytest.raises(WireError):
         validate_output({"EndpointName": 3}, op)
 
 
@@ -105,7 +107,7 @@ def test_a_run_works_with_cloudwatch_over_cbor(
     payload: Path, cbor_session: botocore.session.Session
 ) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario, botocore_session=cbor_session)
+    fake = emulated(scenario, botocore_session=cbor_session)
     assert protocol_of(fake("cloudwatch").meta.service_model) == "smithy-rpc-v2-cbor"
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="cbor0001")
     assert result.record is not None and result.record.outcome == "ROLLED_BACK"
@@ -117,32 +119,56 @@ def test_a_run_works_with_cloudwatch_over_cbor(
     assert info.value.response["Error"]["Code"] == "ResourceNotFound"
 
 
-def test_invocations_follow_the_simulated_traffic_split(payload: Path) -> None:
+def test_invocations_follow_the_traffic_split(payload: Path) -> None:
+    """During the canary bake a share ``f`` of the traffic goes to green, which fails half of
+    its requests (models.green.error_rate_5xx: 0.5): p = f / 2 per request. Of n = 300, the
+    errors are binomial: within 4 sd of n p, sd = sqrt(n p (1 - p))."""
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
-    sm, rt = fake("sagemaker"), fake("sagemaker-runtime")
-    fake.start_update_elsewhere(scenario, warmup_seconds=60)
-    fake.clock.sleep(200.0)  # the canary (1 of 2 instances) bakes from 130 s to 250 s
-    fleets = []
-    errors = 0
-    for _ in range(200):
+    fake = emulated(scenario)
+    sm, rt, cw = fake("sagemaker"), fake("sagemaker-runtime"), fake("cloudwatch")
+    start_update_elsewhere(fake, scenario, warmup_seconds=60)
+    sleep_until(fake, "tiny", "Baking")  # the canary bakes: every invocation is at this instant
+    up = fake.emulator.endpoints["tiny"].current
+    assert up is not None and up.run.routing.active_green == 1
+    frac = up.run.routing.green_fraction
+    assert 0 < frac < 1
+    n, errors = 300, 0
+    for _ in range(n):
         try:
             r = rt.invoke_endpoint(EndpointName="tiny", Body=b"1", ContentType="text/csv")
-            fleets.append(r["CustomAttributes"].split(";")[0])
             assert r["InvokedProductionVariant"] == "AllTraffic"
+            assert "CustomAttributes" not in r  # AWS's own header only, guardsim adds none
         except ClientError as exc:
             assert exc.response["Error"]["Code"] == "ModelError"
             assert exc.response["OriginalStatusCode"] == 500
             errors += 1
-    # half the traffic goes to green, which fails half of its requests
-    assert 25 <= errors <= 75
-    assert "fleet=blue" in fleets and "fleet=green" in fleets
+    p = frac / 2
+    assert abs(errors - n * p) <= 4 * math.sqrt(n * p * (1 - p))
     status = sm.describe_endpoint(EndpointName="tiny")["PendingDeploymentSummary"]
     assert status["ProductionVariants"][0]["VariantStatus"][0]["Status"] == "Baking"
+    # both fleets served requests: each config's own Invocations metric has data (once the
+    # minute is published: the metric publish delay is 60 s)
+    fake.clock.sleep(180.0)
+    now = datetime.fromtimestamp(fake.clock.now(), UTC)
+    for config in ("tiny-v1", "tiny-v2"):
+        points = cw.get_metric_statistics(
+            Namespace="AWS/SageMaker",
+            MetricName="Invocations",
+            Dimensions=[
+                {"Name": "EndpointName", "Value": "tiny"},
+                {"Name": "VariantName", "Value": "AllTraffic"},
+                {"Name": "EndpointConfigName", "Value": config},
+            ],
+            StartTime=datetime.fromtimestamp(fake.clock.now() - 3600, UTC),
+            EndTime=now,
+            Period=3600,
+            Statistics=["Sum"],
+        )["Datapoints"]
+        assert points and points[0]["Sum"] > 0, config
 
 
-def test_the_fake_clock_only_moves_when_slept() -> None:
-    clock = FakeClock(100.0)
+def test_the_virtual_clock_only_moves_when_slept() -> None:
+    clock = VirtualClock(100.0)
     assert clock.now() == 100.0
     clock.sleep(-5)
     clock.sleep(2.5)
@@ -150,7 +176,7 @@ def test_the_fake_clock_only_moves_when_slept() -> None:
 
 
 def test_create_endpoint_config_needs_its_model(payload: Path) -> None:
-    fake = FakeAWS(tiny(payload))
+    fake = emulated(tiny(payload))
     with pytest.raises(ClientError, match="Could not find model"):
         fake("sagemaker").create_endpoint_config(
             EndpointConfigName="c",

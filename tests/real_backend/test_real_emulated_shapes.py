@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from real_helpers import ROLE, tiny
-
-from guardsim.real_backend.fake_aws import FakeAWS
+from real_helpers import ROLE, emulated, start_update_elsewhere, tiny
 
 
 def test_the_fake_answers_as_aws_does(payload: Path) -> None:
     scenario = tiny(payload)
-    fake = FakeAWS(scenario)
+    fake = emulated(scenario)
     sm = fake("sagemaker")
     sm.create_model(
         ModelName="multi",
@@ -24,7 +22,7 @@ def test_the_fake_answers_as_aws_does(payload: Path) -> None:
     assert sm.describe_model(ModelName="multi")["Containers"] == [
         {"Image": "i:1", "ModelDataUrl": "s3://b/m.tar.gz"}
     ]
-    name = fake.start_update_elsewhere(scenario)
+    name = start_update_elsewhere(fake, scenario)
     while sm.describe_endpoint(EndpointName=name)["EndpointStatus"] != "InService":
         fake.clock.sleep(30)  # the fake's clock (a waiter would sleep in wall time)
     first = sm.describe_endpoint(EndpointName=name)

@@ -1,22 +1,30 @@
-"""Wire formats for the fake AWS (tests only): requests in, responses out, as botocore expects.
+"""Wire formats of the emulator: requests in, responses out, as botocore (and AWS) have them.
 
-The fake answers at the HTTP level, so botocore serialises every request and parses every
+The emulator answers at the HTTP level, so botocore serialises every request and parses every
 response itself. This module reads the protocols the three services' clients speak and writes
 responses in them. A client speaks the first protocol of the model's ``protocols`` that its
 botocore supports (``service_model.resolved_protocol``): botocore 1.43's CloudWatch model lists
-``smithy-rpc-v2-cbor``, ``json`` and ``query``, and its client picks ``json``. Both are handled:
+``smithy-rpc-v2-cbor``, ``json`` and ``query``, and its client picks ``json``; older botocores,
+the AWS CLI v1 and other SDKs speak ``query``. The protocol of each request is read from the
+request itself (:func:`request_protocol`), so one emulator answers every client. All are handled:
 
 * ``json`` (SageMaker, JSON 1.1; CloudWatch, JSON 1.0 in query-compatible mode): the operation
   in ``X-Amz-Target``, a JSON body, timestamps as epoch seconds; CloudWatch errors carry the
   ``x-amzn-query-error`` header with the query error code (``awsQueryCompatible``);
 * ``smithy-rpc-v2-cbor``: the operation in the URL path, a CBOR body, timestamps as CBOR tag 1
   (epoch seconds), errors with ``__type`` and the same header;
+* ``query`` (CloudWatch's original protocol, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/making-api-requests.html):
+  a form-encoded POST with ``Action`` and ``Version``, members flattened to ``Name.member.N``
+  and ``Name.Sub``; an XML response ``<OpResponse><OpResult>...`` built from the operation's
+  output shape (its ``resultWrapper`` and member names), errors as ``<ErrorResponse>``;
 * ``rest-json`` (SageMaker Runtime ``InvokeEndpoint``): the endpoint name in the path, the body
   as is, results in headers.
 
 Every successful response is first checked against the operation's output shape with
 botocore's own ``ParamValidator`` (what ``botocore.stub.Stubber`` does), so the fake cannot
-return what the real service could not.
+return what the real service could not. Reading and writing the query protocol is by hand
+(botocore has the client's side only: its serializer writes requests and its parser reads
+responses); the tests check both ends against botocore's own.
 """
 
 from __future__ import annotations
@@ -34,9 +42,10 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
-class FakeWireError(Exception):
-    """The fake AWS met a request it cannot read, or produced a response that is not valid: a
-    bug in the fake or in a test, so deliberately not a GuardsimError (nothing may swallow it)."""
+class WireError(Exception):
+    """The emulator met a request it cannot read, or produced a response that is not valid: a
+    bug in the emulator or in a test, so deliberately not a GuardsimError (nothing may swallow
+    it)."""
 
 
 # --------------------------------------------------------------------------- CBOR
@@ -54,7 +63,7 @@ def _head(major: int, n: int) -> bytes:
     for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
         if n < 1 << (8 * size):
             return bytes([major << 5 | info]) + n.to_bytes(size, "big")
-    raise FakeWireError(f"integer too large for CBOR: {n}")
+    raise WireError(f"integer too large for CBOR: {n}")
 
 
 def cbor_encode(value: Any) -> bytes:
@@ -93,7 +102,7 @@ def _encode(value: Any, out: bytearray) -> None:
         out += _head(6, value.tag)
         _encode(value.value, out)
     else:
-        raise FakeWireError(f"cannot encode {type(value).__name__} as CBOR")
+        raise WireError(f"cannot encode {type(value).__name__} as CBOR")
 
 
 def cbor_decode(data: bytes) -> Any:
@@ -109,7 +118,7 @@ _BREAK = object()
 def _read(stream: io.BytesIO, n: int) -> bytes:
     data = stream.read(n)
     if len(data) != n:
-        raise FakeWireError("truncated CBOR")
+        raise WireError("truncated CBOR")
     return data
 
 
@@ -131,7 +140,7 @@ def _decode(stream: io.BytesIO) -> Any:
             return float(struct.unpack(">f", _read(stream, 4))[0])
         if info == 27:
             return float(struct.unpack(">d", _read(stream, 8))[0])
-        raise FakeWireError(f"unsupported CBOR simple value {info}")
+        raise WireError(f"unsupported CBOR simple value {info}")
     if info < 24:
         n: int | None = info
     elif info in (24, 25, 26, 27):
@@ -139,7 +148,7 @@ def _decode(stream: io.BytesIO) -> Any:
     elif info == 31:
         n = None  # indefinite length
     else:
-        raise FakeWireError(f"bad CBOR additional info {info}")
+        raise WireError(f"bad CBOR additional info {info}")
     if major == 0:
         return n
     if major == 1:
@@ -176,7 +185,7 @@ def _decode(stream: io.BytesIO) -> Any:
         if n == 1 and isinstance(value, int | float):
             return datetime.fromtimestamp(value, UTC)
         return value
-    raise FakeWireError(f"unsupported CBOR major type {major}")
+    raise WireError(f"unsupported CBOR major type {major}")
 
 
 # --------------------------------------------------------------------------- shapes
@@ -209,7 +218,7 @@ def to_wire(value: Any, shape: Any, protocol: str) -> Any:
     if kind in ("double", "float"):
         f = float(value)
         if math.isnan(f) or math.isinf(f):
-            raise FakeWireError("the fake does not send NaN or infinity")
+            raise WireError("the emulator does not send NaN or infinity")
         return f
     if kind in ("integer", "long"):
         return int(value)
@@ -217,18 +226,19 @@ def to_wire(value: Any, shape: Any, protocol: str) -> Any:
 
 
 def validate_output(result: Mapping[str, Any], operation_model: Any) -> None:
-    """Raise :class:`FakeWireError` unless ``result`` is a valid output of the operation."""
+    """Raise :class:`WireError` unless ``result`` is a valid output of the operation."""
     from botocore.validate import ParamValidator
 
     shape = operation_model.output_shape
     if shape is None:
         if result:
-            raise FakeWireError(f"{operation_model.name} has no output, got {sorted(result)}")
+            raise WireError(f"{operation_model.name} has no output, got {sorted(result)}")
         return
     report = ParamValidator().validate(dict(result), shape)
     if report.has_errors():
-        raise FakeWireError(
-            f"the fake's {operation_model.name} response is not valid: {report.generate_report()}"
+        raise WireError(
+            f"the emulator's {operation_model.name} response is not valid: "
+            f"{report.generate_report()}"
         )
 
 
@@ -247,9 +257,32 @@ def protocol_of(service_model: Any) -> str:
     return str(getattr(service_model, "resolved_protocol", None) or service_model.protocol)
 
 
-def read_request(request: Any, service_model: Any) -> WireRequest:
-    """The operation and parameters of a prepared botocore request."""
-    protocol = protocol_of(service_model)
+def request_protocol(service_model: Any, headers: Mapping[str, Any], url: str, body: bytes) -> str:
+    """The protocol a request is in, from the request itself: RPCv2 CBOR's ``smithy-protocol``
+    header, the JSON protocols' ``X-Amz-Target``, the query protocol's form-encoded ``Action``;
+    else the protocol botocore would speak to this service."""
+    lower = {str(k).lower(): _str(v) for k, v in headers.items()}
+    if lower.get("smithy-protocol") == "rpc-v2-cbor":
+        return "smithy-rpc-v2-cbor"
+    if "x-amz-target" in lower:
+        return "json"
+    supported = list(service_model.metadata.get("protocols") or [service_model.protocol])
+    if "query" in supported and (
+        lower.get("content-type", "").startswith("application/x-www-form-urlencoded")
+        or bytes(body).startswith(b"Action=")
+    ):
+        return "query"
+    return protocol_of(service_model)
+
+
+def _str(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def read_request(request: Any, service_model: Any, protocol: str | None = None) -> WireRequest:
+    """The operation and parameters of a prepared botocore request (in ``protocol``, default
+    the one botocore speaks to the service)."""
+    protocol = protocol or protocol_of(service_model)
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
@@ -265,6 +298,8 @@ def read_request(request: Any, service_model: Any) -> WireRequest:
     if protocol == "smithy-rpc-v2-cbor":
         operation = path.rstrip("/").rsplit("/", 1)[-1]
         return WireRequest(operation, cbor_decode(bytes(body)) if body else {})
+    if protocol == "query":
+        return read_query(bytes(body), service_model)
     if protocol == "rest-json":
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "endpoints" and parts[2] == "invocations":
@@ -279,16 +314,169 @@ def read_request(request: Any, service_model: Any) -> WireRequest:
                     "ContentType": content_type,
                 },
             )
-        raise FakeWireError(f"the fake AWS answers only InvokeEndpoint on {path}")
-    raise FakeWireError(
-        f"the fake AWS cannot speak the {protocol!r} protocol of {service_model.service_name}"
+        raise WireError(f"the emulator answers only InvokeEndpoint on {path}")
+    raise WireError(
+        f"the emulator cannot speak the {protocol!r} protocol of {service_model.service_name}"
     )
+
+
+# --------------------------------------------------------------------------- query protocol
+
+_MISSING = object()
+
+
+def read_query(body: bytes, service_model: Any) -> WireRequest:
+    """A query-protocol request body (``Action=...&Version=...&Name.member.1=...``) as the
+    operation and its parameters, rebuilt by the operation's input shape (the inverse of
+    botocore's ``QuerySerializer``)."""
+    from urllib.parse import parse_qsl
+
+    flat = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+    operation = flat.pop("Action", "")
+    flat.pop("Version", None)
+    if operation not in service_model.operation_names:
+        return WireRequest(operation, {})
+    shape = service_model.operation_model(operation).input_shape
+    params = _from_query(flat, "", shape) if shape is not None else {}
+    return WireRequest(operation, params if isinstance(params, dict) else {})
+
+
+def _from_query(flat: Mapping[str, str], prefix: str, shape: Any) -> Any:
+    kind = shape.type_name
+    if kind == "structure":
+        if prefix and not any(k.startswith(prefix + ".") for k in flat):
+            return _MISSING
+        out = {}
+        for name, member in shape.members.items():
+            key = member.serialization.get("name", name)
+            value = _from_query(flat, f"{prefix}.{key}" if prefix else key, member)
+            if value is not _MISSING:
+                out[name] = value
+        return out
+    if kind == "list":
+        if flat.get(prefix) == "":  # botocore's empty list: "Name="
+            return []
+        name = shape.member.serialization.get("name", "member")
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.{name}"
+        items: list[Any] = []
+        while (item := _from_query(flat, f"{base}.{len(items) + 1}", shape.member)) is not _MISSING:
+            items.append(item)
+        return items or _MISSING
+    if kind == "map":
+        base = prefix if shape.serialization.get("flattened") else f"{prefix}.entry"
+        key_name = shape.key.serialization.get("name", "key")
+        value_name = shape.value.serialization.get("name", "value")
+        out_map = {}
+        i = 1
+        while f"{base}.{i}.{key_name}" in flat:
+            value = _from_query(flat, f"{base}.{i}.{value_name}", shape.value)
+            out_map[flat[f"{base}.{i}.{key_name}"]] = None if value is _MISSING else value
+            i += 1
+        return out_map or _MISSING
+    if prefix not in flat:
+        return _MISSING
+    text = flat[prefix]
+    if kind in ("integer", "long"):
+        return int(text)
+    if kind in ("double", "float"):
+        return float(text)
+    if kind == "boolean":
+        return text.lower() == "true"
+    if kind == "timestamp":
+        return _parse_time(text)
+    if kind == "blob":
+        return base64.b64decode(text)
+    return text
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(float(text), UTC)
+    except ValueError:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _iso(value: Any) -> str:
+    stamp = value.timestamp() if isinstance(value, datetime) else float(value)
+    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _to_xml(parent: Any, name: str, value: Any, shape: Any) -> None:
+    """Append ``value`` under ``parent`` as the query protocol's XML for ``shape``."""
+    from xml.etree.ElementTree import SubElement
+
+    kind = shape.type_name
+    if value is None:
+        return
+    if kind == "list":
+        member_name = shape.member.serialization.get("name", "member")
+        if shape.serialization.get("flattened"):
+            for item in value:
+                _to_xml(parent, member_name or name, item, shape.member)
+            return
+        node = SubElement(parent, name)
+        for item in value:
+            _to_xml(node, member_name, item, shape.member)
+        return
+    node = SubElement(parent, name)
+    if kind == "structure":
+        for key, item in value.items():
+            member = shape.members[key]
+            _to_xml(node, member.serialization.get("name", key), item, member)
+    elif kind == "map":
+        for k, v in value.items():
+            entry = SubElement(node, "entry")
+            _to_xml(entry, shape.key.serialization.get("name", "key"), k, shape.key)
+            _to_xml(entry, shape.value.serialization.get("name", "value"), v, shape.value)
+    elif kind == "timestamp":
+        node.text = _iso(value)
+    elif kind == "boolean":
+        node.text = "true" if value else "false"
+    elif kind == "blob":
+        data = value if isinstance(value, bytes) else str(value).encode()
+        node.text = base64.b64encode(data).decode()
+    elif kind in ("double", "float"):
+        f = float(value)
+        if math.isnan(f) or math.isinf(f):
+            raise WireError("the emulator does not send NaN or infinity")
+        node.text = repr(f)
+    else:
+        node.text = str(value)
+
+
+def query_body(service_model: Any, operation: str, result: Mapping[str, Any]) -> bytes:
+    """The XML body of a successful query-protocol response."""
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    op = service_model.operation_model(operation)
+    root = Element(f"{operation}Response", xmlns=service_model.metadata.get("xmlNamespace", ""))
+    shape = op.output_shape
+    if shape is not None:
+        wrapper = shape.serialization.get("resultWrapper", f"{operation}Result")
+        _to_xml(root, wrapper, dict(result), shape)
+    meta = SubElement(root, "ResponseMetadata")
+    SubElement(meta, "RequestId").text = str(uuid.uuid4())
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root)
+
+
+def query_error_body(code: str, message: str) -> bytes:
+    """The XML body of a query-protocol error (``ErrorResponse``, as CloudWatch sends)."""
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    root = Element("ErrorResponse")
+    error = SubElement(root, "Error")
+    SubElement(error, "Type").text = "Sender"
+    SubElement(error, "Code").text = code
+    SubElement(error, "Message").text = message
+    SubElement(root, "RequestId").text = str(uuid.uuid4())
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root)
 
 
 # --------------------------------------------------------------------------- responses
 
 
-class _RawBody(io.BytesIO):
+class RawBody(io.BytesIO):
     """What botocore reads a response body from (urllib3's ``stream``/``read`` interface)."""
 
     def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
@@ -300,16 +488,28 @@ def _response(url: str, status: int, headers: dict[str, str], body: bytes) -> An
     from botocore.awsrequest import AWSResponse
 
     headers = {**headers, "content-length": str(len(body)), "x-amzn-requestid": str(uuid.uuid4())}
-    return AWSResponse(url, status, headers, _RawBody(body))
+    return AWSResponse(url, status, headers, RawBody(body))
 
 
 def success_response(
-    request: Any, service_model: Any, operation: str, result: Mapping[str, Any]
+    request: Any,
+    service_model: Any,
+    operation: str,
+    result: Mapping[str, Any],
+    protocol: str | None = None,
 ) -> Any:
-    """A validated 200 response carrying ``result`` in the service's protocol."""
+    """A validated 200 response carrying ``result`` in ``protocol`` (default: the one botocore
+    speaks to the service)."""
     op = service_model.operation_model(operation)
     validate_output(result, op)
-    protocol = protocol_of(service_model)
+    protocol = protocol or protocol_of(service_model)
+    if protocol == "query":
+        return _response(
+            request.url,
+            200,
+            {"content-type": "text/xml"},
+            query_body(service_model, operation, result),
+        )
     if protocol == "rest-json":  # InvokeEndpoint: payload body, the rest in headers
         headers = {}
         for key, member in op.output_shape.members.items():
@@ -341,10 +541,15 @@ def error_response(
     message: str,
     status: int = 400,
     extra: Mapping[str, Any] | None = None,
+    protocol: str | None = None,
 ) -> Any:
     """An error response botocore turns into ``ClientError`` with this code and message."""
-    protocol = protocol_of(service_model)
+    protocol = protocol or protocol_of(service_model)
     fields = dict(extra or {})
+    if protocol == "query":
+        return _response(
+            request.url, status, {"content-type": "text/xml"}, query_error_body(code, message)
+        )
     if protocol == "smithy-rpc-v2-cbor":
         prefix = service_model.metadata.get("targetPrefix", "")
         body = cbor_encode({"__type": f"{prefix}#{code}", "message": message, **fields})
