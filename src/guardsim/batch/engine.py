@@ -91,6 +91,7 @@ from guardsim.model.latency import (
 )
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
+from guardsim.montecarlo.results import SUMMARY_FIELDS, RunColumns
 from guardsim.record import Summary
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
@@ -106,6 +107,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Replications simulated together. Part of what a replication's draws depend on, so fixed.
 BLOCK = 512
+#: At most this many (replication, minute) pairs are sampled in one go (memory per piece).
+PIECE = 1 << 15
 #: Tells a block's stream apart from replication streams (``spawn_key=(i,)``).
 BLOCK_STREAM = 0x62617463
 
@@ -288,9 +291,9 @@ class _Prepared:
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
         #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
         #: carry their lattice phase).
-        self.forgetful = all(_memoryless(a) for a in self.alarms) and not (
-            self.uniform and not self.constant_rate
-        )
+        #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
+        self.memoryless = [_memoryless(a) for a in self.alarms]
+        self.forgetful = all(self.memoryless) and not (self.uniform and not self.constant_rate)
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -354,6 +357,7 @@ class _Block:
         self.rng_metrics = metrics
         self.rng_delay = delay
         self.R = R = BLOCK
+        self.block = block
         env = prep.env
         steps = prep.steps
 
@@ -577,13 +581,34 @@ class _Block:
 
     # ------------------------------------------------------------------ running
 
-    def run(self) -> list[tuple[str, Summary]]:
+    def run(self) -> RunColumns:
+        """Simulate the block: its results as columns (:class:`RunColumns`).
+
+        Two passes over the data plane, with CloudWatch and SageMaker's decision between them:
+
+        1. every replication's minutes as if it stayed on the success path (the routing
+           changes of its plan), sampled all at once (:meth:`_sample`), from the first minute
+           an evaluation that can reach a decision reads (:meth:`_readable_from`) to its last
+           poll or its end; latency only in the minutes a poll can read;
+        2. CloudWatch: every alarm's state at every one of its evaluation instants
+           (:meth:`_alarm_states`: each minute's datapoints worked out once per query, the rule
+           once per distinct pattern); SageMaker: each replication's first poll that trips
+           (:meth:`_decide`), and the rollback or failure that follows;
+        3. for the replications that left the success path, the minutes from the one they left
+           in to their end, drawn again with the routing that really followed (counts and
+           errors only: no poll reads them any more).
+
+        A minute is published after it ends, so the minute a replication left in, and every
+        later one, was read by no poll before it left: redrawing them changes nothing that was
+        decided, and what is counted follows the routing that really held.
+        """
         prep = self.prep
         R = self.R
         env = prep.env
         # ---- per-replication outcome, filled in as the replications leave the success path
         self.detected = np.full(R, math.nan)
         self.left = np.zeros(R, dtype=bool)  # left the success path (rollback or failure)
+        self.left_at = np.full(R, math.nan)
         self.kept_changes = np.full(R, len(prep.steps), dtype=np.int64)
         self.rollback_started = np.full(R, math.nan)
         self.restored_at = np.full(R, math.inf)  # traffic back on blue (rollback completed)
@@ -598,7 +623,6 @@ class _Block:
         self.post_g = np.zeros((R, P), dtype=np.int64)
         if self.rolling:
             self.leave_stage = np.full(R, -1, dtype=np.int64)
-            self.left_at = np.full(R, math.nan)
             self.green_off = np.full((R, prep.green_count), math.inf)
             self.green_on_at_leave = np.zeros(R, dtype=np.int64)
             self.rb_blue_launch = np.full((R, self.rb_prov.shape[1] * self.rb_size), math.inf)
@@ -616,33 +640,70 @@ class _Block:
         minutes = math.ceil(last / 60.0) - m0 + 1
         self.M = minutes
         self._allocate(minutes)
-        self.ptr = np.zeros(R, dtype=np.int64)
-        self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
-        self.entered = np.full((len(prep.alarms), R), -math.inf)
         self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
-        self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
-        self.peak_steps = np.zeros(R, dtype=np.int64)
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
-        if prep.clock == 60.0:
-            within = [prep.offset]
-        else:  # high resolution: every 10 s
-            within = [prep.clock_offset + 10.0 * k for k in range(6)]
+        # the polls and timeouts the run reaches (those past its last minute never happen)
+        self.ev_valid = self.ev_valid & (self.ev_t < 60.0 * (m0 + minutes))
         eval_from, data_from = self._readable_from()
-        for j in range(minutes):
-            m = 60.0 * (m0 + j)
-            if m + 60.0 <= max(prep.start, data_from):
-                continue
-            # the alarms' states before the minute's evaluations and after each of them
-            states, entered = [self.state.copy()], [self.entered.copy()]
-            instants = [m + w for w in within if m + w > max(prep.start, eval_from)]
-            for t_eval in instants:
-                self._evaluate(t_eval)
-                states.append(self.state.copy())
-                entered.append(self.entered.copy())
-            self._controller(m, np.asarray(instants), np.stack(states), np.stack(entered))
-            self._sample_minute(j, m)
-        return self._summaries()
+        first = max(prep.start, data_from) - 60.0  # minutes that end by then are not read
+        j_from = max(0, math.floor(first / 60.0) - m0 + 1) if math.isfinite(first) else 0
+        j = np.arange(minutes)[None, :]
+        # ---- pass 1: the success path
+        last_read = np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1)
+        reach = np.maximum(np.minimum(self.success_end, prep.horizon), last_read)
+        j_to = np.clip(np.floor(reach / 60.0) - m0 + 1, j_from, minutes).astype(np.int64)
+        span = (j >= j_from) & (j < j_to[:, None])
+        read = 60.0 * (m0 + j) < last_read[:, None]  # a poll can read the minute
+        self._pass(span, read)
+        # ---- CloudWatch and SageMaker
+        self._decide(self._alarm_states(self._instants(eval_from, j_from)))
+        # ---- pass 2: what followed for those that left
+        left = self.left
+        if left.any():
+            j_left = np.floor(np.where(left, self.left_at, 0.0) / 60.0).astype(np.int64) - m0
+            stop = np.minimum(self.end, prep.horizon)
+            j_end = np.floor(stop / 60.0).astype(np.int64) - m0 + 1
+            redo = left[:, None] & (j >= j_left[:, None])
+            for counted in self.counted.values():
+                counted[redo] = 0
+            self.peak[redo] = 0
+            if self.phase_at is not None:
+                rows = np.nonzero(left)[0]
+                self.next_uniform[rows] = self.phase_at[rows, j_left[rows]]
+            self._pass(redo & (j < j_end[:, None]), None)
+        return self._results()
+
+    def _pass(self, span: BoolArray, read: BoolArray | None) -> None:
+        """Sample the (replication, minute) pairs of ``span`` ([R, M]), latency only where
+        ``read`` (None: nowhere), in pieces of at most :data:`PIECE` pairs; minute by minute
+        for evenly spaced arrivals at a varying rate (the lattice's phase is carried from one
+        segment to the next)."""
+        if self.phase_at is not None:
+            for j in np.nonzero(span.any(axis=0))[0]:
+                vr = np.nonzero(span[:, j])[0]
+                self.phase_at[vr, j] = self.next_uniform[vr]
+                vj = np.full(len(vr), j, dtype=np.int64)
+                self._sample(vr, vj, None if read is None else read[vr, j])
+            return
+        vr, vj = np.nonzero(span)
+        for a in range(0, len(vr), PIECE):
+            r, jj = vr[a : a + PIECE], vj[a : a + PIECE]
+            self._sample(r, jj, None if read is None else read[r, jj])
+
+    def _instants(self, eval_from: float, j_from: int) -> FloatArray:
+        """The CloudWatch clock's instants in the minutes simulated (every minute's
+        ``alarm_evaluation_offset_seconds``, or every 10 s when an alarm is high resolution),
+        from the first that can reach a decision."""
+        prep = self.prep
+        if prep.clock == 60.0:
+            within = np.asarray([prep.offset])
+        else:  # high resolution: every 10 s
+            within = prep.clock_offset + 10.0 * np.arange(6)
+        m = 60.0 * (prep.first_minute + np.arange(j_from, self.M, dtype=np.float64))
+        at = (m[:, None] + within[None, :]).ravel()
+        out: FloatArray = at[at > max(prep.start, eval_from)]
+        return out
 
     def _readable_from(self) -> tuple[float, float]:
         """(first evaluation, first minute's start) that can reach a decision.
@@ -690,49 +751,49 @@ class _Block:
                     )
         # percentile alarms: every segment's latency component (count, scale, add) per minute
         self.comps: dict[tuple[str, str], list[tuple[IntArray, FloatArray, FloatArray]]] = {}
+        # what is counted, per minute (pass 2 replaces what follows a replication's leaving)
+        self.counted = {
+            k: np.zeros((R, minutes), dtype=np.int64) for k in ("green_n", "green_e", "user_e")
+        }
+        self.peak = np.zeros((R, minutes), dtype=np.int64)  # routing changes in effect, at most
+        prep = self.prep
+        varying = prep.uniform and not prep.constant_rate
+        #: evenly spaced arrivals at a varying rate: the lattice's phase at each minute's start
+        self.phase_at = np.full((R, minutes), math.nan) if varying else None
 
     # ------------------------------------------------------------------ SageMaker's polls
 
-    def _controller(
-        self, m: float, instants: FloatArray, states: IntArray, entered_at: FloatArray
-    ) -> None:
-        """Process the polls and timeouts of [m, m + 60): the first that trips leaves the path.
+    def _decide(self, states: list[tuple[FloatArray, IntArray, FloatArray]]) -> None:
+        """Every replication's first poll or timeout that trips leaves the success path.
 
-        ``states`` and ``entered_at`` ([evaluations + 1, alarms, R]) are the alarms' states
-        before the minute's evaluation ``instants`` and after each: a poll sees the state of
-        the last evaluation at or before it (CloudWatch evaluates before SageMaker reads)."""
+        ``states``: per alarm, its evaluation instants [E] and its state and the instant that
+        state was entered after each ([R, E]): a poll sees the state of the alarm's last
+        evaluation at or before it (CloudWatch evaluates before SageMaker reads); before the
+        first, INSUFFICIENT_DATA since ever."""
         prep = self.prep
         env = prep.env
-        live = ~self.left
-        if not live.any():
-            return
-        P = self.ev_t.shape[1]
-        counts = (self.ev_t < m + 60.0).sum(axis=1)  # rows are sorted: events before m+60
-        take = counts - self.ptr
-        width = int(take[live].max(initial=0))
-        if width == 0:
-            return
-        idx = np.minimum(self.ptr[:, None] + np.arange(width)[None, :], P - 1)
-        rows = np.arange(self.R)[:, None]
-        inside = (np.arange(width)[None, :] < take[:, None]) & live[:, None]
-        t = self.ev_t[rows, idx]
-        since = self.ev_since[rows, idx]
-        kind = self.ev_kind[rows, idx]
-        seen = np.searchsorted(instants, t, side="right")  # [R, width]: which snapshot
-        hits = np.zeros((self.R, width, len(prep.alarms)), dtype=bool)
-        for a in range(len(prep.alarms)):
-            st = states[seen, a, rows]
-            entered = entered_at[seen, a, rows]
+        R, P = self.ev_t.shape
+        rows = np.arange(R)[:, None]
+        t = self.ev_t
+        hits = np.zeros((R, P, len(prep.alarms)), dtype=bool)
+        for a, (instants, state, entered_at) in enumerate(states):
+            if len(instants):
+                seen = np.searchsorted(instants, t, side="right") - 1  # [R, P]
+                at = np.maximum(seen, 0)
+                st = np.where(seen >= 0, state[rows, at], INSUFFICIENT)
+                entered = np.where(seen >= 0, entered_at[rows, at], -math.inf)
+            else:
+                st = np.full(t.shape, INSUFFICIENT)
+                entered = np.full(t.shape, -math.inf)
             hits[:, :, a] = watch_.trips(
                 st == ALARM,
                 st == INSUFFICIENT,
                 entered,
-                since,
+                self.ev_since,
                 on_insufficient_data=env.trip_on_insufficient_data,
                 in_alarm_at_start=env.trip_if_in_alarm_at_bake_start,
             )
-        hit = ((kind == watch_.TIMEOUT) | hits.any(axis=2)) & inside
-        self.ptr = np.where(live, counts, self.ptr)
+        hit = ((self.ev_kind == watch_.TIMEOUT) | hits.any(axis=2)) & self.ev_valid
         found = hit.any(axis=1)
         if not found.any():
             return
@@ -740,18 +801,18 @@ class _Block:
         r = np.nonzero(found)[0]
         f = first[r]
         at = t[r, f]
-        k = kind[r, f]
+        k = self.ev_kind[r, f]
         self.left[r] = True
-        self.kept_changes[r] = self.ev_changes[r, idx[r, f]]
+        self.left_at[r] = at
+        self.kept_changes[r] = self.ev_changes[r, f]
         is_timeout = k == watch_.TIMEOUT
         alarm_rows = r[~is_timeout]
         self.detected[alarm_rows] = at[~is_timeout]
         self.tripped[alarm_rows] = hits[alarm_rows, f[~is_timeout]]
         started = np.where(is_timeout, at, at + env.alarm_reaction_seconds)
-        stage = self.ev_stage[r, idx[r, f]]
+        stage = self.ev_stage[r, f]
         if self.rolling:
             self.leave_stage[r] = stage
-            self.left_at[r] = at
         if env.timeout_action == "fail":
             failed = is_timeout
             self.outcome[r[failed]] = 2
@@ -769,31 +830,99 @@ class _Block:
 
     # ------------------------------------------------------------------ CloudWatch
 
-    def _evaluate(self, t: float) -> None:
-        """Evaluate every alarm due at ``t`` (its own schedule, as fast mode's monitor has it).
+    def _alarm_states(self, instants: FloatArray) -> list[tuple[FloatArray, IntArray, FloatArray]]:
+        """Every alarm's (instants, state [R, E], entered at [R, E]) at its own evaluation
+        instants (its schedule, as fast mode's monitor has it) among ``instants``.
 
         A query's datapoints are worked out once per instant and shared by every alarm that
-        reads the same metric, statistic, period and range."""
+        reads the same metric, statistic, period and range: for all the instants at once
+        (:meth:`_datapoints`), except extended statistics of latency, drawn one instant at a
+        time in time order (a window's value is drawn again only when another of its minutes
+        is published, and shared by every alarm that reads it)."""
         prep = self.prep
-        shared: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
+        due = []
+        for alarm in prep.alarms:
+            k = np.round((instants - prep.full_offset) / alarm.interval)
+            due.append(np.abs(instants - prep.full_offset - k * alarm.interval) <= 1e-6)
+        # the datapoints of each alarm's queries: [R, E, L] values and sample counts
+        shared: dict[tuple[Source, int, int, int], tuple[FloatArray, FloatArray]] = {}
+        inputs: list[dict[str, tuple[FloatArray, FloatArray]]] = [{} for _ in prep.alarms]
+        drawn: list[dict[str, list[tuple[FloatArray, FloatArray]]]] = [{} for _ in prep.alarms]
         for a, alarm in enumerate(prep.alarms):
-            k = round((t - prep.full_offset) / alarm.interval)
-            if abs(t - prep.full_offset - k * alarm.interval) > 1e-6:
-                continue
             rule = alarm.rule
-            inputs: dict[str, tuple[FloatArray, FloatArray]] = {}
             for q in alarm.queries:
-                key = (q.source, rule.period, rule.range_length)
-                hit = shared.get(key)
-                if hit is None:
-                    hit = shared[key] = self._datapoints(q, rule.period, rule.range_length, t)
-                inputs[q.qid] = hit
+                if q.how in ("mixture", "components"):
+                    drawn[a][q.qid] = []
+                    continue
+                key = (q.source, rule.period, rule.range_length, alarm.interval)
+                if key not in shared:
+                    shared[key] = self._datapoints(
+                        q, rule.period, rule.range_length, instants[due[a]]
+                    )
+                inputs[a][q.qid] = shared[key]
+        if any(drawn):
+            for e in range(len(instants)):
+                at_t: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
+                for a, alarm in enumerate(prep.alarms):
+                    if not due[a][e]:
+                        continue
+                    rule = alarm.rule
+                    for qid, parts in drawn[a].items():
+                        q = next(q for q in alarm.queries if q.qid == qid)
+                        key3 = (q.source, rule.period, rule.range_length)
+                        if key3 not in at_t:
+                            at_t[key3] = self._datapoints(
+                                q, rule.period, rule.range_length, instants[e : e + 1]
+                            )
+                        parts.append(at_t[key3])
+            for a, alarm in enumerate(prep.alarms):
+                L = alarm.rule.range_length
+                for qid, parts in drawn[a].items():
+                    if parts:
+                        inputs[a][qid] = (
+                            np.concatenate([v for v, _ in parts], axis=1),
+                            np.concatenate([c for _, c in parts], axis=1),
+                        )
+                    else:
+                        empty = np.zeros((self.R, 0, L))
+                        inputs[a][qid] = (empty, empty)
+        out = []
+        for a, alarm in enumerate(prep.alarms):
+            at = instants[due[a]]
             if alarm.program is None:
-                values, counts = inputs[alarm.queries[0].qid]
+                values, counts = inputs[a][alarm.queries[0].qid]
             else:
-                values = self._metric_math(alarm.program, {q: v for q, (v, _) in inputs.items()})
+                R, E, L = next(iter(inputs[a].values()))[0].shape
+                values = self._metric_math(
+                    alarm.program, {q: v.reshape(R * E, L) for q, (v, _) in inputs[a].items()}
+                ).reshape(R, E, L)
                 counts = np.full(values.shape, math.nan)
-            self._apply_rule(a, alarm, t, values, counts)
+            state = self._states(a, alarm, values, counts)
+            out.append((at, state, _entered(state, at)))
+        return out
+
+    def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
+        """[R, E] states after each evaluation, from INSUFFICIENT_DATA: for an alarm whose
+        next state depends only on its range (:func:`_memoryless`), every evaluation at once;
+        else one evaluation after the other."""
+        R, E, L = values.shape
+        if E == 0:
+            return np.zeros((R, 0), dtype=np.int64)
+        if self.prep.memoryless[a]:
+            flat = self._next_states(
+                a,
+                alarm,
+                np.full(R * E, INSUFFICIENT, dtype=np.int64),
+                values.reshape(R * E, L),
+                counts.reshape(R * E, L),
+            )
+            return flat.reshape(R, E)
+        state = np.empty((R, E), dtype=np.int64)
+        prev = np.full(R, INSUFFICIENT, dtype=np.int64)
+        for e in range(E):
+            prev = self._next_states(a, alarm, prev, values[:, e], counts[:, e])
+            state[:, e] = prev
+        return state
 
     def _metric_math(self, program: MetricMathProgram, inputs: dict[str, FloatArray]) -> FloatArray:
         """The expression's series per replication: the compiled program (fast mode's) once
@@ -815,42 +944,46 @@ class _Block:
             out[u] = [math.nan if v is None else v for v in result]
         return out[inverse.reshape(-1)]
 
-    def _window_minutes(self, period: int, L: int, t: float) -> IntArray:
-        """[L, W] array indices of the minutes in each window of the range at ``t``
-        (a window [s, e) holds the minutes that start in it: at most one for a
+    def _window_minutes(self, period: int, L: int, instants: FloatArray) -> IntArray:
+        """[E, L, W] array indices of the minutes in each window of the range at each of the
+        ``instants`` (a window [s, e) holds the minutes that start in it: at most one for a
         high-resolution period); -1 where there is none."""
         width = max(1, math.ceil(period / 60))
-        starts = t - period * np.arange(L, 0, -1, dtype=np.float64)
+        starts = instants[:, None] - period * np.arange(L, 0, -1, dtype=np.float64)[None, :]
         ends = starts + period
         first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64)
-        minute = first[:, None] + np.arange(width)[None, :]
-        inside = 60.0 * minute < ends[:, None] - 1e-9
+        minute = first[:, :, None] + np.arange(width)[None, None, :]
+        inside = 60.0 * minute < ends[:, :, None] - 1e-9
         idx = minute - self.prep.first_minute
         return np.where(inside & (idx >= 0) & (idx < self.M), idx, -1)
 
-    def _visible(self, fleet: str, src: Source, idx: IntArray, t: float) -> BoolArray:
-        """[R, L, W]: the fleet's bucket of each minute exists and is published by ``t``."""
+    def _visible(self, fleet: str, src: Source, idx: IntArray, instants: FloatArray) -> BoolArray:
+        """[R, E, L, W]: the fleet's bucket of each minute exists and is published by the
+        instant that reads it."""
         safe = np.maximum(idx, 0)
-        vis = (self.n[fleet][:, safe] > 0) & (self.published[:, safe] <= t) & (idx >= 0)[None]
+        published = self.published[:, safe] <= instants[None, :, None, None]
+        vis = (self.n[fleet][:, safe] > 0) & published & (idx >= 0)[None]
         if fleet == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
             minute_start = 60.0 * (self.prep.first_minute + safe)
             vis &= (minute_start >= src.blue_from)[None]
         return vis
 
     def _datapoints(
-        self, q: _Query, period: int, L: int, t: float
+        self, q: _Query, period: int, L: int, instants: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        """[R, L] datapoint values (NaN: missing) and sample counts of the range at ``t``."""
+        """[R, E, L] datapoint values (NaN: missing) and sample counts of the range at each of
+        the ``instants`` (an extended statistic of latency: one instant, see
+        :meth:`_extended`)."""
         src = q.source
-        R = self.R
-        if not src.fleets:
-            return np.full((R, L), math.nan), np.full((R, L), math.nan)
-        idx = self._window_minutes(period, L, t)
+        R, E = self.R, len(instants)
+        if not src.fleets or E == 0:
+            return np.full((R, E, L), math.nan), np.full((R, E, L), math.nan)
+        idx = self._window_minutes(period, L, instants)
         safe = np.maximum(idx, 0)
-        vis = {f: self._visible(f, src, idx, t) for f in src.fleets}
+        vis = {f: self._visible(f, src, idx, instants) for f in src.fleets}
         n = sum(
-            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=2) for f in src.fleets),
-            np.zeros((R, L), dtype=np.int64),
+            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=-1) for f in src.fleets),
+            np.zeros((R, E, L), dtype=np.int64),
         )
         present = n > 0
         if q.how == "basic":
@@ -858,7 +991,10 @@ class _Block:
         elif q.how == "histogram":
             value = self._histogram(src, safe, vis, n)
         else:
-            value = self._extended(q, period, t, idx, vis, n)
+            assert E == 1
+            one = {f: v[:, 0] for f, v in vis.items()}
+            t = float(instants[0])
+            value = self._extended(q, period, t, idx[0], one, n[:, 0])[:, None, :]
         value = np.where(present, value, math.nan)
         return value, np.where(present, n.astype(np.float64), math.nan)
 
@@ -895,7 +1031,7 @@ class _Block:
                 values.append(self.lat[(f, metric)][field][:, safe])
 
         def joined(parts: list[Any]) -> Any:
-            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
         fields: list[Any] = [None, None, None]
         if field is not None:
@@ -912,7 +1048,7 @@ class _Block:
         if src.metric in ERROR_METRICS:
             k = sum(
                 (
-                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=2)
+                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=-1)
                     for f in src.fleets
                 ),
                 np.zeros(n.shape, dtype=np.int64),
@@ -948,7 +1084,7 @@ class _Block:
         alarm reading it (fast mode draws one value per window, whoever reads it)."""
         src = q.source
         R, L = n.shape
-        nbuckets = sum(vis[f].sum(axis=2) for f in src.fleets)
+        nbuckets = sum(vis[f].sum(axis=-1) for f in src.fleets)
         cache = self.ext_cache.setdefault((src, period), {})
         out = np.full((R, L), math.nan)
         for w in range(L):
@@ -1042,10 +1178,11 @@ class _Block:
             u,
         )
 
-    def _apply_rule(
-        self, a: int, alarm: _Alarm, t: float, values: FloatArray, counts: FloatArray
-    ) -> None:
-        """New states: the rule once per distinct (previous state, datapoint pattern)."""
+    def _next_states(
+        self, a: int, alarm: _Alarm, prev: IntArray, values: FloatArray, counts: FloatArray
+    ) -> IntArray:
+        """[N] states after one evaluation of ``values`` ([N, L]) from ``prev`` ([N]): the
+        rule once per distinct (previous state, datapoint pattern), remembered."""
         rule = alarm.rule
         missing = np.isnan(values)
         breach = _breaches(rule, values)
@@ -1057,13 +1194,13 @@ class _Block:
         base = 6 if alarm.low_sample else 3
         keys: list[int] | None = None
         if base ** (code.shape[1] + 1) < 2**62:
-            key = self.state[a].copy()
+            key = prev.copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
             uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
             keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
-            rows = np.concatenate([self.state[a][:, None], code], axis=1)
+            rows = np.concatenate([prev[:, None], code], axis=1)
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         new = np.empty(len(first), dtype=np.int64)
         # the rule is a pure function of (previous state, pattern): each key's result, once
@@ -1080,59 +1217,63 @@ class _Block:
                 sample_counts = [
                     None if missing[r, i] else float(counts[r, i]) for i in range(values.shape[1])
                 ]
-            result = rule.evaluate(pts, _STATES[int(self.state[a][r])], sample_counts=sample_counts)
+            result = rule.evaluate(pts, _STATES[int(prev[r])], sample_counts=sample_counts)
             new[p] = _CODE[result.state]
             if keys is not None:
                 memo[keys[p]] = new[p]
-        state = new[inverse.reshape(-1)]
-        changed = state != self.state[a]
-        self.entered[a] = np.where(changed, t, self.entered[a])
-        self.state[a] = state
+        out: IntArray = new[inverse.reshape(-1)]
+        return out
 
     # ------------------------------------------------------------------ the data plane
 
-    def _sample_minute(self, j: int, m: float) -> None:
-        """Sample every request of minute [m, m + 60) of every replication."""
+    def _sample(self, vr: IntArray, vj: IntArray, read: BoolArray | None) -> None:
+        """Sample every request of minute ``vj[v]`` of replication ``vr[v]``, for every pair
+        ``v`` at once (each pair's minute is cut into segments at its replication's routing
+        changes, as one row of the arrays below); latency only for the pairs ``read``."""
         prep = self.prep
-        R = self.R
-        lo, hi = max(m, prep.start), m + 60.0
+        V = len(vr)
+        if V == 0:
+            return
+        m = 60.0 * (prep.first_minute + vj.astype(np.float64))
+        lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
         S = len(prep.steps)
         # cut points inside the minute: kept routing changes, traffic restored, 0, the end and
         # fault onsets and ends
-        kept = np.arange(S)[None, :] < self.kept_changes[:, None]
-        changes = np.where(kept, self.change_at, math.inf)
+        kept = np.arange(S)[None, :] < self.kept_changes[vr][:, None]
+        changes = np.where(kept, self.change_at[vr], math.inf)
+        post_t = self.post_t[vr]
+        end = np.minimum(self.end[vr], prep.horizon)[:, None]  # a run stops at the horizon
         cuts = np.concatenate(
             [
                 changes,
-                self.post_t,  # the rollback's routing changes, traffic restored the last
-                np.zeros((R, 1)),
-                np.minimum(self.end, prep.horizon)[:, None],
+                post_t,  # the rollback's routing changes, traffic restored the last
+                np.zeros((V, 1)),
+                end,
                 # fault onsets and ends: a fault takes effect at its own second, not the minute's
-                np.broadcast_to(prep.fault_cuts, (R, len(prep.fault_cuts))),
+                np.broadcast_to(prep.fault_cuts, (V, len(prep.fault_cuts))),
                 # warm-up: where an instance of a cohort leaves a warm-up state
-                *self._age_cuts(changes),
+                *self._age_cuts(vr, changes),
             ],
             axis=1,
         )
         inside = (cuts > lo) & (cuts < hi)
-        # as many segments as the row with the most cuts needs (usually one: no cut)
+        # as many segments as the pair with the most cuts needs (usually one: no cut)
         width = int(inside.sum(axis=1).max()) + 1
         cuts = np.where(inside, cuts, hi)
         if width > 1:
             cuts.sort(axis=1)
-        t1 = np.concatenate([cuts[:, : width - 1], np.full((R, 1), hi)], axis=1)
-        t0 = np.concatenate([np.full((R, 1), lo), t1[:, :-1]], axis=1)
+        t1 = np.concatenate([cuts[:, : width - 1], hi], axis=1)
+        t0 = np.concatenate([lo, t1[:, :-1]], axis=1)
         # routing per segment: changes applied before it, or all traffic back on blue
         applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
-        post = (self.post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
         restored = post > 0  # in the rollback (blue/green: traffic back on blue)
         active = np.asarray(prep.active, dtype=np.int64)
-        rows = np.arange(R)[:, None]
+        rows = np.arange(V)[:, None]
         at_post = np.maximum(post - 1, 0)
-        blue_n = np.where(restored, self.post_b[rows, at_post], active[applied, 0])
-        green_n = np.where(restored, self.post_g[rows, at_post], active[applied, 1])
+        blue_n = np.where(restored, self.post_b[vr][rows, at_post], active[applied, 0])
+        green_n = np.where(restored, self.post_g[vr][rows, at_post], active[applied, 1])
         total_active = blue_n + green_n
-        end = np.minimum(self.end, prep.horizon)[:, None]  # a run stops at the horizon
         counting = (t0 >= 0.0) & (t0 < end)
         lam = prep.expected(t0, t1)
         if prep.uniform and prep.constant_rate:
@@ -1140,29 +1281,30 @@ class _Block:
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
             total = arrivals.lattice_count(prep.start, t0, t1, rate)
         elif prep.uniform:
-            total = self._uniform(t0, t1, lam, total_active > 0)
+            total = self._uniform(vr, t0, t1, lam, total_active > 0)
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total_active > 0, green_n / total_active, 0.0)
         n_green = _binomial(self.rng_traffic, total, frac)
-        width = t1 - t0
+        seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_rate = np.where(width > 0, lam / width, 0.0)
-        self.peak_steps = np.maximum(
-            self.peak_steps, np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
-        )
+            mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
+        self.peak[vr, vj] = np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
+        pairs = _Pairs(vr, vj, None if read is None else np.nonzero(read)[0])
         for fleet, count, on in (("blue", total - n_green, blue_n), ("green", n_green, green_n)):
-            self._serve(fleet, j, count, t0, mean_rate, total_active, counting, applied, post, on)
+            self._serve(
+                fleet, pairs, count, t0, mean_rate, total_active, counting, applied, post, on
+            )
 
     # ------------------------------------------------------------------ instances (warm-up)
 
     def _cohorts(
-        self, fleet: str, applied: IntArray, post: IntArray, count: IntArray
+        self, fleet: str, vr: IntArray, applied: IntArray, post: IntArray, count: IntArray
     ) -> list[tuple[IntArray, FloatArray]]:
         """The fleet's ``count`` active instances per segment as cohorts activated together:
-        (instances [R, W], activation time [R, W]). As the SimPy fleets have them: the old
+        (instances [V, W], activation time [V, W]). As the SimPy fleets have them: the old
         fleet is activated an hour before the run starts (long warm), the new one batch by
         batch at each routing change; turn-offs take the oldest old instances and (in a
         rollback) the newest new ones; a rollback activates old instances at each of its
@@ -1171,36 +1313,35 @@ class _Block:
         shape = applied.shape
         active = np.asarray(prep.active, dtype=np.int64)
         if fleet == "blue":
-            left_on = active[self.kept_changes, 0][:, None]  # old instances still serving
+            left_on = active[self.kept_changes[vr], 0][:, None]  # old instances still serving
             out = [
                 (
                     np.where(post > 0, left_on, active[applied, 0]),
                     np.full(shape, prep.start - 3600.0),
                 )
             ]
-            for p in range(self.post_t.shape[1]):
-                before = left_on if p == 0 else self.post_b[:, p - 1][:, None]
-                added = self.post_b[:, p][:, None] - before
+            post_b, post_t = self.post_b[vr], self.post_t[vr]
+            for p in range(post_t.shape[1]):
+                before = left_on if p == 0 else post_b[:, p - 1][:, None]
+                added = post_b[:, p][:, None] - before
                 out.append(
-                    (
-                        np.where(post > p, added, 0),
-                        np.broadcast_to(self.post_t[:, p][:, None], shape),
-                    )
+                    (np.where(post > p, added, 0), np.broadcast_to(post_t[:, p][:, None], shape))
                 )
             return out
         out = []
         older = 0  # new instances activated before this batch: the newest go first
+        change_at = self.change_at[vr]
         for s, step in enumerate(prep.steps):
             out.append(
                 (
                     np.clip(count - older, 0, step.instances),
-                    np.broadcast_to(self.change_at[:, s][:, None], shape),
+                    np.broadcast_to(change_at[:, s][:, None], shape),
                 )
             )
             older += step.instances
         return out
 
-    def _age_cuts(self, changes: FloatArray) -> list[FloatArray]:
+    def _age_cuts(self, vr: IntArray, changes: FloatArray) -> list[FloatArray]:
         """Cut points where a cohort's instances cross an age cut of their fleet's
         per-instance faults (:attr:`guardsim.model.faults.FleetFaults.age_cuts`)."""
         out: list[FloatArray] = []
@@ -1210,7 +1351,7 @@ class _Block:
                 continue
             if fleet == "blue":
                 starts = np.concatenate(
-                    [np.full((self.R, 1), self.prep.start - 3600.0), self.post_t], axis=1
+                    [np.full((len(vr), 1), self.prep.start - 3600.0), self.post_t[vr]], axis=1
                 )
             else:
                 starts = changes
@@ -1220,6 +1361,7 @@ class _Block:
     def _split(
         self,
         fleet: str,
+        vr: IntArray,
         n: IntArray,
         t0: FloatArray,
         rho: FloatArray,
@@ -1230,9 +1372,9 @@ class _Block:
         """Per-instance faults: each segment's requests split among the fleet's cohorts (each
         request goes to a uniformly chosen active instance: a multinomial over the cohorts,
         drawn as successive binomials), with each cohort's behaviour at its age. Returns the
-        requests [R, W * cohorts] and the behaviour of each cohort, side by side."""
+        requests [V, W * cohorts] and the behaviour of each cohort, side by side."""
         ff = self.prep.faults[fleet]
-        cohorts = self._cohorts(fleet, applied, post, active_n)
+        cohorts = self._cohorts(fleet, vr, applied, post, active_n)
         left_n = n.copy()
         left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
         parts, behaviours = [], []
@@ -1254,13 +1396,15 @@ class _Block:
         return np.concatenate(parts, axis=1), behaviours  # type: ignore[return-value]
 
     def _uniform(
-        self, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
+        self, vr: IntArray, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
     ) -> IntArray:
         """Evenly spaced arrivals at a varying rate: segment by segment, as fast mode lays
         them out (:func:`guardsim.model.traffic.uniform_arrivals` at each segment's mean rate,
         from where the previous segment's lattice left off; a segment no instance serves, or
-        an empty one, leaves the lattice where it was)."""
+        an empty one, leaves the lattice where it was). One minute per replication at a time
+        (:meth:`_pass`)."""
         total = np.zeros(t0.shape, dtype=np.int64)
+        phase = self.next_uniform[vr]
         for k in range(t0.shape[1]):
             a, b = t0[:, k], t1[:, k]
             live = served[:, k] & (b > a)
@@ -1268,15 +1412,16 @@ class _Block:
                 continue
             with np.errstate(invalid="ignore", divide="ignore"):
                 r = np.where(live, lam[:, k] / (b - a), 0.0)
-            n, after = arrivals.uniform_arrivals_array(self.next_uniform, a, b, r)
+            n, after = arrivals.uniform_arrivals_array(phase, a, b, r)
             total[:, k] = np.where(live, n, 0)
-            self.next_uniform = np.where(live, after, self.next_uniform)
+            phase = np.where(live, after, phase)
+        self.next_uniform[vr] = phase
         return total
 
     def _serve(
         self,
         fleet: str,
-        j: int,
+        pairs: _Pairs,
         n: IntArray,
         t0: FloatArray,
         mean_rate: FloatArray,
@@ -1286,9 +1431,10 @@ class _Block:
         post: IntArray,
         active_n: IntArray,
     ) -> None:
+        """One fleet's share of the pairs' requests: errors, what is counted, and (for the
+        pairs a poll can read) the latency statistics the alarms read of it."""
         prep = self.prep
-        if not prep.fleet_needed[fleet] and not counting.any():
-            return  # no alarm reads this fleet and nothing is counted yet (or any more)
+        vr, vj = pairs.vr, pairs.vj
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1296,7 +1442,7 @@ class _Block:
         rho = np.nan_to_num(rho)
         if prep.faults[fleet].instance:
             # one column per (cohort, segment): the rest below is per column, as without
-            n, behaviours = self._split(fleet, n, t0, rho, applied, post, active_n)
+            n, behaviours = self._split(fleet, vr, n, t0, rho, applied, post, active_n)
             p5, p4, mult, add = (np.concatenate(v, axis=1) for v in zip(*behaviours, strict=True))
             copies = len(behaviours)
             t0 = np.tile(t0, (1, copies))
@@ -1309,53 +1455,61 @@ class _Block:
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
         e4 = _binomial(rng, n - e5, q4)
-        self.n[fleet][:, j] = n.sum(axis=1)
-        self.errors[(fleet, "Invocation4XXErrors")][:, j] = e4.sum(axis=1)
-        self.errors[(fleet, "Invocation5XXErrors")][:, j] = e5.sum(axis=1)
-        self.errors[(fleet, "InvocationModelErrors")][:, j] = (e4 + e5).sum(axis=1)
-        counted_n = np.where(counting, n, 0).sum(axis=1)
+        self.n[fleet][vr, vj] = n.sum(axis=1)
+        self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = e4.sum(axis=1)
+        self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = e5.sum(axis=1)
+        self.errors[(fleet, "InvocationModelErrors")][vr, vj] = (e4 + e5).sum(axis=1)
         counted_e = np.where(counting, e4 + e5, 0).sum(axis=1)
-        self.counters["user_e"] += counted_e
+        self.counted["user_e"][vr, vj] += counted_e
         if fleet == "green":
-            self.counters["green_n"] += counted_n
-            self.counters["green_e"] += counted_e
+            self.counted["green_n"][vr, vj] = np.where(counting, n, 0).sum(axis=1)
+            self.counted["green_e"][vr, vj] = counted_e
+        li = pairs.read
+        if li is None or not len(li) or not prep.fleet_needed[fleet]:
+            return
+        # latency: only for the pairs a poll can read
+        lr, lj = vr[li], vj[li]
+        n, total_active = n[li], total_active[li]
         for metric in prep.fleet_needed[fleet]:
             if metric == "InvocationsPerInstance":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     v = np.where(total_active > 0, 1.0 / total_active, 0.0)
                 s_, mn_, mx_ = self.lat[(fleet, metric)]
-                s_[:, j] = (n * v).sum(axis=1)
-                mn_[:, j] = np.where(n > 0, v, math.inf).min(axis=1)
-                mx_[:, j] = np.where(n > 0, v, -math.inf).max(axis=1)
+                s_[lr, lj] = (n * v).sum(axis=1)
+                mn_[lr, lj] = np.where(n > 0, v, math.inf).min(axis=1)
+                mx_[lr, lj] = np.where(n > 0, v, -math.inf).max(axis=1)
                 if metric in prep.component_metrics:  # constant samples: scale 0, add v
-                    self._keep(fleet, metric, j, n, np.zeros(n.shape), v)
+                    self._keep(fleet, metric, lr, lj, n, np.zeros(n.shape), v)
                 continue
             if metric not in LATENCY:
                 continue
             mu, sigma = prep.latency_params[(fleet, metric)]
-            scale = mult * 1000.0 if metric == "ModelLatency" else np.full(t0.shape, 1000.0)
-            shift = add * 1000.0 if metric == "ModelLatency" else np.zeros(t0.shape)
+            if metric == "ModelLatency":
+                scale, shift = mult[li] * 1000.0, add[li] * 1000.0
+            else:
+                scale, shift = np.full(n.shape, 1000.0), np.zeros(n.shape)
             total, lo, hi = draw_summaries(
                 self.rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
             )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
-            s_[:, j] = total.sum(axis=1)
-            mn_[:, j] = lo.min(axis=1)
-            mx_[:, j] = hi.max(axis=1)
+            s_[lr, lj] = total.sum(axis=1)
+            mn_[lr, lj] = lo.min(axis=1)
+            mx_[lr, lj] = hi.max(axis=1)
             if metric in prep.component_metrics:
-                self._keep(fleet, metric, j, n, scale, shift)
+                self._keep(fleet, metric, lr, lj, n, scale, shift)
 
     def _keep(
         self,
         fleet: str,
         metric: str,
-        j: int,
+        vr: IntArray,
+        vj: IntArray,
         n: IntArray,
         scale: FloatArray,
         shift: FloatArray,
     ) -> None:
-        """Keep minute ``j``'s latency components (count, scale, add per segment): the
-        extended statistics of a window are drawn from them."""
+        """Keep the pairs' latency components (count, scale, add per segment): the extended
+        statistics of a window are drawn from them."""
         comps = self.comps.setdefault((fleet, metric), [])
         while len(comps) < n.shape[1]:
             comps.append(
@@ -1367,7 +1521,7 @@ class _Block:
             )
         for k in range(n.shape[1]):
             cn, sc, ad = comps[k]
-            cn[:, j], sc[:, j], ad[:, j] = n[:, k], scale[:, k], shift[:, k]
+            cn[vr, vj], sc[vr, vj], ad[vr, vj] = n[:, k], scale[:, k], shift[:, k]
 
     # ------------------------------------------------------------------ the results
 
@@ -1420,7 +1574,8 @@ class _Block:
             prices.append(prep.prices["blue"])
         return np.stack(launched), np.stack(terminated), prices
 
-    def _summaries(self) -> list[tuple[str, Summary]]:
+    def _results(self) -> RunColumns:
+        """The block's results as columns (no Python object per replication)."""
         prep = self.prep
         env = prep.env
         end = self.end.copy()
@@ -1446,44 +1601,69 @@ class _Block:
         frac = np.where(
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0
         )
-        peak = frac[self.peak_steps]
+        horizon = prep.horizon
+        with np.errstate(invalid="ignore"):
+            detected = np.where(self.detected > horizon, math.nan, self.detected)
+            started = np.where(self.rollback_started > horizon, math.nan, self.rollback_started)
+        restored = self.restored_at
+        restored = np.where(np.isfinite(restored) & (restored <= horizon), restored, math.nan)
+        # the tripped alarms, as codes into the block's distinct sets
+        tripped = self.tripped & ~np.isnan(detected)[:, None]
         names = [a.name for a in prep.alarms]
-        out = []
-        labels = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
-        for r in range(self.R):
-            detected = float(self.detected[r]) if not math.isnan(self.detected[r]) else None
-            if detected is not None and detected > prep.horizon:
-                detected = None
-            started = (
-                float(self.rollback_started[r])
-                if not math.isnan(self.rollback_started[r])
-                else None
-            )
-            if started is not None and started > prep.horizon:
-                started = None
-            restored = float(self.restored_at[r]) if math.isfinite(self.restored_at[r]) else None
-            if restored is not None and restored > prep.horizon:
-                restored = None
-            summary = Summary(
-                deployment_seconds=float(end[r]),
-                detected_at_seconds=detected,
-                rollback_started_seconds=started,
-                rollback_completed_seconds=restored,
-                tripped_alarms=tuple(n for n, on in zip(names, self.tripped[r], strict=True) if on)
-                if detected is not None
-                else (),
-                green_requests=int(self.counters["green_n"][r]),
-                green_errors=int(self.counters["green_e"][r]),
-                user_errors=int(self.counters["user_e"][r]),
-                peak_green_traffic_fraction=float(peak[r]),
-                instance_seconds=float(seconds[r]),
-                cost_usd=round(float(cost[r]), 6),
-            )
-            out.append((labels[int(outcome[r])], summary))
-        return out
+        if tripped.shape[1]:
+            uniq, codes = np.unique(tripped, axis=0, return_inverse=True)
+            sets = tuple(tuple(n for n, on in zip(names, u, strict=True) if on) for u in uniq)
+        else:
+            codes, sets = np.zeros(self.R, dtype=np.int64), ((),)
+        counted = {k: v.sum(axis=1) for k, v in self.counted.items()}
+        values = {
+            "deployment_seconds": end,
+            "detected_at_seconds": detected,
+            "rollback_started_seconds": started,
+            "rollback_completed_seconds": restored,
+            "green_requests": counted["green_n"],
+            "green_errors": counted["green_e"],
+            "user_errors": counted["user_e"],
+            "peak_green_traffic_fraction": frac[self.peak.max(axis=1)],
+            "instance_seconds": np.asarray(seconds, dtype=np.float64),
+            # Python's round (correctly rounded), as the per-replication engine rounds
+            "cost_usd": np.array([round(c, 6) for c in cost.tolist()], dtype=np.float64),
+        }
+        return RunColumns(
+            replication=self.block * BLOCK + np.arange(self.R, dtype=np.int64),
+            outcome=np.asarray(outcome, dtype=np.int8),  # the order of OUTCOMES
+            values={f: values[f] for f in SUMMARY_FIELDS if f != "tripped_alarms"},
+            tripped=codes.reshape(-1).astype(np.int32),
+            tripped_sets=sets,
+        )
 
 
 # --------------------------------------------------------------------------- sampling helpers
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The (replication, minute) pairs one call of :meth:`_Block._sample` draws: the
+    replications ``vr``, the minutes' indices ``vj``, and which of the pairs need latency
+    (indices into them; None: none)."""
+
+    vr: IntArray
+    vj: IntArray
+    read: IntArray | None
+
+
+def _entered(state: IntArray, instants: FloatArray) -> FloatArray:
+    """[R, E]: the instant each state was entered (the last evaluation that changed it;
+    -inf: held since before the first, INSUFFICIENT_DATA)."""
+    R, E = state.shape
+    if E == 0:
+        return np.zeros((R, 0))
+    before = np.concatenate([np.full((R, 1), INSUFFICIENT), state[:, :-1]], axis=1)
+    at = np.where(state != before, np.arange(E)[None, :], -1)
+    at = np.maximum.accumulate(at, axis=1)
+    out: FloatArray = np.where(at >= 0, instants[np.maximum(at, 0)], -math.inf)
+    return out
+
 
 #: Which field of a statistic set (Sum, Minimum, Maximum) a basic statistic reads.
 _FIELD = {
@@ -1548,21 +1728,23 @@ def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
 # --------------------------------------------------------------------------- entry point
 
 
-def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[Row]:
-    """(replication, outcome, summary) for replications ``start`` to ``stop - 1``.
+def run_batch_columns(scenario: Scenario, *, seed: int, start: int, stop: int) -> RunColumns:
+    """Replications ``start`` to ``stop - 1`` as columns (what Monte Carlo's workers send).
 
     Simulates the whole blocks those replications fall in (a replication's result does not
-    depend on ``start`` and ``stop``). Raises :class:`~guardsim.errors.BatchUnsupportedError` if
-    :func:`batch_unsupported` gives a reason.
-    """
+    depend on ``start`` and ``stop``)."""
     if stop <= start:
-        return []
+        return RunColumns.from_rows([])
     prep = _Prepared(scenario)
-    rows: list[Row] = []
+    parts = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
-        results = _Block(prep, seed, block).run()
+        cols = _Block(prep, seed, block).run()
         base = block * BLOCK
-        for i, (outcome, summary) in enumerate(results):
-            if start <= base + i < stop:
-                rows.append((base + i, outcome, summary))
-    return rows
+        parts.append(cols.take(np.arange(max(start, base), min(stop, base + BLOCK)) - base))
+    return parts[0] if len(parts) == 1 else RunColumns.concat(parts)
+
+
+def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[Row]:
+    """(replication, outcome, summary) for replications ``start`` to ``stop - 1``: the rows of
+    :func:`run_batch_columns`, for tests and one-off use (Monte Carlo keeps the columns)."""
+    return run_batch_columns(scenario, seed=seed, start=start, stop=stop).summaries()
