@@ -79,7 +79,7 @@ from guardsim.cloudwatch.statistics import (
 from guardsim.deployment import watch as watch_
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import BatchUnsupportedError, ReplayFileError
+from guardsim.errors import ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
@@ -93,7 +93,6 @@ from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
 from guardsim.montecarlo.results import SUMMARY_FIELDS, RunColumns
 from guardsim.record import Summary
-from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.dataplane import lognormal_params
@@ -120,22 +119,6 @@ _CODE = {s: i for i, s in enumerate(_STATES)}
 FLEETS = ("blue", "green")
 
 Row = tuple[int, str, Summary]
-
-
-# --------------------------------------------------------------------------- what is supported
-
-
-def batch_unsupported(scenario: Scenario) -> str | None:
-    """None: the batch engine runs every scenario the validator accepts (since issue 14).
-
-    Kept for callers that ask; like every engine it raises
-    :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel.
-    """
-    for fleet in FLEETS:
-        model: ModelBehaviour = getattr(scenario.models, fleet)
-        # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
-        FleetFaults(model, f"models.{fleet}")
-    return None
 
 
 # --------------------------------------------------------------------------- the scenario, prepared
@@ -173,9 +156,6 @@ class _Prepared:
     """Everything about the scenario that does not depend on the random draws."""
 
     def __init__(self, scenario: Scenario) -> None:
-        reason = batch_unsupported(scenario)
-        if reason is not None:
-            raise BatchUnsupportedError(reason, scenario.name)
         self.scenario = scenario
         env = scenario.environment
         sim = scenario.simulation
@@ -203,6 +183,10 @@ class _Prepared:
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
         self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        #: each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`): raises
+        #: :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel
+        #: (no engine runs it), before any work
+        self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
         for alarm in scenario.rollback_alarms:
             boto = alarm.to_boto()
             rule = env.alarm_rule(boto)
@@ -319,11 +303,6 @@ class _Prepared:
         return arrivals.expected(self.scenario.traffic, t0, t1, self.replay)
 
     # ------------------------------------------------------------------ behaviour
-
-    @cached_property
-    def faults(self) -> dict[str, FleetFaults]:
-        """Each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`)."""
-        return {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
 
     @cached_property
     def fault_cuts(self) -> FloatArray:
@@ -844,6 +823,7 @@ class _Block:
         for alarm in prep.alarms:
             k = np.round((instants - prep.full_offset) / alarm.interval)
             due.append(np.abs(instants - prep.full_offset - k * alarm.interval) <= 1e-6)
+        self.minute_cache: dict[Any, tuple[IntArray, FloatArray, FloatArray]] = {}
         # the datapoints of each alarm's queries: [R, E, L] values and sample counts
         shared: dict[tuple[Source, int, int, int], tuple[FloatArray, FloatArray]] = {}
         inputs: list[dict[str, tuple[FloatArray, FloatArray]]] = [{} for _ in prep.alarms]
@@ -980,15 +960,22 @@ class _Block:
             return np.full((R, E, L), math.nan), np.full((R, E, L), math.nan)
         idx = self._window_minutes(period, L, instants)
         safe = np.maximum(idx, 0)
+        if q.how == "basic":
+            count = self._minute_sets(src, src.spec.kind)[0][:, safe]
+            seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
+            seen &= count > 0
+            n = np.where(seen, count, 0).sum(axis=-1)
+            value = self._basic(src.spec, src, safe, seen)
+            present = n > 0
+            value = np.where(present, value, math.nan)
+            return value, np.where(present, n.astype(np.float64), math.nan)
         vis = {f: self._visible(f, src, idx, instants) for f in src.fleets}
         n = sum(
             (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=-1) for f in src.fleets),
             np.zeros((R, E, L), dtype=np.int64),
         )
         present = n > 0
-        if q.how == "basic":
-            value = self._basic(src.spec, src, safe, vis, n)
-        elif q.how == "histogram":
+        if q.how == "histogram":
             value = self._histogram(src, safe, vis, n)
         else:
             assert E == 1
@@ -999,46 +986,70 @@ class _Block:
         return value, np.where(present, n.astype(np.float64), math.nan)
 
     def _basic(
-        self,
-        spec: StatisticSpec,
-        src: Source,
-        safe: IntArray,
-        vis: dict[str, BoolArray],
-        n: IntArray,
+        self, spec: StatisticSpec, src: Source, safe: IntArray, vis: BoolArray
     ) -> FloatArray:
-        # every fleet's visible minutes side by side, one window per [replication, datapoint];
-        # of the statistic sets' fields only the one the statistic reads
+        """A basic statistic of each window ([R, E, L] from the windows' minutes ``safe``
+        [E, L, W], those ``vis``): each minute's statistic set merged over the source's fleets
+        once (:meth:`_minute_sets`), then the windows' sets merged (a window of one minute,
+        Period 60 or less: the minute's own statistic, looked up)."""
         kind = spec.kind
         field = _FIELD.get(kind)
+        count, values, per_minute = self._minute_sets(src, kind)
+        if safe.shape[-1] == 1:
+            return np.where(vis[..., 0], per_minute[:, safe[..., 0]], math.nan)
+        fields: list[Any] = [None, None, None]
+        if field is not None:
+            fields[field] = values[:, safe]
+        return basic_of_window(kind, count[:, safe], *fields, where=vis)
+
+    def _minute_sets(
+        self, src: Source, kind: StatisticKind
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Per minute [R, M], of the source's fleets together: the sample count, the merged
+        field of the statistic sets the statistic reads (Sum, Minimum or Maximum), and the
+        statistic of the minute alone. Worked out once per source and statistic."""
+        key = (src, kind)
+        hit = self.minute_cache.get(key)
+        if hit is not None:
+            return hit
+        field = _FIELD.get(kind)
         metric = src.metric
-        counts, values = [], []
+        identity = (0.0, math.inf, -math.inf)[field or 0]
+        count = np.zeros((self.R, self.M), dtype=np.int64)
+        merged = np.full((self.R, self.M), identity)
         for f in src.fleets:
-            nb = self.n[f][:, safe]
-            counts.append(nb)
+            nb = self.n[f]
+            if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+                starts = 60.0 * (self.prep.first_minute + np.arange(self.M))
+                nb = np.where((starts >= src.blue_from)[None, :], nb, 0)
+            count += nb
             if field is None:
                 continue
             if metric == "Invocations":  # every sample is 1
-                values.append(nb.astype(np.float64) if field == 0 else np.ones(nb.shape))
+                v = nb.astype(np.float64) if field == 0 else np.ones(nb.shape)
             elif metric in ERROR_METRICS:  # 0/1 per request
-                e = self.errors[(f, metric)][:, safe]
+                e = self.errors[(f, metric)]
                 if field == 0:
-                    values.append(e.astype(np.float64))
+                    v = e.astype(np.float64)
                 elif field == 1:  # Minimum: 0 unless every request failed
-                    values.append(np.where(e < nb, 0.0, 1.0))
+                    v = np.where(e < nb, 0.0, 1.0)
                 else:  # Maximum: 1 if any request failed
-                    values.append(np.where(e > 0, 1.0, 0.0))
+                    v = np.where(e > 0, 1.0, 0.0)
             else:
-                values.append(self.lat[(f, metric)][field][:, safe])
-
-        def joined(parts: list[Any]) -> Any:
-            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
-
+                v = self.lat[(f, metric)][field]
+            v = np.where(nb > 0, v, identity)
+            if field == 0:
+                merged += v
+            elif field == 1:
+                np.minimum(merged, v, out=merged)
+            else:
+                np.maximum(merged, v, out=merged)
         fields: list[Any] = [None, None, None]
         if field is not None:
-            fields[field] = joined(values)
-        return basic_of_window(
-            kind, joined(counts), *fields, where=joined([vis[f] for f in src.fleets])
-        )
+            fields[field] = merged[..., None]
+        per_minute = basic_of_window(kind, count[..., None], *fields)
+        self.minute_cache[key] = (count, merged, per_minute)
+        return count, merged, per_minute
 
     def _histogram(
         self, src: Source, safe: IntArray, vis: dict[str, BoolArray], n: IntArray
@@ -1257,6 +1268,13 @@ class _Block:
             axis=1,
         )
         inside = (cuts > lo) & (cuts < hi)
+        cut = inside.any(axis=1)
+        if cut.any() and not cut.all():
+            # the minutes without a cut (most) as one segment each, apart from the others
+            for group in (~cut, cut):
+                g = np.nonzero(group)[0]
+                self._sample(vr[g], vj[g], None if read is None else read[g])
+            return
         # as many segments as the pair with the most cuts needs (usually one: no cut)
         width = int(inside.sum(axis=1).max()) + 1
         cuts = np.where(inside, cuts, hi)
@@ -1455,14 +1473,14 @@ class _Block:
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
         e4 = _binomial(rng, n - e5, q4)
-        self.n[fleet][vr, vj] = n.sum(axis=1)
-        self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = e4.sum(axis=1)
-        self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = e5.sum(axis=1)
-        self.errors[(fleet, "InvocationModelErrors")][vr, vj] = (e4 + e5).sum(axis=1)
-        counted_e = np.where(counting, e4 + e5, 0).sum(axis=1)
+        self.n[fleet][vr, vj] = _rows(np.add, n)
+        self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = _rows(np.add, e4)
+        self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = _rows(np.add, e5)
+        self.errors[(fleet, "InvocationModelErrors")][vr, vj] = _rows(np.add, e4 + e5)
+        counted_e = _rows(np.add, np.where(counting, e4 + e5, 0))
         self.counted["user_e"][vr, vj] += counted_e
         if fleet == "green":
-            self.counted["green_n"][vr, vj] = np.where(counting, n, 0).sum(axis=1)
+            self.counted["green_n"][vr, vj] = _rows(np.add, np.where(counting, n, 0))
             self.counted["green_e"][vr, vj] = counted_e
         li = pairs.read
         if li is None or not len(li) or not prep.fleet_needed[fleet]:
@@ -1475,7 +1493,7 @@ class _Block:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     v = np.where(total_active > 0, 1.0 / total_active, 0.0)
                 s_, mn_, mx_ = self.lat[(fleet, metric)]
-                s_[lr, lj] = (n * v).sum(axis=1)
+                s_[lr, lj] = _rows(np.add, n * v)
                 mn_[lr, lj] = np.where(n > 0, v, math.inf).min(axis=1)
                 mx_[lr, lj] = np.where(n > 0, v, -math.inf).max(axis=1)
                 if metric in prep.component_metrics:  # constant samples: scale 0, add v
@@ -1492,9 +1510,9 @@ class _Block:
                 self.rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
             )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
-            s_[lr, lj] = total.sum(axis=1)
-            mn_[lr, lj] = lo.min(axis=1)
-            mx_[lr, lj] = hi.max(axis=1)
+            s_[lr, lj] = _rows(np.add, total)
+            mn_[lr, lj] = _rows(np.minimum, lo)
+            mx_[lr, lj] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, lr, lj, n, scale, shift)
 
@@ -1650,6 +1668,11 @@ class _Pairs:
     vr: IntArray
     vj: IntArray
     read: IntArray | None
+
+
+def _rows(ufunc: Any, x: Any) -> Any:
+    """``ufunc.reduce(x, axis=1)``: a row's segments merged (one segment: itself)."""
+    return x[:, 0] if x.shape[1] == 1 else ufunc.reduce(x, axis=1)
 
 
 def _entered(state: IntArray, instants: FloatArray) -> FloatArray:
