@@ -57,6 +57,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -150,6 +151,10 @@ class _Alarm:
     program: MetricMathProgram | None  # metric math: the compiled expression, else None
     interval: int  # evaluation interval, s (10 high resolution, 60, or 3600 past one day)
     low_sample: bool  # whether the low-sample percentile rule can hold the state
+    #: metric math whose every expression works datapoint by datapoint (arithmetic and
+    #: :data:`POINTWISE_FUNCTIONS` only): its value at an instant is a function of the inputs'
+    #: values at that instant alone
+    pointwise: bool = False
 
 
 class _Prepared:
@@ -226,6 +231,7 @@ class _Prepared:
                     program,
                     evaluation_interval(rule.period, rule.evaluation_periods),
                     program is None and rule.low_sample_threshold is not None,
+                    program is not None and _pointwise(boto["Metrics"]),
                 )
             )
         queries_ = [q for a in self.alarms for q in a.queries]
@@ -615,18 +621,24 @@ class _Block:
             + longest,
         )
         last = min(float(latest.max()), prep.horizon)
+        stop = math.ceil(last / 60.0) + 1  # the minute after the last one simulated
+        # the polls and timeouts the run reaches (those past its last minute never happen)
+        self.ev_valid = self.ev_valid & (self.ev_t < 60.0 * stop)
+        eval_from, data_from = self._readable_from()
+        # The arrays' first minute: the first one an evaluation that can reach a decision reads
+        # (the minutes before it cost nothing, however long the warm-up).
+        first = max(prep.start, data_from) - 60.0  # minutes that end by then are not read
         m0 = prep.first_minute
-        minutes = math.ceil(last / 60.0) - m0 + 1
+        if math.isfinite(first):
+            m0 = max(m0, math.floor(first / 60.0) + 1)
+        self.origin = m0
+        minutes = stop - m0
         self.M = minutes
         self._allocate(minutes)
         self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
-        # the polls and timeouts the run reaches (those past its last minute never happen)
-        self.ev_valid = self.ev_valid & (self.ev_t < 60.0 * (m0 + minutes))
-        eval_from, data_from = self._readable_from()
-        first = max(prep.start, data_from) - 60.0  # minutes that end by then are not read
-        j_from = max(0, math.floor(first / 60.0) - m0 + 1) if math.isfinite(first) else 0
+        j_from = 0
         j = np.arange(minutes)[None, :]
         # ---- pass 1: the success path
         last_read = np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1)
@@ -640,9 +652,10 @@ class _Block:
         # ---- pass 2: what followed for those that left
         left = self.left
         if left.any():
-            j_left = np.floor(np.where(left, self.left_at, 0.0) / 60.0).astype(np.int64) - m0
-            stop = np.minimum(self.end, prep.horizon)
-            j_end = np.floor(stop / 60.0).astype(np.int64) - m0 + 1
+            at = np.where(left, self.left_at, 0.0)
+            j_left = np.maximum(np.floor(at / 60.0).astype(np.int64) - m0, 0)
+            until = np.minimum(self.end, prep.horizon)
+            j_end = np.floor(until / 60.0).astype(np.int64) - m0 + 1
             redo = left[:, None] & (j >= j_left[:, None])
             for counted in self.counted.values():
                 counted[redo] = 0
@@ -655,16 +668,9 @@ class _Block:
 
     def _pass(self, span: BoolArray, read: BoolArray | None) -> None:
         """Sample the (replication, minute) pairs of ``span`` ([R, M]), latency only where
-        ``read`` (None: nowhere), in pieces of at most :data:`PIECE` pairs; minute by minute
-        for evenly spaced arrivals at a varying rate (the lattice's phase is carried from one
-        segment to the next)."""
-        if self.phase_at is not None:
-            for j in np.nonzero(span.any(axis=0))[0]:
-                vr = np.nonzero(span[:, j])[0]
-                self.phase_at[vr, j] = self.next_uniform[vr]
-                vj = np.full(len(vr), j, dtype=np.int64)
-                self._sample(vr, vj, None if read is None else read[vr, j])
-            return
+        ``read`` (None: nowhere), in pieces of at most :data:`PIECE` pairs (each
+        replication's minutes in order: evenly spaced arrivals at a varying rate carry the
+        lattice's phase from one to the next)."""
         vr, vj = np.nonzero(span)
         for a in range(0, len(vr), PIECE):
             r, jj = vr[a : a + PIECE], vj[a : a + PIECE]
@@ -679,7 +685,7 @@ class _Block:
             within = np.asarray([prep.offset])
         else:  # high resolution: every 10 s
             within = prep.clock_offset + 10.0 * np.arange(6)
-        m = 60.0 * (prep.first_minute + np.arange(j_from, self.M, dtype=np.float64))
+        m = 60.0 * (self.origin + np.arange(j_from, self.M, dtype=np.float64))
         at = (m[:, None] + within[None, :]).ravel()
         out: FloatArray = at[at > max(prep.start, eval_from)]
         return out
@@ -711,9 +717,7 @@ class _Block:
             self.prep.env.metric_publish_delay_seconds.sample(self.rng_delay, R * minutes),
             dtype=np.float64,
         ).reshape(R, minutes)
-        self.published = (
-            60.0 * (self.prep.first_minute + np.arange(minutes) + 1.0)[None, :] + self.delay
-        )
+        self.published = 60.0 * (self.origin + np.arange(minutes) + 1.0)[None, :] + self.delay
         self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in FLEETS}
         self.errors = {
             (f, m): np.zeros((R, minutes), dtype=np.int64) for f in FLEETS for m in ERROR_METRICS
@@ -874,7 +878,7 @@ class _Block:
             else:
                 R, E, L = next(iter(inputs[a].values()))[0].shape
                 values = self._metric_math(
-                    alarm.program, {q: v.reshape(R * E, L) for q, (v, _) in inputs[a].items()}
+                    alarm, {q: v.reshape(R * E, L) for q, (v, _) in inputs[a].items()}
                 ).reshape(R, E, L)
                 counts = np.full(values.shape, math.nan)
             state = self._states(a, alarm, values, counts)
@@ -904,24 +908,40 @@ class _Block:
             state[:, e] = prev
         return state
 
-    def _metric_math(self, program: MetricMathProgram, inputs: dict[str, FloatArray]) -> FloatArray:
-        """The expression's series per replication: the compiled program (fast mode's) once
-        per distinct row of inputs among the block's replications (an error rate of 0/n is
-        one row whatever n; missing datapoints are one value)."""
+    def _metric_math(self, alarm: _Alarm, inputs: dict[str, FloatArray]) -> FloatArray:
+        """The expression's series per row of inputs ([N, L] each): the compiled program
+        (fast mode's). An expression that works datapoint by datapoint (:attr:`_Alarm.
+        pointwise`) is evaluated once, on one series of the distinct datapoints (the inputs'
+        values at one instant) of every row; any other once per distinct row (an error rate
+        of 0/n is one row whatever n; missing datapoints are one value)."""
+        program = alarm.program
+        assert program is not None
         names = list(inputs)
-        L = inputs[names[0]].shape[1]
+        N, L = inputs[names[0]].shape
+        if alarm.pointwise:
+            points = np.stack([inputs[q].reshape(-1) for q in names], axis=1)  # [N * L, Q]
+            keyed = np.where(np.isnan(points), -math.inf, points)
+            uniq, inverse = np.unique(keyed, axis=0, return_inverse=True)
+            series = {
+                q: [None if v == -math.inf else v for v in uniq[:, i].tolist()]
+                for i, q in enumerate(names)
+            }
+            values = [math.nan if v is None else v for v in program.evaluate(series)]
+            out_points = np.asarray(values, dtype=np.float64)
+            result: FloatArray = out_points[inverse.reshape(-1)].reshape(N, L)
+            return result
         stacked = np.concatenate([inputs[q] for q in names], axis=1)
         # NaN (missing) as -inf: a value no SageMaker statistic takes, so rows compare exactly
         keyed = np.where(np.isnan(stacked), -math.inf, stacked)
         uniq, inverse = np.unique(keyed, axis=0, return_inverse=True)
         out = np.empty((len(uniq), L))
         for u, row in enumerate(uniq):
-            series = {
+            rows = {
                 q: [None if v == -math.inf else float(v) for v in row[i * L : (i + 1) * L]]
                 for i, q in enumerate(names)
             }
-            result = program.evaluate(series)
-            out[u] = [math.nan if v is None else v for v in result]
+            evaluated = program.evaluate(rows)
+            out[u] = [math.nan if v is None else v for v in evaluated]
         return out[inverse.reshape(-1)]
 
     def _window_minutes(self, period: int, L: int, instants: FloatArray) -> IntArray:
@@ -934,7 +954,7 @@ class _Block:
         first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64)
         minute = first[:, :, None] + np.arange(width)[None, None, :]
         inside = 60.0 * minute < ends[:, :, None] - 1e-9
-        idx = minute - self.prep.first_minute
+        idx = minute - self.origin
         return np.where(inside & (idx >= 0) & (idx < self.M), idx, -1)
 
     def _visible(self, fleet: str, src: Source, idx: IntArray, instants: FloatArray) -> BoolArray:
@@ -944,7 +964,7 @@ class _Block:
         published = self.published[:, safe] <= instants[None, :, None, None]
         vis = (self.n[fleet][:, safe] > 0) & published & (idx >= 0)[None]
         if fleet == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
-            minute_start = 60.0 * (self.prep.first_minute + safe)
+            minute_start = 60.0 * (self.origin + safe)
             vis &= (minute_start >= src.blue_from)[None]
         return vis
 
@@ -1020,7 +1040,7 @@ class _Block:
         for f in src.fleets:
             nb = self.n[f]
             if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
-                starts = 60.0 * (self.prep.first_minute + np.arange(self.M))
+                starts = 60.0 * (self.origin + np.arange(self.M))
                 nb = np.where((starts >= src.blue_from)[None, :], nb, 0)
             count += nb
             if field is None:
@@ -1245,7 +1265,7 @@ class _Block:
         V = len(vr)
         if V == 0:
             return
-        m = 60.0 * (prep.first_minute + vj.astype(np.float64))
+        m = 60.0 * (self.origin + vj.astype(np.float64))
         lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
         S = len(prep.steps)
         # cut points inside the minute: kept routing changes, traffic restored, 0, the end and
@@ -1269,7 +1289,7 @@ class _Block:
         )
         inside = (cuts > lo) & (cuts < hi)
         cut = inside.any(axis=1)
-        if cut.any() and not cut.all():
+        if cut.any() and not cut.all() and self.phase_at is None:
             # the minutes without a cut (most) as one segment each, apart from the others
             for group in (~cut, cut):
                 g = np.nonzero(group)[0]
@@ -1299,7 +1319,7 @@ class _Block:
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
             total = arrivals.lattice_count(prep.start, t0, t1, rate)
         elif prep.uniform:
-            total = self._uniform(vr, t0, t1, lam, total_active > 0)
+            total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)
@@ -1414,26 +1434,37 @@ class _Block:
         return np.concatenate(parts, axis=1), behaviours  # type: ignore[return-value]
 
     def _uniform(
-        self, vr: IntArray, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        t0: FloatArray,
+        t1: FloatArray,
+        lam: FloatArray,
+        served: BoolArray,
     ) -> IntArray:
         """Evenly spaced arrivals at a varying rate: segment by segment, as fast mode lays
         them out (:func:`guardsim.model.traffic.uniform_arrivals` at each segment's mean rate,
         from where the previous segment's lattice left off; a segment no instance serves, or
-        an empty one, leaves the lattice where it was). One minute per replication at a time
-        (:meth:`_pass`)."""
+        an empty one, leaves the lattice where it was): the pairs' minutes in time order, each
+        minute's pairs at once; each minute's starting phase is kept (:attr:`phase_at`)."""
+        assert self.phase_at is not None
         total = np.zeros(t0.shape, dtype=np.int64)
-        phase = self.next_uniform[vr]
-        for k in range(t0.shape[1]):
-            a, b = t0[:, k], t1[:, k]
-            live = served[:, k] & (b > a)
-            if not live.any():
-                continue
-            with np.errstate(invalid="ignore", divide="ignore"):
-                r = np.where(live, lam[:, k] / (b - a), 0.0)
-            n, after = arrivals.uniform_arrivals_array(phase, a, b, r)
-            total[:, k] = np.where(live, n, 0)
-            phase = np.where(live, after, phase)
-        self.next_uniform[vr] = phase
+        order = np.argsort(vj, kind="stable")
+        for idx in np.split(order, np.flatnonzero(np.diff(vj[order])) + 1):
+            rows = vr[idx]
+            phase = self.next_uniform[rows]
+            self.phase_at[rows, vj[idx[0]]] = phase
+            for k in range(t0.shape[1]):
+                a, b = t0[idx, k], t1[idx, k]
+                live = served[idx, k] & (b > a)
+                if not live.any():
+                    continue
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    r = np.where(live, lam[idx, k] / (b - a), 0.0)
+                n, after = arrivals.uniform_arrivals_array(phase, a, b, r)
+                total[idx, k] = np.where(live, n, 0)
+                phase = np.where(live, after, phase)
+            self.next_uniform[rows] = phase
         return total
 
     def _serve(
@@ -1668,6 +1699,24 @@ class _Pairs:
     vr: IntArray
     vj: IntArray
     read: IntArray | None
+
+
+#: Metric math functions that work datapoint by datapoint (a series in, each datapoint a
+#: function of the arguments' datapoints at the same instant).
+POINTWISE_FUNCTIONS = frozenset({"ABS", "CEIL", "FLOOR", "LOG", "LOG10", "IF"})
+
+
+def _pointwise(metrics: list[dict[str, Any]]) -> bool:
+    """Whether every expression of an alarm's ``Metrics`` calls only
+    :data:`POINTWISE_FUNCTIONS` (arithmetic, comparisons and logic are pointwise)."""
+    for m in metrics:
+        expression = m.get("Expression")
+        if expression is None:
+            continue
+        called = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", str(expression))
+        if any(name.upper() not in POINTWISE_FUNCTIONS for name in called):
+            return False
+    return True
 
 
 def _rows(ufunc: Any, x: Any) -> Any:
