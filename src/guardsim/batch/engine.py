@@ -1224,11 +1224,23 @@ class _Block:
         # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
         base = 6 if alarm.low_sample else 3
         keys: list[int] | None = None
-        if base ** (code.shape[1] + 1) < 2**62:
+        space = base ** (code.shape[1] + 1)
+        if space < 2**62:
             key = prev.copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
-            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            if space <= _TABLE_KEYS:  # few possible keys: a table instead of a sort
+                seen = np.zeros(space, dtype=bool)
+                seen[key] = True
+                uniq = np.flatnonzero(seen)
+                at = np.empty(space, dtype=np.int64)
+                at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row
+                first = at[uniq]
+                slot = np.empty(space, dtype=np.int64)
+                slot[uniq] = np.arange(len(uniq))
+                inverse = slot[key]
+            else:
+                uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
             keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
             rows = np.concatenate([prev[:, None], code], axis=1)
@@ -1745,6 +1757,9 @@ _FIELD = {
     StatisticKind.MAXIMUM: 2,
 }
 
+
+#: Key spaces up to this size are looked up in a table (:meth:`_Block._next_states`).
+_TABLE_KEYS = 1 << 16
 
 #: Ranges up to this long are checked for :func:`_memoryless` (3 ** L patterns x 3 states).
 _MEMORYLESS_MAX_RANGE = 7
