@@ -3,8 +3,29 @@
 Monte Carlo asks the same question thousands of times. The per-replication engine
 (:mod:`guardsim.simulator.engine`) answers each in a few milliseconds, most of it Python
 overhead per simulated minute, alarm evaluation and SageMaker poll. This engine runs a *block*
-of :data:`BLOCK` replications at once: every simulated minute costs a fixed number of numpy
-calls over arrays with one entry per replication, so the Python overhead is shared by the block.
+of :data:`BLOCK` replications at once, as numpy arrays with one entry per (replication, minute)
+or (replication, evaluation), so the Python overhead is shared by the block and by its minutes.
+
+**The shape of a block** (:meth:`_Block.run`): the controller's success path is laid out first
+(its waits, polls and timeout per replication, :meth:`_Block._wait`); then
+
+1. *the data plane, pass 1*: every (replication, minute) a decision can read, sampled at once
+   as if the replication stayed on the success path (:meth:`_Block._sample`, one fleet's share
+   in :meth:`_Block._serve`: the per-minute request counts, errors and latency statistic sets,
+   latency only where a poll can read it), from the first minute an evaluation that can reach
+   a decision reads (earlier minutes, a warm-up, are not simulated: the arrays start there);
+2. *CloudWatch* (:meth:`_Block._alarm_states`): each query's datapoints at every evaluation
+   instant at once (:meth:`_Block._datapoints`; each minute's statistic set merged once per
+   query, :meth:`_Block._minute_sets`), then each alarm's breaches and states
+   (:meth:`_Block._states`: the rule once per distinct pattern);
+3. *SageMaker's decision* (:meth:`_Block._decide`): each replication's first poll or timeout
+   that trips, and the rollback (or failure) that follows;
+4. *the data plane, pass 2*: for the replications that left the success path, the minutes from
+   the one they left in to their end, drawn again with the routing that really followed (counts
+   and errors only): nothing that was decided read them (a minute is published after it ends).
+
+The block's results are columns (:class:`~guardsim.montecarlo.results.RunColumns`), never one
+Python object per replication.
 
 **Same model, same sampling.** It implements fast mode's model (``simulation.mode: fast``) with
 the same semantics, for every scenario the validator accepts:
@@ -35,13 +56,15 @@ the same semantics, for every scenario the validator accepts:
   :class:`~guardsim.cloudwatch.alarm.AlarmRule`. An alarm's next state depends only on its
   previous state and, per datapoint of its evaluation range, on whether the datapoint is missing,
   breaching or not, and (for percentiles with ``EvaluateLowSampleCountPercentile``) whether it
-  has few samples. So each evaluation instant calls the rule once per distinct pattern among the
-  block's replications, on one replication's actual datapoints, and gives the result to every
-  replication with that pattern (``tests/simulator/test_batch_engine.py`` checks the premise).
+  has few samples. So the rule is called once per distinct (previous state, pattern) among the
+  block's evaluations, on one of their actual datapoints, and its result given to every
+  evaluation with that pattern (``tests/batch/test_batch_engine.py`` checks the premise); an
+  alarm whose next state depends on its range alone (:func:`_memoryless`) has all its
+  evaluations worked out at once, any other one evaluation after the other.
 
 **Not the same random numbers.** A block draws each quantity for all its replications with one
 numpy call, so replication ``i`` here is not ``simulate(scenario, seed, replication=i)``: the two
-engines agree in distribution (``tests/simulator/test_batch_vs_fast.py``), not draw by draw. A
+engines agree in distribution (``tests/batch/test_batch_vs_fast.py``), not draw by draw. A
 replication's result depends only on the scenario, the base seed and its index ``i`` (its block
 is ``i // BLOCK``, always simulated whole, from the stream ``SeedSequence(seed, spawn_key=(b,
 BLOCK_STREAM))``), never on how many replications were asked for or how they were split among
@@ -1794,6 +1817,11 @@ def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
     n with certainty): the same distribution as ``rng.binomial(n, p)``, without the draws a
     healthy fleet (p = 0), a failing one (p = 1) or an all-blue routing (p = 0) does not need."""
     p = np.broadcast_to(p, n.shape)
+    if p.size and not any(p.strides):  # one probability for every element (no fault varies it)
+        q = float(p.flat[0])
+        if q <= 0.0 or q >= 1.0:
+            return n.copy() if q >= 1.0 else np.zeros(n.shape, dtype=np.int64)
+        return rng.binomial(n, q)
     out = np.where(p >= 1.0, n, 0)
     random = (p > 0.0) & (p < 1.0) & (n > 0)
     if random.all():
