@@ -304,6 +304,8 @@ class _Prepared:
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
         #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
         #: carry their lattice phase).
+        #: per alarm, its rule's result per (previous state, pattern) key, for every block
+        self.rule_memo: list[dict[int, int]] = [{} for _ in self.alarms]
         #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
         self.memoryless = [_memoryless(a) for a in self.alarms]
         self.forgetful = all(self.memoryless) and not (self.uniform and not self.constant_rate)
@@ -658,7 +660,6 @@ class _Block:
         minutes = stop - m0
         self.M = minutes
         self._allocate(minutes)
-        self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
         j_from = 0
@@ -1270,7 +1271,7 @@ class _Block:
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         new = np.empty(len(first), dtype=np.int64)
         # the rule is a pure function of (previous state, pattern): each key's result, once
-        memo = self.rule_memo[a]
+        memo = self.prep.rule_memo[a]
         for p, r in enumerate(first):
             if keys is not None:
                 hit = memo.get(keys[p])
@@ -1694,7 +1695,13 @@ class _Block:
         # the tripped alarms, as codes into the block's distinct sets
         tripped = self.tripped & ~np.isnan(detected)[:, None]
         names = [a.name for a in prep.alarms]
-        if tripped.shape[1]:
+        if 0 < tripped.shape[1] < 63:  # each set as the bits of one integer
+            bits = tripped.astype(np.int64) @ (np.int64(1) << np.arange(tripped.shape[1]))
+            uniq, codes = np.unique(bits, return_inverse=True)
+            sets = tuple(
+                tuple(n for i, n in enumerate(names) if int(u) >> i & 1) for u in uniq.tolist()
+            )
+        elif tripped.shape[1]:
             uniq, codes = np.unique(tripped, axis=0, return_inverse=True)
             sets = tuple(tuple(n for n, on in zip(names, u, strict=True) if on) for u in uniq)
         else:
