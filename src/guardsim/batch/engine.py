@@ -859,7 +859,8 @@ class _Block:
         for a, alarm in enumerate(prep.alarms):
             rule = alarm.rule
             for q in alarm.queries:
-                if q.how in ("mixture", "components"):
+                one_minute = q.how == "mixture" and rule.period <= 60
+                if q.how == "components" or (q.how == "mixture" and not one_minute):
                     drawn[a][q.qid] = []
                     continue
                 key = (q.source, rule.period, rule.range_length, alarm.interval)
@@ -912,19 +913,15 @@ class _Block:
     def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
         """[R, E] states after each evaluation, from INSUFFICIENT_DATA: for an alarm whose
         next state depends only on its range (:func:`_memoryless`), every evaluation at once;
-        else one evaluation after the other."""
+        else one evaluation after the other (each a table lookup once its patterns are known:
+        measured no slower than checking which patterns depend on the state)."""
         R, E, L = values.shape
         if E == 0:
             return np.zeros((R, 0), dtype=np.int64)
+        flat_v, flat_c = values.reshape(R * E, L), counts.reshape(R * E, L)
         if self.prep.memoryless[a]:
-            flat = self._next_states(
-                a,
-                alarm,
-                np.full(R * E, INSUFFICIENT, dtype=np.int64),
-                values.reshape(R * E, L),
-                counts.reshape(R * E, L),
-            )
-            return flat.reshape(R, E)
+            start = np.full(R * E, INSUFFICIENT, dtype=np.int64)
+            return self._next_states(a, alarm, start, flat_v, flat_c).reshape(R, E)
         state = np.empty((R, E), dtype=np.int64)
         prev = np.full(R, INSUFFICIENT, dtype=np.int64)
         for e in range(E):
@@ -1004,12 +1001,18 @@ class _Block:
             return np.full((R, E, L), math.nan), np.full((R, E, L), math.nan)
         idx = self._window_minutes(period, L, instants)
         safe = np.maximum(idx, 0)
-        if q.how == "basic":
-            count = self._minute_sets(src, src.spec.kind)[0][:, safe]
+        one_minute = q.how == "mixture" and idx.shape[-1] == 1
+        if q.how == "basic" or one_minute:
+            kind = src.spec.kind if q.how == "basic" else StatisticKind.SAMPLE_COUNT
+            count = self._minute_sets(src, kind)[0][:, safe]
             seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
             seen &= count > 0
             n = np.where(seen, count, 0).sum(axis=-1)
-            value = self._basic(src.spec, src, safe, seen)
+            if one_minute:  # a window of one minute: that minute's percentile, looked up
+                per_minute = self._minute_percentiles(src)
+                value = np.where(seen[..., 0], per_minute[:, safe[..., 0]], math.nan)
+            else:
+                value = self._basic(src.spec, src, safe, seen)
             present = n > 0
             value = np.where(present, value, math.nan)
             return value, np.where(present, n.astype(np.float64), math.nan)
@@ -1045,6 +1048,30 @@ class _Block:
         if field is not None:
             fields[field] = values[:, safe]
         return basic_of_window(kind, count[:, safe], *fields, where=vis)
+
+    def _minute_percentiles(self, src: Source) -> FloatArray:
+        """[R, M]: each minute's percentile of the source's fleets together, drawn once (a
+        window of one minute, Period 60 or less: the window's value, whoever reads it), as
+        :meth:`_mixture_percentile` draws a window's."""
+        key = (src, "mixture")
+        hit = self.minute_cache.get(key)
+        if hit is not None:
+            return hit[2]
+        count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
+        out = np.full((self.R, self.M), math.nan)
+        r, j = np.nonzero(count > 0)
+        if len(r):
+            starts = 60.0 * (self.origin + np.arange(self.M))
+            vis = {}
+            for f in src.fleets:
+                v = np.ones((self.R, self.M), dtype=bool)
+                if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+                    v &= (starts >= src.blue_from)[None, :]
+                vis[f] = v[r, j][:, None]
+            # every (replication, minute) as a row of one-minute windows
+            out[r, j] = self._mixture_percentile(src, j[:, None], vis, r, count[r, j], per_row=True)
+        self.minute_cache[key] = (count, out, out)
+        return out
 
     def _minute_sets(
         self, src: Source, kind: StatisticKind
@@ -1205,11 +1232,15 @@ class _Block:
         vis: dict[str, BoolArray],
         rows: IntArray,
         n: IntArray,
+        *,
+        per_row: bool = False,
     ) -> FloatArray:
         """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (see
         aws-model.md#low-sample-percentiles): G^-1(U)
         with U ~ Beta(r, n - r + 1), G the count-weighted mixture of the segments' lognormals
-        (as :func:`guardsim.simulator.metrics.components_statistic` draws it)."""
+        (as :func:`guardsim.simulator.metrics.components_statistic` draws it). ``minutes``:
+        the window's minutes [W], or with ``per_row`` each row's own [rows, W] (``vis`` then
+        already per row)."""
         assert src.spec.upper is not None
         rank = ceil_rank(src.spec.upper, n)
         u = self.rng_metrics.beta(rank.astype(np.float64), (n - rank + 1).astype(np.float64))
@@ -1217,11 +1248,19 @@ class _Block:
         w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self.prep.latency_params[(f, src.metric)]
-            v = vis[f][rows]  # [rows, W]: this window's minutes
+            v = vis[f] if per_row else vis[f][rows]  # [rows, W]: this window's minutes
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                w_parts.append(np.where(v, cn[rows][:, safe], 0).astype(np.float64))
-                sc_parts.append(sc[rows][:, safe])
-                ad_parts.append(ad[rows][:, safe])
+                if per_row:
+                    c, scale, add = (
+                        cn[rows[:, None], safe],
+                        sc[rows[:, None], safe],
+                        ad[rows[:, None], safe],
+                    )
+                else:
+                    c, scale, add = cn[rows][:, safe], sc[rows][:, safe], ad[rows][:, safe]
+                w_parts.append(np.where(v, c, 0).astype(np.float64))
+                sc_parts.append(scale)
+                ad_parts.append(add)
                 mu_parts.append(np.full(w_parts[-1].shape, mu))
                 sg_parts.append(np.full(w_parts[-1].shape, sigma))
         return mixture_quantile(
@@ -1240,13 +1279,7 @@ class _Block:
         rule once per distinct (previous state, datapoint pattern), remembered."""
         rule = alarm.rule
         missing = np.isnan(values)
-        breach = _breaches(rule, values)
-        code = np.where(missing, 0, np.where(breach, 2, 1))
-        if alarm.low_sample:
-            assert rule.low_sample_threshold is not None
-            code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
-        # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
-        base = 6 if alarm.low_sample else 3
+        code, base = _codes(alarm, values, counts)
         keys: list[int] | None = None
         space = base ** (code.shape[1] + 1)
         if space < 2**62:
@@ -1759,6 +1792,19 @@ def _pointwise(metrics: list[dict[str, Any]]) -> bool:
         if any(name.upper() not in POINTWISE_FUNCTIONS for name in called):
             return False
     return True
+
+
+def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntArray, int]:
+    """Each datapoint's class, all the rule reads of it: 0 missing, 1 not breaching, 2
+    breaching (plus 3 if it has few samples, for the low-sample percentile rule), and the
+    number of classes (the base of a pattern's key)."""
+    rule = alarm.rule
+    missing = np.isnan(values)
+    code = np.where(missing, 0, np.where(_breaches(rule, values), 2, 1))
+    if alarm.low_sample:
+        assert rule.low_sample_threshold is not None
+        code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
+    return code, 6 if alarm.low_sample else 3
 
 
 def _rows(ufunc: Any, x: Any) -> Any:
