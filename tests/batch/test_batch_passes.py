@@ -13,7 +13,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-from guardsim.batch.engine import BLOCK, _Block, _pointwise, _Prepared, run_batch, run_batch_columns
+from guardsim.batch.engine import (
+    BLOCK,
+    _Block,
+    _pointwise,
+    _Prepared,
+    _unique_rows,
+    run_batch,
+    run_batch_columns,
+)
 from guardsim.scenarios import load_scenario
 
 
@@ -63,3 +71,13 @@ def test_columns_are_the_rows_and_depend_only_on_the_block() -> None:
     for name, values in cols.values.items():
         assert values.tobytes() == part.values[name].tobytes(), name
     assert cols.outcome.tobytes() == part.outcome.tobytes()
+
+
+def test_unique_rows_is_numpys() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 4, size=(500, 3)).astype(np.float64)
+    a[rng.random(a.shape) < 0.2] = -np.inf
+    uniq, inverse = _unique_rows(a)
+    want, want_inverse = np.unique(a, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(uniq, want)
+    np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
