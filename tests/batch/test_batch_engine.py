@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
+from guardsim.batch.engine import BLOCK, run_batch
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
 from guardsim.model.latency import (
     NORMAL_SUM_THRESHOLD,
@@ -182,7 +182,6 @@ def test_timelines_match_the_per_replication_engine(case: str, fails: bool) -> N
     if not fails:
         overrides["models.green.error_rate_5xx"] = 0.0
     scenario = deterministic(overrides, fails=fails)
-    assert batch_unsupported(scenario) is None
     rows = run_batch(scenario, seed=3, start=0, stop=4)
     for i, outcome, summary in rows:
         record = simulate(scenario, seed=3, mode="fast", replication=i, detail=False)
@@ -217,7 +216,6 @@ def test_formerly_unsupported_scenarios_run() -> None:
     )
     varying = deterministic({"traffic.profile": "daily"})
     for scenario in (rolling, math_alarm, warm, varying):
-        assert batch_unsupported(scenario) is None
         assert len(run_batch(scenario, seed=1, start=0, stop=1)) == 1
 
 

@@ -44,7 +44,6 @@ from test_batch_vs_fast import (
 )
 from test_fast_vs_exact import _alarm, _scenario
 
-from guardsim.batch.engine import batch_unsupported
 from guardsim.scenarios import check_scenario_dict
 from guardsim.scenarios.scenario import Scenario
 
@@ -223,7 +222,6 @@ def _samples(name: str, scenario: Scenario) -> tuple[dict[str, np.ndarray], dict
 @pytest.mark.parametrize("name", NAMES)
 def test_new_features_match_fast_mode(name: str, scenarios: dict[str, Scenario]) -> None:
     scenario = scenarios[name]
-    assert batch_unsupported(scenario) is None
     batch, fast = _samples(name, scenario)
     # not degenerate: mixed outcomes, enough detections for the KS test of detected_at
     rolled = float(np.mean(fast["outcome"] == "ROLLED_BACK"))

@@ -73,5 +73,5 @@ def batch_minute(
     prep = _Prepared(s)
     block = _Block(prep, seed, 0)
     block.run()
-    j = int(minute // 60) - prep.first_minute
+    j = int(minute // 60) - block.origin  # the block's arrays start at its first minute read
     return block.n["green"][:, j], block.errors[("green", "Invocation5XXErrors")][:, j]

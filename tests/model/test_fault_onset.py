@@ -13,8 +13,6 @@ import model_helpers as helpers
 import numpy as np
 import pytest
 
-from guardsim.batch.engine import batch_unsupported
-
 ERRORS_AT_450 = [{"kind": "errors", "rate_5xx": 1.0, "after_seconds": 450}]
 
 
@@ -56,7 +54,6 @@ def test_fast_minute_of_onset_carries_errors() -> None:
 
 def test_batch_minute_of_onset_carries_errors() -> None:
     s = helpers.scenario(ERRORS_AT_450)
-    assert batch_unsupported(s) is None
     n, e5 = helpers.batch_minute(s, 420.0)
     for k, e in zip(n.tolist(), e5.tolist(), strict=True):
         assert 0 < e < k

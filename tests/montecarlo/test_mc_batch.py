@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from mc_helpers import quick
 
-from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
+from guardsim.batch.engine import BLOCK, run_batch
 from guardsim.montecarlo.executors import LocalExecutor
 from guardsim.montecarlo.monte_carlo import MonteCarloResult, monte_carlo
 from guardsim.record import Summary
@@ -151,13 +151,6 @@ def test_monte_carlo_rows_are_run_batch_rows(mixed: Scenario, serial: MonteCarlo
 
 
 # --------------------------------------------------------------------------- mode selection
-
-
-def test_which_built_ins_the_batch_engine_supports() -> None:
-    everything = SEED_SCENARIOS + FORMERLY_UNSUPPORTED
-    assert {name: batch_unsupported(load_scenario(name)) for name in everything} == {
-        name: None for name in everything
-    }
 
 
 @pytest.mark.parametrize("name", ["seed-canary-rollback", "seed-linear-success"])

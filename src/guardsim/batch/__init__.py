@@ -1,5 +1,5 @@
 """The batch engine: Monte Carlo replications simulated in lockstep as numpy arrays."""
 
-from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
+from guardsim.batch.engine import BLOCK, run_batch, run_batch_columns
 
-__all__ = ["BLOCK", "batch_unsupported", "run_batch"]
+__all__ = ["BLOCK", "run_batch", "run_batch_columns"]

@@ -3,8 +3,29 @@
 Monte Carlo asks the same question thousands of times. The per-replication engine
 (:mod:`guardsim.simulator.engine`) answers each in a few milliseconds, most of it Python
 overhead per simulated minute, alarm evaluation and SageMaker poll. This engine runs a *block*
-of :data:`BLOCK` replications at once: every simulated minute costs a fixed number of numpy
-calls over arrays with one entry per replication, so the Python overhead is shared by the block.
+of :data:`BLOCK` replications at once, as numpy arrays with one entry per (replication, minute)
+or (replication, evaluation), so the Python overhead is shared by the block and by its minutes.
+
+**The shape of a block** (:meth:`_Block.run`): the controller's success path is laid out first
+(its waits, polls and timeout per replication, :meth:`_Block._wait`); then
+
+1. *the data plane, pass 1*: every (replication, minute) a decision can read, sampled at once
+   as if the replication stayed on the success path (:meth:`_Block._sample`, one fleet's share
+   in :meth:`_Block._serve`: the per-minute request counts, errors and latency statistic sets,
+   latency only where a poll can read it), from the first minute an evaluation that can reach
+   a decision reads (earlier minutes, a warm-up, are not simulated: the arrays start there);
+2. *CloudWatch* (:meth:`_Block._alarm_states`): each query's datapoints at every evaluation
+   instant at once (:meth:`_Block._datapoints`; each minute's statistic set merged once per
+   query, :meth:`_Block._minute_sets`), then each alarm's breaches and states
+   (:meth:`_Block._states`: the rule once per distinct pattern);
+3. *SageMaker's decision* (:meth:`_Block._decide`): each replication's first poll or timeout
+   that trips, and the rollback (or failure) that follows;
+4. *the data plane, pass 2*: for the replications that left the success path, the minutes from
+   the one they left in to their end, drawn again with the routing that really followed (counts
+   and errors only): nothing that was decided read them (a minute is published after it ends).
+
+The block's results are columns (:class:`~guardsim.montecarlo.results.RunColumns`), never one
+Python object per replication.
 
 **Same model, same sampling.** It implements fast mode's model (``simulation.mode: fast``) with
 the same semantics, for every scenario the validator accepts:
@@ -35,13 +56,15 @@ the same semantics, for every scenario the validator accepts:
   :class:`~guardsim.cloudwatch.alarm.AlarmRule`. An alarm's next state depends only on its
   previous state and, per datapoint of its evaluation range, on whether the datapoint is missing,
   breaching or not, and (for percentiles with ``EvaluateLowSampleCountPercentile``) whether it
-  has few samples. So each evaluation instant calls the rule once per distinct pattern among the
-  block's replications, on one replication's actual datapoints, and gives the result to every
-  replication with that pattern (``tests/simulator/test_batch_engine.py`` checks the premise).
+  has few samples. So the rule is called once per distinct (previous state, pattern) among the
+  block's evaluations, on one of their actual datapoints, and its result given to every
+  evaluation with that pattern (``tests/batch/test_batch_engine.py`` checks the premise); an
+  alarm whose next state depends on its range alone (:func:`_memoryless`) has all its
+  evaluations worked out at once, any other one evaluation after the other.
 
 **Not the same random numbers.** A block draws each quantity for all its replications with one
 numpy call, so replication ``i`` here is not ``simulate(scenario, seed, replication=i)``: the two
-engines agree in distribution (``tests/simulator/test_batch_vs_fast.py``), not draw by draw. A
+engines agree in distribution (``tests/batch/test_batch_vs_fast.py``), not draw by draw. A
 replication's result depends only on the scenario, the base seed and its index ``i`` (its block
 is ``i // BLOCK``, always simulated whole, from the stream ``SeedSequence(seed, spawn_key=(b,
 BLOCK_STREAM))``), never on how many replications were asked for or how they were split among
@@ -57,6 +80,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -79,7 +103,7 @@ from guardsim.cloudwatch.statistics import (
 from guardsim.deployment import watch as watch_
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import BatchUnsupportedError, ReplayFileError
+from guardsim.errors import ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
@@ -91,8 +115,8 @@ from guardsim.model.latency import (
 )
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
+from guardsim.montecarlo.results import SUMMARY_FIELDS, RunColumns
 from guardsim.record import Summary
-from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.dataplane import lognormal_params
@@ -106,6 +130,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Replications simulated together. Part of what a replication's draws depend on, so fixed.
 BLOCK = 512
+#: At most this many (replication, minute) pairs are sampled in one go (memory per piece).
+PIECE = 1 << 15
 #: Tells a block's stream apart from replication streams (``spawn_key=(i,)``).
 BLOCK_STREAM = 0x62617463
 
@@ -117,22 +143,6 @@ _CODE = {s: i for i, s in enumerate(_STATES)}
 FLEETS = ("blue", "green")
 
 Row = tuple[int, str, Summary]
-
-
-# --------------------------------------------------------------------------- what is supported
-
-
-def batch_unsupported(scenario: Scenario) -> str | None:
-    """None: the batch engine runs every scenario the validator accepts (since issue 14).
-
-    Kept for callers that ask; like every engine it raises
-    :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel.
-    """
-    for fleet in FLEETS:
-        model: ModelBehaviour = getattr(scenario.models, fleet)
-        # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
-        FleetFaults(model, f"models.{fleet}")
-    return None
 
 
 # --------------------------------------------------------------------------- the scenario, prepared
@@ -164,15 +174,16 @@ class _Alarm:
     program: MetricMathProgram | None  # metric math: the compiled expression, else None
     interval: int  # evaluation interval, s (10 high resolution, 60, or 3600 past one day)
     low_sample: bool  # whether the low-sample percentile rule can hold the state
+    #: metric math whose every expression works datapoint by datapoint (arithmetic and
+    #: :data:`POINTWISE_FUNCTIONS` only): its value at an instant is a function of the inputs'
+    #: values at that instant alone
+    pointwise: bool = False
 
 
 class _Prepared:
     """Everything about the scenario that does not depend on the random draws."""
 
     def __init__(self, scenario: Scenario) -> None:
-        reason = batch_unsupported(scenario)
-        if reason is not None:
-            raise BatchUnsupportedError(reason, scenario.name)
         self.scenario = scenario
         env = scenario.environment
         sim = scenario.simulation
@@ -200,6 +211,10 @@ class _Prepared:
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
         self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        #: each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`): raises
+        #: :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel
+        #: (no engine runs it), before any work
+        self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
         for alarm in scenario.rollback_alarms:
             boto = alarm.to_boto()
             rule = env.alarm_rule(boto)
@@ -239,6 +254,7 @@ class _Prepared:
                     program,
                     evaluation_interval(rule.period, rule.evaluation_periods),
                     program is None and rule.low_sample_threshold is not None,
+                    program is not None and _pointwise(boto["Metrics"]),
                 )
             )
         queries_ = [q for a in self.alarms for q in a.queries]
@@ -288,9 +304,11 @@ class _Prepared:
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
         #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
         #: carry their lattice phase).
-        self.forgetful = all(_memoryless(a) for a in self.alarms) and not (
-            self.uniform and not self.constant_rate
-        )
+        #: per alarm, its rule's result per (previous state, pattern) key, for every block
+        self.rule_memo: list[dict[int, int]] = [{} for _ in self.alarms]
+        #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
+        self.memoryless = [_memoryless(a) for a in self.alarms]
+        self.forgetful = all(self.memoryless) and not (self.uniform and not self.constant_rate)
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -316,11 +334,6 @@ class _Prepared:
         return arrivals.expected(self.scenario.traffic, t0, t1, self.replay)
 
     # ------------------------------------------------------------------ behaviour
-
-    @cached_property
-    def faults(self) -> dict[str, FleetFaults]:
-        """Each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`)."""
-        return {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
 
     @cached_property
     def fault_cuts(self) -> FloatArray:
@@ -354,6 +367,7 @@ class _Block:
         self.rng_metrics = metrics
         self.rng_delay = delay
         self.R = R = BLOCK
+        self.block = block
         env = prep.env
         steps = prep.steps
 
@@ -577,13 +591,34 @@ class _Block:
 
     # ------------------------------------------------------------------ running
 
-    def run(self) -> list[tuple[str, Summary]]:
+    def run(self) -> RunColumns:
+        """Simulate the block: its results as columns (:class:`RunColumns`).
+
+        Two passes over the data plane, with CloudWatch and SageMaker's decision between them:
+
+        1. every replication's minutes as if it stayed on the success path (the routing
+           changes of its plan), sampled all at once (:meth:`_sample`), from the first minute
+           an evaluation that can reach a decision reads (:meth:`_readable_from`) to its last
+           poll or its end; latency only in the minutes a poll can read;
+        2. CloudWatch: every alarm's state at every one of its evaluation instants
+           (:meth:`_alarm_states`: each minute's datapoints worked out once per query, the rule
+           once per distinct pattern); SageMaker: each replication's first poll that trips
+           (:meth:`_decide`), and the rollback or failure that follows;
+        3. for the replications that left the success path, the minutes from the one they left
+           in to their end, drawn again with the routing that really followed (counts and
+           errors only: no poll reads them any more).
+
+        A minute is published after it ends, so the minute a replication left in, and every
+        later one, was read by no poll before it left: redrawing them changes nothing that was
+        decided, and what is counted follows the routing that really held.
+        """
         prep = self.prep
         R = self.R
         env = prep.env
         # ---- per-replication outcome, filled in as the replications leave the success path
         self.detected = np.full(R, math.nan)
         self.left = np.zeros(R, dtype=bool)  # left the success path (rollback or failure)
+        self.left_at = np.full(R, math.nan)
         self.kept_changes = np.full(R, len(prep.steps), dtype=np.int64)
         self.rollback_started = np.full(R, math.nan)
         self.restored_at = np.full(R, math.inf)  # traffic back on blue (rollback completed)
@@ -598,7 +633,6 @@ class _Block:
         self.post_g = np.zeros((R, P), dtype=np.int64)
         if self.rolling:
             self.leave_stage = np.full(R, -1, dtype=np.int64)
-            self.left_at = np.full(R, math.nan)
             self.green_off = np.full((R, prep.green_count), math.inf)
             self.green_on_at_leave = np.zeros(R, dtype=np.int64)
             self.rb_blue_launch = np.full((R, self.rb_prov.shape[1] * self.rb_size), math.inf)
@@ -612,37 +646,73 @@ class _Block:
             + longest,
         )
         last = min(float(latest.max()), prep.horizon)
+        stop = math.ceil(last / 60.0) + 1  # the minute after the last one simulated
+        # the polls and timeouts the run reaches (those past its last minute never happen)
+        self.ev_valid = self.ev_valid & (self.ev_t < 60.0 * stop)
+        eval_from, data_from = self._readable_from()
+        # The arrays' first minute: the first one an evaluation that can reach a decision reads
+        # (the minutes before it cost nothing, however long the warm-up).
+        first = max(prep.start, data_from) - 60.0  # minutes that end by then are not read
         m0 = prep.first_minute
-        minutes = math.ceil(last / 60.0) - m0 + 1
+        if math.isfinite(first):
+            m0 = max(m0, math.floor(first / 60.0) + 1)
+        self.origin = m0
+        minutes = stop - m0
         self.M = minutes
         self._allocate(minutes)
-        self.ptr = np.zeros(R, dtype=np.int64)
-        self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
-        self.entered = np.full((len(prep.alarms), R), -math.inf)
-        self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
-        self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
-        self.peak_steps = np.zeros(R, dtype=np.int64)
         self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
+        j_from = 0
+        j = np.arange(minutes)[None, :]
+        # ---- pass 1: the success path
+        last_read = np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1)
+        reach = np.maximum(np.minimum(self.success_end, prep.horizon), last_read)
+        j_to = np.clip(np.floor(reach / 60.0) - m0 + 1, j_from, minutes).astype(np.int64)
+        span = (j >= j_from) & (j < j_to[:, None])
+        read = 60.0 * (m0 + j) < last_read[:, None]  # a poll can read the minute
+        self._pass(span, read)
+        # ---- CloudWatch and SageMaker
+        self._decide(self._alarm_states(self._instants(eval_from, j_from)))
+        # ---- pass 2: what followed for those that left
+        left = self.left
+        if left.any():
+            at = np.where(left, self.left_at, 0.0)
+            j_left = np.maximum(np.floor(at / 60.0).astype(np.int64) - m0, 0)
+            until = np.minimum(self.end, prep.horizon)
+            j_end = np.floor(until / 60.0).astype(np.int64) - m0 + 1
+            redo = left[:, None] & (j >= j_left[:, None])
+            for counted in self.counted.values():
+                counted[redo] = 0
+            self.peak[redo] = 0
+            if self.phase_at is not None:
+                rows = np.nonzero(left)[0]
+                self.next_uniform[rows] = self.phase_at[rows, j_left[rows]]
+            self._pass(redo & (j < j_end[:, None]), None)
+        return self._results()
+
+    def _pass(self, span: BoolArray, read: BoolArray | None) -> None:
+        """Sample the (replication, minute) pairs of ``span`` ([R, M]), latency only where
+        ``read`` (None: nowhere), in pieces of at most :data:`PIECE` pairs (each
+        replication's minutes in order: evenly spaced arrivals at a varying rate carry the
+        lattice's phase from one to the next)."""
+        vr, vj = np.nonzero(span)
+        for a in range(0, len(vr), PIECE):
+            r, jj = vr[a : a + PIECE], vj[a : a + PIECE]
+            self._sample(r, jj, None if read is None else read[r, jj])
+
+    def _instants(self, eval_from: float, j_from: int) -> FloatArray:
+        """The CloudWatch clock's instants in the minutes simulated (every minute's
+        ``alarm_evaluation_offset_seconds``, or every 10 s when an alarm is high resolution),
+        from the first that can reach a decision."""
+        prep = self.prep
         if prep.clock == 60.0:
-            within = [prep.offset]
+            within = np.asarray([prep.offset])
         else:  # high resolution: every 10 s
-            within = [prep.clock_offset + 10.0 * k for k in range(6)]
-        eval_from, data_from = self._readable_from()
-        for j in range(minutes):
-            m = 60.0 * (m0 + j)
-            if m + 60.0 <= max(prep.start, data_from):
-                continue
-            # the alarms' states before the minute's evaluations and after each of them
-            states, entered = [self.state.copy()], [self.entered.copy()]
-            instants = [m + w for w in within if m + w > max(prep.start, eval_from)]
-            for t_eval in instants:
-                self._evaluate(t_eval)
-                states.append(self.state.copy())
-                entered.append(self.entered.copy())
-            self._controller(m, np.asarray(instants), np.stack(states), np.stack(entered))
-            self._sample_minute(j, m)
-        return self._summaries()
+            within = prep.clock_offset + 10.0 * np.arange(6)
+        m = 60.0 * (self.origin + np.arange(j_from, self.M, dtype=np.float64))
+        at = (m[:, None] + within[None, :]).ravel()
+        out: FloatArray = at[at > max(prep.start, eval_from)]
+        return out
 
     def _readable_from(self) -> tuple[float, float]:
         """(first evaluation, first minute's start) that can reach a decision.
@@ -671,9 +741,7 @@ class _Block:
             self.prep.env.metric_publish_delay_seconds.sample(self.rng_delay, R * minutes),
             dtype=np.float64,
         ).reshape(R, minutes)
-        self.published = (
-            60.0 * (self.prep.first_minute + np.arange(minutes) + 1.0)[None, :] + self.delay
-        )
+        self.published = 60.0 * (self.origin + np.arange(minutes) + 1.0)[None, :] + self.delay
         self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in FLEETS}
         self.errors = {
             (f, m): np.zeros((R, minutes), dtype=np.int64) for f in FLEETS for m in ERROR_METRICS
@@ -690,49 +758,49 @@ class _Block:
                     )
         # percentile alarms: every segment's latency component (count, scale, add) per minute
         self.comps: dict[tuple[str, str], list[tuple[IntArray, FloatArray, FloatArray]]] = {}
+        # what is counted, per minute (pass 2 replaces what follows a replication's leaving)
+        self.counted = {
+            k: np.zeros((R, minutes), dtype=np.int64) for k in ("green_n", "green_e", "user_e")
+        }
+        self.peak = np.zeros((R, minutes), dtype=np.int64)  # routing changes in effect, at most
+        prep = self.prep
+        varying = prep.uniform and not prep.constant_rate
+        #: evenly spaced arrivals at a varying rate: the lattice's phase at each minute's start
+        self.phase_at = np.full((R, minutes), math.nan) if varying else None
 
     # ------------------------------------------------------------------ SageMaker's polls
 
-    def _controller(
-        self, m: float, instants: FloatArray, states: IntArray, entered_at: FloatArray
-    ) -> None:
-        """Process the polls and timeouts of [m, m + 60): the first that trips leaves the path.
+    def _decide(self, states: list[tuple[FloatArray, IntArray, FloatArray]]) -> None:
+        """Every replication's first poll or timeout that trips leaves the success path.
 
-        ``states`` and ``entered_at`` ([evaluations + 1, alarms, R]) are the alarms' states
-        before the minute's evaluation ``instants`` and after each: a poll sees the state of
-        the last evaluation at or before it (CloudWatch evaluates before SageMaker reads)."""
+        ``states``: per alarm, its evaluation instants [E] and its state and the instant that
+        state was entered after each ([R, E]): a poll sees the state of the alarm's last
+        evaluation at or before it (CloudWatch evaluates before SageMaker reads); before the
+        first, INSUFFICIENT_DATA since ever."""
         prep = self.prep
         env = prep.env
-        live = ~self.left
-        if not live.any():
-            return
-        P = self.ev_t.shape[1]
-        counts = (self.ev_t < m + 60.0).sum(axis=1)  # rows are sorted: events before m+60
-        take = counts - self.ptr
-        width = int(take[live].max(initial=0))
-        if width == 0:
-            return
-        idx = np.minimum(self.ptr[:, None] + np.arange(width)[None, :], P - 1)
-        rows = np.arange(self.R)[:, None]
-        inside = (np.arange(width)[None, :] < take[:, None]) & live[:, None]
-        t = self.ev_t[rows, idx]
-        since = self.ev_since[rows, idx]
-        kind = self.ev_kind[rows, idx]
-        seen = np.searchsorted(instants, t, side="right")  # [R, width]: which snapshot
-        hits = np.zeros((self.R, width, len(prep.alarms)), dtype=bool)
-        for a in range(len(prep.alarms)):
-            st = states[seen, a, rows]
-            entered = entered_at[seen, a, rows]
+        R, P = self.ev_t.shape
+        rows = np.arange(R)[:, None]
+        t = self.ev_t
+        hits = np.zeros((R, P, len(prep.alarms)), dtype=bool)
+        for a, (instants, state, entered_at) in enumerate(states):
+            if len(instants):
+                seen = np.searchsorted(instants, t, side="right") - 1  # [R, P]
+                at = np.maximum(seen, 0)
+                st = np.where(seen >= 0, state[rows, at], INSUFFICIENT)
+                entered = np.where(seen >= 0, entered_at[rows, at], -math.inf)
+            else:
+                st = np.full(t.shape, INSUFFICIENT)
+                entered = np.full(t.shape, -math.inf)
             hits[:, :, a] = watch_.trips(
                 st == ALARM,
                 st == INSUFFICIENT,
                 entered,
-                since,
+                self.ev_since,
                 on_insufficient_data=env.trip_on_insufficient_data,
                 in_alarm_at_start=env.trip_if_in_alarm_at_bake_start,
             )
-        hit = ((kind == watch_.TIMEOUT) | hits.any(axis=2)) & inside
-        self.ptr = np.where(live, counts, self.ptr)
+        hit = ((self.ev_kind == watch_.TIMEOUT) | hits.any(axis=2)) & self.ev_valid
         found = hit.any(axis=1)
         if not found.any():
             return
@@ -740,18 +808,18 @@ class _Block:
         r = np.nonzero(found)[0]
         f = first[r]
         at = t[r, f]
-        k = kind[r, f]
+        k = self.ev_kind[r, f]
         self.left[r] = True
-        self.kept_changes[r] = self.ev_changes[r, idx[r, f]]
+        self.left_at[r] = at
+        self.kept_changes[r] = self.ev_changes[r, f]
         is_timeout = k == watch_.TIMEOUT
         alarm_rows = r[~is_timeout]
         self.detected[alarm_rows] = at[~is_timeout]
         self.tripped[alarm_rows] = hits[alarm_rows, f[~is_timeout]]
         started = np.where(is_timeout, at, at + env.alarm_reaction_seconds)
-        stage = self.ev_stage[r, idx[r, f]]
+        stage = self.ev_stage[r, f]
         if self.rolling:
             self.leave_stage[r] = stage
-            self.left_at[r] = at
         if env.timeout_action == "fail":
             failed = is_timeout
             self.outcome[r[failed]] = 2
@@ -769,140 +837,290 @@ class _Block:
 
     # ------------------------------------------------------------------ CloudWatch
 
-    def _evaluate(self, t: float) -> None:
-        """Evaluate every alarm due at ``t`` (its own schedule, as fast mode's monitor has it).
+    def _alarm_states(self, instants: FloatArray) -> list[tuple[FloatArray, IntArray, FloatArray]]:
+        """Every alarm's (instants, state [R, E], entered at [R, E]) at its own evaluation
+        instants (its schedule, as fast mode's monitor has it) among ``instants``.
 
         A query's datapoints are worked out once per instant and shared by every alarm that
-        reads the same metric, statistic, period and range."""
+        reads the same metric, statistic, period and range: for all the instants at once
+        (:meth:`_datapoints`), except extended statistics of latency, drawn one instant at a
+        time in time order (a window's value is drawn again only when another of its minutes
+        is published, and shared by every alarm that reads it)."""
         prep = self.prep
-        shared: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
+        due = []
+        for alarm in prep.alarms:
+            k = np.round((instants - prep.full_offset) / alarm.interval)
+            due.append(np.abs(instants - prep.full_offset - k * alarm.interval) <= 1e-6)
+        self.minute_cache: dict[Any, tuple[IntArray, FloatArray, FloatArray]] = {}
+        # the datapoints of each alarm's queries: [R, E, L] values and sample counts
+        shared: dict[tuple[Source, int, int, int], tuple[FloatArray, FloatArray]] = {}
+        inputs: list[dict[str, tuple[FloatArray, FloatArray]]] = [{} for _ in prep.alarms]
+        drawn: list[dict[str, list[tuple[FloatArray, FloatArray]]]] = [{} for _ in prep.alarms]
         for a, alarm in enumerate(prep.alarms):
-            k = round((t - prep.full_offset) / alarm.interval)
-            if abs(t - prep.full_offset - k * alarm.interval) > 1e-6:
-                continue
             rule = alarm.rule
-            inputs: dict[str, tuple[FloatArray, FloatArray]] = {}
             for q in alarm.queries:
-                key = (q.source, rule.period, rule.range_length)
-                hit = shared.get(key)
-                if hit is None:
-                    hit = shared[key] = self._datapoints(q, rule.period, rule.range_length, t)
-                inputs[q.qid] = hit
+                one_minute = q.how == "mixture" and rule.period <= 60
+                if q.how == "components" or (q.how == "mixture" and not one_minute):
+                    drawn[a][q.qid] = []
+                    continue
+                key = (q.source, rule.period, rule.range_length, alarm.interval)
+                if key not in shared:
+                    shared[key] = self._datapoints(
+                        q, rule.period, rule.range_length, instants[due[a]]
+                    )
+                inputs[a][q.qid] = shared[key]
+        if any(drawn):
+            for e in range(len(instants)):
+                at_t: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
+                for a, alarm in enumerate(prep.alarms):
+                    if not due[a][e]:
+                        continue
+                    rule = alarm.rule
+                    for qid, parts in drawn[a].items():
+                        q = next(q for q in alarm.queries if q.qid == qid)
+                        key3 = (q.source, rule.period, rule.range_length)
+                        if key3 not in at_t:
+                            at_t[key3] = self._datapoints(
+                                q, rule.period, rule.range_length, instants[e : e + 1]
+                            )
+                        parts.append(at_t[key3])
+            for a, alarm in enumerate(prep.alarms):
+                L = alarm.rule.range_length
+                for qid, parts in drawn[a].items():
+                    if parts:
+                        inputs[a][qid] = (
+                            np.concatenate([v for v, _ in parts], axis=1),
+                            np.concatenate([c for _, c in parts], axis=1),
+                        )
+                    else:
+                        empty = np.zeros((self.R, 0, L))
+                        inputs[a][qid] = (empty, empty)
+        out = []
+        for a, alarm in enumerate(prep.alarms):
+            at = instants[due[a]]
             if alarm.program is None:
-                values, counts = inputs[alarm.queries[0].qid]
+                values, counts = inputs[a][alarm.queries[0].qid]
             else:
-                values = self._metric_math(alarm.program, {q: v for q, (v, _) in inputs.items()})
+                R, E, L = next(iter(inputs[a].values()))[0].shape
+                values = self._metric_math(
+                    alarm, {q: v.reshape(R * E, L) for q, (v, _) in inputs[a].items()}
+                ).reshape(R, E, L)
                 counts = np.full(values.shape, math.nan)
-            self._apply_rule(a, alarm, t, values, counts)
+            state = self._states(a, alarm, values, counts)
+            out.append((at, state, _entered(state, at)))
+        return out
 
-    def _metric_math(self, program: MetricMathProgram, inputs: dict[str, FloatArray]) -> FloatArray:
-        """The expression's series per replication: the compiled program (fast mode's) once
-        per distinct row of inputs among the block's replications (an error rate of 0/n is
-        one row whatever n; missing datapoints are one value)."""
+    def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
+        """[R, E] states after each evaluation, from INSUFFICIENT_DATA: for an alarm whose
+        next state depends only on its range (:func:`_memoryless`), every evaluation at once;
+        else one evaluation after the other (each a table lookup once its patterns are known:
+        measured no slower than checking which patterns depend on the state)."""
+        R, E, L = values.shape
+        if E == 0:
+            return np.zeros((R, 0), dtype=np.int64)
+        flat_v, flat_c = values.reshape(R * E, L), counts.reshape(R * E, L)
+        if self.prep.memoryless[a]:
+            start = np.full(R * E, INSUFFICIENT, dtype=np.int64)
+            return self._next_states(a, alarm, start, flat_v, flat_c).reshape(R, E)
+        state = np.empty((R, E), dtype=np.int64)
+        prev = np.full(R, INSUFFICIENT, dtype=np.int64)
+        for e in range(E):
+            prev = self._next_states(a, alarm, prev, values[:, e], counts[:, e])
+            state[:, e] = prev
+        return state
+
+    def _metric_math(self, alarm: _Alarm, inputs: dict[str, FloatArray]) -> FloatArray:
+        """The expression's series per row of inputs ([N, L] each): the compiled program
+        (fast mode's). An expression that works datapoint by datapoint (:attr:`_Alarm.
+        pointwise`) is evaluated once, on one series of the distinct datapoints (the inputs'
+        values at one instant) of every row; any other once per distinct row (an error rate
+        of 0/n is one row whatever n; missing datapoints are one value)."""
+        program = alarm.program
+        assert program is not None
         names = list(inputs)
-        L = inputs[names[0]].shape[1]
+        N, L = inputs[names[0]].shape
+        if alarm.pointwise:
+            points = np.stack([inputs[q].reshape(-1) for q in names], axis=1)  # [N * L, Q]
+            keyed = np.where(np.isnan(points), -math.inf, points)
+            uniq, inverse = _unique_rows(keyed)
+            series = {
+                q: [None if v == -math.inf else v for v in uniq[:, i].tolist()]
+                for i, q in enumerate(names)
+            }
+            values = [math.nan if v is None else v for v in program.evaluate(series)]
+            out_points = np.asarray(values, dtype=np.float64)
+            result: FloatArray = out_points[inverse.reshape(-1)].reshape(N, L)
+            return result
         stacked = np.concatenate([inputs[q] for q in names], axis=1)
         # NaN (missing) as -inf: a value no SageMaker statistic takes, so rows compare exactly
         keyed = np.where(np.isnan(stacked), -math.inf, stacked)
-        uniq, inverse = np.unique(keyed, axis=0, return_inverse=True)
+        uniq, inverse = _unique_rows(keyed)
         out = np.empty((len(uniq), L))
         for u, row in enumerate(uniq):
-            series = {
+            rows = {
                 q: [None if v == -math.inf else float(v) for v in row[i * L : (i + 1) * L]]
                 for i, q in enumerate(names)
             }
-            result = program.evaluate(series)
-            out[u] = [math.nan if v is None else v for v in result]
+            evaluated = program.evaluate(rows)
+            out[u] = [math.nan if v is None else v for v in evaluated]
         return out[inverse.reshape(-1)]
 
-    def _window_minutes(self, period: int, L: int, t: float) -> IntArray:
-        """[L, W] array indices of the minutes in each window of the range at ``t``
-        (a window [s, e) holds the minutes that start in it: at most one for a
+    def _window_minutes(self, period: int, L: int, instants: FloatArray) -> IntArray:
+        """[E, L, W] array indices of the minutes in each window of the range at each of the
+        ``instants`` (a window [s, e) holds the minutes that start in it: at most one for a
         high-resolution period); -1 where there is none."""
         width = max(1, math.ceil(period / 60))
-        starts = t - period * np.arange(L, 0, -1, dtype=np.float64)
+        starts = instants[:, None] - period * np.arange(L, 0, -1, dtype=np.float64)[None, :]
         ends = starts + period
         first = np.ceil(starts / 60.0 - 1e-9).astype(np.int64)
-        minute = first[:, None] + np.arange(width)[None, :]
-        inside = 60.0 * minute < ends[:, None] - 1e-9
-        idx = minute - self.prep.first_minute
+        minute = first[:, :, None] + np.arange(width)[None, None, :]
+        inside = 60.0 * minute < ends[:, :, None] - 1e-9
+        idx = minute - self.origin
         return np.where(inside & (idx >= 0) & (idx < self.M), idx, -1)
 
-    def _visible(self, fleet: str, src: Source, idx: IntArray, t: float) -> BoolArray:
-        """[R, L, W]: the fleet's bucket of each minute exists and is published by ``t``."""
+    def _visible(self, fleet: str, src: Source, idx: IntArray, instants: FloatArray) -> BoolArray:
+        """[R, E, L, W]: the fleet's bucket of each minute exists and is published by the
+        instant that reads it."""
         safe = np.maximum(idx, 0)
-        vis = (self.n[fleet][:, safe] > 0) & (self.published[:, safe] <= t) & (idx >= 0)[None]
+        published = self.published[:, safe] <= instants[None, :, None, None]
+        vis = (self.n[fleet][:, safe] > 0) & published & (idx >= 0)[None]
         if fleet == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
-            minute_start = 60.0 * (self.prep.first_minute + safe)
+            minute_start = 60.0 * (self.origin + safe)
             vis &= (minute_start >= src.blue_from)[None]
         return vis
 
     def _datapoints(
-        self, q: _Query, period: int, L: int, t: float
+        self, q: _Query, period: int, L: int, instants: FloatArray
     ) -> tuple[FloatArray, FloatArray]:
-        """[R, L] datapoint values (NaN: missing) and sample counts of the range at ``t``."""
+        """[R, E, L] datapoint values (NaN: missing) and sample counts of the range at each of
+        the ``instants`` (an extended statistic of latency: one instant, see
+        :meth:`_extended`)."""
         src = q.source
-        R = self.R
-        if not src.fleets:
-            return np.full((R, L), math.nan), np.full((R, L), math.nan)
-        idx = self._window_minutes(period, L, t)
+        R, E = self.R, len(instants)
+        if not src.fleets or E == 0:
+            return np.full((R, E, L), math.nan), np.full((R, E, L), math.nan)
+        idx = self._window_minutes(period, L, instants)
         safe = np.maximum(idx, 0)
-        vis = {f: self._visible(f, src, idx, t) for f in src.fleets}
+        one_minute = q.how == "mixture" and idx.shape[-1] == 1
+        if q.how == "basic" or one_minute:
+            kind = src.spec.kind if q.how == "basic" else StatisticKind.SAMPLE_COUNT
+            count = self._minute_sets(src, kind)[0][:, safe]
+            seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
+            seen &= count > 0
+            n = np.where(seen, count, 0).sum(axis=-1)
+            if one_minute:  # a window of one minute: that minute's percentile, looked up
+                per_minute = self._minute_percentiles(src)
+                value = np.where(seen[..., 0], per_minute[:, safe[..., 0]], math.nan)
+            else:
+                value = self._basic(src.spec, src, safe, seen)
+            present = n > 0
+            value = np.where(present, value, math.nan)
+            return value, np.where(present, n.astype(np.float64), math.nan)
+        vis = {f: self._visible(f, src, idx, instants) for f in src.fleets}
         n = sum(
-            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=2) for f in src.fleets),
-            np.zeros((R, L), dtype=np.int64),
+            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=-1) for f in src.fleets),
+            np.zeros((R, E, L), dtype=np.int64),
         )
         present = n > 0
-        if q.how == "basic":
-            value = self._basic(src.spec, src, safe, vis, n)
-        elif q.how == "histogram":
+        if q.how == "histogram":
             value = self._histogram(src, safe, vis, n)
         else:
-            value = self._extended(q, period, t, idx, vis, n)
+            assert E == 1
+            one = {f: v[:, 0] for f, v in vis.items()}
+            t = float(instants[0])
+            value = self._extended(q, period, t, idx[0], one, n[:, 0])[:, None, :]
         value = np.where(present, value, math.nan)
         return value, np.where(present, n.astype(np.float64), math.nan)
 
     def _basic(
-        self,
-        spec: StatisticSpec,
-        src: Source,
-        safe: IntArray,
-        vis: dict[str, BoolArray],
-        n: IntArray,
+        self, spec: StatisticSpec, src: Source, safe: IntArray, vis: BoolArray
     ) -> FloatArray:
-        # every fleet's visible minutes side by side, one window per [replication, datapoint];
-        # of the statistic sets' fields only the one the statistic reads
+        """A basic statistic of each window ([R, E, L] from the windows' minutes ``safe``
+        [E, L, W], those ``vis``): each minute's statistic set merged over the source's fleets
+        once (:meth:`_minute_sets`), then the windows' sets merged (a window of one minute,
+        Period 60 or less: the minute's own statistic, looked up)."""
         kind = spec.kind
         field = _FIELD.get(kind)
+        count, values, per_minute = self._minute_sets(src, kind)
+        if safe.shape[-1] == 1:
+            return np.where(vis[..., 0], per_minute[:, safe[..., 0]], math.nan)
+        fields: list[Any] = [None, None, None]
+        if field is not None:
+            fields[field] = values[:, safe]
+        return basic_of_window(kind, count[:, safe], *fields, where=vis)
+
+    def _minute_percentiles(self, src: Source) -> FloatArray:
+        """[R, M]: each minute's percentile of the source's fleets together, drawn once (a
+        window of one minute, Period 60 or less: the window's value, whoever reads it), as
+        :meth:`_mixture_percentile` draws a window's."""
+        key = (src, "mixture")
+        hit = self.minute_cache.get(key)
+        if hit is not None:
+            return hit[2]
+        count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
+        out = np.full((self.R, self.M), math.nan)
+        r, j = np.nonzero(count > 0)
+        if len(r):
+            starts = 60.0 * (self.origin + np.arange(self.M))
+            vis = {}
+            for f in src.fleets:
+                v = np.ones((self.R, self.M), dtype=bool)
+                if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+                    v &= (starts >= src.blue_from)[None, :]
+                vis[f] = v[r, j][:, None]
+            # every (replication, minute) as a row of one-minute windows
+            out[r, j] = self._mixture_percentile(src, j[:, None], vis, r, count[r, j], per_row=True)
+        self.minute_cache[key] = (count, out, out)
+        return out
+
+    def _minute_sets(
+        self, src: Source, kind: StatisticKind
+    ) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Per minute [R, M], of the source's fleets together: the sample count, the merged
+        field of the statistic sets the statistic reads (Sum, Minimum or Maximum), and the
+        statistic of the minute alone. Worked out once per source and statistic."""
+        key = (src, kind)
+        hit = self.minute_cache.get(key)
+        if hit is not None:
+            return hit
+        field = _FIELD.get(kind)
         metric = src.metric
-        counts, values = [], []
+        identity = (0.0, math.inf, -math.inf)[field or 0]
+        count = np.zeros((self.R, self.M), dtype=np.int64)
+        merged = np.full((self.R, self.M), identity)
         for f in src.fleets:
-            nb = self.n[f][:, safe]
-            counts.append(nb)
+            nb = self.n[f]
+            if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+                starts = 60.0 * (self.origin + np.arange(self.M))
+                nb = np.where((starts >= src.blue_from)[None, :], nb, 0)
+            count += nb
             if field is None:
                 continue
             if metric == "Invocations":  # every sample is 1
-                values.append(nb.astype(np.float64) if field == 0 else np.ones(nb.shape))
+                v = nb.astype(np.float64) if field == 0 else np.ones(nb.shape)
             elif metric in ERROR_METRICS:  # 0/1 per request
-                e = self.errors[(f, metric)][:, safe]
+                e = self.errors[(f, metric)]
                 if field == 0:
-                    values.append(e.astype(np.float64))
+                    v = e.astype(np.float64)
                 elif field == 1:  # Minimum: 0 unless every request failed
-                    values.append(np.where(e < nb, 0.0, 1.0))
+                    v = np.where(e < nb, 0.0, 1.0)
                 else:  # Maximum: 1 if any request failed
-                    values.append(np.where(e > 0, 1.0, 0.0))
+                    v = np.where(e > 0, 1.0, 0.0)
             else:
-                values.append(self.lat[(f, metric)][field][:, safe])
-
-        def joined(parts: list[Any]) -> Any:
-            return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
-
+                v = self.lat[(f, metric)][field]
+            v = np.where(nb > 0, v, identity)
+            if field == 0:
+                merged += v
+            elif field == 1:
+                np.minimum(merged, v, out=merged)
+            else:
+                np.maximum(merged, v, out=merged)
         fields: list[Any] = [None, None, None]
         if field is not None:
-            fields[field] = joined(values)
-        return basic_of_window(
-            kind, joined(counts), *fields, where=joined([vis[f] for f in src.fleets])
-        )
+            fields[field] = merged[..., None]
+        per_minute = basic_of_window(kind, count[..., None], *fields)
+        self.minute_cache[key] = (count, merged, per_minute)
+        return count, merged, per_minute
 
     def _histogram(
         self, src: Source, safe: IntArray, vis: dict[str, BoolArray], n: IntArray
@@ -912,7 +1130,7 @@ class _Block:
         if src.metric in ERROR_METRICS:
             k = sum(
                 (
-                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=2)
+                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=-1)
                     for f in src.fleets
                 ),
                 np.zeros(n.shape, dtype=np.int64),
@@ -948,7 +1166,7 @@ class _Block:
         alarm reading it (fast mode draws one value per window, whoever reads it)."""
         src = q.source
         R, L = n.shape
-        nbuckets = sum(vis[f].sum(axis=2) for f in src.fleets)
+        nbuckets = sum(vis[f].sum(axis=-1) for f in src.fleets)
         cache = self.ext_cache.setdefault((src, period), {})
         out = np.full((R, L), math.nan)
         for w in range(L):
@@ -1014,11 +1232,15 @@ class _Block:
         vis: dict[str, BoolArray],
         rows: IntArray,
         n: IntArray,
+        *,
+        per_row: bool = False,
     ) -> FloatArray:
         """The r-th smallest of the window's n samples, r = max(1, ceil(p n)) (see
         aws-model.md#low-sample-percentiles): G^-1(U)
         with U ~ Beta(r, n - r + 1), G the count-weighted mixture of the segments' lognormals
-        (as :func:`guardsim.simulator.metrics.components_statistic` draws it)."""
+        (as :func:`guardsim.simulator.metrics.components_statistic` draws it). ``minutes``:
+        the window's minutes [W], or with ``per_row`` each row's own [rows, W] (``vis`` then
+        already per row)."""
         assert src.spec.upper is not None
         rank = ceil_rank(src.spec.upper, n)
         u = self.rng_metrics.beta(rank.astype(np.float64), (n - rank + 1).astype(np.float64))
@@ -1026,11 +1248,19 @@ class _Block:
         w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self.prep.latency_params[(f, src.metric)]
-            v = vis[f][rows]  # [rows, W]: this window's minutes
+            v = vis[f] if per_row else vis[f][rows]  # [rows, W]: this window's minutes
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                w_parts.append(np.where(v, cn[rows][:, safe], 0).astype(np.float64))
-                sc_parts.append(sc[rows][:, safe])
-                ad_parts.append(ad[rows][:, safe])
+                if per_row:
+                    c, scale, add = (
+                        cn[rows[:, None], safe],
+                        sc[rows[:, None], safe],
+                        ad[rows[:, None], safe],
+                    )
+                else:
+                    c, scale, add = cn[rows][:, safe], sc[rows][:, safe], ad[rows][:, safe]
+                w_parts.append(np.where(v, c, 0).astype(np.float64))
+                sc_parts.append(scale)
+                ad_parts.append(add)
                 mu_parts.append(np.full(w_parts[-1].shape, mu))
                 sg_parts.append(np.full(w_parts[-1].shape, sigma))
         return mixture_quantile(
@@ -1042,32 +1272,39 @@ class _Block:
             u,
         )
 
-    def _apply_rule(
-        self, a: int, alarm: _Alarm, t: float, values: FloatArray, counts: FloatArray
-    ) -> None:
-        """New states: the rule once per distinct (previous state, datapoint pattern)."""
+    def _next_states(
+        self, a: int, alarm: _Alarm, prev: IntArray, values: FloatArray, counts: FloatArray
+    ) -> IntArray:
+        """[N] states after one evaluation of ``values`` ([N, L]) from ``prev`` ([N]): the
+        rule once per distinct (previous state, datapoint pattern), remembered."""
         rule = alarm.rule
         missing = np.isnan(values)
-        breach = _breaches(rule, values)
-        code = np.where(missing, 0, np.where(breach, 2, 1))
-        if alarm.low_sample:
-            assert rule.low_sample_threshold is not None
-            code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
-        # one integer per (previous state, pattern): base-6 digits (base-3 without the rule)
-        base = 6 if alarm.low_sample else 3
+        code, base = _codes(alarm, values, counts)
         keys: list[int] | None = None
-        if base ** (code.shape[1] + 1) < 2**62:
-            key = self.state[a].copy()
+        space = base ** (code.shape[1] + 1)
+        if space < 2**62:
+            key = prev.copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
-            uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            if space <= _TABLE_KEYS:  # few possible keys: a table instead of a sort
+                seen = np.zeros(space, dtype=bool)
+                seen[key] = True
+                uniq = np.flatnonzero(seen)
+                at = np.empty(space, dtype=np.int64)
+                at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row
+                first = at[uniq]
+                slot = np.empty(space, dtype=np.int64)
+                slot[uniq] = np.arange(len(uniq))
+                inverse = slot[key]
+            else:
+                uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
             keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
-            rows = np.concatenate([self.state[a][:, None], code], axis=1)
+            rows = np.concatenate([prev[:, None], code], axis=1)
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
         new = np.empty(len(first), dtype=np.int64)
         # the rule is a pure function of (previous state, pattern): each key's result, once
-        memo = self.rule_memo[a]
+        memo = self.prep.rule_memo[a]
         for p, r in enumerate(first):
             if keys is not None:
                 hit = memo.get(keys[p])
@@ -1080,59 +1317,70 @@ class _Block:
                 sample_counts = [
                     None if missing[r, i] else float(counts[r, i]) for i in range(values.shape[1])
                 ]
-            result = rule.evaluate(pts, _STATES[int(self.state[a][r])], sample_counts=sample_counts)
+            result = rule.evaluate(pts, _STATES[int(prev[r])], sample_counts=sample_counts)
             new[p] = _CODE[result.state]
             if keys is not None:
                 memo[keys[p]] = new[p]
-        state = new[inverse.reshape(-1)]
-        changed = state != self.state[a]
-        self.entered[a] = np.where(changed, t, self.entered[a])
-        self.state[a] = state
+        out: IntArray = new[inverse.reshape(-1)]
+        return out
 
     # ------------------------------------------------------------------ the data plane
 
-    def _sample_minute(self, j: int, m: float) -> None:
-        """Sample every request of minute [m, m + 60) of every replication."""
+    def _sample(self, vr: IntArray, vj: IntArray, read: BoolArray | None) -> None:
+        """Sample every request of minute ``vj[v]`` of replication ``vr[v]``, for every pair
+        ``v`` at once (each pair's minute is cut into segments at its replication's routing
+        changes, as one row of the arrays below); latency only for the pairs ``read``."""
         prep = self.prep
-        R = self.R
-        lo, hi = max(m, prep.start), m + 60.0
+        V = len(vr)
+        if V == 0:
+            return
+        m = 60.0 * (self.origin + vj.astype(np.float64))
+        lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
         S = len(prep.steps)
         # cut points inside the minute: kept routing changes, traffic restored, 0, the end and
         # fault onsets and ends
-        kept = np.arange(S)[None, :] < self.kept_changes[:, None]
-        changes = np.where(kept, self.change_at, math.inf)
+        kept = np.arange(S)[None, :] < self.kept_changes[vr][:, None]
+        changes = np.where(kept, self.change_at[vr], math.inf)
+        post_t = self.post_t[vr]
+        end = np.minimum(self.end[vr], prep.horizon)[:, None]  # a run stops at the horizon
         cuts = np.concatenate(
             [
                 changes,
-                self.post_t,  # the rollback's routing changes, traffic restored the last
-                np.zeros((R, 1)),
-                np.minimum(self.end, prep.horizon)[:, None],
+                post_t,  # the rollback's routing changes, traffic restored the last
+                np.zeros((V, 1)),
+                end,
                 # fault onsets and ends: a fault takes effect at its own second, not the minute's
-                np.broadcast_to(prep.fault_cuts, (R, len(prep.fault_cuts))),
+                np.broadcast_to(prep.fault_cuts, (V, len(prep.fault_cuts))),
                 # warm-up: where an instance of a cohort leaves a warm-up state
-                *self._age_cuts(changes),
+                *self._age_cuts(vr, changes),
             ],
             axis=1,
         )
         inside = (cuts > lo) & (cuts < hi)
-        # as many segments as the row with the most cuts needs (usually one: no cut)
+        cut = inside.any(axis=1)
+        if cut.any() and not cut.all() and self.phase_at is None:
+            # the minutes without a cut (most) as one segment each, apart from the others
+            for group in (~cut, cut):
+                g = np.nonzero(group)[0]
+                self._sample(vr[g], vj[g], None if read is None else read[g])
+            return
+        # as many segments as the pair with the most cuts needs (usually one: no cut)
         width = int(inside.sum(axis=1).max()) + 1
         cuts = np.where(inside, cuts, hi)
         if width > 1:
             cuts.sort(axis=1)
-        t1 = np.concatenate([cuts[:, : width - 1], np.full((R, 1), hi)], axis=1)
-        t0 = np.concatenate([np.full((R, 1), lo), t1[:, :-1]], axis=1)
+        t1 = np.concatenate([cuts[:, : width - 1], hi], axis=1)
+        t0 = np.concatenate([lo, t1[:, :-1]], axis=1)
         # routing per segment: changes applied before it, or all traffic back on blue
         applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
-        post = (self.post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
         restored = post > 0  # in the rollback (blue/green: traffic back on blue)
         active = np.asarray(prep.active, dtype=np.int64)
-        rows = np.arange(R)[:, None]
+        rows = np.arange(V)[:, None]
         at_post = np.maximum(post - 1, 0)
-        blue_n = np.where(restored, self.post_b[rows, at_post], active[applied, 0])
-        green_n = np.where(restored, self.post_g[rows, at_post], active[applied, 1])
+        blue_n = np.where(restored, self.post_b[vr][rows, at_post], active[applied, 0])
+        green_n = np.where(restored, self.post_g[vr][rows, at_post], active[applied, 1])
         total_active = blue_n + green_n
-        end = np.minimum(self.end, prep.horizon)[:, None]  # a run stops at the horizon
         counting = (t0 >= 0.0) & (t0 < end)
         lam = prep.expected(t0, t1)
         if prep.uniform and prep.constant_rate:
@@ -1140,29 +1388,30 @@ class _Block:
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
             total = arrivals.lattice_count(prep.start, t0, t1, rate)
         elif prep.uniform:
-            total = self._uniform(t0, t1, lam, total_active > 0)
+            total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             frac = np.where(total_active > 0, green_n / total_active, 0.0)
         n_green = _binomial(self.rng_traffic, total, frac)
-        width = t1 - t0
+        seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_rate = np.where(width > 0, lam / width, 0.0)
-        self.peak_steps = np.maximum(
-            self.peak_steps, np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
-        )
+            mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
+        self.peak[vr, vj] = np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
+        pairs = _Pairs(vr, vj, None if read is None else np.nonzero(read)[0])
         for fleet, count, on in (("blue", total - n_green, blue_n), ("green", n_green, green_n)):
-            self._serve(fleet, j, count, t0, mean_rate, total_active, counting, applied, post, on)
+            self._serve(
+                fleet, pairs, count, t0, mean_rate, total_active, counting, applied, post, on
+            )
 
     # ------------------------------------------------------------------ instances (warm-up)
 
     def _cohorts(
-        self, fleet: str, applied: IntArray, post: IntArray, count: IntArray
+        self, fleet: str, vr: IntArray, applied: IntArray, post: IntArray, count: IntArray
     ) -> list[tuple[IntArray, FloatArray]]:
         """The fleet's ``count`` active instances per segment as cohorts activated together:
-        (instances [R, W], activation time [R, W]). As the SimPy fleets have them: the old
+        (instances [V, W], activation time [V, W]). As the SimPy fleets have them: the old
         fleet is activated an hour before the run starts (long warm), the new one batch by
         batch at each routing change; turn-offs take the oldest old instances and (in a
         rollback) the newest new ones; a rollback activates old instances at each of its
@@ -1171,36 +1420,35 @@ class _Block:
         shape = applied.shape
         active = np.asarray(prep.active, dtype=np.int64)
         if fleet == "blue":
-            left_on = active[self.kept_changes, 0][:, None]  # old instances still serving
+            left_on = active[self.kept_changes[vr], 0][:, None]  # old instances still serving
             out = [
                 (
                     np.where(post > 0, left_on, active[applied, 0]),
                     np.full(shape, prep.start - 3600.0),
                 )
             ]
-            for p in range(self.post_t.shape[1]):
-                before = left_on if p == 0 else self.post_b[:, p - 1][:, None]
-                added = self.post_b[:, p][:, None] - before
+            post_b, post_t = self.post_b[vr], self.post_t[vr]
+            for p in range(post_t.shape[1]):
+                before = left_on if p == 0 else post_b[:, p - 1][:, None]
+                added = post_b[:, p][:, None] - before
                 out.append(
-                    (
-                        np.where(post > p, added, 0),
-                        np.broadcast_to(self.post_t[:, p][:, None], shape),
-                    )
+                    (np.where(post > p, added, 0), np.broadcast_to(post_t[:, p][:, None], shape))
                 )
             return out
         out = []
         older = 0  # new instances activated before this batch: the newest go first
+        change_at = self.change_at[vr]
         for s, step in enumerate(prep.steps):
             out.append(
                 (
                     np.clip(count - older, 0, step.instances),
-                    np.broadcast_to(self.change_at[:, s][:, None], shape),
+                    np.broadcast_to(change_at[:, s][:, None], shape),
                 )
             )
             older += step.instances
         return out
 
-    def _age_cuts(self, changes: FloatArray) -> list[FloatArray]:
+    def _age_cuts(self, vr: IntArray, changes: FloatArray) -> list[FloatArray]:
         """Cut points where a cohort's instances cross an age cut of their fleet's
         per-instance faults (:attr:`guardsim.model.faults.FleetFaults.age_cuts`)."""
         out: list[FloatArray] = []
@@ -1210,7 +1458,7 @@ class _Block:
                 continue
             if fleet == "blue":
                 starts = np.concatenate(
-                    [np.full((self.R, 1), self.prep.start - 3600.0), self.post_t], axis=1
+                    [np.full((len(vr), 1), self.prep.start - 3600.0), self.post_t[vr]], axis=1
                 )
             else:
                 starts = changes
@@ -1220,6 +1468,7 @@ class _Block:
     def _split(
         self,
         fleet: str,
+        vr: IntArray,
         n: IntArray,
         t0: FloatArray,
         rho: FloatArray,
@@ -1230,9 +1479,9 @@ class _Block:
         """Per-instance faults: each segment's requests split among the fleet's cohorts (each
         request goes to a uniformly chosen active instance: a multinomial over the cohorts,
         drawn as successive binomials), with each cohort's behaviour at its age. Returns the
-        requests [R, W * cohorts] and the behaviour of each cohort, side by side."""
+        requests [V, W * cohorts] and the behaviour of each cohort, side by side."""
         ff = self.prep.faults[fleet]
-        cohorts = self._cohorts(fleet, applied, post, active_n)
+        cohorts = self._cohorts(fleet, vr, applied, post, active_n)
         left_n = n.copy()
         left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
         parts, behaviours = [], []
@@ -1254,29 +1503,43 @@ class _Block:
         return np.concatenate(parts, axis=1), behaviours  # type: ignore[return-value]
 
     def _uniform(
-        self, t0: FloatArray, t1: FloatArray, lam: FloatArray, served: BoolArray
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        t0: FloatArray,
+        t1: FloatArray,
+        lam: FloatArray,
+        served: BoolArray,
     ) -> IntArray:
         """Evenly spaced arrivals at a varying rate: segment by segment, as fast mode lays
         them out (:func:`guardsim.model.traffic.uniform_arrivals` at each segment's mean rate,
         from where the previous segment's lattice left off; a segment no instance serves, or
-        an empty one, leaves the lattice where it was)."""
+        an empty one, leaves the lattice where it was): the pairs' minutes in time order, each
+        minute's pairs at once; each minute's starting phase is kept (:attr:`phase_at`)."""
+        assert self.phase_at is not None
         total = np.zeros(t0.shape, dtype=np.int64)
-        for k in range(t0.shape[1]):
-            a, b = t0[:, k], t1[:, k]
-            live = served[:, k] & (b > a)
-            if not live.any():
-                continue
-            with np.errstate(invalid="ignore", divide="ignore"):
-                r = np.where(live, lam[:, k] / (b - a), 0.0)
-            n, after = arrivals.uniform_arrivals_array(self.next_uniform, a, b, r)
-            total[:, k] = np.where(live, n, 0)
-            self.next_uniform = np.where(live, after, self.next_uniform)
+        order = np.argsort(vj, kind="stable")
+        for idx in np.split(order, np.flatnonzero(np.diff(vj[order])) + 1):
+            rows = vr[idx]
+            phase = self.next_uniform[rows]
+            self.phase_at[rows, vj[idx[0]]] = phase
+            for k in range(t0.shape[1]):
+                a, b = t0[idx, k], t1[idx, k]
+                live = served[idx, k] & (b > a)
+                if not live.any():
+                    continue
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    r = np.where(live, lam[idx, k] / (b - a), 0.0)
+                n, after = arrivals.uniform_arrivals_array(phase, a, b, r)
+                total[idx, k] = np.where(live, n, 0)
+                phase = np.where(live, after, phase)
+            self.next_uniform[rows] = phase
         return total
 
     def _serve(
         self,
         fleet: str,
-        j: int,
+        pairs: _Pairs,
         n: IntArray,
         t0: FloatArray,
         mean_rate: FloatArray,
@@ -1286,9 +1549,10 @@ class _Block:
         post: IntArray,
         active_n: IntArray,
     ) -> None:
+        """One fleet's share of the pairs' requests: errors, what is counted, and (for the
+        pairs a poll can read) the latency statistics the alarms read of it."""
         prep = self.prep
-        if not prep.fleet_needed[fleet] and not counting.any():
-            return  # no alarm reads this fleet and nothing is counted yet (or any more)
+        vr, vj = pairs.vr, pairs.vj
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1296,7 +1560,7 @@ class _Block:
         rho = np.nan_to_num(rho)
         if prep.faults[fleet].instance:
             # one column per (cohort, segment): the rest below is per column, as without
-            n, behaviours = self._split(fleet, n, t0, rho, applied, post, active_n)
+            n, behaviours = self._split(fleet, vr, n, t0, rho, applied, post, active_n)
             p5, p4, mult, add = (np.concatenate(v, axis=1) for v in zip(*behaviours, strict=True))
             copies = len(behaviours)
             t0 = np.tile(t0, (1, copies))
@@ -1309,53 +1573,61 @@ class _Block:
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
         e4 = _binomial(rng, n - e5, q4)
-        self.n[fleet][:, j] = n.sum(axis=1)
-        self.errors[(fleet, "Invocation4XXErrors")][:, j] = e4.sum(axis=1)
-        self.errors[(fleet, "Invocation5XXErrors")][:, j] = e5.sum(axis=1)
-        self.errors[(fleet, "InvocationModelErrors")][:, j] = (e4 + e5).sum(axis=1)
-        counted_n = np.where(counting, n, 0).sum(axis=1)
-        counted_e = np.where(counting, e4 + e5, 0).sum(axis=1)
-        self.counters["user_e"] += counted_e
+        self.n[fleet][vr, vj] = _rows(np.add, n)
+        self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = _rows(np.add, e4)
+        self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = _rows(np.add, e5)
+        self.errors[(fleet, "InvocationModelErrors")][vr, vj] = _rows(np.add, e4 + e5)
+        counted_e = _rows(np.add, np.where(counting, e4 + e5, 0))
+        self.counted["user_e"][vr, vj] += counted_e
         if fleet == "green":
-            self.counters["green_n"] += counted_n
-            self.counters["green_e"] += counted_e
+            self.counted["green_n"][vr, vj] = _rows(np.add, np.where(counting, n, 0))
+            self.counted["green_e"][vr, vj] = counted_e
+        li = pairs.read
+        if li is None or not len(li) or not prep.fleet_needed[fleet]:
+            return
+        # latency: only for the pairs a poll can read
+        lr, lj = vr[li], vj[li]
+        n, total_active = n[li], total_active[li]
         for metric in prep.fleet_needed[fleet]:
             if metric == "InvocationsPerInstance":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     v = np.where(total_active > 0, 1.0 / total_active, 0.0)
                 s_, mn_, mx_ = self.lat[(fleet, metric)]
-                s_[:, j] = (n * v).sum(axis=1)
-                mn_[:, j] = np.where(n > 0, v, math.inf).min(axis=1)
-                mx_[:, j] = np.where(n > 0, v, -math.inf).max(axis=1)
+                s_[lr, lj] = _rows(np.add, n * v)
+                mn_[lr, lj] = np.where(n > 0, v, math.inf).min(axis=1)
+                mx_[lr, lj] = np.where(n > 0, v, -math.inf).max(axis=1)
                 if metric in prep.component_metrics:  # constant samples: scale 0, add v
-                    self._keep(fleet, metric, j, n, np.zeros(n.shape), v)
+                    self._keep(fleet, metric, lr, lj, n, np.zeros(n.shape), v)
                 continue
             if metric not in LATENCY:
                 continue
             mu, sigma = prep.latency_params[(fleet, metric)]
-            scale = mult * 1000.0 if metric == "ModelLatency" else np.full(t0.shape, 1000.0)
-            shift = add * 1000.0 if metric == "ModelLatency" else np.zeros(t0.shape)
+            if metric == "ModelLatency":
+                scale, shift = mult[li] * 1000.0, add[li] * 1000.0
+            else:
+                scale, shift = np.full(n.shape, 1000.0), np.zeros(n.shape)
             total, lo, hi = draw_summaries(
                 self.rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
             )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
-            s_[:, j] = total.sum(axis=1)
-            mn_[:, j] = lo.min(axis=1)
-            mx_[:, j] = hi.max(axis=1)
+            s_[lr, lj] = _rows(np.add, total)
+            mn_[lr, lj] = _rows(np.minimum, lo)
+            mx_[lr, lj] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
-                self._keep(fleet, metric, j, n, scale, shift)
+                self._keep(fleet, metric, lr, lj, n, scale, shift)
 
     def _keep(
         self,
         fleet: str,
         metric: str,
-        j: int,
+        vr: IntArray,
+        vj: IntArray,
         n: IntArray,
         scale: FloatArray,
         shift: FloatArray,
     ) -> None:
-        """Keep minute ``j``'s latency components (count, scale, add per segment): the
-        extended statistics of a window are drawn from them."""
+        """Keep the pairs' latency components (count, scale, add per segment): the extended
+        statistics of a window are drawn from them."""
         comps = self.comps.setdefault((fleet, metric), [])
         while len(comps) < n.shape[1]:
             comps.append(
@@ -1367,7 +1639,7 @@ class _Block:
             )
         for k in range(n.shape[1]):
             cn, sc, ad = comps[k]
-            cn[:, j], sc[:, j], ad[:, j] = n[:, k], scale[:, k], shift[:, k]
+            cn[vr, vj], sc[vr, vj], ad[vr, vj] = n[:, k], scale[:, k], shift[:, k]
 
     # ------------------------------------------------------------------ the results
 
@@ -1420,7 +1692,8 @@ class _Block:
             prices.append(prep.prices["blue"])
         return np.stack(launched), np.stack(terminated), prices
 
-    def _summaries(self) -> list[tuple[str, Summary]]:
+    def _results(self) -> RunColumns:
+        """The block's results as columns (no Python object per replication)."""
         prep = self.prep
         env = prep.env
         end = self.end.copy()
@@ -1446,44 +1719,127 @@ class _Block:
         frac = np.where(
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0
         )
-        peak = frac[self.peak_steps]
+        horizon = prep.horizon
+        with np.errstate(invalid="ignore"):
+            detected = np.where(self.detected > horizon, math.nan, self.detected)
+            started = np.where(self.rollback_started > horizon, math.nan, self.rollback_started)
+        restored = self.restored_at
+        restored = np.where(np.isfinite(restored) & (restored <= horizon), restored, math.nan)
+        # the tripped alarms, as codes into the block's distinct sets
+        tripped = self.tripped & ~np.isnan(detected)[:, None]
         names = [a.name for a in prep.alarms]
-        out = []
-        labels = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
-        for r in range(self.R):
-            detected = float(self.detected[r]) if not math.isnan(self.detected[r]) else None
-            if detected is not None and detected > prep.horizon:
-                detected = None
-            started = (
-                float(self.rollback_started[r])
-                if not math.isnan(self.rollback_started[r])
-                else None
+        if 0 < tripped.shape[1] < 63:  # each set as the bits of one integer
+            bits = tripped.astype(np.int64) @ (np.int64(1) << np.arange(tripped.shape[1]))
+            uniq, codes = np.unique(bits, return_inverse=True)
+            sets = tuple(
+                tuple(n for i, n in enumerate(names) if int(u) >> i & 1) for u in uniq.tolist()
             )
-            if started is not None and started > prep.horizon:
-                started = None
-            restored = float(self.restored_at[r]) if math.isfinite(self.restored_at[r]) else None
-            if restored is not None and restored > prep.horizon:
-                restored = None
-            summary = Summary(
-                deployment_seconds=float(end[r]),
-                detected_at_seconds=detected,
-                rollback_started_seconds=started,
-                rollback_completed_seconds=restored,
-                tripped_alarms=tuple(n for n, on in zip(names, self.tripped[r], strict=True) if on)
-                if detected is not None
-                else (),
-                green_requests=int(self.counters["green_n"][r]),
-                green_errors=int(self.counters["green_e"][r]),
-                user_errors=int(self.counters["user_e"][r]),
-                peak_green_traffic_fraction=float(peak[r]),
-                instance_seconds=float(seconds[r]),
-                cost_usd=round(float(cost[r]), 6),
-            )
-            out.append((labels[int(outcome[r])], summary))
-        return out
+        elif tripped.shape[1]:
+            uniq, codes = np.unique(tripped, axis=0, return_inverse=True)
+            sets = tuple(tuple(n for n, on in zip(names, u, strict=True) if on) for u in uniq)
+        else:
+            codes, sets = np.zeros(self.R, dtype=np.int64), ((),)
+        counted = {k: v.sum(axis=1) for k, v in self.counted.items()}
+        values = {
+            "deployment_seconds": end,
+            "detected_at_seconds": detected,
+            "rollback_started_seconds": started,
+            "rollback_completed_seconds": restored,
+            "green_requests": counted["green_n"],
+            "green_errors": counted["green_e"],
+            "user_errors": counted["user_e"],
+            "peak_green_traffic_fraction": frac[self.peak.max(axis=1)],
+            "instance_seconds": np.asarray(seconds, dtype=np.float64),
+            # Python's round (correctly rounded), as the per-replication engine rounds
+            "cost_usd": np.array([round(c, 6) for c in cost.tolist()], dtype=np.float64),
+        }
+        return RunColumns(
+            replication=self.block * BLOCK + np.arange(self.R, dtype=np.int64),
+            outcome=np.asarray(outcome, dtype=np.int8),  # the order of OUTCOMES
+            values={f: values[f] for f in SUMMARY_FIELDS if f != "tripped_alarms"},
+            tripped=codes.reshape(-1).astype(np.int32),
+            tripped_sets=sets,
+        )
 
 
 # --------------------------------------------------------------------------- sampling helpers
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The (replication, minute) pairs one call of :meth:`_Block._sample` draws: the
+    replications ``vr``, the minutes' indices ``vj``, and which of the pairs need latency
+    (indices into them; None: none)."""
+
+    vr: IntArray
+    vj: IntArray
+    read: IntArray | None
+
+
+#: Metric math functions that work datapoint by datapoint (a series in, each datapoint a
+#: function of the arguments' datapoints at the same instant).
+POINTWISE_FUNCTIONS = frozenset({"ABS", "CEIL", "FLOOR", "LOG", "LOG10", "IF"})
+
+
+def _pointwise(metrics: list[dict[str, Any]]) -> bool:
+    """Whether every expression of an alarm's ``Metrics`` calls only
+    :data:`POINTWISE_FUNCTIONS` (arithmetic, comparisons and logic are pointwise)."""
+    for m in metrics:
+        expression = m.get("Expression")
+        if expression is None:
+            continue
+        called = re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", str(expression))
+        if any(name.upper() not in POINTWISE_FUNCTIONS for name in called):
+            return False
+    return True
+
+
+def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntArray, int]:
+    """Each datapoint's class, all the rule reads of it: 0 missing, 1 not breaching, 2
+    breaching (plus 3 if it has few samples, for the low-sample percentile rule), and the
+    number of classes (the base of a pattern's key)."""
+    rule = alarm.rule
+    missing = np.isnan(values)
+    code = np.where(missing, 0, np.where(_breaches(rule, values), 2, 1))
+    if alarm.low_sample:
+        assert rule.low_sample_threshold is not None
+        code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
+    return code, 6 if alarm.low_sample else 3
+
+
+def _unique_rows(a: FloatArray) -> tuple[FloatArray, IntArray]:
+    """The distinct rows of ``a`` ([N, K], no NaN) in lexicographic order, and each row's
+    index among them: ``np.unique(a, axis=0, return_inverse=True)`` by one lexsort (numpy's
+    own sorts a structured view of the rows, many times slower)."""
+    if len(a) == 0:
+        return a[:0], np.zeros(0, dtype=np.int64)
+    order = np.lexsort(a.T[::-1])
+    ordered = a[order]
+    new = np.empty(len(a), dtype=bool)
+    new[0] = True
+    new[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(len(a), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+def _rows(ufunc: Any, x: Any) -> Any:
+    """``ufunc.reduce(x, axis=1)``: a row's segments merged (one segment: itself)."""
+    return x[:, 0] if x.shape[1] == 1 else ufunc.reduce(x, axis=1)
+
+
+def _entered(state: IntArray, instants: FloatArray) -> FloatArray:
+    """[R, E]: the instant each state was entered (the last evaluation that changed it;
+    -inf: held since before the first, INSUFFICIENT_DATA)."""
+    R, E = state.shape
+    if E == 0:
+        return np.zeros((R, 0))
+    before = np.concatenate([np.full((R, 1), INSUFFICIENT), state[:, :-1]], axis=1)
+    at = np.where(state != before, np.arange(E)[None, :], -1)
+    at = np.maximum.accumulate(at, axis=1)
+    out: FloatArray = np.where(at >= 0, instants[np.maximum(at, 0)], -math.inf)
+    return out
+
 
 #: Which field of a statistic set (Sum, Minimum, Maximum) a basic statistic reads.
 _FIELD = {
@@ -1493,6 +1849,9 @@ _FIELD = {
     StatisticKind.MAXIMUM: 2,
 }
 
+
+#: Key spaces up to this size are looked up in a table (:meth:`_Block._next_states`).
+_TABLE_KEYS = 1 << 16
 
 #: Ranges up to this long are checked for :func:`_memoryless` (3 ** L patterns x 3 states).
 _MEMORYLESS_MAX_RANGE = 7
@@ -1527,6 +1886,11 @@ def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
     n with certainty): the same distribution as ``rng.binomial(n, p)``, without the draws a
     healthy fleet (p = 0), a failing one (p = 1) or an all-blue routing (p = 0) does not need."""
     p = np.broadcast_to(p, n.shape)
+    if p.size and not any(p.strides):  # one probability for every element (no fault varies it)
+        q = float(p.flat[0])
+        if q <= 0.0 or q >= 1.0:
+            return n.copy() if q >= 1.0 else np.zeros(n.shape, dtype=np.int64)
+        return rng.binomial(n, q)
     out = np.where(p >= 1.0, n, 0)
     random = (p > 0.0) & (p < 1.0) & (n > 0)
     if random.all():
@@ -1548,21 +1912,23 @@ def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
 # --------------------------------------------------------------------------- entry point
 
 
-def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[Row]:
-    """(replication, outcome, summary) for replications ``start`` to ``stop - 1``.
+def run_batch_columns(scenario: Scenario, *, seed: int, start: int, stop: int) -> RunColumns:
+    """Replications ``start`` to ``stop - 1`` as columns (what Monte Carlo's workers send).
 
     Simulates the whole blocks those replications fall in (a replication's result does not
-    depend on ``start`` and ``stop``). Raises :class:`~guardsim.errors.BatchUnsupportedError` if
-    :func:`batch_unsupported` gives a reason.
-    """
+    depend on ``start`` and ``stop``)."""
     if stop <= start:
-        return []
+        return RunColumns.from_rows([])
     prep = _Prepared(scenario)
-    rows: list[Row] = []
+    parts = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
-        results = _Block(prep, seed, block).run()
+        cols = _Block(prep, seed, block).run()
         base = block * BLOCK
-        for i, (outcome, summary) in enumerate(results):
-            if start <= base + i < stop:
-                rows.append((base + i, outcome, summary))
-    return rows
+        parts.append(cols.take(np.arange(max(start, base), min(stop, base + BLOCK)) - base))
+    return parts[0] if len(parts) == 1 else RunColumns.concat(parts)
+
+
+def run_batch(scenario: Scenario, *, seed: int, start: int, stop: int) -> list[Row]:
+    """(replication, outcome, summary) for replications ``start`` to ``stop - 1``: the rows of
+    :func:`run_batch_columns`, for tests and one-off use (Monte Carlo keeps the columns)."""
+    return run_batch_columns(scenario, seed=seed, start=start, stop=stop).summaries()

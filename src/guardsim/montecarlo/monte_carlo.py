@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from guardsim.batch.engine import BLOCK, batch_unsupported, run_batch
-from guardsim.errors import BatchUnsupportedError, MonteCarloError, SimulationError
+from guardsim.batch.engine import BLOCK, run_batch_columns
+from guardsim.errors import MonteCarloError, SimulationError
 from guardsim.montecarlo.executors import Executor, SerialExecutor, make_executor
 from guardsim.montecarlo.modes import MODES
 from guardsim.montecarlo.progress import Progress, ProgressCallback
@@ -105,15 +105,12 @@ def scenario_json(scenario: Scenario) -> str:
 def run_chunk(chunk: Chunk) -> RunColumns:
     """Simulate one chunk of replications (runs in a worker; module-level, so picklable).
 
-    Returns numpy columns (:class:`~guardsim.montecarlo.results.RunColumns`): the per-row
-    objects the engines give are converted here, in the worker, so the parent never holds one
-    Python object per replication."""
+    Returns numpy columns (:class:`~guardsim.montecarlo.results.RunColumns`): the batch
+    engine emits them directly; the per-replication engines' records are converted here, in
+    the worker, so the parent never holds one Python object per replication."""
     scenario = _scenario_from_json(chunk.scenario_json)
     if chunk.mode == "batch":
-        batch = run_batch(scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop)
-        return RunColumns.from_rows(
-            [(i, outcome, *(getattr(s, f) for f in SUMMARY_FIELDS)) for i, outcome, s in batch]
-        )
+        return run_batch_columns(scenario, seed=chunk.seed, start=chunk.start, stop=chunk.stop)
     rows: list[RunRow] = []
     for i in range(chunk.start, chunk.stop):
         record = simulate(scenario, seed=chunk.seed, mode=chunk.mode, replication=i, detail=False)
@@ -161,17 +158,9 @@ def check_arguments(n: object, mode: object) -> None:
 
 
 def resolve_mode(scenario: Scenario, mode: str) -> str:
-    """The mode a Monte Carlo run of ``scenario`` uses: ``auto`` is ``batch`` when the batch
-    engine supports the scenario (:func:`~guardsim.batch.engine.batch_unsupported`), else
-    ``fast``; ``batch`` on a scenario it does not support raises :class:`MonteCarloError`."""
-    if mode not in ("auto", "batch"):
-        return mode
-    reason = batch_unsupported(scenario)
-    if reason is None:
-        return "batch"
-    if mode == "batch":
-        raise BatchUnsupportedError(reason, scenario.name)
-    return "fast"
+    """The mode a Monte Carlo run of ``scenario`` uses: ``auto`` is ``batch`` (the batch
+    engine runs every scenario the validator accepts); any other mode is itself."""
+    return "batch" if mode == "auto" else mode
 
 
 def aligned_chunk_size(size: int, mode: str) -> int:

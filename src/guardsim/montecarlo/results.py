@@ -295,6 +295,25 @@ class RunColumns:
             tripped_sets=tuple(sets),
         )
 
+    def summaries(self) -> list[tuple[int, str, Summary]]:
+        """The replications as (replication, outcome, :class:`~guardsim.record.Summary`)
+        rows: one Python object per replication (tests and one-off use)."""
+        fields: list[list[Any]] = []
+        for name in SUMMARY_FIELDS:
+            kind = _KINDS[name]
+            if kind == "alarms":
+                fields.append([self.tripped_sets[c] for c in self.tripped.tolist()])
+            elif kind == "float":
+                fields.append([None if math.isnan(v) else v for v in self.values[name].tolist()])
+            else:
+                fields.append(self.values[name].tolist())
+        return [
+            (i, OUTCOMES[o], Summary(*row))
+            for i, o, *row in zip(
+                self.replication.tolist(), self.outcome.tolist(), *fields, strict=True
+            )
+        ]
+
     def take(self, order: np.ndarray) -> RunColumns:
         """The replications at positions ``order``."""
         return RunColumns(
