@@ -35,6 +35,7 @@ from guardsim.deployment.watch import (
     trips,
     wake_at,
 )
+from guardsim.simulator.alarms import BoundAlarm
 from guardsim.simulator.fleet import Instance
 
 if TYPE_CHECKING:
@@ -69,10 +70,14 @@ class Controller:
         self._sleeper: simpy.Process | None = None
         self._changes_seen = 0
         #: The rollback alarms SageMaker reads, in the order it lists them (looked up once).
+        #: A composite only with environment.rollback_sees_composite_alarms (undocumented; see
+        #: aws-model.md#composite-alarms).
+        sees_composites = run.scenario.environment.rollback_sees_composite_alarms
         self.watched = [
             b
             for name in self.config.rollback_alarm_names
             if (b := run.monitor.by_name(name)) is not None
+            and (sees_composites or isinstance(b, BoundAlarm))
         ]
 
     # ------------------------------------------------------------------ helpers
