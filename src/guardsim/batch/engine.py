@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.batch.composite import BatchComposites
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
@@ -200,7 +201,10 @@ class _Prepared:
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
         self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
-        for alarm in scenario.rollback_alarms:
+        # HOOK (composite alarms): the metric alarms to evaluate are the rollback alarms plus the
+        # children of the composites SageMaker reads (Scenario.evaluated_alarms).
+        metric_alarms, composites = scenario.evaluated_alarms(False)
+        for alarm in metric_alarms:
             boto = alarm.to_boto()
             rule = env.alarm_rule(boto)
             program = None
@@ -241,6 +245,15 @@ class _Prepared:
                     program is None and rule.low_sample_threshold is not None,
                 )
             )
+        # HOOK (composite alarms): state rows after the metric alarms' hold the composites;
+        # composites.watched are the (row, name) pairs SageMaker's polls read.
+        self.composites = BatchComposites(
+            [a.name for a in self.alarms],
+            composites,
+            self.config.rollback_alarm_names,
+            env.rollback_sees_composite_alarms,
+            _CODE,
+        )
         queries_ = [q for a in self.alarms for q in a.queries]
         self.needed = {q.source.metric for q in queries_}
         #: per fleet, the metrics some alarm reads of it: nothing else is drawn
@@ -589,7 +602,7 @@ class _Block:
         self.restored_at = np.full(R, math.inf)  # traffic back on blue (rollback completed)
         self.end = self.success_end.copy()
         self.outcome = np.zeros(R, dtype=np.int64)  # 0 succeeded, 1 rolled back, 2 failed
-        self.tripped = np.zeros((R, len(prep.alarms)), dtype=bool)
+        self.tripped = np.zeros((R, len(prep.composites.watched)), dtype=bool)
         # the routing changes after leaving the success path: (time, blue, green active); the
         # last one is traffic restored (a blue/green rollback has only that one)
         P = self.rb_prov.shape[1] + 2 if self.rolling else 1
@@ -617,8 +630,9 @@ class _Block:
         self.M = minutes
         self._allocate(minutes)
         self.ptr = np.zeros(R, dtype=np.int64)
-        self.state = np.full((len(prep.alarms), R), INSUFFICIENT, dtype=np.int64)
-        self.entered = np.full((len(prep.alarms), R), -math.inf)
+        # HOOK (composite alarms): one state row per metric alarm, then per composite
+        self.state = np.full((prep.composites.rows, R), INSUFFICIENT, dtype=np.int64)
+        self.entered = np.full((prep.composites.rows, R), -math.inf)
         self.rule_memo: list[dict[int, int]] = [{} for _ in prep.alarms]
         self.counters = {k: np.zeros(R, dtype=np.int64) for k in ("green_n", "green_e", "user_e")}
         self.peak_steps = np.zeros(R, dtype=np.int64)
@@ -719,11 +733,14 @@ class _Block:
         since = self.ev_since[rows, idx]
         kind = self.ev_kind[rows, idx]
         seen = np.searchsorted(instants, t, side="right")  # [R, width]: which snapshot
-        hits = np.zeros((self.R, width, len(prep.alarms)), dtype=bool)
-        for a in range(len(prep.alarms)):
+        # HOOK (composite alarms): the polls read the watched rows (metric alarms and, if
+        # SageMaker sees them, composites), in AutoRollbackConfiguration's order
+        watched = prep.composites.watched
+        hits = np.zeros((self.R, width, len(watched)), dtype=bool)
+        for w, (a, _) in enumerate(watched):
             st = states[seen, a, rows]
             entered = entered_at[seen, a, rows]
-            hits[:, :, a] = watch_.trips(
+            hits[:, :, w] = watch_.trips(
                 st == ALARM,
                 st == INSUFFICIENT,
                 entered,
@@ -776,6 +793,7 @@ class _Block:
         reads the same metric, statistic, period and range."""
         prep = self.prep
         shared: dict[tuple[Source, int, int], tuple[FloatArray, FloatArray]] = {}
+        before = self.state.copy() if prep.composites.order else self.state
         for a, alarm in enumerate(prep.alarms):
             k = round((t - prep.full_offset) / alarm.interval)
             if abs(t - prep.full_offset - k * alarm.interval) > 1e-6:
@@ -794,6 +812,8 @@ class _Block:
                 values = self._metric_math(alarm.program, {q: v for q, (v, _) in inputs.items()})
                 counts = np.full(values.shape, math.nan)
             self._apply_rule(a, alarm, t, values, counts)
+        # HOOK (composite alarms): re-evaluate composites where a child changed at t
+        prep.composites.step(self.state, self.entered, before, t)
 
     def _metric_math(self, program: MetricMathProgram, inputs: dict[str, FloatArray]) -> FloatArray:
         """The expression's series per replication: the compiled program (fast mode's) once
@@ -1447,7 +1467,7 @@ class _Block:
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0
         )
         peak = frac[self.peak_steps]
-        names = [a.name for a in prep.alarms]
+        names = [n for _, n in prep.composites.watched]  # HOOK (composite alarms)
         out = []
         labels = ("SUCCEEDED", "ROLLED_BACK", "FAILED")
         for r in range(self.R):
