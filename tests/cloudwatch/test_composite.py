@@ -23,45 +23,45 @@ from guardsim.cloudwatch.composite import (
 )
 from guardsim.errors import AlarmError
 
-A, O, I = AlarmState.ALARM, AlarmState.OK, AlarmState.INSUFFICIENT_DATA
-CODES = {O: 0, A: 1, I: 2}
+AL, OK, IN = AlarmState.ALARM, AlarmState.OK, AlarmState.INSUFFICIENT_DATA
+CODES = {OK: 0, AL: 1, IN: 2}
 
 # (rule, states of a and b, whether the rule is TRUE)
 TABLE = [
-    ("ALARM(a)", {"a": A}, True),
-    ("ALARM(a)", {"a": O}, False),
-    ("ALARM(a)", {"a": I}, False),
-    ("OK(a)", {"a": O}, True),
-    ("OK(a)", {"a": A}, False),
-    ("OK(a)", {"a": I}, False),
-    ("INSUFFICIENT_DATA(a)", {"a": I}, True),
-    ("INSUFFICIENT_DATA(a)", {"a": O}, False),
-    ("INSUFFICIENT_DATA(a)", {"a": A}, False),
+    ("ALARM(a)", {"a": AL}, True),
+    ("ALARM(a)", {"a": OK}, False),
+    ("ALARM(a)", {"a": IN}, False),
+    ("OK(a)", {"a": OK}, True),
+    ("OK(a)", {"a": AL}, False),
+    ("OK(a)", {"a": IN}, False),
+    ("INSUFFICIENT_DATA(a)", {"a": IN}, True),
+    ("INSUFFICIENT_DATA(a)", {"a": OK}, False),
+    ("INSUFFICIENT_DATA(a)", {"a": AL}, False),
     ("TRUE", {}, True),
     ("FALSE", {}, False),
-    ("NOT ALARM(a)", {"a": I}, True),
-    ("NOT ALARM(a)", {"a": A}, False),
-    ("NOT NOT ALARM(a)", {"a": A}, True),
-    ("ALARM(a) AND ALARM(b)", {"a": A, "b": A}, True),
-    ("ALARM(a) AND ALARM(b)", {"a": A, "b": O}, False),
-    ("ALARM(a) AND ALARM(b)", {"a": A, "b": I}, False),
-    ("ALARM(a) OR ALARM(b)", {"a": O, "b": A}, True),
-    ("ALARM(a) OR ALARM(b)", {"a": O, "b": I}, False),
-    ("ALARM(a) OR INSUFFICIENT_DATA(b)", {"a": O, "b": I}, True),
+    ("NOT ALARM(a)", {"a": IN}, True),
+    ("NOT ALARM(a)", {"a": AL}, False),
+    ("NOT NOT ALARM(a)", {"a": AL}, True),
+    ("ALARM(a) AND ALARM(b)", {"a": AL, "b": AL}, True),
+    ("ALARM(a) AND ALARM(b)", {"a": AL, "b": OK}, False),
+    ("ALARM(a) AND ALARM(b)", {"a": AL, "b": IN}, False),
+    ("ALARM(a) OR ALARM(b)", {"a": OK, "b": AL}, True),
+    ("ALARM(a) OR ALARM(b)", {"a": OK, "b": IN}, False),
+    ("ALARM(a) OR INSUFFICIENT_DATA(b)", {"a": OK, "b": IN}, True),
     # the documented example: ALARM only while no deployment is in progress
-    ("ALARM(cpu) AND NOT ALARM(deploying)", {"cpu": A, "deploying": A}, False),
-    ("ALARM(cpu) AND NOT ALARM(deploying)", {"cpu": A, "deploying": I}, True),
+    ("ALARM(cpu) AND NOT ALARM(deploying)", {"cpu": AL, "deploying": AL}, False),
+    ("ALARM(cpu) AND NOT ALARM(deploying)", {"cpu": AL, "deploying": IN}, True),
     # the documented example with parentheses
-    ("(ALARM(cpu) OR ALARM(disk)) AND OK(net)", {"cpu": O, "disk": A, "net": O}, True),
-    ("(ALARM(cpu) OR ALARM(disk)) AND OK(net)", {"cpu": A, "disk": O, "net": I}, False),
+    ("(ALARM(cpu) OR ALARM(disk)) AND OK(net)", {"cpu": OK, "disk": AL, "net": OK}, True),
+    ("(ALARM(cpu) OR ALARM(disk)) AND OK(net)", {"cpu": AL, "disk": OK, "net": IN}, False),
     # precedence without parentheses (guardsim's reading: NOT > AND > OR)
-    ("ALARM(a) OR ALARM(b) AND FALSE", {"a": A, "b": A}, True),
-    ("FALSE AND ALARM(a) OR TRUE", {"a": O}, True),
-    ("NOT ALARM(a) AND ALARM(b)", {"a": A, "b": A}, False),
+    ("ALARM(a) OR ALARM(b) AND FALSE", {"a": AL, "b": AL}, True),
+    ("FALSE AND ALARM(a) OR TRUE", {"a": OK}, True),
+    ("NOT ALARM(a) AND ALARM(b)", {"a": AL, "b": AL}, False),
     # quoted names, ARNs, spaces
-    ('ALARM("a") AND ALARM( b )', {"a": A, "b": A}, True),
-    ('ALARM("my alarm (p99)")', {"my alarm (p99)": A}, True),
-    ("ALARM(arn:aws:cloudwatch:us-east-1:123456789012:alarm:a)", {"a": A}, True),
+    ('ALARM("a") AND ALARM( b )', {"a": AL, "b": AL}, True),
+    ('ALARM("my alarm (p99)")', {"my alarm (p99)": AL}, True),
+    ("ALARM(arn:aws:cloudwatch:us-east-1:123456789012:alarm:a)", {"a": AL}, True),
     ("TRUE AND FALSE", {}, False),
     ("TRUE OR FALSE", {}, True),
 ]
@@ -71,7 +71,7 @@ TABLE = [
 def test_operator_table(rule: str, states: dict[str, AlarmState], expected: bool) -> None:
     parsed = parse_rule(rule)
     assert parsed.holds(states) is expected
-    assert parsed.state(states) == (A if expected else O)
+    assert parsed.state(states) == (AL if expected else OK)
     assert set(parsed.children) == set(states)
 
 
@@ -132,25 +132,25 @@ def _step(order, states, changed):  # type: ignore[no-untyped-def]
 def test_a_composite_changes_only_when_a_child_changes() -> None:
     order = [("c", parse_rule("ALARM(a) OR ALARM(b)"))]
     # created: INSUFFICIENT_DATA until a child changes
-    states, changed = _step(order, {"a": I, "b": I, "c": I}, {"a": False, "b": False})
-    assert states["c"] is I and changed["c"] is False
-    states, changed = _step(order, {"a": O, "b": I, "c": I}, {"a": True, "b": False})
-    assert states["c"] is O and changed["c"] is True
-    states, changed = _step(order, {"a": O, "b": A, "c": O}, {"a": False, "b": True})
-    assert states["c"] is A and changed["c"] is True
+    states, changed = _step(order, {"a": IN, "b": IN, "c": IN}, {"a": False, "b": False})
+    assert states["c"] is IN and changed["c"] is False
+    states, changed = _step(order, {"a": OK, "b": IN, "c": IN}, {"a": True, "b": False})
+    assert states["c"] is OK and changed["c"] is True
+    states, changed = _step(order, {"a": OK, "b": AL, "c": OK}, {"a": False, "b": True})
+    assert states["c"] is AL and changed["c"] is True
     # a child changes but the rule's value does not: no state change
-    states, changed = _step(order, {"a": A, "b": A, "c": A}, {"a": True, "b": False})
-    assert states["c"] is A and changed["c"] is False
+    states, changed = _step(order, {"a": AL, "b": AL, "c": AL}, {"a": True, "b": False})
+    assert states["c"] is AL and changed["c"] is False
 
 
 def test_nested_composites_follow_within_one_instant() -> None:
     order = [("low", parse_rule("ALARM(m)")), ("top", parse_rule("NOT ALARM(low)"))]
-    states, changed = _step(order, {"m": A, "low": O, "top": A}, {"m": True})
-    assert states["low"] is A and states["top"] is O
+    states, changed = _step(order, {"m": AL, "low": OK, "top": AL}, {"m": True})
+    assert states["low"] is AL and states["top"] is OK
     assert changed == {"m": True, "low": True, "top": True}
 
 
-STATES = st.sampled_from([A, O, I])
+STATES = st.sampled_from([AL, OK, IN])
 RULES = [
     "ALARM(a) AND NOT OK(b)",
     "(INSUFFICIENT_DATA(a) OR ALARM(b)) AND NOT (OK(a) AND OK(c))",
@@ -163,7 +163,7 @@ def test_arrays_equal_scalars_on_every_combination(rule: str) -> None:
     """The array evaluation (the batch engine's) equals the scalar one, replication by
     replication, on all 27 combinations of three children's states."""
     parsed = parse_rule(rule)
-    combos = list(itertools.product([A, O, I], repeat=3))
+    combos = list(itertools.product([AL, OK, IN], repeat=3))
     arrays = {n: np.array([CODES[c[k]] for c in combos]) for k, n in enumerate("abc")}
     got = parsed.state(arrays, CODES)
     want = [CODES[parsed.state(dict(zip("abc", c, strict=True)))] for c in combos]
@@ -179,12 +179,12 @@ def test_reevaluate_arrays_equal_scalars(rows: list[tuple[AlarmState, ...]]) -> 
         "a": np.array([CODES[r[0]] for r in rows]),
         "b": np.array([CODES[r[1]] for r in rows]),
         "c": np.array([CODES[r[2]] for r in rows]),
-        "d": np.array([CODES[I]] * len(rows)),
+        "d": np.array([CODES[IN]] * len(rows)),
     }
     changed = {"a": np.array([r[3] for r in rows]), "b": np.array([r[4] for r in rows])}
     reevaluate(order, states, changed, CODES)
     for k, r in enumerate(rows):
-        one = {"a": r[0], "b": r[1], "c": r[2], "d": I}
+        one = {"a": r[0], "b": r[1], "c": r[2], "d": IN}
         flags = {"a": bool(r[3]), "b": bool(r[4])}
         reevaluate(order, one, flags)
         assert [CODES[one[n]] for n in "cd"] == [int(states[n][k]) for n in "cd"]
