@@ -151,7 +151,7 @@ class _Parser:
             self.i += len(word)
             self.elements += 1
             return ("const", word == "TRUE")
-        if word in _FUNCTIONS:
+        if word is not None and word in _FUNCTIONS:
             self.i += len(word)
             self.skip()
             if self.i >= len(self.text) or self.text[self.i] != "(":

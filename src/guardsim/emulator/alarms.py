@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.composite import CompositeRule, parse_rule, reevaluate
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.cloudwatch.statistics import parse_statistic
@@ -32,6 +33,10 @@ from guardsim.scenarios.environment import Environment
 class LiveAlarm:
     """One alarm of the emulated account and its state (the interface the deployment
     controller reads: ``name``, ``state``, ``entered_at``, ``reason``)."""
+
+    #: DescribeAlarms' and DescribeAlarmHistory's AlarmType.
+    kind: ClassVar[str] = "MetricAlarm"
+    is_composite: ClassVar[bool] = False
 
     name: str
     arn: str
@@ -138,4 +143,84 @@ def make_alarm(
     )
 
 
-__all__ = ["LiveAlarm", "make_alarm"]
+@dataclass
+class LiveComposite:
+    """A composite alarm of the emulated account (PutCompositeAlarm): the same interface as
+    :class:`LiveAlarm` for the controller, DescribeAlarms, history, tags and SetAlarmState. It is
+    INSUFFICIENT_DATA from creation until a child changes state, then re-evaluated whenever one
+    does (:func:`reevaluate_composites`; see aws-model.md#composite-alarms). A state set by
+    SetAlarmState holds until a child changes state, as CloudWatch documents
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html)."""
+
+    kind: ClassVar[str] = "CompositeAlarm"
+    is_composite: ClassVar[bool] = True
+
+    name: str
+    arn: str
+    params: dict[str, Any]
+    created_at: float
+    tags: list[dict[str, str]]
+    rule: CompositeRule
+    updated_at: float
+    state: AlarmState = AlarmState.INSUFFICIENT_DATA
+    entered_at: float = -math.inf
+    state_updated_at: float = 0.0
+    reason: str = "Unchecked: Initial alarm creation"
+    reason_data: str | None = None
+    history: list[tuple[float, str, str, str]] = field(default_factory=list)
+    config_history: list[tuple[float, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.entered_at = self.created_at
+        self.state_updated_at = self.created_at
+
+    def set_state(self, t: float, state: str, reason: str, reason_data: str | None) -> None:
+        """SetAlarmState: the state until a child next changes state."""
+        LiveAlarm.set_state(self, t, state, reason, reason_data)  # type: ignore[arg-type]
+
+
+def make_composite(
+    params: Mapping[str, Any], *, arn: str, now: float, tags: list[dict[str, str]]
+) -> LiveComposite:
+    """A new composite alarm from PutCompositeAlarm parameters (AlarmError for a rule that
+    does not parse)."""
+    clean = {k: v for k, v in params.items() if k != "Tags"}
+    name = str(clean["AlarmName"])
+    return LiveComposite(
+        name=name,
+        arn=arn,
+        params=clean,
+        created_at=now,
+        tags=list(tags),
+        rule=parse_rule(str(clean["AlarmRule"]), alarm_name=name),
+        updated_at=now,
+    )
+
+
+def reevaluate_composites(
+    alarms: Mapping[str, LiveAlarm | LiveComposite], order: list[str], changed: set[str], t: float
+) -> list[tuple[LiveComposite, str, str]]:
+    """After the metric alarms ``changed`` at ``t``, every composite (``order``: children first)
+    whose child changed, by :func:`guardsim.cloudwatch.composite.reevaluate`; the (composite,
+    from, to) of each that changed state."""
+    composites = [c for n in order if isinstance(c := alarms[n], LiveComposite)]
+    states: dict[str, AlarmState] = {n: a.state for n, a in alarms.items()}
+    for c in composites:  # a deleted child reads as INSUFFICIENT_DATA (guardsim's choice)
+        for k in c.rule.children:
+            states.setdefault(k, AlarmState.INSUFFICIENT_DATA)
+    flags: dict[str, bool] = {n: True for n in changed}
+    reevaluate(
+        [(c.name, c.rule) for c in composites if isinstance(c, LiveComposite)], states, flags
+    )
+    out = []
+    for c in composites:
+        if isinstance(c, LiveComposite) and flags.get(c.name):
+            old, new = c.state, states[c.name]
+            c.reason = c.rule.reason(states)
+            c.history.append((t, old.value, new.value, c.reason))
+            c.state, c.entered_at, c.state_updated_at = new, t, t
+            out.append((c, old.value, new.value))
+    return out
+
+
+__all__ = ["LiveAlarm", "LiveComposite", "make_alarm", "make_composite", "reevaluate_composites"]

@@ -62,7 +62,8 @@ class Scenario:
             "description": self.description,
             "endpoint": self.endpoint.to_data(),
             "deployment_config": self.deployment_config.to_boto(),
-            "alarms": [a.to_boto() for a in (*self.alarms, *self.composite_alarms)],
+            "alarms": [a.to_boto() for a in self.alarms]
+            + [c.to_boto() for c in self.composite_alarms],
             "models": dump_dataclass(self.models),
             "traffic": dump_dataclass(self.traffic),
             "environment": dump_dataclass(self.environment),

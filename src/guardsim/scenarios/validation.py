@@ -106,16 +106,19 @@ def check_scenario(
         problems += check_alarm(alarm, join("alarms", i), endpoint)
     problems += check_composites(composites, set(all_alarm_names))
     seen: dict[str, int] = {}
-    named = [*zip(positions, alarms, strict=True), *composites]
-    for i, alarm in sorted(named, key=lambda p: p[0]):
-        if alarm.name in seen:
+    named: list[tuple[int, MetricAlarm | CompositeAlarm]] = [
+        *zip(positions, alarms, strict=True),
+        *composites,
+    ]
+    for i, entry in sorted(named, key=lambda p: p[0]):
+        if entry.name in seen:
             problems.append(
                 Problem(
                     join(join("alarms", i), "AlarmName"),
-                    f"alarm {alarm.name!r} is defined twice (also alarms[{seen[alarm.name]}])",
+                    f"alarm {entry.name!r} is defined twice (also alarms[{seen[entry.name]}])",
                 )
             )
-        seen.setdefault(alarm.name, i)
+        seen.setdefault(entry.name, i)
     return problems
 
 

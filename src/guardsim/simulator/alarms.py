@@ -13,7 +13,7 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
@@ -54,6 +54,8 @@ class BoundAlarm:
 class BoundComposite:
     """A composite alarm, its parsed rule, and its current state (see
     :mod:`guardsim.cloudwatch.composite`): INSUFFICIENT_DATA until a child first changes."""
+
+    is_composite: ClassVar[bool] = True
 
     alarm: CompositeAlarm
     rule: CompositeRule
@@ -419,12 +421,16 @@ class AlarmMonitor:
                 self.changes += 1
 
     def history(self) -> list[dict[str, object]]:
-        out = [h for b in (*self.bound, *self.composites) for h in b.history]
+        out = [h for b in self.bound for h in b.history]
+        out += [h for c in self.composites for h in c.history]
         out.sort(key=lambda h: (h["t"], h["alarm"]))
         return out
 
     def by_name(self, name: str) -> BoundAlarm | BoundComposite | None:
-        for b in (*self.bound, *self.composites):
+        for b in self.bound:
             if b.name == name:
                 return b
+        for c in self.composites:
+            if c.name == name:
+                return c
         return None

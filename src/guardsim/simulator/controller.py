@@ -35,7 +35,6 @@ from guardsim.deployment.watch import (
     trips,
     wake_at,
 )
-from guardsim.simulator.alarms import BoundAlarm
 from guardsim.simulator.fleet import Instance
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ class Controller:
             b
             for name in self.config.rollback_alarm_names
             if (b := run.monitor.by_name(name)) is not None
-            and (sees_composites or isinstance(b, BoundAlarm))
+            and (sees_composites or not getattr(b, "is_composite", False))
         ]
 
     # ------------------------------------------------------------------ helpers
