@@ -69,6 +69,21 @@ def tiny_latency_model(raw: Data) -> None:
         raw["models"][color]["latency"] = {"median_ms": 0.1, "p99_ms": 0.3}
 
 
+def composite_rollback(sees: bool) -> Callable[[Data], None]:
+    """A composite of the two alarms as the only rollback alarm."""
+
+    def edit(raw: Data) -> None:
+        names = [a["AlarmName"] for a in raw["alarms"]]
+        rule = " OR ".join(f"ALARM({n})" for n in names)
+        raw["alarms"].append({"AlarmName": "any-alarm", "AlarmRule": rule})
+        raw["deployment_config"]["AutoRollbackConfiguration"] = {
+            "Alarms": [{"AlarmName": "any-alarm"}]
+        }
+        raw["environment"]["rollback_sees_composite_alarms"] = sees
+
+    return edit
+
+
 class Case(NamedTuple):
     rule: str
     severity: str
@@ -279,6 +294,18 @@ TRIGGERS = [
         lambda: edited(SEED, good, put("alarms.0.Namespace", "MyApp")),
     ),
     Case(
+        "composite-rollback-alarm",
+        "warning",
+        "deployment_config.AutoRollbackConfiguration.Alarms[0].AlarmName",
+        lambda: edited(SEED, good, composite_rollback(False)),
+    ),
+    Case(
+        "composite-rollback-alarm",
+        "info",
+        "deployment_config.AutoRollbackConfiguration.Alarms[0].AlarmName",
+        lambda: edited(SEED, good, composite_rollback(True)),
+    ),
+    Case(
         "failing-model-rollback",
         "error",
         "deployment_config.AutoRollbackConfiguration",
@@ -326,6 +353,7 @@ CLEAN = [
     ("timeout-too-short", GOOD),
     ("excluded-fallback", GOOD),
     ("alarm-blind-to-green", GOOD),
+    ("composite-rollback-alarm", GOOD),
     ("failing-model-rollback", GOOD),
     ("alarm-never-trips", GOOD),
     ("as-configured-outcome", lambda: load_scenario(SEED)),
