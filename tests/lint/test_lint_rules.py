@@ -311,6 +311,12 @@ TRIGGERS = [
         "deployment_config.AutoRollbackConfiguration",
         lambda: edited(SEED, lambda raw: only_alarms(raw, 0)),
     ),
+    Case(  # the only rollback alarm is a composite SageMaker does not read (the default)
+        "failing-model-rollback",
+        "error",
+        "deployment_config.AutoRollbackConfiguration",
+        lambda: edited(SEED, good, composite_rollback(False)),
+    ),
     Case(
         "failing-model-rollback",
         "warning",
@@ -376,6 +382,15 @@ def test_rule_triggers(case: Case) -> None:
     assert f.message and f.fix
     assert f.evidence, "a finding without evidence"
     assert set(f.evidence) <= {"config", "simulated"}
+
+
+def test_a_seen_composite_is_credited_with_the_rollbacks() -> None:
+    """With rollback_sees_composite_alarms the failing model is rolled back by the composite,
+    and the evidence names it (SageMaker reads it like a metric alarm)."""
+    (f,) = findings(edited(SEED, good, composite_rollback(True)), "failing-model-rollback")
+    assert f.severity == "info"
+    assert "'any-alarm' (tripped in" in f.message
+    assert f.evidence["config"]["rollback_alarms"] == ["any-alarm"]
 
 
 @pytest.mark.parametrize(("rule", "scenario"), CLEAN, ids=[r for r, _ in CLEAN])

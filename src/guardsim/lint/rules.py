@@ -1158,8 +1158,8 @@ def check_failing_model_rollback(scenario: Scenario, ctx: LintContext) -> list[F
     blast = f.blast_radius_data()
     errors = blast["green_errors"]
     detected = blast["detected_at_s"]
-    if not ctx.alarms:
-        body = "there are no rollback alarms, so nothing can roll it back"
+    if not scenario.seen_rollback_alarm_names:
+        body = "there are no rollback alarms SageMaker reads, so nothing can roll it back"
     else:
         rollers = _rollers(f)
         who = (
@@ -1198,7 +1198,7 @@ def check_failing_model_rollback(scenario: Scenario, ctx: LintContext) -> list[F
             severity,
             ARC,
             message,
-            config={"rollback_alarms": [a.name for a in ctx.alarms]},
+            config={"rollback_alarms": list(scenario.seen_rollback_alarm_names)},
             simulated=_simulated(
                 f,
                 **f.alarm_rollback_data(),

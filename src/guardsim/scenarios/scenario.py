@@ -96,6 +96,15 @@ class Scenario:
             by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name
         )
 
+    @property
+    def seen_rollback_alarm_names(self) -> tuple[str, ...]:
+        """The AutoRollbackConfiguration alarms SageMaker reads, in that order: the metric
+        alarms, and the composites too with ``environment.rollback_sees_composite_alarms``."""
+        seen = {a.name for a in self.rollback_alarms}
+        if self.environment.rollback_sees_composite_alarms:
+            seen |= {c.name for c in self.rollback_composites}
+        return tuple(n for n in self.deployment_config.rollback_alarm_names if n in seen)
+
     def evaluated_alarms(
         self, everything: bool
     ) -> tuple[tuple[MetricAlarm, ...], tuple[CompositeAlarm, ...]]:
