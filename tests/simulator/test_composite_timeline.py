@@ -15,6 +15,9 @@ second child does, and SageMaker's next poll (every 30 s from the bake's start) 
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from guardsim.cloudwatch.alarm import AlarmState
 from guardsim.cloudwatch.composite import parse_rule
 from guardsim.scenarios import check_scenario_dict, load_scenario
@@ -94,3 +97,45 @@ def test_unseen_composite_is_evaluated_but_never_trips() -> None:
     )
     assert record.outcome == "SUCCEEDED"
     assert record.summary.tripped_alarms == ()
+
+
+_RULES = [
+    f"ALARM({E5}) OR ALARM({LAT})",
+    f"OK({E5}) AND NOT INSUFFICIENT_DATA({LAT})",
+    f"NOT (ALARM({E5}) AND ALARM({LAT})) OR FALSE",
+    f"INSUFFICIENT_DATA({E5}) OR (ALARM({LAT}) AND TRUE)",
+]
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    rule=st.sampled_from(_RULES),
+    seed=st.integers(0, 2**31 - 1),
+    mode=st.sampled_from(["fast", "exact"]),
+)
+def test_any_composite_is_its_rule_replayed_over_its_children(
+    rule: str, seed: int, mode: str
+) -> None:
+    """Property: whatever the rule, seed and engine, the composite's recorded transitions are
+    the rule replayed over the children's recorded transitions."""
+    data = _scenario().to_dict()
+    data["alarms"][-1]["AlarmRule"] = rule
+    data["simulation"]["seed"] = seed
+    result = check_scenario_dict(data)
+    assert result.scenario is not None
+    record = simulate(result.scenario, mode=mode)
+    parsed = parse_rule(rule)
+    states = {E5: AlarmState.INSUFFICIENT_DATA, LAT: AlarmState.INSUFFICIENT_DATA}
+    composite = AlarmState.INSUFFICIENT_DATA
+    expected = []
+    children = [h for h in record.alarm_history if h["alarm"] != "errors-and-latency"]
+    for t in sorted({float(h["t"]) for h in children}):  # type: ignore[arg-type]
+        for h in children:
+            if h["t"] == t:
+                states[str(h["alarm"])] = AlarmState(str(h["to"]))
+        new = parsed.state(states)
+        if new != composite:
+            expected.append((t, new.value))
+            composite = new
+    got = [(h["t"], h["to"]) for h in record.alarm_history if h["alarm"] == "errors-and-latency"]
+    assert got == expected
