@@ -43,6 +43,9 @@ RESOURCE_KINDS: dict[str, tuple[Kind, str | None]] = {
     "AWS::SageMaker::EndpointConfig": ("endpoint_config", "EndpointConfigName"),
     "AWS::SageMaker::Model": ("model", "ModelName"),
     "AWS::CloudWatch::Alarm": ("alarm", "AlarmName"),
+    # properties mirror PutCompositeAlarm:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-compositealarm.html
+    "AWS::CloudWatch::CompositeAlarm": ("composite_alarm", "AlarmName"),
     "AWS::SageMaker::InferenceComponent": ("inference_component", "InferenceComponentName"),
 }
 PSEUDO_PARAMETERS = (
