@@ -29,10 +29,11 @@ from guardsim.emulator.metrics import MetricStore, series_key
 from guardsim.scenarios.environment import Environment
 
 
-@dataclass
-class LiveAlarm:
-    """One alarm of the emulated account and its state (the interface the deployment
-    controller reads: ``name``, ``state``, ``entered_at``, ``reason``)."""
+@dataclass(kw_only=True)
+class _Live:
+    """What every alarm of the emulated account has: its name, parameters and state (the
+    interface the deployment controller reads: ``name``, ``state``, ``entered_at``,
+    ``reason``), its state and configuration history."""
 
     #: DescribeAlarms' and DescribeAlarmHistory's AlarmType.
     kind: ClassVar[str] = "MetricAlarm"
@@ -43,8 +44,6 @@ class LiveAlarm:
     params: dict[str, Any]
     created_at: float
     tags: list[dict[str, str]]
-    rule: AlarmRule
-    program: MetricMathProgram | None
     updated_at: float
     state: AlarmState = AlarmState.INSUFFICIENT_DATA
     entered_at: float = -math.inf
@@ -59,6 +58,38 @@ class LiveAlarm:
     def __post_init__(self) -> None:
         self.entered_at = self.created_at
         self.state_updated_at = self.created_at
+
+    def set_state(self, t: float, state: str, reason: str, reason_data: str | None) -> None:
+        """SetAlarmState: the state until the next evaluation (a composite: until a child
+        next changes state) says otherwise."""
+        new = AlarmState(state)
+        if new != self.state:
+            self.history.append((t, self.state.value, new.value, reason))
+            self.state = new
+            self.entered_at = t
+        self.state_updated_at = t
+        self.reason = reason
+        self.reason_data = reason_data
+
+    def replacing(self, old: _Live | None, now: float) -> None:
+        """A Put* call made this alarm at ``now``: an update of ``old`` (same name and kind)
+        keeps its state, history and creation; either way the configuration history says so."""
+        if old is not None and old.kind == self.kind:
+            self.state, self.entered_at, self.reason = old.state, old.entered_at, old.reason
+            self.state_updated_at = old.state_updated_at
+            self.history, self.config_history = old.history, old.config_history
+            self.updated_at = now
+            self.config_history.append((now, f'Alarm "{self.name}" updated'))
+        else:
+            self.config_history.append((now, f'Alarm "{self.name}" created'))
+
+
+@dataclass(kw_only=True)
+class LiveAlarm(_Live):
+    """One metric alarm of the emulated account, evaluated on its schedule."""
+
+    rule: AlarmRule
+    program: MetricMathProgram | None
 
     @property
     def interval(self) -> int:
@@ -106,17 +137,6 @@ class LiveAlarm:
         self.state_updated_at = t
         return old.value, result.state.value
 
-    def set_state(self, t: float, state: str, reason: str, reason_data: str | None) -> None:
-        """SetAlarmState: the state until the next evaluation says otherwise."""
-        new = AlarmState(state)
-        if new != self.state:
-            self.history.append((t, self.state.value, new.value, reason))
-            self.state = new
-            self.entered_at = t
-        self.state_updated_at = t
-        self.reason = reason
-        self.reason_data = reason_data
-
 
 def make_alarm(
     params: Mapping[str, Any],
@@ -143,40 +163,18 @@ def make_alarm(
     )
 
 
-@dataclass
-class LiveComposite:
-    """A composite alarm of the emulated account (PutCompositeAlarm): the same interface as
-    :class:`LiveAlarm` for the controller, DescribeAlarms, history, tags and SetAlarmState. It is
-    INSUFFICIENT_DATA from creation until a child changes state, then re-evaluated whenever one
-    does (:func:`reevaluate_composites`; see aws-model.md#composite-alarms). A state set by
+@dataclass(kw_only=True)
+class LiveComposite(_Live):
+    """A composite alarm of the emulated account (PutCompositeAlarm). It is INSUFFICIENT_DATA
+    from creation until a child changes state, then re-evaluated whenever one does
+    (:func:`reevaluate_composites`; see aws-model.md#composite-alarms). A state set by
     SetAlarmState holds until a child changes state, as CloudWatch documents
     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html)."""
 
     kind: ClassVar[str] = "CompositeAlarm"
     is_composite: ClassVar[bool] = True
 
-    name: str
-    arn: str
-    params: dict[str, Any]
-    created_at: float
-    tags: list[dict[str, str]]
     rule: CompositeRule
-    updated_at: float
-    state: AlarmState = AlarmState.INSUFFICIENT_DATA
-    entered_at: float = -math.inf
-    state_updated_at: float = 0.0
-    reason: str = "Unchecked: Initial alarm creation"
-    reason_data: str | None = None
-    history: list[tuple[float, str, str, str]] = field(default_factory=list)
-    config_history: list[tuple[float, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.entered_at = self.created_at
-        self.state_updated_at = self.created_at
-
-    def set_state(self, t: float, state: str, reason: str, reason_data: str | None) -> None:
-        """SetAlarmState: the state until a child next changes state."""
-        LiveAlarm.set_state(self, t, state, reason, reason_data)  # type: ignore[arg-type]
 
 
 def make_composite(

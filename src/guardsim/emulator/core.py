@@ -1048,15 +1048,7 @@ class Emulator:
             )
         except (GuardsimError, ValueError) as exc:
             raise ApiError("ValidationError", str(exc)) from None
-        if old is not None:  # an update keeps the alarm's state, history and creation
-            alarm.state, alarm.entered_at, alarm.reason = old.state, old.entered_at, old.reason
-            alarm.state_updated_at = old.state_updated_at
-            alarm.history = old.history
-            alarm.config_history = old.config_history
-            alarm.updated_at = now
-            alarm.config_history.append((now, f'Alarm "{name}" updated'))
-        else:
-            alarm.config_history.append((now, f'Alarm "{name}" created'))
+        alarm.replacing(old, now)  # an update keeps the alarm's state, history and creation
         self.alarms[name] = alarm
         return {}
 
@@ -1148,14 +1140,7 @@ class Emulator:
             now=now if old is None else old.created_at,
             tags=list(p.get("Tags", [])) if old is None else old.tags,
         )
-        if isinstance(old, LiveComposite):  # an update keeps state and history
-            alarm.state, alarm.entered_at, alarm.reason = old.state, old.entered_at, old.reason
-            alarm.state_updated_at = old.state_updated_at
-            alarm.history, alarm.config_history = old.history, old.config_history
-            alarm.updated_at = now
-            alarm.config_history.append((now, f'Alarm "{name}" updated'))
-        else:
-            alarm.config_history.append((now, f'Alarm "{name}" created'))
+        alarm.replacing(old, now)
         self.alarms[name] = alarm
         return {}
 
