@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_batch_vs_fast import MEASURES, _batch_rows, _comparisons, _describe, _fast_rows, _measures
+from test_batch_vs_fast import MEASURES, _batch_rows, _failures, _fast_rows, _measures
 from test_fast_vs_exact import _alarm, _ks_p, _outcome_p, _runs, _scenario
 
 from guardsim.scenarios import check_scenario_dict
@@ -119,12 +119,7 @@ def test_batch_matches_fast(measure: str) -> None:
     batch, fast = _samples(SCENARIO, "composite")
     share = float(np.mean(batch["tripped[guarded]"]))
     assert 0.2 < share < 0.8, f"degenerate: the composite trips in {share:.0%} of batch runs"
-    failures = [
-        f"{column} differs between batch and fast mode (p = {p:.3g} < {ALPHA_B:.2g});\n"
-        f"  batch: {_describe(batch[column])}\n  fast:  {_describe(fast[column])}"
-        for column, p in _comparisons(measure, batch, fast)
-        if not p > ALPHA_B
-    ]
+    failures = _failures("composite", measure, batch, fast, ALPHA_B)
     assert not failures, "\n".join(failures)
 
 

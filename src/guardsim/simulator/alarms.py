@@ -33,17 +33,24 @@ from guardsim.simulator.metrics import (
 
 
 @dataclass
-class BoundAlarm:
+class _Tracked:
+    """An alarm's state as SageMaker reads it (``name``, ``state``, ``entered_at``,
+    ``reason``), and its state changes."""
+
+    state: AlarmState = field(default=AlarmState.INSUFFICIENT_DATA, kw_only=True)
+    entered_at: float = field(default=float("-inf"), kw_only=True)
+    reason: str = field(default="Unchecked: Initial alarm creation", kw_only=True)
+    history: list[dict[str, object]] = field(default_factory=list, kw_only=True)
+
+
+@dataclass
+class BoundAlarm(_Tracked):
     """An alarm, its compiled rule and sources, and its current state."""
 
     alarm: MetricAlarm
     rule: AlarmRule
     sources: dict[str, Source]
     program: MetricMathProgram | None
-    state: AlarmState = AlarmState.INSUFFICIENT_DATA
-    entered_at: float = float("-inf")
-    reason: str = "Unchecked: Initial alarm creation"
-    history: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -51,7 +58,7 @@ class BoundAlarm:
 
 
 @dataclass
-class BoundComposite:
+class BoundComposite(_Tracked):
     """A composite alarm, its parsed rule, and its current state (see
     :mod:`guardsim.cloudwatch.composite`): INSUFFICIENT_DATA until a child first changes."""
 
@@ -59,10 +66,6 @@ class BoundComposite:
 
     alarm: CompositeAlarm
     rule: CompositeRule
-    state: AlarmState = AlarmState.INSUFFICIENT_DATA
-    entered_at: float = float("-inf")
-    reason: str = "Unchecked: Initial alarm creation"
-    history: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
