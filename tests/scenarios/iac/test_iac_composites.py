@@ -99,3 +99,30 @@ def test_terraform_composite_naming_an_unknown_alarm(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="child alarm 'maintenance' is not defined") as e:
         load_scenario(str(_tf(tmp_path, "maintenance")))
     assert "aws_cloudwatch_composite_alarm.guard" in str(e.value)
+
+
+def test_cloudformation_rule_naming_children_by_arn_reads_their_names(tmp_path: Path) -> None:
+    """CDK writes a composite's rule with the children's ARNs (``Fn::GetAtt X.Arn`` in a
+    ``Fn::Join``); an AlarmRule takes names or ARNs alike, so guardsim reads the names."""
+    path = _cfn(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        '      AlarmRule: !Sub "ALARM(${Invocation5XXAlarm}) OR ALARM(${LatencyAlarm})"',
+        '      AlarmRule: !Join ["", ["ALARM(\\"", !GetAtt Invocation5XXAlarm.Arn, "\\") OR '
+        'ALARM(\\"", !GetAtt LatencyAlarm.Arn, "\\")"]]',
+    )
+    path.write_text(text, encoding="utf-8")
+    (c,) = load_scenario(str(path)).composite_alarms
+    assert c.rule == 'ALARM("churn-prod-5xx") OR ALARM("churn-prod-latency")'
+
+
+def test_an_unresolvable_rule_is_named_not_misread(tmp_path: Path) -> None:
+    path = _cfn(tmp_path)
+    text = path.read_text(encoding="utf-8").replace(
+        '      AlarmRule: !Sub "ALARM(${Invocation5XXAlarm}) OR ALARM(${LatencyAlarm})"',
+        "      AlarmRule: !ImportValue shared-rule",
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as e:
+        load_scenario(str(path))
+    text = str(e.value)
+    assert "AlarmRule" in text and "ComparisonOperator" not in text

@@ -202,6 +202,8 @@ def build_raw(
     # composite alarms: AlarmName and AlarmRule decide their state; actions, their suppressor
     # and tags act on notifications only (see aws-model.md#composite-alarms)
     for res in model.of_kind("composite_alarm"):
+        if "AlarmRule" not in res.properties:
+            continue  # its rule could not be resolved: that problem is reported already
         raw_alarm = {
             k: v for k, v in res.properties.items() if k in ("AlarmRule", "AlarmDescription")
         }
