@@ -14,6 +14,8 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``daily profile``: uniform arrivals under the daily sinusoid;
 * ``bursts``: 5x the rate for two minutes during the canary bake;
 * ``replay``: a per-minute replay file (written to a temporary directory);
+* ``composite``: the rollback alarm is a composite ``ALARM(5XX) OR ALARM(latency)`` of the two
+  alarms, which SageMaker is assumed to see (``rollback_sees_composite_alarms: true``);
 
 and the six built-ins (``guardsim scenarios``) as they are.
 
@@ -132,6 +134,14 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     def replay(d: dict[str, Any]) -> None:
         d["traffic"]["replay_file"] = str(replay_file)
 
+    def composite(d: dict[str, Any]) -> None:
+        names = [a["AlarmName"] for a in d["alarms"]]
+        d["alarms"].append(
+            {"AlarmName": "either", "AlarmRule": " OR ".join(f"ALARM({n})" for n in names)}
+        )
+        d["deployment_config"]["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": "either"}]}
+        d["environment"]["rollback_sees_composite_alarms"] = True
+
     variant("rolling", rolling)
     variant("metric math", metric_math)
     for stat in EXTENDED:
@@ -141,6 +151,7 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("uniform + daily profile", daily)
     variant("bursts", bursts)
     variant("replay file", replay)
+    variant("composite alarm", composite)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 

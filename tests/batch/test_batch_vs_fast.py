@@ -402,13 +402,25 @@ def test_batch_matches_fast(
     paired: tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]], measure: str
 ) -> None:
     name, batch, fast = paired
-    failures = [
-        f"{name}: {column} differs between batch and fast mode (p = {p:.3g} < {ALPHA:.2g});\n"
+    failures = _failures(name, measure, batch, fast, ALPHA)
+    assert not failures, "\n".join(failures)
+
+
+def _failures(
+    name: str,
+    measure: str,
+    batch: dict[str, np.ndarray],
+    fast: dict[str, np.ndarray],
+    alpha: float,
+) -> list[str]:
+    """One line per test of ``measure`` that rejects homogeneity at ``alpha``, with both
+    samples described."""
+    return [
+        f"{name}: {column} differs between batch and fast mode (p = {p:.3g} < {alpha:.2g});\n"
         f"  batch: {_describe(batch[column])}\n  fast:  {_describe(fast[column])}"
         for column, p in _comparisons(measure, batch, fast)
-        if not p > ALPHA
+        if not p > alpha
     ]
-    assert not failures, "\n".join(failures)
 
 
 def _independence(values: np.ndarray) -> list[tuple[str, float]]:

@@ -69,6 +69,21 @@ def tiny_latency_model(raw: Data) -> None:
         raw["models"][color]["latency"] = {"median_ms": 0.1, "p99_ms": 0.3}
 
 
+def composite_rollback(sees: bool) -> Callable[[Data], None]:
+    """A composite of the two alarms as the only rollback alarm."""
+
+    def edit(raw: Data) -> None:
+        names = [a["AlarmName"] for a in raw["alarms"]]
+        rule = " OR ".join(f"ALARM({n})" for n in names)
+        raw["alarms"].append({"AlarmName": "any-alarm", "AlarmRule": rule})
+        raw["deployment_config"]["AutoRollbackConfiguration"] = {
+            "Alarms": [{"AlarmName": "any-alarm"}]
+        }
+        raw["environment"]["rollback_sees_composite_alarms"] = sees
+
+    return edit
+
+
 class Case(NamedTuple):
     rule: str
     severity: str
@@ -279,10 +294,28 @@ TRIGGERS = [
         lambda: edited(SEED, good, put("alarms.0.Namespace", "MyApp")),
     ),
     Case(
+        "composite-rollback-alarm",
+        "warning",
+        "deployment_config.AutoRollbackConfiguration.Alarms[0].AlarmName",
+        lambda: edited(SEED, good, composite_rollback(False)),
+    ),
+    Case(
+        "composite-rollback-alarm",
+        "info",
+        "deployment_config.AutoRollbackConfiguration.Alarms[0].AlarmName",
+        lambda: edited(SEED, good, composite_rollback(True)),
+    ),
+    Case(
         "failing-model-rollback",
         "error",
         "deployment_config.AutoRollbackConfiguration",
         lambda: edited(SEED, lambda raw: only_alarms(raw, 0)),
+    ),
+    Case(  # the only rollback alarm is a composite SageMaker does not read (the default)
+        "failing-model-rollback",
+        "error",
+        "deployment_config.AutoRollbackConfiguration",
+        lambda: edited(SEED, good, composite_rollback(False)),
     ),
     Case(
         "failing-model-rollback",
@@ -326,6 +359,7 @@ CLEAN = [
     ("timeout-too-short", GOOD),
     ("excluded-fallback", GOOD),
     ("alarm-blind-to-green", GOOD),
+    ("composite-rollback-alarm", GOOD),
     ("failing-model-rollback", GOOD),
     ("alarm-never-trips", GOOD),
     ("as-configured-outcome", lambda: load_scenario(SEED)),
@@ -348,6 +382,15 @@ def test_rule_triggers(case: Case) -> None:
     assert f.message and f.fix
     assert f.evidence, "a finding without evidence"
     assert set(f.evidence) <= {"config", "simulated"}
+
+
+def test_a_seen_composite_is_credited_with_the_rollbacks() -> None:
+    """With rollback_sees_composite_alarms the failing model is rolled back by the composite,
+    and the evidence names it (SageMaker reads it like a metric alarm)."""
+    (f,) = findings(edited(SEED, good, composite_rollback(True)), "failing-model-rollback")
+    assert f.severity == "info"
+    assert "'any-alarm' (tripped in" in f.message
+    assert f.evidence["config"]["rollback_alarms"] == ["any-alarm"]
 
 
 @pytest.mark.parametrize(("rule", "scenario"), CLEAN, ids=[r for r, _ in CLEAN])

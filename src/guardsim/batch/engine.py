@@ -89,6 +89,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.batch.composite import BatchComposites
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
@@ -215,7 +216,10 @@ class _Prepared:
         #: :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel
         #: (no engine runs it), before any work
         self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
-        for alarm in scenario.rollback_alarms:
+        # the metric alarms to evaluate are the rollback alarms plus the children of the
+        # composites SageMaker reads (Scenario.evaluated_alarms)
+        metric_alarms, composites = scenario.evaluated_alarms(False)
+        for alarm in metric_alarms:
             boto = alarm.to_boto()
             rule = env.alarm_rule(boto)
             program = None
@@ -257,6 +261,15 @@ class _Prepared:
                     program is not None and _pointwise(boto["Metrics"]),
                 )
             )
+        # HOOK (composite alarms): state rows after the metric alarms' hold the composites;
+        # composites.watched are the (row, name) pairs SageMaker's polls read.
+        self.composites = BatchComposites(
+            [a.name for a in self.alarms],
+            composites,
+            self.config.rollback_alarm_names,
+            env.rollback_sees_composite_alarms,
+            _CODE,
+        )
         queries_ = [q for a in self.alarms for q in a.queries]
         self.needed = {q.source.metric for q in queries_}
         #: per fleet, the metrics some alarm reads of it: nothing else is drawn
@@ -624,7 +637,7 @@ class _Block:
         self.restored_at = np.full(R, math.inf)  # traffic back on blue (rollback completed)
         self.end = self.success_end.copy()
         self.outcome = np.zeros(R, dtype=np.int64)  # 0 succeeded, 1 rolled back, 2 failed
-        self.tripped = np.zeros((R, len(prep.alarms)), dtype=bool)
+        self.tripped = np.zeros((R, len(prep.composites.watched)), dtype=bool)
         # the routing changes after leaving the success path: (time, blue, green active); the
         # last one is traffic restored (a blue/green rollback has only that one)
         P = self.rb_prov.shape[1] + 2 if self.rolling else 1
@@ -782,8 +795,12 @@ class _Block:
         R, P = self.ev_t.shape
         rows = np.arange(R)[:, None]
         t = self.ev_t
-        hits = np.zeros((R, P, len(prep.alarms)), dtype=bool)
-        for a, (instants, state, entered_at) in enumerate(states):
+        # the polls read the watched alarms (metric alarms and, if SageMaker sees them,
+        # composites: state rows after the metric alarms'), in AutoRollbackConfiguration's order
+        watched = prep.composites.watched
+        hits = np.zeros((R, P, len(watched)), dtype=bool)
+        for w, (a, _) in enumerate(watched):
+            instants, state, entered_at = states[a]
             if len(instants):
                 seen = np.searchsorted(instants, t, side="right") - 1  # [R, P]
                 at = np.maximum(seen, 0)
@@ -792,7 +809,7 @@ class _Block:
             else:
                 st = np.full(t.shape, INSUFFICIENT)
                 entered = np.full(t.shape, -math.inf)
-            hits[:, :, a] = watch_.trips(
+            hits[:, :, w] = watch_.trips(
                 st == ALARM,
                 st == INSUFFICIENT,
                 entered,
@@ -908,6 +925,8 @@ class _Block:
                 counts = np.full(values.shape, math.nan)
             state = self._states(a, alarm, values, counts)
             out.append((at, state, _entered(state, at)))
+        # the composites after the metric alarms: re-evaluated where a child changed
+        out.extend(prep.composites.timelines(out, self.R))
         return out
 
     def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
@@ -1727,7 +1746,7 @@ class _Block:
         restored = np.where(np.isfinite(restored) & (restored <= horizon), restored, math.nan)
         # the tripped alarms, as codes into the block's distinct sets
         tripped = self.tripped & ~np.isnan(detected)[:, None]
-        names = [a.name for a in prep.alarms]
+        names = [n for _, n in prep.composites.watched]
         if 0 < tripped.shape[1] < 63:  # each set as the bits of one integer
             bits = tripped.astype(np.int64) @ (np.int64(1) << np.arange(tripped.shape[1]))
             uniq, codes = np.unique(bits, return_inverse=True)

@@ -56,15 +56,22 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
+from guardsim.cloudwatch.composite import evaluation_order, parse_rule
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.machine import Phase, Transition, Trigger
-from guardsim.emulator.alarms import LiveAlarm, make_alarm
+from guardsim.emulator.alarms import (
+    LiveAlarm,
+    LiveComposite,
+    make_alarm,
+    make_composite,
+    reevaluate_composites,
+)
 from guardsim.emulator.clock import Clock
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
-from guardsim.errors import GuardsimError
+from guardsim.errors import AlarmError, GuardsimError
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import lognormal_params
 from guardsim.model.metrics import NAMESPACE, UNITS
@@ -312,7 +319,7 @@ class Emulator:
         self.models: dict[str, _Model] = {}
         self.endpoint_configs: dict[str, _Resource] = {}
         self.endpoints: dict[str, _Endpoint] = {}
-        self.alarms: dict[str, LiveAlarm] = {}
+        self.alarms: dict[str, LiveAlarm | LiveComposite] = {}
         self.metrics = MetricStore(self._publish_delay)
         self.env = simpy.Environment(initial_time=clock.now())
         self.env.process(self._alarm_clock())
@@ -339,6 +346,7 @@ class Emulator:
             "InvokeEndpoint": self._invoke_endpoint,
             # CloudWatch
             "PutMetricAlarm": self._put_metric_alarm,
+            "PutCompositeAlarm": self._put_composite_alarm,  # h5: composite alarms
             "DescribeAlarms": self._describe_alarms,
             "DescribeAlarmsForMetric": self._describe_alarms_for_metric,
             "DeleteAlarms": self._delete_alarms,
@@ -501,21 +509,35 @@ class Emulator:
             t = env.now
             for ep in self.endpoints.values():
                 self._flush(ep, t)
+            changed: set[str] = set()
             for alarm in list(self.alarms.values()):
+                if isinstance(alarm, LiveComposite):  # re-evaluated below, on a child's change
+                    continue
                 interval = alarm.interval
                 k = round((t - offset) / interval)
                 if abs(t - offset - k * interval) > 1e-6 or t <= alarm.created_at:
                     continue
                 change = alarm.evaluate(t, self.metrics)
                 if change is not None:
+                    changed.add(alarm.name)
                     self._emit(
                         t,
                         _dims(alarm.params.get("Dimensions")).get("EndpointName", ""),
                         "alarm",
                         f"alarm {alarm.name!r} {change[0]} -> {change[1]}: {alarm.reason}",
                     )
+            if changed:
+                self._composites_changed(t, changed)
             nxt = math.floor((t - offset) / TICK + 0.5) * TICK + offset + TICK
             yield self._urgent(nxt - t)
+
+    def _composites_changed(self, t: float, changed: set[str]) -> None:
+        """Re-evaluate the composite alarms after metric alarms changed at ``t``."""
+        rules = {n: a.rule.children for n, a in self.alarms.items() if isinstance(a, LiveComposite)}
+        if not rules:
+            return
+        for c, old, new in reevaluate_composites(self.alarms, evaluation_order(rules), changed, t):
+            self._emit(t, "", "alarm", f"alarm {c.name!r} {old} -> {new}: {c.reason}")
 
     def _urgent(self, delay: float) -> simpy.Event:
         """A timeout at URGENT priority (as the simulator's CloudWatch clock has it)."""
@@ -1125,7 +1147,7 @@ class Emulator:
 
     # ================================================================== alarms
 
-    def _alarm(self, name: str) -> LiveAlarm:
+    def _alarm(self, name: str) -> LiveAlarm | LiveComposite:
         if name not in self.alarms:
             raise ApiError("ResourceNotFound", f"Alarm {name} not found", 404)
         return self.alarms[name]
@@ -1156,19 +1178,11 @@ class Emulator:
             )
         except (GuardsimError, ValueError) as exc:
             raise ApiError("ValidationError", str(exc)) from None
-        if old is not None:  # an update keeps the alarm's state, history and creation
-            alarm.state, alarm.entered_at, alarm.reason = old.state, old.entered_at, old.reason
-            alarm.state_updated_at = old.state_updated_at
-            alarm.history = old.history
-            alarm.config_history = old.config_history
-            alarm.updated_at = now
-            alarm.config_history.append((now, f'Alarm "{name}" updated'))
-        else:
-            alarm.config_history.append((now, f'Alarm "{name}" created'))
+        alarm.replacing(old, now)  # an update keeps the alarm's state, history and creation
         self.alarms[name] = alarm
         return {}
 
-    def _alarm_item(self, a: LiveAlarm) -> dict[str, Any]:
+    def _alarm_item(self, a: LiveAlarm | LiveComposite) -> dict[str, Any]:
         item = dict(a.params)
         item.update(
             AlarmArn=a.arn,
@@ -1183,7 +1197,7 @@ class Emulator:
         item.setdefault("ActionsEnabled", True)
         for key in ("OKActions", "AlarmActions", "InsufficientDataActions"):
             item.setdefault(key, [])
-        if not a.params.get("Metrics"):
+        if not a.params.get("Metrics") and not a.is_composite:
             item.setdefault("Dimensions", [])
         return item
 
@@ -1191,7 +1205,10 @@ class Emulator:
         wanted = p.get("AlarmNames")
         prefix = p.get("AlarmNamePrefix")
         state = p.get("StateValue")
+        # Composite alarms only when AlarmTypes asks for them: "If you omit this parameter, only
+        # metric alarms are returned" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html)
         types = p.get("AlarmTypes") or ["MetricAlarm"]
+        related = self._related(p)
         out = []
         for a in sorted(self.alarms.values(), key=lambda x: x.name):
             if wanted is not None and a.name not in wanted:
@@ -1200,14 +1217,62 @@ class Emulator:
                 continue
             if state is not None and a.state.value != state:
                 continue
+            if a.kind not in types or (related is not None and a.name not in related):
+                continue
             out.append(self._alarm_item(a))
-        if "MetricAlarm" not in types:
-            out = []
         items, token = _page_plain(out, p, "MaxRecords")
-        result: dict[str, Any] = {"MetricAlarms": items, "CompositeAlarms": []}
+        result: dict[str, Any] = {
+            "MetricAlarms": [i for i in items if "AlarmRule" not in i],
+            "CompositeAlarms": [i for i in items if "AlarmRule" in i],
+        }
         if token:
             result["NextToken"] = token
         return result
+
+    def _related(self, p: dict[str, Any]) -> set[str] | None:
+        """DescribeAlarms' ChildrenOfAlarmName / ParentsOfAlarmName: the alarms the named
+        composite's rule names, or the composites whose rule names the alarm (None: neither)."""
+        if "ChildrenOfAlarmName" in p:
+            parent = self.alarms.get(p["ChildrenOfAlarmName"])
+            return set(parent.rule.children) if isinstance(parent, LiveComposite) else set()
+        if "ParentsOfAlarmName" in p:
+            child = p["ParentsOfAlarmName"]
+            return {
+                n
+                for n, a in self.alarms.items()
+                if isinstance(a, LiveComposite) and child in a.rule.children
+            }
+        return None
+
+    def _put_composite_alarm(self, p: dict[str, Any]) -> dict[str, Any]:
+        """PutCompositeAlarm: the rule must parse, name existing alarms and make no cycle."""
+        name = p["AlarmName"]
+        try:
+            rule = parse_rule(str(p["AlarmRule"]), alarm_name=name)
+            missing = [c for c in rule.children if c not in self.alarms or c == name]
+            if missing:
+                raise ApiError(
+                    "ValidationError",
+                    f"AlarmRule references alarm(s) that do not exist: {', '.join(missing)}",
+                )
+            rules = {
+                n: a.rule.children for n, a in self.alarms.items() if isinstance(a, LiveComposite)
+            }
+            rules[name] = rule.children
+            evaluation_order(rules)
+        except AlarmError as exc:
+            raise ApiError("ValidationError", str(exc)) from None
+        now = self.now()
+        old = self.alarms.get(name)
+        alarm = make_composite(
+            p,
+            arn=self._alarm_arn(name),
+            now=now if old is None else old.created_at,
+            tags=list(p.get("Tags", [])) if old is None else old.tags,
+        )
+        alarm.replacing(old, now)
+        self.alarms[name] = alarm
+        return {}
 
     def _describe_alarms_for_metric(self, p: dict[str, Any]) -> dict[str, Any]:
         want = _dims(p.get("Dimensions"))
@@ -1265,7 +1330,7 @@ class Emulator:
                         items.append(
                             {
                                 "AlarmName": name,
-                                "AlarmType": "MetricAlarm",
+                                "AlarmType": a.kind,
                                 "Timestamp": _dt(t),
                                 "HistoryItemType": "StateUpdate",
                                 "HistorySummary": f"Alarm updated from {old} to {new}",
@@ -1278,7 +1343,7 @@ class Emulator:
                         items.append(
                             {
                                 "AlarmName": name,
-                                "AlarmType": "MetricAlarm",
+                                "AlarmType": a.kind,
                                 "Timestamp": _dt(t),
                                 "HistoryItemType": "ConfigurationUpdate",
                                 "HistorySummary": summary,

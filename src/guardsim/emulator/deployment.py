@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from guardsim.deployment.machine import DeploymentMachine, Phase, Transition, Trigger
-from guardsim.emulator.alarms import LiveAlarm
+from guardsim.emulator.alarms import LiveAlarm, LiveComposite
 from guardsim.errors import Problem
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.scenario import Scenario
@@ -39,10 +39,10 @@ class AlarmsByName:
 
     changes = 0
 
-    def __init__(self, alarms: Mapping[str, LiveAlarm]) -> None:
+    def __init__(self, alarms: Mapping[str, LiveAlarm | LiveComposite]) -> None:
         self._alarms = alarms
 
-    def by_name(self, name: str) -> LiveAlarm | None:
+    def by_name(self, name: str) -> LiveAlarm | LiveComposite | None:
         return self._alarms.get(name)
 
 

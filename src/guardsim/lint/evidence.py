@@ -341,7 +341,7 @@ class Evidence:
             runs = tuple(self._runner(i, scenario, self.seed) for i in range(self.replications))
             self.simulated_runs += len(runs)
             self._by_text[text] = runs
-        names = tuple(a.name for a in scenario.rollback_alarms)
+        names = scenario.seen_rollback_alarm_names
         result = VariantResult(key, self.seed, names, runs)
         self._by_key[key] = result
         return result
@@ -359,7 +359,7 @@ class Evidence:
             runs = tuple(self._runner(i, target, self.seed) for i in range(self.replications))
             self.simulated_runs += len(runs)
             self._by_text[text] = runs
-        names = tuple(a.name for a in target.rollback_alarms)
+        names = target.seen_rollback_alarm_names
         result = VariantResult(key, self.seed, names, runs)
         self._by_key[key] = result
         return result

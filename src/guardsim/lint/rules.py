@@ -1086,6 +1086,57 @@ def check_alarm_blind_to_green(scenario: Scenario, ctx: LintContext) -> list[Fin
     return out
 
 
+# --------------------------------------------------------------------------- composite alarms
+
+
+def check_composite_rollback_alarm(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+    """A composite alarm named in AutoRollbackConfiguration. Whether SageMaker's rollback reads
+    composites is undocumented: DescribeAlarms returns them only when AlarmTypes asks for them
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html),
+    and AutoRollbackConfig speaks only of "CloudWatch alarms"
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html)."""
+    composites = {c.name: c for c in scenario.composite_alarms}
+    sees = scenario.environment.rollback_sees_composite_alarms
+    out = []
+    for i, name in enumerate(scenario.deployment_config.rollback_alarm_names):
+        c = composites.get(name)
+        if c is None:
+            continue
+        children = ", ".join(c.children) or "none"
+        config = {"alarm_rule": c.rule, "rollback_sees_composite_alarms": sees}
+        path = f"{ARC}.Alarms[{i}].AlarmName"
+        if not sees:
+            out.append(
+                _finding(
+                    "composite-rollback-alarm",
+                    "warning",
+                    path,
+                    f"alarm {name!r} is a composite alarm: SageMaker may never see it "
+                    "(DescribeAlarms lists composite alarms only when AlarmTypes asks for "
+                    "them; whether SageMaker asks is undocumented), and guardsim assumes it "
+                    "does not, so this alarm never rolls the deployment back.",
+                    config=config,
+                    fix=f"name its metric alarms ({children}) in AutoRollbackConfiguration, "
+                    "or confirm on a real deployment that SageMaker reads composites and set "
+                    "environment.rollback_sees_composite_alarms: true",
+                )
+            )
+        else:
+            out.append(
+                _finding(
+                    "composite-rollback-alarm",
+                    "info",
+                    path,
+                    f"alarm {name!r} is a composite alarm, and the scenario assumes SageMaker's "
+                    "rollback reads it (environment.rollback_sees_composite_alarms: true); "
+                    "AWS does not document that it does.",
+                    config=config,
+                    fix="confirm it on a real deployment (guardsim real run) before relying on it",
+                )
+            )
+    return out
+
+
 # --------------------------------------------------------------------------- the failing model
 
 
@@ -1107,8 +1158,8 @@ def check_failing_model_rollback(scenario: Scenario, ctx: LintContext) -> list[F
     blast = f.blast_radius_data()
     errors = blast["green_errors"]
     detected = blast["detected_at_s"]
-    if not ctx.alarms:
-        body = "there are no rollback alarms, so nothing can roll it back"
+    if not scenario.seen_rollback_alarm_names:
+        body = "there are no rollback alarms SageMaker reads, so nothing can roll it back"
     else:
         rollers = _rollers(f)
         who = (
@@ -1147,7 +1198,7 @@ def check_failing_model_rollback(scenario: Scenario, ctx: LintContext) -> list[F
             severity,
             ARC,
             message,
-            config={"rollback_alarms": [a.name for a in ctx.alarms]},
+            config={"rollback_alarms": list(scenario.seen_rollback_alarm_names)},
             simulated=_simulated(
                 f,
                 **f.alarm_rollback_data(),
@@ -1374,6 +1425,14 @@ RULES: tuple[Rule, ...] = (
         "the old fleet) or that guardsim cannot simulate",
         "error: sees no data; warning: old fleet only; info: not simulated",
         check_alarm_blind_to_green,
+    ),
+    Rule(
+        "composite-rollback-alarm",
+        "a composite alarm named in AutoRollbackConfiguration, which SageMaker may not see "
+        "(DescribeAlarms returns composites only when AlarmTypes asks for them)",
+        "warning: guardsim assumes SageMaker does not see it (the default); info: the scenario "
+        "assumes it does",
+        check_composite_rollback_alarm,
     ),
     Rule(
         "failing-model-rollback",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from guardsim.deployment.plan import plan_steps
+from guardsim.errors import UnsupportedError
 from guardsim.real_backend.naming import ResourceNames, run_tags
 from guardsim.scenarios.boto import MetricAlarm, freeze, thaw
 from guardsim.scenarios.real import Real
@@ -255,7 +256,18 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
 
 
 def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunPlan:
-    """Every AWS call a real run of ``scenario`` makes, in order, and its cost estimate."""
+    """Every AWS call a real run of ``scenario`` makes, in order, and its cost estimate.
+
+    A scenario with composite alarms is refused (:class:`~guardsim.errors.UnsupportedError`):
+    the real backend does not create them yet (its renaming of alarms would have to rewrite
+    each AlarmRule), and leaving them out would run a different guardrail."""
+    if scenario.composite_alarms:
+        shown = ", ".join(repr(c.name) for c in scenario.composite_alarms)
+        raise UnsupportedError(
+            f"scenario {scenario.name!r}: guardsim real does not create composite alarms yet "
+            f"({shown}); simulate it instead, or name the metric alarms in "
+            "AutoRollbackConfiguration"
+        )
     real = scenario.real
     names = ResourceNames.for_scenario(scenario, run_id)
     ep = scenario.endpoint

@@ -14,7 +14,9 @@ simulated warm-up before it):
 4. **latency**: ``ModelLatency`` per minute, average and p99, in milliseconds (CloudWatch keeps
    it in microseconds);
 5. one **alarm** panel per alarm: the datapoints the alarm read, in the alarm's own units, with
-   its threshold and its state (OK / ALARM / INSUFFICIENT_DATA) as bands, the reason on hover.
+   its threshold and its state (OK / ALARM / INSUFFICIENT_DATA) as bands, the reason on hover;
+6. one **composite** panel per composite alarm (an ``alarms`` entry with ``AlarmRule``): its
+   rule in the title, and one lane of state bands for it and one for each child it names.
 
 Datapoints sit at the start of their minute, as CloudWatch timestamps them; the hover says when
 each was published (an alarm sees a minute only after its publish delay), and each alarm panel
@@ -140,13 +142,19 @@ class _Builder:
         self.record = record
         self.start, self.end = time_span(record)
         self.table = DatapointTable(record)
-        self.alarms: list[Mapping[str, Any]] = list(
-            record.scenario_definition.get("alarms", []) or []
-        )
+        every: list[Mapping[str, Any]] = list(record.scenario_definition.get("alarms", []) or [])
+        #: metric alarms, and composite alarms (entries with AlarmRule), each with their panels
+        self.alarms = [a for a in every if "AlarmRule" not in a]
+        self.composites = [a for a in every if "AlarmRule" in a]
         self.panels: list[tuple[str, str]] = list(PANELS)
         self.rules = [AlarmRule.from_kwargs(alarm) for alarm in self.alarms]
         for i, (alarm, rule) in enumerate(zip(self.alarms, self.rules, strict=True), 1):
             self.panels.append((f"alarm{i}", self._alarm_title(alarm, rule)))
+        for i, alarm in enumerate(self.composites, 1):
+            title = (
+                f"Composite alarm {alarm.get('AlarmName', '?')}: ALARM when {alarm['AlarmRule']}"
+            )
+            self.panels.append((f"composite{i}", _wrap(title, 100)))
         n = len(self.panels)
         self.labels = event_labels(record, self.start, self.end)
         rows = max(stagger_labels(self.labels), default=0) + 1
@@ -557,6 +565,69 @@ class _Builder:
                 col=1,
             )
 
+    def composite_panel(self, row: int, index: int, alarm: Mapping[str, Any]) -> None:
+        """The composite's states on the top lane, each child's on a lane below it (children
+        in the order the rule first names them), the reason of each state on hover."""
+        from guardsim.cloudwatch.composite import parse_rule
+
+        name = str(alarm.get("AlarmName", "?"))
+        pid = f"composite{index}"
+        lanes = [name, *parse_rule(str(alarm["AlarmRule"])).children]
+        for k, lane in enumerate(lanes):
+            y = len(lanes) - 1 - k  # the composite on top
+            intervals = [
+                iv
+                for iv in alarm_state_intervals(self.record, lane, self.start, self.end)
+                if iv.end > iv.start
+            ]
+            for state in STATES:
+                mine = [iv for iv in intervals if iv.label == state]
+                if not mine:
+                    continue
+                self.add(
+                    go.Bar(
+                        x=[(iv.start + iv.end) / 120.0 for iv in mine],
+                        y=[0.8] * len(mine),
+                        base=[y - 0.4] * len(mine),
+                        width=[(iv.end - iv.start) / 60.0 for iv in mine],
+                        marker={"color": STATE_COLOURS[state], "line": {"width": 0}},
+                        opacity=0.6 if k == 0 else 0.35,
+                        customdata=[
+                            [
+                                lane,
+                                state,
+                                format_seconds(iv.start),
+                                format_seconds(iv.end),
+                                _wrap(iv.reason),
+                            ]
+                            for iv in mine
+                        ],
+                        hovertemplate=(
+                            "<b>%{customdata[0]}</b> %{customdata[1]} from %{customdata[2]} to "
+                            "%{customdata[3]}<br>%{customdata[4]}<extra></extra>"
+                        ),
+                        name=f"{lane}: {state}",
+                        showlegend=False,
+                        uid=f"{pid}-lane{k}-state-{state}",
+                        meta={
+                            "panel": pid,
+                            "kind": "composite-state" if k == 0 else "child-state",
+                            "alarm": lane,
+                            "state": state,
+                        },
+                    ),
+                    row,
+                )
+        self.fig.update_yaxes(
+            tickmode="array",
+            tickvals=list(range(len(lanes))),
+            ticktext=[_wrap(n, 28) for n in reversed(lanes)],
+            range=[-0.6, len(lanes) - 0.4],
+            fixedrange=True,
+            row=row,
+            col=1,
+        )
+
     # -- the whole figure ---------------------------------------------------------------------
 
     def build(self) -> go.Figure:
@@ -570,6 +641,9 @@ class _Builder:
                 self.errors_panel(row)
             elif pid == "latency":
                 self.latency_panel(row)
+            elif pid.startswith("composite"):
+                k = int(pid.removeprefix("composite"))
+                self.composite_panel(row, k, self.composites[k - 1])
             else:
                 k = int(pid.removeprefix("alarm"))
                 self.alarm_panel(row, k, self.alarms[k - 1], self.rules[k - 1])

@@ -426,6 +426,43 @@ class MetricAlarm:
         return {d.name: d.value for d in self.dimensions or ()}
 
 
+@dataclass(frozen=True)
+class CompositeAlarm:
+    """The keyword arguments of CloudWatch ``put_composite_alarm`` for one composite alarm (see
+    aws-model.md#composite-alarms): an entry of the scenario's ``alarms`` with ``AlarmRule``.
+
+    Only ``AlarmName`` and ``AlarmRule`` affect its state; the rest (description, actions, the
+    ``ActionsSuppressor`` fields, tags) act on alarm *actions*, which SageMaker does not use (it
+    reads alarm states), and are kept in ``extra`` so :meth:`to_boto` gives back what was given.
+    """
+
+    name: str
+    rule: str
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_boto(cls, raw: Mapping[str, Any]) -> CompositeAlarm:
+        known = ("AlarmName", "AlarmRule")
+        return cls(
+            name=raw["AlarmName"],
+            rule=raw["AlarmRule"],
+            extra=MappingProxyType({k: freeze(v) for k, v in raw.items() if k not in known}),
+        )
+
+    def to_boto(self) -> dict[str, Any]:
+        """The ``put_composite_alarm`` keyword arguments, exactly as given."""
+        out: dict[str, Any] = {"AlarmName": self.name, "AlarmRule": self.rule}
+        out.update(thaw(self.extra))
+        return out
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """The alarms its rule names (the rule must parse: validation checks it first)."""
+        from guardsim.cloudwatch.composite import parse_rule
+
+        return parse_rule(self.rule, alarm_name=self.name).children
+
+
 # --------------------------------------------------------------------------- endpoint configs
 
 

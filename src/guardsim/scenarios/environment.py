@@ -119,6 +119,15 @@ class Environment:
             "window blocks the early ALARM, as a knowledge-center article explains it"
         ),
     )
+    rollback_sees_composite_alarms: bool = field(
+        default=False,
+        metadata=doc(
+            "whether SageMaker's auto-rollback reads a composite alarm named in "
+            "AutoRollbackConfiguration (undocumented, see aws-model.md#composite-alarms): "
+            "false: never, since DescribeAlarms returns composite alarms only when AlarmTypes "
+            "asks for them; true: it trips on the composite's state like a metric alarm's"
+        ),
+    )
     low_sample_scope: Literal["newest", "any"] = field(
         default="newest",
         metadata=doc(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from guardsim.errors import Problem, ScenarioError, ScenarioNotFound
+from guardsim.cloudwatch.composite import parse_rule
+from guardsim.errors import AlarmError, Problem, ScenarioError, ScenarioNotFound
 from guardsim.inputs import (
     MAX_DEPTH,
     MAX_YAML_VALUES,
@@ -27,6 +28,7 @@ from guardsim.scenarios import library
 from guardsim.scenarios.boto import (
     EVALUATED_ALARM_KEYS,
     PASSTHROUGH_ALARM_KEYS,
+    CompositeAlarm,
     DeploymentConfig,
     EndpointConfig,
     MetricAlarm,
@@ -246,10 +248,12 @@ def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentC
 
 
 def _load_alarms(
-    raw: object, problems: list[Problem]
+    raw: object, problems: list[Problem], composites: list[tuple[int, CompositeAlarm]]
 ) -> tuple[list[MetricAlarm], set[str], list[int]]:
-    """The alarms that loaded, the names of every alarm given (even invalid ones), and the
-    position in ``alarms`` of each one that loaded."""
+    """The metric alarms that loaded, the names of every alarm given (even invalid ones), and
+    the position in ``alarms`` of each one that loaded. An entry with ``AlarmRule`` is a
+    composite alarm (``put_composite_alarm`` arguments, see aws-model.md#composite-alarms):
+    those that loaded are appended to ``composites`` with their positions."""
     if raw is None:
         raw = []
     if not isinstance(raw, list):
@@ -260,6 +264,7 @@ def _load_alarms(
         )
         return [], set(), []
     alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
+    composite_shape = input_shape("cloudwatch", "PutCompositeAlarm")
     alarms: list[MetricAlarm] = []
     names: set[str] = set()
     positions: list[int] = []
@@ -268,6 +273,23 @@ def _load_alarms(
         if isinstance(item, Mapping) and isinstance(item.get("AlarmName"), str):
             names.add(item["AlarmName"])
         before = len(problems)
+        if isinstance(item, Mapping) and "AlarmRule" in item:
+            check_shape(item, composite_shape, path, problems)
+            if "ActionConfiguration" in item:
+                problems.append(
+                    Problem(
+                        join(path, "ActionConfiguration"),
+                        "a valid put_composite_alarm argument that guardsim does not simulate",
+                    )
+                )
+            if len(problems) == before and isinstance(item["AlarmRule"], str):
+                try:
+                    parse_rule(item["AlarmRule"])
+                except AlarmError as e:
+                    problems.append(Problem(join(path, "AlarmRule"), e.message))
+            if len(problems) == before:
+                composites.append((i, CompositeAlarm.from_boto(item)))
+            continue
         check_shape(item, alarm_shape, path, problems)
         if isinstance(item, Mapping):
             # Optional in the service model only because PromQL alarms (EvaluationCriteria) do
@@ -325,7 +347,8 @@ def check_scenario_dict(
 
     endpoint = _load_endpoint(raw.get("endpoint"), problems)
     deployment_config = _load_deployment_config(raw.get("deployment_config"), problems)
-    alarms, alarm_names, alarm_positions = _load_alarms(raw.get("alarms"), problems)
+    composites: list[tuple[int, CompositeAlarm]] = []
+    alarms, alarm_names, alarm_positions = _load_alarms(raw.get("alarms"), problems, composites)
     models = load_dataclass(Models, _section(raw, "models"), "models", problems)
     traffic = load_dataclass(Traffic, _section(raw, "traffic"), "traffic", problems)
     environment = load_dataclass(Environment, _section(raw, "environment"), "environment", problems)
@@ -347,6 +370,7 @@ def check_scenario_dict(
             alarms=alarms,
             all_alarm_names=alarm_names,
             alarm_positions=alarm_positions,
+            composites=composites,
             environment=environment,
         )
     )
@@ -362,6 +386,7 @@ def check_scenario_dict(
         endpoint=endpoint,
         deployment_config=deployment_config,
         alarms=tuple(alarms),
+        composite_alarms=tuple(c for _, c in composites),
         models=models,
         traffic=traffic,
         environment=environment,

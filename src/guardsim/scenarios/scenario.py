@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guardsim.scenarios.boto import DeploymentConfig, EndpointConfig, MetricAlarm
+from guardsim.scenarios.boto import CompositeAlarm, DeploymentConfig, EndpointConfig, MetricAlarm
 from guardsim.scenarios.environment import Environment, Simulation
 from guardsim.scenarios.fields import dump_dataclass
 from guardsim.scenarios.models import Models
@@ -46,6 +46,9 @@ class Scenario:
     environment: Environment = field(default_factory=Environment)
     simulation: Simulation = field(default_factory=Simulation)
     description: str = ""
+    #: The composite alarms (``alarms`` entries with ``AlarmRule``; see
+    #: aws-model.md#composite-alarms). In ``to_dict`` they follow the metric alarms.
+    composite_alarms: tuple[CompositeAlarm, ...] = ()
     #: How to run it on real SageMaker (``guardsim real``); the simulator never reads it.
     real: Real | None = None
     #: Where a scenario read from infrastructure as code came from (file, lines, IaC paths);
@@ -59,7 +62,8 @@ class Scenario:
             "description": self.description,
             "endpoint": self.endpoint.to_data(),
             "deployment_config": self.deployment_config.to_boto(),
-            "alarms": [a.to_boto() for a in self.alarms],
+            "alarms": [a.to_boto() for a in self.alarms]
+            + [c.to_boto() for c in self.composite_alarms],
             "models": dump_dataclass(self.models),
             "traffic": dump_dataclass(self.traffic),
             "environment": dump_dataclass(self.environment),
@@ -82,6 +86,54 @@ class Scenario:
         return tuple(
             by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name
         )
+
+    @property
+    def rollback_composites(self) -> tuple[CompositeAlarm, ...]:
+        """The composite alarms named in AutoRollbackConfiguration, in that order (SageMaker
+        reads them only with ``environment.rollback_sees_composite_alarms``)."""
+        by_name = {a.name: a for a in self.composite_alarms}
+        return tuple(
+            by_name[n] for n in self.deployment_config.rollback_alarm_names if n in by_name
+        )
+
+    @property
+    def seen_rollback_alarm_names(self) -> tuple[str, ...]:
+        """The AutoRollbackConfiguration alarms SageMaker reads, in that order: the metric
+        alarms, and the composites too with ``environment.rollback_sees_composite_alarms``."""
+        seen = {a.name for a in self.rollback_alarms}
+        if self.environment.rollback_sees_composite_alarms:
+            seen |= {c.name for c in self.rollback_composites}
+        return tuple(n for n in self.deployment_config.rollback_alarm_names if n in seen)
+
+    def evaluated_alarms(
+        self, everything: bool
+    ) -> tuple[tuple[MetricAlarm, ...], tuple[CompositeAlarm, ...]]:
+        """(metric alarms, composite alarms) an engine evaluates: every alarm when
+        ``everything`` (a detailed run), else those SageMaker's rollback can read: the rollback
+        metric alarms and, with ``environment.rollback_sees_composite_alarms``, the rollback
+        composites and every alarm beneath them. Composites come children first (the order
+        they are re-evaluated in at an instant)."""
+        from guardsim.cloudwatch.composite import descendants, evaluation_order
+
+        kids = {c.name: c.children for c in self.composite_alarms}
+        if everything:
+            metrics: tuple[MetricAlarm, ...] = self.alarms
+            names = list(kids)
+        else:
+            roots = (
+                [c.name for c in self.rollback_composites]
+                if self.environment.rollback_sees_composite_alarms
+                else []
+            )
+            names, below = descendants(roots, kids.get)
+            first = self.rollback_alarms
+            taken = {a.name for a in first}
+            metrics = first + tuple(
+                a for a in self.alarms if a.name in below and a.name not in taken
+            )
+        order = evaluation_order({n: kids[n] for n in names})
+        by_name = {c.name: c for c in self.composite_alarms}
+        return metrics, tuple(by_name[n] for n in order)
 
     def with_seed(self, seed: int) -> Scenario:
         return dataclasses.replace(self, simulation=dataclasses.replace(self.simulation, seed=seed))

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from guardsim.cloudwatch.composite import evaluation_order
 from guardsim.cloudwatch.metric_math import check_metric_queries
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.plan import plan_steps, total_wait_seconds
-from guardsim.errors import Problem, StatisticError
+from guardsim.errors import AlarmError, Problem, StatisticError
 from guardsim.model.metrics import (
     DIMENSION_NAMES,
     ERROR_METRICS,
@@ -42,7 +43,13 @@ from guardsim.model.metrics import (
     NAMESPACE,
     VARIANT_DIMENSIONS,
 )
-from guardsim.scenarios.boto import CapacitySize, DeploymentConfig, MetricAlarm, thaw
+from guardsim.scenarios.boto import (
+    CapacitySize,
+    CompositeAlarm,
+    DeploymentConfig,
+    MetricAlarm,
+    thaw,
+)
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
 from guardsim.scenarios.scenario import Endpoint
@@ -81,6 +88,7 @@ def check_scenario(
     all_alarm_names: Iterable[str],
     environment: Environment | None,
     alarm_positions: Sequence[int] | None = None,
+    composites: Sequence[tuple[int, CompositeAlarm]] = (),
 ) -> list[Problem]:
     """Every semantic problem of the parts that loaded (a part that failed to load is None)."""
     problems: list[Problem] = []
@@ -96,16 +104,51 @@ def check_scenario(
     positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
     for i, alarm in zip(positions, alarms, strict=True):
         problems += check_alarm(alarm, join("alarms", i), endpoint)
+    problems += check_composites(composites, set(all_alarm_names))
     seen: dict[str, int] = {}
-    for i, alarm in zip(positions, alarms, strict=True):
-        if alarm.name in seen:
+    named: list[tuple[int, MetricAlarm | CompositeAlarm]] = [
+        *zip(positions, alarms, strict=True),
+        *composites,
+    ]
+    for i, entry in sorted(named, key=lambda p: p[0]):
+        if entry.name in seen:
             problems.append(
                 Problem(
                     join(join("alarms", i), "AlarmName"),
-                    f"alarm {alarm.name!r} is defined twice (also alarms[{seen[alarm.name]}])",
+                    f"alarm {entry.name!r} is defined twice (also alarms[{seen[entry.name]}])",
                 )
             )
-        seen.setdefault(alarm.name, i)
+        seen.setdefault(entry.name, i)
+    return problems
+
+
+def check_composites(
+    composites: Sequence[tuple[int, CompositeAlarm]], defined: set[str]
+) -> list[Problem]:
+    """Every child a composite's AlarmRule names is an alarm of the scenario, and composites
+    form no cycle (PutCompositeAlarm refuses both; see aws-model.md#composite-alarms). The rule's
+    grammar and limits were checked when it loaded."""
+    problems: list[Problem] = []
+    kids: dict[str, tuple[str, ...]] = {}
+    where: dict[str, int] = {}
+    for i, c in composites:
+        path = join(join("alarms", i), "AlarmRule")
+        kids.setdefault(c.name, c.children)
+        where.setdefault(c.name, i)
+        for child in c.children:
+            if child == c.name:
+                problems.append(Problem(path, f"the rule names its own alarm {child!r}"))
+            elif child not in defined:
+                hint = did_you_mean(child, defined)
+                problems.append(
+                    Problem(path, f"child alarm {child!r} is not defined in alarms{hint}")
+                )
+    if not problems:
+        try:
+            evaluation_order(kids)
+        except AlarmError as e:
+            at = where.get(e.alarm_name or "", 0)
+            problems.append(Problem(join(join("alarms", at), "AlarmRule"), e.message))
     return problems
 
 

@@ -13,13 +13,14 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import ClassVar, Final
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
+from guardsim.cloudwatch.composite import CompositeRule, parse_rule, reevaluate
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
-from guardsim.scenarios.boto import MetricAlarm
+from guardsim.scenarios.boto import CompositeAlarm, MetricAlarm
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.scenario import Endpoint
 from guardsim.simulator.metrics import (
@@ -32,17 +33,39 @@ from guardsim.simulator.metrics import (
 
 
 @dataclass
-class BoundAlarm:
+class _Tracked:
+    """An alarm's state as SageMaker reads it (``name``, ``state``, ``entered_at``,
+    ``reason``), and its state changes."""
+
+    state: AlarmState = field(default=AlarmState.INSUFFICIENT_DATA, kw_only=True)
+    entered_at: float = field(default=float("-inf"), kw_only=True)
+    reason: str = field(default="Unchecked: Initial alarm creation", kw_only=True)
+    history: list[dict[str, object]] = field(default_factory=list, kw_only=True)
+
+
+@dataclass
+class BoundAlarm(_Tracked):
     """An alarm, its compiled rule and sources, and its current state."""
 
     alarm: MetricAlarm
     rule: AlarmRule
     sources: dict[str, Source]
     program: MetricMathProgram | None
-    state: AlarmState = AlarmState.INSUFFICIENT_DATA
-    entered_at: float = float("-inf")
-    reason: str = "Unchecked: Initial alarm creation"
-    history: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.alarm.name
+
+
+@dataclass
+class BoundComposite(_Tracked):
+    """A composite alarm, its parsed rule, and its current state (see
+    :mod:`guardsim.cloudwatch.composite`): INSUFFICIENT_DATA until a child first changes."""
+
+    is_composite: ClassVar[bool] = True
+
+    alarm: CompositeAlarm
+    rule: CompositeRule
 
     @property
     def name(self) -> str:
@@ -131,6 +154,7 @@ class AlarmMonitor:
         run_key: tuple[int, ...] = (0,),
         evaluation_offset: float = 0.0,
         record_evaluations: bool = True,
+        composites: tuple[CompositeAlarm, ...] = (),
     ) -> None:
         self.store = store
         #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
@@ -168,6 +192,10 @@ class AlarmMonitor:
                     )
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
+        #: Composite alarms, children first (:meth:`Scenario.evaluated_alarms` orders them).
+        self.composites = [
+            BoundComposite(c, parse_rule(c.rule, alarm_name=c.name)) for c in composites
+        ]
         self.evaluations: list[dict[str, object]] = []
         #: How many state changes there have been (readers compare it to notice a change).
         self.changes = 0
@@ -307,6 +335,8 @@ class AlarmMonitor:
         finest schedule of its alarms (every 10 s if one is high-resolution), so each alarm
         skips the instants that are not its own."""
         offset = self.evaluation_offset
+        before = self.changes
+        changed: dict[str, bool] = {}
         for b, plan in zip(self.bound, self._plans, strict=True):
             interval = plan.interval
             k = round((t - offset) / interval)
@@ -365,15 +395,45 @@ class AlarmMonitor:
                 b.state = result.state
                 b.entered_at = t
                 self.changes += 1
+                changed[b.name] = True
             b.reason = result.reason
+        if self.composites and self.changes != before:
+            self._composites(t, changed)
+
+    def _composites(self, t: float, changed: dict[str, bool]) -> None:
+        """Re-evaluate the composites after the metric alarms changed at ``t``
+        (:func:`guardsim.cloudwatch.composite.reevaluate`)."""
+        states: dict[str, AlarmState] = {b.name: b.state for b in self.bound}
+        states.update((c.name, c.state) for c in self.composites)
+        reevaluate([(c.name, c.rule) for c in self.composites], states, changed)
+        for c in self.composites:
+            if changed.get(c.name):
+                reason = c.rule.reason(states)
+                c.history.append(
+                    {
+                        "t": t,
+                        "alarm": c.name,
+                        "from": c.state.value,
+                        "to": states[c.name].value,
+                        "reason": reason,
+                    }
+                )
+                c.state = states[c.name]
+                c.entered_at = t
+                c.reason = reason
+                self.changes += 1
 
     def history(self) -> list[dict[str, object]]:
         out = [h for b in self.bound for h in b.history]
+        out += [h for c in self.composites for h in c.history]
         out.sort(key=lambda h: (h["t"], h["alarm"]))
         return out
 
-    def by_name(self, name: str) -> BoundAlarm | None:
+    def by_name(self, name: str) -> BoundAlarm | BoundComposite | None:
         for b in self.bound:
             if b.name == name:
                 return b
+        for c in self.composites:
+            if c.name == name:
+                return c
         return None

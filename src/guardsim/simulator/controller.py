@@ -69,10 +69,14 @@ class Controller:
         self._sleeper: simpy.Process | None = None
         self._changes_seen = 0
         #: The rollback alarms SageMaker reads, in the order it lists them (looked up once).
+        #: A composite only with environment.rollback_sees_composite_alarms (undocumented; see
+        #: aws-model.md#composite-alarms).
+        sees_composites = run.scenario.environment.rollback_sees_composite_alarms
         self.watched = [
             b
             for name in self.config.rollback_alarm_names
             if (b := run.monitor.by_name(name)) is not None
+            and (sees_composites or not getattr(b, "is_composite", False))
         ]
 
     # ------------------------------------------------------------------ helpers

@@ -152,8 +152,9 @@ class Run:
         )
         env_settings = scenario.environment
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
-        # Without detail (Monte Carlo), only the alarms SageMaker watches can change the outcome.
-        watched = scenario.alarms if detail else scenario.rollback_alarms
+        # Without detail (Monte Carlo), only the alarms SageMaker watches can change the outcome
+        # (a composite's children included, when it can see composites).
+        watched, composites = scenario.evaluated_alarms(detail)
         self.monitor = AlarmMonitor(
             watched,
             scenario.endpoint,
@@ -163,6 +164,7 @@ class Run:
             self.run_key,
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
             record_evaluations=detail,
+            composites=composites,
         )
         self.keep_raw_alarm = self.monitor.needs_raw()
         #: The judges' per-minute numbers (:mod:`guardsim.simulator.looks`), when asked for.

@@ -20,7 +20,7 @@ from typing import Any
 from guardsim.errors import Problem
 from guardsim.scenarios.boto_shapes import input_shape, shape
 from guardsim.scenarios.fields import did_you_mean, join
-from guardsim.scenarios.iac.model import IacModel, Resource, ResourceRef
+from guardsim.scenarios.iac.model import IacModel, Interpolated, Resource, ResourceRef
 from guardsim.scenarios.iac.source import (
     IacOrigin,
     InferenceComponent,
@@ -80,6 +80,8 @@ class _Builder:
         if isinstance(value, ResourceRef):
             target = self.model.resources.get(value.resource)
             return self.name(target) if target is not None else value.resource
+        if isinstance(value, Interpolated):
+            return "".join(str(self.deref(p)) for p in value.parts)
         if isinstance(value, Mapping):
             return {k: self.deref(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -186,6 +188,7 @@ def build_raw(
     problems.extend(_hyperpod_spelling(deployment_config, "deployment_config", b.locations))
 
     alarm_shape = input_shape("cloudwatch", "PutMetricAlarm")
+    composite_shape = input_shape("cloudwatch", "PutCompositeAlarm")
     alarms: list[Any] = []
     for res in model.of_kind("alarm"):
         raw_alarm = {k: v for k, v in res.properties.items() if k in alarm_shape.members}
@@ -194,6 +197,19 @@ def build_raw(
         raw_alarm["AlarmName"] = b.name(res)
         i = len(alarms)
         alarms.append(_coerce(b.deref(raw_alarm), alarm_shape))
+        b.locations[join("alarms", i)] = res.location
+        b.place(res, join("alarms", i))
+    # composite alarms: AlarmName and AlarmRule decide their state; actions, their suppressor
+    # and tags act on notifications only (see aws-model.md#composite-alarms)
+    for res in model.of_kind("composite_alarm"):
+        if "AlarmRule" not in res.properties:
+            continue  # its rule could not be resolved: that problem is reported already
+        raw_alarm = {
+            k: v for k, v in res.properties.items() if k in ("AlarmRule", "AlarmDescription")
+        }
+        raw_alarm["AlarmName"] = b.name(res)
+        i = len(alarms)
+        alarms.append(_coerce(b.deref(raw_alarm), composite_shape))
         b.locations[join("alarms", i)] = res.location
         b.place(res, join("alarms", i))
 

@@ -43,6 +43,9 @@ RESOURCE_KINDS: dict[str, tuple[Kind, str | None]] = {
     "AWS::SageMaker::EndpointConfig": ("endpoint_config", "EndpointConfigName"),
     "AWS::SageMaker::Model": ("model", "ModelName"),
     "AWS::CloudWatch::Alarm": ("alarm", "AlarmName"),
+    # properties mirror PutCompositeAlarm:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-compositealarm.html
+    "AWS::CloudWatch::CompositeAlarm": ("composite_alarm", "AlarmName"),
     "AWS::SageMaker::InferenceComponent": ("inference_component", "InferenceComponentName"),
 }
 PSEUDO_PARAMETERS = (
@@ -297,7 +300,12 @@ class _Resolver:
             kind = RESOURCE_KINDS.get(str(res.get("Type")))
             name_key = kind[1] if kind else None
             props = res.get("Properties") or {}
-            if name_key and name_key in props and ref.attribute in (None, name_key):
+            # an alarm's Arn reads as its name: an AlarmRule or ActionsSuppressor takes either
+            # (PutCompositeAlarm), and nothing guardsim reads needs the ARN itself
+            named_by = (
+                (None, name_key, "Arn") if kind and kind[0].endswith("alarm") else (None, name_key)
+            )
+            if name_key and name_key in props and ref.attribute in named_by:
                 named = self.value(props[name_key], f"Resources.{ref.resource}.{name_key}", "")
                 if isinstance(named, str):
                     return named

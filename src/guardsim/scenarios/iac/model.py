@@ -16,7 +16,9 @@ from typing import Any, Literal
 from guardsim.errors import Problem
 from guardsim.scenarios.iac.source import IacFormat, Location, ParameterRange
 
-Kind = Literal["endpoint", "endpoint_config", "model", "alarm", "inference_component"]
+Kind = Literal[
+    "endpoint", "endpoint_config", "model", "alarm", "composite_alarm", "inference_component"
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,14 @@ class ResourceRef:
 
     resource: str
     attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Interpolated:
+    """A string with other resources' names inside it (Terraform's
+    ``"ALARM(${aws_cloudwatch_metric_alarm.x.alarm_name})"``), joined once the names are known."""
+
+    parts: tuple[str | ResourceRef, ...]
 
 
 @dataclass

@@ -29,7 +29,7 @@ from typing import Any
 
 from guardsim.errors import Problem, ScenarioError
 from guardsim.scenarios.fields import join
-from guardsim.scenarios.iac.model import IacModel, Kind, Resource, ResourceRef
+from guardsim.scenarios.iac.model import IacModel, Interpolated, Kind, Resource, ResourceRef
 from guardsim.scenarios.iac.source import Location, located_path
 
 RESOURCE_KINDS: dict[str, tuple[Kind, str]] = {
@@ -37,6 +37,7 @@ RESOURCE_KINDS: dict[str, tuple[Kind, str]] = {
     "aws_sagemaker_endpoint_configuration": ("endpoint_config", "EndpointConfigName"),
     "aws_sagemaker_model": ("model", "ModelName"),
     "aws_cloudwatch_metric_alarm": ("alarm", "AlarmName"),
+    "aws_cloudwatch_composite_alarm": ("composite_alarm", "AlarmName"),
     "aws_sagemaker_inference_component": ("inference_component", "InferenceComponentName"),
 }
 #: The provider's ``name`` argument is the API's ...Name; the attribute other resources read.
@@ -226,7 +227,17 @@ def _resolve_tf(
     whole = _INTERP.fullmatch(value)
     if whole:
         return expr(whole.group(1))
-    return _INTERP.sub(lambda m: str(expr(m.group(1))), value)
+    parts: list[str | ResourceRef] = []
+    pos = 0
+    for m in _INTERP.finditer(value):
+        parts.append(value[pos : m.start()])
+        got = expr(m.group(1))
+        parts.append(got if isinstance(got, ResourceRef) else str(got))
+        pos = m.end()
+    parts.append(value[pos:])
+    if any(isinstance(p, ResourceRef) for p in parts):  # a name inside a string: joined later
+        return Interpolated(tuple(p for p in parts if p != ""))
+    return "".join(str(p) for p in parts)
 
 
 def _variables(doc: Mapping[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
