@@ -5,6 +5,8 @@ Pure functions of the record: nothing here runs or reaches back into the simulat
 
 from __future__ import annotations
 
+from typing import Any
+
 from guardsim.record import RunRecord
 
 
@@ -20,8 +22,25 @@ def format_seconds(t: float | None, *, signed: bool = True) -> str:
     return f"{sign}{body}"
 
 
+def _component(record: RunRecord) -> dict[str, Any] | None:
+    """The ``inference_component`` section of the record's scenario (None: an endpoint update)."""
+    section = record.scenario_definition.get("inference_component")
+    return section if isinstance(section, dict) else None
+
+
 def _events(record: RunRecord) -> list[tuple[float, int, str, str]]:
     events: list[tuple[float, int, str, str]] = []
+    ic = _component(record)
+    # an inference component's update: the units are copies of the old and the new model
+    old, new, units = (
+        (
+            ic["component"].get("Specification", {}).get("ModelName", "old"),
+            ic["new_model_name"],
+            "copies",
+        )
+        if ic is not None
+        else ("blue", "green", "instance(s)")
+    )
     for tr in record.transitions:
         events.append((tr["t"], 0, "phase", f"{tr['to']:<18} {tr['reason']}"))
     prev = None
@@ -37,8 +56,8 @@ def _events(record: RunRecord) -> list[tuple[float, int, str, str]]:
                 row["t"],
                 1,
                 "traffic",
-                f"{100 * row['green_fraction']:.0f}% of traffic to green "
-                f"({row['active_green']} green, {row['active_blue']} blue instance(s) active)",
+                f"{100 * row['green_fraction']:.0f}% of traffic to {new} "
+                f"({row['active_green']} {new}, {row['active_blue']} {old} {units} active)",
             )
         )
         prev = row
@@ -87,6 +106,8 @@ def summary_headline(record: RunRecord) -> str:
     """The outcome in one plain sentence (the first line of :func:`summary_text`)."""
     s = record.summary
     dur = format_seconds(s.deployment_seconds, signed=False)
+    if _component(record) is not None and record.outcome in ("ROLLED_BACK", "SUCCEEDED"):
+        return _component_headline(record, dur)
     if record.outcome == "ROLLED_BACK":
         who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
         return (
@@ -97,6 +118,26 @@ def summary_headline(record: RunRecord) -> str:
     if record.outcome == "SUCCEEDED":
         return f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
     return f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
+
+
+def _component_headline(record: RunRecord, dur: str) -> str:
+    """An inference component's outcome: both end with the component InService, so say which."""
+    s = record.summary
+    ic = _component(record)
+    assert ic is not None
+    name = ic["component"].get("InferenceComponentName", "the component")
+    if record.outcome == "ROLLED_BACK":
+        who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
+        return (
+            f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
+            f"every copy of {name} was back on the old model at "
+            f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur} "
+            "(status InService, as after a success: there is no RollingBack status)"
+        )
+    return (
+        f"SUCCEEDED: every copy of {name} runs {ic['new_model_name']}; the update finished "
+        f"after {dur}"
+    )
 
 
 def summary_rows(record: RunRecord) -> list[tuple[str, str]]:
