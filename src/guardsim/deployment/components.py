@@ -255,10 +255,10 @@ def expected_seconds(ic: InferenceComponent, env: Environment) -> float:
     assert policy is not None
     total = 0.0
     for b in plan.batches:
-        total += env.provisioning_seconds.mean() if b.instances_added else 0.0
-        total += env.copy_start_seconds.mean()
-        total += env.activation_seconds.mean() + policy.wait_interval_seconds
-        total += env.termination_seconds.mean()
+        total += env.provisioning_seconds.mean if b.instances_added else 0.0
+        total += env.copy_start_seconds.mean
+        total += env.activation_seconds.mean + policy.wait_interval_seconds
+        total += env.termination_seconds.mean
     return total
 
 
