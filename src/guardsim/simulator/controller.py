@@ -441,7 +441,7 @@ class Controller:
             self.fire(
                 Trigger.BATCH_BAKE_DONE,
                 f"Batch {i + 1} bake ended with no alarm tripped; "
-                f"terminating {len(turn_off)} old {self._units}",
+                f"terminating {len(turn_off)} old {self._count(len(turn_off))}",
             )
             (term,) = self.draw(self.settings.termination_seconds)
             result = yield from self.wait(term, watch=outside and not last, deadline=not last)
@@ -503,7 +503,7 @@ class Controller:
                 durations = self.draw(self.settings.provisioning_seconds, k)
             batch = fleets.launch("blue", env.now, durations)
             yield env.timeout(max(durations))
-            self.fire(Trigger.ROLLBACK_READY, f"Started {k} old {self._units}")
+            self.fire(Trigger.ROLLBACK_READY, f"Started {k} old {self._count(k)}")
             (activation,) = self.draw(self.settings.activation_seconds)
             yield env.timeout(activation)
             off = list(fleets.active["green"])[::-1][:k]
@@ -527,7 +527,8 @@ class Controller:
         )
         self.fire(
             Trigger.TRAFFIC_RESTORED,
-            f"All traffic back on {old_name}; terminating {len(running)} new {self._units}",
+            f"All traffic back on {old_name}; terminating {len(running)} new "
+            f"{self._count(len(running))}",
         )
         (term,) = self.draw(self.settings.termination_seconds)
         yield env.timeout(term)
@@ -550,6 +551,12 @@ class Controller:
     def _units(self) -> str:
         """What the rolling path's units are: an inference component's copies, or instances."""
         return "copies" if self.component is not None else "instance(s)"
+
+    def _count(self, n: int) -> str:
+        """The unit word for ``n`` of them (copy/copies, or instance(s) as before)."""
+        if self.component is None:
+            return "instance(s)"
+        return "copy" if n == 1 else "copies"
 
     def _start_copies(self, i: int) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
         """Start batch ``i``'s new copies (:func:`guardsim.deployment.components.
