@@ -150,9 +150,10 @@ def _new_fleet_dimension(scenario: Scenario) -> str:
 def _green_dims_fix(scenario: Scenario) -> str:
     if scenario.endpoint.component is not None:  # inference components: no per-copy series
         return (
-            f"use {{Name: InferenceComponentName, Value: {scenario.endpoint.component}}} as the "
-            "only dimension: the component's own series (old and new copies; no series has the "
-            "new copies alone)"
+            "no series holds an inference component's new copies alone (its "
+            f"InferenceComponentName={scenario.endpoint.component} series blends old and new "
+            "copies): lower the Threshold by the new copies' share of traffic, or bake longer "
+            "at 100%"
         )
     return (
         f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} to Dimensions "
