@@ -498,9 +498,7 @@ class _Block:
             if prep.component is not None
             else env.provisioning_seconds
         )
-        self.rb_prov = draw(rb_dist, nb * self.rb_size).reshape(
-            R, nb, self.rb_size
-        )
+        self.rb_prov = draw(rb_dist, nb * self.rb_size).reshape(R, nb, self.rb_size)
         self.rb_act = draw(env.activation_seconds, nb)
         self.rb_term = draw(env.termination_seconds, nb + 1)  # the first: at traffic restored
         self.term_rollback = draw(env.termination_seconds)[:, 0]

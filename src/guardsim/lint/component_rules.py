@@ -53,9 +53,7 @@ def check_batch_stalls(scenario: Scenario, ctx: LintContext) -> list[Finding]:
         else "managed instance scaling is off, so no instance is added"
     )
     timeout = ic.deployment_config.maximum_execution_timeout_seconds
-    end = (
-        f"it times out after {timeout} s" if timeout is not None else "it never ends on its own"
-    )
+    end = f"it times out after {timeout} s" if timeout is not None else "it never ends on its own"
     return [
         _finding(
             "component-batch-stalls",
@@ -157,7 +155,7 @@ def check_timeout_vs_duration(scenario: Scenario, ctx: LintContext) -> list[Find
                 "an apply fails while SageMaker goes on updating (AWS's sample took about "
                 "31 min for 2 copies)",
                 {**config, "terraform_wait_s": TERRAFORM_WAIT_SECONDS},
-                f"set timeouts {{ update = \"{math.ceil(expected / 60) + 10}m\" }} on the "
+                f'set timeouts {{ update = "{math.ceil(expected / 60) + 10}m" }} on the '
                 "aws_sagemaker_inference_component",
             )
         )

@@ -235,7 +235,9 @@ def unit_view(ic: InferenceComponent) -> tuple[EndpointConfig, DeploymentConfig]
             else None
         ),
     )
-    return config, DeploymentConfig(rolling=rolling, auto_rollback=ic.deployment_config.auto_rollback)
+    return config, DeploymentConfig(
+        rolling=rolling, auto_rollback=ic.deployment_config.auto_rollback
+    )
 
 
 def _ic_size(raw: Mapping[str, Any]) -> CapacitySize:
@@ -272,12 +274,13 @@ def _load_component(raw: object, path: str, problems: list[Problem]) -> Componen
         problems.append(
             Problem(
                 join(join(path, "Specification"), "ComputeResourceRequirements"),
-                "required here: guardsim places copies on instances by their compute "
-                "requirements",
+                "required here: guardsim places copies on instances by their compute requirements",
             )
         )
     if "RuntimeConfig" not in raw:
-        problems.append(Problem(join(path, "RuntimeConfig"), "required field is missing (CopyCount)"))
+        problems.append(
+            Problem(join(path, "RuntimeConfig"), "required field is missing (CopyCount)")
+        )
     if len(problems) > before:
         return None
     return Component.from_boto(raw)
@@ -315,7 +318,9 @@ def load_inference_component(
     raw_neighbours = raw.get("neighbours", [])
     if not isinstance(raw_neighbours, list):
         problems.append(
-            Problem(join(SECTION, "neighbours"), f"expected a list, got {type_name(raw_neighbours)}")
+            Problem(
+                join(SECTION, "neighbours"), f"expected a list, got {type_name(raw_neighbours)}"
+            )
         )
         raw_neighbours = []
     for i, item in enumerate(raw_neighbours):
@@ -425,12 +430,12 @@ def check_inference_component(ic: InferenceComponent, endpoint_name: str | None)
     size = policy.maximum_batch_size
     path = f"{RUP}.MaximumBatchSize.Value"
     pct = size.value if size.type == "CAPACITY_PERCENT" else 100.0 * size.value / copies
-    what = f"{size.value}%" if size.type == "CAPACITY_PERCENT" else f"{size.value} of {copies} copies"
+    what = (
+        f"{size.value}%" if size.type == "CAPACITY_PERCENT" else f"{size.value} of {copies} copies"
+    )
     if pct > 50.0:
         extra = " (no batch size is valid for 1 copy)" if copies == 1 else ""
-        problems.append(
-            Problem(path, f"{what} is over the 50% limit of the copy count{extra}")
-        )
+        problems.append(Problem(path, f"{what} is over the 50% limit of the copy count{extra}"))
     elif pct < 5.0:
         problems.append(Problem(path, f"{what} is under the 5% minimum of the copy count"))
     rb = policy.rollback_maximum_batch_size
@@ -474,5 +479,3 @@ def check_inference_component(ic: InferenceComponent, endpoint_name: str | None)
             )
         )
     return problems
-
-

@@ -596,9 +596,8 @@ def _metric_warnings(
                 f"{', '.join(METRICS)}); the alarm sees no data",
             )
         )
-    if endpoint is not None and endpoint.component is not None:
-        if dims == {COMPONENT_DIMENSION: endpoint.component}:
-            return problems  # the component's own series (see check_component_alarm)
+    if endpoint is not None and dims == {COMPONENT_DIMENSION: endpoint.component}:
+        return problems  # an inference component's own series (see check_component_alarm)
     for name in dims:
         if name not in DIMENSION_NAMES:
             problems.append(

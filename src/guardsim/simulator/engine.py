@@ -31,10 +31,10 @@ from simpy.events import URGENT
 
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
+from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
 from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
-from guardsim.deployment.components import unit_price
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.alarms import AlarmMonitor
