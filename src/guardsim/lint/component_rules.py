@@ -144,17 +144,18 @@ def check_timeout_vs_duration(scenario: Scenario, ctx: LintContext) -> list[Find
                 f"{min(28800, 60 * math.ceil((expected + 300) / 60))} s",
             )
         )
-    if expected > TERRAFORM_WAIT_SECONDS:
+    wait = ctx.tool_wait_seconds or TERRAFORM_WAIT_SECONDS  # --tool-wait-seconds, if given
+    if expected > wait:
         out.append(
             _finding(
                 "component-timeout",
                 "warning",
                 RUP,
-                f"the update is expected to take {expected / 60:.0f} min; Terraform's "
-                "aws_sagemaker_inference_component waits 30 min for InService by default, so "
-                "an apply fails while SageMaker goes on updating (AWS's sample took about "
-                "31 min for 2 copies)",
-                {**config, "terraform_wait_s": TERRAFORM_WAIT_SECONDS},
+                f"the update is expected to take {expected / 60:.0f} min; the tool applying it "
+                f"waits {wait / 60:.0f} min (Terraform's aws_sagemaker_inference_component "
+                "waits 30 min for InService by default), so an apply fails while SageMaker goes "
+                "on updating (AWS's sample took about 31 min for 2 copies)",
+                {**config, "tool_wait_s": wait},
                 f'set timeouts {{ update = "{math.ceil(expected / 60) + 10}m" }} on the '
                 "aws_sagemaker_inference_component",
             )
