@@ -103,41 +103,37 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_headline(record: RunRecord) -> str:
-    """The outcome in one plain sentence (the first line of :func:`summary_text`)."""
+    """The outcome in one plain sentence (the first line of :func:`summary_text`).
+
+    An inference component ends InService whether it rolled back or not, so its headline says
+    which model every copy runs."""
     s = record.summary
     dur = format_seconds(s.deployment_seconds, signed=False)
-    if _component(record) is not None and record.outcome in ("ROLLED_BACK", "SUCCEEDED"):
-        return _component_headline(record, dur)
+    ic = _component(record)
+    name = ic["component"].get("InferenceComponentName", "the component") if ic else ""
     if record.outcome == "ROLLED_BACK":
         who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
+        back = (
+            f"every copy of {name} was back on the old model"
+            if ic
+            else ("all traffic was back on the old config")
+        )
+        tail = (
+            " (status InService, as after a success: there is no RollingBack status)" if ic else ""
+        )
         return (
             f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
-            f"all traffic was back on the old config at "
-            f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur}"
+            f"{back} at {format_seconds(s.rollback_completed_seconds, signed=False)}, done after "
+            f"{dur}{tail}"
         )
     if record.outcome == "SUCCEEDED":
-        return f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
-    return f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
-
-
-def _component_headline(record: RunRecord, dur: str) -> str:
-    """An inference component's outcome: both end with the component InService, so say which."""
-    s = record.summary
-    ic = _component(record)
-    assert ic is not None
-    name = ic["component"].get("InferenceComponentName", "the component")
-    if record.outcome == "ROLLED_BACK":
-        who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
-        return (
-            f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
-            f"every copy of {name} was back on the old model at "
-            f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur} "
-            "(status InService, as after a success: there is no RollingBack status)"
+        took = (
+            f"every copy of {name} runs {ic['new_model_name']};"
+            if ic
+            else "the new config took all traffic and"
         )
-    return (
-        f"SUCCEEDED: every copy of {name} runs {ic['new_model_name']}; the update finished "
-        f"after {dur}"
-    )
+        return f"SUCCEEDED: {took} the update finished after {dur}"
+    return f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
 
 
 def summary_rows(record: RunRecord) -> list[tuple[str, str]]:
