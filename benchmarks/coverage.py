@@ -1,6 +1,6 @@
 """Coverage table: every batch feature and every built-in, replications per CPU second (issue 14).
 
-Run: ``python benchmarks/coverage.py`` (``--n``, ``--n-fast``, ``--repeats``).
+Run: ``python benchmarks/coverage.py`` (``--n``, ``--n-fast``, ``--repeats``, ``--only TEXT``).
 
 **Rows.** The canary baseline is the built-in ``seed-canary-success``. Each feature row is a
 variant of it built here (its data changed, then validated as any scenario file is):
@@ -17,7 +17,8 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``composite``: the rollback alarm is a composite ``ALARM(5XX) OR ALARM(latency)`` of the two
   alarms, which SageMaker is assumed to see (``rollback_sees_composite_alarms: true``);
 
-and the six built-ins (``guardsim scenarios``) as they are.
+and every built-in (``guardsim scenarios``) as it is, the two inference-component built-ins
+(issue 19: a component update runs on the rolling path, in copies) included.
 
 **Measured side by side, in one run**: ``monte_carlo(scenario, n, mode="auto",
 executor="serial")`` for every row, the rows taking turns within each of ``--repeats`` rounds
@@ -167,9 +168,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=2000, help="replications per batch-mode row")
     p.add_argument("--n-fast", type=int, default=100, help="replications per fast-fallback row")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="measure only the rows whose label contains TEXT (and the baseline), e.g. component",
+    )
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         rows = variants(Path(tmp))
+        if args.only:
+            rows = rows[:1] + [r for r in rows[1:] if args.only in r[0]]
         modes = [resolve_mode(s, "auto") for _, s in rows]
         counts = [args.n if m == "batch" else args.n_fast for m in modes]
         for (_, s), m in zip(rows, modes, strict=True):

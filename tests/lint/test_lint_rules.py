@@ -91,6 +91,8 @@ class Case(NamedTuple):
     scenario: Callable[[], Scenario]
 
 
+#: an inference component's update (issue 19)
+IC = "component-extra-instance-success"
 GOOD = lambda: edited(SEED, good)  # noqa: E731 - a table of lazy scenarios reads best this way
 
 #: (rule, severity, path of the finding, scenario that triggers it)
@@ -342,6 +344,51 @@ TRIGGERS = [
         "traffic.rate_per_second",
         lambda: edited(SEED, good, put("traffic.rate_per_second", 0)),
     ),
+    # inference components (issue 19; more in test_component_rules.py)
+    Case(
+        "component-batch-stalls",
+        "error",
+        "deployment_config.RollingUpdatePolicy.MaximumBatchSize",
+        lambda: edited(
+            IC,
+            put("endpoint.blue.ProductionVariants.0.ManagedInstanceScaling.MaxInstanceCount", 2),
+        ),
+    ),
+    Case(
+        "component-alarm-dimension",
+        "warning",
+        "alarms[0].Dimensions",
+        lambda: edited(
+            IC,
+            put(
+                "alarms.0.Dimensions",
+                [
+                    {"Name": "EndpointName", "Value": "chat-assistant"},
+                    {"Name": "VariantName", "Value": "AllTraffic"},
+                ],
+            ),
+        ),
+    ),
+    Case(
+        "component-timeout",
+        "warning",
+        "deployment_config.RollingUpdatePolicy",
+        lambda: load_scenario(IC),
+    ),
+    Case(
+        "component-timeout",
+        "error",
+        "deployment_config.RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds",
+        lambda: edited(
+            IC, put("deployment_config.RollingUpdatePolicy.MaximumExecutionTimeoutInSeconds", 1200)
+        ),
+    ),
+    Case(
+        "component-rollback-looks-like-success",
+        "warning",
+        "deployment_config.AutoRollbackConfiguration",
+        lambda: load_scenario(IC),
+    ),
 ]
 
 #: (rule, scenario it leaves alone: no finding, or only info for rules that always report)
@@ -364,6 +411,10 @@ CLEAN = [
     ("alarm-never-trips", GOOD),
     ("as-configured-outcome", lambda: load_scenario(SEED)),
     ("exercises-nothing", GOOD),
+    ("component-batch-stalls", GOOD),
+    ("component-alarm-dimension", GOOD),
+    ("component-timeout", GOOD),
+    ("component-rollback-looks-like-success", GOOD),
 ]
 
 

@@ -89,6 +89,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.batch import components as components_  # hook (issue 19)
 from guardsim.batch.composite import BatchComposites
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
@@ -102,6 +103,7 @@ from guardsim.cloudwatch.statistics import (
     compute_from_histogram,
 )
 from guardsim.deployment import watch as watch_
+from guardsim.deployment.components import component_of  # hook (issue 19)
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import ReplayFileError
@@ -312,6 +314,10 @@ class _Prepared:
         prices = {
             f: env.price_per_hour(getattr(scenario.endpoint, f).instance_type) for f in FLEETS
         }
+        # inference components (issue 19): the rolling path in copies; see batch/components.py
+        self.component = component_of(scenario)
+        if self.component is not None:
+            prices = components_.unit_prices(self.component[1], prices)
         self.prices = prices
         #: Whether the minutes no poll can read may be skipped: every alarm's next state is a
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
@@ -482,7 +488,10 @@ class _Block:
         for s, step in enumerate(steps):
             last = s == S - 1
             self.launch_at[:, s] = t
-            prov = draw(env.provisioning_seconds, step.instances).max(axis=1)
+            if prep.component is not None:  # hook (issue 19): copies start, instances added
+                prov = components_.batch_launch_seconds(prep.component[1], s, env, draw, R)
+            else:
+                prov = draw(env.provisioning_seconds, step.instances).max(axis=1)
             t = self._wait(t, prov, outside, limit, s, 4 * s + self.PROVISION)
             t = self._wait(
                 t, draw(env.activation_seconds)[:, 0], outside, limit, s, 4 * s + self.ACTIVATE
@@ -511,9 +520,12 @@ class _Block:
         self.rb_size = max(1, size)
         nb = math.ceil(prep.blue_count / self.rb_size)
         self.restore = draw(env.rollback_seconds)[:, 0]
-        self.rb_prov = draw(env.provisioning_seconds, nb * self.rb_size).reshape(
-            R, nb, self.rb_size
+        rb_dist = (  # hook (issue 19): a rollback re-creates old copies
+            components_.rollback_start_distribution(env)
+            if prep.component is not None
+            else env.provisioning_seconds
         )
+        self.rb_prov = draw(rb_dist, nb * self.rb_size).reshape(R, nb, self.rb_size)
         self.rb_act = draw(env.activation_seconds, nb)
         self.rb_term = draw(env.termination_seconds, nb + 1)  # the first: at traffic restored
         self.term_rollback = draw(env.termination_seconds)[:, 0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.model.metrics import CONFIG_DIMENSION, DIMENSION_NAMES, METRICS, NAMESPACE
+from guardsim.scenarios.components import COMPONENT_DIMENSION
 from guardsim.scenarios.scenario import Endpoint
 
 
@@ -46,6 +47,8 @@ def bind_source(
     spec = parse_statistic(stat)
     if namespace != NAMESPACE or metric not in METRICS:
         return Source(metric or "", (), spec)
+    if endpoint.component is not None:
+        return _bind_component(metric, dims, spec, endpoint)
     if (
         dims.get("EndpointName") != endpoint.name
         or dims.get("VariantName") != endpoint.variant_name
@@ -61,4 +64,21 @@ def bind_source(
         return Source(metric, ("blue",), spec, blue_from=blue_per_config_from)
     if config == endpoint.green.name:
         return Source(metric, ("green",), spec)
+    return Source(metric, (), spec)
+
+
+def _bind_component(
+    metric: str, dims: dict[str, str], spec: StatisticSpec, endpoint: Endpoint
+) -> Source:
+    """An inference component's update (inference components: see aws-model.md#inference-
+    components): its invocation metrics are published under ``InferenceComponentName``
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), old and new
+    copies alike (one component, one series); the endpoint-wide ``EndpointName, VariantName``
+    series counts the same requests when the component has no neighbours (validation refuses it
+    when it has). The endpoint config does not change, so no per-config series tells the copies
+    apart: one reads no data here."""
+    if dims == {COMPONENT_DIMENSION: endpoint.component}:
+        return Source(metric, ("blue", "green"), spec)
+    if dims == {"EndpointName": endpoint.name, "VariantName": endpoint.variant_name}:
+        return Source(metric, ("blue", "green"), spec)
     return Source(metric, (), spec)

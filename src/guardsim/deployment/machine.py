@@ -62,6 +62,15 @@ class Phase(StrEnum):
         return "Updating"
 
     @property
+    def component_status(self) -> str:
+        """The ``InferenceComponentStatus`` of DescribeInferenceComponent in this phase of an
+        inference component's update (:func:`guardsim.deployment.components.component_status`:
+        it has no RollingBack, so a rollback ends InService)."""
+        from guardsim.deployment.components import component_status
+
+        return component_status(self.value)
+
+    @property
     def is_bake(self) -> bool:
         return self in (Phase.BAKING, Phase.FINAL_BAKE)
 

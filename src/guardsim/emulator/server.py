@@ -47,6 +47,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import IO, Any, Protocol
 from urllib.parse import urlsplit
@@ -123,7 +124,7 @@ def error_reply(status: int, code: str, message: str, *, query: bool = False) ->
     )
 
 
-def _is_form(headers: Mapping[str, str]) -> bool:
+def _is_form(headers: Mapping[str, str] | Message[str, str]) -> bool:
     """Whether a request's body is form-encoded (the query protocol's)."""
     ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     return str(ctype).startswith("application/x-www-form-urlencoded")

@@ -16,6 +16,7 @@ from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
 from guardsim.intervals import wilson_interval
+from guardsim.lint.component_rules import COMPONENT_RULES
 from guardsim.lint.context import LintContext
 from guardsim.lint.derived import (
     AlarmFacts,
@@ -138,7 +139,22 @@ def _rollers(result: VariantResult) -> list[tuple[str, int]]:
     return sorted(((a, k) for a, k in trips.items() if k), key=lambda x: (-x[1], x[0]))
 
 
+def _new_fleet_dimension(scenario: Scenario) -> str:
+    """The dimension that watches the new fleet: the green config's own series, or (an inference
+    component, whose copies share one config) the component's series."""
+    if scenario.endpoint.component is not None:
+        return f"InferenceComponentName={scenario.endpoint.component}"
+    return f"EndpointConfigName={scenario.endpoint.green.name}"
+
+
 def _green_dims_fix(scenario: Scenario) -> str:
+    if scenario.endpoint.component is not None:  # inference components: no per-copy series
+        return (
+            "no series holds an inference component's new copies alone (its "
+            f"InferenceComponentName={scenario.endpoint.component} series blends old and new "
+            "copies): lower the Threshold by the new copies' share of traffic, or bake longer "
+            "at 100%"
+        )
     return (
         f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} to Dimensions "
         "to watch only the new fleet (SageMaker publishes per-config metrics for each fleet)"
@@ -1188,8 +1204,8 @@ def check_failing_model_rollback(scenario: Scenario, ctx: LintContext) -> list[F
     else:
         fix = (
             "add a rollback alarm on the new fleet that a failing model trips within the first "
-            f"bake: Average of Invocation5XXErrors with EndpointConfigName="
-            f"{scenario.endpoint.green.name}, Threshold 0.01, GreaterThanThreshold, Period 60, "
+            f"bake: Average of Invocation5XXErrors with {_new_fleet_dimension(scenario)}, "
+            "Threshold 0.01, GreaterThanThreshold, Period 60, "
             "EvaluationPeriods 1, TreatMissingData notBreaching"
         )
     return [
@@ -1457,6 +1473,8 @@ RULES: tuple[Rule, ...] = (
         "warning",
         check_exercises_nothing,
     ),
+    # inference components (issue 19): guardsim/lint/component_rules.py
+    *(Rule(*spec) for spec in COMPONENT_RULES),
     Rule(
         "as-configured-outcome",
         "what the scenario as given does (when its green model is neither the healthy nor the "

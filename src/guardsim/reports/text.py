@@ -5,6 +5,8 @@ Pure functions of the record: nothing here runs or reaches back into the simulat
 
 from __future__ import annotations
 
+from typing import Any
+
 from guardsim.record import RunRecord
 
 
@@ -20,8 +22,25 @@ def format_seconds(t: float | None, *, signed: bool = True) -> str:
     return f"{sign}{body}"
 
 
+def _component(record: RunRecord) -> dict[str, Any] | None:
+    """The ``inference_component`` section of the record's scenario (None: an endpoint update)."""
+    section = record.scenario_definition.get("inference_component")
+    return section if isinstance(section, dict) else None
+
+
 def _events(record: RunRecord) -> list[tuple[float, int, str, str]]:
     events: list[tuple[float, int, str, str]] = []
+    ic = _component(record)
+    # an inference component's update: the units are copies of the old and the new model
+    old, new, units = (
+        (
+            ic["component"].get("Specification", {}).get("ModelName", "old"),
+            ic["new_model_name"],
+            "copies",
+        )
+        if ic is not None
+        else ("blue", "green", "instance(s)")
+    )
     for tr in record.transitions:
         events.append((tr["t"], 0, "phase", f"{tr['to']:<18} {tr['reason']}"))
     prev = None
@@ -37,8 +56,8 @@ def _events(record: RunRecord) -> list[tuple[float, int, str, str]]:
                 row["t"],
                 1,
                 "traffic",
-                f"{100 * row['green_fraction']:.0f}% of traffic to green "
-                f"({row['active_green']} green, {row['active_blue']} blue instance(s) active)",
+                f"{100 * row['green_fraction']:.0f}% of traffic to {new} "
+                f"({row['active_green']} {new}, {row['active_blue']} {old} {units} active)",
             )
         )
         prev = row
@@ -84,18 +103,36 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_headline(record: RunRecord) -> str:
-    """The outcome in one plain sentence (the first line of :func:`summary_text`)."""
+    """The outcome in one plain sentence (the first line of :func:`summary_text`).
+
+    An inference component ends InService whether it rolled back or not, so its headline says
+    which model every copy runs."""
     s = record.summary
     dur = format_seconds(s.deployment_seconds, signed=False)
+    ic = _component(record)
+    name = ic["component"].get("InferenceComponentName", "the component") if ic else ""
     if record.outcome == "ROLLED_BACK":
         who = ", ".join(s.tripped_alarms) if s.tripped_alarms else "the execution timeout"
+        back = (
+            f"every copy of {name} was back on the old model"
+            if ic
+            else ("all traffic was back on the old config")
+        )
+        tail = (
+            " (status InService, as after a success: there is no RollingBack status)" if ic else ""
+        )
         return (
             f"ROLLED_BACK: {who} tripped at {format_seconds(s.detected_at_seconds, signed=False)}; "
-            f"all traffic was back on the old config at "
-            f"{format_seconds(s.rollback_completed_seconds, signed=False)}, done after {dur}"
+            f"{back} at {format_seconds(s.rollback_completed_seconds, signed=False)}, done after "
+            f"{dur}{tail}"
         )
     if record.outcome == "SUCCEEDED":
-        return f"SUCCEEDED: the new config took all traffic and the update finished after {dur}"
+        took = (
+            f"every copy of {name} runs {ic['new_model_name']};"
+            if ic
+            else "the new config took all traffic and"
+        )
+        return f"SUCCEEDED: {took} the update finished after {dur}"
     return f"FAILED after {dur}" + (f" ({'; '.join(record.notes)})" if record.notes else "")
 
 

@@ -53,9 +53,11 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
 
 @dataclass(frozen=True)
 class CapacitySize:
-    """``CapacitySize``: a number of instances or a percentage of the variant's instances."""
+    """``CapacitySize``: a number of instances or a percentage of the variant's instances
+    (``COPY_COUNT``: an ``InferenceComponentCapacitySize`` of copies, see
+    :mod:`guardsim.scenarios.components`, which gives the rolling path INSTANCE_COUNT units)."""
 
-    type: Literal["INSTANCE_COUNT", "CAPACITY_PERCENT"]
+    type: Literal["INSTANCE_COUNT", "CAPACITY_PERCENT", "COPY_COUNT"]
     value: int
 
     @classmethod

@@ -231,6 +231,24 @@ class Environment:
             "UpdateEndpoint call on"
         ),
     )
+    copy_start_seconds: Distribution = field(
+        default_factory=lambda: LogNormal(kind="lognormal", median=300.0, p99=600.0),
+        metadata={
+            **DISTRIBUTION_DOC,
+            "doc": "inference components: time to start one copy on an instance with room "
+            "(model download and load; undocumented), drawn per copy; a copy placed on an "
+            "instance that managed instance scaling adds waits for provisioning_seconds first. "
+            "Default: median 5 min (see aws-model.md#inference-components)",
+        },
+    )
+    component_placement: Literal["SPREAD", "BINPACK"] = field(
+        default="SPREAD",
+        metadata=doc(
+            "inference components: how copies are placed on instances when the component's "
+            "Specification.SchedulingConfig.PlacementStrategy is not given (AWS does not "
+            "document the default; see aws-model.md#inference-components)"
+        ),
+    )
     instance_prices_usd_per_hour: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType({}),
         metadata=doc(

@@ -34,6 +34,7 @@ from guardsim.scenarios.boto import (
     MetricAlarm,
 )
 from guardsim.scenarios.boto_shapes import check_shape, input_shape, shape
+from guardsim.scenarios.components import InferenceComponent, load_inference_component, unit_view
 from guardsim.scenarios.environment import Environment, Simulation
 from guardsim.scenarios.fields import (
     did_you_mean,
@@ -62,6 +63,7 @@ TOP_LEVEL_KEYS = (
     "environment",
     "simulation",
     "real",
+    "inference_component",
 )
 
 
@@ -247,6 +249,37 @@ def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentC
     return DeploymentConfig.from_boto(raw)
 
 
+def _load_component_update(
+    raw: Mapping[str, Any], problems: list[Problem]
+) -> tuple[Endpoint | None, DeploymentConfig | None, InferenceComponent | None]:
+    """The unit view (one unit per copy) of an ``inference_component`` scenario: its endpoint
+    (``endpoint.blue`` is the endpoint's config; there is no green one), the rolling
+    DeploymentConfig in copies, and the section as given."""
+    ep_raw = raw.get("endpoint")
+    ep_raw = {} if ep_raw is None else ep_raw
+    if isinstance(ep_raw, Mapping) and "green" in ep_raw:
+        problems.append(
+            Problem(
+                "endpoint.green",
+                "an inference component update does not change the endpoint config: give "
+                "only endpoint.blue (the endpoint's config)",
+            )
+        )
+        return None, None, None
+    endpoint = _load_endpoint(ep_raw, problems)
+    ic = load_inference_component(
+        raw.get("inference_component"),
+        raw.get("deployment_config"),
+        endpoint.blue if endpoint is not None else None,
+        endpoint.name if endpoint is not None else None,
+        problems,
+    )
+    if endpoint is None or ic is None:
+        return None, None, None
+    units, config = unit_view(ic)
+    return Endpoint(endpoint.name, units, units, component=ic.name), config, ic
+
+
 def _load_alarms(
     raw: object, problems: list[Problem], composites: list[tuple[int, CompositeAlarm]]
 ) -> tuple[list[MetricAlarm], set[str], list[int]]:
@@ -345,8 +378,13 @@ def check_scenario_dict(
     if not isinstance(description, str):
         problems.append(Problem("description", f"expected a string, got {type_name(description)}"))
 
-    endpoint = _load_endpoint(raw.get("endpoint"), problems)
-    deployment_config = _load_deployment_config(raw.get("deployment_config"), problems)
+    ic: InferenceComponent | None = None
+    if raw.get("inference_component") is not None:
+        # an inference component's rolling update: run as a rolling update of its copies
+        endpoint, deployment_config, ic = _load_component_update(raw, problems)
+    else:
+        endpoint = _load_endpoint(raw.get("endpoint"), problems)
+        deployment_config = _load_deployment_config(raw.get("deployment_config"), problems)
     composites: list[tuple[int, CompositeAlarm]] = []
     alarms, alarm_names, alarm_positions = _load_alarms(raw.get("alarms"), problems, composites)
     models = load_dataclass(Models, _section(raw, "models"), "models", problems)
@@ -372,6 +410,7 @@ def check_scenario_dict(
             alarm_positions=alarm_positions,
             composites=composites,
             environment=environment,
+            inference_component=ic,
         )
     )
     parts = (endpoint, deployment_config, models, traffic, environment, simulation)
@@ -392,6 +431,7 @@ def check_scenario_dict(
         environment=environment,
         simulation=simulation,
         real=real,
+        inference_component=ic,
     )
     return LoadResult(scenario, tuple(problems), source)
 

@@ -6,7 +6,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from guardsim.scenarios.boto import CompositeAlarm, DeploymentConfig, EndpointConfig, MetricAlarm
+from guardsim.scenarios.boto import (
+    CompositeAlarm,
+    DeploymentConfig,
+    EndpointConfig,
+    MetricAlarm,
+    thaw,
+)
+from guardsim.scenarios.components import InferenceComponent
 from guardsim.scenarios.environment import Environment, Simulation
 from guardsim.scenarios.fields import dump_dataclass
 from guardsim.scenarios.models import Models
@@ -24,6 +31,10 @@ class Endpoint:
     name: str
     blue: EndpointConfig
     green: EndpointConfig
+    #: The inference component being updated (its name), when the update is a component's
+    #: rolling update: then blue and green are the old and new copies (one unit per copy, see
+    #: :func:`guardsim.scenarios.components.unit_view`), on one endpoint config.
+    component: str | None = None
 
     @property
     def variant_name(self) -> str:
@@ -51,6 +62,9 @@ class Scenario:
     composite_alarms: tuple[CompositeAlarm, ...] = ()
     #: How to run it on real SageMaker (``guardsim real``); the simulator never reads it.
     real: Real | None = None
+    #: An inference component's rolling update (``UpdateInferenceComponent``): the section as
+    #: given. ``endpoint`` and ``deployment_config`` are then its unit view (one unit per copy).
+    inference_component: InferenceComponent | None = None
     #: Where a scenario read from infrastructure as code came from (file, lines, IaC paths);
     #: None for scenario files. Not part of the scenario's data: ``to_dict`` leaves it out.
     origin: IacOrigin | None = field(default=None, compare=False, repr=False)
@@ -71,6 +85,11 @@ class Scenario:
         }
         if self.real is not None:  # left out when absent, so existing records do not change
             data["real"] = dump_dataclass(self.real)
+        ic = self.inference_component
+        if ic is not None:  # written as given: the endpoint's own config, the IC shapes
+            data["endpoint"] = {"name": self.endpoint.name, "blue": ic.endpoint.to_boto()}
+            data["deployment_config"] = thaw(ic.raw_deployment_config)
+            data["inference_component"] = ic.to_data()
         return data
 
     def alarm(self, name: str) -> MetricAlarm:

@@ -50,6 +50,7 @@ from guardsim.scenarios.boto import (
     MetricAlarm,
     thaw,
 )
+from guardsim.scenarios.components import COMPONENT_DIMENSION, InferenceComponent
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
 from guardsim.scenarios.scenario import Endpoint
@@ -89,14 +90,21 @@ def check_scenario(
     environment: Environment | None,
     alarm_positions: Sequence[int] | None = None,
     composites: Sequence[tuple[int, CompositeAlarm]] = (),
+    inference_component: InferenceComponent | None = None,
 ) -> list[Problem]:
-    """Every semantic problem of the parts that loaded (a part that failed to load is None)."""
+    """Every semantic problem of the parts that loaded (a part that failed to load is None).
+
+    For an inference component's update (``endpoint`` and ``deployment_config`` are then its
+    unit view) the component's own rules apply
+    (:func:`guardsim.scenarios.components.check_inference_component`, run as it loads) instead
+    of the endpoint's fleet and DeploymentConfig rules."""
     problems: list[Problem] = []
-    if endpoint is not None:
+    ic = inference_component
+    if endpoint is not None and ic is None:
         problems += check_endpoint(endpoint, environment)
     if deployment_config is not None:
         problems += check_rollback_alarm_names(deployment_config, set(all_alarm_names))
-        if endpoint is not None:
+        if endpoint is not None and ic is None:
             problems += check_deployment_config(
                 deployment_config, endpoint.green.instance_count, environment or Environment()
             )
@@ -104,6 +112,8 @@ def check_scenario(
     positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
     for i, alarm in zip(positions, alarms, strict=True):
         problems += check_alarm(alarm, join("alarms", i), endpoint)
+        if ic is not None:
+            problems += check_component_alarm(alarm, join("alarms", i), ic)
     problems += check_composites(composites, set(all_alarm_names))
     seen: dict[str, int] = {}
     named: list[tuple[int, MetricAlarm | CompositeAlarm]] = [
@@ -629,6 +639,8 @@ def _metric_warnings(
                 f"{', '.join(METRICS)}); the alarm sees no data",
             )
         )
+    if endpoint is not None and dims == {COMPONENT_DIMENSION: endpoint.component}:
+        return problems  # an inference component's own series (see check_component_alarm)
     for name in dims:
         if name not in DIMENSION_NAMES:
             problems.append(
@@ -730,4 +742,53 @@ def _check_metric_math_alarm(
             endpoint,
             "Dimensions",
         )
+    return problems
+
+
+# --------------------------------------------------------------------------- inference components
+
+
+def _alarm_dimension_sets(alarm: MetricAlarm) -> list[tuple[str, dict[str, str]]]:
+    """(path, dimensions) of each metric the alarm reads (its own, or each MetricStat's)."""
+    if alarm.metrics is None:
+        return [("Dimensions", alarm.dimension_map())]
+    out = []
+    for i, q in enumerate(alarm.metrics):
+        stat = q.get("MetricStat") if isinstance(q, Mapping) else None
+        metric = stat.get("Metric") if isinstance(stat, Mapping) else None
+        if isinstance(metric, Mapping):
+            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", ())}
+            out.append((f"Metrics[{i}].MetricStat.Metric.Dimensions", dims))
+    return out
+
+
+def check_component_alarm(alarm: MetricAlarm, path: str, ic: InferenceComponent) -> list[Problem]:
+    """An alarm of an inference component's update: the endpoint-wide series
+    (EndpointName+VariantName) blends the neighbours' requests, which guardsim does not
+    simulate, so with neighbours it is refused; a per-config series does not tell the old copies
+    from the new ones (one endpoint config), so it reads no data here."""
+    problems: list[Problem] = []
+    for sub, dims in _alarm_dimension_sets(alarm):
+        if COMPONENT_DIMENSION in dims:
+            continue
+        if "EndpointConfigName" in dims:
+            problems.append(
+                _warn(
+                    join(path, sub),
+                    "an inference component's copies are not told apart by "
+                    "EndpointConfigName (the update keeps the endpoint config); guardsim binds "
+                    f"no data to it: use {COMPONENT_DIMENSION}={ic.name}",
+                )
+            )
+        elif dims and ic.neighbours:
+            problems.append(
+                Problem(
+                    join(path, sub),
+                    "reads the endpoint-wide series, which also counts the neighbour "
+                    f"components' requests ({', '.join(n.name for n in ic.neighbours)}); "
+                    "guardsim does not simulate their requests: use "
+                    f"{COMPONENT_DIMENSION}={ic.name} (see guardsim lint: "
+                    "component-alarm-dimension)",
+                )
+            )
     return problems

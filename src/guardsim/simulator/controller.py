@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from guardsim.cloudwatch.alarm import AlarmState
+from guardsim.deployment.components import component_of, copy_ready_seconds
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.machine import DeploymentMachine, Phase, Trigger
 from guardsim.deployment.plan import Step, plan_steps
@@ -55,6 +56,8 @@ class Controller:
         #: What SageMaker applies: the scenario's DeploymentConfig, or its documented fallback.
         self.config = effective_deployment_config(run.scenario)
         self.machine = DeploymentMachine()
+        #: An inference component's update: the component and its plan (units are copies).
+        self.component = component_of(run.scenario)
         self.deadline: float | None = None
         self.detected_at: float | None = None
         self.tripped: tuple[str, ...] = ()
@@ -252,12 +255,21 @@ class Controller:
                 "SageMaker falls back to blue/green all at once with no final bake"
             )
             self.run.notes.append(fallback.lstrip(" -"))
-        self.fire(
-            Trigger.UPDATE,
-            f"UpdateEndpoint to {green.name} ({kind}){fallback}; launching "
-            f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
-            f"{green.instance_type} instance(s)",
-        )
+        if self.component is not None:
+            ic, plan = self.component
+            self.fire(
+                Trigger.UPDATE,
+                f"UpdateInferenceComponent {ic.name}: {ic.component.model_name} -> "
+                f"{ic.new_model_name}, {ic.copies} copies in {len(plan.batches)} batch(es) on "
+                f"{ic.instance_count} {ic.instance_type} instance(s) (component status Updating)",
+            )
+        else:
+            self.fire(
+                Trigger.UPDATE,
+                f"UpdateEndpoint to {green.name} ({kind}){fallback}; launching "
+                f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
+                f"{green.instance_type} instance(s)",
+            )
         timeout = dc.maximum_execution_timeout_seconds
         if timeout is not None and self.settings.timeout_includes_provisioning:
             # from the UpdateEndpoint call: now (0.0 in the simulator, exactly; the emulator's
@@ -392,17 +404,23 @@ class Controller:
         for i, step in enumerate(steps):
             if i > 0:
                 self.fire(
-                    Trigger.BATCH_DELETED, f"Batch {i}: launching {step.instances} instance(s)"
+                    Trigger.BATCH_DELETED,
+                    f"Batch {i}: old {self._units} removed; starting {step.instances} new "
+                    f"{self._units}",
                 )
-            result, batch = yield from self._launch("green", step.instances)
+            if self.component is not None:
+                result, batch = yield from self._start_copies(i)
+                ready = self._copies_ready_reason(i, len(steps))
+            else:
+                result, batch = yield from self._launch("green", step.instances)
+                ready = (
+                    f"Batch {i + 1} of {len(steps)}: launched {len(batch)} "
+                    f"instance(s) of {green_config.name}"
+                )
             if result != "done":
                 yield from self._rollback_rolling(result)
                 return
-            self.fire(
-                Trigger.FLEET_READY,
-                f"Batch {i + 1} of {len(steps)}: launched {len(batch)} "
-                f"instance(s) of {green_config.name}",
-            )
+            self.fire(Trigger.FLEET_READY, ready)
             (activation,) = self.draw(self.settings.activation_seconds)
             result = yield from self.wait(activation, watch=outside)
             if result != "done":
@@ -415,7 +433,7 @@ class Controller:
             self.fire(
                 Trigger.TRAFFIC_SHIFTED,
                 f"Batch {i + 1}: traffic on {len(fleets.active['green'])} new and "
-                f"{len(fleets.active['blue'])} old instance(s) "
+                f"{len(fleets.active['blue'])} old {self._units} "
                 f"({100 * self.run.routing.green_fraction:.0f}% to new); baking for "
                 f"{step.bake_seconds} s (WaitIntervalInSeconds)",
             )
@@ -427,7 +445,7 @@ class Controller:
             self.fire(
                 Trigger.BATCH_BAKE_DONE,
                 f"Batch {i + 1} bake ended with no alarm tripped; "
-                f"terminating {len(turn_off)} old instance(s)",
+                f"terminating {len(turn_off)} old {self._count(len(turn_off))}",
             )
             (term,) = self.draw(self.settings.termination_seconds)
             result = yield from self.wait(term, watch=outside and not last, deadline=not last)
@@ -435,7 +453,12 @@ class Controller:
             if result != "done":
                 yield from self._rollback_rolling(result)
                 return
-        self.fire(Trigger.CLEANUP_DONE, f"All batches done; InService on {green_config.name}")
+        if self.component is not None:
+            ic, _ = self.component
+            done = f"All batches done; {ic.name} InService with {ic.new_model_name} on every copy"
+        else:
+            done = f"All batches done; InService on {green_config.name}"
+        self.fire(Trigger.CLEANUP_DONE, done)
         self.finish("SUCCEEDED")
 
     def _rollback_rolling(self, cause: str) -> Generator[simpy.Event, Any, None]:
@@ -466,16 +489,25 @@ class Controller:
             size = rb.instances(blue_count, self.settings.percent_rounding)
         while missing > 0:
             k = min(size, missing)
-            self.fire(
-                Trigger.ROLLBACK_PROVISION,
-                f"Launching {k} instance(s) of "
-                f"{self.scenario.endpoint.blue.name} to replace "
-                "terminated old instances",
-            )
-            durations = self.draw(self.settings.provisioning_seconds, k)
+            if self.component is not None:
+                old_model = self.component[0].component.model_name
+                self.fire(
+                    Trigger.ROLLBACK_PROVISION,
+                    f"Re-creating {k} old cop{'y' if k == 1 else 'ies'} ({old_model}) "
+                    "in place of removed ones (RollbackMaximumBatchSize)",
+                )
+                durations = self.draw(self.settings.copy_start_seconds, k)
+            else:
+                self.fire(
+                    Trigger.ROLLBACK_PROVISION,
+                    f"Launching {k} instance(s) of "
+                    f"{self.scenario.endpoint.blue.name} to replace "
+                    "terminated old instances",
+                )
+                durations = self.draw(self.settings.provisioning_seconds, k)
             batch = fleets.launch("blue", env.now, durations)
             yield env.timeout(max(durations))
-            self.fire(Trigger.ROLLBACK_READY, f"Launched {k} old-config instance(s)")
+            self.fire(Trigger.ROLLBACK_READY, f"Started {k} old {self._count(k)}")
             (activation,) = self.draw(self.settings.activation_seconds)
             yield env.timeout(activation)
             off = list(fleets.active["green"])[::-1][:k]
@@ -492,18 +524,74 @@ class Controller:
             for i in fleets.instances
             if i.fleet == "green" and (i.terminated_at is None or i.terminated_at > env.now)
         ]
+        old_name = (
+            f"the old copies ({self.component[0].component.model_name})"
+            if self.component is not None
+            else self.scenario.endpoint.blue.name
+        )
         self.fire(
             Trigger.TRAFFIC_RESTORED,
-            f"All traffic back on {self.scenario.endpoint.blue.name}; "
-            f"terminating {len(running)} new instance(s)",
+            f"All traffic back on {old_name}; terminating {len(running)} new "
+            f"{self._count(len(running))}",
         )
         (term,) = self.draw(self.settings.termination_seconds)
         yield env.timeout(term)
         fleets.terminate(green_left, env.now)
-        self.fire(
-            Trigger.ROLLBACK_DONE, f"Rolled back: InService on {self.scenario.endpoint.blue.name}"
-        )
+        if self.component is not None:
+            # InferenceComponentStatus has no RollingBack: the rolled-back update ends InService,
+            # as a successful one does (see aws-model.md#inference-components)
+            done = (
+                f"Rolled back: {self.component[0].name} InService on {old_name} (the status "
+                "DescribeInferenceComponent reports after a success too)"
+            )
+        else:
+            done = f"Rolled back: InService on {self.scenario.endpoint.blue.name}"
+        self.fire(Trigger.ROLLBACK_DONE, done)
         self.finish("ROLLED_BACK")
+
+    # ------------------------------------------------------------------ inference components
+
+    @property
+    def _units(self) -> str:
+        """What the rolling path's units are: an inference component's copies, or instances."""
+        return "copies" if self.component is not None else "instance(s)"
+
+    def _count(self, n: int) -> str:
+        """The unit word for ``n`` of them (copy/copies, or instance(s) as before)."""
+        if self.component is None:
+            return "instance(s)"
+        return "copy" if n == 1 else "copies"
+
+    def _start_copies(self, i: int) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
+        """Start batch ``i``'s new copies (:func:`guardsim.deployment.components.
+        copy_ready_seconds`): on existing instances in ``copy_start_seconds``, on instances
+        managed instance scaling adds after their ``provisioning_seconds``; a stalled batch
+        (no room, no instance to add) waits for the timeout."""
+        assert self.component is not None
+        batch = self.component[1].batches[i]
+        starts = self.draw(self.settings.copy_start_seconds, batch.copies)
+        provs = self.draw(self.settings.provisioning_seconds, batch.instances_added)
+        durations = [float(d) for d in copy_ready_seconds(batch, starts, provs)]
+        copies = self.run.fleets.launch("green", self.env.now, durations)
+        result = yield from self.wait(
+            max(durations), watch=self.settings.watch_alarms_outside_bakes
+        )
+        return result, copies
+
+    def _copies_ready_reason(self, i: int, count: int) -> str:
+        assert self.component is not None
+        ic, plan = self.component
+        batch = plan.batches[i]
+        added = (
+            f"; managed instance scaling added {batch.instances_added} instance(s), now "
+            f"{batch.instances_after}"
+            if batch.instances_added
+            else ""
+        )
+        return (
+            f"Batch {i + 1} of {count}: started {batch.copies} new cop"
+            f"{'y' if batch.copies == 1 else 'ies'} ({ic.new_model_name}){added}"
+        )
 
     def _terminate_later(self, instances: list[Instance]) -> None:
         """Rollback cleanup of deactivated instances: they bill until terminated."""

@@ -31,6 +31,7 @@ from simpy.events import URGENT
 
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
+from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
 from guardsim.model.metrics import LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
@@ -356,6 +357,8 @@ class Run:
         s = self.scenario
         env = s.environment
         prices = {f: env.price_per_hour(getattr(s.endpoint, f).instance_type) for f in FLEETS}
+        if c.component is not None:  # inference components: a copy bills its instance share
+            prices = {f: unit_price(c.component[1], p) for f, p in prices.items()}
         billed = self.fleets.bill(0.0, end, env.billing_granularity_seconds, prices.__getitem__)
         counters = self.dataplane.counters
         summary = Summary(
