@@ -66,6 +66,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
+from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval
@@ -215,6 +216,7 @@ class _Prepared:
                         q.stat,
                         scenario.endpoint,
                         blue_from,
+                        scenario.models,  # HOOK (instance metrics): GPU types publish GPU*
                     )
                     for q in program.metric_stats.values()
                 }
@@ -228,6 +230,7 @@ class _Prepared:
                         alarm.statistic_name,
                         scenario.endpoint,
                         blue_from,
+                        scenario.models,  # HOOK (instance metrics): GPU types publish GPU*
                     )
                 }
             queries = tuple(_Query(q, src, self._how(src)) for q, src in bound.items())
@@ -247,6 +250,12 @@ class _Prepared:
         self.fleet_needed = {
             f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in FLEETS
         }
+        # HOOK (instance metrics): the instance metrics each fleet publishes for an alarm;
+        # their load model reads the fleet's ModelLatency Sum (guardsim.batch.instance_metrics)
+        self.instance_metrics = read_instance_metrics(scenario, self.needed)
+        for f in FLEETS:
+            if self.instance_metrics[f]:
+                self.fleet_needed[f].add("ModelLatency")
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -353,6 +362,8 @@ class _Block:
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
+        # HOOK (instance metrics): their per-instance noise, the root's fifth child stream
+        self.rng_instances = np.random.default_rng(root.spawn(1)[0])
         self.R = R = BLOCK
         env = prep.env
         steps = prep.steps
@@ -690,6 +701,10 @@ class _Block:
                     )
         # percentile alarms: every segment's latency component (count, scale, add) per minute
         self.comps: dict[tuple[str, str], list[tuple[IntArray, FloatArray, FloatArray]]] = {}
+        # HOOK (instance metrics): instance counts and statistic sets (into self.lat)
+        self.inst = InstanceMetricArrays(
+            self.prep.scenario, self.prep.instance_metrics, self.rng_instances, R, minutes, self.lat
+        )
 
     # ------------------------------------------------------------------ SageMaker's polls
 
@@ -878,7 +893,8 @@ class _Block:
         counts, values = [], []
         for f in src.fleets:
             nb = self.n[f][:, safe]
-            counts.append(nb)
+            inst = self.inst.counts(f, metric, safe)  # HOOK (instance metrics): per instance
+            counts.append(nb if inst is None else inst)
             if field is None:
                 continue
             if metric == "Invocations":  # every sample is 1
@@ -1289,6 +1305,7 @@ class _Block:
         prep = self.prep
         if not prep.fleet_needed[fleet] and not counting.any():
             return  # no alarm reads this fleet and nothing is counted yet (or any more)
+        self.inst.seen(fleet, j, n, active_n)  # HOOK (instance metrics): instances serving
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1344,6 +1361,7 @@ class _Block:
             mx_[:, j] = hi.max(axis=1)
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, j, n, scale, shift)
+        self.inst.fill(fleet, j)  # HOOK (instance metrics): from the minute's latency Sum
 
     def _keep(
         self,

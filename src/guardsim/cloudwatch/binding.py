@@ -9,6 +9,11 @@ A CloudWatch query matches a metric only if its dimensions are exactly one of th
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension):
 any other namespace, metric, endpoint, variant, config or extra dimension reads no data at all.
 
+The instance metrics (``CPUUtilization``, ``MemoryUtilization``, ``DiskUtilization``, and on GPU
+instance types ``GPUUtilization``, ``GPUMemoryUtilization``) are in ``/aws/sagemaker/Endpoints``
+under the same dimension sets (same page); a GPU metric reads only the fleets whose instance
+type has GPUs (:mod:`guardsim.model.instance_metrics`).
+
 Pure: the simulator's alarm monitor, the batch engine and lint all bind through
 :func:`bind_source`.
 """
@@ -18,7 +23,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
-from guardsim.model.metrics import CONFIG_DIMENSION, DIMENSION_NAMES, METRICS, NAMESPACE
+from guardsim.model.instance_metrics import published, resolve
+from guardsim.model.metrics import (
+    CONFIG_DIMENSION,
+    DIMENSION_NAMES,
+    INSTANCE_METRICS,
+    INSTANCE_NAMESPACE,
+    METRICS,
+    NAMESPACE,
+)
+from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
 
 
@@ -39,13 +53,41 @@ def bind_source(
     stat: str,
     endpoint: Endpoint,
     blue_per_config_from: float | None,
+    models: Models | None = None,
 ) -> Source:
     """The fleets ``namespace``/``metric`` with dimensions ``dims`` reads on ``endpoint``
     (none if it matches no published series); ``blue_per_config_from`` is when the old
-    config's own series starts (None: it always exists)."""
+    config's own series starts (None: it always exists). ``models`` (None: the defaults)
+    gives each fleet's instance-type overrides, for which fleets publish GPU metrics."""
     spec = parse_statistic(stat)
-    if namespace != NAMESPACE or metric not in METRICS:
+    instance = namespace == INSTANCE_NAMESPACE and metric in INSTANCE_METRICS
+    if not instance and (namespace != NAMESPACE or metric not in METRICS):
         return Source(metric or "", (), spec)
+    assert metric is not None
+    source = _bind_dimensions(metric, dims, spec, endpoint, blue_per_config_from)
+    if instance:  # only the fleets whose instance type publishes the metric (GPU types)
+        models = models or Models()
+        gpu = tuple(f for f in source.fleets if _publishes(endpoint, models, f, metric))
+        return Source(metric, gpu, spec, source.blue_from)
+    return source
+
+
+def _publishes(endpoint: Endpoint, models: Models, fleet: str, metric: str) -> bool:
+    """Whether ``fleet``'s instances publish instance metric ``metric`` (GPU metrics: GPU
+    types only; an instance type guardsim does not know, without ``vcpus``, publishes none:
+    validation refuses an alarm on it)."""
+    config = getattr(endpoint, fleet)
+    itype = resolve(config.instance_type, getattr(models, fleet).instance_metrics)
+    return itype is not None and metric in published(itype)
+
+
+def _bind_dimensions(
+    metric: str,
+    dims: dict[str, str],
+    spec: StatisticSpec,
+    endpoint: Endpoint,
+    blue_per_config_from: float | None,
+) -> Source:
     if (
         dims.get("EndpointName") != endpoint.name
         or dims.get("VariantName") != endpoint.variant_name

@@ -119,6 +119,65 @@ def _window_ok(path: str, after: float, until: float | None) -> list[Problem]:
 Fault = ErrorFault | LatencyFault | LoadErrorFault | WarmupFault
 
 
+
+@dataclass(frozen=True)
+class InstanceMetrics:
+    """How one fleet's instance metrics (``/aws/sagemaker/Endpoints``) follow its load.
+
+    AWS documents what the metrics measure, not how a model loads an instance, so this is
+    guardsim's own model (see aws-model.md#instance-metrics): each instance's busy requests
+    are its share of the fleet's request-seconds in the minute (Little's law: the sum of the
+    minute's ModelLatency over 60 s and the instances), and each metric is
+    ``idle + per_busy_request x busy`` plus per-instance normal noise, clipped to the
+    metric's documented range (CPU 0 to 100 x vCPUs, GPU 0 to 100 x GPUs, memory and disk 0
+    to 100). A latency fault, or load near capacity, raises latency and so raises CPU.
+    """
+
+    cpu_idle_percent: float = field(
+        default=5.0, metadata=doc("CPUUtilization of an idle instance (percent)", min=0.0)
+    )
+    cpu_percent_per_busy_request: float = field(
+        default=100.0,
+        metadata=doc("CPUUtilization added per request in service (100: one busy vCPU)", min=0.0),
+    )
+    memory_idle_percent: float = field(
+        default=30.0,
+        metadata=doc("MemoryUtilization of an idle instance (model loaded)", min=0.0, max=100.0),
+    )
+    memory_percent_per_busy_request: float = field(
+        default=1.0, metadata=doc("MemoryUtilization added per request in service", min=0.0)
+    )
+    disk_percent: float = field(
+        default=20.0, metadata=doc("DiskUtilization (does not follow load)", min=0.0, max=100.0)
+    )
+    gpu_idle_percent: float = field(
+        default=0.0, metadata=doc("GPUUtilization of an idle instance (GPU types only)", min=0.0)
+    )
+    gpu_percent_per_busy_request: float = field(
+        default=100.0,
+        metadata=doc("GPUUtilization added per request in service (100: one busy GPU)", min=0.0),
+    )
+    gpu_memory_idle_percent: float = field(
+        default=40.0,
+        metadata=doc("GPUMemoryUtilization of an idle instance (model weights)", min=0.0),
+    )
+    gpu_memory_percent_per_busy_request: float = field(
+        default=2.0, metadata=doc("GPUMemoryUtilization added per request in service", min=0.0)
+    )
+    noise_sd_percent: float = field(
+        default=2.0,
+        metadata=doc("standard deviation of each instance's per-minute noise (percent)", min=0.0),
+    )
+    vcpus: int | None = field(
+        default=None,
+        metadata=doc("vCPUs per instance (null: from the instance type table)", min=1),
+    )
+    gpus: int | None = field(
+        default=None,
+        metadata=doc("GPUs per instance (null: from the instance type table)", min=0),
+    )
+
+
 @dataclass(frozen=True)
 class ModelBehaviour:
     """One fleet's model: latency, baseline error rates, capacity and faults."""
@@ -141,6 +200,10 @@ class ModelBehaviour:
         ),
     )
     faults: tuple[Fault, ...] = field(default=(), metadata=doc("time-varying faults"))
+    instance_metrics: InstanceMetrics = field(
+        default_factory=InstanceMetrics,
+        metadata=doc("how CPU, memory, disk and GPU utilisation follow the load"),
+    )
 
     def check(self, path: str) -> list[Problem]:
         return _rates_ok(

@@ -21,6 +21,7 @@ from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.scenarios.boto import MetricAlarm
 from guardsim.scenarios.environment import Environment
+from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
 from guardsim.simulator.metrics import (
     MetricStore,
@@ -131,6 +132,7 @@ class AlarmMonitor:
         run_key: tuple[int, ...] = (0,),
         evaluation_offset: float = 0.0,
         record_evaluations: bool = True,
+        models: Models | None = None,
     ) -> None:
         self.store = store
         #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
@@ -151,6 +153,7 @@ class AlarmMonitor:
                         q.stat,
                         endpoint,
                         blue_per_config_from,
+                        models,
                     )
                     for q in program.metric_stats.values()
                 }
@@ -165,6 +168,7 @@ class AlarmMonitor:
                         stat,
                         endpoint,
                         blue_per_config_from,
+                        models,
                     )
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))

@@ -32,7 +32,8 @@ from simpy.events import URGENT
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.errors import ArgumentError, ReplayFileError
-from guardsim.model.metrics import LATENCY_METRICS, METRICS
+from guardsim.model.instance_metrics import resolve
+from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
@@ -43,6 +44,7 @@ from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
+    InstancePublisher,
     MetricStore,
     MinuteBucket,
     components_statistic,
@@ -163,13 +165,31 @@ class Run:
             self.run_key,
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
             record_evaluations=detail,
+            models=scenario.models,
         )
+        read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
+        if read & set(INSTANCE_METRICS):
+            # instance metrics follow each fleet's load (guardsim.model.instance_metrics)
+            self.store.instance_metrics = InstancePublisher(
+                self.run_key,
+                {f: getattr(scenario.models, f).instance_metrics for f in FLEETS},
+                {
+                    f: resolve(
+                        getattr(scenario.endpoint, f).instance_type,
+                        getattr(scenario.models, f).instance_metrics,
+                    )
+                    for f in FLEETS
+                },
+                frozenset(read),
+            )
         self.keep_raw_alarm = self.monitor.needs_raw()
         #: The judges' per-minute numbers (:mod:`guardsim.simulator.looks`), when asked for.
         self.looks = LookRecorder() if record_looks else None
         if not detail:
             needed = {s.metric for b in self.monitor.bound for s in b.sources.values()}
             if record_looks:  # the latency judge reads ModelLatency (its own stream: no shift)
+                needed.add("ModelLatency")
+            if needed & set(INSTANCE_METRICS):  # the load model reads ModelLatency's Sum
                 needed.add("ModelLatency")
             self.dataplane.needed = frozenset(needed)
         self.notes: list[str] = []
