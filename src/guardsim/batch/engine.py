@@ -65,8 +65,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
+from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval

@@ -94,7 +94,7 @@ class InstanceMetricArrays:
         width = int(k.max(initial=0))
         if width == 0:
             return
-        busy = busy_requests(self.lat[(fleet, "ModelLatency")][0][:, j], k)
+        busy = busy_requests(self.lat[(fleet, "ModelLatency")][0][:, j], k.astype(np.float64))
         present = np.arange(width)[None, :] < k[:, None]
         settings = getattr(self.scenario.models, fleet).instance_metrics
         for metric in names:

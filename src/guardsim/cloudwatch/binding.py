@@ -64,7 +64,7 @@ def bind_source(
     if not instance and (namespace != NAMESPACE or metric not in METRICS):
         return Source(metric or "", (), spec)
     assert metric is not None
-    source = _bind_dimensions(metric, dims, spec, endpoint, blue_per_config_from)
+    source = bind_dimensions(metric, dims, spec, endpoint, blue_per_config_from)
     if instance:  # only the fleets whose instance type publishes the metric (GPU types)
         models = models or Models()
         gpu = tuple(f for f in source.fleets if _publishes(endpoint, models, f, metric))
@@ -81,13 +81,15 @@ def _publishes(endpoint: Endpoint, models: Models, fleet: str, metric: str) -> b
     return itype is not None and metric in published(itype)
 
 
-def _bind_dimensions(
+def bind_dimensions(
     metric: str,
     dims: dict[str, str],
     spec: StatisticSpec,
     endpoint: Endpoint,
     blue_per_config_from: float | None,
 ) -> Source:
+    """The fleets a SageMaker metric with dimensions ``dims`` reads on ``endpoint``, by its
+    dimensions alone (whatever fleet publishes it)."""
     if (
         dims.get("EndpointName") != endpoint.name
         or dims.get("VariantName") != endpoint.variant_name

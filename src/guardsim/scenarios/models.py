@@ -119,7 +119,6 @@ def _window_ok(path: str, after: float, until: float | None) -> list[Problem]:
 Fault = ErrorFault | LatencyFault | LoadErrorFault | WarmupFault
 
 
-
 @dataclass(frozen=True)
 class InstanceMetrics:
     """How one fleet's instance metrics (``/aws/sagemaker/Endpoints``) follow its load.

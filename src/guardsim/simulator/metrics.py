@@ -352,7 +352,12 @@ class InstancePublisher:
         for metric in metrics:
             z = key_rng(self.run_key, "instance", fleet, bucket.minute, metric).standard_normal(k)
             values = instance_values(metric, self.settings[fleet], itype, busy, z)
-            bucket.stats[metric] = (k, float(values.sum()), float(values.min()), float(values.max()))
+            bucket.stats[metric] = (
+                k,
+                float(values.sum()),
+                float(values.min()),
+                float(values.max()),
+            )
             if keep_raw:
                 bucket.raw[metric] = [values]
 
