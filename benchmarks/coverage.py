@@ -14,6 +14,8 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``daily profile``: uniform arrivals under the daily sinusoid;
 * ``bursts``: 5x the rate for two minutes during the canary bake;
 * ``replay``: a per-minute replay file (written to a temporary directory);
+* ``instance metrics``: the latency alarm replaced by a CPUUtilization alarm
+  (``/aws/sagemaker/Endpoints``, Maximum >= 150) on the load model;
 
 and the six built-ins (``guardsim scenarios``) as they are.
 
@@ -132,6 +134,11 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     def replay(d: dict[str, Any]) -> None:
         d["traffic"]["replay_file"] = str(replay_file)
 
+    def instance_metrics(d: dict[str, Any]) -> None:
+        alarm = d["alarms"][LATENCY]
+        alarm.update(Namespace="/aws/sagemaker/Endpoints", MetricName="CPUUtilization")
+        alarm.update(Statistic="Maximum", Threshold=150)
+
     variant("rolling", rolling)
     variant("metric math", metric_math)
     for stat in EXTENDED:
@@ -141,6 +148,7 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("uniform + daily profile", daily)
     variant("bursts", bursts)
     variant("replay file", replay)
+    variant("instance metrics (CPUUtilization)", instance_metrics)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 
