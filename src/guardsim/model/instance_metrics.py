@@ -164,3 +164,17 @@ def sample_stats(
     low = np.where(present, values, np.inf).min(axis=-1, initial=np.inf)
     high = np.where(present, values, -np.inf).max(axis=-1, initial=-np.inf)
     return count, total, low, high
+
+
+def steady_value(
+    metric: str,
+    settings: InstanceMetrics,
+    itype: InstanceType,
+    rate_per_instance: float,
+    mean_latency_ms: float,
+) -> float:
+    """The expected sample, before noise, of an instance serving ``rate_per_instance``
+    requests/s that take ``mean_latency_ms`` on average (busy = rate x latency), clipped to the
+    metric's range: what lint compares with a threshold."""
+    mean, cap = level(metric, settings, itype, rate_per_instance * mean_latency_ms / 1000.0)
+    return float(np.clip(mean, 0.0, cap))
