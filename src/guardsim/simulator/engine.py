@@ -277,11 +277,20 @@ class Run:
             if fleet in buckets:
                 views.append((fleet, [buckets[fleet]]))
         cols = self.datapoints
+        publisher = self.store.instance_metrics
+        extra = () if publisher is None else publisher.read
         for label, bs in views:
-            n = sum(b.n for b in bs)
-            for metric in METRICS:
-                s = bs[0].summary(metric)
-                for b in bs[1:]:
+            for metric in (*METRICS, *extra):
+                if metric in extra:  # an instance metric: one sample per instance
+                    bs_m = [b for b in bs if metric in b.stats]
+                    if not bs_m:
+                        continue
+                    n = sum(b.stats[metric][0] for b in bs_m)
+                else:
+                    bs_m = bs
+                    n = sum(b.n for b in bs)
+                s = bs_m[0].summary(metric)
+                for b in bs_m[1:]:
                     s = s.merge(b.summary(metric))
                 p50 = p99 = None
                 if metric in LATENCY_METRICS:

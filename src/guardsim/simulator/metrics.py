@@ -50,7 +50,7 @@ from guardsim.model.latency import (
     quantile_scalar,
 )
 from guardsim.model.metrics import ERROR_METRICS as COUNT_METRICS
-from guardsim.model.metrics import RAW_METRICS
+from guardsim.model.metrics import INSTANCE_METRICS, RAW_METRICS
 from guardsim.scenarios.models import InstanceMetrics
 
 FloatArray = npt.NDArray[np.float64]
@@ -340,6 +340,10 @@ class InstancePublisher:
             for f, t in types.items()
         }
         self.types = types
+        #: The instance metrics filled, in catalogue order (the run record lists them).
+        self.read = tuple(
+            m for m in INSTANCE_METRICS if any(m in ms for ms in self.metrics.values())
+        )
 
     def fill(self, fleet: str, bucket: MinuteBucket, keep_raw: bool) -> None:
         metrics = self.metrics[fleet]
