@@ -57,6 +57,7 @@ from guardsim.deployment.machine import Phase, Transition
 from guardsim.emulator.alarms import LiveAlarm, make_alarm
 from guardsim.emulator.clock import Clock
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
+from guardsim.emulator.instance_metrics import InstanceMetricFeed
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import GuardsimError
@@ -262,6 +263,8 @@ class Emulator:
         self.endpoints: dict[str, _Endpoint] = {}
         self.alarms: dict[str, LiveAlarm] = {}
         self.metrics = MetricStore(self._publish_delay)
+        # instance metrics from the load model (guardsim.emulator.instance_metrics)
+        self.instance_metrics = InstanceMetricFeed(world.seed)
         self.env = simpy.Environment(initial_time=clock.now())
         self.env.process(self._alarm_clock())
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -406,6 +409,7 @@ class Emulator:
             t = env.now
             for ep in self.endpoints.values():
                 self._flush(ep, t)
+            self.instance_metrics.flush(t, self.metrics)  # the minutes that have ended
             for alarm in list(self.alarms.values()):
                 interval = alarm.interval
                 k = round((t - offset) / interval)
@@ -481,9 +485,10 @@ class Emulator:
             if inst is not None:
                 age = t - inst.ready_at
             active = max(1, run.routing.active_blue + run.routing.active_green)
+            own = run.routing.active_green if fleet == "green" else run.routing.active_blue
         else:
             age = t - ep.ready_at
-            active = max(1, int(variant.get("InitialInstanceCount", 1)))
+            active = own = max(1, int(variant.get("InitialInstanceCount", 1)))
         b = faults.behaviour(t - ep.origin, 0.0, age)
         p5, p4, mult, add = float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
         status = 500 if u[1] < p5 else 400 if u[1] < p5 + p4 else 200
@@ -511,6 +516,15 @@ class Emulator:
         for dims in dim_sets:
             for metric, value in values.items():
                 self.metrics.add(series_key(NAMESPACE, metric, dims), t, value, UNITS[metric])
+        self.instance_metrics.served(
+            t,
+            dim_sets,
+            config_name,
+            values["ModelLatency"],
+            own,
+            str(variant.get("InstanceType", "")),
+            behaviour.instance_metrics,
+        )
         up = ep.current
         if up is not None:
             if fleet == "green":

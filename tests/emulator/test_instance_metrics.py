@@ -1,0 +1,65 @@
+"""The emulator publishes the instance metrics from the load model, like the simulator."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from emulator_helpers import FAST, START, in_service
+
+from guardsim.testing import mock_aws
+
+
+def _points(cw: Any, metric: str, *stats: str) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    points: list[dict[str, Any]] = cw.get_metric_statistics(
+        Namespace="/aws/sagemaker/Endpoints",
+        MetricName=metric,
+        Dimensions=[
+            {"Name": "EndpointName", "Value": "busy"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ],
+        StartTime=now - timedelta(hours=2),
+        EndTime=now,
+        Period=60,
+        Statistics=list(stats),
+    )["Datapoints"]
+    return sorted(points, key=lambda p: p["Timestamp"])
+
+
+def test_cpu_follows_the_load_and_gpu_metrics_exist_only_on_gpu_types() -> None:
+    # 6 requests/s evenly spaced, a constant 50 ms, 2 x ml.m5.xlarge, no noise: each whole
+    # minute's 360 requests keep 360 x 0.05 s / (60 s x 2) = 0.15 requests busy per instance,
+    # so every instance reports CPUUtilization 5 + 100 x 0.15 = 20 %
+    world = {
+        "environment": FAST,
+        "traffic": {"busy": {"rate_per_second": 6.0, "arrivals": "uniform"}},
+        "models": [
+            {
+                "match": {},
+                "behaviour": {
+                    "latency": {"median_ms": 50, "p99_ms": 50},
+                    "instance_metrics": {"noise_sd_percent": 0.0},
+                },
+            }
+        ],
+    }
+    with mock_aws(world=world, start=START):
+        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+        in_service(sm, "busy")
+        time.sleep(60 - time.time() % 60)
+        time.sleep(5 * 60 + 31)  # five whole minutes, published
+        cpu = _points(cw, "CPUUtilization", "Average", "SampleCount", "Maximum")
+        whole = cpu[1:-1]  # the first and last minute may be partial
+        assert len(whole) >= 3
+        for p in whole:
+            assert p["SampleCount"] == 2.0  # one sample per instance
+            assert p["Average"] == pytest.approx(20.0, abs=0.05)
+            assert p["Maximum"] == pytest.approx(p["Average"])
+            assert p["Unit"] == "Percent"
+        assert _points(cw, "GPUUtilization", "Average") == []
+        disk = _points(cw, "DiskUtilization", "Average")
+        assert {p["Average"] for p in disk} == {20.0}  # the default, whatever the load
