@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.batch.custom_metrics import CustomMetricArrays, read_custom_metrics
 from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
@@ -83,6 +84,7 @@ from guardsim.deployment.plan import plan_steps
 from guardsim.errors import BatchUnsupportedError, ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
+from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import (
     NORMAL_SUM_THRESHOLD,
@@ -253,8 +255,10 @@ class _Prepared:
         # HOOK (instance metrics): the instance metrics each fleet publishes for an alarm;
         # their load model reads the fleet's ModelLatency Sum (guardsim.batch.instance_metrics)
         self.instance_metrics = read_instance_metrics(scenario, self.needed)
+        # HOOK (custom metrics): the models' PutMetricData series some alarm reads
+        self.custom_metrics = read_custom_metrics(scenario, self.needed)
         for f in FLEETS:
-            if self.instance_metrics[f]:
+            if self.instance_metrics[f] or any(map(needs_latency, self.custom_metrics[f])):
                 self.fleet_needed[f].add("ModelLatency")
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
@@ -362,7 +366,7 @@ class _Block:
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
-        # HOOK (instance metrics): their per-instance noise, the root's fifth child stream
+        # HOOK (instance and custom metrics): their draws, the root's fifth child stream
         self.rng_instances = np.random.default_rng(root.spawn(1)[0])
         self.R = R = BLOCK
         env = prep.env
@@ -705,6 +709,10 @@ class _Block:
         self.inst = InstanceMetricArrays(
             self.prep.scenario, self.prep.instance_metrics, self.rng_instances, R, minutes, self.lat
         )
+        # HOOK (custom metrics): their statistic sets (into self.lat)
+        self.custom = CustomMetricArrays(
+            self.prep.custom_metrics, self.rng_instances, R, minutes, self.lat
+        )
 
     # ------------------------------------------------------------------ SageMaker's polls
 
@@ -894,6 +902,8 @@ class _Block:
         for f in src.fleets:
             nb = self.n[f][:, safe]
             inst = self.inst.counts(f, metric, safe)  # HOOK (instance metrics): per instance
+            if inst is None:  # HOOK (custom metrics): per request or per minute
+                inst = self.custom.counts(f, metric, nb)
             counts.append(nb if inst is None else inst)
             if field is None:
                 continue
@@ -1362,6 +1372,13 @@ class _Block:
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, j, n, scale, shift)
         self.inst.fill(fleet, j)  # HOOK (instance metrics): from the minute's latency Sum
+        self.custom.fill(  # HOOK (custom metrics): from the minute's requests and errors
+            fleet,
+            j,
+            self.n[fleet][:, j],
+            self.errors[(fleet, "Invocation4XXErrors")][:, j],
+            self.errors[(fleet, "Invocation5XXErrors")][:, j],
+        )
 
     def _keep(
         self,

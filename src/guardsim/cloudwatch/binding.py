@@ -12,7 +12,9 @@ any other namespace, metric, endpoint, variant, config or extra dimension reads 
 The instance metrics (``CPUUtilization``, ``MemoryUtilization``, ``DiskUtilization``, and on GPU
 instance types ``GPUUtilization``, ``GPUMemoryUtilization``) are in ``/aws/sagemaker/Endpoints``
 under the same dimension sets (same page); a GPU metric reads only the fleets whose instance
-type has GPUs (:mod:`guardsim.model.instance_metrics`).
+type has GPUs (:mod:`guardsim.model.instance_metrics`). A custom metric (the models'
+``custom_metrics``, published with PutMetricData) is read by a query of exactly its namespace,
+name and dimensions (:mod:`guardsim.model.custom_metrics`).
 
 Pure: the simulator's alarm monitor, the batch engine and lint all bind through
 :func:`bind_source`.
@@ -23,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
+from guardsim.model.custom_metrics import matching, series_name
 from guardsim.model.instance_metrics import published, resolve
 from guardsim.model.metrics import (
     CONFIG_DIMENSION,
@@ -62,7 +65,7 @@ def bind_source(
     spec = parse_statistic(stat)
     instance = namespace == INSTANCE_NAMESPACE and metric in INSTANCE_METRICS
     if not instance and (namespace != NAMESPACE or metric not in METRICS):
-        return Source(metric or "", (), spec)
+        return _bind_custom(namespace, metric, dims, spec, models)
     assert metric is not None
     source = bind_dimensions(metric, dims, spec, endpoint, blue_per_config_from)
     if instance:  # only the fleets whose instance type publishes the metric (GPU types)
@@ -70,6 +73,27 @@ def bind_source(
         gpu = tuple(f for f in source.fleets if _publishes(endpoint, models, f, metric))
         return Source(metric, gpu, spec, source.blue_from)
     return source
+
+
+def _bind_custom(
+    namespace: str | None,
+    metric: str | None,
+    dims: dict[str, str],
+    spec: StatisticSpec,
+    models: Models | None,
+) -> Source:
+    """A custom metric's series: the fleets whose model publishes exactly it (none: no data).
+    Its Source names the series (:func:`guardsim.model.custom_metrics.series_name`)."""
+    if models is None or namespace is None or metric is None:
+        return Source(metric or "", (), spec)
+    fleets = tuple(
+        f
+        for f in ("blue", "green")
+        if matching(getattr(models, f).custom_metrics, namespace, metric, dims) is not None
+    )
+    if not fleets:
+        return Source(metric, (), spec)
+    return Source(series_name(namespace, metric, dims), fleets, spec)
 
 
 def _publishes(endpoint: Endpoint, models: Models, fleet: str, metric: str) -> bool:

@@ -9,10 +9,22 @@ that behaviour over time, with load, or on freshly started instances.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from guardsim.errors import Problem
+from guardsim.scenarios.distributions import Distribution
 from guardsim.scenarios.fields import doc, join
+
+
+@cache
+def standard_units() -> tuple[str, ...]:
+    """CloudWatch's units, from botocore's service model (PutMetricData's StandardUnit);
+    loaded when a custom metric is first checked, not at import."""
+    from guardsim.scenarios.boto_shapes import shape
+
+    return tuple(shape("cloudwatch", "StandardUnit").enum)
+
 
 RATE = doc("a probability per request, 0 to 1", min=0.0, max=1.0)
 
@@ -178,6 +190,109 @@ class InstanceMetrics:
 
 
 @dataclass(frozen=True)
+class CustomDimension:
+    """One dimension of a custom metric, as PutMetricData takes it."""
+
+    Name: str = field(metadata=doc("dimension name"))
+    Value: str = field(metadata=doc("dimension value"))
+
+
+#: What a custom metric's sample is: per request, a function of its outcome; per minute, a
+#: constant or a draw from ``distribution``.
+CustomValue = Literal[
+    "error", "error_4xx", "error_5xx", "success", "latency_ms", "constant", "distribution"
+]
+#: Values that are a function of one request's outcome.
+PER_REQUEST_VALUES = ("error", "error_4xx", "error_5xx", "success", "latency_ms", "constant")
+
+
+@dataclass(frozen=True)
+class CustomMetric:
+    """A metric the model's own code publishes with PutMetricData (a custom metric).
+
+    Per request, each request's sample is a function of its outcome: ``error`` (1 if it
+    returned a 4XX or 5XX, else 0), ``error_4xx``, ``error_5xx``, ``success`` (1 if not an
+    error), ``latency_ms`` (its ModelLatency in milliseconds) or ``constant``. Per minute, the
+    fleet publishes one sample per minute in which it served requests: ``constant`` or a draw
+    from ``distribution``. PutMetricData's semantics
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html):
+    the series is the namespace, name and exact dimensions; both fleets publishing the same
+    series add to it. See aws-model.md#custom-metrics for when samples become visible.
+    """
+
+    namespace: str = field(metadata=doc("CloudWatch namespace (not AWS/...)"))
+    metric_name: str = field(metadata=doc("metric name"))
+    dimensions: tuple[CustomDimension, ...] = field(
+        default=(), metadata=doc("dimensions (Name, Value), up to 30")
+    )
+    unit: str = field(default="None", metadata=doc("a CloudWatch StandardUnit"))
+    storage_resolution: int = field(
+        default=60, metadata=doc("StorageResolution: 60 (standard) or 1 (high resolution)")
+    )
+    per: Literal["request", "minute"] = field(
+        default="request", metadata=doc("one sample per request, or per minute")
+    )
+    value: CustomValue = field(default="error", metadata=doc("what each sample is"))
+    constant: float = field(default=1.0, metadata=doc("the sample when value is constant"))
+    distribution: Distribution | None = field(
+        default=None, metadata=doc("per-minute samples' distribution (value: distribution)")
+    )
+
+    def dimension_map(self) -> dict[str, str]:
+        return {d.Name: d.Value for d in self.dimensions}
+
+    def check(self, path: str) -> list[Problem]:
+        problems = []
+        if self.namespace.startswith("AWS/") or not self.namespace or self.namespace[0] == ":":
+            problems.append(
+                Problem(
+                    join(path, "namespace"),
+                    "PutMetricData takes a namespace that does not begin with 'AWS/' or ':' "
+                    f"(got {self.namespace!r})",
+                )
+            )
+        if self.unit not in standard_units():
+            problems.append(
+                Problem(
+                    join(path, "unit"),
+                    f"not a CloudWatch StandardUnit: {self.unit!r} (one of "
+                    f"{', '.join(standard_units())})",
+                )
+            )
+        if self.storage_resolution not in (1, 60):
+            problems.append(
+                Problem(
+                    join(path, "storage_resolution"),
+                    f"StorageResolution is 1 or 60, got {self.storage_resolution}",
+                )
+            )
+        if len(self.dimensions) > 30:
+            problems.append(Problem(join(path, "dimensions"), "at most 30 dimensions"))
+        names = [d.Name for d in self.dimensions]
+        if len(set(names)) < len(names):
+            problems.append(Problem(join(path, "dimensions"), "a dimension name appears twice"))
+        if self.per == "request" and self.value not in PER_REQUEST_VALUES:
+            problems.append(
+                Problem(
+                    join(path, "value"),
+                    f"a per-request value is one of {', '.join(PER_REQUEST_VALUES)}",
+                )
+            )
+        if self.per == "minute" and self.value not in ("constant", "distribution"):
+            problems.append(
+                Problem(join(path, "value"), "a per-minute value is constant or distribution")
+            )
+        if (self.value == "distribution") != (self.distribution is not None):
+            problems.append(
+                Problem(
+                    join(path, "distribution"),
+                    "set distribution exactly when value is distribution",
+                )
+            )
+        return problems
+
+
+@dataclass(frozen=True)
 class ModelBehaviour:
     """One fleet's model: latency, baseline error rates, capacity and faults."""
 
@@ -202,6 +317,9 @@ class ModelBehaviour:
     instance_metrics: InstanceMetrics = field(
         default_factory=InstanceMetrics,
         metadata=doc("how CPU, memory, disk and GPU utilisation follow the load"),
+    )
+    custom_metrics: tuple[CustomMetric, ...] = field(
+        default=(), metadata=doc("metrics the model's code publishes (PutMetricData)")
     )
 
     def check(self, path: str) -> list[Problem]:

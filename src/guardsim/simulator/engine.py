@@ -32,6 +32,7 @@ from simpy.events import URGENT
 from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.errors import ArgumentError, ReplayFileError
+from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
@@ -44,6 +45,7 @@ from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
+    CustomPublisher,
     InstancePublisher,
     MetricStore,
     MinuteBucket,
@@ -182,6 +184,12 @@ class Run:
                 },
                 frozenset(read),
             )
+        custom = {
+            f: tuple(m for m in getattr(scenario.models, f).custom_metrics if name_of(m) in read)
+            for f in FLEETS
+        }
+        if any(custom.values()):  # the models' own PutMetricData (guardsim.model.custom_metrics)
+            self.store.custom_metrics = CustomPublisher(self.run_key, custom)
         self.keep_raw_alarm = self.monitor.needs_raw()
         #: The judges' per-minute numbers (:mod:`guardsim.simulator.looks`), when asked for.
         self.looks = LookRecorder() if record_looks else None
@@ -191,6 +199,8 @@ class Run:
                 needed.add("ModelLatency")
             if needed & set(INSTANCE_METRICS):  # the load model reads ModelLatency's Sum
                 needed.add("ModelLatency")
+            if any(needs_latency(m) for ms in custom.values() for m in ms):
+                needed.add("ModelLatency")  # a latency_ms custom metric reads its set
             self.dataplane.needed = frozenset(needed)
         self.notes: list[str] = []
         self.controller = Controller(self)
@@ -279,6 +289,8 @@ class Run:
         cols = self.datapoints
         publisher = self.store.instance_metrics
         extra = () if publisher is None else publisher.read
+        if self.store.custom_metrics is not None:
+            extra = (*extra, *self.store.custom_metrics.read)
         for label, bs in views:
             for metric in (*METRICS, *extra):
                 if metric in extra:  # an instance metric: one sample per instance

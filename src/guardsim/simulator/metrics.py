@@ -36,6 +36,7 @@ from guardsim.cloudwatch.statistics import (
     compute_from_samples,
     merge_stats,
 )
+from guardsim.model.custom_metrics import minute_stats, name_of, request_stats
 from guardsim.model.instance_metrics import (
     InstanceType,
     busy_requests,
@@ -51,7 +52,7 @@ from guardsim.model.latency import (
 )
 from guardsim.model.metrics import ERROR_METRICS as COUNT_METRICS
 from guardsim.model.metrics import INSTANCE_METRICS, RAW_METRICS
-from guardsim.scenarios.models import InstanceMetrics
+from guardsim.scenarios.models import CustomMetric, InstanceMetrics
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -366,6 +367,39 @@ class InstancePublisher:
                 bucket.raw[metric] = [values]
 
 
+class CustomPublisher:
+    """Fills a published bucket's custom metrics (:mod:`guardsim.model.custom_metrics`) from its
+    requests, errors and ModelLatency set; a per-minute metric's draw is keyed by the run's key,
+    the fleet, the minute and the series (:func:`key_rng`)."""
+
+    def __init__(self, run_key: Sequence[int], metrics: dict[str, tuple[CustomMetric, ...]]):
+        self.run_key = run_key
+        self.metrics = {f: [(name_of(m), m) for m in ms] for f, ms in metrics.items()}
+        #: The series filled, in the models' order (the run record lists them).
+        self.read = tuple(dict.fromkeys(k for ms in self.metrics.values() for k, _ in ms))
+
+    def fill(self, fleet: str, bucket: MinuteBucket) -> None:
+        for name, metric in self.metrics[fleet]:
+            if metric.per == "minute":
+                x = metric.constant
+                if metric.distribution is not None:
+                    rng = key_rng(self.run_key, "custom", fleet, bucket.minute, name)
+                    x = float(metric.distribution.sample(rng, 1)[0])
+                stats = minute_stats(x)
+            else:
+                lat = bucket.stats.get("ModelLatency")
+                errors = bucket.errors
+                stats = request_stats(
+                    metric,
+                    bucket.n,
+                    errors["Invocation4XXErrors"],
+                    errors["Invocation5XXErrors"],
+                    None if lat is None else (lat[1], lat[2], lat[3]),
+                )
+            count, total, low, high = (float(v) for v in stats)
+            bucket.stats[name] = (int(count), total, low, high)
+
+
 class MetricStore:
     """Per-fleet, per-minute buckets, with the publish time of each finished minute."""
 
@@ -373,6 +407,8 @@ class MetricStore:
         self.keep_raw = keep_raw
         #: Fills the instance metrics of each published bucket (None: no alarm reads any).
         self.instance_metrics: InstancePublisher | None = None
+        #: Fills the custom metrics of each published bucket (None: no alarm reads any).
+        self.custom_metrics: CustomPublisher | None = None
         self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in FLEETS}
         #: The first minute that can hold samples; earlier minutes stay empty for good.
         self.first_minute = float(np.floor(start / 60.0) * 60.0)
@@ -402,6 +438,8 @@ class MetricStore:
                 b.published_at = published_at
                 if self.instance_metrics is not None:
                     self.instance_metrics.fill(fleet, b, self.keep_raw)
+                if self.custom_metrics is not None:
+                    self.custom_metrics.fill(fleet, b)
                 out.append((fleet, b))
             elif b is not None:
                 del self.buckets[fleet][minute]
