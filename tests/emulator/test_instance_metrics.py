@@ -63,3 +63,53 @@ def test_cpu_follows_the_load_and_gpu_metrics_exist_only_on_gpu_types() -> None:
         assert _points(cw, "GPUUtilization", "Average") == []
         disk = _points(cw, "DiskUtilization", "Average")
         assert {p["Average"] for p in disk} == {20.0}  # the default, whatever the load
+
+
+def test_the_models_custom_metrics_are_published_per_request_and_per_minute() -> None:
+    # every request fails; the model's code publishes MyApp/Failed (1 per failed request) and
+    # MyApp/Queue (a constant 3 once a minute)
+    dims = [{"Name": "Model", "Value": "v1"}]
+    world = {
+        "environment": FAST,
+        "traffic": {"busy": {"rate_per_second": 2.0, "arrivals": "uniform"}},
+        "models": [
+            {
+                "match": {},
+                "behaviour": {
+                    "error_rate_5xx": 1.0,
+                    "custom_metrics": [
+                        {"namespace": "MyApp", "metric_name": "Failed", "dimensions": dims},
+                        {
+                            "namespace": "MyApp",
+                            "metric_name": "Queue",
+                            "per": "minute",
+                            "value": "constant",
+                            "constant": 3.0,
+                            "unit": "Count",
+                        },
+                    ],
+                },
+            }
+        ],
+    }
+    with mock_aws(world=world, start=START):
+        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+        in_service(sm, "busy")
+        time.sleep(60 - time.time() % 60)
+        time.sleep(3 * 60 + 31)
+        now = datetime.now(UTC)
+        query = {"StartTime": now - timedelta(hours=1), "EndTime": now, "Period": 60}
+        failed = cw.get_metric_statistics(
+            Namespace="MyApp",
+            MetricName="Failed",
+            Dimensions=dims,
+            Statistics=["Average", "SampleCount"],
+            **query,
+        )["Datapoints"]
+        whole = sorted(failed, key=lambda p: p["Timestamp"])[1:-1]
+        assert whole and all(p["Average"] == 1.0 and p["SampleCount"] == 120.0 for p in whole)
+        queue = cw.get_metric_statistics(
+            Namespace="MyApp", MetricName="Queue", Statistics=["Sum", "SampleCount"], **query
+        )["Datapoints"]
+        assert queue and all(p["Sum"] == 3.0 and p["SampleCount"] == 1.0 for p in queue)
+        assert all(p["Unit"] == "Count" for p in queue)

@@ -57,7 +57,7 @@ from guardsim.deployment.machine import Phase, Transition
 from guardsim.emulator.alarms import LiveAlarm, make_alarm
 from guardsim.emulator.clock import Clock
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
-from guardsim.emulator.instance_metrics import InstanceMetricFeed
+from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import GuardsimError
@@ -524,7 +524,12 @@ class Emulator:
             own,
             str(variant.get("InstanceType", "")),
             behaviour.instance_metrics,
+            behaviour.custom_metrics,
         )
+        for custom in behaviour.custom_metrics:  # the model's own PutMetricData, per request
+            if custom.per == "request":
+                sample = request_sample(custom, status, model_ms)
+                self.metrics.add(custom_key(custom), t, sample, custom.unit)
         up = ep.current
         if up is not None:
             if fleet == "green":

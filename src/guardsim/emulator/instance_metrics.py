@@ -8,6 +8,11 @@ instance that served in it publishes one sample of each instance metric its inst
 dimension sets as that fleet's invocation metrics; the samples become visible when SageMaker's
 minute is published (:meth:`guardsim.emulator.metrics.MetricStore.published_at`), as the
 invocation metrics do. The per-instance noise comes from the world's seed (its own stream).
+
+The models' custom metrics (:mod:`guardsim.model.custom_metrics`) go the same way: a per-request
+one gets each request's sample (:func:`request_sample`), a per-minute one a sample per minute in
+which the fleet served a request, under the metric's own namespace, name and dimensions, visible
+when the minute is published (as in the simulator).
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from guardsim.emulator.metrics import MINUTE, MetricStore, series_key
+from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key
+from guardsim.model.custom_metrics import request_stats
 from guardsim.model.instance_metrics import busy_requests, instance_values, published, resolve
 from guardsim.model.metrics import INSTANCE_NAMESPACE, INSTANCE_UNITS
-from guardsim.scenarios.models import InstanceMetrics
+from guardsim.scenarios.models import CustomMetric, InstanceMetrics
 
 #: Tells the instance metrics' noise stream apart from the emulator's others.
 INSTANCE_STREAM = 0x696E7374
@@ -37,6 +43,7 @@ class _Fleet:
     latency_sum_us: float = 0.0
     instances: int = 0
     dim_sets: set[Dims] = field(default_factory=set)
+    custom: tuple[CustomMetric, ...] = ()
 
 
 class InstanceMetricFeed:
@@ -56,6 +63,7 @@ class InstanceMetricFeed:
         instances: int,
         instance_type: str,
         settings: InstanceMetrics,
+        custom: tuple[CustomMetric, ...] = (),
     ) -> None:
         """One request at ``t`` served by a fleet of ``instances`` (its ``dim_sets``: the
         dimensions its invocation metrics were published under)."""
@@ -65,7 +73,7 @@ class InstanceMetricFeed:
         fleets = self.minutes.setdefault(minute, {})
         fleet = fleets.get(key)
         if fleet is None:
-            fleet = fleets[key] = _Fleet(instance_type, settings)
+            fleet = fleets[key] = _Fleet(instance_type, settings, custom=custom)
         fleet.latency_sum_us += model_latency_us
         fleet.instances = max(fleet.instances, instances)
         fleet.dim_sets.update(tuple(sorted(d.items())) for d in dim_sets)
@@ -74,6 +82,12 @@ class InstanceMetricFeed:
         """Publish the samples of every minute that has ended by ``t`` into ``store``."""
         for minute in sorted(m for m in self.minutes if m + MINUTE <= t):
             for fleet in self.minutes.pop(minute).values():
+                for custom in fleet.custom:
+                    if custom.per == "minute":
+                        x = custom.constant
+                        if custom.distribution is not None:
+                            x = float(custom.distribution.sample(self.rng, 1)[0])
+                        store.add(custom_key(custom), minute, x, custom.unit)
                 itype = resolve(fleet.instance_type, fleet.settings)
                 if itype is None or fleet.instances == 0:
                     continue  # an instance type without vCPUs: no samples (validate says so)
@@ -85,3 +99,16 @@ class InstanceMetricFeed:
                         key = series_key(INSTANCE_NAMESPACE, metric, dict(dims))
                         for v in values:
                             store.add(key, minute, float(v), INSTANCE_UNITS[metric])
+
+
+def custom_key(metric: CustomMetric) -> SeriesKey:
+    """The series a custom metric is published to (its namespace, name and dimensions)."""
+    return series_key(metric.namespace, metric.metric_name, metric.dimension_map())
+
+
+def request_sample(metric: CustomMetric, status: int, model_ms: float) -> float:
+    """One request's sample of a per-request custom metric (the kernel's statistic set of a
+    single request: its Sum)."""
+    latency = (model_ms * 1000.0, model_ms * 1000.0, model_ms * 1000.0)
+    stats = request_stats(metric, 1, float(status == 400), float(status == 500), latency)
+    return float(stats[1])
