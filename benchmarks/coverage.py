@@ -16,6 +16,8 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``replay``: a per-minute replay file (written to a temporary directory);
 * ``instance metrics``: the latency alarm replaced by a CPUUtilization alarm
   (``/aws/sagemaker/Endpoints``, Maximum >= 150) on the load model;
+* ``custom metric``: the 5XX alarm replaced by one on the new model's own per-request error
+  metric (``MyApp/Errors``, Average);
 
 and the six built-ins (``guardsim scenarios``) as they are.
 
@@ -139,6 +141,13 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
         alarm.update(Namespace="/aws/sagemaker/Endpoints", MetricName="CPUUtilization")
         alarm.update(Statistic="Maximum", Threshold=150)
 
+    def custom_metric(d: dict[str, Any]) -> None:
+        dims = [{"Name": "Model", "Value": "v2"}]
+        d["models"]["green"]["custom_metrics"] = [
+            {"namespace": "MyApp", "metric_name": "Errors", "dimensions": dims}
+        ]
+        d["alarms"][ERRORS].update(Namespace="MyApp", MetricName="Errors", Dimensions=dims)
+
     variant("rolling", rolling)
     variant("metric math", metric_math)
     for stat in EXTENDED:
@@ -149,6 +158,7 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("bursts", bursts)
     variant("replay file", replay)
     variant("instance metrics (CPUUtilization)", instance_metrics)
+    variant("custom metric (per request)", custom_metric)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardsim.cloudwatch.metric_math import compile_metrics
+from guardsim.model.custom_metrics import series_name
 from guardsim.model.metrics import INSTANCE_METRICS, INSTANCE_NAMESPACE, NAMESPACE
 from guardsim.record import RunRecord
 
@@ -282,6 +283,12 @@ def _single(
     statistic: str,
     period: int,
 ) -> tuple[Series, str | None]:
+    custom = series_name(namespace or "", metric, dims)
+    if namespace not in (NAMESPACE, INSTANCE_NAMESPACE) and table.has(custom, "blended"):
+        # a model's custom metric: the record keeps it under its series name (both fleets)
+        if not statistic_available(statistic, period):
+            return EMPTY_SERIES, f"the run record keeps no per-minute {statistic} over {period} s"
+        return table.series(custom, "blended", statistic, period), None
     where = names.dimension_set(namespace, dims)
     # the record has no namespace column: each metric name belongs to one namespace
     own = INSTANCE_NAMESPACE if metric in INSTANCE_METRICS else NAMESPACE
