@@ -1,4 +1,5 @@
-"""The emulator publishes the instance metrics from the load model, like the simulator."""
+"""The emulator publishes the instance metrics from the load model, and the models' custom
+metrics, like the simulator."""
 
 from __future__ import annotations
 
@@ -12,17 +13,26 @@ from emulator_helpers import FAST, START, in_service
 
 from guardsim.testing import mock_aws
 
+BUSY = [
+    {"Name": "EndpointName", "Value": "busy"},
+    {"Name": "VariantName", "Value": "AllTraffic"},
+]
 
-def _points(cw: Any, metric: str, *stats: str) -> list[dict[str, Any]]:
+
+def _points(
+    cw: Any,
+    metric: str,
+    *stats: str,
+    namespace: str = "/aws/sagemaker/Endpoints",
+    dims: list[dict[str, str]] = BUSY,
+) -> list[dict[str, Any]]:
+    """The last hour's minutes of one series, oldest first."""
     now = datetime.now(UTC)
     points: list[dict[str, Any]] = cw.get_metric_statistics(
-        Namespace="/aws/sagemaker/Endpoints",
+        Namespace=namespace,
         MetricName=metric,
-        Dimensions=[
-            {"Name": "EndpointName", "Value": "busy"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ],
-        StartTime=now - timedelta(hours=2),
+        Dimensions=dims,
+        StartTime=now - timedelta(hours=1),
         EndTime=now,
         Period=60,
         Statistics=list(stats),
@@ -97,19 +107,9 @@ def test_the_models_custom_metrics_are_published_per_request_and_per_minute() ->
         in_service(sm, "busy")
         time.sleep(60 - time.time() % 60)
         time.sleep(3 * 60 + 31)
-        now = datetime.now(UTC)
-        query = {"StartTime": now - timedelta(hours=1), "EndTime": now, "Period": 60}
-        failed = cw.get_metric_statistics(
-            Namespace="MyApp",
-            MetricName="Failed",
-            Dimensions=dims,
-            Statistics=["Average", "SampleCount"],
-            **query,
-        )["Datapoints"]
-        whole = sorted(failed, key=lambda p: p["Timestamp"])[1:-1]
+        failed = _points(cw, "Failed", "Average", "SampleCount", namespace="MyApp", dims=dims)
+        whole = failed[1:-1]
         assert whole and all(p["Average"] == 1.0 and p["SampleCount"] == 120.0 for p in whole)
-        queue = cw.get_metric_statistics(
-            Namespace="MyApp", MetricName="Queue", Statistics=["Sum", "SampleCount"], **query
-        )["Datapoints"]
+        queue = _points(cw, "Queue", "Sum", "SampleCount", namespace="MyApp", dims=[])
         assert queue and all(p["Sum"] == 3.0 and p["SampleCount"] == 1.0 for p in queue)
         assert all(p["Unit"] == "Count" for p in queue)
