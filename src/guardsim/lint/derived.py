@@ -95,11 +95,13 @@ class MetricSource:
 
     @property
     def simulated(self) -> bool:
-        """Whether guardsim publishes this metric at all (AWS/SageMaker invocation metrics, and
-        the /aws/sagemaker/Endpoints instance metrics)."""
+        """Whether guardsim publishes this metric at all (AWS/SageMaker invocation metrics, the
+        /aws/sagemaker/Endpoints instance metrics, and a custom series a model publishes)."""
         if self.namespace == INSTANCE_NAMESPACE:
             return self.metric in INSTANCE_METRICS
-        return self.namespace == NAMESPACE and self.metric in METRICS
+        if self.namespace == NAMESPACE:
+            return self.metric in METRICS
+        return bool(self.fleets)  # bound only when a model publishes exactly this series
 
     @property
     def kind(self) -> StatisticKind:

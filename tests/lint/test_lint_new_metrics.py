@@ -1,10 +1,11 @@
-"""Rule instance-metric-load: its numbers are the load model's, and the simulation agrees."""
+"""Lint of alarms on the new metrics: rule instance-metric-load (its numbers are the load
+model's, and the simulation agrees), and custom-metric alarms in the evidence."""
 
 from __future__ import annotations
 
 import math
 
-from lint_helpers import N, edited, findings, good
+from lint_helpers import Data, N, alarm, edited, findings, good
 from test_lint_rules import SEED, cpu_alarm
 
 from guardsim.lint import lint
@@ -31,4 +32,24 @@ def test_a_threshold_above_the_load_is_left_alone_and_not_tripped_by_a_healthy_m
     assert (
         f.evidence["simulated"]["tripped"]["TEST-DEMO-Deployment-Guardrails-Canary-Model-Latency"]
         == 0
+    )
+
+
+def _custom_error_alarm(raw: Data) -> None:
+    """The 5XX alarm (on the new fleet) as an alarm on the new model's own error metric."""
+    dims = [{"Name": "Model", "Value": "v2"}]
+    raw["models"]["green"]["custom_metrics"] = [
+        {"namespace": "MyApp", "metric_name": "Errors", "dimensions": dims}
+    ]
+    alarm(raw, 0).update(Namespace="MyApp", MetricName="Errors", Dimensions=dims)
+
+
+def test_a_custom_metric_alarm_is_simulated_and_catches_the_failing_model() -> None:
+    # the failing and healthy variants keep the new model's instrumentation (its custom metrics)
+    scenario = edited(SEED, good, _custom_error_alarm)
+    assert findings(scenario, "alarm-blind-to-green") == []
+    assert findings(scenario, "exercises-nothing") == []
+    (f,) = findings(scenario, "failing-model-rollback")
+    assert (
+        f.evidence["simulated"]["alone"]["TEST-DEMO-Deployment-Guardrails-Canary-5XX-Errors"] == N
     )
