@@ -67,6 +67,7 @@ from guardsim.cloudwatch.statistics import BASIC_STATISTICS, basic_of_sets
 from guardsim.deployment.machine import Phase
 from guardsim.emulator.clock import VirtualClock
 from guardsim.model.faults import FleetFaults
+from guardsim.model.metrics import INSTANCE_METRICS, INSTANCE_NAMESPACE
 from guardsim.real_backend.fake_wire import (
     error_response,
     read_request,
@@ -850,7 +851,11 @@ class FakeAWS:
             metric = stat["Metric"]
             dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
             points = []
-            if metric.get("Namespace") == "AWS/SageMaker":
+            namespace = metric.get("Namespace")
+            # the instance metrics are in the simulated record too (when an alarm reads them)
+            if namespace == "AWS/SageMaker" or (
+                namespace == INSTANCE_NAMESPACE and metric["MetricName"] in INSTANCE_METRICS
+            ):
                 points = [
                     (ts, row)
                     for ts, row in self._points(metric["MetricName"], dims, now)
