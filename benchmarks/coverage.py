@@ -16,6 +16,10 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``replay``: a per-minute replay file (written to a temporary directory);
 * ``composite``: the rollback alarm is a composite ``ALARM(5XX) OR ALARM(latency)`` of the two
   alarms, which SageMaker is assumed to see (``rollback_sees_composite_alarms: true``);
+* ``instance metrics``: the latency alarm replaced by a CPUUtilization alarm
+  (``/aws/sagemaker/Endpoints``, Maximum >= 150) on the load model;
+* ``custom metric``: the 5XX alarm replaced by one on the new model's own per-request error
+  metric (``MyApp/Errors``, Average);
 
 and every built-in (``guardsim scenarios``) as it is, the two inference-component built-ins
 (issue 19: a component update runs on the rolling path, in copies) included.
@@ -143,6 +147,18 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
         d["deployment_config"]["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": "either"}]}
         d["environment"]["rollback_sees_composite_alarms"] = True
 
+    def instance_metrics(d: dict[str, Any]) -> None:
+        alarm = d["alarms"][LATENCY]
+        alarm.update(Namespace="/aws/sagemaker/Endpoints", MetricName="CPUUtilization")
+        alarm.update(Statistic="Maximum", Threshold=150)
+
+    def custom_metric(d: dict[str, Any]) -> None:
+        dims = [{"Name": "Model", "Value": "v2"}]
+        d["models"]["green"]["custom_metrics"] = [
+            {"namespace": "MyApp", "metric_name": "Errors", "dimensions": dims}
+        ]
+        d["alarms"][ERRORS].update(Namespace="MyApp", MetricName="Errors", Dimensions=dims)
+
     variant("rolling", rolling)
     variant("metric math", metric_math)
     for stat in EXTENDED:
@@ -153,6 +169,8 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("bursts", bursts)
     variant("replay file", replay)
     variant("composite alarm", composite)
+    variant("instance metrics (CPUUtilization)", instance_metrics)
+    variant("custom metric (per request)", custom_metric)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 

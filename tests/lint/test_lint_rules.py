@@ -84,6 +84,27 @@ def composite_rollback(sees: bool) -> Callable[[Data], None]:
     return edit
 
 
+def cpu_alarm(threshold: float) -> Callable[[Data], None]:
+    """The latency alarm (already on the new fleet) as a CPUUtilization alarm, at 30 requests/s
+    of 30 ms: a healthy canary instance keeps its CPU at about 36 % (10 requests/s x 31 ms)."""
+
+    def edit(raw: Data) -> None:
+        a = alarm(raw, 1)
+        a.update(Namespace="/aws/sagemaker/Endpoints", MetricName="CPUUtilization")
+        a.update(Statistic="Average", Threshold=threshold)
+        raw["traffic"]["rate_per_second"] = 30
+        for color in ("blue", "green"):
+            raw["models"][color]["latency"] = {"median_ms": 30, "p99_ms": 60}
+
+    return edit
+
+
+def final_bake_burst(raw: Data) -> None:
+    """3x the traffic for the whole expected final bake (about 626-1226 s): only then does the
+    healthy CPU (about 100 %) pass 60 %."""
+    raw["traffic"]["bursts"] = [{"at_seconds": 620, "duration_seconds": 620, "multiplier": 3}]
+
+
 class Case(NamedTuple):
     rule: str
     severity: str
@@ -308,6 +329,18 @@ TRIGGERS = [
         lambda: edited(SEED, good, composite_rollback(True)),
     ),
     Case(
+        "instance-metric-load",
+        "error",
+        "alarms[1].Threshold",
+        lambda: edited(SEED, good, cpu_alarm(20.0)),
+    ),
+    Case(
+        "instance-metric-load",
+        "warning",
+        "alarms[1].Threshold",
+        lambda: edited(SEED, good, cpu_alarm(60.0), final_bake_burst),
+    ),
+    Case(
         "failing-model-rollback",
         "error",
         "deployment_config.AutoRollbackConfiguration",
@@ -407,6 +440,7 @@ CLEAN = [
     ("excluded-fallback", GOOD),
     ("alarm-blind-to-green", GOOD),
     ("composite-rollback-alarm", GOOD),
+    ("instance-metric-load", lambda: edited(SEED, good, cpu_alarm(80.0))),
     ("failing-model-rollback", GOOD),
     ("alarm-never-trips", GOOD),
     ("as-configured-outcome", lambda: load_scenario(SEED)),

@@ -89,8 +89,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from guardsim.batch import components as components_  # hook (issue 19)
+from guardsim.batch import components as components_
 from guardsim.batch.composite import BatchComposites
+from guardsim.batch.custom_metrics import CustomMetricArrays, read_custom_metrics
+from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
@@ -103,12 +105,13 @@ from guardsim.cloudwatch.statistics import (
     compute_from_histogram,
 )
 from guardsim.deployment import watch as watch_
-from guardsim.deployment.components import component_of  # hook (issue 19)
+from guardsim.deployment.components import component_of
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import ReplayFileError
 from guardsim.model import billing
 from guardsim.model import traffic as arrivals
+from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import (
     NORMAL_SUM_THRESHOLD,
@@ -236,6 +239,7 @@ class _Prepared:
                         q.stat,
                         scenario.endpoint,
                         blue_from,
+                        scenario.models,  # GPU types publish GPU* instance metrics
                     )
                     for q in program.metric_stats.values()
                 }
@@ -249,6 +253,7 @@ class _Prepared:
                         alarm.statistic_name,
                         scenario.endpoint,
                         blue_from,
+                        scenario.models,  # GPU types publish GPU* instance metrics
                     )
                 }
             queries = tuple(_Query(q, src, self._how(src)) for q, src in bound.items())
@@ -263,7 +268,7 @@ class _Prepared:
                     program is not None and _pointwise(boto["Metrics"]),
                 )
             )
-        # HOOK (composite alarms): state rows after the metric alarms' hold the composites;
+        # state rows after the metric alarms' hold the composites;
         # composites.watched are the (row, name) pairs SageMaker's polls read.
         self.composites = BatchComposites(
             [a.name for a in self.alarms],
@@ -278,6 +283,14 @@ class _Prepared:
         self.fleet_needed = {
             f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in FLEETS
         }
+        # the instance metrics each fleet publishes for an alarm;
+        # their load model reads the fleet's ModelLatency Sum (guardsim.batch.instance_metrics)
+        self.instance_metrics = read_instance_metrics(scenario, self.needed)
+        # the models' PutMetricData series some alarm reads
+        self.custom_metrics = read_custom_metrics(scenario, self.needed)
+        for f in FLEETS:
+            if self.instance_metrics[f] or any(map(needs_latency, self.custom_metrics[f])):
+                self.fleet_needed[f].add("ModelLatency")
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -385,6 +398,8 @@ class _Block:
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
+        # instance and custom metrics: their draws, the root's fifth child stream
+        self.rng_instances = np.random.default_rng(root.spawn(1)[0])
         self.R = R = BLOCK
         self.block = block
         env = prep.env
@@ -488,7 +503,7 @@ class _Block:
         for s, step in enumerate(steps):
             last = s == S - 1
             self.launch_at[:, s] = t
-            if prep.component is not None:  # hook (issue 19): copies start, instances added
+            if prep.component is not None:  # a component: copies start, instances added
                 prov = components_.batch_launch_seconds(prep.component[1], s, env, draw, R)
             else:
                 prov = draw(env.provisioning_seconds, step.instances).max(axis=1)
@@ -520,7 +535,7 @@ class _Block:
         self.rb_size = max(1, size)
         nb = math.ceil(prep.blue_count / self.rb_size)
         self.restore = draw(env.rollback_seconds)[:, 0]
-        rb_dist = (  # hook (issue 19): a rollback re-creates old copies
+        rb_dist = (  # a component: a rollback re-creates old copies
             components_.rollback_start_distribution(env)
             if prep.component is not None
             else env.provisioning_seconds
@@ -792,6 +807,14 @@ class _Block:
         varying = prep.uniform and not prep.constant_rate
         #: evenly spaced arrivals at a varying rate: the lattice's phase at each minute's start
         self.phase_at = np.full((R, minutes), math.nan) if varying else None
+        # instance metrics: instance counts and statistic sets (into self.lat)
+        self.inst = InstanceMetricArrays(
+            prep.scenario, prep.instance_metrics, self.rng_instances, R, minutes, self.lat
+        )
+        # custom metrics: their statistic sets (into self.lat)
+        self.custom = CustomMetricArrays(
+            prep.custom_metrics, self.rng_instances, R, minutes, self.lat
+        )
 
     # ------------------------------------------------------------------ SageMaker's polls
 
@@ -1124,7 +1147,11 @@ class _Block:
             if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
                 starts = 60.0 * (self.origin + np.arange(self.M))
                 nb = np.where((starts >= src.blue_from)[None, :], nb, 0)
-            count += nb
+            # instance metrics: one sample per instance; custom metrics: per request or minute
+            inst = self.inst.counts(f, metric)
+            if inst is None:
+                inst = self.custom.counts(f, metric, nb)
+            count += nb if inst is None else inst
             if field is None:
                 continue
             if metric == "Invocations":  # every sample is 1
@@ -1584,6 +1611,7 @@ class _Block:
         pairs a poll can read) the latency statistics the alarms read of it."""
         prep = self.prep
         vr, vj = pairs.vr, pairs.vj
+        self.inst.seen(fleet, vr, vj, n, active_n)  # the instances that served, per pair
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1646,6 +1674,17 @@ class _Block:
             mx_[lr, lj] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, lr, lj, n, scale, shift)
+        # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,
+        # errors and latency (the pairs a poll can read)
+        self.inst.fill(fleet, lr, lj)
+        self.custom.fill(
+            fleet,
+            lr,
+            lj,
+            self.n[fleet][lr, lj],
+            self.errors[(fleet, "Invocation4XXErrors")][lr, lj],
+            self.errors[(fleet, "Invocation5XXErrors")][lr, lj],
+        )
 
     def _keep(
         self,

@@ -9,6 +9,13 @@ A CloudWatch query matches a metric only if its dimensions are exactly one of th
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Dimension):
 any other namespace, metric, endpoint, variant, config or extra dimension reads no data at all.
 
+The instance metrics (``CPUUtilization``, ``MemoryUtilization``, ``DiskUtilization``, and on GPU
+instance types ``GPUUtilization``, ``GPUMemoryUtilization``) are in ``/aws/sagemaker/Endpoints``
+under the same dimension sets (same page); a GPU metric reads only the fleets whose instance
+type has GPUs (:mod:`guardsim.model.instance_metrics`). A custom metric (the models'
+``custom_metrics``, published with PutMetricData) is read by a query of exactly its namespace,
+name and dimensions (:mod:`guardsim.model.custom_metrics`).
+
 Pure: the simulator's alarm monitor, the batch engine and lint all bind through
 :func:`bind_source`.
 """
@@ -18,8 +25,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
-from guardsim.model.metrics import CONFIG_DIMENSION, DIMENSION_NAMES, METRICS, NAMESPACE
+from guardsim.model.custom_metrics import matching, series_name
+from guardsim.model.instance_metrics import published, resolve
+from guardsim.model.metrics import (
+    CONFIG_DIMENSION,
+    DIMENSION_NAMES,
+    INSTANCE_METRICS,
+    INSTANCE_NAMESPACE,
+    METRICS,
+    NAMESPACE,
+)
 from guardsim.scenarios.components import COMPONENT_DIMENSION
+from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
 
 
@@ -40,13 +57,64 @@ def bind_source(
     stat: str,
     endpoint: Endpoint,
     blue_per_config_from: float | None,
+    models: Models | None = None,
 ) -> Source:
     """The fleets ``namespace``/``metric`` with dimensions ``dims`` reads on ``endpoint``
     (none if it matches no published series); ``blue_per_config_from`` is when the old
-    config's own series starts (None: it always exists)."""
+    config's own series starts (None: it always exists). ``models`` (None: the defaults)
+    gives each fleet's instance-type overrides, for which fleets publish GPU metrics."""
     spec = parse_statistic(stat)
-    if namespace != NAMESPACE or metric not in METRICS:
+    instance = namespace == INSTANCE_NAMESPACE and metric in INSTANCE_METRICS
+    if not instance and (namespace != NAMESPACE or metric not in METRICS):
+        return _bind_custom(namespace, metric, dims, spec, models)
+    assert metric is not None
+    source = bind_dimensions(metric, dims, spec, endpoint, blue_per_config_from)
+    if instance:  # only the fleets whose instance type publishes the metric (GPU types)
+        models = models or Models()
+        gpu = tuple(f for f in source.fleets if _publishes(endpoint, models, f, metric))
+        return Source(metric, gpu, spec, source.blue_from)
+    return source
+
+
+def _bind_custom(
+    namespace: str | None,
+    metric: str | None,
+    dims: dict[str, str],
+    spec: StatisticSpec,
+    models: Models | None,
+) -> Source:
+    """A custom metric's series: the fleets whose model publishes exactly it (none: no data).
+    Its Source names the series (:func:`guardsim.model.custom_metrics.series_name`)."""
+    if models is None or namespace is None or metric is None:
         return Source(metric or "", (), spec)
+    fleets = tuple(
+        f
+        for f in ("blue", "green")
+        if matching(getattr(models, f).custom_metrics, namespace, metric, dims) is not None
+    )
+    if not fleets:
+        return Source(metric, (), spec)
+    return Source(series_name(namespace, metric, dims), fleets, spec)
+
+
+def _publishes(endpoint: Endpoint, models: Models, fleet: str, metric: str) -> bool:
+    """Whether ``fleet``'s instances publish instance metric ``metric`` (GPU metrics: GPU
+    types only; an instance type guardsim does not know, without ``vcpus``, publishes none:
+    validation refuses an alarm on it)."""
+    config = getattr(endpoint, fleet)
+    itype = resolve(config.instance_type, getattr(models, fleet).instance_metrics)
+    return itype is not None and metric in published(itype)
+
+
+def bind_dimensions(
+    metric: str,
+    dims: dict[str, str],
+    spec: StatisticSpec,
+    endpoint: Endpoint,
+    blue_per_config_from: float | None,
+) -> Source:
+    """The fleets a SageMaker metric with dimensions ``dims`` reads on ``endpoint``, by its
+    dimensions alone (whatever fleet publishes it)."""
     if endpoint.component is not None:
         return _bind_component(metric, dims, spec, endpoint)
     if (

@@ -69,6 +69,7 @@ from guardsim.emulator.alarms import (
 from guardsim.emulator.clock import Clock
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
+from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import AlarmError, GuardsimError
@@ -321,6 +322,8 @@ class Emulator:
         self.endpoints: dict[str, _Endpoint] = {}
         self.alarms: dict[str, LiveAlarm | LiveComposite] = {}
         self.metrics = MetricStore(self._publish_delay)
+        # instance metrics from the load model (guardsim.emulator.instance_metrics)
+        self.instance_metrics = InstanceMetricFeed(world.seed)
         self.env = simpy.Environment(initial_time=clock.now())
         self.env.process(self._alarm_clock())
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -510,6 +513,7 @@ class Emulator:
             for ep in self.endpoints.values():
                 self._flush(ep, t)
             changed: set[str] = set()
+            self.instance_metrics.flush(t, self.metrics)  # the minutes that have ended
             for alarm in list(self.alarms.values()):
                 if isinstance(alarm, LiveComposite):  # re-evaluated below, on a child's change
                     continue
@@ -598,9 +602,10 @@ class Emulator:
             if inst is not None:
                 age = t - inst.ready_at
             active = max(1, run.routing.active_blue + run.routing.active_green)
+            own = run.routing.active_green if fleet == "green" else run.routing.active_blue
         else:
             age = t - ep.ready_at
-            active = max(1, int(variant.get("InitialInstanceCount", 1)))
+            active = own = max(1, int(variant.get("InitialInstanceCount", 1)))
         b = faults.behaviour(t - ep.origin, 0.0, age)
         p5, p4, mult, add = float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
         status = 500 if u[1] < p5 else 400 if u[1] < p5 + p4 else 200
@@ -628,6 +633,20 @@ class Emulator:
         for dims in dim_sets:
             for metric, value in values.items():
                 self.metrics.add(series_key(NAMESPACE, metric, dims), t, value, UNITS[metric])
+        self.instance_metrics.served(
+            t,
+            dim_sets,
+            config_name,
+            values["ModelLatency"],
+            own,
+            str(variant.get("InstanceType", "")),
+            behaviour.instance_metrics,
+            behaviour.custom_metrics,
+        )
+        for custom in behaviour.custom_metrics:  # the model's own PutMetricData, per request
+            if custom.per == "request":
+                sample = request_sample(custom, status, model_ms)
+                self.metrics.add(custom_key(custom), t, sample, custom.unit)
         up = ep.current
         if up is not None:
             if fleet == "green":

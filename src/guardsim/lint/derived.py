@@ -45,7 +45,14 @@ from guardsim.cloudwatch.statistics import (
 from guardsim.deployment.plan import Step
 from guardsim.model import traffic as arrivals
 from guardsim.model.latency import lognormal_params, moments_scalar, quantile_scalar
-from guardsim.model.metrics import ERROR_METRICS, LATENCY_METRICS, METRICS, NAMESPACE
+from guardsim.model.metrics import (
+    ERROR_METRICS,
+    INSTANCE_METRICS,
+    INSTANCE_NAMESPACE,
+    LATENCY_METRICS,
+    METRICS,
+    NAMESPACE,
+)
 from guardsim.scenarios.boto import MetricAlarm, thaw
 from guardsim.scenarios.distributions import Distribution, Fixed, LogNormal, Uniform
 from guardsim.scenarios.models import Latency, ModelBehaviour
@@ -88,8 +95,13 @@ class MetricSource:
 
     @property
     def simulated(self) -> bool:
-        """Whether guardsim publishes this metric at all (AWS/SageMaker invocation metrics)."""
-        return self.namespace == NAMESPACE and self.metric in METRICS
+        """Whether guardsim publishes this metric at all (AWS/SageMaker invocation metrics, the
+        /aws/sagemaker/Endpoints instance metrics, and a custom series a model publishes)."""
+        if self.namespace == INSTANCE_NAMESPACE:
+            return self.metric in INSTANCE_METRICS
+        if self.namespace == NAMESPACE:
+            return self.metric in METRICS
+        return bool(self.fleets)  # bound only when a model publishes exactly this series
 
     @property
     def kind(self) -> StatisticKind:
@@ -180,7 +192,13 @@ def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
             period = program.period
             for q in program.metric_stats.values():
                 src = bind_source(
-                    q.namespace, q.metric_name, dict(q.dimensions), q.stat, scenario.endpoint, None
+                    q.namespace,
+                    q.metric_name,
+                    dict(q.dimensions),
+                    q.stat,
+                    scenario.endpoint,
+                    None,
+                    scenario.models,
                 )
                 sources.append(MetricSource(q.namespace, q.metric_name, q.stat, src.fleets))
         else:
@@ -194,6 +212,7 @@ def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
                 stat,
                 scenario.endpoint,
                 None,
+                scenario.models,
             )
             sources.append(MetricSource(alarm.namespace, alarm.metric_name, stat, src.fleets))
         out.append(AlarmFacts(index, alarm, tuple(sources), period))

@@ -14,7 +14,8 @@ settings do). The variants:
   model; everything else as configured. A guardrail that cannot roll this back cannot roll
   back anything;
 * ``healthy``: the green model identical to the blue one (latency, errors, capacity, faults).
-  Any rollback of it is a false rollback (noise, or the old fleet's own errors);
+  Any rollback of it is a false rollback (noise, or the old fleet's own errors). The failing
+  and healthy models keep the new model's custom metrics (its code's own PutMetricData);
 * ``failing-only:<alarm>``: the failing model with AutoRollbackConfiguration listing only that
   alarm: what each alarm catches on its own;
 * ``fallback``: the failing model with the DeploymentConfig SageMaker falls back to for excluded
@@ -91,12 +92,18 @@ def with_green(scenario: Scenario, green: ModelBehaviour) -> Scenario:
     return dataclasses.replace(scenario, models=dataclasses.replace(scenario.models, green=green))
 
 
+def _instrumented(scenario: Scenario, green: ModelBehaviour) -> ModelBehaviour:
+    """``green`` publishing the new model's custom metrics: they are its code's own
+    instrumentation (PutMetricData), which a healthy or failing new model keeps."""
+    return dataclasses.replace(green, custom_metrics=scenario.models.green.custom_metrics)
+
+
 def failing_scenario(scenario: Scenario) -> Scenario:
-    return with_green(scenario, failing_model(scenario.models.blue))
+    return with_green(scenario, _instrumented(scenario, failing_model(scenario.models.blue)))
 
 
 def healthy_scenario(scenario: Scenario) -> Scenario:
-    return with_green(scenario, scenario.models.blue)
+    return with_green(scenario, _instrumented(scenario, scenario.models.blue))
 
 
 def only_alarm(scenario: Scenario, alarm: str) -> Scenario:

@@ -42,6 +42,7 @@ from guardsim.lint.evidence import (
     quantiles,
 )
 from guardsim.lint.findings import Finding, Severity
+from guardsim.lint.instance_rules import check_instance_metric_load
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.scenarios.scenario import Scenario
 
@@ -1057,7 +1058,8 @@ def check_alarm_blind_to_green(scenario: Scenario, ctx: LintContext) -> list[Fin
                     "info",
                     a.path,
                     f"alarm {a.name!r} reads {names}, which guardsim does not simulate (it "
-                    "simulates the AWS/SageMaker invocation metrics): the evidence treats it as "
+                    "simulates the AWS/SageMaker invocation and the instance metrics): the "
+                    "evidence treats it as "
                     "never having data, so it cannot show this alarm tripping.",
                     config={"unsimulated_metrics": [s.metric for s in unsimulated]},
                     fix="none needed; to have it simulated, alarm on an AWS/SageMaker "
@@ -1449,6 +1451,13 @@ RULES: tuple[Rule, ...] = (
         "warning: guardsim assumes SageMaker does not see it (the default); info: the scenario "
         "assumes it does",
         check_composite_rollback_alarm,
+    ),
+    Rule(
+        "instance-metric-load",
+        "an alarm on the new fleet's CPU/memory/GPU utilisation whose threshold a healthy new "
+        "model reaches at a bake's traffic: it trips on load, not on a regression",
+        "error: at the first bake; warning: at a later one",
+        check_instance_metric_load,
     ),
     Rule(
         "failing-model-rollback",

@@ -62,3 +62,19 @@ CONFIG_DIMENSION = "EndpointConfigName"
 DIMENSION_NAMES = (*VARIANT_DIMENSIONS, CONFIG_DIMENSION)
 #: The two dimension sets: the variant (blended), and the variant of one endpoint config.
 DIMENSION_SETS = (VARIANT_DIMENSIONS, DIMENSION_NAMES)
+
+# --------------------------------------------------------------------------- instance metrics
+
+#: CloudWatch namespace of SageMaker's endpoint *instance* (utilisation) metrics, published
+#: under the same dimension sets as the invocation metrics
+#: (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
+INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+#: Instance metrics of every instance type (Percent). CPUUtilization is the sum over the
+#: instance's vCPUs (0 to 100 x vCPUs); Memory and Disk are 0 to 100.
+CPU_INSTANCE_METRICS = ("CPUUtilization", "MemoryUtilization", "DiskUtilization")
+#: Instance metrics of GPU instance types only (0 to 100 x GPUs).
+GPU_INSTANCE_METRICS = ("GPUUtilization", "GPUMemoryUtilization")
+#: Every instance metric guardsim simulates (one sample per instance per minute).
+INSTANCE_METRICS = (*CPU_INSTANCE_METRICS, *GPU_INSTANCE_METRICS)
+#: CloudWatch unit of each instance metric.
+INSTANCE_UNITS: dict[str, str] = dict.fromkeys(INSTANCE_METRICS, "Percent")

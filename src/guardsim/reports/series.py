@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from guardsim.cloudwatch.metric_math import compile_metrics
+from guardsim.model.custom_metrics import series_name
+from guardsim.model.metrics import INSTANCE_METRICS, INSTANCE_NAMESPACE, NAMESPACE
 from guardsim.record import RunRecord
 
 #: The dimension sets a run record keeps: EndpointName+VariantName (both fleets), and the same
@@ -250,8 +252,9 @@ class EndpointNames:
         return cls(ep.get("name"), variant, blue, green)
 
     def dimension_set(self, namespace: str | None, dims: Mapping[str, str]) -> str | None:
-        """``blended``, ``blue`` or ``green``; ``None`` if SageMaker publishes no such series."""
-        if namespace != "AWS/SageMaker" or set(dims) - {
+        """``blended``, ``blue`` or ``green``; ``None`` if SageMaker publishes no such series
+        (the instance metrics' namespace has the same dimension sets)."""
+        if namespace not in (NAMESPACE, INSTANCE_NAMESPACE) or set(dims) - {
             "EndpointName",
             "VariantName",
             "EndpointConfigName",
@@ -280,8 +283,16 @@ def _single(
     statistic: str,
     period: int,
 ) -> tuple[Series, str | None]:
+    custom = series_name(namespace or "", metric, dims)
+    if namespace not in (NAMESPACE, INSTANCE_NAMESPACE) and table.has(custom, "blended"):
+        # a model's custom metric: the record keeps it under its series name (both fleets)
+        if not statistic_available(statistic, period):
+            return EMPTY_SERIES, f"the run record keeps no per-minute {statistic} over {period} s"
+        return table.series(custom, "blended", statistic, period), None
     where = names.dimension_set(namespace, dims)
-    if where is None or metric not in table.metrics:
+    # the record has no namespace column: each metric name belongs to one namespace
+    own = INSTANCE_NAMESPACE if metric in INSTANCE_METRICS else NAMESPACE
+    if where is None or metric not in table.metrics or namespace != own:
         return EMPTY_SERIES, (
             f"SageMaker publishes no {namespace}/{metric} series with these dimensions, "
             "so this alarm sees no data"
@@ -312,6 +323,8 @@ def alarm_series(
         label = f"{statistic} of {metric}"
         # CloudWatch keeps SageMaker's latency metrics in microseconds, and so do the alarms
         unit = "µs" if metric.endswith("Latency") and statistic != "SampleCount" else None
+        if metric in INSTANCE_METRICS and statistic != "SampleCount":
+            unit = "%"
         series, note = _single(
             table,
             names,

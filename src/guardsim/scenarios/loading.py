@@ -43,6 +43,7 @@ from guardsim.scenarios.fields import (
     type_name,
     unknown_key_problem,
 )
+from guardsim.scenarios.metric_checks import check_metric_alarms
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.real import load_real
 from guardsim.scenarios.scenario import Endpoint, Scenario
@@ -413,6 +414,8 @@ def check_scenario_dict(
             inference_component=ic,
         )
     )
+    # alarms on the instance and custom metrics (guardsim.scenarios.metric_checks)
+    problems[:] = check_metric_alarms(problems, alarms, alarm_positions, endpoint, models)
     parts = (endpoint, deployment_config, models, traffic, environment, simulation)
     if any(p.severity == "error" for p in problems) or any(p is None for p in parts):
         return LoadResult(None, tuple(problems), source)

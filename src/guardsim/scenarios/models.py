@@ -9,10 +9,22 @@ that behaviour over time, with load, or on freshly started instances.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from guardsim.errors import Problem
+from guardsim.scenarios.distributions import Distribution
 from guardsim.scenarios.fields import doc, join
+
+
+@cache
+def standard_units() -> tuple[str, ...]:
+    """CloudWatch's units, from botocore's service model (PutMetricData's StandardUnit);
+    loaded when a custom metric is first checked, not at import."""
+    from guardsim.scenarios.boto_shapes import shape
+
+    return tuple(shape("cloudwatch", "StandardUnit").enum)
+
 
 RATE = doc("a probability per request, 0 to 1", min=0.0, max=1.0)
 
@@ -120,6 +132,167 @@ Fault = ErrorFault | LatencyFault | LoadErrorFault | WarmupFault
 
 
 @dataclass(frozen=True)
+class InstanceMetrics:
+    """How one fleet's instance metrics (``/aws/sagemaker/Endpoints``) follow its load.
+
+    AWS documents what the metrics measure, not how a model loads an instance, so this is
+    guardsim's own model (see aws-model.md#instance-metrics): each instance's busy requests
+    are its share of the fleet's request-seconds in the minute (Little's law: the sum of the
+    minute's ModelLatency over 60 s and the instances), and each metric is
+    ``idle + per_busy_request x busy`` plus per-instance normal noise, clipped to the
+    metric's documented range (CPU 0 to 100 x vCPUs, GPU 0 to 100 x GPUs, memory and disk 0
+    to 100). A latency fault, or load near capacity, raises latency and so raises CPU.
+    """
+
+    cpu_idle_percent: float = field(
+        default=5.0, metadata=doc("CPUUtilization of an idle instance (percent)", min=0.0)
+    )
+    cpu_percent_per_busy_request: float = field(
+        default=100.0,
+        metadata=doc("CPUUtilization added per request in service (100: one busy vCPU)", min=0.0),
+    )
+    memory_idle_percent: float = field(
+        default=30.0,
+        metadata=doc("MemoryUtilization of an idle instance (model loaded)", min=0.0, max=100.0),
+    )
+    memory_percent_per_busy_request: float = field(
+        default=1.0, metadata=doc("MemoryUtilization added per request in service", min=0.0)
+    )
+    disk_percent: float = field(
+        default=20.0, metadata=doc("DiskUtilization (does not follow load)", min=0.0, max=100.0)
+    )
+    gpu_idle_percent: float = field(
+        default=0.0, metadata=doc("GPUUtilization of an idle instance (GPU types only)", min=0.0)
+    )
+    gpu_percent_per_busy_request: float = field(
+        default=100.0,
+        metadata=doc("GPUUtilization added per request in service (100: one busy GPU)", min=0.0),
+    )
+    gpu_memory_idle_percent: float = field(
+        default=40.0,
+        metadata=doc("GPUMemoryUtilization of an idle instance (model weights)", min=0.0),
+    )
+    gpu_memory_percent_per_busy_request: float = field(
+        default=2.0, metadata=doc("GPUMemoryUtilization added per request in service", min=0.0)
+    )
+    noise_sd_percent: float = field(
+        default=2.0,
+        metadata=doc("standard deviation of each instance's per-minute noise (percent)", min=0.0),
+    )
+    vcpus: int | None = field(
+        default=None,
+        metadata=doc("vCPUs per instance (null: from the instance type table)", min=1),
+    )
+    gpus: int | None = field(
+        default=None,
+        metadata=doc("GPUs per instance (null: from the instance type table)", min=0),
+    )
+
+
+@dataclass(frozen=True)
+class CustomDimension:
+    """One dimension of a custom metric, as PutMetricData takes it."""
+
+    Name: str = field(metadata=doc("dimension name"))
+    Value: str = field(metadata=doc("dimension value"))
+
+
+#: What a custom metric's sample is: per request, a function of its outcome; per minute, a
+#: constant or a draw from ``distribution``.
+CustomValue = Literal[
+    "error", "error_4xx", "error_5xx", "success", "latency_ms", "constant", "distribution"
+]
+#: Values that are a function of one request's outcome.
+PER_REQUEST_VALUES = ("error", "error_4xx", "error_5xx", "success", "latency_ms", "constant")
+
+
+@dataclass(frozen=True)
+class CustomMetric:
+    """A metric the model's own code publishes with PutMetricData (a custom metric).
+
+    Per request, each request's sample is a function of its outcome: ``error`` (1 if it
+    returned a 4XX or 5XX, else 0), ``error_4xx``, ``error_5xx``, ``success`` (1 if not an
+    error), ``latency_ms`` (its ModelLatency in milliseconds) or ``constant``. Per minute, the
+    fleet publishes one sample per minute in which it served requests: ``constant`` or a draw
+    from ``distribution``. PutMetricData's semantics
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html):
+    the series is the namespace, name and exact dimensions; both fleets publishing the same
+    series add to it. See aws-model.md#custom-metrics for when samples become visible.
+    """
+
+    namespace: str = field(metadata=doc("CloudWatch namespace (not AWS/...)"))
+    metric_name: str = field(metadata=doc("metric name"))
+    dimensions: tuple[CustomDimension, ...] = field(
+        default=(), metadata=doc("dimensions (Name, Value), up to 30")
+    )
+    unit: str = field(default="None", metadata=doc("a CloudWatch StandardUnit"))
+    storage_resolution: int = field(
+        default=60, metadata=doc("StorageResolution: 60 (standard) or 1 (high resolution)")
+    )
+    per: Literal["request", "minute"] = field(
+        default="request", metadata=doc("one sample per request, or per minute")
+    )
+    value: CustomValue = field(default="error", metadata=doc("what each sample is"))
+    constant: float = field(default=1.0, metadata=doc("the sample when value is constant"))
+    distribution: Distribution | None = field(
+        default=None, metadata=doc("per-minute samples' distribution (value: distribution)")
+    )
+
+    def dimension_map(self) -> dict[str, str]:
+        return {d.Name: d.Value for d in self.dimensions}
+
+    def check(self, path: str) -> list[Problem]:
+        problems = []
+        if self.namespace.startswith("AWS/") or not self.namespace or self.namespace[0] == ":":
+            problems.append(
+                Problem(
+                    join(path, "namespace"),
+                    "PutMetricData takes a namespace that does not begin with 'AWS/' or ':' "
+                    f"(got {self.namespace!r})",
+                )
+            )
+        if self.unit not in standard_units():
+            problems.append(
+                Problem(
+                    join(path, "unit"),
+                    f"not a CloudWatch StandardUnit: {self.unit!r} (one of "
+                    f"{', '.join(standard_units())})",
+                )
+            )
+        if self.storage_resolution not in (1, 60):
+            problems.append(
+                Problem(
+                    join(path, "storage_resolution"),
+                    f"StorageResolution is 1 or 60, got {self.storage_resolution}",
+                )
+            )
+        if len(self.dimensions) > 30:
+            problems.append(Problem(join(path, "dimensions"), "at most 30 dimensions"))
+        names = [d.Name for d in self.dimensions]
+        if len(set(names)) < len(names):
+            problems.append(Problem(join(path, "dimensions"), "a dimension name appears twice"))
+        if self.per == "request" and self.value not in PER_REQUEST_VALUES:
+            problems.append(
+                Problem(
+                    join(path, "value"),
+                    f"a per-request value is one of {', '.join(PER_REQUEST_VALUES)}",
+                )
+            )
+        if self.per == "minute" and self.value not in ("constant", "distribution"):
+            problems.append(
+                Problem(join(path, "value"), "a per-minute value is constant or distribution")
+            )
+        if (self.value == "distribution") != (self.distribution is not None):
+            problems.append(
+                Problem(
+                    join(path, "distribution"),
+                    "set distribution exactly when value is distribution",
+                )
+            )
+        return problems
+
+
+@dataclass(frozen=True)
 class ModelBehaviour:
     """One fleet's model: latency, baseline error rates, capacity and faults."""
 
@@ -141,6 +314,13 @@ class ModelBehaviour:
         ),
     )
     faults: tuple[Fault, ...] = field(default=(), metadata=doc("time-varying faults"))
+    instance_metrics: InstanceMetrics = field(
+        default_factory=InstanceMetrics,
+        metadata=doc("how CPU, memory, disk and GPU utilisation follow the load"),
+    )
+    custom_metrics: tuple[CustomMetric, ...] = field(
+        default=(), metadata=doc("metrics the model's code publishes (PutMetricData)")
+    )
 
     def check(self, path: str) -> list[Problem]:
         return _rates_ok(

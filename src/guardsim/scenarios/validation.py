@@ -38,6 +38,8 @@ from guardsim.errors import AlarmError, Problem, StatisticError
 from guardsim.model.metrics import (
     DIMENSION_NAMES,
     ERROR_METRICS,
+    INSTANCE_METRICS,
+    INSTANCE_NAMESPACE,
     LATENCY_METRICS,
     METRICS,
     NAMESPACE,
@@ -622,21 +624,24 @@ def _metric_warnings(
     dims_key: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
-    if namespace is not None and namespace != NAMESPACE:
+    # the instance metrics' namespace too (guardsim.model.instance_metrics)
+    simulated = {NAMESPACE: METRICS, INSTANCE_NAMESPACE: INSTANCE_METRICS}
+    if namespace is not None and namespace not in simulated:
         problems.append(
             _warn(
                 join(path, "Namespace"),
-                f"guardsim simulates AWS/SageMaker invocation "
-                f"metrics only; an alarm on {namespace} sees no data",
+                f"guardsim simulates the {NAMESPACE} invocation metrics and the "
+                f"{INSTANCE_NAMESPACE} instance metrics only; an alarm on {namespace} sees no data",
             )
         )
         return problems
-    if metric is not None and metric not in METRICS:
+    names = simulated.get(namespace or NAMESPACE, METRICS)
+    if metric is not None and metric not in names:
         problems.append(
             _warn(
                 join(path, "MetricName"),
                 f"{metric} is not simulated (simulated: "
-                f"{', '.join(METRICS)}); the alarm sees no data",
+                f"{', '.join(names)}); the alarm sees no data",
             )
         )
     if endpoint is not None and dims == {COMPONENT_DIMENSION: endpoint.component}:

@@ -22,6 +22,7 @@ from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
 from guardsim.scenarios.boto import CompositeAlarm, MetricAlarm
 from guardsim.scenarios.environment import Environment
+from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
 from guardsim.simulator.metrics import (
     MetricStore,
@@ -155,6 +156,7 @@ class AlarmMonitor:
         evaluation_offset: float = 0.0,
         record_evaluations: bool = True,
         composites: tuple[CompositeAlarm, ...] = (),
+        models: Models | None = None,
     ) -> None:
         self.store = store
         #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
@@ -175,6 +177,7 @@ class AlarmMonitor:
                         q.stat,
                         endpoint,
                         blue_per_config_from,
+                        models,
                     )
                     for q in program.metric_stats.values()
                 }
@@ -189,6 +192,7 @@ class AlarmMonitor:
                         stat,
                         endpoint,
                         blue_per_config_from,
+                        models,
                     )
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))

@@ -286,7 +286,9 @@ class ExactDataPlane(DataPlane):
             "OverheadLatency": overhead_ms * 1000.0,
             "InvocationsPerInstance": np.full(n, 1.0 / total_active),
         }
-        self.store.bucket(fleet, minute).add(e4, e5, e4 + e5, values, self.store.keep_raw)
+        bucket = self.store.bucket(fleet, minute)
+        bucket.instances = max(bucket.instances, len(activations))  # for instance metrics
+        bucket.add(e4, e5, e4 + e5, values, self.store.keep_raw)
         self._count(fleet, n, e4 + e5)
 
 
@@ -334,6 +336,7 @@ class FastDataPlane(DataPlane):
         rho = rate / total_active / capacity if capacity else 0.0
         b = self.behaviour(fleet, t0, rho)
         bucket = self.store.bucket(fleet, minute)
+        bucket.instances = max(bucket.instances, len(activations))  # for instance metrics
         if not self.faults[fleet].instance:  # the common case: one behaviour for the fleet
             self._serve_group(fleet, bucket, n, b, total_active)
             return

@@ -33,7 +33,9 @@ from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
-from guardsim.model.metrics import LATENCY_METRICS, METRICS
+from guardsim.model.custom_metrics import name_of, needs_latency
+from guardsim.model.instance_metrics import resolve
+from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
@@ -44,6 +46,8 @@ from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
+    CustomPublisher,
+    InstancePublisher,
     MetricStore,
     MinuteBucket,
     components_statistic,
@@ -166,7 +170,29 @@ class Run:
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
             record_evaluations=detail,
             composites=composites,
+            models=scenario.models,
         )
+        read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
+        if read & set(INSTANCE_METRICS):
+            # instance metrics follow each fleet's load (guardsim.model.instance_metrics)
+            self.store.instance_metrics = InstancePublisher(
+                self.run_key,
+                {f: getattr(scenario.models, f).instance_metrics for f in FLEETS},
+                {
+                    f: resolve(
+                        getattr(scenario.endpoint, f).instance_type,
+                        getattr(scenario.models, f).instance_metrics,
+                    )
+                    for f in FLEETS
+                },
+                frozenset(read),
+            )
+        custom = {
+            f: tuple(m for m in getattr(scenario.models, f).custom_metrics if name_of(m) in read)
+            for f in FLEETS
+        }
+        if any(custom.values()):  # the models' own PutMetricData (guardsim.model.custom_metrics)
+            self.store.custom_metrics = CustomPublisher(self.run_key, custom)
         self.keep_raw_alarm = self.monitor.needs_raw()
         #: The judges' per-minute numbers (:mod:`guardsim.simulator.looks`), when asked for.
         self.looks = LookRecorder() if record_looks else None
@@ -174,6 +200,10 @@ class Run:
             needed = {s.metric for b in self.monitor.bound for s in b.sources.values()}
             if record_looks:  # the latency judge reads ModelLatency (its own stream: no shift)
                 needed.add("ModelLatency")
+            if needed & set(INSTANCE_METRICS):  # the load model reads ModelLatency's Sum
+                needed.add("ModelLatency")
+            if any(needs_latency(m) for ms in custom.values() for m in ms):
+                needed.add("ModelLatency")  # a latency_ms custom metric reads its set
             self.dataplane.needed = frozenset(needed)
         self.notes: list[str] = []
         self.controller = Controller(self)
@@ -260,11 +290,22 @@ class Run:
             if fleet in buckets:
                 views.append((fleet, [buckets[fleet]]))
         cols = self.datapoints
+        publisher = self.store.instance_metrics
+        extra = () if publisher is None else publisher.read
+        if self.store.custom_metrics is not None:
+            extra = (*extra, *self.store.custom_metrics.read)
         for label, bs in views:
-            n = sum(b.n for b in bs)
-            for metric in METRICS:
-                s = bs[0].summary(metric)
-                for b in bs[1:]:
+            for metric in (*METRICS, *extra):
+                if metric in extra:  # an instance metric: one sample per instance
+                    bs_m = [b for b in bs if metric in b.stats]
+                    if not bs_m:
+                        continue
+                    n = sum(b.stats[metric][0] for b in bs_m)
+                else:
+                    bs_m = bs
+                    n = sum(b.n for b in bs)
+                s = bs_m[0].summary(metric)
+                for b in bs_m[1:]:
                     s = s.merge(b.summary(metric))
                 p50 = p99 = None
                 if metric in LATENCY_METRICS:

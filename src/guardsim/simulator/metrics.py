@@ -36,6 +36,13 @@ from guardsim.cloudwatch.statistics import (
     compute_from_samples,
     merge_stats,
 )
+from guardsim.model.custom_metrics import minute_stats, name_of, request_stats
+from guardsim.model.instance_metrics import (
+    InstanceType,
+    busy_requests,
+    instance_values,
+    published,
+)
 from guardsim.model.latency import (
     cdf_scalar,
     draw_stats,
@@ -44,7 +51,8 @@ from guardsim.model.latency import (
     quantile_scalar,
 )
 from guardsim.model.metrics import ERROR_METRICS as COUNT_METRICS
-from guardsim.model.metrics import RAW_METRICS
+from guardsim.model.metrics import INSTANCE_METRICS, RAW_METRICS
+from guardsim.scenarios.models import CustomMetric, InstanceMetrics
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -193,11 +201,23 @@ class MinuteBucket:
     """
 
     # A plain class with slots: a run creates one per fleet and minute, in the hot path.
-    __slots__ = ("components", "errors", "minute", "n", "published_at", "raw", "stats")
+    __slots__ = (
+        "components",
+        "errors",
+        "instances",
+        "minute",
+        "n",
+        "published_at",
+        "raw",
+        "stats",
+    )
 
     def __init__(self, minute: float) -> None:
         self.minute = minute
         self.n = 0
+        #: The most instances of the fleet that served a request in the minute (each
+        #: publishes one sample of every instance metric).
+        self.instances = 0
         self.errors: dict[str, int] = dict.fromkeys(COUNT_METRICS, 0)
         #: Statistic sets by metric (see :meth:`summary`), as plain tuples.
         self.stats: dict[str, Stats] = {}
@@ -299,11 +319,96 @@ class MinuteBucket:
         return SampleSummary(int(c.sum()), float((v * c).sum()), float(v.min()), float(v.max()))
 
 
+class InstancePublisher:
+    """Fills a published bucket's instance metrics (:mod:`guardsim.model.instance_metrics`):
+    one sample per instance, from the bucket's ModelLatency Sum and instance count.
+
+    The noise of (fleet, minute, metric) is keyed by the run's key (:func:`key_rng`), so it
+    does not depend on which metrics are read or in which order.
+    """
+
+    def __init__(
+        self,
+        run_key: Sequence[int],
+        settings: dict[str, InstanceMetrics],
+        types: dict[str, InstanceType | None],
+        metrics: frozenset[str],
+    ) -> None:
+        self.run_key = run_key
+        self.settings = settings
+        self.metrics = {
+            f: tuple(m for m in published(t) if m in metrics) if t is not None else ()
+            for f, t in types.items()
+        }
+        self.types = types
+        #: The instance metrics filled, in catalogue order (the run record lists them).
+        self.read = tuple(
+            m for m in INSTANCE_METRICS if any(m in ms for ms in self.metrics.values())
+        )
+
+    def fill(self, fleet: str, bucket: MinuteBucket, keep_raw: bool) -> None:
+        metrics = self.metrics[fleet]
+        itype = self.types[fleet]
+        k = bucket.instances
+        if not metrics or itype is None or k == 0:
+            return
+        latency = bucket.stats.get("ModelLatency")
+        busy = busy_requests(latency[1] if latency is not None else 0.0, k)
+        for metric in metrics:
+            z = key_rng(self.run_key, "instance", fleet, bucket.minute, metric).standard_normal(k)
+            values = instance_values(metric, self.settings[fleet], itype, busy, z)
+            bucket.stats[metric] = (
+                k,
+                float(values.sum()),
+                float(values.min()),
+                float(values.max()),
+            )
+            if keep_raw:
+                bucket.raw[metric] = [values]
+
+
+class CustomPublisher:
+    """Fills a published bucket's custom metrics (:mod:`guardsim.model.custom_metrics`) from its
+    requests, errors and ModelLatency set; a per-minute metric's draw is keyed by the run's key,
+    the fleet, the minute and the series (:func:`key_rng`)."""
+
+    def __init__(self, run_key: Sequence[int], metrics: dict[str, tuple[CustomMetric, ...]]):
+        self.run_key = run_key
+        self.metrics = {f: [(name_of(m), m) for m in ms] for f, ms in metrics.items()}
+        #: The series filled, in the models' order (the run record lists them).
+        self.read = tuple(dict.fromkeys(k for ms in self.metrics.values() for k, _ in ms))
+
+    def fill(self, fleet: str, bucket: MinuteBucket) -> None:
+        for name, metric in self.metrics[fleet]:
+            if metric.per == "minute":
+                x = metric.constant
+                if metric.distribution is not None:
+                    rng = key_rng(self.run_key, "custom", fleet, bucket.minute, name)
+                    x = float(metric.distribution.sample(rng, 1)[0])
+                stats = minute_stats(x)
+            else:
+                lat = bucket.stats.get("ModelLatency")
+                errors = bucket.errors
+                stats = request_stats(
+                    metric,
+                    bucket.n,
+                    errors["Invocation4XXErrors"],
+                    errors["Invocation5XXErrors"],
+                    None if lat is None else (lat[1], lat[2], lat[3]),
+                )
+            count, total, low, high = (float(v) for v in stats)
+            bucket.stats[name] = (int(count), total, low, high)
+
+
 class MetricStore:
     """Per-fleet, per-minute buckets, with the publish time of each finished minute."""
 
     def __init__(self, keep_raw: bool, start: float = 0.0) -> None:
         self.keep_raw = keep_raw
+        #: Fills the instance metrics of each published bucket (None: no alarm reads any).
+        self.instance_metrics: InstancePublisher | None = None
+        #: Fills the custom metrics of each published bucket (None: no alarm reads any).
+        self.custom_metrics: CustomPublisher | None = None
         self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in FLEETS}
         #: The first minute that can hold samples; earlier minutes stay empty for good.
         self.first_minute = float(np.floor(start / 60.0) * 60.0)
@@ -331,6 +436,10 @@ class MetricStore:
             b = self.buckets[fleet].get(minute)
             if b is not None and b.n > 0:
                 b.published_at = published_at
+                if self.instance_metrics is not None:
+                    self.instance_metrics.fill(fleet, b, self.keep_raw)
+                if self.custom_metrics is not None:
+                    self.custom_metrics.fill(fleet, b)
                 out.append((fleet, b))
             elif b is not None:
                 del self.buckets[fleet][minute]
