@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.batch import history as block_history
 from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
@@ -81,6 +82,7 @@ from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import BatchUnsupportedError, ReplayFileError
 from guardsim.model import billing
+from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import (
@@ -128,10 +130,11 @@ def batch_unsupported(scenario: Scenario) -> str | None:
     Kept for callers that ask; like every engine it raises
     :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel.
     """
+    models = {f: getattr(scenario.models, f) for f in FLEETS}
     for fleet in FLEETS:
-        model: ModelBehaviour = getattr(scenario.models, fleet)
+        model: ModelBehaviour = models[fleet]
         # compiling raises UnsupportedFault for a fault kind without a kernel (no engine runs it)
-        FleetFaults(model, f"models.{fleet}")
+        FleetFaults(model, f"models.{fleet}", replayed_history.drivers(models, 0.0, 0).get(fleet))
     return None
 
 
@@ -320,7 +323,8 @@ class _Prepared:
     @cached_property
     def faults(self) -> dict[str, FleetFaults]:
         """Each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`)."""
-        return {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
+        # history hook: recording-driven fleets at start minute 0 (each block binds its own)
+        return replayed_history.fleet_faults(self.models, self.start)
 
     @cached_property
     def fault_cuts(self) -> FloatArray:
@@ -330,11 +334,16 @@ class _Prepared:
         )
 
     def behaviour(
-        self, fleet: str, t0: FloatArray, rho: FloatArray
+        self,
+        fleet: str,
+        t0: FloatArray,
+        rho: FloatArray,
+        faults: dict[str, FleetFaults] | None = None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(p5xx, p4xx, latency multiplier, added ms) per segment: the fold of
-        :meth:`guardsim.model.faults.FleetFaults.behaviour` (no per-instance faults here)."""
-        b = self.faults[fleet].behaviour(t0, rho)
+        :meth:`guardsim.model.faults.FleetFaults.behaviour` (no per-instance faults here),
+        of ``faults`` (a block's, history hook) or the scenario's."""
+        b = (faults or self.faults)[fleet].behaviour(t0, rho)
         shape = np.broadcast(t0, rho).shape
         p5, p4, mult, add = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in b)
         return p5, p4, mult, add
@@ -350,6 +359,8 @@ class _Block:
         self.prep = prep
         root = np.random.SeedSequence(seed, spawn_key=(block, BLOCK_STREAM))
         control, delay, traffic, metrics = (np.random.default_rng(s) for s in root.spawn(4))
+        # history hook: the block's fleets, each replication at its own recording minute
+        self.faults = block_history.block_faults(prep.models, prep.faults, prep.start, root, BLOCK)
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
@@ -1231,7 +1242,7 @@ class _Block:
         request goes to a uniformly chosen active instance: a multinomial over the cohorts,
         drawn as successive binomials), with each cohort's behaviour at its age. Returns the
         requests [R, W * cohorts] and the behaviour of each cohort, side by side."""
-        ff = self.prep.faults[fleet]
+        ff = self.faults[fleet]  # history hook: the block's fleets
         cohorts = self._cohorts(fleet, applied, post, active_n)
         left_n = n.copy()
         left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
@@ -1303,7 +1314,7 @@ class _Block:
             total_active = np.tile(total_active, (1, copies))
             counting = np.tile(counting, (1, copies))
         else:
-            p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
+            p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self.faults)  # history hook
         rng = self.rng_traffic
         e5 = _binomial(rng, n, p5)
         with np.errstate(invalid="ignore", divide="ignore"):
