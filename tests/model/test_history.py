@@ -138,7 +138,7 @@ def test_start_minutes_are_drawn_from_their_own_stream(tmp_path: Path) -> None:
     seed = np.random.SeedSequence(9, spawn_key=(3,))
     a = start_minutes(models, seed, 1000)
     assert a is not None and np.array_equal(a, start_minutes(models, seed, 1000))
-    assert 0 <= a.min() and a.max() < 50 and len(set(a.tolist())) == 50  # all minutes drawn
+    assert a.min() >= 0 and a.max() < 50 and len(set(a.tolist())) == 50  # all minutes drawn
     # the engine's own streams (root.spawn) are untouched: drawing them does not change it
     seed.spawn(6)
     assert np.array_equal(a, start_minutes(models, np.random.SeedSequence(9, spawn_key=(3,)), 1000))
@@ -199,5 +199,5 @@ def test_the_engine_refuses_a_file_that_changed_since_validation(tmp_path: Path)
     result = check_scenario_dict(data)
     assert result.scenario is not None
     path.write_text("garbage\n")
-    with pytest.raises(ScenarioError, match="models.blue.history.file: .*line 1"):
+    with pytest.raises(ScenarioError, match=r"models\.blue\.history\.file: .*line 1"):
         simulate(result.scenario)
