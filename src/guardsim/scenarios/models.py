@@ -8,11 +8,11 @@ that behaviour over time, with load, or on freshly started instances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
 
 from guardsim.errors import Problem
-from guardsim.scenarios.fields import doc, join
+from guardsim.scenarios.fields import doc, dump_value, join
 
 RATE = doc("a probability per request, 0 to 1", min=0.0, max=1.0)
 
@@ -211,6 +211,15 @@ class ModelBehaviour:
         return _rates_ok(
             path, self.error_rate_4xx, self.error_rate_5xx, "error_rate_4xx", "error_rate_5xx"
         )
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data, with the history fields only when set (so the scenario definition in a
+        run record made without them is unchanged)."""
+        out = {f.name: dump_value(getattr(self, f.name)) for f in fields(self)}
+        for key in ("history", "history_transform"):
+            if out[key] is None:
+                del out[key]
+        return out
 
 
 @dataclass(frozen=True)
