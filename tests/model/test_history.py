@@ -201,3 +201,16 @@ def test_the_engine_refuses_a_file_that_changed_since_validation(tmp_path: Path)
     path.write_text("garbage\n")
     with pytest.raises(ScenarioError, match=r"models\.blue\.history\.file: .*line 1"):
         simulate(result.scenario)
+
+
+def test_the_old_model_as_the_new_one_follows_its_recording(tmp_path: Path) -> None:
+    """What lint's healthy and failing variants of a recording-driven scenario are made of."""
+    from guardsim.lint.evidence import failing_model
+
+    blue = _models(tmp_path)["blue"]
+    twin = blue.as_new_model()
+    assert twin.history is None and twin.history_transform == HistoryTransform()
+    assert ModelBehaviour().as_new_model() == ModelBehaviour()
+    failing = failing_model(blue)  # 100 % 5XX, not the recording's rates
+    assert failing.history is None and failing.history_transform is None
+    assert FleetFaults(failing, "models.green").behaviour(0.0, 0.0).p5 == 1.0

@@ -8,7 +8,7 @@ that behaviour over time, with load, or on freshly started instances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 from guardsim.errors import Problem
@@ -211,6 +211,13 @@ class ModelBehaviour:
         return _rates_ok(
             path, self.error_rate_4xx, self.error_rate_5xx, "error_rate_4xx", "error_rate_5xx"
         )
+
+    def as_new_model(self) -> ModelBehaviour:
+        """This (old) model as the new one, behaving alike: a recording-driven old model
+        becomes a new model that follows the same recording (the identity transform)."""
+        if self.history is None:
+            return self
+        return replace(self, history=None, history_transform=HistoryTransform())
 
     def to_data(self) -> dict[str, Any]:
         """Plain data, with the history fields only when set (so the scenario definition in a
