@@ -14,6 +14,8 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``daily profile``: uniform arrivals under the daily sinusoid;
 * ``bursts``: 5x the rate for two minutes during the canary bake;
 * ``replay``: a per-minute replay file (written to a temporary directory);
+* ``replayed history``: the old model driven by the shipped recording
+  (``docs/examples/history/recorded-history.csv``), the new one following it;
 
 and the six built-ins (``guardsim scenarios``) as they are.
 
@@ -141,6 +143,13 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("uniform + daily profile", daily)
     variant("bursts", bursts)
     variant("replay file", replay)
+
+    def history(d: dict[str, Any]) -> None:
+        recording = Path(__file__).parents[1] / "docs/examples/history/recorded-history.csv"
+        d["models"]["blue"]["history"] = {"file": str(recording)}
+        d["models"]["green"]["history_transform"] = {}
+
+    variant("replayed history", history)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 
