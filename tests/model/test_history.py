@@ -214,3 +214,12 @@ def test_the_old_model_as_the_new_one_follows_its_recording(tmp_path: Path) -> N
     failing = failing_model(blue)  # 100 % 5XX, not the recording's rates
     assert failing.history is None and failing.history_transform is None
     assert FleetFaults(failing, "models.green").behaviour(0.0, 0.0).p5 == 1.0
+
+
+def test_the_emulator_world_refuses_a_recording_driven_model(tmp_path: Path) -> None:
+    from guardsim.emulator.world import WorldError, check_world
+
+    path = write(tmp_path / "h.csv", np.full(5, 0.01))
+    world = {"models": [{"match": {}, "behaviour": {"history": {"file": str(path)}}}]}
+    with pytest.raises(WorldError, match=r"models\[0\]\.behaviour\.history: the emulator does not"):
+        check_world(world)
