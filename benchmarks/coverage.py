@@ -20,6 +20,8 @@ variant of it built here (its data changed, then validated as any scenario file 
   (``/aws/sagemaker/Endpoints``, Maximum >= 150) on the load model;
 * ``custom metric``: the 5XX alarm replaced by one on the new model's own per-request error
   metric (``MyApp/Errors``, Average);
+* ``replayed history``: the old model driven by the shipped recording
+  (``docs/examples/history/recorded-history.csv``), the new one following it;
 
 and every built-in (``guardsim scenarios``) as it is, the two inference-component built-ins
 (issue 19: a component update runs on the rolling path, in copies) included.
@@ -171,6 +173,13 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("composite alarm", composite)
     variant("instance metrics (CPUUtilization)", instance_metrics)
     variant("custom metric (per request)", custom_metric)
+
+    def history(d: dict[str, Any]) -> None:
+        recording = Path(__file__).parents[1] / "docs/examples/history/recorded-history.csv"
+        d["models"]["blue"]["history"] = {"file": str(recording)}
+        d["models"]["green"]["history_transform"] = {}
+
+    variant("replayed history", history)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 

@@ -71,7 +71,15 @@ def _kind(cls: type) -> str:
 
 def scenario_settings() -> str:
     from guardsim.scenarios.environment import Environment, Simulation
-    from guardsim.scenarios.models import Fault, Latency, ModelBehaviour
+    from guardsim.scenarios.models import (
+        Fault,
+        History,
+        HistoryTransform,
+        Latency,
+        LatencyTransform,
+        ModelBehaviour,
+        RateTransform,
+    )
     from guardsim.scenarios.traffic import Burst, Traffic
 
     parts: list[str] = []
@@ -82,6 +90,10 @@ def scenario_settings() -> str:
         (Burst, "traffic.bursts[]"),
         (ModelBehaviour, "models.blue / models.green"),
         (Latency, "...latency / overhead_latency"),
+        (History, "models.blue.history"),
+        (HistoryTransform, "models.green.history_transform"),
+        (RateTransform, "...error_rate / error_rate_4xx"),
+        (LatencyTransform, "models.green.history_transform.latency"),
     ):
         parts.append(f"### `{prefix}`\n\n{settings_table(cls, prefix)}")
     faults = ["### faults (`models.*.faults[]`, by `kind`)"]

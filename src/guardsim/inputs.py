@@ -69,14 +69,16 @@ MIB = 1024 * 1024
 #: Size limit of each kind of input file, in bytes. A scenario (or overlay, or IaC file) is a
 #: few kB; a run record of the longest horizon (7 days of per-minute datapoints) a few MB; a
 #: Monte Carlo result holds every replication's row, a sweep table or checkpoint every
-#: configuration's, a replay file one line per minute. Each limit is far above what guardsim
-#: writes for any accepted run and far below what would exhaust memory when parsed.
+#: configuration's, a replay file one line per minute, a history file one per minute and view
+#: (63 days of three views: about 40 MB). Each limit is far above what guardsim writes for any
+#: accepted run and far below what would exhaust memory when parsed.
 SIZE_LIMITS: dict[str, int] = {
     "scenario": 16 * MIB,
     "overlay": 16 * MIB,
     "record": 64 * MIB,
     "result": 256 * MIB,
     "replay": 64 * MIB,
+    "history": 64 * MIB,
     "payload": 64 * MIB,
     "table": 1024 * MIB,
     "checkpoint": 1024 * MIB,

@@ -110,6 +110,7 @@ from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import ReplayFileError
 from guardsim.model import billing
+from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
 from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import FleetFaults
@@ -220,7 +221,8 @@ class _Prepared:
         #: each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`): raises
         #: :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel
         #: (no engine runs it), before any work
-        self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in self.models.items()}
+        #: (a recording-driven fleet at start minute 0: each block binds its replications' own)
+        self.faults = replayed_history.fleet_faults(self.models, self.start)
         # the metric alarms to evaluate are the rollback alarms plus the children of the
         # composites SageMaker reads (Scenario.evaluated_alarms)
         metric_alarms, composites = scenario.evaluated_alarms(False)
@@ -375,11 +377,16 @@ class _Prepared:
         )
 
     def behaviour(
-        self, fleet: str, t0: FloatArray, rho: FloatArray
+        self,
+        fleet: str,
+        t0: FloatArray,
+        rho: FloatArray,
+        faults: dict[str, FleetFaults] | None = None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(p5xx, p4xx, latency multiplier, added ms) per segment: the fold of
-        :meth:`guardsim.model.faults.FleetFaults.behaviour` (no per-instance faults here)."""
-        b = self.faults[fleet].behaviour(t0, rho)
+        :meth:`guardsim.model.faults.FleetFaults.behaviour` (no per-instance faults here),
+        of ``faults`` (some replications' own, :meth:`_Block._faults`) or the scenario's."""
+        b = (faults or self.faults)[fleet].behaviour(t0, rho)
         shape = np.broadcast(t0, rho).shape
         p5, p4, mult, add = (np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in b)
         return p5, p4, mult, add
@@ -395,6 +402,8 @@ class _Block:
         self.prep = prep
         root = np.random.SeedSequence(seed, spawn_key=(block, BLOCK_STREAM))
         control, delay, traffic, metrics = (np.random.default_rng(s) for s in root.spawn(4))
+        #: each replication's start minute in a replayed recording (None: no history)
+        self.history_offsets = replayed_history.start_minutes(prep.models, root, BLOCK)
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
@@ -1506,6 +1515,16 @@ class _Block:
             older += step.instances
         return out
 
+    def _faults(self, vr: IntArray) -> dict[str, FleetFaults]:
+        """The fleets as the replications ``vr`` see them: the scenario's, or, with a replayed
+        history, compiled with each one's start minute in the recording as a column
+        (``[len(vr), 1]``, broadcast against the pairs' ``[len(vr), segments]`` times), so one
+        kernel gives every replication its own minute."""
+        if self.history_offsets is None:
+            return self.prep.faults
+        offsets = np.asarray(self.history_offsets)[vr][:, None]
+        return replayed_history.fleet_faults(self.prep.models, self.prep.start, offsets)
+
     def _age_cuts(self, vr: IntArray, changes: FloatArray) -> list[FloatArray]:
         """Cut points where a cohort's instances cross an age cut of their fleet's
         per-instance faults (:attr:`guardsim.model.faults.FleetFaults.age_cuts`)."""
@@ -1538,7 +1557,7 @@ class _Block:
         request goes to a uniformly chosen active instance: a multinomial over the cohorts,
         drawn as successive binomials), with each cohort's behaviour at its age. Returns the
         requests [V, W * cohorts] and the behaviour of each cohort, side by side."""
-        ff = self.prep.faults[fleet]
+        ff = self._faults(vr)[fleet]
         cohorts = self._cohorts(fleet, vr, applied, post, active_n)
         left_n = n.copy()
         left_c = sum((c for c, _ in cohorts), np.zeros(n.shape, dtype=np.int64))
@@ -1626,7 +1645,7 @@ class _Block:
             total_active = np.tile(total_active, (1, copies))
             counting = np.tile(counting, (1, copies))
         else:
-            p5, p4, mult, add = prep.behaviour(fleet, t0, rho)
+            p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self._faults(vr))
         rng = self.rng_traffic
         e5 = _binomial(rng, n, p5)
         with np.errstate(invalid="ignore", divide="ignore"):

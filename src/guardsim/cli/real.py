@@ -276,6 +276,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     output = Path(args.output or f"{scenario_name(args.endpoint)}.yaml")
     check_output_path(str(output), stdout=False)
     replay_path = output.with_name(f"{output.stem}-traffic.csv")
+    history_path = output.with_name(f"{output.stem}-history.csv")
     clients, clock = connect(args.region)
     with _logging(args.verbose, err):
         imported = import_endpoint(
@@ -285,12 +286,17 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             days=args.days,
             replay_file=replay_path.name,
             region=args.region,
+            history_days=args.history,
+            history_file=history_path.name,
         )
     if imported.replay:
         write_atomically(
             replay_path, "invocations\n" + "".join(f"{c:g}\n" for c in imported.replay)
         )
         print(f"traffic replay ({len(imported.replay)} minutes) written to {replay_path}", file=out)
+    if imported.history is not None:
+        write_atomically(history_path, imported.history)
+        print(f"metric history written to {history_path}", file=out)
     text = yaml.safe_dump(imported.scenario, sort_keys=False, width=100)
     write_atomically(output, text)
     print(f"scenario written to {output}", file=out)
@@ -488,6 +494,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=1.0,
         metavar="D",
         help="CloudWatch history to read, in days (default 1, at most 63)",
+    )
+    p.add_argument(
+        "--history",
+        type=positive_number,
+        default=None,
+        metavar="DAYS",
+        help="also write the last DAYS days of recorded per-minute metrics (5-minute past 15 "
+        "days; at most 63) to <stem>-history.csv, replayed by models.blue.history",
     )
     p.add_argument(
         "--output",

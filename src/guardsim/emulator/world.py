@@ -158,6 +158,12 @@ def _load_models(raw: object, problems: list[Problem]) -> tuple[ModelRule, ...]:
             f"{path}.behaviour",
             problems,
         )
+        for key in ("history", "history_transform"):  # the emulator replays no recording
+            if behaviour is not None and getattr(behaviour, key) is not None:
+                problems.append(
+                    Problem(f"{path}.behaviour.{key}", "the emulator does not replay a history")
+                )
+                good = False
         if good and behaviour is not None:
             rules.append(ModelRule(MappingProxyType(dict(match)), behaviour))
     return tuple(rules)

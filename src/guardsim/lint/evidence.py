@@ -85,6 +85,8 @@ def failing_model(blue: ModelBehaviour) -> ModelBehaviour:
         error_rate_5xx=1.0,
         error_rate_4xx=0.0,
         faults=(),
+        history=None,  # 100 % 5XX whatever the old model's recording says
+        history_transform=None,
     )
 
 
@@ -103,7 +105,7 @@ def failing_scenario(scenario: Scenario) -> Scenario:
 
 
 def healthy_scenario(scenario: Scenario) -> Scenario:
-    return with_green(scenario, _instrumented(scenario, scenario.models.blue))
+    return with_green(scenario, _instrumented(scenario, scenario.models.blue.as_new_model()))
 
 
 def only_alarm(scenario: Scenario, alarm: str) -> Scenario:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,9 @@ from guardsim.scenarios.models import (
     ModelBehaviour,
     WarmupFault,
 )
+
+if TYPE_CHECKING:
+    from guardsim.model.history import HistoryDriver
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -279,11 +282,20 @@ class WarmupKernel:
 class FleetFaults:
     """One fleet's model compiled: its kernels split by scope, and where its behaviour changes.
 
-    ``path`` names the model in errors (``models.green``).
+    ``path`` names the model in errors (``models.green``). ``history`` (a recording-driven
+    model, :mod:`guardsim.model.history`) replaces the baseline error rates and scales the
+    latency minute by minute; a model with ``history`` set compiled without one is refused.
     """
 
-    def __init__(self, model: ModelBehaviour, path: str = "model") -> None:
+    def __init__(
+        self, model: ModelBehaviour, path: str = "model", history: HistoryDriver | None = None
+    ) -> None:
+        if history is None:
+            from guardsim.model.history import refuse_unreplayed
+
+            refuse_unreplayed(model, path)
         self.model = model
+        self.history = history
         kernels = [kernel(f, f"{path}.faults[{i}]") for i, f in enumerate(model.faults)]
         self.paths = [f"{path}.faults[{i}]" for i in range(len(model.faults))]
         self.kernels = tuple(kernels)
@@ -295,12 +307,13 @@ class FleetFaults:
         #: Sorted instance ages at which an instance's behaviour may change.
         self.age_cuts = tuple(sorted({c for k in kernels for c in k.age_cuts}))
         #: Whether the behaviour depends on time (else on the utilisation alone).
-        self.timeless = not self.time_cuts
+        self.timeless = not self.time_cuts and history is None
         self.base = Behaviour(model.error_rate_5xx, model.error_rate_4xx, 1.0, 0.0)
 
     def fleet_wide(self, t: Value, rho: Value) -> Behaviour:
         """Steps 1 and 2 of the fold, unclamped: what every instance of the fleet shares."""
-        acc = self.base
+        # the baseline: the model's, or its recording's at t (constant within a minute)
+        acc = self.base if self.history is None else self.history.base(t)
         age = math.inf
         for k in self.fleet:
             acc = k.apply(acc, t, rho, age)

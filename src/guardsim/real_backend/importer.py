@@ -16,8 +16,15 @@ What it reads, and where each part of the scenario comes from:
   (EndpointConfigName dimension, or the endpoint's blend when a config has no data of its own)
   become ``models.blue`` and ``models.green``.
 
-The pure part (:func:`scenario_data`, :func:`model_from_stats`, :func:`replay_counts`) builds
-plain data that :func:`guardsim.scenarios.scenario_from_dict` validates.
+With ``history_days`` (``--history DAYS``), also the recorded per-period metrics of each view
+(the blend and each config's ``EndpointConfigName``) over the last ``history_days`` days, as a
+history file (:mod:`guardsim.model.history`: :func:`fetch_history`), which the scenario's
+``models.blue.history`` then replays (and ``models.green.history_transform``, the identity, makes
+the new model follow the same recording until the user transforms it).
+
+The pure part (:func:`scenario_data`, :func:`model_from_stats`, :func:`replay_counts`,
+:func:`history_csv`) builds plain data that :func:`guardsim.scenarios.scenario_from_dict`
+validates.
 """
 
 from __future__ import annotations
@@ -273,6 +280,90 @@ class Imported:
     scenario: dict[str, Any]
     replay: tuple[float, ...]
     notes: tuple[str, ...]
+    #: The history file's text (``history_days`` asked for and some data found), else None.
+    history: str | None = None
+
+
+# --------------------------------------------------------------------------- history
+
+#: GetMetricData returns at most 100,800 datapoints per call (and takes at most 500 queries:
+#: :data:`guardsim.real_backend.collect.MAX_QUERIES`), so a long window is read in slices
+#: of whole periods: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+MAX_DATAPOINTS = 100_800
+
+
+def history_period(days: float) -> int:
+    """The period of ``days`` of history: 60 s up to 15 days, else 300 s (CloudWatch keeps
+    1-minute data 15 days and 5-minute data 63 days:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#metrics-retention)."""
+    return 60 if days <= ONE_MINUTE_DAYS else 300
+
+
+def history_queries(
+    views: Mapping[str, Sequence[tuple[str, str]]], period: int
+) -> tuple[list[dict[str, Any]], dict[str, tuple[str, int]]]:
+    """One query per view and :data:`guardsim.model.history.STATISTICS` entry, and
+    ``{query id: (view, column index)}``."""
+    from guardsim.model.history import STATISTICS
+
+    queries: list[dict[str, Any]] = []
+    where: dict[str, tuple[str, int]] = {}
+    for view, dims in views.items():
+        for i, (metric, stat) in enumerate(STATISTICS):
+            qid = f"h{len(queries)}"
+            queries.append(_stat_query(qid, metric, dims, stat, period))
+            where[qid] = (view, i)
+    return queries, where
+
+
+def history_csv(
+    results: Mapping[str, Sequence[tuple[float, float]]],
+    where: Mapping[str, tuple[str, int]],
+    period: int,
+) -> str | None:
+    """Pure: query results -> the history file's text (None: no view had Invocations). Each
+    view's rows run from its first to its last period with Invocations data; an empty cell is
+    a period CloudWatch had no datapoint for."""
+    from guardsim.model.history import COLUMNS, STATISTICS, VIEWS
+
+    cells: dict[str, dict[float, list[str]]] = {}
+    for qid, (view, i) in where.items():
+        for ts, value in results.get(qid, ()):
+            row = cells.setdefault(view, {}).setdefault(ts, [""] * len(STATISTICS))
+            row[i] = f"{value:.6g}"
+    lines = [",".join(COLUMNS)]
+    for view in VIEWS:
+        rows = cells.get(view, {})
+        stamps = [ts for ts, row in rows.items() if row[0]]
+        if not stamps:
+            continue
+        ts = min(stamps)
+        while ts <= max(stamps):
+            stamp = datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            row = rows.get(ts, [""] * len(STATISTICS))
+            lines.append(",".join([stamp, view, str(period), *row]))
+            ts += period
+    return "\n".join(lines) + "\n" if len(lines) > 1 else None
+
+
+def fetch_history(
+    cw: Any,
+    views: Mapping[str, Sequence[tuple[str, str]]],
+    start: float,
+    end: float,
+    period: int,
+) -> str | None:
+    """GetMetricData (read-only) over [start, end) for every view, in slices of at most
+    :data:`MAX_DATAPOINTS` datapoints (every page of each: NextToken), as a history file."""
+    queries, where = history_queries(views, period)
+    per_slice = max(1, MAX_DATAPOINTS // len(queries)) * period
+    results: dict[str, list[tuple[float, float]]] = {}
+    t = start
+    while t < end:
+        for qid, points in get_metric_data(cw, queries, t, min(end, t + per_slice)).items():
+            results.setdefault(qid, []).extend(points)
+        t += per_slice
+    return history_csv(results, where, period)
 
 
 def import_endpoint(
@@ -283,10 +374,17 @@ def import_endpoint(
     days: float = 1.0,
     replay_file: str = "traffic.csv",
     region: str | None = None,
+    history_days: float | None = None,
+    history_file: str = "history.csv",
 ) -> Imported:
-    """Read a live endpoint (read-only calls only) and build a scenario from it."""
+    """Read a live endpoint (read-only calls only) and build a scenario from it (with
+    ``history_days``, also its recorded metrics as a history file)."""
     if not 0 < days <= MAX_DAYS:
         raise ArgumentError(f"--days must be more than 0 and at most {MAX_DAYS:g}, got {days:g}")
+    if history_days is not None and not 0 < history_days <= MAX_DAYS:
+        raise ArgumentError(
+            f"--history must be more than 0 and at most {MAX_DAYS:g} days, got {history_days:g}"
+        )
     live = read_live_endpoint(clients, endpoint)
     cw = clients("cloudwatch")
     end = math.floor(clock.now() / 60.0) * 60.0
@@ -309,6 +407,13 @@ def import_endpoint(
     except AWSError as exc:
         results = {}
         notes.append(f"no CloudWatch statistics ({exc}); models and traffic left at defaults")
+    history = None
+    if history_days is not None:
+        period = history_period(history_days)
+        h_start = end - round(history_days * 86400.0 / period) * period
+        history = fetch_history(cw, views, h_start, end, period)
+        if history is None:
+            notes.append("no Invocations data in the history window: no history file")
 
     def stats(view: str) -> dict[str, float | None]:
         out: dict[str, float | None] = {}
@@ -343,7 +448,15 @@ def import_endpoint(
     data, more = scenario_data(
         live, description=description, traffic=traffic, models=models or None
     )
+    if history is not None:
+        models_data = data.setdefault("models", {})
+        blue_data = dict(models_data.get("blue", {}))
+        blue_data["history"] = {"file": history_file}
+        models_data["blue"] = blue_data
+        # the new model follows the old one's recording (the identity) until the user says how
+        # it differs: a transform, or faults on top
+        models_data["green"] = {**models_data.get("green", {}), "history_transform": {}}
     notes = more + notes
     if notes:
         data["description"] += " Notes: " + "; ".join(notes) + "."
-    return Imported(data, replay, tuple(notes))
+    return Imported(data, replay, tuple(notes), history)

@@ -355,6 +355,25 @@ def _section(raw: Mapping[str, Any], key: str) -> object:
     return {} if value is None else value
 
 
+def _resolved_history(models: Models, base_dir: Path | None, problems: list[Problem]) -> Models:
+    """``models.blue.history.file`` made absolute (relative to the scenario file) and read, so a
+    bad recording is refused with the file and line before any work."""
+    from guardsim.model.history import history_problems
+
+    history = models.blue.history
+    assert history is not None
+    path = Path(history.file)
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    history = replace(history, file=str(path))
+    found = history_problems(history, "models.blue.history")
+    problems.extend(found)
+    if found:
+        return models
+    history = replace(history, file=str(path.resolve()))
+    return replace(models, blue=replace(models.blue, history=history))
+
+
 def check_scenario_dict(
     raw: object, *, source: str = "<scenario>", base_dir: Path | None = None
 ) -> LoadResult:
@@ -401,6 +420,8 @@ def check_scenario_dict(
         problems.extend(replay_problems)
         if not replay_problems:  # resolve() raises for a name it cannot stat (a NUL byte)
             traffic = replace(traffic, replay_file=str(replay.resolve()))
+    if models is not None and models.blue.history is not None:
+        models = _resolved_history(models, base_dir, problems)
 
     problems.extend(
         check_scenario(

@@ -8,13 +8,13 @@ that behaviour over time, with load, or on freshly started instances.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 from guardsim.errors import Problem
 from guardsim.scenarios.distributions import Distribution
-from guardsim.scenarios.fields import doc, join
+from guardsim.scenarios.fields import doc, dump_value, join
 
 
 @cache
@@ -190,6 +190,31 @@ class InstanceMetrics:
 
 
 @dataclass(frozen=True)
+class History:
+    """The old model driven by a recorded metric history (``guardsim real import --history``).
+
+    Per minute, the recording's 5XX and 4XX rates (errors / Invocations) replace the model's
+    ``error_rate_5xx``/``error_rate_4xx``, and ModelLatency follows the recording's p50 (the
+    model's ``latency`` gives the spread, p99 / median). Request counts still follow
+    ``traffic``. See docs/how-to/replay-history.md.
+    """
+
+    file: str = field(metadata=doc("the history CSV (relative to the scenario file)"))
+    start_minute: int | None = field(
+        default=None,
+        metadata=doc(
+            "recording minute at which the run's first minute starts (null: a random minute "
+            "per replication, a block bootstrap whose block is the whole run)",
+            min=0,
+        ),
+    )
+    view: Literal["auto", "blended", "blue", "green"] = field(
+        default="auto",
+        metadata=doc("which of the file's views drives the model (auto: blue, else blended)"),
+    )
+
+
+@dataclass(frozen=True)
 class CustomDimension:
     """One dimension of a custom metric, as PutMetricData takes it."""
 
@@ -293,6 +318,35 @@ class CustomMetric:
 
 
 @dataclass(frozen=True)
+class RateTransform:
+    """A recorded error rate made the new model's: ``rate x scale + add``, clamped to [0, 1]."""
+
+    scale: float = field(default=1.0, metadata=doc("multiplier", min=0.0))
+    add: float = field(default=0.0, metadata=doc("added after scaling", min=-1.0, max=1.0))
+
+
+@dataclass(frozen=True)
+class LatencyTransform:
+    """A recorded ModelLatency made the new model's: ``latency x scale + add_ms``."""
+
+    scale: float = field(default=1.0, metadata=doc("multiplier", exclusive_min=0.0))
+    add_ms: float = field(default=0.0, metadata=doc("milliseconds added", min=0.0))
+
+
+@dataclass(frozen=True)
+class HistoryTransform:
+    """The new model as a transformation of the old model's recording, minute by minute."""
+
+    error_rate: RateTransform = field(default_factory=RateTransform, metadata=doc("the 5XX rate"))
+    error_rate_4xx: RateTransform = field(
+        default_factory=RateTransform, metadata=doc("the 4XX rate")
+    )
+    latency: LatencyTransform = field(
+        default_factory=LatencyTransform, metadata=doc("ModelLatency")
+    )
+
+
+@dataclass(frozen=True)
 class ModelBehaviour:
     """One fleet's model: latency, baseline error rates, capacity and faults."""
 
@@ -321,11 +375,38 @@ class ModelBehaviour:
     custom_metrics: tuple[CustomMetric, ...] = field(
         default=(), metadata=doc("metrics the model's code publishes (PutMetricData)")
     )
+    history: History | None = field(
+        default=None,
+        metadata=doc("models.blue only: error rates and latency follow a recorded history"),
+    )
+    history_transform: HistoryTransform | None = field(
+        default=None,
+        metadata=doc(
+            "models.green only: follow models.blue's recording, transformed (faults apply on "
+            "top); null: the model's own rates"
+        ),
+    )
 
     def check(self, path: str) -> list[Problem]:
         return _rates_ok(
             path, self.error_rate_4xx, self.error_rate_5xx, "error_rate_4xx", "error_rate_5xx"
         )
+
+    def as_new_model(self) -> ModelBehaviour:
+        """This (old) model as the new one, behaving alike: a recording-driven old model
+        becomes a new model that follows the same recording (the identity transform)."""
+        if self.history is None:
+            return self
+        return replace(self, history=None, history_transform=HistoryTransform())
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data, with the history fields only when set (so the scenario definition in a
+        run record made without them is unchanged)."""
+        out = {f.name: dump_value(getattr(self, f.name)) for f in fields(self)}
+        for key in ("history", "history_transform"):
+            if out[key] is None:
+                del out[key]
+        return out
 
 
 @dataclass(frozen=True)
@@ -334,3 +415,30 @@ class Models:
 
     blue: ModelBehaviour = field(default_factory=ModelBehaviour, metadata=doc("the current model"))
     green: ModelBehaviour = field(default_factory=ModelBehaviour, metadata=doc("the new model"))
+
+    def check(self, path: str) -> list[Problem]:
+        # the recording is the old model's; the new model is a transformation of it
+        problems = []
+        if self.green.history is not None:
+            problems.append(
+                Problem(
+                    join(path, "green.history"),
+                    "only models.blue can be driven by a recording; the new model follows it "
+                    "through models.green.history_transform",
+                )
+            )
+        if self.blue.history_transform is not None:
+            problems.append(
+                Problem(
+                    join(path, "blue.history_transform"),
+                    "only models.green has a history_transform (of models.blue's recording)",
+                )
+            )
+        if self.green.history_transform is not None and self.blue.history is None:
+            problems.append(
+                Problem(
+                    join(path, "green.history_transform"),
+                    "needs models.blue.history (the recording it transforms)",
+                )
+            )
+        return problems

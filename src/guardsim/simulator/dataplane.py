@@ -100,6 +100,7 @@ class DataPlane:
         store: MetricStore,
         rng: np.random.Generator,
         start: float,
+        faults: dict[str, FleetFaults] | None = None,
     ) -> None:
         self.traffic = traffic
         self.replay = replay
@@ -112,8 +113,9 @@ class DataPlane:
         self.counting = False  # True between UpdateEndpoint and the end of the deployment
         self.params = {f: lognormal_params(m.latency) for f, m in models.items()}
         self.overhead = {f: lognormal_params(m.overhead_latency) for f, m in models.items()}
-        #: Each fleet's faults compiled (raises for a fault kind without a kernel).
-        self.faults = {f: FleetFaults(m, f"models.{f}") for f, m in models.items()}
+        #: Each fleet's faults compiled (raises for a fault kind without a kernel); the run
+        #: passes them when it binds a recorded history (:mod:`guardsim.model.history`).
+        self.faults = faults or {f: FleetFaults(m, f"models.{f}") for f, m in models.items()}
         self.any_warmup = any(ff.instance for ff in self.faults.values())
         #: Where either fleet's behaviour may change (fault onsets and ends): batches cut there.
         self.time_cuts = sorted({c for ff in self.faults.values() for c in ff.time_cuts})

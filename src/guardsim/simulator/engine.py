@@ -33,6 +33,7 @@ from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
+from guardsim.model import history as replayed
 from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
@@ -142,18 +143,15 @@ class Run:
             if problems:
                 raise ReplayFileError(problems, scenario.name)
             replay = counts
-        plane_args = (
-            scenario.traffic,
-            replay,
-            {"blue": scenario.models.blue, "green": scenario.models.green},
-            self.store,
-            self.rng_traffic,
-            self.start,
-        )
+        models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        plane_args = (scenario.traffic, replay, models, self.store, self.rng_traffic, self.start)
+        # a recorded history (models.blue.history): this replication's start minute in it, from
+        # its own stream, and the fleets compiled with it (guardsim.model.history)
+        faults = replayed.fleet_faults(models, self.start, replayed.start_minutes(models, root))
         self.dataplane: DataPlane = (
-            ExactDataPlane(*plane_args)
+            ExactDataPlane(*plane_args, faults=faults)
             if self.mode == "exact"
-            else FastDataPlane(*plane_args, metric_rngs=self.rng_metrics)
+            else FastDataPlane(*plane_args, metric_rngs=self.rng_metrics, faults=faults)
         )
         env_settings = scenario.environment
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
