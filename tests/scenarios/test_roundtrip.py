@@ -33,6 +33,8 @@ def raw_yaml(name: str) -> dict[str, Any]:
 def test_there_are_six_builtins() -> None:
     assert NAMES == (
         "all-at-once-final-bake",
+        "component-extra-instance-success",
+        "component-llm-latency-rollback",
         "low-traffic-canary",
         "rolling-batch-rollback",
         "seed-canary-rollback",
@@ -63,7 +65,11 @@ def test_to_dict_is_plain_data_that_survives_yaml_and_json(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_deployment_config_comes_back_exactly(name: str) -> None:
-    assert builtin(name).deployment_config.to_boto() == raw_yaml(name)["deployment_config"]
+    scenario = builtin(name)
+    given = raw_yaml(name)["deployment_config"]
+    assert scenario.to_dict()["deployment_config"] == given
+    if scenario.inference_component is None:  # a component's is its unit view (in copies)
+        assert scenario.deployment_config.to_boto() == given
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -78,6 +84,10 @@ def test_alarms_come_back_exactly(name: str) -> None:
 def test_endpoint_configs_come_back_exactly(name: str) -> None:
     scenario = builtin(name)
     given = raw_yaml(name)["endpoint"]
+    assert scenario.to_dict()["endpoint"] == given
+    if scenario.inference_component is not None:  # the endpoint's own config, no green one
+        assert scenario.inference_component.endpoint.to_boto() == given["blue"]
+        return
     assert scenario.endpoint.blue.to_boto() == given["blue"]
     assert scenario.endpoint.green.to_boto() == given["green"]
     assert scenario.endpoint.to_data() == given

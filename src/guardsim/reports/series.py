@@ -237,10 +237,14 @@ class EndpointNames:
     variant: str | None
     blue_config: str | None
     green_config: str | None
+    #: an inference component's update (issue 19): the component's name
+    component: str | None = None
 
     @classmethod
     def of(cls, record: RunRecord) -> EndpointNames:
         ep = record.scenario_definition.get("endpoint", {}) or {}
+        ic = record.scenario_definition.get("inference_component") or {}
+        component = (ic.get("component") or {}).get("InferenceComponentName")
 
         def config(side: str) -> tuple[str | None, str | None]:
             c = ep.get(side) or {}
@@ -249,11 +253,20 @@ class EndpointNames:
 
         blue, variant = config("blue")
         green, _ = config("green")
-        return cls(ep.get("name"), variant, blue, green)
+        return cls(ep.get("name"), variant, blue, green, component)
 
     def dimension_set(self, namespace: str | None, dims: Mapping[str, str]) -> str | None:
         """``blended``, ``blue`` or ``green``; ``None`` if SageMaker publishes no such series
-        (the instance metrics' namespace has the same dimension sets)."""
+        (the instance metrics' namespace has the same dimension sets).
+
+        An inference component's series (``InferenceComponentName``) is its old and new copies
+        together: the record's ``blended``; it has no per-config series
+        (:mod:`guardsim.cloudwatch.binding`)."""
+        if self.component is not None:
+            if namespace == NAMESPACE and dims == {"InferenceComponentName": self.component}:
+                return "blended"
+            if "EndpointConfigName" in dims:
+                return None
         if namespace not in (NAMESPACE, INSTANCE_NAMESPACE) or set(dims) - {
             "EndpointName",
             "VariantName",
