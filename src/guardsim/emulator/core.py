@@ -67,6 +67,7 @@ from guardsim.emulator.alarms import (
     reevaluate_composites,
 )
 from guardsim.emulator.clock import Clock
+from guardsim.emulator.components import InferenceComponents, LiveComponent
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
@@ -363,6 +364,9 @@ class Emulator:
             "TagResource": self._tag_resource,
             "UntagResource": self._untag_resource,
         }
+        # inference components (guardsim.emulator.components)
+        self.components = InferenceComponents(self)
+        self._handlers.update(self.components.handlers())
 
     # ================================================================== requests
 
@@ -782,7 +786,8 @@ class Emulator:
             raise _validation(f'Cannot create already existing endpoint "{arn}".')
         config = self._config(p["EndpointConfigName"])
         variant = _variant(config.params)
-        self._model(str(variant.get("ModelName", "")))
+        if "ModelName" in variant:  # a variant without one hosts inference components
+            self._model(str(variant["ModelName"]))
         count = max(1, int(variant.get("InitialInstanceCount", 1)))
         durations = self.world.environment.provisioning_seconds.sample(self.rng_control, count)
         now = self.now()
@@ -1104,8 +1109,8 @@ class Emulator:
             times=("CreationTime", "LastModifiedTime"),
         )
 
-    def _tagged(self, arn: str) -> _Resource:
-        for store in (self.models, self.endpoint_configs, self.endpoints):
+    def _tagged(self, arn: str) -> _Resource | LiveComponent:
+        for store in (self.models, self.endpoint_configs, self.endpoints, self.components.items):
             for r in store.values():
                 if r.arn == arn:
                     return r
@@ -1756,6 +1761,8 @@ def _page(
     key = {"Name": "_name", "CreationTime": "CreationTime", "Status": "EndpointStatus"}.get(
         sort, "CreationTime"
     )
+    if key == "EndpointStatus" and rows and "EndpointStatus" not in rows[0]:
+        key = "InferenceComponentStatus"
     rows.sort(
         key=lambda r: (r.get(key), r["_name"]),
         reverse=p.get("SortOrder", "Descending") == "Descending",
