@@ -59,6 +59,12 @@ def create_component(sm: Any, name: str, endpoint: str, model: str, copies: int)
     )
 
 
+def status(sm: Any, name: str) -> str:
+    return str(
+        sm.describe_inference_component(InferenceComponentName=name)["InferenceComponentStatus"]
+    )
+
+
 def test_a_component_is_created_in_service_listed_and_deleted() -> None:
     with mock_aws(world=COMPONENT_WORLD, start=START) as aws:
         sm = boto3.client("sagemaker")
@@ -72,12 +78,7 @@ def test_a_component_is_created_in_service_listed_and_deleted() -> None:
         assert first["EndpointName"] == "llm" and first["VariantName"] == "AllTraffic"
         assert first["InferenceComponentArn"].endswith(":inference-component/chat")
         time.sleep(119)
-        assert (
-            sm.describe_inference_component(InferenceComponentName="chat")[
-                "InferenceComponentStatus"
-            ]
-            == "Creating"
-        )
+        assert status(sm, "chat") == "Creating"
         time.sleep(1)  # copy_start_seconds = 120
         d = sm.describe_inference_component(InferenceComponentName="chat")
         assert d["InferenceComponentStatus"] == "InService"
@@ -89,12 +90,7 @@ def test_a_component_is_created_in_service_listed_and_deleted() -> None:
         assert listed[0]["InferenceComponentStatus"] == "InService"
         assert sm.list_inference_components(EndpointNameEquals="other")["InferenceComponents"] == []
         sm.delete_inference_component(InferenceComponentName="chat")
-        assert (
-            sm.describe_inference_component(InferenceComponentName="chat")[
-                "InferenceComponentStatus"
-            ]
-            == "Deleting"
-        )
+        assert status(sm, "chat") == "Deleting"
         time.sleep(30)  # termination_seconds = 30
         with pytest.raises(ClientError) as gone:
             sm.describe_inference_component(InferenceComponentName="chat")
@@ -112,12 +108,7 @@ def test_copies_that_do_not_fit_beside_a_neighbour_fail_the_component() -> None:
         create_component(sm, "neighbour", "shared", "m", copies=1)
         create_component(sm, "big", "shared", "m", copies=2)
         time.sleep(120)
-        assert (
-            sm.describe_inference_component(InferenceComponentName="neighbour")[
-                "InferenceComponentStatus"
-            ]
-            == "InService"
-        )
+        assert status(sm, "neighbour") == "InService"
         big = sm.describe_inference_component(InferenceComponentName="big")
         assert big["InferenceComponentStatus"] == "Failed"
         assert big["RuntimeConfig"]["CurrentCopyCount"] == 0
@@ -127,12 +118,7 @@ def test_copies_that_do_not_fit_beside_a_neighbour_fail_the_component() -> None:
         time.sleep(30)
         create_component(sm, "small", "shared", "m", copies=1)
         time.sleep(120)
-        assert (
-            sm.describe_inference_component(InferenceComponentName="small")[
-                "InferenceComponentStatus"
-            ]
-            == "InService"
-        )
+        assert status(sm, "small") == "InService"
 
 
 def test_missing_endpoint_component_model_and_duplicate_name_are_aws_errors() -> None:
@@ -164,3 +150,87 @@ def test_missing_endpoint_component_model_and_duplicate_name_are_aws_errors() ->
             create_component(sm, "c", "ep", "m", copies=1)
         assert dup.value.response["Error"]["Code"] == "ValidationException"
         assert "already existing" in dup.value.response["Error"]["Message"]
+
+
+def drive(sm: Any, rt: Any, name: str, endpoint: str) -> tuple[list[str], int, int]:
+    """Invoke the component every 10 s while it updates: (statuses seen, requests, errors)."""
+    seen, sent, errors = [], 0, 0
+    for _ in range(2000):  # far above the update's length in 10 s steps
+        now = status(sm, name)
+        seen.append(now)
+        if now != "Updating":
+            break
+        sent += 1
+        try:
+            rt.invoke_endpoint(
+                EndpointName=endpoint,
+                InferenceComponentName=name,
+                Body=b"1",
+                ContentType="text/csv",
+            )
+        except ClientError as exc:
+            assert exc.response["Error"]["Code"] == "ModelError"
+            errors += 1
+        time.sleep(10)
+    return seen, sent, errors
+
+
+def test_a_bad_update_rolls_back_on_its_component_alarm_and_a_good_one_succeeds() -> None:
+    with mock_aws(world=COMPONENT_WORLD, start=START):
+        sm, rt, cw = (boto3.client(s) for s in ("sagemaker", "sagemaker-runtime", "cloudwatch"))
+        component_endpoint(sm, "llm", count=4)  # 2 GPUs free for the new copies
+        make_model(sm, "v1")
+        make_model(sm, "v2", image="bad")  # the world rule: every request a 5xx
+        make_model(sm, "v3")
+        create_component(sm, "chat", "llm", "v1", copies=2)
+        time.sleep(120)
+        cw.put_metric_alarm(
+            AlarmName="chat-5xx",
+            Namespace="AWS/SageMaker",
+            MetricName="Invocation5XXErrors",
+            Dimensions=[{"Name": "InferenceComponentName", "Value": "chat"}],
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=0,
+            ComparisonOperator="GreaterThanThreshold",
+            TreatMissingData="notBreaching",
+        )
+        dc = {
+            "RollingUpdatePolicy": {
+                "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
+                "WaitIntervalInSeconds": 300,
+                "MaximumExecutionTimeoutInSeconds": 3600,
+            },
+            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
+        }
+        sm.update_inference_component(
+            InferenceComponentName="chat", Specification={"ModelName": "v2"}, DeploymentConfig=dc
+        )
+        seen, sent, errors = drive(sm, rt, "chat", "llm")
+        assert seen[0] == "Updating" and seen[-1] == "InService"
+        assert "RollingBack" not in seen  # no such status: a rollback ends InService
+        assert errors > 0  # the bad copies served some of the traffic
+        assert errors < sent  # and the old ones the rest
+        d = sm.describe_inference_component(InferenceComponentName="chat")
+        assert d["Specification"]["ModelName"] == "v1"  # rolled back
+        assert d["LastDeploymentConfig"] == dc
+        assert d["RuntimeConfig"] == {"DesiredCopyCount": 2, "CurrentCopyCount": 2}
+        history = cw.describe_alarm_history(AlarmName="chat-5xx", HistoryItemType="StateUpdate")
+        assert any("to ALARM" in h["HistorySummary"] for h in history["AlarmHistoryItems"])
+        # the published series carries the component's name
+        metrics = cw.list_metrics(
+            Namespace="AWS/SageMaker",
+            MetricName="Invocations",
+            Dimensions=[{"Name": "InferenceComponentName", "Value": "chat"}],
+        )["Metrics"]
+        assert metrics
+
+        time.sleep(120)  # the alarm back to OK on notBreaching minutes
+        sm.update_inference_component(
+            InferenceComponentName="chat", Specification={"ModelName": "v3"}, DeploymentConfig=dc
+        )
+        seen, sent, errors = drive(sm, rt, "chat", "llm")
+        assert seen[-1] == "InService" and errors == 0 and sent > 0
+        after = sm.describe_inference_component(InferenceComponentName="chat")
+        assert after["Specification"]["ModelName"] == "v3"

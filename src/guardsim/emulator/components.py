@@ -17,8 +17,13 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeInferenceC
   instance type guardsim has no capacity for is refused (ValidationException). The error
   messages follow the emulator's other "Could not find" / "Cannot create already existing"
   answers; AWS documents the codes, not the words.
-* Not answered yet: ``UpdateInferenceComponent`` (the rolling update) and invocations with
-  ``InferenceComponentName``.
+* **Updates.** ``UpdateInferenceComponent`` with a new ``Specification.ModelName`` and
+  ``DeploymentConfig``
+  (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponent.html)
+  runs the simulator's :class:`~guardsim.simulator.controller.Controller` live on the
+  component's scenario (the unit view, one unit per copy, as every engine runs it); requests
+  with ``InferenceComponentName`` go to the old or new copies by its routing. Other updates
+  (copy count, container) are refused: a departure, said in the docs.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from guardsim.deployment.components import _choose, _Host
+from guardsim.emulator.deployment import LiveRun, component_scenario
 from guardsim.scenarios.components import INSTANCE_CAPACITY, Capacity, Component
 
 if TYPE_CHECKING:
+    from guardsim.deployment.machine import Transition
     from guardsim.emulator.core import Emulator
 
 
@@ -53,6 +60,25 @@ class LiveComponent:
     hosts: tuple[int, ...] = ()
     deleting_since: float | None = None
     last_deployment_config: dict[str, Any] | None = None
+    #: the running UpdateInferenceComponent (the controller's run) and the model it deploys
+    run: LiveRun | None = None
+    new_model: str = ""
+    #: when faults count from: the last update's start, else the creation
+    origin: float = 0.0
+
+    @property
+    def model(self) -> str:
+        return self.component.model_name
+
+    def fleet_of(self, u: float) -> tuple[str, str, LiveRun | None]:
+        """(fleet, model, run) serving a request (``u`` uniform in [0, 1)): the new copies'
+        share of the traffic is the run's routing, one unit per copy."""
+        run = self.run
+        if run is None or run.finished:
+            return "blue", self.model, None
+        if u < run.routing.green_fraction:
+            return "green", self.new_model, run
+        return "blue", self.model, run
 
 
 class InferenceComponents:
@@ -61,6 +87,7 @@ class InferenceComponents:
     def __init__(self, emulator: Emulator) -> None:
         self.em = emulator
         self.items: dict[str, LiveComponent] = {}
+        self.updates = 0  # UpdateInferenceComponent calls so far (each run's seed)
 
     def handlers(self) -> dict[str, Any]:
         return {
@@ -68,6 +95,7 @@ class InferenceComponents:
             "DescribeInferenceComponent": self.describe,
             "ListInferenceComponents": self.list,
             "DeleteInferenceComponent": self.delete,
+            "UpdateInferenceComponent": self.update,
         }
 
     # ------------------------------------------------------------------ helpers
@@ -164,6 +192,7 @@ class InferenceComponents:
             list(p.get("Tags", [])),
             last_modified=now,
             hosts=placed,
+            origin=now,
         )
         self.items[name] = live
         (start,) = em.world.environment.copy_start_seconds.sample(em.rng_control, 1)
@@ -195,6 +224,8 @@ class InferenceComponents:
         c = self.get(p["InferenceComponentName"])
         spec = c.params.get("Specification", {})
         running = len(c.hosts) if c.status in ("InService", "Updating", "Deleting") else 0
+        if c.run is not None and not c.run.finished:
+            running = c.run.routing.active_blue + c.run.routing.active_green
         out: dict[str, Any] = {
             "InferenceComponentName": c.name,
             "InferenceComponentArn": c.arn,
@@ -256,6 +287,91 @@ class InferenceComponents:
             },
             times=("CreationTime", "LastModifiedTime"),
         )
+
+    def update(self, p: dict[str, Any]) -> dict[str, Any]:
+        """A rolling update to a new model (``Specification.ModelName``) with
+        ``DeploymentConfig``, run by the simulator's controller on the unit view (one unit per
+        copy) of the component, as every engine runs it."""
+        from guardsim.emulator.core import _aws_problem, _validation
+
+        em = self.em
+        c = self.get(p["InferenceComponentName"])
+        if c.status != "InService":
+            raise _validation(f'Cannot update in-progress inference component "{c.arn}".')
+        new_model = str((p.get("Specification") or {}).get("ModelName") or "")
+        dc = p.get("DeploymentConfig")
+        if dc is None or not new_model or new_model == c.model:
+            raise _validation(
+                "The emulator runs UpdateInferenceComponent as a rolling update only: give "
+                "DeploymentConfig and a new Specification.ModelName."
+            )
+        runtime = p.get("RuntimeConfig") or {}
+        if runtime.get("CopyCount", c.component.copies) != c.component.copies:
+            raise _validation(
+                "The emulator does not change RuntimeConfig.CopyCount in a rolling update."
+            )
+        model = em._model(new_model)
+        names = [a["AlarmName"] for a in dc.get("AutoRollbackConfiguration", {}).get("Alarms", [])]
+        missing = [n for n in names if n not in em.alarms]
+        if missing:
+            raise _validation(f"Alarm(s) not found: {', '.join(missing)}")
+        ep = em._endpoint(c.endpoint)
+        config = em._config(ep.config_name)
+        neighbours = [
+            o.params
+            for o in self.items.values()
+            if o.endpoint == c.endpoint and o is not c and o.deleting_since is None
+        ]
+        scenario, problems = component_scenario(
+            ep.name, config.params, c.params, new_model, neighbours, dict(dc), em.world.environment
+        )
+        if scenario is None:
+            raise _validation("; ".join(_aws_problem(x.path, x.message) for x in problems[:3]))
+        behaviour = em.world.behaviour_on_update(model.params)
+        if behaviour is not None:  # a `role: update` rule (world.py)
+            model.behaviour, model.faults = behaviour, em._faults_of(behaviour)
+        now = em.now()
+        self.updates += 1
+        run = em.live_run(
+            scenario,
+            [em._seed, 0, self.updates],  # 0: a component's, apart from the endpoints' updates
+            lambda _run, t: self._on_transition(c, t),
+            lambda _run, _when: None,
+        )
+        c.run, c.new_model, c.origin = run, new_model, now
+        c.status, c.last_modified, c.failure_reason = "Updating", now, None
+        c.last_deployment_config = dict(dc)
+        controller = run.begin(c.component.copies)
+        controller.done.callbacks.append(lambda _: self._finish(c))
+        return {"InferenceComponentArn": c.arn}
+
+    def _on_transition(self, c: LiveComponent, transition: Transition) -> None:
+        self.em._emit(
+            self.em.now(),
+            c.endpoint,
+            "phase",
+            f"{c.name}: {transition.target.value}: {transition.reason}",
+        )
+
+    def _finish(self, c: LiveComponent) -> None:
+        """The update's end: InService on the new model, InService on the old one after a
+        rollback (there is no RollingBack status, so a rollback ends InService), or Failed."""
+        run = c.run
+        assert run is not None and run.controller is not None
+        controller = run.controller
+        c.last_modified = self.em.now()
+        if controller.outcome == "SUCCEEDED":
+            spec = {**c.params.get("Specification", {}), "ModelName": c.new_model}
+            c.params = {**c.params, "Specification": spec}
+            c.component = Component.from_boto(c.params)
+            c.status = "InService"
+        elif controller.outcome == "ROLLED_BACK":
+            c.status = "InService"
+        else:
+            c.status = "Failed"
+            c.failure_reason = "The update failed: " + "; ".join(
+                t.reason for t in controller.machine.transitions[-1:]
+            )
 
     def delete(self, p: dict[str, Any]) -> dict[str, Any]:
         em = self.em
