@@ -234,3 +234,35 @@ def test_a_bad_update_rolls_back_on_its_component_alarm_and_a_good_one_succeeds(
         assert seen[-1] == "InService" and errors == 0 and sent > 0
         after = sm.describe_inference_component(InferenceComponentName="chat")
         assert after["Specification"]["ModelName"] == "v3"
+
+
+def test_updates_the_emulator_cannot_run_or_aws_refuses_are_validation_errors() -> None:
+    with mock_aws(world=COMPONENT_WORLD, start=START):
+        sm = boto3.client("sagemaker")
+        component_endpoint(sm, "ep", count=4)
+        make_model(sm, "m1")
+        make_model(sm, "m2")
+        create_component(sm, "c", "ep", "m1", copies=1)
+        rolling = {
+            "RollingUpdatePolicy": {
+                "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
+                "WaitIntervalInSeconds": 60,
+            }
+        }
+
+        def refused(**kw: Any) -> str:
+            with pytest.raises(ClientError) as err:
+                sm.update_inference_component(InferenceComponentName="c", **kw)
+            assert err.value.response["Error"]["Code"] == "ValidationException"
+            return str(err.value.response["Error"]["Message"])
+
+        # still Creating
+        assert "in-progress" in refused(Specification={"ModelName": "m2"}, DeploymentConfig=rolling)
+        time.sleep(120)
+        assert "DeploymentConfig" in refused(Specification={"ModelName": "m2"})
+        missing = {**rolling, "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "nope"}]}}
+        assert "nope" in refused(Specification={"ModelName": "m2"}, DeploymentConfig=missing)
+        assert "no-model" in refused(
+            Specification={"ModelName": "no-model"}, DeploymentConfig=rolling
+        )
+        assert status(sm, "c") == "InService"  # nothing started
