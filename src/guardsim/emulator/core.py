@@ -67,6 +67,7 @@ from guardsim.emulator.alarms import (
     reevaluate_composites,
 )
 from guardsim.emulator.clock import Clock
+from guardsim.emulator.components import InferenceComponents, LiveComponent
 from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scenario
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
@@ -363,6 +364,9 @@ class Emulator:
             "TagResource": self._tag_resource,
             "UntagResource": self._untag_resource,
         }
+        # inference components (guardsim.emulator.components)
+        self.components = InferenceComponents(self)
+        self._handlers.update(self.components.handlers())
 
     # ================================================================== requests
 
@@ -584,14 +588,27 @@ class Emulator:
             return "green", up.new_config, up.run
         return "blue", up.old_config, up.run
 
-    def _serve(self, ep: _Endpoint, t: float, rng: np.random.Generator) -> tuple[int, str, str]:
+    def _serve(
+        self,
+        ep: _Endpoint,
+        t: float,
+        rng: np.random.Generator,
+        component: LiveComponent | None = None,
+    ) -> tuple[int, str, str]:
         """One request at ``t``: (status 200/4xx/5xx, variant name, fleet), counted in the
-        metrics."""
+        metrics; with ``component``, served by its copies (old or new model by the update's
+        split) and published under ``InferenceComponentName``."""
         u = rng.random(4)
         z = rng.standard_normal(2)
-        fleet, config_name, run = self._fleet_of(ep, float(u[0]))
+        if component is None:
+            fleet, config_name, run = self._fleet_of(ep, float(u[0]))
+        else:
+            fleet, model_name, run = component.fleet_of(float(u[0]))
+            config_name = ep.config_name
         config = self.endpoint_configs.get(config_name)
         variant = _variant(config.params if config else {})
+        if component is not None:
+            variant = {**variant, "ModelName": model_name}
         model = self.models.get(str(variant.get("ModelName", "")))
         behaviour = model.behaviour if model else ModelBehaviour()
         faults = model.faults if model and model.faults else FleetFaults(behaviour)
@@ -606,7 +623,8 @@ class Emulator:
         else:
             age = t - ep.ready_at
             active = own = max(1, int(variant.get("InitialInstanceCount", 1)))
-        b = faults.behaviour(t - ep.origin, 0.0, age)
+        origin = ep.origin if component is None else component.origin
+        b = faults.behaviour(t - origin, 0.0, age)
         p5, p4, mult, add = float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
         status = 500 if u[1] < p5 else 400 if u[1] < p5 + p4 else 200
         mu, sigma = lognormal_params(behaviour.latency.median_ms, behaviour.latency.p99_ms)
@@ -625,6 +643,13 @@ class Emulator:
             "OverheadLatency": overhead_ms * 1000.0,
             "InvocationsPerInstance": 1.0 / active,
         }
+        if component is not None:
+            # an inference component's invocation metrics carry its name
+            # (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html)
+            for metric, value in values.items():
+                key = series_key(NAMESPACE, metric, {"InferenceComponentName": component.name})
+                self.metrics.add(key, t, value, UNITS[metric])
+            return status, name, fleet
         dim_sets = [{"EndpointName": ep.name, "VariantName": name}]
         if run is not None or self.world.environment.per_config_metrics_for_blue:
             dim_sets.append(
@@ -782,7 +807,8 @@ class Emulator:
             raise _validation(f'Cannot create already existing endpoint "{arn}".')
         config = self._config(p["EndpointConfigName"])
         variant = _variant(config.params)
-        self._model(str(variant.get("ModelName", "")))
+        if "ModelName" in variant:  # a variant without one hosts inference components
+            self._model(str(variant["ModelName"]))
         count = max(1, int(variant.get("InitialInstanceCount", 1)))
         durations = self.world.environment.provisioning_seconds.sample(self.rng_control, count)
         now = self.now()
@@ -971,15 +997,11 @@ class Emulator:
                 model.behaviour, model.faults = behaviour, self._faults_of(behaviour)
         now = self.now()
         self._flush(ep, now)
-        seq = np.random.SeedSequence([self._seed, len(ep.updates) + 1])
-        run = LiveRun(
-            env=self.env,
-            scenario=scenario,
-            rng_control=np.random.default_rng(seq),
-            monitor=AlarmsByName(self.alarms),
-            start=now,
-            on_transition=functools.partial(self._on_transition, ep),
-            on_routing=functools.partial(self._on_routing, ep),
+        run = self.live_run(
+            scenario,
+            [self._seed, len(ep.updates) + 1],
+            functools.partial(self._on_transition, ep),
+            functools.partial(self._on_routing, ep),
         )
         up = _Update(len(ep.updates) + 1, now, old.name, new.name, dc, run)
         ep.updates.append(up)
@@ -995,6 +1017,25 @@ class Emulator:
         if self.faults.endpoint_fails == "update":
             self.env.process(self._fail_update(run, self.faults.update_fails_at))
         return {"EndpointArn": ep.arn}
+
+    def live_run(
+        self,
+        scenario: Any,
+        seed: list[int],
+        on_transition: Callable[[LiveRun, Transition], None],
+        on_routing: Callable[[LiveRun, str], None],
+    ) -> LiveRun:
+        """The controller's run of one update starting now, its random stream from ``seed``
+        (the emulator's seed and the update's keys), reading the live alarms."""
+        return LiveRun(
+            env=self.env,
+            scenario=scenario,
+            rng_control=np.random.default_rng(np.random.SeedSequence(seed)),
+            monitor=AlarmsByName(self.alarms),
+            start=self.now(),
+            on_transition=on_transition,
+            on_routing=on_routing,
+        )
 
     def _fail_update(self, run: LiveRun, after: float) -> Any:
         """Injected: the update, still running ``after`` s after its UpdateEndpoint, fails."""
@@ -1104,8 +1145,8 @@ class Emulator:
             times=("CreationTime", "LastModifiedTime"),
         )
 
-    def _tagged(self, arn: str) -> _Resource:
-        for store in (self.models, self.endpoint_configs, self.endpoints):
+    def _tagged(self, arn: str) -> _Resource | LiveComponent:
+        for store in (self.models, self.endpoint_configs, self.endpoints, self.components.items):
             for r in store.values():
                 if r.arn == arn:
                     return r
@@ -1139,7 +1180,15 @@ class Emulator:
                 if ep.status in ("Creating", "Deleting")
                 else f"Endpoint {name} is in {ep.status} status.",
             )
-        status, variant, _ = self._serve(ep, self.now(), self.rng_invoke)
+        component = None
+        if p.get("InferenceComponentName"):
+            component = self.components.get(p["InferenceComponentName"])
+            if component.endpoint != name or component.status not in ("InService", "Updating"):
+                raise ApiError(
+                    "ValidationError",
+                    f"Inference Component {component.name} is not InService on endpoint {name}.",
+                )
+        status, variant, _ = self._serve(ep, self.now(), self.rng_invoke, component)
         if status != 200:
             raise ApiError(
                 "ModelError",
@@ -1756,6 +1805,8 @@ def _page(
     key = {"Name": "_name", "CreationTime": "CreationTime", "Status": "EndpointStatus"}.get(
         sort, "CreationTime"
     )
+    if key == "EndpointStatus" and rows and "EndpointStatus" not in rows[0]:
+        key = "InferenceComponentStatus"
     rows.sort(
         key=lambda r: (r.get(key), r["_name"]),
         reverse=p.get("SortOrder", "Descending") == "Descending",

@@ -17,7 +17,7 @@ out in advance here, since the traffic is the client's. It then polls every
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +153,45 @@ class LiveRun:
         return active[min(int(u * len(active)), len(active) - 1)]
 
 
+def _alarm_stubs(
+    deployment_config: Mapping[str, Any], dimensions: list[dict[str, str]]
+) -> list[dict[str, Any]]:
+    """The rollback alarms are the emulator's live ones; the scenario only needs their names
+    to exist, so each is given as a plain alarm on ``dimensions`` (never evaluated)."""
+    names = [
+        str(a.get("AlarmName"))
+        for a in (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
+    ]
+    return [
+        {
+            "AlarmName": n,
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "Invocation5XXErrors",
+            "Statistic": "Average",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1.0,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "Dimensions": dimensions,
+        }
+        for n in dict.fromkeys(names)
+    ]
+
+
+def _checked(
+    raw: dict[str, Any], environment: Environment
+) -> tuple[Scenario | None, list[Problem]]:
+    from dataclasses import replace
+
+    from guardsim.scenarios.loading import check_scenario_dict
+
+    result = check_scenario_dict(raw, source="emulator")
+    errors = [p for p in result.problems if p.severity == "error"]
+    if result.scenario is None:
+        return None, errors
+    return replace(result.scenario, environment=environment), []
+
+
 def deployment_scenario(
     name: str,
     endpoint: str,
@@ -163,44 +202,46 @@ def deployment_scenario(
 ) -> tuple[Scenario | None, list[Problem]]:
     """The scenario the controller deploys: the endpoint's current and new config and the
     DeploymentConfig, checked as guardsim checks a scenario's (the errors returned)."""
-    from dataclasses import replace
-
-    from guardsim.scenarios.loading import check_scenario_dict
-
-    names = [
-        str(a.get("AlarmName"))
-        for a in (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms", [])
-    ]
-    # The rollback alarms are the emulator's live ones; the scenario only needs their names
-    # to exist, so each is given as a plain alarm on the endpoint (never evaluated).
-    stubs = [
-        {
-            "AlarmName": n,
-            "Namespace": "AWS/SageMaker",
-            "MetricName": "Invocation5XXErrors",
-            "Statistic": "Average",
-            "Period": 60,
-            "EvaluationPeriods": 1,
-            "Threshold": 1.0,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "Dimensions": [
-                {"Name": "EndpointName", "Value": endpoint},
-                {"Name": "VariantName", "Value": "AllTraffic"},
-            ],
-        }
-        for n in dict.fromkeys(names)
+    dims = [
+        {"Name": "EndpointName", "Value": endpoint},
+        {"Name": "VariantName", "Value": "AllTraffic"},
     ]
     raw = {
         "name": name,
         "endpoint": {"name": endpoint, "blue": dict(blue), "green": dict(green)},
         "deployment_config": dict(deployment_config),
-        "alarms": stubs,
+        "alarms": _alarm_stubs(deployment_config, dims),
     }
-    result = check_scenario_dict(raw, source="emulator")
-    errors = [p for p in result.problems if p.severity == "error"]
-    if result.scenario is None:
-        return None, errors
-    return replace(result.scenario, environment=environment), []
+    return _checked(raw, environment)
 
 
-__all__ = ["AlarmsByName", "LiveRun", "deployment_scenario"]
+def component_scenario(
+    endpoint: str,
+    endpoint_config: Mapping[str, Any],
+    component: Mapping[str, Any],
+    new_model: str,
+    neighbours: Sequence[Mapping[str, Any]],
+    deployment_config: Mapping[str, Any],
+    environment: Environment,
+) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario the controller runs for one UpdateInferenceComponent: the endpoint's
+    config, the component (``create_inference_component`` arguments) and its neighbours, the
+    new model and the InferenceComponentDeploymentConfig, checked as a scenario's
+    ``inference_component`` section is (the errors returned)."""
+    name = str(component["InferenceComponentName"])
+    section: dict[str, Any] = {"component": dict(component), "new_model_name": new_model}
+    if neighbours:
+        section["neighbours"] = [dict(n) for n in neighbours]
+    raw = {
+        "name": name,
+        "endpoint": {"name": endpoint, "blue": dict(endpoint_config)},
+        "inference_component": section,
+        "deployment_config": dict(deployment_config),
+        "alarms": _alarm_stubs(
+            deployment_config, [{"Name": "InferenceComponentName", "Value": name}]
+        ),
+    }
+    return _checked(raw, environment)
+
+
+__all__ = ["AlarmsByName", "LiveRun", "component_scenario", "deployment_scenario"]

@@ -306,14 +306,22 @@ def read_request(request: Any, service_model: Any, protocol: str | None = None) 
             content_type = headers.get("content-type", "")
             if isinstance(content_type, bytes):
                 content_type = content_type.decode()
-            return WireRequest(
-                "InvokeEndpoint",
-                {
-                    "EndpointName": unquote(parts[1]),
-                    "Body": bytes(body),
-                    "ContentType": content_type,
-                },
-            )
+            params: dict[str, Any] = {
+                "EndpointName": unquote(parts[1]),
+                "Body": bytes(body),
+                "ContentType": content_type,
+            }
+            # the other members botocore sends as headers (InferenceComponentName, ...), by
+            # the operation's input shape
+            shape = service_model.operation_model("InvokeEndpoint").input_shape
+            for key, member in shape.members.items():
+                wire_name = member.serialization.get("name", "")
+                if key in params or member.serialization.get("location") != "header":
+                    continue
+                value = headers.get(wire_name.lower())
+                if value is not None:
+                    params[key] = value.decode() if isinstance(value, bytes) else str(value)
+            return WireRequest("InvokeEndpoint", params)
         raise WireError(f"the emulator answers only InvokeEndpoint on {path}")
     raise WireError(
         f"the emulator cannot speak the {protocol!r} protocol of {service_model.service_name}"
