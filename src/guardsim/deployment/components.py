@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 COMPONENT_STATUSES = ("InService", "Creating", "Updating", "Failed", "Deleting")
 
 
-class _Host:
+class Host:
     """One instance's free room and the copies on it, per component name."""
 
     def __init__(self, capacity: Capacity) -> None:
@@ -80,7 +80,7 @@ class _Host:
         return (self.accelerators, self.memory, self.cpus)
 
 
-def _choose(hosts: list[_Host], c: Component, rule: str) -> int | None:
+def choose_host(hosts: list[Host], c: Component, rule: str) -> int | None:
     """The instance a copy of ``c`` goes to under ``rule``, or None if none has room."""
     fitting = [i for i, h in enumerate(hosts) if h.fits(c)]
     if not fitting:
@@ -94,16 +94,16 @@ def _rule(c: Component, default: str) -> str:
     return c.placement or default
 
 
-def initial_placement(ic: InferenceComponent, default_rule: str = "SPREAD") -> list[_Host] | None:
+def initial_placement(ic: InferenceComponent, default_rule: str = "SPREAD") -> list[Host] | None:
     """The endpoint's instances with the neighbours' and the old copies placed, or None if they
     do not fit on ``InitialInstanceCount`` instances."""
     capacity = ic.instance_capacity()
     if capacity is None:
         return None
-    hosts = [_Host(capacity) for _ in range(ic.instance_count)]
+    hosts = [Host(capacity) for _ in range(ic.instance_count)]
     for c in (*ic.neighbours, ic.component):
         for _ in range(c.copies):
-            i = _choose(hosts, c, _rule(c, default_rule))
+            i = choose_host(hosts, c, _rule(c, default_rule))
             if i is None:
                 return None
             hosts[i].add(c)
@@ -185,10 +185,10 @@ def plan_component(ic: InferenceComponent, env: Environment) -> ComponentPlan:
         on_added: list[int] = []
         if not stalled:
             for _ in range(k):
-                i = _choose(hosts, new, rule)
+                i = choose_host(hosts, new, rule)
                 if i is None and len(hosts) < ic.max_instances:
-                    hosts.append(_Host(capacity))
-                    i = _choose(hosts, new, rule)
+                    hosts.append(Host(capacity))
+                    i = choose_host(hosts, new, rule)
                 if i is None:
                     stalled = True
                     break

@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from guardsim.deployment.components import _choose, _Host
+from guardsim.deployment.components import Host, choose_host
 from guardsim.emulator.deployment import LiveRun, component_scenario
 from guardsim.scenarios.components import INSTANCE_CAPACITY, Capacity, Component
 
@@ -132,7 +132,7 @@ class InferenceComponents:
                 "InstanceType); the emulator cannot place inference component copies on it"
             )
         count = max(1, int(variant.get("InitialInstanceCount", 1)))
-        hosts = [_Host(Capacity(*known)) for _ in range(count)]
+        hosts = [Host(Capacity(*known)) for _ in range(count)]
         for other in self.items.values():
             if other.endpoint == ep_name and other.deleting_since is None:
                 for host in other.hosts:
@@ -140,7 +140,7 @@ class InferenceComponents:
         default = self.em.world.environment.component_placement
         placed = []
         for _ in range(c.copies):
-            i = _choose(hosts, c, c.placement or default)
+            i = choose_host(hosts, c, c.placement or default)
             if i is None:
                 break
             hosts[i].add(c)
