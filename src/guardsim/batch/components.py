@@ -1,4 +1,4 @@
-"""The batch engine's inference-component hooks: a component update runs on the rolling path
+"""The batch engine's inference components: a component update runs on the rolling path
 with one unit per copy (as the SimPy controller runs it), and only what a batch's copies take
 to start, what the rollback re-creates them in and what a copy bills differ. Each is the shared
 kernel of :mod:`guardsim.deployment.components` on the block's arrays.

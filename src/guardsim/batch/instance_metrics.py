@@ -8,7 +8,7 @@ instances, Sum, Minimum, Maximum of one sample per instance) with the same kerne
 fast engines call. The per-instance noise is drawn from the block's own stream (so, as for
 every other quantity, the batch engine agrees with the others in distribution, not draw by
 draw). The engine calls :meth:`InstanceMetricArrays.seen`, :meth:`~InstanceMetricArrays.fill`
-and :meth:`~InstanceMetricArrays.counts` from a few marked hooks.
+and :meth:`~InstanceMetricArrays.counts` for the (replication, minute) pairs it samples.
 """
 
 from __future__ import annotations
