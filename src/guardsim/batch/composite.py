@@ -1,8 +1,7 @@
 """Composite alarms in the batch engine: the children's state arrays in, the composites' out.
 
-The batch engine keeps one row of state codes (and of entry times) per alarm, one column per
-replication. Metric alarms fill the first rows; the composites (children first) follow. The engine
-works out each metric alarm's states at all its evaluation instants at once;
+The batch engine works out each metric alarm's states at all its evaluation instants at once,
+one timeline per alarm; the composites' timelines (children first) follow the metric alarms'.
 :meth:`BatchComposites.timelines` then walks the instants at which any of them is evaluated and
 re-evaluates every composite with :func:`guardsim.cloudwatch.composite.reevaluate` on arrays: in
 the replications where a child changed state at that instant, as CloudWatch does (see
@@ -57,11 +56,6 @@ class BatchComposites:
             for n in rollback_names
             if n in self.row and (n in metric or sees_composites)
         ]
-
-    @property
-    def rows(self) -> int:
-        """State rows: metric alarms, then composites."""
-        return len(self.names)
 
     def timelines(
         self, metric: Sequence[tuple[FloatArray, IntArray, FloatArray]], replications: int

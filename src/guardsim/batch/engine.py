@@ -1696,14 +1696,15 @@ class _Block:
         # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,
         # errors and latency (the pairs a poll can read)
         self.inst.fill(fleet, lr, lj)
-        self.custom.fill(
-            fleet,
-            lr,
-            lj,
-            self.n[fleet][lr, lj],
-            self.errors[(fleet, "Invocation4XXErrors")][lr, lj],
-            self.errors[(fleet, "Invocation5XXErrors")][lr, lj],
-        )
+        if self.custom.metrics[fleet]:
+            self.custom.fill(
+                fleet,
+                lr,
+                lj,
+                self.n[fleet][lr, lj],
+                self.errors[(fleet, "Invocation4XXErrors")][lr, lj],
+                self.errors[(fleet, "Invocation5XXErrors")][lr, lj],
+            )
 
     def _keep(
         self,
