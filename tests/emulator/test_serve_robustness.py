@@ -144,3 +144,34 @@ def test_malformed_requests_and_concurrent_clients_leave_the_server_answering() 
         create_model(sm, "after")
         assert sm.describe_model(ModelName="after")["ModelName"] == "after"
         assert server._serving is not None and server._serving.is_alive()
+
+
+def test_the_listen_backlog_holds_as_many_connections_as_are_served() -> None:
+    """Connections that arrive while the server is busy wait in the kernel's backlog. With
+    socketserver's default of 5, Linux drops the handshakes over it and a client under load can
+    see its connection closed before any answer (the concurrent clients above, once in a few
+    dozen rounds on a loaded machine). Here the server is made but not started, so nothing is
+    accepted: every one of 60 connections must still complete its handshake from the backlog."""
+    import socket
+
+    from guardsim.emulator.server import EmulatorServer, Limits
+
+    limits = Limits()
+    server = EmulatorServer(None, lambda *_: None, port=0, limits=limits)  # type: ignore[arg-type]
+    assert server.request_queue_size >= limits.max_connections
+    opened: list[socket.socket] = []
+    try:
+        refused = 0
+        for _ in range(60):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.settimeout(0.5)
+            opened.append(sock)
+            try:
+                sock.connect(("127.0.0.1", server.port))
+            except (TimeoutError, OSError):
+                refused += 1
+        assert refused == 0
+    finally:
+        for sock in opened:
+            sock.close()
+        server.server_close()

@@ -186,7 +186,8 @@ def resolves(doc: Any, keys: list[str | int]) -> bool:
     return True
 
 
-@settings(max_examples=400, deadline=None)
+# derandomized: the same 400 documents every run, as the suite's other property tests draw
+@settings(max_examples=400, deadline=None, derandomize=True)
 @given(mutated_document())
 def test_validation_never_raises_and_every_error_has_a_path(case: tuple[Any, list[str]]) -> None:
     doc, log = case

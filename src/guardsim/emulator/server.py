@@ -170,6 +170,10 @@ class EmulatorServer(ThreadingHTTPServer):
         self.speed = speed
         self.log = log if log is not None else sys.stderr
         self._slots = threading.BoundedSemaphore(limits.max_connections)
+        # socketserver's listen backlog is 5: fifty clients connecting at once overflow it, Linux
+        # drops the handshakes over it, and under load such a client can see its connection
+        # closed before any answer. The backlog holds as many connections as are served.
+        self.request_queue_size = max(limits.max_connections, 5)
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         self._serving: threading.Thread | None = None
