@@ -248,3 +248,61 @@ def test_non_finite_and_huge_numbers_are_errors_not_crashes() -> None:
             result = check_scenario_dict(doc)
             assert result.scenario is None, (path, value)
             assert [p.path for p in result.errors] == [path], (path, value, result.errors)
+
+
+def test_counts_that_would_exhaust_memory_are_refused_with_their_path() -> None:
+    """The example Hypothesis found: a billion instances passed validation and placing the
+    inference component's copies on them exhausted memory (the worker was killed). guardsim's
+    own limits (MAX_SIMULATED_INSTANCES, MAX_SIMULATED_COPIES) refuse them first, cheaply."""
+    from guardsim.scenarios.boto import MAX_SIMULATED_COPIES, MAX_SIMULATED_INSTANCES
+
+    variant = ("endpoint", "blue", "ProductionVariants", 0)
+    cases = {
+        "seed-canary-rollback": [((*variant, "InitialInstanceCount"), 10**9)],
+        "component-extra-instance-success": [
+            ((*variant, "InitialInstanceCount"), 10**9),
+            ((*variant, "ManagedInstanceScaling", "MaxInstanceCount"), MAX_SIMULATED_INSTANCES + 1),
+            (("inference_component", "component", "RuntimeConfig", "CopyCount"), 10**8),
+        ],
+    }
+    for name, mutations in cases.items():
+        for path, value in mutations:
+            doc = put(copy.deepcopy(_documents()[name]), path, value)
+            result = check_scenario_dict(doc, source="<big>", base_dir=library.directory())
+            wanted = parse_path_text(path)
+            hits = [p for p in result.errors if p.path == wanted]
+            assert hits, (name, wanted, [p.path for p in result.errors])
+            limit = MAX_SIMULATED_COPIES if path[-1] == "CopyCount" else MAX_SIMULATED_INSTANCES
+            assert f"at most {limit:,}" in hits[0].message
+
+
+def parse_path_text(path: Path) -> str:
+    text = ""
+    for key in path:
+        text = f"{text}[{key}]" if isinstance(key, int) else (f"{text}.{key}" if text else key)
+    return text
+
+
+def test_an_unnamed_rollback_alarm_of_an_inference_component_is_an_error_not_a_crash() -> None:
+    """Also found by Hypothesis: ``Alarms: [{}]`` (AlarmName is optional in botocore's model)
+    raised KeyError for an inference component; endpoints already reported it."""
+    for name, path in (
+        ("component-extra-instance-success", "deployment_config"),
+        ("seed-canary-rollback", "deployment_config"),
+    ):
+        doc = copy.deepcopy(_documents()[name])
+        doc["deployment_config"]["AutoRollbackConfiguration"]["Alarms"] = [{}]
+        result = check_scenario_dict(doc, source="<m>", base_dir=library.directory())
+        wanted = f"{path}.AutoRollbackConfiguration.Alarms[0].AlarmName"
+        assert [p.message for p in result.errors if p.path == wanted] == [
+            "required field is missing"
+        ]
+
+
+def test_an_empty_new_model_name_is_missing_not_a_crash() -> None:
+    doc = copy.deepcopy(_documents()["component-llm-latency-rollback"])
+    doc["inference_component"]["new_model_name"] = None
+    result = check_scenario_dict(doc, source="<m>", base_dir=library.directory())
+    assert [p.message for p in result.errors if p.path == "inference_component.new_model_name"] == [
+        "required field is missing"
+    ]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+from guardsim.errors import Problem
+
 PolicyKind = Literal["ALL_AT_ONCE", "CANARY", "LINEAR", "ROLLING"]
 Rounding = Literal["ceil", "round_half_up", "floor"]
 
@@ -204,6 +206,26 @@ class AutoRollbackConfig:
         if self.alarms is None:
             return {}
         return {"Alarms": [{"AlarmName": name} for name in self.alarms]}
+
+    @staticmethod
+    def unnamed_alarms(deployment_config: object, path: str) -> list[Problem]:
+        """``AlarmName`` is optional in the service model, but a rollback alarm without one
+        names nothing: one problem per such entry of ``AutoRollbackConfiguration.Alarms`` (of
+        an endpoint's or an inference component's deployment config, at ``path``)."""
+        arc = (
+            deployment_config.get("AutoRollbackConfiguration")
+            if isinstance(deployment_config, Mapping)
+            else None
+        )
+        alarms = arc.get("Alarms") if isinstance(arc, Mapping) else None
+        return [
+            Problem(
+                f"{path}.AutoRollbackConfiguration.Alarms[{i}].AlarmName",
+                "required field is missing",
+            )
+            for i, item in enumerate(alarms if isinstance(alarms, list) else ())
+            if isinstance(item, Mapping) and "AlarmName" not in item
+        ]
 
 
 @dataclass(frozen=True)
@@ -469,6 +491,12 @@ class CompositeAlarm:
 
 
 PASSTHROUGH_VARIANT_KEYS: tuple[str, ...] = ()
+
+#: guardsim's own limits, not SageMaker's (whose instance limits are account quotas): every
+#: instance and every copy is simulated, so a fleet of a billion instances would exhaust memory.
+#: A scenario over them is refused at validation, with the field's path.
+MAX_SIMULATED_INSTANCES = 1000
+MAX_SIMULATED_COPIES = 10_000
 
 
 @dataclass(frozen=True)

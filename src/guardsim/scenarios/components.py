@@ -40,6 +40,12 @@ from typing import Any
 
 from guardsim.errors import Problem
 from guardsim.scenarios.boto import (
+    MAX_SIMULATED_COPIES as MAX_COPIES,
+)
+from guardsim.scenarios.boto import (
+    MAX_SIMULATED_INSTANCES as MAX_INSTANCES,
+)
+from guardsim.scenarios.boto import (
     AutoRollbackConfig,
     CapacitySize,
     DeploymentConfig,
@@ -303,7 +309,7 @@ def load_inference_component(
         if key not in SECTION_KEYS:
             problems.append(unknown_key_problem(SECTION, key, SECTION_KEYS))
     for key in ("component", "new_model_name"):
-        if key not in raw:
+        if raw.get(key) is None:  # an empty value (``new_model_name:``) is missing too
             problems.append(Problem(join(SECTION, key), "required field is missing"))
     component = (
         _load_component(raw["component"], join(SECTION, "component"), problems)
@@ -332,6 +338,7 @@ def load_inference_component(
     dc_raw = {} if raw_deployment_config is None else raw_deployment_config
     dc_before = len(problems)
     check_shape(dc_raw, shape("sagemaker", "InferenceComponentDeploymentConfig"), dc_path, problems)
+    problems += AutoRollbackConfig.unnamed_alarms(dc_raw, dc_path)
     dc = ic_deployment_config(dc_raw) if len(problems) == dc_before else None  # type: ignore[arg-type]
     if len(problems) > before or component is None or dc is None or endpoint is None:
         return None
@@ -383,7 +390,17 @@ def _load_capacity(
 
 # --------------------------------------------------------------------------- server rules
 
+
+def too_many(what: str, n: int, limit: int) -> str:
+    """The refusal of a count over guardsim's own limits (MAX_SIMULATED_INSTANCES/COPIES)."""
+    return (
+        f"guardsim simulates at most {limit:,} {what} (its own limit, not SageMaker's: each one "
+        f"is simulated); got {n:,}"
+    )
+
+
 RUP = "deployment_config.RollingUpdatePolicy"
+VARIANT = "endpoint.blue.ProductionVariants[0]"
 
 
 def check_inference_component(ic: InferenceComponent, endpoint_name: str | None) -> list[Problem]:
@@ -456,6 +473,32 @@ def check_inference_component(ic: InferenceComponent, endpoint_name: str | None)
                 f"({policy.wait_interval_seconds} s)",
             )
         )
+    oversized = [
+        (path, too_many(what, n, limit))
+        for path, what, n, limit in (
+            (join(join(comp_path, "RuntimeConfig"), "CopyCount"), "copies", copies, MAX_COPIES),
+            *(
+                (
+                    join(join(join(join(SECTION, "neighbours"), i), "RuntimeConfig"), "CopyCount"),
+                    "copies",
+                    c.copies,
+                    MAX_COPIES,
+                )
+                for i, c in enumerate(ic.neighbours)
+            ),
+            (f"{VARIANT}.InitialInstanceCount", "instances", ic.instance_count, MAX_INSTANCES),
+            (
+                f"{VARIANT}.ManagedInstanceScaling.MaxInstanceCount",
+                "instances",
+                (ic.scaling or (0, 0))[1],
+                MAX_INSTANCES,
+            ),
+        )
+        if n > limit
+    ]
+    if oversized:  # nothing is placed: placing them would exhaust memory
+        problems.extend(Problem(path, message) for path, message in oversized)
+        return problems
     capacity = ic.instance_capacity()
     if capacity is None:
         problems.append(

@@ -28,6 +28,7 @@ from guardsim.scenarios import library
 from guardsim.scenarios.boto import (
     EVALUATED_ALARM_KEYS,
     PASSTHROUGH_ALARM_KEYS,
+    AutoRollbackConfig,
     CompositeAlarm,
     DeploymentConfig,
     EndpointConfig,
@@ -233,17 +234,7 @@ def _load_deployment_config(raw: object, problems: list[Problem]) -> DeploymentC
         raw = {}
     before = len(problems)
     check_shape(raw, shape("sagemaker", "DeploymentConfig"), "deployment_config", problems)
-    # AlarmName is optional in the service model, but an Alarm without one names nothing.
-    arc = raw.get("AutoRollbackConfiguration") if isinstance(raw, Mapping) else None
-    rollback_alarms = arc.get("Alarms") if isinstance(arc, Mapping) else None
-    for i, item in enumerate(rollback_alarms if isinstance(rollback_alarms, list) else ()):
-        if isinstance(item, Mapping) and "AlarmName" not in item:
-            problems.append(
-                Problem(
-                    f"deployment_config.AutoRollbackConfiguration.Alarms[{i}].AlarmName",
-                    "required field is missing",
-                )
-            )
+    problems += AutoRollbackConfig.unnamed_alarms(raw, "deployment_config")
     if len(problems) > before:
         return None
     assert isinstance(raw, Mapping)

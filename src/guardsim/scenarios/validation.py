@@ -46,13 +46,14 @@ from guardsim.model.metrics import (
     VARIANT_DIMENSIONS,
 )
 from guardsim.scenarios.boto import (
+    MAX_SIMULATED_INSTANCES,
     CapacitySize,
     CompositeAlarm,
     DeploymentConfig,
     MetricAlarm,
     thaw,
 )
-from guardsim.scenarios.components import COMPONENT_DIMENSION, InferenceComponent
+from guardsim.scenarios.components import COMPONENT_DIMENSION, InferenceComponent, too_many
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
 from guardsim.scenarios.scenario import Endpoint
@@ -218,10 +219,18 @@ def check_endpoint(endpoint: Endpoint, environment: Environment | None) -> list[
                     "unless environment.instance_prices_usd_per_hour names it",
                 )
             )
-        if variant.initial_instance_count is None:
+        count = variant.initial_instance_count
+        if count is None:
             problems.append(
                 Problem(
                     join(vpath, "InitialInstanceCount"), "required: guardsim needs the fleet size"
+                )
+            )
+        elif isinstance(count, int) and count > MAX_SIMULATED_INSTANCES:
+            problems.append(
+                Problem(
+                    join(vpath, "InitialInstanceCount"),
+                    too_many("instances", count, MAX_SIMULATED_INSTANCES),
                 )
             )
     if endpoint.blue.variants and endpoint.green.variants:
