@@ -49,9 +49,7 @@ def test_a_cpu_alarm_trips_and_its_metric_is_answered(payload: Path) -> None:
             ]
             answers.append(_cpu(cw, dims, aws.clock.now()))
 
-    result = run_real(
-        scenario, clients=aws, clock=aws.clock, run_id="cpu00001", progress=progress
-    )
+    result = run_real(scenario, clients=aws, clock=aws.clock, run_id="cpu00001", progress=progress)
     assert result.record is not None
     assert result.record.outcome == "ROLLED_BACK"
     (values,) = answers
