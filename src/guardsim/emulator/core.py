@@ -1479,7 +1479,7 @@ class Emulator:
         key = series_key(p["Namespace"], p["MetricName"], _dims(p.get("Dimensions")))
         now = self.now()
         points = []
-        for lo in _periods(start, end, period):
+        for lo in self.metrics.periods(key, start, end, period):
             raw, sets, unit = self.metrics.samples(key, lo, lo + period, now)
             if not raw and not sets:
                 continue
@@ -1525,7 +1525,7 @@ class Emulator:
             except GuardsimError as exc:
                 raise ApiError("ValidationError", str(exc)) from None
             values: dict[float, float] = {}
-            for lo in _periods(start, end, period):
+            for lo in self.metrics.periods(key, start, end, period):
                 value, _ = self.metrics.statistic(key, spec, lo, lo + period, now)
                 if value is not None:
                     values[lo] = value
@@ -1750,17 +1750,6 @@ def _check_input(model: Any, operation: str, params: dict[str, Any]) -> dict[str
             f"1 validation error detected: {first}",
         )
     return params
-
-
-def _periods(start: float, end: float, period: int) -> list[float]:
-    """The period starts covering ``[start, end)``, aligned to multiples of the period."""
-    first = math.floor(start / period) * period
-    out = []
-    t = float(first)
-    while t < end:
-        out.append(t)
-        t += period
-    return out
 
 
 def _listed(

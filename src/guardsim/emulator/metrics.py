@@ -134,6 +134,19 @@ class MetricStore:
             m += MINUTE
         return raw, sets, unit
 
+    def periods(self, key: SeriesKey, start: float, end: float, period: int) -> list[float]:
+        """The starts of the periods (aligned to multiples of ``period``) covering
+        ``[start, end)`` that hold any sample of ``key``, ascending. Only periods with data are
+        visited, so a query from 1970 to now costs what the series holds, not 29 million
+        empty periods."""
+        buckets = self.series.get(key)
+        if not buckets:
+            return []
+        first = math.floor(start / period) * period
+        return sorted(
+            {lo for m in buckets if first <= (lo := math.floor(m / period) * period) < end}
+        )
+
     def statistic(
         self, key: SeriesKey, spec: StatisticSpec, start: float, end: float, at: float
     ) -> tuple[float | None, float]:
