@@ -746,9 +746,7 @@ def _floor_ranks(percent: Fraction, n: IntArray) -> IntArray:
     """:func:`_floor_rank` of each entry of ``n`` (exact integer arithmetic)."""
     num, den = percent.numerator, percent.denominator * 100
     if n.size and abs(num) * int(n.max()) >= _INT64_SAFE:  # exact, with Python ints
-        return np.array([(num * int(k)) // den for k in n.ravel()], dtype=np.int64).reshape(
-            n.shape
-        )
+        return np.array([(num * int(k)) // den for k in n.ravel()], dtype=np.int64).reshape(n.shape)
     out: IntArray = (num * n) // den
     return out
 

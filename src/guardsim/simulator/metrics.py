@@ -245,6 +245,15 @@ def components_statistic_rows(
     return out
 
 
+def _per_draw(param: FloatArray, k: npt.NDArray[np.int64]) -> FloatArray | float:
+    """A component parameter for each of the draws ``k`` makes (one number when every
+    component shares it, the common case: no copy)."""
+    flat = param.ravel()
+    if flat.size and bool((flat == flat[0]).all()):
+        return float(flat[0])
+    return np.repeat(flat, k)
+
+
 def _resample(
     counts: npt.NDArray[np.int64],
     mu: FloatArray,
@@ -256,16 +265,19 @@ def _resample(
     """Each row's resample ([R, max m], sorted, padded with +inf) and its size ``m``."""
     n = counts.sum(axis=1)
     m = np.minimum(n, RESAMPLE_SIZE)
-    k = rng.multinomial(m, counts / n[:, None])  # [R, K]: how many of each component
-    flat = k.ravel()
-    which = np.repeat(np.arange(flat.size), flat)
-    z = rng.standard_normal(len(which))
-    values = np.exp(mu.ravel()[which] + sigma.ravel()[which] * z) * scale.ravel()[which]
-    values += add.ravel()[which]
-    rows = which // counts.shape[1]
-    cols = np.arange(len(which)) - np.repeat(np.cumsum(m) - m, m)
-    x = np.full((len(m), int(m.max())), math.inf)
-    x[rows, cols] = values
+    k = rng.multinomial(m, counts / n[:, None]).ravel()  # how many of each component
+    z = rng.standard_normal(int(m.sum()))  # row by row, component by component
+    values = z * _per_draw(sigma, k)
+    values += _per_draw(mu, k)
+    np.exp(values, out=values)
+    values *= _per_draw(scale, k)
+    values += _per_draw(add, k)
+    rows, width = len(m), int(m.max())
+    if bool((m == width).all()):  # every row full (the common case): a reshape
+        x = values.reshape(rows, width)
+    else:  # a boolean mask fills row by row, as the values come
+        x = np.full((rows, width), math.inf)
+        x[np.arange(width)[None, :] < m[:, None]] = values
     x.sort(axis=1)
     return x, m
 
