@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from guardsim.cloudwatch.statistics import (
+    StatisticKind,
     compute_from_samples,
     compute_rows_from_sorted,
     parse_statistic,
@@ -45,6 +46,7 @@ STATISTICS = ("tm99", "wm99", "tc99", "ts99", "PR(:10000)", "IQM")
 #: and the other forms the row statistic must get right: ranges, absolute bounds, edge cases
 MORE = ("TM(10%:90%)", "WM(5%:95%)", "TC(5000:20000)", "TS(:8000)", "WM(2000:)", "tm0", "wm0")
 N = 600
+SCALED = (StatisticKind.TRIMMED_COUNT, StatisticKind.TRIMMED_SUM)
 ALPHA = 0.05 / (len(STATISTICS) * 2)
 
 #: two windows: the two fleets' latencies over several minutes (more than RESAMPLE_SIZE
@@ -104,6 +106,8 @@ def test_one_row_draws_the_per_window_definition(name: str, comps: list[LatencyC
             ]
         )
         want = compute_from_samples(spec, samples)
+        if n > RESAMPLE_SIZE and spec.kind in SCALED:  # the resample's count, not the window's
+            continue
         got = components_statistic(comps, spec, np.random.default_rng(seed))
         assert (want is None) == (got is None), (name, want, got)
         if want is not None and got is not None:
@@ -166,3 +170,22 @@ def test_same_seed_same_values_and_empty_rows_have_none() -> None:
     b = components_statistic_rows(*args, np.random.default_rng(3))
     assert np.array_equal(a, b, equal_nan=True)
     assert math.isnan(a[0]) and math.isnan(a[2]) and a[1] > 0
+
+
+def test_trimmed_counts_and_sums_are_the_windows_not_the_resamples() -> None:
+    """A window of 2400 samples (more than RESAMPLE_SIZE): tc99 keeps ceil(0.99 * 2400) = 2376
+    of them and TC(10%:90%) ranks 241..2160; ts99 is tm99 of the same draws times 2376; an
+    absolute range's count is the resample's share of the 2400."""
+    n = sum(c.n for c in WIDE)
+    assert n > RESAMPLE_SIZE
+
+    def value(name: str, seed: int = 4) -> float:
+        got = components_statistic(WIDE, parse_statistic(name), np.random.default_rng(seed))
+        assert got is not None
+        return got
+
+    assert value("tc99") == 2376.0
+    assert value("TC(10%:90%)") == 2160.0 - 240.0
+    assert math.isclose(value("ts99"), value("tm99") * 2376.0, rel_tol=1e-12)
+    share = value("PR(:8000)") / 100.0  # the same draws: the resample's share at most 8000
+    assert math.isclose(value("TC(:8000)"), share * n, rel_tol=1e-12)

@@ -1266,14 +1266,15 @@ class _Block:
         trimmed and winsorized means, trimmed counts and sums, percentile ranks, IQM from a
         resample of the window's mixture; percentiles of a constant metric exactly)."""
         safe = np.maximum(minutes, 0)
+        at = np.ix_(rows, safe)  # one gather per array: the rows' window minutes
         counts, mus, sigmas, scales, adds = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self._params(f, src.metric)
             v = vis[f][rows]
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                counts.append(np.where(v, cn[rows][:, safe], 0))
-                scales.append(sc[rows][:, safe])
-                adds.append(ad[rows][:, safe])
+                counts.append(np.where(v, cn[at], 0))
+                scales.append(sc[at])
+                adds.append(ad[at])
                 mus.append(np.full(len(safe), mu))
                 sigmas.append(np.full(len(safe), sigma))
         if not counts:

@@ -117,6 +117,7 @@ __all__ = [
     "low_sample_count_threshold",
     "merge_stats",
     "parse_statistic",
+    "percent_range_count",
 ]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -756,6 +757,22 @@ def _ceil_ofs(percent: Fraction, n: IntArray) -> IntArray:
     return -_floor_ranks(-percent, n)
 
 
+def percent_range_count(spec: StatisticSpec, n: IntArray) -> IntArray:
+    """How many of ``n`` samples a percent range keeps (each entry of ``n``):
+    ``max(0, ceil(b / 100 * n) - floor(a / 100 * n))``, the ranks of the module docstring."""
+    k_low, k_high = _kept_ranks_rows(spec, n)
+    count: IntArray = np.maximum(0, k_high - k_low)
+    return count
+
+
+def _kept_ranks_rows(spec: StatisticSpec, n: IntArray) -> tuple[IntArray, IntArray]:
+    """:func:`_kept_ranks` of each entry of ``n``."""
+    n = np.asarray(n, dtype=np.int64)
+    k_low = np.zeros_like(n) if spec.lower is None else _floor_ranks(spec.lower, n)
+    k_high = n if spec.upper is None else _ceil_ofs(spec.upper, n)
+    return k_low, k_high
+
+
 def compute_rows_from_sorted(spec: StatisticSpec | str, x: FloatArray, m: IntArray) -> FloatArray:
     """:func:`compute_from_samples` of many periods at once: row ``i`` of ``x`` ([R, M]) holds
     its period's ``m[i]`` samples sorted ascending, then padding (any value, never read).
@@ -787,8 +804,7 @@ def compute_rows_from_sorted(spec: StatisticSpec | str, x: FloatArray, m: IntArr
     if kind is StatisticKind.PERCENTILE_RANK:
         return np.where(ok, 100.0 * (valid & _absolute_mask(spec, x)).sum(axis=1) / count, math.nan)
     if spec.percent_bounds:
-        k_low = np.zeros_like(m) if spec.lower is None else _floor_ranks(spec.lower, m)
-        k_high = m if spec.upper is None else _ceil_ofs(spec.upper, m)
+        k_low, k_high = _kept_ranks_rows(spec, m)
         if kind is StatisticKind.WINSORIZED_MEAN:
             kept = ok & (k_high > k_low)  # only wm0 keeps nothing: nothing to clamp to
             low = np.take_along_axis(x, np.clip(k_low, 0, width - 1)[:, None], axis=1)
@@ -797,7 +813,7 @@ def compute_rows_from_sorted(spec: StatisticSpec | str, x: FloatArray, m: IntArr
             return np.where(kept, clipped.sum(axis=1) / count, math.nan)
         pos = np.arange(width)[None, :]
         weights = (pos >= k_low[:, None]) & (pos < k_high[:, None]) & valid
-        kept_count = np.maximum(0, k_high - k_low).astype(np.float64)
+        kept_count = percent_range_count(spec, m).astype(np.float64)
     else:
         if kind is StatisticKind.WINSORIZED_MEAN:
             lo = None if spec.lower is None else float(spec.lower)

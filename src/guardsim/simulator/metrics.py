@@ -36,6 +36,7 @@ from guardsim.cloudwatch.statistics import (
     compute_from_samples,
     compute_rows_from_sorted,
     merge_stats,
+    percent_range_count,
 )
 from guardsim.model.custom_metrics import minute_stats, name_of, request_stats
 from guardsim.model.instance_metrics import (
@@ -57,6 +58,7 @@ from guardsim.model.metrics import INSTANCE_METRICS, RAW_METRICS
 from guardsim.scenarios.models import CustomMetric, InstanceMetrics
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 FLEETS = ("blue", "green")
@@ -176,7 +178,8 @@ def components_statistic(
     N draws from a distribution G is
     G^-1(U) with U ~ Beta(r, N - r + 1). Treating the pooled batches as N draws from their
     count-weighted mixture ignores that each batch's count is fixed, a negligible difference.
-    Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values, drawn by
+    Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values (trimmed
+    counts and sums then scaled to the window's N samples), drawn by
     :func:`components_statistic_rows` (the one definition; this is its one-row case).
     """
     comps = _merge(components)
@@ -218,7 +221,8 @@ def components_statistic_rows(
     :func:`~guardsim.model.latency.mixture_quantile`); any other extended statistic is computed
     (:func:`~guardsim.cloudwatch.statistics.compute_rows_from_sorted`) from a resample of
     ``m = min(n, RESAMPLE_SIZE)`` values of the row's mixture: a multinomial split of ``m``
-    over the components by count, then that many draws of each. For one row the draws are
+    over the components by count, then that many draws of each; a trimmed count or sum is
+    then the window's, not the resample's (:func:`_to_window`). For one row the draws are
     those :func:`components_statistic` makes (the same generator calls in the same order).
     """
     counts = np.asarray(counts, dtype=np.int64)
@@ -241,8 +245,27 @@ def components_statistic_rows(
     for lo in range(0, len(has), RESAMPLE_ROWS):
         rows = has[lo : lo + RESAMPLE_ROWS]
         x, m = _resample(counts[rows], mu_a[rows], sg[rows], sc[rows], ad[rows], rng)
-        out[rows] = compute_rows_from_sorted(spec, x, m)
+        out[rows] = _to_window(spec, compute_rows_from_sorted(spec, x, m), n[rows], m)
     return out
+
+
+def _to_window(spec: StatisticSpec, value: FloatArray, n: IntArray, m: IntArray) -> FloatArray:
+    """A resample's trimmed count or sum as the window's: the resample holds ``m`` of the
+    window's ``n`` samples. A percent range keeps a known number of the ``n`` samples (exact,
+    as CloudWatch counts them); an absolute range about ``n / m`` times the resample's count;
+    a trimmed sum is the mean of the resample's kept samples times the window's count. Means,
+    percentile ranks and percentiles of the resample already estimate the window's."""
+    if spec.kind not in (StatisticKind.TRIMMED_COUNT, StatisticKind.TRIMMED_SUM):
+        return value
+    if not spec.percent_bounds:
+        return value * (n / m)
+    count = percent_range_count(spec, n).astype(np.float64)
+    if spec.kind is StatisticKind.TRIMMED_COUNT:
+        return np.where(np.isnan(value), value, count)
+    resample_count = percent_range_count(spec, m).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = value / resample_count * count
+    return np.where(resample_count > 0, scaled, value)
 
 
 def _per_draw(param: FloatArray, k: npt.NDArray[np.int64]) -> FloatArray | float:
