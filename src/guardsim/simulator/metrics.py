@@ -242,6 +242,12 @@ def components_statistic_rows(
             counts[has].astype(np.float64), mu_a[has], sg[has], sc[has], ad[has], u
         )
         return out
+    if spec.kind is StatisticKind.TRIMMED_COUNT and spec.percent_bounds:
+        used = counts > 0
+        if not ((used & (sc < 0)).any() or (used & (ad < 0)).any()):
+            # no sample can be negative: the count a percent range keeps is known, no draw
+            out[has] = percent_range_count(spec, n[has])
+            return out
     for lo in range(0, len(has), RESAMPLE_ROWS):
         rows = has[lo : lo + RESAMPLE_ROWS]
         x, m = _resample(counts[rows], mu_a[rows], sg[rows], sc[rows], ad[rows], rng)
