@@ -27,20 +27,13 @@ threshold 5 % lower (P(rollback) about 0.75 instead of 0.5) is rejected at these
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 import pytest
+import test_batch_vs_fast as vs
 from scipy import stats
-from test_batch_vs_fast import (
-    MEASURES,
-    _alarm_names,
-    _batch_rows,
-    _comparisons,
-    _describe,
-    _fast_rows,
-    _measures,
-)
 from test_fast_vs_exact import _alarm, _scenario
 
 from guardsim.scenarios.scenario import Scenario
@@ -58,7 +51,7 @@ STATISTICS: dict[str, tuple[float, str]] = {
     "PR(:10000)": (67, "LessThanOrEqualToThreshold"),  # percent of samples at most 10 ms
     "IQM": (7500, "GreaterThanThreshold"),
 }
-N_COMPARISONS = len(STATISTICS) * (len(MEASURES) - 1 + 1)
+N_COMPARISONS = len(STATISTICS) * (len(vs.MEASURES) - 1 + 1)
 ALPHA = 0.05 / N_COMPARISONS
 
 
@@ -81,35 +74,26 @@ def _extended(stat: str, threshold: float | None = None) -> Scenario:
     )
 
 
-_SAMPLES: dict[str, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
-
-
+@functools.cache
 def _samples(stat: str) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """(batch, fast) measures of one statistic's scenario, drawn once per session."""
-    if stat not in _SAMPLES:
-        scenario = _extended(stat)
-        alarms = _alarm_names(scenario)
-        batch = _measures(_batch_rows(scenario, N_BATCH, BATCH_SEED), alarms)
-        fast = _measures(_fast_rows(scenario, N_FAST, FAST_SEED), alarms)
-        _SAMPLES[stat] = batch, fast
-    return _SAMPLES[stat]
+    scenario = _extended(stat)
+    alarms = vs._alarm_names(scenario)
+    return (
+        vs._measures(vs._batch_rows(scenario, N_BATCH, BATCH_SEED), alarms),
+        vs._measures(vs._fast_rows(scenario, N_FAST, FAST_SEED), alarms),
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stat", list(STATISTICS))
 def test_extended_statistics_match_fast_mode(stat: str) -> None:
     batch, fast = _samples(stat)
-    # not degenerate: mixed outcomes, enough detections for the KS test of detected_at
+    # not degenerate: mixed outcomes, enough detections for the KS test of the detection time
     rolled = float(np.mean(fast["outcome"] == "ROLLED_BACK"))
     assert 0.15 < rolled < 0.7, f"{stat}: rolls back in {rolled:.0%} of fast runs"
     assert len(fast["detected_at_seconds"]) >= 30
-    failures = [
-        f"{stat}: {column} differs between batch and fast mode (p = {p:.3g} < {ALPHA:.2g});\n"
-        f"  batch: {_describe(batch[column])}\n  fast:  {_describe(fast[column])}"
-        for measure in MEASURES
-        for column, p in _comparisons(measure, batch, fast)
-        if not p > ALPHA
-    ]
+    failures = [line for m in vs.MEASURES for line in vs._failures(stat, m, batch, fast, ALPHA)]
     assert not failures, "\n".join(failures)
 
 
@@ -129,6 +113,6 @@ def test_the_comparison_has_power() -> None:
     """A tm99 threshold 5 % lower in the batch runs is rejected by the outcome test."""
     _, fast = _samples("tm99")
     wrong = _extended("tm99", threshold=0.95 * STATISTICS["tm99"][0])
-    batch = _measures(_batch_rows(wrong, N_BATCH, BATCH_SEED), _alarm_names(wrong))
-    ((_, p),) = _comparisons("outcome", batch, fast)
+    batch = vs._measures(vs._batch_rows(wrong, N_BATCH, BATCH_SEED), vs._alarm_names(wrong))
+    ((_, p),) = vs._comparisons("outcome", batch, fast)
     assert p < ALPHA, f"outcome p = {p:.3g}"
