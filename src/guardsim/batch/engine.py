@@ -127,7 +127,7 @@ from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.dataplane import lognormal_params
-from guardsim.simulator.metrics import LatencyComponent, components_statistic
+from guardsim.simulator.metrics import components_statistic_rows
 
 load_array_support()  # the engine runs the array kernels: scipy is loaded with it
 
@@ -164,7 +164,7 @@ class _Query:
     #: how its windows are computed: "basic" (statistic sets), "mixture" (pNN of a latency
     #: metric, drawn as an order statistic of the window's lognormal mixture, vectorised),
     #: "components" (any other extended statistic of a latency metric or of
-    #: InvocationsPerInstance, by :func:`guardsim.simulator.metrics.components_statistic`,
+    #: InvocationsPerInstance, by :func:`guardsim.simulator.metrics.components_statistic_rows`,
     #: fast mode's kernel) or "histogram" (an extended statistic of a 0/1 or constant metric:
     #: a function of the window's counts,
     #: :func:`~guardsim.cloudwatch.statistics.compute_from_histogram`)
@@ -1261,30 +1261,33 @@ class _Block:
     def _components(
         self, src: Source, minutes: IntArray, vis: dict[str, BoolArray], rows: IntArray
     ) -> FloatArray:
-        """Per row, the statistic of the window's latency components by fast mode's own
-        kernel (:func:`guardsim.simulator.metrics.components_statistic`: trimmed and
-        winsorized means, trimmed counts and sums, percentile ranks, IQM from a resample of
-        the window's mixture; percentiles of a constant metric exactly)."""
+        """Per row, the statistic of the window's latency components, every row at once, by
+        fast mode's own kernel (:func:`guardsim.simulator.metrics.components_statistic_rows`:
+        trimmed and winsorized means, trimmed counts and sums, percentile ranks, IQM from a
+        resample of the window's mixture; percentiles of a constant metric exactly)."""
         safe = np.maximum(minutes, 0)
-        parts = []
+        at = np.ix_(rows, safe)  # one gather per array: the rows' window minutes
+        counts, mus, sigmas, scales, adds = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self._params(f, src.metric)
             v = vis[f][rows]
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                counts = np.where(v, cn[rows][:, safe], 0)
-                parts.append((mu, sigma, counts, sc[rows][:, safe], ad[rows][:, safe]))
-        out = np.full(len(rows), math.nan)
-        spec = src.spec
-        for i in range(len(rows)):
-            comps = [
-                LatencyComponent(int(c[i, w]), mu, sigma, float(sc[i, w]), float(ad[i, w]))
-                for mu, sigma, c, sc, ad in parts
-                for w in range(c.shape[1])
-                if c[i, w] > 0
-            ]
-            value = components_statistic(comps, spec, self.rng_metrics)
-            out[i] = math.nan if value is None else value
-        return out
+                counts.append(np.where(v, cn[at], 0))
+                scales.append(sc[at])
+                adds.append(ad[at])
+                mus.append(np.full(len(safe), mu))
+                sigmas.append(np.full(len(safe), sigma))
+        if not counts:
+            return np.full(len(rows), math.nan)
+        return components_statistic_rows(
+            np.concatenate(counts, axis=1),
+            np.concatenate(mus),
+            np.concatenate(sigmas),
+            np.concatenate(scales, axis=1),
+            np.concatenate(adds, axis=1),
+            src.spec,
+            self.rng_metrics,
+        )
 
     def _params(self, fleet: str, metric: str) -> tuple[float, float]:
         """(mu, sigma) of a metric's lognormal samples (InvocationsPerInstance: constant)."""

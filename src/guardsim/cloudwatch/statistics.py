@@ -111,11 +111,13 @@ __all__ = [
     "compute_from_histogram",
     "compute_from_samples",
     "compute_from_summary",
+    "compute_rows_from_sorted",
     "compute_statistic",
     "has_low_sample_count",
     "low_sample_count_threshold",
     "merge_stats",
     "parse_statistic",
+    "percent_range_count",
 ]
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -739,6 +741,95 @@ def compute_from_samples(spec: StatisticSpec | str, samples: npt.ArrayLike) -> f
             return float(max(0, k_high - k_low))
         return float(np.count_nonzero(_absolute_mask(spec, x)))
     return _compute_canonical(spec, _canonical_from_samples(x))
+
+
+def _floor_ranks(percent: Fraction, n: IntArray) -> IntArray:
+    """:func:`_floor_rank` of each entry of ``n`` (exact integer arithmetic)."""
+    num, den = percent.numerator, percent.denominator * 100
+    if n.size and abs(num) * int(n.max()) >= _INT64_SAFE:  # exact, with Python ints
+        return np.array([(num * int(k)) // den for k in n.ravel()], dtype=np.int64).reshape(n.shape)
+    out: IntArray = (num * n) // den
+    return out
+
+
+def _ceil_ofs(percent: Fraction, n: IntArray) -> IntArray:
+    """:func:`_ceil_of` of each entry of ``n`` (exact integer arithmetic)."""
+    return -_floor_ranks(-percent, n)
+
+
+def percent_range_count(spec: StatisticSpec, n: IntArray) -> IntArray:
+    """How many of ``n`` samples a percent range keeps (each entry of ``n``):
+    ``max(0, ceil(b / 100 * n) - floor(a / 100 * n))``, the ranks of the module docstring."""
+    k_low, k_high = _kept_ranks_rows(spec, n)
+    count: IntArray = np.maximum(0, k_high - k_low)
+    return count
+
+
+def _kept_ranks_rows(spec: StatisticSpec, n: IntArray) -> tuple[IntArray, IntArray]:
+    """:func:`_kept_ranks` of each entry of ``n``."""
+    n = np.asarray(n, dtype=np.int64)
+    k_low = np.zeros_like(n) if spec.lower is None else _floor_ranks(spec.lower, n)
+    k_high = n if spec.upper is None else _ceil_ofs(spec.upper, n)
+    return k_low, k_high
+
+
+def compute_rows_from_sorted(spec: StatisticSpec | str, x: FloatArray, m: IntArray) -> FloatArray:
+    """:func:`compute_from_samples` of many periods at once: row ``i`` of ``x`` ([R, M]) holds
+    its period's ``m[i]`` samples sorted ascending, then padding (any value, never read).
+
+    The same definitions as :func:`compute_from_samples` (the module docstring), row by row:
+    the same ranks, bounds and empty-selection rules, NaN where that gives ``None``. Values
+    equal it to rounding (sums run over a row, not over its distinct values), which a property
+    test holds. The extended statistics only (the basic ones need no samples).
+    """
+    spec = _as_spec(spec)
+    kind = spec.kind
+    if kind in BASIC_STATISTICS:
+        raise ArgumentError(f"compute_rows_from_sorted: {spec.name} is not an extended statistic")
+    x = np.asarray(x, dtype=np.float64)
+    m = np.asarray(m, dtype=np.int64)
+    rows, width = x.shape
+    out = np.full(rows, math.nan)
+    if width == 0:
+        return out
+    valid = np.arange(width)[None, :] < m[:, None]
+    # extended statistics are unavailable when any sample is negative; x[:, 0] is the minimum
+    ok = (m > 0) & (x[:, 0] >= 0)
+    count = np.maximum(m, 1).astype(np.float64)
+    if kind is StatisticKind.PERCENTILE:
+        assert spec.upper is not None
+        rank = np.minimum(ceil_rank(spec.upper, np.maximum(m, 1)), width)
+        value = np.take_along_axis(x, (rank - 1)[:, None], axis=1)[:, 0] + 0.0
+        return np.where(ok, value, math.nan)
+    if kind is StatisticKind.PERCENTILE_RANK:
+        return np.where(ok, 100.0 * (valid & _absolute_mask(spec, x)).sum(axis=1) / count, math.nan)
+    if spec.percent_bounds:
+        k_low, k_high = _kept_ranks_rows(spec, m)
+        if kind is StatisticKind.WINSORIZED_MEAN:
+            kept = ok & (k_high > k_low)  # only wm0 keeps nothing: nothing to clamp to
+            low = np.take_along_axis(x, np.clip(k_low, 0, width - 1)[:, None], axis=1)
+            high = np.take_along_axis(x, np.clip(k_high - 1, 0, width - 1)[:, None], axis=1)
+            clipped = np.where(valid, np.clip(x, low, high), 0.0)
+            return np.where(kept, clipped.sum(axis=1) / count, math.nan)
+        pos = np.arange(width)[None, :]
+        weights = (pos >= k_low[:, None]) & (pos < k_high[:, None]) & valid
+        kept_count = percent_range_count(spec, m).astype(np.float64)
+    else:
+        if kind is StatisticKind.WINSORIZED_MEAN:
+            lo = None if spec.lower is None else float(spec.lower)
+            hi = None if spec.upper is None else float(spec.upper)
+            clipped = np.where(valid, np.clip(x, lo, hi) if (lo, hi) != (None, None) else x, 0.0)
+            return np.where(ok, clipped.sum(axis=1) / count, math.nan)
+        weights = valid & _absolute_mask(spec, x)
+        kept_count = weights.sum(axis=1).astype(np.float64)
+    if kind is StatisticKind.TRIMMED_COUNT:
+        return np.where(ok, kept_count, math.nan)
+    total = np.where(weights, x, 0.0).sum(axis=1)
+    if kind is StatisticKind.TRIMMED_SUM:
+        return np.where(ok, total, math.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / kept_count
+    return np.where(ok & (kept_count > 0), mean, math.nan)  # TRIMMED_MEAN
 
 
 compute_statistic = compute_from_samples

@@ -34,7 +34,9 @@ from guardsim.cloudwatch.statistics import (
     ceil_rank,
     compute_from_histogram,
     compute_from_samples,
+    compute_rows_from_sorted,
     merge_stats,
+    percent_range_count,
 )
 from guardsim.model.custom_metrics import minute_stats, name_of, request_stats
 from guardsim.model.instance_metrics import (
@@ -46,6 +48,7 @@ from guardsim.model.instance_metrics import (
 from guardsim.model.latency import (
     cdf_scalar,
     draw_stats,
+    mixture_quantile,
     mixture_quantile_scalar,
     moments_scalar,
     quantile_scalar,
@@ -55,6 +58,7 @@ from guardsim.model.metrics import INSTANCE_METRICS, RAW_METRICS
 from guardsim.scenarios.models import CustomMetric, InstanceMetrics
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 BASIC_STATISTICS = ("SampleCount", "Sum", "Average", "Minimum", "Maximum")
 FLEETS = ("blue", "green")
@@ -174,7 +178,9 @@ def components_statistic(
     N draws from a distribution G is
     G^-1(U) with U ~ Beta(r, N - r + 1). Treating the pooled batches as N draws from their
     count-weighted mixture ignores that each batch's count is fixed, a negligible difference.
-    Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values.
+    Other extended statistics use a resample of at most :data:`RESAMPLE_SIZE` values (trimmed
+    counts and sums then scaled to the window's N samples), drawn by
+    :func:`components_statistic_rows` (the one definition; this is its one-row case).
     """
     comps = _merge(components)
     n = sum(c.n for c in comps)
@@ -185,13 +191,124 @@ def components_statistic(
         u = float(rng.beta(r, n - r + 1))
         # one distribution (the common case): its own quantile, no search needed
         return comps[0].quantile(u) if len(comps) == 1 else mixture_quantile_scalar(comps, u)
-    m = min(n, RESAMPLE_SIZE)
-    counts = rng.multinomial(m, [c.n / n for c in comps])
-    parts = []
-    for c, k in zip(comps, counts, strict=True):
-        if k:
-            parts.append(np.exp(c.mu + c.sigma * rng.standard_normal(int(k))) * c.scale + c.add)
-    return compute_from_samples(spec, np.concatenate(parts))
+    c = np.array(comps, dtype=np.float64)  # [K, 5]: n, mu, sigma, scale, add
+    counts = np.array([[k.n for k in comps]], dtype=np.int64)
+    value = components_statistic_rows(counts, c[:, 1], c[:, 2], c[:, 3], c[:, 4], spec, rng)
+    return None if math.isnan(value[0]) else float(value[0])
+
+
+#: :func:`components_statistic_rows` draws the resamples of at most this many rows at a time
+#: (a fixed number: the draws do not depend on it beyond the row order; it bounds the memory
+#: to about 16 MB of resampled values).
+RESAMPLE_ROWS = 1024
+
+
+def components_statistic_rows(
+    counts: npt.NDArray[np.int64],
+    mu: npt.ArrayLike,
+    sigma: npt.ArrayLike,
+    scale: npt.ArrayLike,
+    add: npt.ArrayLike,
+    spec: StatisticSpec,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """:func:`components_statistic` of many windows at once, NaN where it gives ``None``.
+
+    Row ``i`` is one window: ``counts[i, j]`` samples of ``exp(mu + sigma * Z) * scale + add``
+    for each component ``j`` (the parameters broadcast to ``counts``' shape [R, K]; components
+    of count 0 are ignored). A percentile is the order statistic drawn as in
+    :func:`components_statistic` (with the vectorised
+    :func:`~guardsim.model.latency.mixture_quantile`); any other extended statistic is computed
+    (:func:`~guardsim.cloudwatch.statistics.compute_rows_from_sorted`) from a resample of
+    ``m = min(n, RESAMPLE_SIZE)`` values of the row's mixture: a multinomial split of ``m``
+    over the components by count, then that many draws of each; a trimmed count or sum is
+    then the window's, not the resample's (:func:`_to_window`). For one row the draws are
+    those :func:`components_statistic` makes (the same generator calls in the same order).
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    shape = counts.shape
+    mu_a, sg, sc, ad = (
+        np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in (mu, sigma, scale, add)
+    )
+    n = counts.sum(axis=1)
+    out = np.full(shape[0], math.nan)
+    has = np.nonzero(n > 0)[0]
+    if not len(has):
+        return out
+    if spec.kind is StatisticKind.PERCENTILE and spec.upper is not None:
+        r = ceil_rank(spec.upper, n[has])
+        u = rng.beta(r.astype(np.float64), (n[has] - r + 1).astype(np.float64))
+        out[has] = mixture_quantile(
+            counts[has].astype(np.float64), mu_a[has], sg[has], sc[has], ad[has], u
+        )
+        return out
+    if spec.kind is StatisticKind.TRIMMED_COUNT and spec.percent_bounds:
+        used = counts > 0
+        if not ((used & (sc < 0)).any() or (used & (ad < 0)).any()):
+            # no sample can be negative: the count a percent range keeps is known, no draw
+            out[has] = percent_range_count(spec, n[has])
+            return out
+    for lo in range(0, len(has), RESAMPLE_ROWS):
+        rows = has[lo : lo + RESAMPLE_ROWS]
+        x, m = _resample(counts[rows], mu_a[rows], sg[rows], sc[rows], ad[rows], rng)
+        out[rows] = _to_window(spec, compute_rows_from_sorted(spec, x, m), n[rows], m)
+    return out
+
+
+def _to_window(spec: StatisticSpec, value: FloatArray, n: IntArray, m: IntArray) -> FloatArray:
+    """A resample's trimmed count or sum as the window's: the resample holds ``m`` of the
+    window's ``n`` samples. A percent range keeps a known number of the ``n`` samples (exact,
+    as CloudWatch counts them); an absolute range about ``n / m`` times the resample's count;
+    a trimmed sum is the mean of the resample's kept samples times the window's count. Means,
+    percentile ranks and percentiles of the resample already estimate the window's."""
+    if spec.kind not in (StatisticKind.TRIMMED_COUNT, StatisticKind.TRIMMED_SUM):
+        return value
+    if not spec.percent_bounds:
+        return value * (n / m)
+    count = percent_range_count(spec, n).astype(np.float64)
+    if spec.kind is StatisticKind.TRIMMED_COUNT:
+        return np.where(np.isnan(value), value, count)
+    resample_count = percent_range_count(spec, m).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = value / resample_count * count
+    return np.where(resample_count > 0, scaled, value)
+
+
+def _per_draw(param: FloatArray, k: npt.NDArray[np.int64]) -> FloatArray | float:
+    """A component parameter for each of the draws ``k`` makes (one number when every
+    component shares it, the common case: no copy)."""
+    flat = param.ravel()
+    if flat.size and bool((flat == flat[0]).all()):
+        return float(flat[0])
+    return np.repeat(flat, k)
+
+
+def _resample(
+    counts: npt.NDArray[np.int64],
+    mu: FloatArray,
+    sigma: FloatArray,
+    scale: FloatArray,
+    add: FloatArray,
+    rng: np.random.Generator,
+) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    """Each row's resample ([R, max m], sorted, padded with +inf) and its size ``m``."""
+    n = counts.sum(axis=1)
+    m = np.minimum(n, RESAMPLE_SIZE)
+    k = rng.multinomial(m, counts / n[:, None]).ravel()  # how many of each component
+    z = rng.standard_normal(int(m.sum()))  # row by row, component by component
+    values = z * _per_draw(sigma, k)
+    values += _per_draw(mu, k)
+    np.exp(values, out=values)
+    values *= _per_draw(scale, k)
+    values += _per_draw(add, k)
+    rows, width = len(m), int(m.max())
+    if bool((m == width).all()):  # every row full (the common case): a reshape
+        x = values.reshape(rows, width)
+    else:  # a boolean mask fills row by row, as the values come
+        x = np.full((rows, width), math.inf)
+        x[np.arange(width)[None, :] < m[:, None]] = values
+    x.sort(axis=1)
+    return x, m
 
 
 class MinuteBucket:
