@@ -26,7 +26,7 @@ from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "simulator"))
-from test_fast_vs_exact import _scenario  # noqa: E402
+from test_fast_vs_exact import _scenario
 
 A0 = "alarms[0]"
 ENDPOINT = [
@@ -53,7 +53,11 @@ def band_alarm(
                 "Id": "m1",
                 "ReturnData": True,
                 "MetricStat": {
-                    "Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": ENDPOINT},
+                    "Metric": {
+                        "Namespace": namespace,
+                        "MetricName": metric,
+                        "Dimensions": ENDPOINT,
+                    },
                     "Period": 60,
                     "Stat": stat,
                 },
