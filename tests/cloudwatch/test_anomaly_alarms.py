@@ -239,3 +239,14 @@ def test_the_band_is_centre_plus_minus_k_sd_at_the_warmup_traffic() -> None:
     n = 2.0 * 60  # requests per period
     assert (lo + hi) / 2 == pytest.approx(n * 0.02)
     assert (hi - lo) / 2 == pytest.approx(2 * math.sqrt(n * 0.02))  # Poisson count
+
+
+def test_the_importer_keeps_an_anomaly_alarm() -> None:
+    """``guardsim real import`` brings a described anomaly alarm in with its band fields."""
+    from guardsim.real_backend.importer import alarm_args
+
+    described = {**band_alarm(), "AlarmArn": "arn:aws:cloudwatch:...", "StateValue": "OK"}
+    args = alarm_args(described)
+    assert args is not None
+    assert args["ThresholdMetricId"] == "ad1" and "AlarmArn" not in args
+    assert alarm_args({**described, "EvaluationCriteria": {"PromQLCriteria": {}}}) is None
