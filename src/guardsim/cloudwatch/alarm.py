@@ -629,6 +629,11 @@ class AlarmRule:
     # Evaluation (the hot path)
     # ---------------------------------------------------------------------------------------
 
+    @property
+    def threshold_text(self) -> str:
+        """``>= 0.3``, or ``outside the band [3100.0, 3760.0]`` for an anomaly alarm."""
+        return self._threshold_text
+
     def breaches(self, value: Any) -> Any:
         """Whether a real datapoint breaches: ``value <op> Threshold``, or against the band's
         bounds for an anomaly alarm (see aws-model.md#put-metric-alarm); elementwise on a numpy
