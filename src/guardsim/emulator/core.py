@@ -184,6 +184,12 @@ class _Request:
     body: bytes
 
 
+#: The background traffic an emulated anomaly band is computed at: its mean rate over this many
+#: seconds of the traffic's own clock (the band's "history"; a constant rate is the same at any
+#: length).
+_BAND_TRAFFIC_SECONDS = 3600.0
+
+
 class ApiError(Exception):
     """An AWS error response: code, message, HTTP status and extra fields."""
 
@@ -1277,7 +1283,12 @@ class Emulator:
         model = self.models.get(str(_variant(config.params if config else {}).get("ModelName")))
         behaviour = model.behaviour if model else ModelBehaviour()
         return anomaly_band(
-            p, behaviour, traffic, 3600.0, None, self.world.environment.anomaly_band_model
+            p,
+            behaviour,
+            traffic,
+            _BAND_TRAFFIC_SECONDS,
+            None,
+            self.world.environment.anomaly_band_model,
         )
 
     def _alarm_item(self, a: LiveAlarm | LiveComposite) -> dict[str, Any]:
