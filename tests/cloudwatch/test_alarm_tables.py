@@ -504,25 +504,6 @@ def test_from_kwargs_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "operator",
-    [
-        "LessThanLowerOrGreaterThanUpperThreshold",
-        "LessThanLowerThreshold",
-        "GreaterThanUpperThreshold",
-    ],
-)
-def test_anomaly_detection_is_refused_clearly(operator: str) -> None:
-    kw = kwargs(ComparisonOperator=operator, ThresholdMetricId="ad1")
-    del kw["Threshold"]
-    with pytest.raises(ValueError, match="does not support anomaly detection") as info:
-        AlarmRule.from_kwargs(kw)
-    assert isinstance(info.value, GuardsimError)
-    assert isinstance(info.value, AlarmError)
-    assert info.value.field == "ComparisonOperator"
-    assert info.value.alarm_name == "new-fleet-5xx"
-
-
-@pytest.mark.parametrize(
     "missing", ["AlarmName", "EvaluationPeriods", "Threshold", "ComparisonOperator", "Period"]
 )
 def test_missing_essentials_raise_a_clear_error(missing: str) -> None:

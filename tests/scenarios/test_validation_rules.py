@@ -647,14 +647,14 @@ CASES = [
     Case(
         "anomaly-operator",
         {f"{A0}.ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold"},
-        f"{A0}.ComparisonOperator",
-        "anomaly-detection operator",
+        f"{A0}.ThresholdMetricId",
+        "required with the anomaly-detection operator",
     ),
     Case(
         "threshold-metric-id",
         {f"{A0}.ThresholdMetricId": "band"},
-        f"{A0}.ThresholdMetricId",
-        "does not simulate",
+        f"{A0}.ComparisonOperator",
+        "needs an anomaly-detection operator",
     ),
     Case(
         "promql-evaluation-interval",

@@ -93,7 +93,8 @@ from guardsim.batch import components as components_
 from guardsim.batch.composite import BatchComposites
 from guardsim.batch.custom_metrics import CustomMetricArrays, read_custom_metrics
 from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
-from guardsim.cloudwatch.alarm import OPERATOR_FUNCTIONS, AlarmRule, AlarmState
+from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval
@@ -112,6 +113,7 @@ from guardsim.errors import ReplayFileError
 from guardsim.model import billing
 from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
+from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import (
@@ -226,11 +228,18 @@ class _Prepared:
         # the metric alarms to evaluate are the rollback alarms plus the children of the
         # composites SageMaker reads (Scenario.evaluated_alarms)
         metric_alarms, composites = scenario.evaluated_alarms(False)
+        # anomaly alarms' static bands, from the same function fast mode's AlarmMonitor gets its
+        # bands from (guardsim.model.anomaly)
+        replay_file = scenario.traffic.replay_file
+        bands = anomaly_bands(
+            scenario, read_replay(Path(replay_file))[0] if replay_file is not None else None
+        )
         for alarm in metric_alarms:
             boto = alarm.to_boto()
-            rule = env.alarm_rule(boto)
+            rule = env.alarm_rule(boto, bands.get(alarm.name))
             program = None
             if alarm.metrics is not None:
+                boto["Metrics"] = evaluated_metrics(boto["Metrics"])  # an anomaly band's mX
                 # the same compiled program fast mode's AlarmMonitor evaluates
                 program = compile_metrics(boto["Metrics"])
                 bound = {
@@ -1960,11 +1969,13 @@ def _memoryless(alarm: _Alarm) -> bool:
     L = rule.range_length
     if alarm.low_sample or L > _MEMORYLESS_MAX_RANGE:
         return False
-    op = OPERATOR_FUNCTIONS[rule.comparison_operator]
     thr = rule.threshold
     candidates = (thr - 1.0, thr + 1.0)
-    breach = [v for v in candidates if op(v, thr)]
-    calm = [v for v in candidates if not op(v, thr)]
+    if rule.band is not None:  # an anomaly alarm: below, inside and above its band
+        lo, hi = rule.band
+        candidates = (lo - 1.0, (lo + hi) / 2.0, hi + 1.0)
+    breach = [v for v in candidates if rule.breaches(v)]
+    calm = [v for v in candidates if not rule.breaches(v)]
     if not breach or not calm:
         return False
     for pattern in itertools.product((None, breach[0], calm[0]), repeat=L):
@@ -1994,11 +2005,10 @@ def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
 
 
 def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
-    """``value <op> Threshold`` elementwise with the rule's own operator (NaN: False)."""
+    """``value <op> Threshold`` (or the band) elementwise with the rule's own
+    :meth:`~guardsim.cloudwatch.alarm.AlarmRule.breaches` (NaN: False)."""
     with np.errstate(invalid="ignore"):
-        out: BoolArray = np.asarray(
-            OPERATOR_FUNCTIONS[rule.comparison_operator](values, rule.threshold), dtype=bool
-        )
+        out: BoolArray = np.asarray(rule.breaches(values), dtype=bool)
     return out
 
 

@@ -16,7 +16,11 @@ Positions are numbered oldest to newest in a range of R periods; ``X`` breaches,
 
 1. **Comparison.** A datapoint breaches when ``value <op> Threshold`` holds, the statistic being
    the left operand (see aws-model.md#put-metric-alarm): ``>=``, ``>``, ``<``, ``<=`` for the four
-   static operators. Anomaly detection operators are not supported (:class:`AlarmError`).
+   static operators. An anomaly-detection alarm compares with its band's bounds ``(lower,
+   upper)`` (:attr:`AlarmRule.band`): ``value < lower or value > upper``, ``value < lower`` or
+   ``value > upper`` for its three operators
+   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html).
+   guardsim's band is static per alarm (see :mod:`guardsim.model.anomaly`).
 2. **At least N real datapoints in the range** (with or without gaps): the N most recent *real*
    datapoints are evaluated, reaching back past gaps; ``TreatMissingData`` is not used. ALARM if
    at least M of them breach (they need not be consecutive; see aws-model.md#evaluation-schedule),
@@ -124,6 +128,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
+from guardsim.cloudwatch.anomaly import band_spec, evaluated_metrics
 from guardsim.cloudwatch.statistics import (
     StatisticSpec,
     low_sample_count_threshold,
@@ -139,6 +144,7 @@ __all__ = [
     "AlarmEvaluation",
     "AlarmRule",
     "AlarmState",
+    "AnomalyOperator",
     "ComparisonOperator",
     "EvaluationRangeRule",
     "LowSampleCountPolicy",
@@ -190,15 +196,38 @@ OPERATOR_FUNCTIONS: Final[Mapping[ComparisonOperator, Callable[[Any, Any], Any]]
     ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD: operator.le,
 }
 
-#: Anomaly-detection operators (see aws-model.md#put-metric-alarm); guardsim does not model anomaly
-#: bands (see aws-model.md#composite-alarms).
-ANOMALY_OPERATORS: Final = frozenset(
-    {
-        "LessThanLowerOrGreaterThanUpperThreshold",
-        "LessThanLowerThreshold",
-        "GreaterThanUpperThreshold",
-    }
-)
+
+class AnomalyOperator(StrEnum):
+    """The three anomaly-detection operators: the value against the band's bounds (see
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Anomaly_Detection_Alarm.html)."""
+
+    OUTSIDE = "LessThanLowerOrGreaterThanUpperThreshold"
+    BELOW = "LessThanLowerThreshold"
+    ABOVE = "GreaterThanUpperThreshold"
+
+    @property
+    def symbol(self) -> str:
+        """``outside``, ``<`` or ``>`` (of the band)."""
+        return _BAND_SYMBOLS[self]
+
+
+_BAND_SYMBOLS: Final[Mapping[AnomalyOperator, str]] = {
+    AnomalyOperator.OUTSIDE: "outside",
+    AnomalyOperator.BELOW: "<",
+    AnomalyOperator.ABOVE: ">",
+}
+
+#: Anomaly-detection operators (see aws-model.md#put-metric-alarm).
+ANOMALY_OPERATORS: Final = frozenset(o.value for o in AnomalyOperator)
+
+
+def _band_operator(op: AnomalyOperator, lower: float, upper: float) -> Callable[[Any, Any], Any]:
+    """``value <op> band`` as ``f(value, _)`` (scalars or numpy arrays; NaN never breaches)."""
+    if op is AnomalyOperator.BELOW:
+        return lambda v, _t: v < lower
+    if op is AnomalyOperator.ABOVE:
+        return lambda v, _t: v > upper
+    return lambda v, _t: (v < lower) | (v > upper)
 
 
 class TreatMissingData(StrEnum):
@@ -333,6 +362,11 @@ class AlarmRule:
     default range length for :meth:`evaluate` (``None``: :data:`DEFAULT_EVALUATION_RANGE` of N,
     resolved into :attr:`range_length`). ``low_sample_scope`` is guardsim's choice of which
     datapoints the low-sample percentile rule checks (see the module docstring, step 6).
+
+    An anomaly-detection alarm has an :class:`AnomalyOperator` and its ``band``, the static
+    ``(lower, upper)`` bounds guardsim compiles it to (:mod:`guardsim.model.anomaly`); its
+    ``threshold`` is then the bound its operator compares with (the upper one for
+    ``LessThanLowerOrGreaterThanUpperThreshold``), for summaries only.
     """
 
     name: str
@@ -340,13 +374,14 @@ class AlarmRule:
     evaluation_periods: int
     datapoints_to_alarm: int
     threshold: float
-    comparison_operator: ComparisonOperator
+    comparison_operator: ComparisonOperator | AnomalyOperator
     treat_missing_data: TreatMissingData = TreatMissingData.MISSING
     statistic: str | None = None
     evaluate_low_sample_count_percentile: LowSampleCountPolicy = LowSampleCountPolicy.EVALUATE
     evaluation_range: int | None = None
     low_sample_scope: LowSampleScope = LowSampleScope.NEWEST
     premature_reading: PrematureReading = PrematureReading.NEWER
+    band: tuple[float, float] | None = None
     #: The evaluation-range length :meth:`evaluate` uses by default.
     range_length: int = field(init=False)
     statistic_spec: StatisticSpec | None = field(init=False, repr=False, compare=False)
@@ -364,7 +399,14 @@ class AlarmRule:
         name = self.name
         set_ = object.__setattr__
         try:
-            set_(self, "comparison_operator", ComparisonOperator(self.comparison_operator))
+            op_value = self.comparison_operator
+            set_(
+                self,
+                "comparison_operator",
+                AnomalyOperator(op_value)
+                if op_value in ANOMALY_OPERATORS
+                else ComparisonOperator(op_value),
+            )
             set_(self, "treat_missing_data", TreatMissingData(self.treat_missing_data))
             set_(
                 self,
@@ -409,9 +451,39 @@ class AlarmRule:
         ):
             low = low_sample_count_threshold(spec)
         set_(self, "low_sample_threshold", low)
-        set_(self, "_op", OPERATOR_FUNCTIONS[self.comparison_operator])
+        op = self.comparison_operator
+        if isinstance(op, AnomalyOperator):
+            band = self.band
+            if band is None or len(band) != 2 or not all(map(math.isfinite, band)):
+                raise AlarmError(
+                    f"an anomaly-detection alarm needs finite band bounds, got {band!r}",
+                    alarm_name=name,
+                    field="ThresholdMetricId",
+                )
+            lower, upper = float(band[0]), float(band[1])
+            if lower > upper:
+                raise AlarmError(
+                    f"band lower bound {lower!r} is above its upper bound {upper!r}",
+                    alarm_name=name,
+                    field="ThresholdMetricId",
+                )
+            set_(self, "band", (lower, upper))
+            set_(self, "_op", _band_operator(op, lower, upper))
+            threshold_text = (
+                f"outside the band [{lower!r}, {upper!r}]"
+                if op is AnomalyOperator.OUTSIDE
+                else f"{op.symbol} {lower if op is AnomalyOperator.BELOW else upper!r} (band)"
+            )
+        else:
+            if self.band is not None:
+                raise AlarmError(
+                    f"a band is only for anomaly-detection operators, not {op.value}",
+                    alarm_name=name,
+                    field="ComparisonOperator",
+                )
+            set_(self, "_op", OPERATOR_FUNCTIONS[op])
+            threshold_text = f"{op.symbol} {self.threshold!r}"
         set_(self, "_tmd", _TMD_CODES[self.treat_missing_data])
-        threshold_text = f"{self.comparison_operator.symbol} {self.threshold!r}"
         set_(self, "_threshold_text", threshold_text)
         set_(self, "_of_n", f" of {n} {'datapoint' if n == 1 else 'datapoints'} [")
         needed = f"] {threshold_text} (at least {m} needed for ALARM)"
@@ -430,6 +502,7 @@ class AlarmRule:
         evaluation_range: int | None = None,
         low_sample_scope: LowSampleScope | str = LowSampleScope.NEWEST,
         premature_reading: PrematureReading | str = PrematureReading.NEWER,
+        band: tuple[float, float] | None = None,
     ) -> AlarmRule:
         """Precompile an alarm from exactly the keyword arguments of ``put_metric_alarm``.
 
@@ -445,7 +518,9 @@ class AlarmRule:
 
         The arguments are assumed validated (see :mod:`guardsim.scenarios`); this only fails,
         with :class:`AlarmError` naming the field, when an essential is missing or unusable.
-        Anomaly-detection alarms raise :class:`AlarmError`: guardsim does not support them.
+        An anomaly-detection alarm (``ThresholdMetricId``, see :mod:`guardsim.cloudwatch.anomaly`)
+        needs ``band``, its ``(lower, upper)`` bounds (:func:`guardsim.model.anomaly.anomaly_band`);
+        without it :class:`AlarmError` is raised, never a silent static threshold.
         ``evaluation_range``, ``low_sample_scope`` and ``premature_reading`` are guardsim's own
         settings (see the module docstring).
         """
@@ -460,29 +535,42 @@ class AlarmRule:
             return kwargs[key]
 
         op_text = need("ComparisonOperator")
-        if op_text in ANOMALY_OPERATORS or kwargs.get("ThresholdMetricId") is not None:
-            raise AlarmError(
-                f"{op_text!r} is an anomaly-detection operator; guardsim does not support "
-                "anomaly detection alarms (use a static Threshold with "
-                "GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or "
-                "LessThanOrEqualToThreshold)",
-                alarm_name=name,
-                field="ComparisonOperator",
-            )
-        try:
-            op = ComparisonOperator(op_text)
-        except ValueError:
-            raise AlarmError(
-                f"unknown operator {op_text!r}; expected one of "
-                + ", ".join(o.value for o in ComparisonOperator),
-                alarm_name=name,
-                field="ComparisonOperator",
-            ) from None
+        spec = band_spec(kwargs)  # raises AlarmError naming the field of a malformed band
+        op: ComparisonOperator | AnomalyOperator
+        if spec is not None:
+            op = AnomalyOperator(op_text)
+            if band is None:
+                raise AlarmError(
+                    "an anomaly-detection alarm needs its band, which guardsim computes from "
+                    "the scenario (guardsim.model.anomaly.anomaly_band); this caller has none",
+                    alarm_name=name,
+                    field="ThresholdMetricId",
+                )
+        else:
+            try:
+                op = ComparisonOperator(op_text)
+            except ValueError:
+                raise AlarmError(
+                    f"unknown operator {op_text!r}; expected one of "
+                    + ", ".join(o.value for o in ComparisonOperator),
+                    alarm_name=name,
+                    field="ComparisonOperator",
+                ) from None
+            if band is not None:
+                raise AlarmError(
+                    "a band is only for anomaly-detection alarms",
+                    alarm_name=name,
+                    field="Threshold",
+                )
 
         n = _as_int(need("EvaluationPeriods"), name, "EvaluationPeriods")
         m_raw = kwargs.get("DatapointsToAlarm")
         m = n if m_raw is None else _as_int(m_raw, name, "DatapointsToAlarm")
-        threshold_raw = need("Threshold")
+        if band is not None:
+            # the bound the operator compares with (summaries only; see the class docstring)
+            threshold_raw: Any = band[0] if op is AnomalyOperator.BELOW else band[1]
+        else:
+            threshold_raw = need("Threshold")
         try:
             threshold = float(threshold_raw)
         except (TypeError, ValueError):
@@ -507,7 +595,7 @@ class AlarmRule:
 
         metrics = kwargs.get("Metrics")
         if metrics is not None:
-            period, statistic = _period_and_statistic_from_metrics(metrics, name)
+            period, statistic = _period_and_statistic_from_metrics(evaluated_metrics(metrics), name)
         else:
             period = _as_int(need("Period"), name, "Period")
             statistic = kwargs.get("Statistic")
@@ -534,15 +622,22 @@ class AlarmRule:
             evaluation_range=evaluation_range,
             low_sample_scope=LowSampleScope(low_sample_scope),
             premature_reading=PrematureReading(premature_reading),
+            band=band,
         )
 
     # ---------------------------------------------------------------------------------------
     # Evaluation (the hot path)
     # ---------------------------------------------------------------------------------------
 
-    def breaches(self, value: float) -> bool:
-        """Whether one real datapoint breaches: ``value <op> Threshold`` (see
-        aws-model.md#put-metric-alarm)."""
+    @property
+    def threshold_text(self) -> str:
+        """``>= 0.3``, or ``outside the band [3100.0, 3760.0]`` for an anomaly alarm."""
+        return self._threshold_text
+
+    def breaches(self, value: Any) -> Any:
+        """Whether a real datapoint breaches: ``value <op> Threshold``, or against the band's
+        bounds for an anomaly alarm (see aws-model.md#put-metric-alarm); elementwise on a numpy
+        array (NaN: False). The one place a breach is decided: every engine calls it."""
         return self._op(value, self.threshold)
 
     def evaluate(

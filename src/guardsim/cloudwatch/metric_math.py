@@ -481,7 +481,8 @@ aws-model.md#metric-math)."""
 _UNSUPPORTED_REASONS = {
     "SEARCH": " (an alarm cannot be based on a SEARCH expression; see "
     "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-data-queries.html)",
-    "ANOMALY_DETECTION_BAND": " (anomaly detection alarms are not simulated)",
+    "ANOMALY_DETECTION_BAND": " (only as the band of an anomaly-detection alarm, named by its "
+    "ThresholdMetricId)",
 }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
+from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.composite import CompositeRule, parse_rule, reevaluate
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
@@ -145,12 +146,13 @@ def make_alarm(
     now: float,
     environment: Environment,
     tags: list[dict[str, str]],
+    band: tuple[float, float] | None = None,
 ) -> LiveAlarm:
     """A new alarm from PutMetricAlarm parameters (raises the cloudwatch library's errors for
     parameters it cannot evaluate)."""
     clean = {k: v for k, v in params.items() if k != "Tags"}
-    rule = environment.alarm_rule(clean)
-    program = compile_metrics(clean["Metrics"]) if clean.get("Metrics") else None
+    rule = environment.alarm_rule(clean, band)  # band: an anomaly alarm's (guardsim.model.anomaly)
+    program = compile_metrics(evaluated_metrics(clean["Metrics"])) if clean.get("Metrics") else None
     return LiveAlarm(
         name=str(clean["AlarmName"]),
         arn=arn,

@@ -56,6 +56,7 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
+from guardsim.cloudwatch.anomaly import band_spec, is_anomaly_alarm
 from guardsim.cloudwatch.composite import evaluation_order, parse_rule
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.deployment.machine import Phase, Transition, Trigger
@@ -74,6 +75,7 @@ from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, r
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
 from guardsim.emulator.world import World
 from guardsim.errors import AlarmError, GuardsimError
+from guardsim.model.anomaly import anomaly_band
 from guardsim.model.faults import FleetFaults
 from guardsim.model.latency import lognormal_params
 from guardsim.model.metrics import NAMESPACE, UNITS
@@ -180,6 +182,12 @@ class _Request:
     url: str
     headers: Mapping[str, Any]
     body: bytes
+
+
+#: The background traffic an emulated anomaly band is computed at: its mean rate over this many
+#: seconds of the traffic's own clock (the band's "history"; a constant rate is the same at any
+#: length).
+_BAND_TRAFFIC_SECONDS = 3600.0
 
 
 class ApiError(Exception):
@@ -1243,12 +1251,45 @@ class Emulator:
                 now=now if old is None else old.created_at,
                 environment=self.world.environment,
                 tags=list(p.get("Tags", [])) if old is None else old.tags,
+                band=self._anomaly_band(p),
             )
         except (GuardsimError, ValueError) as exc:
             raise ApiError("ValidationError", str(exc)) from None
         alarm.replacing(old, now)  # an update keeps the alarm's state, history and creation
         self.alarms[name] = alarm
         return {}
+
+    def _anomaly_band(self, p: dict[str, Any]) -> tuple[float, float] | None:
+        """An anomaly-detection alarm's static band (guardsim.model.anomaly), from the model the
+        band metric's endpoint serves now and the world's background traffic for it (the
+        emulator cannot foresee the client's own calls): refused when there is neither."""
+        if not is_anomaly_alarm(p):
+            return None
+        spec = band_spec(p)  # raises AlarmError (a ValidationError) for a malformed band
+        assert spec is not None
+        query = next(q for q in p["Metrics"] if q.get("Id") == spec.metric_id)
+        dims = query["MetricStat"].get("Metric", {}).get("Dimensions") or []
+        endpoint = next((d.get("Value") for d in dims if d.get("Name") == "EndpointName"), None)
+        ep = self.endpoints.get(str(endpoint))
+        traffic = self.world.traffic_for(str(endpoint))
+        if ep is None or traffic is None:
+            raise ApiError(
+                "ValidationError",
+                f"the emulator computes the band of {p.get('AlarmName')!r} from the serving "
+                f"model of endpoint {endpoint!r} and the world's background traffic for it; "
+                "it needs both (guardsim's band is not CloudWatch's trained model)",
+            )
+        config = self.endpoint_configs.get(ep.config_name)
+        model = self.models.get(str(_variant(config.params if config else {}).get("ModelName")))
+        behaviour = model.behaviour if model else ModelBehaviour()
+        return anomaly_band(
+            p,
+            behaviour,
+            traffic,
+            _BAND_TRAFFIC_SECONDS,
+            None,
+            self.world.environment.anomaly_band_model,
+        )
 
     def _alarm_item(self, a: LiveAlarm | LiveComposite) -> dict[str, Any]:
         item = dict(a.params)

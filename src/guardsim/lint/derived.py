@@ -35,6 +35,7 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.binding import bind_source
 from guardsim.cloudwatch.metric_math import compile_metrics
 from guardsim.cloudwatch.statistics import (
@@ -188,7 +189,7 @@ def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
         index = scenario.alarms.index(alarm)
         sources: list[MetricSource] = []
         if alarm.metrics is not None:
-            program = compile_metrics(thaw(alarm.metrics))
+            program = compile_metrics(evaluated_metrics(thaw(alarm.metrics)))
             period = program.period
             for q in program.metric_stats.values():
                 src = bind_source(

@@ -114,8 +114,9 @@ def endpoint_config_args(described: Mapping[str, Any]) -> dict[str, Any]:
 
 def alarm_args(alarm: Mapping[str, Any]) -> dict[str, Any] | None:
     """``put_metric_alarm`` arguments from a DescribeAlarms ``MetricAlarm`` (None: an alarm
-    guardsim cannot simulate, e.g. anomaly detection)."""
-    if alarm.get("ThresholdMetricId") or alarm.get("EvaluationCriteria"):
+    guardsim cannot simulate, a PromQL alarm). An anomaly-detection alarm is kept: its
+    ``ThresholdMetricId`` and band expression come along (guardsim.model.anomaly)."""
+    if alarm.get("EvaluationCriteria"):
         return None
     members = input_shape("cloudwatch", "PutMetricAlarm").members
     keep = (set(EVALUATED_ALARM_KEYS) | set(PASSTHROUGH_ALARM_KEYS)) - {"Tags"}
@@ -216,7 +217,7 @@ def scenario_data(
             "not simulated); left out"
         )
     for n in unsupported:
-        notes.append(f"rollback alarm {n} is an anomaly-detection or PromQL alarm; left out")
+        notes.append(f"rollback alarm {n} is a PromQL alarm; left out")
     skipped = set(live.missing_alarms) | set(unsupported)
     dc = live.deployment_config
     if dc is None:

@@ -147,7 +147,11 @@ class _Builder:
         self.alarms = [a for a in every if "AlarmRule" not in a]
         self.composites = [a for a in every if "AlarmRule" in a]
         self.panels: list[tuple[str, str]] = list(PANELS)
-        self.rules = [AlarmRule.from_kwargs(alarm) for alarm in self.alarms]
+        bands = _bands(record, self.alarms)
+        self.rules = [
+            AlarmRule.from_kwargs(alarm, band=bands.get(str(alarm.get("AlarmName"))))
+            for alarm in self.alarms
+        ]
         for i, (alarm, rule) in enumerate(zip(self.alarms, self.rules, strict=True), 1):
             self.panels.append((f"alarm{i}", self._alarm_title(alarm, rule)))
         for i, alarm in enumerate(self.composites, 1):
@@ -182,10 +186,7 @@ class _Builder:
     def _alarm_title(self, alarm: Mapping[str, Any], rule: AlarmRule) -> str:
         name = html.escape(str(alarm.get("AlarmName", "?")), quote=False)
         m, n = rule.datapoints_to_alarm, rule.evaluation_periods
-        return (
-            f"Alarm {name}: ALARM when {m} of {n} datapoint(s) "
-            f"{rule.comparison_operator.symbol} {rule.threshold:g}"
-        )
+        return f"Alarm {name}: ALARM when {m} of {n} datapoint(s) {_compared(rule)}"
 
     def _legend(self, row: int) -> str:
         return "legend" if row == 1 else f"legend{row}"
@@ -473,23 +474,27 @@ class _Builder:
                 text=False,
                 opacity=0.16,
             )
-        sym = html.escape(rule.comparison_operator.symbol)
-        self.add(
-            go.Scatter(
-                x=[self.start / 60.0, self.end / 60.0],
-                y=[rule.threshold, rule.threshold],
-                mode="lines",
-                line={"color": _BREACHING_COLOUR, "dash": "dash", "width": 1.5},
-                hovertemplate=(
-                    f"<b>threshold</b>: breaching when the value {sym} {rule.threshold:g} "
-                    f"({rule.comparison_operator.value})<extra></extra>"
+        # an anomaly alarm's band: a line per bound (guardsim's static band)
+        bounds = rule.band if rule.band is not None else (rule.threshold,)
+        text = html.escape(_compared(rule))
+        for j, bound in enumerate(bounds):
+            self.add(
+                go.Scatter(
+                    x=[self.start / 60.0, self.end / 60.0],
+                    y=[bound, bound],
+                    mode="lines",
+                    line={"color": _BREACHING_COLOUR, "dash": "dash", "width": 1.5},
+                    hovertemplate=(
+                        f"<b>threshold</b>: breaching when the value {text} "
+                        f"({rule.comparison_operator.value})<extra></extra>"
+                    ),
+                    name=f"threshold {_compared(rule)}",
+                    uid=f"{pid}-threshold" + (f"-{j}" if j else ""),
+                    meta={"panel": pid, "kind": "alarm-threshold", "alarm": name},
+                    showlegend=j == 0,
                 ),
-                name=f"threshold {rule.comparison_operator.symbol} {rule.threshold:g}",
-                uid=f"{pid}-threshold",
-                meta={"panel": pid, "kind": "alarm-threshold", "alarm": name},
-            ),
-            row,
-        )
+                row,
+            )
         series = got.series
         breaching = [v is not None and rule.breaches(v) for v in series.value]
         self.datapoints(
@@ -913,3 +918,27 @@ __all__ = [
     "stagger_labels",
     "write_run_report",
 ]
+
+
+def _compared(rule: AlarmRule) -> str:
+    """``>= 10000``, or ``is outside the band [3100.0, 3760.0]`` for an anomaly alarm."""
+    if rule.band is not None:
+        return f"is {rule.threshold_text}"
+    return f"{rule.comparison_operator.symbol} {rule.threshold:g}"
+
+
+def _bands(record: RunRecord, alarms: list[Mapping[str, Any]]) -> dict[str, tuple[float, float]]:
+    """The anomaly alarms' bands of the record's scenario, as its run computed them
+    (:func:`guardsim.model.anomaly.anomaly_bands`); none when it has no anomaly alarm."""
+    from guardsim.cloudwatch.anomaly import is_anomaly_alarm
+
+    if not any(is_anomaly_alarm(a) for a in alarms):
+        return {}
+    from guardsim.model.anomaly import anomaly_bands
+    from guardsim.scenarios import scenario_from_dict
+    from guardsim.scenarios.traffic import read_replay
+
+    scenario = scenario_from_dict(dict(record.scenario_definition))
+    replay_file = scenario.traffic.replay_file
+    replay = read_replay(Path(replay_file))[0] if replay_file is not None else None
+    return anomaly_bands(scenario, replay)

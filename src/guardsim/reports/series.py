@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.metric_math import compile_metrics
 from guardsim.model.custom_metrics import series_name
 from guardsim.model.metrics import INSTANCE_METRICS, INSTANCE_NAMESPACE, NAMESPACE
@@ -349,10 +350,9 @@ def alarm_series(
         )
         return AlarmSeries(series, label, note, unit)
 
-    program = compile_metrics(alarm["Metrics"])
-    returned: Mapping[str, Any] = next(
-        (q for q in alarm["Metrics"] if q.get("Id") == program.return_id), {}
-    )
+    queries = evaluated_metrics(alarm["Metrics"])  # an anomaly alarm's series is its band's mX
+    program = compile_metrics(queries)
+    returned: Mapping[str, Any] = next((q for q in queries if q.get("Id") == program.return_id), {})
     label = str(returned.get("Label") or program.expression or program.return_id)
     inputs: dict[str, Series] = {}
     for qid, q in program.metric_stats.items():

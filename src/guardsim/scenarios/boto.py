@@ -340,6 +340,7 @@ EVALUATED_ALARM_KEYS = (
     "TreatMissingData",
     "EvaluateLowSampleCountPercentile",
     "Metrics",
+    "ThresholdMetricId",
 )
 
 
@@ -368,6 +369,8 @@ class MetricAlarm:
     treat_missing_data: str | None = None
     evaluate_low_sample_count_percentile: str | None = None
     metrics: tuple[Mapping[str, Any], ...] | None = None
+    #: an anomaly-detection alarm's ``ThresholdMetricId`` (the band expression's Id)
+    threshold_metric_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
@@ -391,6 +394,7 @@ class MetricAlarm:
             treat_missing_data=raw.get("TreatMissingData"),
             evaluate_low_sample_count_percentile=raw.get("EvaluateLowSampleCountPercentile"),
             metrics=freeze(raw["Metrics"]) if raw.get("Metrics") is not None else None,
+            threshold_metric_id=raw.get("ThresholdMetricId"),
             extra=MappingProxyType({k: freeze(raw[k]) for k in PASSTHROUGH_ALARM_KEYS if k in raw}),
         )
 
@@ -423,6 +427,7 @@ class MetricAlarm:
         _put(out, "EvaluateLowSampleCountPercentile", self.evaluate_low_sample_count_percentile)
         if self.metrics is not None:
             out["Metrics"] = thaw(self.metrics)
+        _put(out, "ThresholdMetricId", self.threshold_metric_id)
         if "Tags" in self.extra:
             out["Tags"] = thaw(self.extra["Tags"])
         return out

@@ -119,6 +119,17 @@ class Environment:
             "window blocks the early ALARM, as a knowledge-center article explains it"
         ),
     )
+    anomaly_band_model: Literal["old-model-steady-state"] = field(
+        default="old-model-steady-state",
+        metadata=doc(
+            "the band of an anomaly-detection alarm (CloudWatch trains an undocumented model on "
+            "up to two weeks of the metric's history, see "
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/"
+            "CloudWatch_Anomaly_Detection.html): old-model-steady-state: a static band "
+            "centred on the old model's expected per-period value at the scenario's warmup "
+            "traffic, k standard deviations of that value wide (see aws-model.md#anomaly-alarms)"
+        ),
+    )
     rollback_sees_composite_alarms: bool = field(
         default=False,
         metadata=doc(
@@ -283,10 +294,13 @@ class Environment:
             or instance_type in INSTANCE_PRICES_USD_PER_HOUR
         )
 
-    def alarm_rule(self, kwargs: Mapping[str, Any]) -> AlarmRule:
+    def alarm_rule(
+        self, kwargs: Mapping[str, Any], band: tuple[float, float] | None = None
+    ) -> AlarmRule:
         """The alarm of ``put_metric_alarm`` keyword arguments ``kwargs`` as CloudWatch
         evaluates it under these settings (evaluation range, low-sample scope, premature-alarm
-        reading): every engine, the emulator and compare build their rules here."""
+        reading): every engine, the emulator and compare build their rules here. ``band``: an
+        anomaly-detection alarm's bounds (:func:`guardsim.model.anomaly.anomaly_band`)."""
         from guardsim.cloudwatch.alarm import AlarmRule
 
         n = kwargs.get("EvaluationPeriods")
@@ -297,6 +311,7 @@ class Environment:
             ),
             low_sample_scope=self.low_sample_scope,
             premature_reading=self.premature_alarm_reading,
+            band=band,
         )
 
 

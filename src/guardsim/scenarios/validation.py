@@ -28,8 +28,16 @@ Warnings (legal, but probably not what the user meant):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from guardsim.cloudwatch.anomaly import (
+    ANOMALY_OPERATOR_NAMES,
+    band_index,
+    band_problems,
+    evaluated_metrics,
+    is_anomaly_alarm,
+)
 from guardsim.cloudwatch.composite import evaluation_order
 from guardsim.cloudwatch.metric_math import check_metric_queries
 from guardsim.cloudwatch.statistics import parse_statistic
@@ -471,16 +479,19 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
 
 def check_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> list[Problem]:
     problems: list[Problem] = []
-    op = alarm.comparison_operator
-    if op not in STATIC_OPERATORS:
+    boto = alarm.to_boto()
+    if is_anomaly_alarm(boto):
+        # ThresholdMetricId, the band expression, k, no Threshold (guardsim.cloudwatch.anomaly)
+        problems += [Problem(join(path, rel), message) for rel, message in band_problems(boto)]
+    elif alarm.comparison_operator not in STATIC_OPERATORS:
         problems.append(
             Problem(
                 join(path, "ComparisonOperator"),
-                f"{op} is an anomaly-detection operator; guardsim simulates static "
-                f"thresholds only ({', '.join(STATIC_OPERATORS)})",
+                f"unknown operator {alarm.comparison_operator!r}; expected one of "
+                f"{', '.join(STATIC_OPERATORS + ANOMALY_OPERATOR_NAMES)}",
             )
         )
-    if alarm.threshold is None:
+    elif alarm.threshold is None:
         problems.append(Problem(join(path, "Threshold"), "required for a static-threshold alarm"))
     n = alarm.evaluation_periods
     m = alarm.datapoints_to_alarm
@@ -734,7 +745,20 @@ def _check_metric_math_alarm(
                 )
             )
     mpath = join(path, "Metrics")
-    for rel, message in check_metric_queries(thaw(alarm.metrics or ())):
+    queries = thaw(alarm.metrics or ())
+    # an anomaly alarm's datapoints come from its band's metric: check those queries, at their
+    # own indices (the band expression itself is checked by check_alarm)
+    band = (
+        band_index(queries)
+        if isinstance(queries, list) and is_anomaly_alarm(alarm.to_boto())
+        else None
+    )
+    index_of = None if band is None else [i for i in range(len(queries)) if i != band]
+    for rel, message in check_metric_queries(
+        queries if band is None else evaluated_metrics(queries)
+    ):
+        if index_of is not None:
+            rel = re.sub(r"^\[(\d+)\]", lambda m: f"[{index_of[int(m.group(1))]}]", rel)
         problems.append(Problem(f"{mpath}{rel}", message))
     for i, q in enumerate(alarm.metrics or ()):
         stat = q.get("MetricStat")

@@ -12,10 +12,12 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
+from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.composite import CompositeRule, parse_rule, reevaluate
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
@@ -157,6 +159,7 @@ class AlarmMonitor:
         record_evaluations: bool = True,
         composites: tuple[CompositeAlarm, ...] = (),
         models: Models | None = None,
+        bands: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
         self.store = store
         #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
@@ -165,10 +168,11 @@ class AlarmMonitor:
         self.evaluation_offset = evaluation_offset
         self.bound: list[BoundAlarm] = []
         for alarm in alarms:
-            rule = environment.alarm_rule(alarm.to_boto())
+            # an anomaly alarm's band (guardsim.model.anomaly.anomaly_bands), else None
+            rule = environment.alarm_rule(alarm.to_boto(), (bands or {}).get(alarm.name))
             program = None
             if alarm.metrics is not None:
-                program = compile_metrics(alarm.to_boto()["Metrics"])
+                program = compile_metrics(evaluated_metrics(alarm.to_boto()["Metrics"]))
                 sources = {
                     q.id: bind_source(
                         q.namespace,

@@ -34,6 +34,7 @@ from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_stati
 from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
 from guardsim.model import history as replayed
+from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
@@ -169,6 +170,7 @@ class Run:
             record_evaluations=detail,
             composites=composites,
             models=scenario.models,
+            bands=anomaly_bands(scenario, replay),
         )
         read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
         if read & set(INSTANCE_METRICS):
