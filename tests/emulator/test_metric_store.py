@@ -55,3 +55,30 @@ def test_the_periods_are_those_of_a_full_walk_that_hold_samples(
         if store.samples(KEY, lo, lo + period, at=1e18)[0]
     ]
     assert with_data == walked
+
+
+def test_get_metric_statistics_refuses_more_than_1440_datapoints_as_cloudwatch_does() -> None:
+    """GetMetricStatistics' API reference: at most 1,440 datapoints per call, else an error
+    (GetMetricData pages instead, so a query from 1970 there is answered)."""
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from guardsim.emulator.clients import EmulatedAWS
+
+    aws = EmulatedAWS()
+    cw = aws("cloudwatch")
+    end = datetime(2026, 1, 2, tzinfo=UTC)
+    args = {"Namespace": "AWS/SageMaker", "MetricName": "Invocations", "Statistics": ["Sum"]}
+    day = cw.get_metric_statistics(
+        **args, StartTime=end - timedelta(days=1), EndTime=end, Period=60
+    )
+    assert day["Datapoints"] == []  # 1,440 periods: allowed
+    with pytest.raises(ClientError) as caught:
+        cw.get_metric_statistics(
+            **args, StartTime=end - timedelta(days=1, minutes=1), EndTime=end, Period=60
+        )
+    error = caught.value.response["Error"]
+    assert error["Code"] == "InvalidParameterCombination"
+    assert "1,441 datapoints" in error["Message"] and "limit of 1,440" in error["Message"]

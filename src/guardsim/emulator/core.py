@@ -190,6 +190,10 @@ class _Request:
 _BAND_TRAFFIC_SECONDS = 3600.0
 
 
+#: GetMetricStatistics answers at most this many datapoints per call (its API reference).
+MAX_STATISTICS_DATAPOINTS = 1440
+
+
 class ApiError(Exception):
     """An AWS error response: code, message, HTTP status and extra fields."""
 
@@ -1516,6 +1520,17 @@ class Emulator:
         if end <= start:
             raise ApiError(
                 "InvalidParameterValue", "The parameter StartTime must be less than EndTime."
+            )
+        # "The maximum number of data points returned from a single call is 1,440. If you
+        # request more than 1,440 data points, CloudWatch returns an error."
+        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html)
+        requested = math.ceil((end - start) / period)
+        if requested > MAX_STATISTICS_DATAPOINTS:
+            raise ApiError(
+                "InvalidParameterCombination",
+                f"You have requested up to {requested:,} datapoints, which exceeds the limit of "
+                f"{MAX_STATISTICS_DATAPOINTS:,}. You may reduce the datapoints requested by "
+                "increasing Period, or decreasing the time range.",
             )
         key = series_key(p["Namespace"], p["MetricName"], _dims(p.get("Dimensions")))
         now = self.now()
