@@ -473,31 +473,25 @@ def check_inference_component(ic: InferenceComponent, endpoint_name: str | None)
                 f"({policy.wait_interval_seconds} s)",
             )
         )
+    copy_counts = [(join(join(comp_path, "RuntimeConfig"), "CopyCount"), copies)] + [
+        (f"{SECTION}.neighbours[{i}].RuntimeConfig.CopyCount", c.copies)
+        for i, c in enumerate(ic.neighbours)
+    ]
+    instance_counts = [
+        (f"{VARIANT}.InitialInstanceCount", ic.instance_count),
+        (f"{VARIANT}.ManagedInstanceScaling.MaxInstanceCount", (ic.scaling or (0, 0))[1]),
+    ]
     oversized = [
-        (path, too_many(what, n, limit))
-        for path, what, n, limit in (
-            (join(join(comp_path, "RuntimeConfig"), "CopyCount"), "copies", copies, MAX_COPIES),
-            *(
-                (
-                    join(join(join(join(SECTION, "neighbours"), i), "RuntimeConfig"), "CopyCount"),
-                    "copies",
-                    c.copies,
-                    MAX_COPIES,
-                )
-                for i, c in enumerate(ic.neighbours)
-            ),
-            (f"{VARIANT}.InitialInstanceCount", "instances", ic.instance_count, MAX_INSTANCES),
-            (
-                f"{VARIANT}.ManagedInstanceScaling.MaxInstanceCount",
-                "instances",
-                (ic.scaling or (0, 0))[1],
-                MAX_INSTANCES,
-            ),
+        Problem(path, too_many(what, n, limit))
+        for what, limit, counts in (
+            ("copies", MAX_COPIES, copy_counts),
+            ("instances", MAX_INSTANCES, instance_counts),
         )
+        for path, n in counts
         if n > limit
     ]
     if oversized:  # nothing is placed: placing them would exhaust memory
-        problems.extend(Problem(path, message) for path, message in oversized)
+        problems.extend(oversized)
         return problems
     capacity = ic.instance_capacity()
     if capacity is None:
