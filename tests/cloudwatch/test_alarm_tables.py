@@ -24,7 +24,6 @@ from guardsim.cloudwatch.alarm import (
     evaluate_alarm,
 )
 from guardsim.cloudwatch.statistics import has_low_sample_count, parse_statistic
-from guardsim.errors import GuardsimError
 
 OK, ALARM, INSUFFICIENT = AlarmState.OK, AlarmState.ALARM, AlarmState.INSUFFICIENT_DATA
 ALL_STATES = (OK, ALARM, INSUFFICIENT)
