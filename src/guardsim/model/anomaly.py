@@ -22,11 +22,27 @@ Both are analytic, from the same kernels the engines draw from (:mod:`guardsim.m
   ``n p`` and ``sqrt(n p)`` (a Poisson count; ``sqrt(n p (1 - p))`` with uniform arrivals);
 * ``Invocations`` with ``Sum``: ``n`` and ``sqrt(n)`` (Poisson; 0 with uniform arrivals).
 
+**An old model driven by a recording** (``models.blue.history``, :mod:`guardsim.model.history`)
+is trained on the recording instead, as CloudWatch's model is trained on the metric's history:
+its error rates and latency multiplier change minute by minute, so the per-period value has two
+sources of variance, and the band takes both (the law of total variance). The recording's minutes
+are cut into consecutive windows of one ``Period`` (one minute for a sub-minute period; the whole
+recording if it is shorter than a period); for each window ``w`` the per-period value has mean
+``E_w`` and, given the window's rates, sampling variance ``V_w`` (the formulas above with the
+window's per-minute values averaged: ``p`` becomes the window's mean rate, a latency's mean and
+variance scale with the minute's multiplier and its square). Then:
+
+* centre: the mean of ``E_w`` over the windows;
+* standard deviation: ``sqrt(var(E_w) + mean(V_w))``.
+
+The request volume is the traffic's, as in the engines (a recording drives the rates, the traffic
+the volume). A recording-free model gives the same numbers as the formulas above (one window, no
+between-window variance).
+
 Departures from CloudWatch, said in the docs: the band has no daily or weekly seasonality and
-does not follow the metric as it changes (CloudWatch's does, with a lag); it ignores the old
-model's faults, queueing and a recorded history (a scenario whose old model replays a recording,
-``models.blue.history``, is refused: its band would have to come from the recording). Any other
-metric or statistic is refused with a message naming the field, never given a made-up band.
+does not follow the metric as it changes (CloudWatch's does, with a lag), and it ignores the old
+model's faults and queueing. Any other metric or statistic is refused with a message naming the
+field, never given a made-up band.
 """
 
 from __future__ import annotations
@@ -34,6 +50,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
 
 from guardsim.cloudwatch.anomaly import band_spec
 from guardsim.cloudwatch.statistics import StatisticKind, parse_statistic
@@ -46,7 +65,11 @@ if TYPE_CHECKING:
     from guardsim.scenarios.scenario import Scenario
     from guardsim.scenarios.traffic import Traffic
 
-__all__ = ["BAND_MODELS", "anomaly_band", "anomaly_bands", "steady_state"]
+__all__ = ["BAND_MODELS", "anomaly_band", "anomaly_bands", "recorded_minutes", "steady_state"]
+
+FloatArray = npt.NDArray[np.float64]
+#: A recording-driven model's per-minute ``(p5, p4, ModelLatency multiplier)``.
+Minutes = tuple[FloatArray, FloatArray, FloatArray]
 
 #: The values of ``environment.anomaly_band_model``.
 BAND_MODELS: Final = ("old-model-steady-state",)
@@ -56,26 +79,38 @@ _ERRORS: Final = ("Invocation5XXErrors", "Invocation4XXErrors", "InvocationModel
 
 
 def steady_state(
-    metric: str, statistic: str, model: ModelBehaviour, requests: float, arrivals_kind: str
+    metric: str,
+    statistic: str,
+    model: ModelBehaviour,
+    requests: float,
+    arrivals_kind: str,
+    minutes: Minutes | None = None,
+    period_minutes: int = 1,
 ) -> tuple[float, float]:
     """(expected value, standard deviation) of one period's ``statistic`` of ``metric`` for
-    ``model`` serving ``requests`` requests per period (module docstring); raises
-    :class:`AlarmError` for a metric or statistic guardsim has no band for."""
+    ``model`` serving ``requests`` requests per period (module docstring); ``minutes``: the
+    model's per-minute ``(p5, p4, latency multiplier)`` from a recording (None: the model's own
+    constants), cut into windows of ``period_minutes``. Raises :class:`AlarmError` for a metric
+    or statistic guardsim has no band for."""
     kind = parse_statistic(statistic, context="metric").kind
     n = max(requests, 0.0)
     poisson = arrivals_kind != "uniform"
     if metric in _LATENCY and kind is StatisticKind.AVERAGE:
         lat = model.overhead_latency if metric == "OverheadLatency" else model.latency
         mean, var = moments_scalar(*lognormal_params(float(lat.median_ms), float(lat.p99_ms)))
-        return 1000.0 * mean, 1000.0 * math.sqrt(var / n) if n > 0 else math.inf
+        if minutes is None or metric == "OverheadLatency":  # OverheadLatency is not replayed
+            return 1000.0 * mean, 1000.0 * math.sqrt(var / n) if n > 0 else math.inf
+        mult = minutes[2]
+        return _total(1000.0 * mean * mult, (1000.0 * mult) ** 2 * var / n, period_minutes, n)
     if metric in _ERRORS and kind in (StatisticKind.AVERAGE, StatisticKind.SUM):
-        p = {
-            "Invocation5XXErrors": model.error_rate_5xx,
-            "Invocation4XXErrors": model.error_rate_4xx,
-        }.get(metric, min(1.0, model.error_rate_4xx + model.error_rate_5xx))
+        p = _error_rate(metric, model, minutes)
+        if isinstance(p, float):
+            if kind is StatisticKind.AVERAGE:
+                return p, math.sqrt(p * (1.0 - p) / n) if n > 0 else math.inf
+            return n * p, math.sqrt(n * p if poisson else n * p * (1.0 - p))
         if kind is StatisticKind.AVERAGE:
-            return p, math.sqrt(p * (1.0 - p) / n) if n > 0 else math.inf
-        return n * p, math.sqrt(n * p if poisson else n * p * (1.0 - p))
+            return _total(p, p * (1.0 - p) / n, period_minutes, n)
+        return _total(n * p, n * p if poisson else n * p * (1.0 - p), period_minutes, n)
     if metric == "Invocations" and kind is StatisticKind.SUM:
         return n, math.sqrt(n) if poisson else 0.0
     raise AlarmError(
@@ -83,6 +118,48 @@ def steady_state(
         "ModelLatency/OverheadLatency Average, the error metrics' Average and Sum, and "
         "Invocations Sum)"
     )
+
+
+def _error_rate(metric: str, model: ModelBehaviour, minutes: Minutes | None) -> float | FloatArray:
+    """The per-request probability of an error metric: the model's, or per recorded minute."""
+    if minutes is None:
+        p5, p4 = model.error_rate_5xx, model.error_rate_4xx
+        return {"Invocation5XXErrors": p5, "Invocation4XXErrors": p4}.get(metric, min(1.0, p4 + p5))
+    r5, r4 = minutes[0], minutes[1]
+    rate: FloatArray = {"Invocation5XXErrors": r5, "Invocation4XXErrors": r4}.get(
+        metric, np.minimum(1.0, r4 + r5)
+    )
+    return rate
+
+
+def _total(
+    mean: FloatArray, within: FloatArray, period_minutes: int, n: float
+) -> tuple[float, float]:
+    """(centre, sd) over the recording's period windows by the law of total variance, from each
+    minute's ``mean`` and ``within`` (sampling variance of a whole period at that minute's
+    rates): windows of ``period_minutes`` consecutive minutes (the whole recording if shorter)."""
+    if n <= 0:
+        return float(np.mean(mean)), math.inf
+    m = max(1, int(period_minutes))
+    windows = len(mean) // m
+    if windows == 0:
+        e, v = np.array([np.mean(mean)]), np.array([np.mean(within)])
+    else:
+        cut = windows * m
+        e = mean[:cut].reshape(windows, m).mean(axis=1)
+        v = within[:cut].reshape(windows, m).mean(axis=1)
+    return float(np.mean(e)), math.sqrt(float(np.var(e)) + float(np.mean(v)))
+
+
+def recorded_minutes(model: ModelBehaviour) -> Minutes | None:
+    """The old ``model``'s per-minute ``(p5, p4, latency multiplier)`` from its recording (the
+    engines' own :class:`~guardsim.model.history.HistoryDriver`), or None without one."""
+    if model.history is None:
+        return None
+    from guardsim.model.history import HistoryDriver, recording_of
+
+    driver = HistoryDriver(recording_of(model.history), model.latency.median_ms, 0.0, 0)
+    return driver.p5, driver.p4, driver.mult
 
 
 def anomaly_band(
@@ -115,19 +192,18 @@ def anomaly_band(
             alarm_name=name,
             field=f"{where}.Metric.Namespace",
         )
-    if model.history is not None:
-        raise AlarmError(
-            "an anomaly band for an old model driven by a recorded history "
-            "(models.blue.history) is not computed yet: its band would come from the recording",
-            alarm_name=name,
-            field="ThresholdMetricId",
-        )
     t0 = -float(warmup_seconds)
     rate = arrivals.mean_rate(traffic, t0, 0.0, replay)
     requests = rate * float(stat["Period"])
     try:
         centre, sd = steady_state(
-            str(metric.get("MetricName")), str(stat["Stat"]), model, requests, traffic.arrivals
+            str(metric.get("MetricName")),
+            str(stat["Stat"]),
+            model,
+            requests,
+            traffic.arrivals,
+            recorded_minutes(model),
+            int(stat["Period"]) // 60,
         )
     except AlarmError as e:
         raise AlarmError(e.message, alarm_name=name, field=f"{where}.Stat") from None
