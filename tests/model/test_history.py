@@ -216,10 +216,13 @@ def test_the_old_model_as_the_new_one_follows_its_recording(tmp_path: Path) -> N
     assert FleetFaults(failing, "models.green").behaviour(0.0, 0.0).p5 == 1.0
 
 
-def test_the_emulator_world_refuses_a_recording_driven_model(tmp_path: Path) -> None:
-    from guardsim.emulator.world import WorldError, check_world
+def test_the_emulator_world_reads_a_recording_driven_model(tmp_path: Path) -> None:
+    """The emulator replays a history (tests/emulator/test_emulated_history.py): a world
+    resolves the file and reads it at load, as a scenario does."""
+    from guardsim.emulator.world import check_world
 
     path = write(tmp_path / "h.csv", np.full(5, 0.01))
-    world = {"models": [{"match": {}, "behaviour": {"history": {"file": str(path)}}}]}
-    with pytest.raises(WorldError, match=r"models\[0\]\.behaviour\.history: the emulator does not"):
-        check_world(world)
+    world = {"models": [{"match": {}, "behaviour": {"history": {"file": "h.csv"}}}]}
+    (rule,) = check_world(world, "w", tmp_path).models
+    assert rule.behaviour.history is not None
+    assert rule.behaviour.history.file == str(path.resolve())

@@ -77,6 +77,7 @@ from guardsim.emulator.world import World
 from guardsim.errors import AlarmError, GuardsimError
 from guardsim.model.anomaly import anomaly_band
 from guardsim.model.faults import FleetFaults
+from guardsim.model.history import played_from_start
 from guardsim.model.latency import lognormal_params
 from guardsim.model.metrics import NAMESPACE, UNITS
 from guardsim.model.traffic import expected
@@ -315,7 +316,11 @@ class Emulator:
         # every rule's faults compiled once: a fault kind no kernel implements is refused here,
         # naming the rule, rather than at the first request
         self._rule_faults = {
-            id(rule.behaviour): FleetFaults(rule.behaviour, f"models[{i}].behaviour")
+            id(rule.behaviour): FleetFaults(
+                rule.behaviour,
+                f"models[{i}].behaviour",
+                played_from_start(rule.behaviour, f"models[{i}].behaviour"),
+            )
             for i, rule in enumerate(world.models)
         }
         self.clock = clock
@@ -636,7 +641,8 @@ class Emulator:
             age = t - ep.ready_at
             active = own = max(1, int(variant.get("InitialInstanceCount", 1)))
         origin = ep.origin if component is None else component.origin
-        b = faults.behaviour(t - origin, 0.0, age)
+        # a recording plays from when the endpoint came into service (world.py)
+        b = faults.behaviour(t - origin, 0.0, age, t - ep.ready_at)
         p5, p4, mult, add = float(b.p5), float(b.p4), float(b.mult), float(b.add_ms)
         status = 500 if u[1] < p5 else 400 if u[1] < p5 + p4 else 200
         mu, sigma = lognormal_params(behaviour.latency.median_ms, behaviour.latency.p99_ms)

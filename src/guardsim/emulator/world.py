@@ -20,7 +20,13 @@ A world file (YAML or JSON) or dict in its minimal form::
   the rules' order), and the model keeps that behaviour from then on. It is how a world says
   "whatever is deployed by an update behaves like this, whatever its name or image":
   :func:`world_from_scenario` uses it.
-* ``models[i].behaviour`` is a scenario's ``models.blue`` / ``models.green`` mapping.
+* ``models[i].behaviour`` is a scenario's ``models.blue`` / ``models.green`` mapping. A
+  behaviour may replay a recorded history (``history``, the file relative to the world file, as
+  :mod:`guardsim.model.history` reads it), with ``history_transform`` on top of the same
+  recording (a transform needs the ``history`` it transforms, in the same behaviour). The
+  emulator plays the recording from the minute its endpoint came into service: recording
+  minute ``start_minute`` (0 if null) in its first minute, and on, wrapping around (one run, so
+  no start minute is drawn).
 * ``environment`` is a scenario's ``environment`` section: what AWS does not document
   (provisioning time, metric publish delay, alarm poll interval, ...), with the same defaults.
 * ``traffic`` maps an endpoint name, or ``"*"`` for every endpoint without its own entry, to a
@@ -117,7 +123,9 @@ class World:
         return self.traffic.get(endpoint, self.traffic.get("*"))
 
 
-def _load_models(raw: object, problems: list[Problem]) -> tuple[ModelRule, ...]:
+def _load_models(
+    raw: object, problems: list[Problem], base_dir: Path | None = None
+) -> tuple[ModelRule, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -158,15 +166,41 @@ def _load_models(raw: object, problems: list[Problem]) -> tuple[ModelRule, ...]:
             f"{path}.behaviour",
             problems,
         )
-        for key in ("history", "history_transform"):  # the emulator replays no recording
-            if behaviour is not None and getattr(behaviour, key) is not None:
-                problems.append(
-                    Problem(f"{path}.behaviour.{key}", "the emulator does not replay a history")
-                )
-                good = False
+        if behaviour is not None:
+            behaviour, replayable = _replayable(behaviour, f"{path}.behaviour", base_dir, problems)
+            good = good and replayable
         if good and behaviour is not None:
             rules.append(ModelRule(MappingProxyType(dict(match)), behaviour))
     return tuple(rules)
+
+
+def _replayable(
+    behaviour: ModelBehaviour, path: str, base_dir: Path | None, problems: list[Problem]
+) -> tuple[ModelBehaviour, bool]:
+    """``behaviour`` with its ``history.file`` made absolute (relative to ``base_dir``, the
+    world file's folder) and readable, and whether it is (problems named by ``path``)."""
+    from dataclasses import replace
+
+    from guardsim.model.history import history_problems
+
+    history = behaviour.history
+    if history is None:
+        if behaviour.history_transform is not None:
+            problems.append(
+                Problem(
+                    f"{path}.history_transform",
+                    "needs history in the same behaviour (the recording it transforms)",
+                )
+            )
+            return behaviour, False
+        return behaviour, True
+    file = Path(history.file)
+    if not file.is_absolute() and base_dir is not None:
+        file = base_dir / file
+    history = replace(history, file=str(file.resolve()))
+    found = history_problems(history, f"{path}.history")
+    problems.extend(found)
+    return replace(behaviour, history=history), not found
 
 
 def _load_traffic(raw: object, problems: list[Problem]) -> Mapping[str, Traffic]:
@@ -199,8 +233,9 @@ def _load_traffic(raw: object, problems: list[Problem]) -> Mapping[str, Traffic]
     return MappingProxyType(out)
 
 
-def check_world(raw: object, source: str = "<world>") -> World:
-    """A valid :class:`World` from parsed data, or :class:`WorldError` naming every problem."""
+def check_world(raw: object, source: str = "<world>", base_dir: Path | None = None) -> World:
+    """A valid :class:`World` from parsed data, or :class:`WorldError` naming every problem
+    (``base_dir``: the folder relative history files are read from)."""
     problems: list[Problem] = []
     if raw is None:
         raw = {}
@@ -211,7 +246,7 @@ def check_world(raw: object, source: str = "<world>") -> World:
     for key in raw:
         if key not in WORLD_KEYS:
             problems.append(unknown_key_problem("", key, WORLD_KEYS))
-    models = _load_models(raw.get("models"), problems)
+    models = _load_models(raw.get("models"), problems, base_dir)
     env_raw = raw.get("environment")
     environment = load_dataclass(
         Environment, {} if env_raw is None else env_raw, "environment", problems
@@ -250,7 +285,7 @@ def load_world(source: str | os.PathLike[str] | Mapping[str, Any] | None) -> Wor
         raw = parse_text(text, name, json_only=path.suffix.lower() == ".json")
     except BadInputError as exc:
         raise WorldError([Problem("", str(exc))], name) from None
-    return check_world(raw, name)
+    return check_world(raw, name, path.parent)
 
 
 def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> World:
@@ -265,6 +300,9 @@ def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> 
       only traffic, for a client that drives the truth's traffic itself);
     * the seed is ``truth.simulation.seed``.
 
+    A recording-driven truth (``models.blue.history``) is played from its ``start_minute``, the
+    new model's ``history_transform`` on the same recording.
+
     Raises :class:`WorldError` for what the emulator cannot play (a traffic replay file), and
     :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind no kernel implements."""
     if truth.traffic.replay_file is not None:
@@ -272,14 +310,21 @@ def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> 
             [Problem("traffic.replay_file", "the emulator does not replay traffic files")],
             truth.name,
         )
-    from guardsim.model.faults import FleetFaults
+    from dataclasses import replace
 
-    FleetFaults(truth.models.green, "models.green")  # an unknown fault kind: refused, named
-    FleetFaults(truth.models.blue, "models.blue")
+    from guardsim.model.faults import FleetFaults
+    from guardsim.model.history import played_from_start
+
+    blue, green = truth.models.blue, truth.models.green
+    if green.history_transform is not None:  # the new model transforms the old one's recording
+        green = replace(green, history=blue.history)
+    for model, path in ((green, "models.green"), (blue, "models.blue")):
+        # an unknown fault kind: refused, named
+        FleetFaults(model, path, played_from_start(model, path))
     return World(
         models=(
-            ModelRule(MappingProxyType({"role": "update"}), truth.models.green),
-            ModelRule(MappingProxyType({}), truth.models.blue),
+            ModelRule(MappingProxyType({"role": "update"}), green),
+            ModelRule(MappingProxyType({}), blue),
         ),
         environment=truth.environment,
         traffic=MappingProxyType({"*": truth.traffic} if background_traffic else {}),

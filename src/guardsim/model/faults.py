@@ -310,10 +310,15 @@ class FleetFaults:
         self.timeless = not self.time_cuts and history is None
         self.base = Behaviour(model.error_rate_5xx, model.error_rate_4xx, 1.0, 0.0)
 
-    def fleet_wide(self, t: Value, rho: Value) -> Behaviour:
-        """Steps 1 and 2 of the fold, unclamped: what every instance of the fleet shares."""
+    def fleet_wide(self, t: Value, rho: Value, history_t: Value | None = None) -> Behaviour:
+        """Steps 1 and 2 of the fold, unclamped: what every instance of the fleet shares.
+        ``history_t``: the time the recording is read at, when its clock is not ``t``'s (the
+        emulator's, which plays it from when the endpoint came into service)."""
         # the baseline: the model's, or its recording's at t (constant within a minute)
-        acc = self.base if self.history is None else self.history.base(t)
+        if self.history is None:
+            acc = self.base
+        else:
+            acc = self.history.base(t if history_t is None else history_t)
         age = math.inf
         for k in self.fleet:
             acc = k.apply(acc, t, rho, age)
@@ -327,9 +332,12 @@ class FleetFaults:
             acc = k.apply(acc, t, rho, age)
         return acc
 
-    def behaviour(self, t: Value, rho: Value, age: Value = math.inf) -> Behaviour:
-        """The whole fold, clamped: the behaviour at ``t``, utilisation ``rho``, ``age``."""
-        acc = self.fleet_wide(t, rho)
+    def behaviour(
+        self, t: Value, rho: Value, age: Value = math.inf, history_t: Value | None = None
+    ) -> Behaviour:
+        """The whole fold, clamped: the behaviour at ``t``, utilisation ``rho``, ``age``
+        (``history_t``: see :meth:`fleet_wide`)."""
+        acc = self.fleet_wide(t, rho, history_t)
         if self.instance:
             acc = self.on_instance(clamp(acc), t, rho, age)
         return clamp(acc)

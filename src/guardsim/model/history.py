@@ -397,6 +397,18 @@ def fleet_faults(
     return {f: FleetFaults(m, f"models.{f}", driven.get(f)) for f, m in models.items()}
 
 
+def played_from_start(model: ModelBehaviour, path: str) -> HistoryDriver | None:
+    """The driver of a model that replays a recording by itself, from its ``start_minute`` (0
+    if null) with its own ``history_transform`` on top (None without ``history``): the
+    emulator's, which has one run to play, not replications to draw start minutes for.
+    :class:`ScenarioError` naming ``path`` for a file that cannot be read."""
+    if model.history is None:
+        return None
+    rec = recording_of(model.history, join(path, "history"))
+    start = model.history.start_minute or 0
+    return HistoryDriver(rec, model.latency.median_ms, 0.0, start, model.history_transform)
+
+
 def refuse_unreplayed(model: ModelBehaviour, path: str) -> None:
     """Raise :class:`UnsupportedError` for a recording-driven model compiled without its
     driver (a part of guardsim that does not replay history: refused, never ignored)."""
