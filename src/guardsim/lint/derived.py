@@ -252,6 +252,16 @@ def fraction_can_breach(operator: str, threshold: float) -> bool:
 # --------------------------------------------------------------------------- models
 
 
+def steady_fleet(scenario: Scenario, fleet: str = "blue") -> ModelBehaviour:
+    """The fleet's model as the static rules read it: a recording-driven one
+    (``models.blue.history``) at the recording's mean rates and latency
+    (:func:`guardsim.model.history.steady_model`), so a rule never reads the unused
+    ``error_rate_5xx`` of a model whose rates come from a recording."""
+    from guardsim.model.history import steady_model
+
+    return steady_model({"blue": scenario.models.blue, "green": scenario.models.green}, fleet)
+
+
 def error_fraction(model: ModelBehaviour, metric: str) -> float:
     """The model's steady per-request error probability for a 0/1 error metric (no faults)."""
     if metric == "Invocation5XXErrors":

@@ -39,7 +39,7 @@ from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
 from guardsim.lint.context import LintContext
-from guardsim.lint.derived import AlarmFacts, error_fraction, requests_per_period
+from guardsim.lint.derived import AlarmFacts, error_fraction, requests_per_period, steady_fleet
 from guardsim.lint.evidence import FAILING, HEALTHY
 from guardsim.lint.findings import Finding, Severity
 from guardsim.lint.rules import (
@@ -540,7 +540,7 @@ def check_blended_count(scenario: Scenario, ctx: LintContext) -> list[Finding]:
         k = _count_threshold(a)
         if k is None:
             continue
-        b = error_fraction(scenario.models.blue, src.metric)
+        b = error_fraction(steady_fleet(scenario), src.metric)
         blue_requests = requests_per_period(scenario, ("blue",), first, a.period)
         green_requests = requests_per_period(scenario, ("green",), first, a.period)
         blue_errors = b * blue_requests

@@ -15,7 +15,14 @@ from typing import Any
 
 from guardsim.cloudwatch.statistics import StatisticKind
 from guardsim.lint.context import LintContext
-from guardsim.lint.derived import AlarmFacts, StepTiming, breaches, mean_rate, rounded
+from guardsim.lint.derived import (
+    AlarmFacts,
+    StepTiming,
+    breaches,
+    mean_rate,
+    rounded,
+    steady_fleet,
+)
 from guardsim.lint.findings import Finding, Severity
 from guardsim.model.faults import FleetFaults
 from guardsim.model.instance_metrics import resolve, steady_value
@@ -41,7 +48,7 @@ def _steady(
     scenario: Scenario, a: AlarmFacts, metric: str, timing: StepTiming
 ) -> dict[str, Any] | None:
     """The healthy new fleet's steady value of ``metric`` during ``timing``'s bake."""
-    healthy = scenario.models.blue  # the healthy new model is the old one
+    healthy = steady_fleet(scenario)  # the healthy new model is the old one
     itype = resolve(scenario.endpoint.green.instance_type, healthy.instance_metrics)
     if itype is None:
         return None

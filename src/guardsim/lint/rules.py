@@ -34,6 +34,7 @@ from guardsim.lint.derived import (
     requests_per_period,
     required_green_value,
     rounded,
+    steady_fleet,
 )
 from guardsim.lint.evidence import (
     FAILING_LATENCY_FACTOR,
@@ -253,7 +254,7 @@ def check_latency_units(scenario: Scenario, ctx: LintContext) -> list[Finding]:
             or not 0 < t < 1000
         ):
             continue
-        healthy_us = latency_statistic_us(scenario.models.blue, src.metric, src.statistic)
+        healthy_us = latency_statistic_us(steady_fleet(scenario), src.metric, src.statistic)
         h = ctx.evidence.healthy
         trips = h.trips().get(a.name, 0)
         trips_healthy = healthy_us is not None and breaches(a.operator, healthy_us, t)
@@ -303,7 +304,7 @@ def _dilution_rows(
         or not ctx.partial_steps
     ):
         return None
-    blue = scenario.models.blue
+    blue = steady_fleet(scenario)
     if src.is_fraction:
         b = error_fraction(blue, src.metric)
     else:
@@ -375,7 +376,7 @@ def check_blended_dilution(scenario: Scenario, ctx: LintContext) -> list[Finding
             failing_model_tripped=failing.trips(),
         )
         if src.is_fraction:
-            blue_b = error_fraction(scenario.models.blue, src.metric)
+            blue_b = error_fraction(steady_fleet(scenario), src.metric)
             blocked = [t for t, req in rows if not _fraction_reachable(a, req)]
             if blocked:
                 severity: Severity = "error"
@@ -406,7 +407,7 @@ def check_blended_dilution(scenario: Scenario, ctx: LintContext) -> list[Finding
                 fix += ", and " + _fraction_threshold_fix(a.threshold)
         else:
             severity = "info"
-            blue_us = latency_statistic_us(scenario.models.blue, src.metric, "Average") or 0.0
+            blue_us = latency_statistic_us(steady_fleet(scenario), src.metric, "Average") or 0.0
             factor = f" ({required / blue_us:.3g}x the blue model's)" if blue_us > 0 else ""
             head = (
                 f"alarm {a.name!r} is diluted on the blended EndpointName+VariantName metric: "
@@ -824,7 +825,7 @@ def _noise_fix(scenario: Scenario, ctx: LintContext, names: Sequence[str]) -> st
             src is not None
             and src.blended
             and src.metric in ERROR_METRICS
-            and error_fraction(scenario.models.blue, src.metric) > 0
+            and error_fraction(steady_fleet(scenario), src.metric) > 0
         ):
             steps.append(
                 f"add {{Name: EndpointConfigName, Value: {scenario.endpoint.green.name}}} "
@@ -893,7 +894,7 @@ def check_blue_errors_trip_blended(scenario: Scenario, ctx: LintContext) -> list
             or src.kind is not StatisticKind.AVERAGE
         ):
             continue
-        b = error_fraction(scenario.models.blue, src.metric)
+        b = error_fraction(steady_fleet(scenario), src.metric)
         if b <= 0:
             continue
         h = ctx.evidence.healthy

@@ -20,6 +20,7 @@ import dataclasses
 from typing import Any
 
 from guardsim.lint.context import LintContext
+from guardsim.lint.derived import steady_fleet
 from guardsim.lint.findings import Finding
 from guardsim.lint.rules import Rule
 from guardsim.scenarios.boto import CapacitySize
@@ -96,8 +97,8 @@ def _with_routing(scenario: Scenario, **changes: Any) -> Scenario:
 
 
 def check_traffic_too_low(scenario: Scenario, ctx: LintContext) -> list[Finding]:
-    models = scenario.models
-    bad, old = models.green.error_rate_5xx, models.blue.error_rate_5xx
+    bad = steady_fleet(scenario, "green").error_rate_5xx
+    old = steady_fleet(scenario).error_rate_5xx
     routing = _routing(scenario)
     if not old < bad < 1.0 or routing is None or routing.type != "CANARY":
         return []

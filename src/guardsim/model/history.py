@@ -386,6 +386,33 @@ def drivers(
     return out
 
 
+def steady_model(models: Mapping[str, ModelBehaviour], fleet: str) -> ModelBehaviour:
+    """``models[fleet]`` as a steady-state reading sees it (lint's static rules): a
+    recording-driven fleet's error rates are the recording's mean rates (transformed for the new
+    model), and its latency median and p99 are scaled by the mean latency multiplier, plus the
+    transform's ``add_ms``; the history fields are dropped. A fleet without a recording is its
+    model, unchanged. The mean over minutes stands for the recording's level; its variation is
+    what the simulation (and an anomaly band, :mod:`guardsim.model.anomaly`) takes into account."""
+    from dataclasses import replace
+
+    from guardsim.scenarios.models import Latency
+
+    model = models[fleet]
+    driver = drivers(models, 0.0, None).get(fleet)
+    if driver is None:
+        return model
+    mult = float(np.mean(driver.mult))
+    lat = model.latency
+    return replace(
+        model,
+        error_rate_5xx=float(np.mean(driver.p5)),
+        error_rate_4xx=float(np.mean(driver.p4)),
+        latency=Latency(lat.median_ms * mult + driver.add_ms, lat.p99_ms * mult + driver.add_ms),
+        history=None,
+        history_transform=None,
+    )
+
+
 def fleet_faults(
     models: Mapping[str, ModelBehaviour], start: float = 0.0, offset: Offset | None = None
 ) -> dict[str, FleetFaults]:
