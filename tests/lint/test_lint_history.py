@@ -12,6 +12,7 @@ recording-free model of the same scenario (error_rate_5xx 0) gets no finding at 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,19 @@ def test_a_threshold_near_the_recorded_level_is_flagged_with_it() -> None:
 def test_far_thresholds_and_recording_free_models_are_left_alone() -> None:
     assert findings(edited("seed-canary-success", _recorded, _threshold(0.1)), RULE) == []
     assert findings(edited("seed-canary-success", _threshold(0.02)), RULE) == []
+
+
+def test_instance_metric_load_reads_the_recorded_latency() -> None:
+    """The CPU rule's Little's-law load uses the recording's mean median (about 4 ms, against
+    the seed model's 30 ms) with the model's spread (p99 / median 2); it used to stop with
+    UnsupportedError on a recording-driven model."""
+    from lint_helpers import good
+    from test_lint_rules import cpu_alarm
+
+    (f,) = findings(
+        edited("seed-canary-success", _recorded, good, cpu_alarm(5.0)), "instance-metric-load"
+    )
+    median = float(np.mean(recording_of(History(str(RECORDING))).latency_ms))
+    sigma = math.log(2.0) / 2.3263478740408408
+    got = f.evidence["config"]["steps"][0]["mean_model_latency_ms"]
+    assert got == pytest.approx(median * math.exp(sigma**2 / 2), rel=1e-3)
