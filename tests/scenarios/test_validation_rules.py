@@ -1155,6 +1155,11 @@ def test_alarm_on_another_endpoint_in_metric_math_warns() -> None:
         ),
         ({f"{A0}.Namespace": "AWS/EC2"}, f"{A0}.Namespace", "sees no data"),
         ({f"{A0}.MetricName": "CPUUtilization"}, f"{A0}.MetricName", "is not simulated"),
+        (
+            {f"{A0}.MetricName": "ModelSetupTime"},
+            f"{A0}.MetricName",
+            "ModelSetupTime for serverless endpoints only",
+        ),
         ({f"{ARC}.Alarms": DELETE}, ARC, "auto-rollback does nothing"),
         (
             {f"{TRC}.LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 20}},
@@ -1195,6 +1200,7 @@ def test_alarm_on_another_endpoint_in_metric_math_warns() -> None:
         "unknown-config",
         "other-namespace",
         "unsimulated-metric",
+        "serverless-only-metric",
         "no-rollback-alarms",
         "linear-size-ignored",
         "rounding-over-limit",
