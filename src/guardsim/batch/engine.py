@@ -1405,10 +1405,18 @@ class _Block:
 
     # ------------------------------------------------------------------ the data plane
 
-    def _sample(self, vr: IntArray, vj: IntArray, read: BoolArray | None) -> None:
+    def _sample(
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        read: BoolArray | None,
+        arrived: IntArray | None = None,
+    ) -> None:
         """Sample every request of minute ``vj[v]`` of replication ``vr[v]``, for every pair
         ``v`` at once (each pair's minute is cut into segments at its replication's routing
-        changes, as one row of the arrays below); latency only for the pairs ``read``."""
+        changes, as one row of the arrays below); latency only for the pairs ``read``.
+        ``arrived``: the pairs' arrivals per segment, already laid out (evenly spaced arrivals
+        at a varying rate, whose lattice runs through every pair in time order)."""
         prep = self.prep
         V = len(vr)
         if V == 0:
@@ -1437,7 +1445,8 @@ class _Block:
         )
         inside = (cuts > lo) & (cuts < hi)
         cut = inside.any(axis=1)
-        if cut.any() and not cut.all() and self.phase_at is None:
+        split = bool(cut.any() and not cut.all())
+        if split and self.phase_at is None:
             # the minutes without a cut (most) as one segment each, apart from the others
             for group in (~cut, cut):
                 g = np.nonzero(group)[0]
@@ -1450,19 +1459,26 @@ class _Block:
             cuts.sort(axis=1)
         t1 = np.concatenate([cuts[:, : width - 1], hi], axis=1)
         t0 = np.concatenate([lo, t1[:, :-1]], axis=1)
-        # routing per segment: changes applied before it, or all traffic back on blue
-        applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
-        post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        if split and arrived is None:
+            # evenly spaced arrivals at a varying rate: the lattice through every pair first,
+            # in time order, then the minutes without a cut apart from the others, as above (a
+            # pair without a cut has all its arrivals in its first segment; the pair with the
+            # most cuts, whose width the cut group keeps, is in the cut group)
+            kept, post = self._routing(vr, changes, t0, post_t)
+            served = (kept[0] + kept[1]) > 0
+            laid = self._uniform(vr, vj, t0, t1, prep.expected(t0, t1), served)
+            for group, columns in ((~cut, 1), (cut, width)):
+                g = np.nonzero(group)[0]
+                self._sample(vr[g], vj[g], None if read is None else read[g], laid[g, :columns])
+            return
+        (blue_n, green_n), (applied, post) = self._routing(vr, changes, t0, post_t)
         restored = post > 0  # in the rollback (blue/green: traffic back on blue)
-        active = np.asarray(prep.active, dtype=np.int64)
-        rows = np.arange(V)[:, None]
-        at_post = np.maximum(post - 1, 0)
-        blue_n = np.where(restored, self.post_b[vr][rows, at_post], active[applied, 0])
-        green_n = np.where(restored, self.post_g[vr][rows, at_post], active[applied, 1])
         total_active = blue_n + green_n
         counting = (t0 >= 0.0) & (t0 < end)
         lam = prep.expected(t0, t1)
-        if prep.uniform and prep.constant_rate:
+        if arrived is not None:
+            total = arrived
+        elif prep.uniform and prep.constant_rate:
             rate = prep.scenario.traffic.rate_per_second
             # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
             total = arrivals.lattice_count(prep.start, t0, t1, rate)
@@ -1483,6 +1499,22 @@ class _Block:
             self._serve(
                 fleet, pairs, count, t0, mean_rate, total_active, counting, applied, post, on
             )
+
+    def _routing(
+        self, vr: IntArray, changes: FloatArray, t0: FloatArray, post_t: FloatArray
+    ) -> tuple[tuple[IntArray, IntArray], tuple[IntArray, IntArray]]:
+        """Routing per segment starting at ``t0`` [V, W]: ((old, new) instances serving), and
+        (routing changes applied before it, rollback changes applied: all traffic back on
+        the old fleet when > 0)."""
+        applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        restored = post > 0
+        active = np.asarray(self.prep.active, dtype=np.int64)
+        rows = np.arange(len(vr))[:, None]
+        at_post = np.maximum(post - 1, 0)
+        blue_n = np.where(restored, self.post_b[vr][rows, at_post], active[applied, 0])
+        green_n = np.where(restored, self.post_g[vr][rows, at_post], active[applied, 1])
+        return (blue_n, green_n), (applied, post)
 
     # ------------------------------------------------------------------ instances (warm-up)
 
