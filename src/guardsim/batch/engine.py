@@ -990,16 +990,74 @@ class _Block:
         R, E, L = values.shape
         if E == 0:
             return np.zeros((R, 0), dtype=np.int64)
-        flat_v, flat_c = values.reshape(R * E, L), counts.reshape(R * E, L)
         if self.prep.memoryless[a]:
+            flat_v, flat_c = values.reshape(R * E, L), counts.reshape(R * E, L)
             start = np.full(R * E, INSUFFICIENT, dtype=np.int64)
             return self._next_states(a, alarm, start, flat_v, flat_c).reshape(R, E)
+        table = self._transitions(a, alarm, values, counts)
         state = np.empty((R, E), dtype=np.int64)
         prev = np.full(R, INSUFFICIENT, dtype=np.int64)
+        if table is not None:  # each evaluation a lookup: (pattern, previous state) -> state
+            pattern, next_state = table
+            for e in range(E):
+                prev = next_state[pattern[:, e], prev]
+                state[:, e] = prev
+            return state
         for e in range(E):
             prev = self._next_states(a, alarm, prev, values[:, e], counts[:, e])
             state[:, e] = prev
         return state
+
+    def _transitions(
+        self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray
+    ) -> tuple[IntArray, IntArray] | None:
+        """For an alarm evaluated one evaluation after the other: each [R, E] range's pattern
+        (an index) and the table [patterns, 3] of the state after it from each previous state,
+        the rule evaluated once per distinct (pattern, previous state) through the memo
+        :meth:`_next_states` keeps (None: too long a range for integer keys)."""
+        R, E, L = values.shape
+        code, base = _codes(alarm, values, counts)
+        shift = base**L
+        if shift * len(_STATES) >= 2**62:
+            return None
+        key = np.zeros((R, E), dtype=np.int64)
+        for i in range(L):
+            key = key * base + code[..., i]
+        flat = key.reshape(-1)
+        if shift <= _TABLE_KEYS:  # few possible patterns: a table instead of a sort
+            seen = np.zeros(shift, dtype=bool)
+            seen[flat] = True
+            uniq = np.flatnonzero(seen)
+            at = np.empty(shift, dtype=np.int64)
+            at[flat[::-1]] = np.arange(len(flat) - 1, -1, -1)  # each pattern's first range
+            first = at[uniq]
+            slot = np.empty(shift, dtype=np.int64)
+            slot[uniq] = np.arange(len(uniq))
+            pattern = slot[key]
+        else:
+            uniq, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
+            pattern = inverse.reshape(R, E)
+        memo = self.prep.rule_memo[a]
+        rule = alarm.rule
+        next_state = np.empty((len(uniq), len(_STATES)), dtype=np.int64)
+        for p, (u, r) in enumerate(zip(uniq.tolist(), first.tolist(), strict=True)):
+            pts: list[float | None] | None = None
+            sample_counts: list[float | None] | None = None
+            for prev in range(len(_STATES)):
+                hit = memo.get(prev * shift + u)
+                if hit is None:
+                    if pts is None:  # the pattern's first range, as the rule reads it
+                        v, c = values[r // E, r % E], counts[r // E, r % E]
+                        pts = [None if math.isnan(x) else float(x) for x in v.tolist()]
+                        if alarm.low_sample:
+                            sample_counts = [
+                                None if x is None else float(n)
+                                for x, n in zip(pts, c.tolist(), strict=True)
+                            ]
+                    result = rule.evaluate(pts, _STATES[prev], sample_counts=sample_counts)
+                    hit = memo[prev * shift + u] = _CODE[result.state]
+                next_state[p, prev] = hit
+        return pattern, next_state
 
     def _metric_math(self, alarm: _Alarm, inputs: dict[str, FloatArray]) -> FloatArray:
         """The expression's series per row of inputs ([N, L] each): the compiled program
