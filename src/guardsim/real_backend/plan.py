@@ -285,6 +285,9 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
     def add(stage: Stage, service: str, method: str, note: str = "", **params: Any) -> None:
         calls.append(PlannedCall(stage, service, method, freeze(params), note))
 
+    if scenario.inference_component is not None:
+        return _component_plan(scenario, names, region, calls, add)
+
     add(
         "setup",
         "sagemaker",
@@ -447,6 +450,41 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
     )
 
 
+def _component_plan(
+    scenario: Scenario,
+    names: ResourceNames,
+    region: str | None,
+    calls: list[PlannedCall],
+    add: Any,
+) -> RunPlan:
+    """The plan of an inference component update (:mod:`.component_plan`)."""
+    from guardsim.real_backend import component_plan as cp
+
+    ic = scenario.inference_component
+    assert ic is not None
+    real = scenario.real
+    cp.component_calls(scenario, names, add)
+    exp_usd, max_usd, exp_h, max_h, exp_s, max_s, invocations, lines = cp.cost_lines(scenario, real)
+    return RunPlan(
+        scenario=scenario,
+        real=real,
+        names=names,
+        region=region or (real.region if real else None),
+        calls=tuple(calls),
+        cost=CostEstimate(
+            expected_usd=round(exp_usd, 2),
+            max_usd=round(max_usd, 2),
+            expected_instance_hours=exp_h,
+            max_instance_hours=max_h,
+            expected_seconds=exp_s,
+            max_seconds=max_s,
+            invocations=invocations,
+            lines=tuple(lines),
+        ),
+        follow_timeout_seconds=cp.follow_timeout_seconds(ic),
+    )
+
+
 def format_plan(plan: RunPlan) -> str:
     """The plan as text: one call per block, one ``Name=<JSON>`` line per parameter."""
     names = plan.names
@@ -467,7 +505,10 @@ def format_plan(plan: RunPlan) -> str:
         for key, value in c.kwargs().items():
             lines.append(f"       {key}={json.dumps(value)}")
     billing = (
-        "the old fleet and one extra batch run for the whole rolling update"
+        "the endpoint's instances run from its creation to its deletion, with the instances "
+        "managed scaling adds for the new copies"
+        if plan.scenario.inference_component is not None
+        else "the old fleet and one extra batch run for the whole rolling update"
         if plan.scenario.deployment_config.rolling is not None
         else "both fleets run for the whole blue/green update"
     )

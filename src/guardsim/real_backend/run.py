@@ -29,6 +29,7 @@ from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import ClientFactory, call, rejected
 from guardsim.real_backend.clock import Clock
 from guardsim.real_backend.collect import (
+    DimensionSet,
     collect_alarm_history,
     collect_datapoints,
     dimension_sets,
@@ -55,6 +56,7 @@ _CREATES: dict[str, tuple[Kind, str]] = {
     "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
     "put_metric_alarm": ("alarm", "AlarmName"),
     "create_endpoint": ("endpoint", "EndpointName"),
+    "create_inference_component": ("inference_component", "InferenceComponentName"),
 }
 
 
@@ -281,17 +283,23 @@ class _Run:
     def _collect(
         self, start: float, end: float, t0: float
     ) -> tuple[dict[str, list[Any]], list[dict[str, Any]], list[str]]:
+        sets = dimension_sets(
+            self.names.endpoint,
+            self.scenario.endpoint.variant_name,
+            self.names.blue_config,
+            self.names.green_config,
+        )
+        return self._collect_sets(sets, start, end, t0)
+
+    def _collect_sets(
+        self, sets: tuple[DimensionSet, ...], start: float, end: float, t0: float
+    ) -> tuple[dict[str, list[Any]], list[dict[str, Any]], list[str]]:
+        """GetMetricData of ``sets`` and the alarms' history; what failed is a note."""
         cw = self.clients("cloudwatch")
         names = self.names
         notes: list[str] = []
         datapoints: dict[str, list[Any]] = {}
         history: list[dict[str, Any]] = []
-        sets = dimension_sets(
-            names.endpoint,
-            self.scenario.endpoint.variant_name,
-            names.blue_config,
-            names.green_config,
-        )
         try:
             datapoints = collect_datapoints(cw, sets, start, end, t0)
         except AWSError as exc:
@@ -325,6 +333,10 @@ def run_real(
     plan = plan_run(scenario, run_id, region)
     load_payloads(real.payload_file)  # fail before any call if it cannot be read
     run = _Run(scenario, real, plan, clients, clock, progress)
+    if scenario.inference_component is not None:
+        from guardsim.real_backend.component_run import ComponentRun
+
+        run = ComponentRun(scenario, real, plan, clients, clock, progress)
     record: RunRecord | None = None
     error: GuardsimError | None = None
     interrupted = False

@@ -1,0 +1,292 @@
+"""``guardsim real run`` of an inference component update (orchestration).
+
+The steps of :mod:`.run`, for a component
+(https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponent.html):
+
+1. setup (the plan's calls, :mod:`.component_plan`): the models, the endpoint config, the
+   alarms and the endpoint, waited ``InService``; then the neighbours and the component
+   (``CreateInferenceComponent``), each waited ``InService``; every resource enters the ledger
+   before its call;
+2. warm-up traffic to the component (``InferenceComponentName``);
+3. ``UpdateInferenceComponent``, once the component shows the run's tag;
+4. follow ``DescribeInferenceComponent`` while the traffic goes on, then the cool-down;
+5. collect the component's metrics and the alarms' history, and write the record;
+6. teardown, always (the components first).
+
+**Detecting a rollback.** ``InferenceComponentStatus`` has no RollingBack state: a rolled-back
+update ends ``InService``, as a successful one does. The outcome is read the way AWS lets a
+caller read it: the component's ``Specification.ModelName`` after the update (the new model:
+SUCCEEDED; the old one: ROLLED_BACK), with ``FailureReason`` if SageMaker gave one. When the
+rollback is seen only in the end state, its start is taken from ``DescribeAlarmHistory``: the
+first time a rollback alarm went to ALARM after the update began (an inference, said in the
+record's transition reason; SageMaker notices the alarm at its next poll).
+
+**The record.** In the unit view every engine uses for components (one unit per copy): the old
+and the new copies are the record's blue and green fleets, each unit billed at its copy's share
+of an instance (:func:`guardsim.deployment.components.unit_price`). SageMaker publishes a
+component's invocation metrics under ``InferenceComponentName`` only, which blends the old and
+the new copies: the record's datapoints are that series (``blended``), and the blast radius
+(``green_requests``, ``green_errors``) cannot be read from CloudWatch: it is 0 and a note says
+so; ``user_errors`` counts the errors the run's own requests got.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guardsim.deployment.components import batch_sizes, plan_component, unit_price
+from guardsim.errors import ExternalError
+from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
+from guardsim.real_backend.clients import call
+from guardsim.real_backend.collect import DimensionSet
+from guardsim.real_backend.follow import follow_update, pump, wait_until_settled
+from guardsim.real_backend.naming import TAG_KEY, has_run_tag
+from guardsim.real_backend.observations import Observation
+from guardsim.real_backend.run import _CREATES, CREATE_TIMEOUT_SECONDS, _Run
+from guardsim.real_backend.traffic import DROPPED, TrafficDriver, load_payloads
+from guardsim.real_backend.transitions import Context, translate
+from guardsim.record import RunRecord
+from guardsim.scenarios.components import COMPONENT_DIMENSION
+
+
+def rollback_observation(
+    observations: tuple[Observation, ...],
+    history: list[dict[str, Any]],
+    rollback_alarms: tuple[str, ...],
+    t0: float,
+    old_model: str,
+) -> tuple[Observation, ...]:
+    """The observations with the rollback's start added, when the component ended on the old
+    model and no observation showed the rollback begin (see the module doc): at the first
+    ALARM of a rollback alarm after ``t0`` (``history`` rows have record times)."""
+    if not observations:
+        return observations
+    last = observations[-1]
+    if last.endpoint_status != "InService" or last.config_name != old_model:
+        return observations
+    if any(o.endpoint_status == "Updating" and o.failure_reason for o in observations):
+        return observations  # SageMaker said so itself
+    alarmed = sorted(
+        (h["t"], h["alarm"])
+        for h in history
+        if h["alarm"] in rollback_alarms and h["to"] == "ALARM" and h["t"] >= 0
+    )
+    if not alarmed:
+        return observations
+    t, alarm = alarmed[0]
+    at = t0 + t
+    if last.last_modified is not None and at > last.last_modified:
+        return observations
+    sign = Observation(
+        at=at,
+        endpoint_status="Updating",
+        config_name=old_model,
+        failure_reason=(
+            f"rollback alarm {alarm!r} went to ALARM (DescribeAlarmHistory; "
+            "InferenceComponentStatus has no RollingBack state)"
+        ),
+    )
+    before = tuple(o for o in observations if o.at <= at)
+    after = tuple(o for o in observations if o.at > at)
+    return (*before, sign, *after)
+
+
+class ComponentRun(_Run):
+    """One component update on SageMaker (or guardsim's emulator); see the module doc."""
+
+    def _wait_component(self, sm: Any, name: str) -> None:
+        settled = wait_until_settled(
+            sm,
+            self.names.endpoint,
+            self.clock,
+            poll=self.real.poll_interval_seconds,
+            deadline=self.clock.now() + CREATE_TIMEOUT_SECONDS,
+            progress=self.progress,
+            component=name,
+        )
+        if settled.endpoint_status != "InService":
+            why = f": {settled.failure_reason}" if settled.failure_reason else ""
+            raise ExternalError(
+                f"inference component {name} is {settled.endpoint_status}, not InService, "
+                f"after CreateInferenceComponent{why}"
+            )
+
+    def _check_component_tag(self, sm: Any) -> None:
+        """Refuse to update a component that does not carry the run's tag."""
+        name = self.names.component
+        arn = call(sm, "describe_inference_component", InferenceComponentName=name)[
+            "InferenceComponentArn"
+        ]
+        tags = call(sm, "list_tags", ResourceArn=arn, MaxResults=100).get("Tags", [])
+        if not has_run_tag(tags, self.names.run_id):
+            raise ExternalError(
+                f"refusing to update inference component {name}: it is not tagged "
+                f"{TAG_KEY}={self.names.run_id}"
+            )
+
+    def execute(self) -> RunRecord:
+        real, names, clock, scenario = self.real, self.names, self.clock, self.scenario
+        ic = scenario.inference_component
+        assert ic is not None
+        payloads = load_payloads(real.payload_file)
+        sm = self.clients("sagemaker")
+        setup_started = clock.now()
+        setup = self.plan.stage("setup")
+        for planned in setup:  # the components once the endpoint is InService, below
+            if planned.method in _CREATES and planned.method != "create_inference_component":
+                self._create(planned)
+        created = clock.now()
+        settled = wait_until_settled(
+            sm,
+            names.endpoint,
+            clock,
+            poll=real.poll_interval_seconds,
+            deadline=created + CREATE_TIMEOUT_SECONDS,
+            progress=self.progress,
+        )
+        if settled.endpoint_status != "InService":
+            why = f": {settled.failure_reason}" if settled.failure_reason else ""
+            raise ExternalError(
+                f"endpoint {names.endpoint} is {settled.endpoint_status}, not InService, after "
+                f"CreateEndpoint{why}"
+            )
+        for planned in setup:
+            if planned.method == "create_inference_component":
+                self._create(planned)
+                self._wait_component(sm, str(planned.params["InferenceComponentName"]))
+        in_service = clock.now()
+        rate = real.rate_per_second or scenario.traffic.rate_per_second
+        self.driver = TrafficDriver(
+            self.clients("sagemaker-runtime"),
+            names.endpoint,
+            payloads,
+            content_type=real.content_type,
+            rate=rate,
+            clock=clock,
+            max_concurrency=real.max_concurrency,
+            arrivals=scenario.traffic.arrivals,
+            seed=scenario.simulation.seed,
+            component=names.component,
+        )
+        self.driver.start(in_service)
+        self.progress(f"warm-up: {rate:g} request(s)/s for {real.warmup_seconds:g} s")
+        pump(clock, in_service + real.warmup_seconds, self.driver)
+
+        self._check_component_tag(sm)
+        update = next(
+            c for c in self.plan.stage("update") if c.method == "update_inference_component"
+        )
+        t0 = self.t0 = clock.now()
+        call(sm, "update_inference_component", **update.kwargs())
+        self.progress(
+            f"UpdateInferenceComponent called: {names.component} {names.blue_model} -> "
+            f"{names.green_model}"
+        )
+        followed = follow_update(
+            sm,
+            names.endpoint,
+            clock,
+            t0=t0,
+            new_config=names.green_model,
+            poll=real.poll_interval_seconds,
+            deadline=t0 + self.plan.follow_timeout_seconds,
+            driver=self.driver,
+            progress=self.progress,
+            component=names.component,
+        )
+        if followed.timed_out:
+            self.progress(
+                f"the update did not end within {self.plan.follow_timeout_seconds:.0f} s; stopping"
+            )
+        else:
+            self.progress(f"cool-down: {real.cooldown_seconds:g} s more traffic for the metrics")
+            pump(clock, clock.now() + real.cooldown_seconds, self.driver)
+        self.driver.stop(wait=True)
+        finished = clock.now()
+        datapoints, history, notes = self._collect_component(setup_started, finished, t0)
+        rollback_alarms = scenario.deployment_config.rollback_alarm_names
+        observations = rollback_observation(
+            followed.observations, history, rollback_alarms, t0, names.blue_model
+        )
+        sizes = batch_sizes(ic, scenario.environment.percent_rounding)
+        cumulative = tuple(sum(sizes[: i + 1]) for i in range(len(sizes)))
+        ctx = Context(
+            t0=t0,
+            old_config=names.blue_model,
+            new_config=names.green_model,
+            policy="ROLLING",
+            blue_instances=ic.copies,
+            green_instances=ic.copies,
+            planned_green=cumulative,
+            update_reason=(
+                f"UpdateInferenceComponent {names.component} to model {names.green_model} "
+                "(ROLLING), called by guardsim"
+            ),
+            traffic_start=in_service - t0,
+            noun="model",
+        )
+        translation = translate(observations, ctx)
+        requests = self.driver.snapshot()
+        sent = [r for r in requests if r.status != DROPPED]
+        dropped = len(requests) - len(sent)
+        last = followed.observations[-1] if followed.observations else None
+        if last is not None:
+            notes.append(
+                f"inference component {names.component}: {last.endpoint_status} on model "
+                f"{last.config_name}"
+                + (f", FailureReason: {last.failure_reason}" if last.failure_reason else "")
+                + " (a rollback ends InService on the old model: InferenceComponentStatus has "
+                "no RollingBack state)"
+            )
+        counts = [
+            f"{o.at - t0:.0f} s: {o.pending_current_instances}"
+            for o in followed.observations
+            if o.pending_current_instances is not None
+        ]
+        if counts:
+            notes.append("running copies (RuntimeConfig.CurrentCopyCount): " + ", ".join(counts))
+        notes += [
+            f"real run {names.run_id} in {self.plan.region or 'the default region'}: endpoint "
+            f"{names.endpoint}, inference component {names.component}, models "
+            f"{names.blue_model} -> {names.green_model}, alarms "
+            + (", ".join(names.alarms.values()) or "none"),
+            f"{len(sent)} invoke_endpoint request(s) sent, "
+            f"{sum(1 for r in sent if r.is_error)} error(s)"
+            + (f", {dropped} dropped (the endpoint was slower than the rate)" if dropped else ""),
+            "green_requests and green_errors are 0: SageMaker publishes a component's metrics "
+            f"under {COMPONENT_DIMENSION} only, blending its old and new copies",
+            "alarm_evaluations is empty and datapoints.published_at is null: CloudWatch keeps "
+            "alarm state changes only and does not say when a datapoint became visible",
+        ]
+        env = scenario.environment
+        price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
+        copies = Fleet(ic.instance_type, ic.copies, price)
+        return assemble_record(
+            RecordInputs(
+                scenario_name=scenario.name,
+                scenario_definition=scenario.to_dict(),
+                seed=scenario.simulation.seed,
+                t0=t0,
+                translation=translation,
+                blue=copies,
+                green=copies,
+                rollback_alarms=rollback_alarms,
+                alarm_history=tuple(history),
+                datapoints=datapoints,
+                requests=requests,
+                blue_launched_at=created - t0,
+                blue_ready_at=in_service - t0,
+                billing_granularity_seconds=env.billing_granularity_seconds,
+                notes=tuple(notes),
+            )
+        )
+
+    def _collect_component(
+        self, start: float, end: float, t0: float
+    ) -> tuple[dict[str, list[Any]], list[dict[str, Any]], list[str]]:
+        """The component's own series (``InferenceComponentName``) and the alarm history."""
+        sets = (DimensionSet("blended", ((COMPONENT_DIMENSION, self.names.component),)),)
+        return self._collect_sets(sets, start, end, t0)
+
+
+__all__ = ["ComponentRun", "rollback_observation"]
