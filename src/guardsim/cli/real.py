@@ -242,12 +242,31 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.component_observe import observe_component
     from guardsim.real_backend.observe import observe_endpoint
 
     check_output_path(args.json)
+    if args.new_model is not None and args.component is None:
+        raise CommandError("--new-model needs --component")
     clients, clock = connect(args.region)
 
     with _logging(args.verbose, err):
+        if args.component is not None:
+            record = observe_component(
+                args.component,
+                endpoint=args.endpoint,
+                clients=clients,
+                clock=clock,
+                new_model=args.new_model,
+                poll_seconds=args.poll,
+                cooldown_seconds=args.cooldown,
+                wait_seconds=args.wait,
+                timeout_seconds=args.timeout,
+                region=args.region,
+                progress=_progress_to(err),
+            )
+            print_record(record, args.json, out)
+            return EXIT_OK
         record = observe_endpoint(
             args.endpoint,
             clients=clients,
@@ -288,6 +307,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             region=args.region,
             history_days=args.history,
             history_file=history_path.name,
+            component=args.component,
         )
     if imported.replay:
         write_atomically(
@@ -418,6 +438,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = group.add_parser("observe", help="follow an update started elsewhere; write its record")
     p.add_argument("--endpoint", required=True, metavar="NAME")
+    p.add_argument(
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="follow this inference component's update (DescribeInferenceComponent) instead "
+        "of the endpoint's",
+    )
+    p.add_argument(
+        "--new-model",
+        metavar="NAME",
+        default=None,
+        help="with --component: the model the update deploys (default: the one it ends on, "
+        "if it differs from the one at the start)",
+    )
     p.add_argument("--region", default=None)
     p.add_argument(
         "--json",
@@ -509,6 +543,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="scenario file to write (default imported-NAME.yaml); the traffic "
         "replay goes next to it as <stem>-traffic.csv",
+    )
+    p.add_argument(
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="an endpoint hosting inference components: the one to update (default: its only "
+        "one); the others become neighbours",
     )
     p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
     p.set_defaults(func=cmd_import)

@@ -39,14 +39,15 @@ from guardsim.errors import ExternalError
 from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import call
 from guardsim.real_backend.collect import DimensionSet
-from guardsim.real_backend.follow import follow_update, pump, wait_until_settled
+from guardsim.real_backend.follow import Followed, follow_update, pump, wait_until_settled
 from guardsim.real_backend.naming import TAG_KEY, has_run_tag
 from guardsim.real_backend.observations import Observation
 from guardsim.real_backend.run import _CREATES, CREATE_TIMEOUT_SECONDS, _Run
-from guardsim.real_backend.traffic import DROPPED, TrafficDriver, load_payloads
+from guardsim.real_backend.traffic import DROPPED, Request, TrafficDriver, load_payloads
 from guardsim.real_backend.transitions import Context, translate
 from guardsim.record import RunRecord
 from guardsim.scenarios.components import COMPONENT_DIMENSION
+from guardsim.scenarios.scenario import Scenario
 
 
 def rollback_observation(
@@ -89,6 +90,92 @@ def rollback_observation(
     before = tuple(o for o in observations if o.at <= at)
     after = tuple(o for o in observations if o.at > at)
     return (*before, sign, *after)
+
+
+def component_record(
+    scenario: Scenario,
+    followed: Followed,
+    *,
+    component: str,
+    old_model: str,
+    new_model: str,
+    t0: float,
+    history: list[dict[str, Any]],
+    datapoints: dict[str, list[Any]],
+    requests: tuple[Request, ...] | None,
+    launched_at: float,
+    ready_at: float,
+    update_reason: str,
+    notes: list[str],
+) -> RunRecord:
+    """The run record of a followed component update (``real run`` and ``real observe``):
+    the observations translated in the unit view (see the module doc), the rollback's start
+    from the alarm history when the component showed none."""
+    ic = scenario.inference_component
+    assert ic is not None
+    env = scenario.environment
+    rollback_alarms = scenario.deployment_config.rollback_alarm_names
+    observations = rollback_observation(
+        followed.observations, history, rollback_alarms, t0, old_model
+    )
+    sizes = batch_sizes(ic, env.percent_rounding)
+    ctx = Context(
+        t0=t0,
+        old_config=old_model,
+        new_config=new_model,
+        policy="ROLLING",
+        blue_instances=ic.copies,
+        green_instances=ic.copies,
+        planned_green=tuple(sum(sizes[: i + 1]) for i in range(len(sizes))),
+        update_reason=update_reason,
+        traffic_start=ready_at,
+        noun="model",
+    )
+    translation = translate(observations, ctx)
+    out = list(notes)
+    last = followed.observations[-1] if followed.observations else None
+    if last is not None:
+        out.append(
+            f"inference component {component}: {last.endpoint_status} on model "
+            f"{last.config_name}"
+            + (f", FailureReason: {last.failure_reason}" if last.failure_reason else "")
+            + " (a rollback ends InService on the old model: InferenceComponentStatus has "
+            "no RollingBack state)"
+        )
+    counts = [
+        f"{o.at - t0:.0f} s: {o.pending_current_instances}"
+        for o in followed.observations
+        if o.pending_current_instances is not None
+    ]
+    if counts:
+        out.append("running copies (RuntimeConfig.CurrentCopyCount): " + ", ".join(counts))
+    out += [
+        "green_requests and green_errors are 0: SageMaker publishes a component's metrics "
+        f"under {COMPONENT_DIMENSION} only, blending its old and new copies",
+        "alarm_evaluations is empty and datapoints.published_at is null: CloudWatch keeps "
+        "alarm state changes only and does not say when a datapoint became visible",
+    ]
+    price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
+    copies = Fleet(ic.instance_type, ic.copies, price)
+    return assemble_record(
+        RecordInputs(
+            scenario_name=scenario.name,
+            scenario_definition=scenario.to_dict(),
+            seed=scenario.simulation.seed,
+            t0=t0,
+            translation=translation,
+            blue=copies,
+            green=copies,
+            rollback_alarms=rollback_alarms,
+            alarm_history=tuple(history),
+            datapoints=datapoints,
+            requests=requests,
+            blue_launched_at=launched_at,
+            blue_ready_at=ready_at,
+            billing_granularity_seconds=env.billing_granularity_seconds,
+            notes=tuple(out),
+        )
+    )
 
 
 class ComponentRun(_Run):
@@ -204,47 +291,9 @@ class ComponentRun(_Run):
         self.driver.stop(wait=True)
         finished = clock.now()
         datapoints, history, notes = self._collect_component(setup_started, finished, t0)
-        rollback_alarms = scenario.deployment_config.rollback_alarm_names
-        observations = rollback_observation(
-            followed.observations, history, rollback_alarms, t0, names.blue_model
-        )
-        sizes = batch_sizes(ic, scenario.environment.percent_rounding)
-        cumulative = tuple(sum(sizes[: i + 1]) for i in range(len(sizes)))
-        ctx = Context(
-            t0=t0,
-            old_config=names.blue_model,
-            new_config=names.green_model,
-            policy="ROLLING",
-            blue_instances=ic.copies,
-            green_instances=ic.copies,
-            planned_green=cumulative,
-            update_reason=(
-                f"UpdateInferenceComponent {names.component} to model {names.green_model} "
-                "(ROLLING), called by guardsim"
-            ),
-            traffic_start=in_service - t0,
-            noun="model",
-        )
-        translation = translate(observations, ctx)
         requests = self.driver.snapshot()
         sent = [r for r in requests if r.status != DROPPED]
         dropped = len(requests) - len(sent)
-        last = followed.observations[-1] if followed.observations else None
-        if last is not None:
-            notes.append(
-                f"inference component {names.component}: {last.endpoint_status} on model "
-                f"{last.config_name}"
-                + (f", FailureReason: {last.failure_reason}" if last.failure_reason else "")
-                + " (a rollback ends InService on the old model: InferenceComponentStatus has "
-                "no RollingBack state)"
-            )
-        counts = [
-            f"{o.at - t0:.0f} s: {o.pending_current_instances}"
-            for o in followed.observations
-            if o.pending_current_instances is not None
-        ]
-        if counts:
-            notes.append("running copies (RuntimeConfig.CurrentCopyCount): " + ", ".join(counts))
         notes += [
             f"real run {names.run_id} in {self.plan.region or 'the default region'}: endpoint "
             f"{names.endpoint}, inference component {names.component}, models "
@@ -253,32 +302,24 @@ class ComponentRun(_Run):
             f"{len(sent)} invoke_endpoint request(s) sent, "
             f"{sum(1 for r in sent if r.is_error)} error(s)"
             + (f", {dropped} dropped (the endpoint was slower than the rate)" if dropped else ""),
-            "green_requests and green_errors are 0: SageMaker publishes a component's metrics "
-            f"under {COMPONENT_DIMENSION} only, blending its old and new copies",
-            "alarm_evaluations is empty and datapoints.published_at is null: CloudWatch keeps "
-            "alarm state changes only and does not say when a datapoint became visible",
         ]
-        env = scenario.environment
-        price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
-        copies = Fleet(ic.instance_type, ic.copies, price)
-        return assemble_record(
-            RecordInputs(
-                scenario_name=scenario.name,
-                scenario_definition=scenario.to_dict(),
-                seed=scenario.simulation.seed,
-                t0=t0,
-                translation=translation,
-                blue=copies,
-                green=copies,
-                rollback_alarms=rollback_alarms,
-                alarm_history=tuple(history),
-                datapoints=datapoints,
-                requests=requests,
-                blue_launched_at=created - t0,
-                blue_ready_at=in_service - t0,
-                billing_granularity_seconds=env.billing_granularity_seconds,
-                notes=tuple(notes),
-            )
+        return component_record(
+            scenario,
+            followed,
+            component=names.component,
+            old_model=names.blue_model,
+            new_model=names.green_model,
+            t0=t0,
+            history=history,
+            datapoints=datapoints,
+            requests=requests,
+            launched_at=created - t0,
+            ready_at=in_service - t0,
+            update_reason=(
+                f"UpdateInferenceComponent {names.component} to model {names.green_model} "
+                "(ROLLING), called by guardsim"
+            ),
+            notes=notes,
         )
 
     def _collect_component(
@@ -289,4 +330,4 @@ class ComponentRun(_Run):
         return self._collect_sets(sets, start, end, t0)
 
 
-__all__ = ["ComponentRun", "rollback_observation"]
+__all__ = ["ComponentRun", "component_record", "rollback_observation"]
