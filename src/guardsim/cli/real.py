@@ -333,11 +333,31 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.real_backend.verify import verify_endpoint
+    from guardsim.real_backend.verify import verify_component, verify_endpoint
 
+    component = args.component is not None or args.expect_model is not None
+    if component and (args.component is None or args.expect_model is None):
+        raise CommandError("--component and --expect-model go together")
+    if component == (args.expect_config is not None):
+        raise CommandError(
+            "give --expect-config (an endpoint update) or --component with --expect-model "
+            "(an inference component update)"
+        )
     clients, clock = connect(args.region)
 
     with _logging(args.verbose, err):
+        if args.component is not None:
+            v = verify_component(
+                args.component,
+                args.expect_model,
+                clients=clients,
+                clock=clock,
+                timeout_seconds=args.timeout,
+                poll_seconds=args.poll,
+                progress=_progress_to(err),
+            )
+            print(f"{args.endpoint}/{args.component}: {v.message}", file=out)
+            return VERIFY_EXIT[v.outcome]
         v = verify_endpoint(
             args.endpoint,
             args.expect_config,
@@ -499,11 +519,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "ends InService on the old config, which Terraform and the SDK waiters report as "
         "success; add this after 'terraform apply' or a CloudFormation deploy. Exit status: "
         "0 expected config InService; 3 silent rollback (InService on another config) or "
-        "failed, with FailureReason; 4 still updating after --timeout; 2 bad input.",
+        "failed, with FailureReason; 4 still updating after --timeout; 2 bad input. With "
+        "--component and --expect-model, the same for an inference component's update "
+        "(DescribeInferenceComponent): a rolled-back one ends InService on the old model.",
     )
     p.add_argument("endpoint", metavar="ENDPOINT", help="the endpoint's name")
+    p.add_argument("--expect-config", metavar="NAME", help="the EndpointConfig deployed")
     p.add_argument(
-        "--expect-config", required=True, metavar="NAME", help="the EndpointConfig deployed"
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="verify this inference component's update instead (a rollback ends InService "
+        "on the old model: there is no RollingBack status)",
+    )
+    p.add_argument(
+        "--expect-model",
+        metavar="NAME",
+        default=None,
+        help="with --component: the ModelName the update deployed",
     )
     p.add_argument("--region", default=None, help="AWS region (default: boto3's)")
     p.add_argument(
