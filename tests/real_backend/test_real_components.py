@@ -148,7 +148,19 @@ def test_a_component_update_runs_on_the_emulator_with_the_predicted_outcome(
         if c.operation == "DescribeInferenceComponent"
     ]
     assert statuses and set(statuses) <= {f"{P}chat", f"{P}embed"}
+    # the emulator's own record of the update (emulator/records.py) says the same
+    (truth,) = fake.emulator.component_update_records()
+    assert truth.mode == "emulated" and truth.outcome == outcome
+    assert truth.summary.deployment_seconds == record.summary.deployment_seconds
+    assert truth.transitions[-1]["to"] == record.transitions[-1]["to"] == "InService"
     if outcome == "ROLLED_BACK":
+        # the alarm went to ALARM at the record's rollback start; SageMaker saw it at its
+        # next poll of the alarms
+        detected = truth.summary.detected_at_seconds
+        started = record.summary.rollback_started_seconds
+        assert detected is not None and started is not None
+        assert 0 <= detected - started <= scenario.environment.alarm_poll_interval_seconds
+        assert truth.summary.green_errors > 0  # what the component's series cannot tell
         assert record.notes[0] == f"InService on the old model {P}chat-v1"
         rollback = next(t for t in record.transitions if t["to"] == "RollingBack")
         assert "chat-5xx" in rollback["reason"] and "DescribeAlarmHistory" in rollback["reason"]
