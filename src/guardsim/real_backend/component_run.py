@@ -39,11 +39,11 @@ from guardsim.errors import ExternalError
 from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import call
 from guardsim.real_backend.collect import DimensionSet
-from guardsim.real_backend.follow import Followed, follow_update, pump, wait_until_settled
+from guardsim.real_backend.follow import Followed
 from guardsim.real_backend.naming import TAG_KEY, has_run_tag
 from guardsim.real_backend.observations import Observation
-from guardsim.real_backend.run import _CREATES, CREATE_TIMEOUT_SECONDS, _Run
-from guardsim.real_backend.traffic import DROPPED, Request, TrafficDriver, load_payloads
+from guardsim.real_backend.run import _Run
+from guardsim.real_backend.traffic import Request, load_payloads
 from guardsim.real_backend.transitions import Context, translate
 from guardsim.record import RunRecord
 from guardsim.scenarios.components import COMPONENT_DIMENSION
@@ -181,23 +181,6 @@ def component_record(
 class ComponentRun(_Run):
     """One component update on SageMaker (or guardsim's emulator); see the module doc."""
 
-    def _wait_component(self, sm: Any, name: str) -> None:
-        settled = wait_until_settled(
-            sm,
-            self.names.endpoint,
-            self.clock,
-            poll=self.real.poll_interval_seconds,
-            deadline=self.clock.now() + CREATE_TIMEOUT_SECONDS,
-            progress=self.progress,
-            component=name,
-        )
-        if settled.endpoint_status != "InService":
-            why = f": {settled.failure_reason}" if settled.failure_reason else ""
-            raise ExternalError(
-                f"inference component {name} is {settled.endpoint_status}, not InService, "
-                f"after CreateInferenceComponent{why}"
-            )
-
     def _check_component_tag(self, sm: Any) -> None:
         """Refuse to update a component that does not carry the run's tag."""
         name = self.names.component
@@ -215,49 +198,16 @@ class ComponentRun(_Run):
         real, names, clock, scenario = self.real, self.names, self.clock, self.scenario
         ic = scenario.inference_component
         assert ic is not None
-        payloads = load_payloads(real.payload_file)
+        load_payloads(real.payload_file)
         sm = self.clients("sagemaker")
         setup_started = clock.now()
-        setup = self.plan.stage("setup")
-        for planned in setup:  # the components once the endpoint is InService, below
-            if planned.method in _CREATES and planned.method != "create_inference_component":
-                self._create(planned)
-        created = clock.now()
-        settled = wait_until_settled(
-            sm,
-            names.endpoint,
-            clock,
-            poll=real.poll_interval_seconds,
-            deadline=created + CREATE_TIMEOUT_SECONDS,
-            progress=self.progress,
-        )
-        if settled.endpoint_status != "InService":
-            why = f": {settled.failure_reason}" if settled.failure_reason else ""
-            raise ExternalError(
-                f"endpoint {names.endpoint} is {settled.endpoint_status}, not InService, after "
-                f"CreateEndpoint{why}"
-            )
-        for planned in setup:
+        created = self._setup_endpoint(sm)
+        for planned in self.plan.stage("setup"):  # the components, on the InService endpoint
             if planned.method == "create_inference_component":
                 self._create(planned)
-                self._wait_component(sm, str(planned.params["InferenceComponentName"]))
+                self._wait_in_service(sm, str(planned.params["InferenceComponentName"]))
         in_service = clock.now()
-        rate = real.rate_per_second or scenario.traffic.rate_per_second
-        self.driver = TrafficDriver(
-            self.clients("sagemaker-runtime"),
-            names.endpoint,
-            payloads,
-            content_type=real.content_type,
-            rate=rate,
-            clock=clock,
-            max_concurrency=real.max_concurrency,
-            arrivals=scenario.traffic.arrivals,
-            seed=scenario.simulation.seed,
-            component=names.component,
-        )
-        self.driver.start(in_service)
-        self.progress(f"warm-up: {rate:g} request(s)/s for {real.warmup_seconds:g} s")
-        pump(clock, in_service + real.warmup_seconds, self.driver)
+        driver = self._warm_up(in_service, component=names.component)
 
         self._check_component_tag(sm)
         update = next(
@@ -269,40 +219,15 @@ class ComponentRun(_Run):
             f"UpdateInferenceComponent called: {names.component} {names.blue_model} -> "
             f"{names.green_model}"
         )
-        followed = follow_update(
-            sm,
-            names.endpoint,
-            clock,
-            t0=t0,
-            new_config=names.green_model,
-            poll=real.poll_interval_seconds,
-            deadline=t0 + self.plan.follow_timeout_seconds,
-            driver=self.driver,
-            progress=self.progress,
-            component=names.component,
-        )
-        if followed.timed_out:
-            self.progress(
-                f"the update did not end within {self.plan.follow_timeout_seconds:.0f} s; stopping"
-            )
-        else:
-            self.progress(f"cool-down: {real.cooldown_seconds:g} s more traffic for the metrics")
-            pump(clock, clock.now() + real.cooldown_seconds, self.driver)
-        self.driver.stop(wait=True)
+        followed = self._follow(sm, driver, t0, names.green_model, component=names.component)
         finished = clock.now()
         datapoints, history, notes = self._collect_component(setup_started, finished, t0)
-        requests = self.driver.snapshot()
-        sent = [r for r in requests if r.status != DROPPED]
-        dropped = len(requests) - len(sent)
-        notes += [
-            f"real run {names.run_id} in {self.plan.region or 'the default region'}: endpoint "
-            f"{names.endpoint}, inference component {names.component}, models "
-            f"{names.blue_model} -> {names.green_model}, alarms "
-            + (", ".join(names.alarms.values()) or "none"),
-            f"{len(sent)} invoke_endpoint request(s) sent, "
-            f"{sum(1 for r in sent if r.is_error)} error(s)"
-            + (f", {dropped} dropped (the endpoint was slower than the rate)" if dropped else ""),
-        ]
+        requests = driver.snapshot()
+        notes += self._run_notes(
+            requests,
+            f"endpoint {names.endpoint}, inference component {names.component}, models "
+            f"{names.blue_model} -> {names.green_model}",
+        )
         return component_record(
             scenario,
             followed,
