@@ -17,7 +17,6 @@ import yaml
 from botocore.exceptions import ClientError
 from serve_helpers import (
     BAD_IMAGE,
-    DUMMY_ENV,
     GOOD_IMAGE,
     MODEL_DATA,
     ROLE,
@@ -49,15 +48,6 @@ DEPLOYMENT_CONFIG = {
     },
     "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
 }
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(__import__("os").environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    for key, value in DUMMY_ENV.items():
-        monkeypatch.setenv(key, value)
 
 
 def _status(sm: Any, name: str) -> str:

@@ -250,34 +250,23 @@ def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CommandError("--new-model needs --component")
     clients, clock = connect(args.region)
 
+    common: dict[str, Any] = {
+        "clients": clients,
+        "clock": clock,
+        "poll_seconds": args.poll,
+        "cooldown_seconds": args.cooldown,
+        "wait_seconds": args.wait,
+        "timeout_seconds": args.timeout,
+        "region": args.region,
+        "progress": _progress_to(err),
+    }
     with _logging(args.verbose, err):
         if args.component is not None:
             record = observe_component(
-                args.component,
-                endpoint=args.endpoint,
-                clients=clients,
-                clock=clock,
-                new_model=args.new_model,
-                poll_seconds=args.poll,
-                cooldown_seconds=args.cooldown,
-                wait_seconds=args.wait,
-                timeout_seconds=args.timeout,
-                region=args.region,
-                progress=_progress_to(err),
+                args.component, endpoint=args.endpoint, new_model=args.new_model, **common
             )
-            print_record(record, args.json, out)
-            return EXIT_OK
-        record = observe_endpoint(
-            args.endpoint,
-            clients=clients,
-            clock=clock,
-            poll_seconds=args.poll,
-            cooldown_seconds=args.cooldown,
-            wait_seconds=args.wait,
-            timeout_seconds=args.timeout,
-            region=args.region,
-            progress=_progress_to(err),
-        )
+        else:
+            record = observe_endpoint(args.endpoint, **common)
     print_record(record, args.json, out)
     return EXIT_OK
 
@@ -345,29 +334,21 @@ def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         )
     clients, clock = connect(args.region)
 
+    common: dict[str, Any] = {
+        "clients": clients,
+        "clock": clock,
+        "timeout_seconds": args.timeout,
+        "poll_seconds": args.poll,
+        "progress": _progress_to(err),
+    }
     with _logging(args.verbose, err):
         if args.component is not None:
-            v = verify_component(
-                args.component,
-                args.expect_model,
-                clients=clients,
-                clock=clock,
-                timeout_seconds=args.timeout,
-                poll_seconds=args.poll,
-                progress=_progress_to(err),
-            )
-            print(f"{args.endpoint}/{args.component}: {v.message}", file=out)
-            return VERIFY_EXIT[v.outcome]
-        v = verify_endpoint(
-            args.endpoint,
-            args.expect_config,
-            clients=clients,
-            clock=clock,
-            timeout_seconds=args.timeout,
-            poll_seconds=args.poll,
-            progress=_progress_to(err),
-        )
-    print(f"{args.endpoint}: {v.message}", file=out)
+            v = verify_component(args.component, args.expect_model, **common)
+            where = f"{args.endpoint}/{args.component}"
+        else:
+            v = verify_endpoint(args.endpoint, args.expect_config, **common)
+            where = args.endpoint
+    print(f"{where}: {v.message}", file=out)
     return VERIFY_EXIT[v.outcome]
 
 

@@ -177,7 +177,12 @@ def cost_lines(
 def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
     """Every AWS call of a component run, in order, through ``add(stage, service, method,
     note, **params)`` (:func:`guardsim.real_backend.plan.plan_run`'s)."""
-    from guardsim.real_backend.plan import _model_kwargs, real_alarm_kwargs
+    from guardsim.real_backend.plan import (
+        _model_kwargs,
+        alarm_history_calls,
+        real_alarm_kwargs,
+        teardown_calls,
+    )
 
     ic = scenario.inference_component
     assert ic is not None
@@ -318,17 +323,11 @@ def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
         StartTime="<setup start>",
         EndTime="<end>",
     )
-    for name in real_alarms:
-        add(
-            "collect",
-            "cloudwatch",
-            "describe_alarm_history",
-            "state changes (when a rollback alarm went to ALARM: the rollback's start)",
-            AlarmName=name,
-            HistoryItemType="StateUpdate",
-            StartDate="<setup start>",
-            EndDate="<end>",
-        )
+    alarm_history_calls(
+        add,
+        real_alarms,
+        "state changes (when a rollback alarm went to ALARM: the rollback's start)",
+    )
     for component in (names.component, *names.neighbours.values()):
         add(
             "teardown",
@@ -338,43 +337,13 @@ def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
             "it is gone",
             InferenceComponentName=component,
         )
-    add(
-        "teardown",
-        "sagemaker",
-        "delete_endpoint",
-        "after describe_endpoint + list_tags show the run tag",
-        EndpointName=names.endpoint,
+    teardown_calls(
+        add,
+        names,
+        real_alarms,
+        (names.blue_config,),
+        tuple(reversed(list(dict.fromkeys(names.models.values())))),
     )
-    add(
-        "teardown",
-        "sagemaker",
-        "describe_endpoint",
-        "until the endpoint is gone",
-        EndpointName=names.endpoint,
-    )
-    if real_alarms:
-        add(
-            "teardown",
-            "cloudwatch",
-            "delete_alarms",
-            "after describe_alarms + list_tags_for_resource show the run tag",
-            AlarmNames=real_alarms,
-        )
-    add(
-        "teardown",
-        "sagemaker",
-        "delete_endpoint_config",
-        "after describe_endpoint_config + list_tags",
-        EndpointConfigName=names.blue_config,
-    )
-    for model in reversed(list(dict.fromkeys(names.models.values()))):
-        add(
-            "teardown",
-            "sagemaker",
-            "delete_model",
-            "after describe_model + list_tags",
-            ModelName=model,
-        )
 
 
 __all__ = [

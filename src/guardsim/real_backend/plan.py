@@ -389,18 +389,49 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
         StartTime="<setup start>",
         EndTime="<end>",
     )
+    alarm_history_calls(add, real_alarms, "state changes")
+    # Teardown: reverse creation order, each resource checked for the run's tag first.
+    teardown_calls(
+        add,
+        names,
+        real_alarms,
+        (names.green_config, names.blue_config),
+        (names.green_model, names.blue_model),
+    )
+    return RunPlan(
+        scenario=scenario,
+        real=real,
+        names=names,
+        region=region or (real.region if real else None),
+        calls=tuple(calls),
+        cost=estimate_cost(scenario, real),
+        follow_timeout_seconds=follow_timeout_seconds(scenario),
+    )
+
+
+def alarm_history_calls(add: Any, real_alarms: list[str], note: str) -> None:
+    """The collect stage's DescribeAlarmHistory, one per alarm."""
     for name in real_alarms:
         add(
             "collect",
             "cloudwatch",
             "describe_alarm_history",
-            "state changes",
+            note,
             AlarmName=name,
             HistoryItemType="StateUpdate",
             StartDate="<setup start>",
             EndDate="<end>",
         )
-    # Teardown: reverse creation order, each resource checked for the run's tag first.
+
+
+def teardown_calls(
+    add: Any,
+    names: ResourceNames,
+    real_alarms: list[str],
+    configs: tuple[str, ...],
+    models: tuple[str, ...],
+) -> None:
+    """The endpoint's teardown: the endpoint (until gone), the alarms, configs and models."""
     add(
         "teardown",
         "sagemaker",
@@ -423,7 +454,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_alarms + list_tags_for_resource show the run tag",
             AlarmNames=real_alarms,
         )
-    for config in (names.green_config, names.blue_config):
+    for config in configs:
         add(
             "teardown",
             "sagemaker",
@@ -431,7 +462,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_endpoint_config + list_tags",
             EndpointConfigName=config,
         )
-    for model in (names.green_model, names.blue_model):
+    for model in models:
         add(
             "teardown",
             "sagemaker",
@@ -439,15 +470,6 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_model + list_tags",
             ModelName=model,
         )
-    return RunPlan(
-        scenario=scenario,
-        real=real,
-        names=names,
-        region=region or (real.region if real else None),
-        calls=tuple(calls),
-        cost=estimate_cost(scenario, real),
-        follow_timeout_seconds=follow_timeout_seconds(scenario),
-    )
 
 
 def _component_plan(

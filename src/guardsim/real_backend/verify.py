@@ -59,23 +59,26 @@ class Verdict:
         return f"still {self.status} (serving {n}{self.serving})"
 
 
+def _outcome(
+    status: str, serving: str | None, expected: str, in_progress: Any, failed: Any
+) -> Outcome:
+    if status in in_progress:
+        return "in_progress"
+    if status in failed:
+        return "failed"
+    return "deployed" if serving == expected else "rolled_back"
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value else None
+
+
 def verdict(describe: Mapping[str, Any], expected: str) -> Verdict:
     """The outcome of DescribeEndpoint's answer ``describe`` for config ``expected``."""
     status = str(describe.get("EndpointStatus"))
-    serving = describe.get("EndpointConfigName")
-    reason = describe.get("FailureReason")
-    serving_s = str(serving) if serving is not None else None
-    reason_s = str(reason) if reason else None
-    outcome: Outcome
-    if status in IN_PROGRESS:
-        outcome = "in_progress"
-    elif status in FAILED:
-        outcome = "failed"
-    elif serving_s == expected:
-        outcome = "deployed"
-    else:
-        outcome = "rolled_back"
-    return Verdict(outcome, status, serving_s, expected, reason_s)
+    serving = _text(describe.get("EndpointConfigName"))
+    outcome = _outcome(status, serving, expected, IN_PROGRESS, FAILED)
+    return Verdict(outcome, status, serving, expected, _text(describe.get("FailureReason")))
 
 
 #: InferenceComponentStatus values while it changes, and after which it serves nothing
@@ -86,24 +89,14 @@ COMPONENT_FAILED = ("Failed", "Deleting")
 def component_verdict(describe: Mapping[str, Any], expected_model: str) -> Verdict:
     """The outcome of DescribeInferenceComponent's answer for model ``expected_model``."""
     status = str(describe.get("InferenceComponentStatus"))
-    serving = (describe.get("Specification") or {}).get("ModelName")
-    reason = describe.get("FailureReason")
-    serving_s = str(serving) if serving is not None else None
-    outcome: Outcome
-    if status in COMPONENT_IN_PROGRESS:
-        outcome = "in_progress"
-    elif status in COMPONENT_FAILED:
-        outcome = "failed"
-    elif serving_s == expected_model:
-        outcome = "deployed"
-    else:
-        outcome = "rolled_back"
+    serving = _text((describe.get("Specification") or {}).get("ModelName"))
+    outcome = _outcome(status, serving, expected_model, COMPONENT_IN_PROGRESS, COMPONENT_FAILED)
     return Verdict(
         outcome,
         status,
-        serving_s,
+        serving,
         expected_model,
-        str(reason) if reason else None,
+        _text(describe.get("FailureReason")),
         noun="model ",
         status_name="InferenceComponentStatus",
     )
