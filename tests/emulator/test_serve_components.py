@@ -28,6 +28,11 @@ from serve_helpers import (
 )
 
 from guardsim.cli.main import main
+
+# the real backend tests' component scenario and alarm (tests/real_backend/component_helpers.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "real_backend"))
+from component_helpers import CHAT_ALARM, component_data
+
 from guardsim.record import RunRecord
 
 #: The serve tests' world with fixed times: instances and copies start in 120 s, go in 30 s.
@@ -95,18 +100,7 @@ def test_boto3_drives_a_component_update_and_its_rollback_over_http(tmp_path: Pa
         )
         assert _status(sm, "chat") == "Creating"
         wait_for(lambda: _status(sm, "chat") == "InService", 20.0)
-        cw.put_metric_alarm(
-            AlarmName="chat-5xx",
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Dimensions=[{"Name": "InferenceComponentName", "Value": "chat"}],
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=0,
-            ComparisonOperator="GreaterThanThreshold",
-            TreatMissingData="notBreaching",
-        )
+        cw.put_metric_alarm(**CHAT_ALARM)
         sm.update_inference_component(
             InferenceComponentName="chat",
             Specification={**spec, "ModelName": "chat-v2"},
@@ -159,10 +153,6 @@ def _run(*argv: str) -> tuple[int, str, str]:
 def test_real_run_of_a_component_scenario_against_guardsim_serve(
     tmp_path: Path, aws_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the real backend tests' component scenario (tests/real_backend/component_helpers.py)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "real_backend"))
-    from component_helpers import component_data
-
     payload = tmp_path / "payload.csv"
     payload.write_text("1\n", encoding="utf-8")
     data = component_data(payload)

@@ -12,6 +12,20 @@ from real_helpers import BAD_IMAGE, IMAGE, MODEL, ROLE
 
 from guardsim.scenarios import Scenario, check_scenario_dict
 
+#: The rollback alarm: any 5XX on the component's own series in a minute
+CHAT_ALARM: dict[str, Any] = {
+    "AlarmName": "chat-5xx",
+    "Namespace": "AWS/SageMaker",
+    "MetricName": "Invocation5XXErrors",
+    "Statistic": "Sum",
+    "Period": 60,
+    "EvaluationPeriods": 1,
+    "Threshold": 0,
+    "ComparisonOperator": "GreaterThanThreshold",
+    "TreatMissingData": "notBreaching",
+    "Dimensions": [{"Name": "InferenceComponentName", "Value": "chat"}],
+}
+
 
 def component_data(payload: Path, *, green_5xx: float = 1.0) -> dict[str, Any]:
     return {
@@ -68,20 +82,7 @@ def component_data(payload: Path, *, green_5xx: float = 1.0) -> dict[str, Any]:
             },
             "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
         },
-        "alarms": [
-            {
-                "AlarmName": "chat-5xx",
-                "Namespace": "AWS/SageMaker",
-                "MetricName": "Invocation5XXErrors",
-                "Statistic": "Sum",
-                "Period": 60,
-                "EvaluationPeriods": 1,
-                "Threshold": 0,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-                "Dimensions": [{"Name": "InferenceComponentName", "Value": "chat"}],
-            }
-        ],
+        "alarms": [dict(CHAT_ALARM)],
         "models": {"green": {"error_rate_5xx": green_5xx}},
         "traffic": {"rate_per_second": 0.5, "arrivals": "uniform"},
         "environment": {
