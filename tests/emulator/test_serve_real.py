@@ -15,7 +15,6 @@ import yaml
 from emulator_helpers import canary
 from serve_helpers import (
     BAD_IMAGE,
-    DUMMY_ENV,
     GOOD_IMAGE,
     MODEL_DATA,
     ROLE,
@@ -33,15 +32,6 @@ from guardsim.scenarios import library
 
 SPEED = 600.0
 RUN_SPEED = 300.0
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key in list(__import__("os").environ):
-        if key.startswith("AWS_"):
-            monkeypatch.delenv(key)
-    for key, value in DUMMY_ENV.items():
-        monkeypatch.setenv(key, value)
 
 
 def _scenario(tmp_path: Path) -> Path:

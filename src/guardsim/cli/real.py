@@ -242,23 +242,31 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_observe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from guardsim.real_backend.component_observe import observe_component
     from guardsim.real_backend.observe import observe_endpoint
 
     check_output_path(args.json)
+    if args.new_model is not None and args.component is None:
+        raise CommandError("--new-model needs --component")
     clients, clock = connect(args.region)
 
+    common: dict[str, Any] = {
+        "clients": clients,
+        "clock": clock,
+        "poll_seconds": args.poll,
+        "cooldown_seconds": args.cooldown,
+        "wait_seconds": args.wait,
+        "timeout_seconds": args.timeout,
+        "region": args.region,
+        "progress": _progress_to(err),
+    }
     with _logging(args.verbose, err):
-        record = observe_endpoint(
-            args.endpoint,
-            clients=clients,
-            clock=clock,
-            poll_seconds=args.poll,
-            cooldown_seconds=args.cooldown,
-            wait_seconds=args.wait,
-            timeout_seconds=args.timeout,
-            region=args.region,
-            progress=_progress_to(err),
-        )
+        if args.component is not None:
+            record = observe_component(
+                args.component, endpoint=args.endpoint, new_model=args.new_model, **common
+            )
+        else:
+            record = observe_endpoint(args.endpoint, **common)
     print_record(record, args.json, out)
     return EXIT_OK
 
@@ -288,6 +296,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             region=args.region,
             history_days=args.history,
             history_file=history_path.name,
+            component=args.component,
         )
     if imported.replay:
         write_atomically(
@@ -313,21 +322,33 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from guardsim.real_backend.verify import verify_endpoint
+    from guardsim.real_backend.verify import verify_component, verify_endpoint
 
+    component = args.component is not None or args.expect_model is not None
+    if component and (args.component is None or args.expect_model is None):
+        raise CommandError("--component and --expect-model go together")
+    if component == (args.expect_config is not None):
+        raise CommandError(
+            "give --expect-config (an endpoint update) or --component with --expect-model "
+            "(an inference component update)"
+        )
     clients, clock = connect(args.region)
 
+    common: dict[str, Any] = {
+        "clients": clients,
+        "clock": clock,
+        "timeout_seconds": args.timeout,
+        "poll_seconds": args.poll,
+        "progress": _progress_to(err),
+    }
     with _logging(args.verbose, err):
-        v = verify_endpoint(
-            args.endpoint,
-            args.expect_config,
-            clients=clients,
-            clock=clock,
-            timeout_seconds=args.timeout,
-            poll_seconds=args.poll,
-            progress=_progress_to(err),
-        )
-    print(f"{args.endpoint}: {v.message}", file=out)
+        if args.component is not None:
+            v = verify_component(args.component, args.expect_model, **common)
+            where = f"{args.endpoint}/{args.component}"
+        else:
+            v = verify_endpoint(args.endpoint, args.expect_config, **common)
+            where = args.endpoint
+    print(f"{where}: {v.message}", file=out)
     return VERIFY_EXIT[v.outcome]
 
 
@@ -418,6 +439,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = group.add_parser("observe", help="follow an update started elsewhere; write its record")
     p.add_argument("--endpoint", required=True, metavar="NAME")
+    p.add_argument(
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="follow this inference component's update (DescribeInferenceComponent) instead "
+        "of the endpoint's",
+    )
+    p.add_argument(
+        "--new-model",
+        metavar="NAME",
+        default=None,
+        help="with --component: the model the update deploys (default: the one it ends on, "
+        "if it differs from the one at the start)",
+    )
     p.add_argument("--region", default=None)
     p.add_argument(
         "--json",
@@ -465,11 +500,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "ends InService on the old config, which Terraform and the SDK waiters report as "
         "success; add this after 'terraform apply' or a CloudFormation deploy. Exit status: "
         "0 expected config InService; 3 silent rollback (InService on another config) or "
-        "failed, with FailureReason; 4 still updating after --timeout; 2 bad input.",
+        "failed, with FailureReason; 4 still updating after --timeout; 2 bad input. With "
+        "--component and --expect-model, the same for an inference component's update "
+        "(DescribeInferenceComponent): a rolled-back one ends InService on the old model.",
     )
     p.add_argument("endpoint", metavar="ENDPOINT", help="the endpoint's name")
+    p.add_argument("--expect-config", metavar="NAME", help="the EndpointConfig deployed")
     p.add_argument(
-        "--expect-config", required=True, metavar="NAME", help="the EndpointConfig deployed"
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="verify this inference component's update instead (a rollback ends InService "
+        "on the old model: there is no RollingBack status)",
+    )
+    p.add_argument(
+        "--expect-model",
+        metavar="NAME",
+        default=None,
+        help="with --component: the ModelName the update deployed",
     )
     p.add_argument("--region", default=None, help="AWS region (default: boto3's)")
     p.add_argument(
@@ -509,6 +557,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="scenario file to write (default imported-NAME.yaml); the traffic "
         "replay goes next to it as <stem>-traffic.csv",
+    )
+    p.add_argument(
+        "--component",
+        metavar="NAME",
+        default=None,
+        help="an endpoint hosting inference components: the one to update (default: its only "
+        "one); the others become neighbours",
     )
     p.add_argument("--verbose", action="store_true", help="debug logs (credentials masked)")
     p.set_defaults(func=cmd_import)

@@ -124,6 +124,7 @@ class EmulatedAWS:
             "endpoint_configs": sorted(em.endpoint_configs),
             "endpoints": sorted(em.endpoints),
             "alarms": sorted(em.alarms),
+            "inference_components": sorted(em.components.items),
         }
 
     def leftovers(self, prefix: str = "guardsim-") -> list[str]:

@@ -28,7 +28,7 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeInferenceC
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from guardsim.deployment.components import Host, choose_host
@@ -38,6 +38,23 @@ from guardsim.scenarios.components import INSTANCE_CAPACITY, Capacity, Component
 if TYPE_CHECKING:
     from guardsim.deployment.machine import Transition
     from guardsim.emulator.core import Emulator
+
+
+@dataclass
+class ComponentUpdate:
+    """One UpdateInferenceComponent: the models, the controller's run and what it served
+    (the run record's counts: :func:`guardsim.emulator.records.build_component_record`)."""
+
+    number: int
+    start: float
+    old_model: str
+    new_model: str
+    deployment_config: dict[str, Any]
+    run: LiveRun
+    green_requests: int = 0
+    green_errors: int = 0
+    user_errors: int = 0
+    peak_green: float = 0.0
 
 
 @dataclass
@@ -65,10 +82,21 @@ class LiveComponent:
     new_model: str = ""
     #: when faults count from: the last update's start, else the creation
     origin: float = 0.0
+    updates: list[ComponentUpdate] = field(default_factory=list)
 
     @property
     def model(self) -> str:
         return self.component.model_name
+
+    def served(self, fleet: str, status: int) -> None:
+        """Count one request in the running update (the run record's blast radius)."""
+        up = self.updates[-1] if self.updates else None
+        if up is None or up.run.finished:
+            return
+        if fleet == "green":
+            up.green_requests += 1
+            up.green_errors += status != 200
+        up.user_errors += status != 200
 
     def fleet_of(self, u: float) -> tuple[str, str, LiveRun | None]:
         """(fleet, model, run) serving a request (``u`` uniform in [0, 1)): the new copies'
@@ -88,6 +116,8 @@ class InferenceComponents:
         self.em = emulator
         self.items: dict[str, LiveComponent] = {}
         self.updates = 0  # UpdateInferenceComponent calls so far (each run's seed)
+        #: every UpdateInferenceComponent so far, with its component (kept when it is deleted)
+        self.log: list[tuple[LiveComponent, ComponentUpdate]] = []
 
     def handlers(self) -> dict[str, Any]:
         return {
@@ -336,8 +366,11 @@ class InferenceComponents:
             scenario,
             [em._seed, 0, self.updates],  # 0: a component's, apart from the endpoints' updates
             lambda _run, t: self._on_transition(c, t),
-            lambda _run, _when: None,
+            lambda run, when: self._on_routing(c, run, when),
         )
+        up = ComponentUpdate(self.updates, now, c.model, new_model, dict(dc), run)
+        c.updates.append(up)
+        self.log.append((c, up))
         c.run, c.new_model, c.origin = run, new_model, now
         c.status, c.last_modified, c.failure_reason = "Updating", now, None
         c.last_deployment_config = dict(dc)
@@ -352,6 +385,11 @@ class InferenceComponents:
             "phase",
             f"{c.name}: {transition.target.value}: {transition.reason}",
         )
+
+    def _on_routing(self, c: LiveComponent, run: LiveRun, when: str) -> None:
+        if when == "after" and c.updates and c.updates[-1].run is run:
+            up = c.updates[-1]
+            up.peak_green = max(up.peak_green, run.routing.green_fraction)
 
     def _finish(self, c: LiveComponent) -> None:
         """The update's end: InService on the new model, InService on the old one after a
@@ -372,6 +410,10 @@ class InferenceComponents:
             c.failure_reason = "The update failed: " + "; ".join(
                 t.reason for t in controller.machine.transitions[-1:]
             )
+        if self.em.records_dir is not None and c.updates:
+            from guardsim.emulator.records import write_component_record
+
+            write_component_record(self.em, c, c.updates[-1], self.em.records_dir)
 
     def delete(self, p: dict[str, Any]) -> dict[str, Any]:
         em = self.em
@@ -385,4 +427,4 @@ class InferenceComponents:
         return {}
 
 
-__all__ = ["InferenceComponents", "LiveComponent"]
+__all__ = ["ComponentUpdate", "InferenceComponents", "LiveComponent"]

@@ -495,6 +495,15 @@ class Emulator:
             self.advance()
             return [build_record(self, ep, up) for ep, up in self._update_log]
 
+    def component_update_records(self) -> list[Any]:
+        """The run record of every UpdateInferenceComponent so far, in order (what
+        ``records_dir`` receives for the finished ones)."""
+        from guardsim.emulator.records import build_component_record
+
+        with self._lock:
+            self.advance()
+            return [build_component_record(self, c, up) for c, up in self.components.log]
+
     # ================================================================== time
 
     def advance(self) -> None:
@@ -667,6 +676,7 @@ class Emulator:
             for metric, value in values.items():
                 key = series_key(NAMESPACE, metric, {"InferenceComponentName": component.name})
                 self.metrics.add(key, t, value, UNITS[metric])
+            component.served(fleet, status)
             return status, name, fleet
         dim_sets = [{"EndpointName": ep.name, "VariantName": name}]
         if run is not None or self.world.environment.per_config_metrics_for_blue:

@@ -1,10 +1,13 @@
-"""A run record per UpdateEndpoint of the emulator (the format ``guardsim report`` and
-``guardsim compare`` read: :mod:`guardsim.record`).
+"""A run record per UpdateEndpoint and per UpdateInferenceComponent of the emulator (the
+format ``guardsim report`` and ``guardsim compare`` read: :mod:`guardsim.record`).
 
-Times are seconds after the UpdateEndpoint call, as in every run record. The datapoints are
-the endpoint's published per-minute SageMaker metrics from the update's start to its end,
-under ``blended`` (EndpointName, VariantName), ``blue`` and ``green`` (with the old or the new
-EndpointConfigName).
+Times are seconds after the UpdateEndpoint (UpdateInferenceComponent) call, as in every run
+record. The datapoints are the endpoint's published per-minute SageMaker metrics from the
+update's start to its end, under ``blended`` (EndpointName, VariantName), ``blue`` and
+``green`` (with the old or the new EndpointConfigName); for a component, its own series
+(``InferenceComponentName``, which blends its old and new copies) under ``blended``. A
+component's record is in the unit view every engine runs (one unit per copy, billed at the
+copy's share of an instance: :func:`guardsim.deployment.components.unit_price`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from guardsim.model.metrics import LATENCY_METRICS, METRICS, NAMESPACE
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 
 if TYPE_CHECKING:
+    from guardsim.emulator.components import ComponentUpdate, LiveComponent
     from guardsim.emulator.core import Emulator, _Endpoint, _Update
+    from guardsim.emulator.deployment import LiveRun
 
 
 def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
@@ -31,6 +36,58 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
     assert controller is not None
     start = up.start
     end = controller.finished_at if controller.finished_at is not None else em.now()
+    new = em.endpoint_configs.get(up.new_config)
+    variant = "AllTraffic"
+    if new is not None:
+        variant = str(new.params["ProductionVariants"][0].get("VariantName", variant))
+    labels = {"blended": None, "blue": up.old_config, "green": up.new_config}
+    views = {}
+    for label, config in labels.items():
+        dims = {"EndpointName": ep.name, "VariantName": variant}
+        if config is not None:
+            dims["EndpointConfigName"] = config
+        views[label] = dims
+    prices = {
+        fleet: em.world.environment.price_per_hour(
+            run.scenario.endpoint.green.instance_type
+            if fleet == "green"
+            else run.scenario.endpoint.blue.instance_type
+        )
+        for fleet in ("blue", "green")
+    }
+    counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
+    return _record(em, run, start, end, views, prices, counts, ep.name)
+
+
+def build_component_record(em: Emulator, c: LiveComponent, up: ComponentUpdate) -> RunRecord:
+    """The record of one UpdateInferenceComponent (see the module doc)."""
+    from guardsim.deployment.components import plan_component, unit_price
+
+    run = up.run
+    controller = run.controller
+    assert controller is not None
+    end = controller.finished_at if controller.finished_at is not None else em.now()
+    ic = run.scenario.inference_component
+    assert ic is not None
+    env = em.world.environment
+    price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
+    counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
+    views = {"blended": {"InferenceComponentName": c.name}}
+    return _record(em, run, up.start, end, views, {"blue": price, "green": price}, counts, c.name)
+
+
+def _record(
+    em: Emulator,
+    run: LiveRun,
+    start: float,
+    end: float,
+    views: dict[str, dict[str, str]],
+    prices: dict[str, float],
+    counts: tuple[int, int, int, float],
+    scenario_name: str,
+) -> RunRecord:
+    controller = run.controller
+    assert controller is not None
 
     def rel(t: float | None) -> float | None:
         return None if t is None else float(t) - start
@@ -45,17 +102,9 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
     ]
     history.sort(key=lambda h: (h["t"], h["alarm"]))
     cols: dict[str, list[Any]] = {c: [] for c in DATAPOINT_COLUMNS}
-    new = em.endpoint_configs.get(up.new_config)
-    variant = "AllTraffic"
-    if new is not None:
-        variant = str(new.params["ProductionVariants"][0].get("VariantName", variant))
-    labels = {"blended": None, "blue": up.old_config, "green": up.new_config}
     first = math.floor(start / MINUTE) * MINUTE
     for metric in METRICS:
-        for label, config in labels.items():
-            dims = {"EndpointName": ep.name, "VariantName": variant}
-            if config is not None:
-                dims["EndpointConfigName"] = config
+        for label, dims in views.items():
             key = series_key(NAMESPACE, metric, dims)
             m = first
             while m < end:
@@ -75,15 +124,9 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
                     cols["p99"].append(compute_from_samples("p99", arr) if latency else None)
                 m += MINUTE
     bill = run.fleets.bill(
-        start,
-        end,
-        em.world.environment.billing_granularity_seconds,
-        lambda fleet: em.world.environment.price_per_hour(
-            run.scenario.endpoint.green.instance_type
-            if fleet == "green"
-            else run.scenario.endpoint.blue.instance_type
-        ),
+        start, end, em.world.environment.billing_granularity_seconds, prices.__getitem__
     )
+    green_requests, green_errors, user_errors, peak_green = counts
     outcome = controller.outcome or "FAILED"
     summary = Summary(
         deployment_seconds=end - start,
@@ -91,10 +134,10 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
         rollback_started_seconds=rel(controller.rollback_started),
         rollback_completed_seconds=rel(controller.rollback_completed),
         tripped_alarms=tuple(controller.tripped),
-        green_requests=up.green_requests,
-        green_errors=up.green_errors,
-        user_errors=up.user_errors,
-        peak_green_traffic_fraction=up.peak_green,
+        green_requests=green_requests,
+        green_errors=green_errors,
+        user_errors=user_errors,
+        peak_green_traffic_fraction=peak_green,
         instance_seconds=float(bill.instance_seconds),
         cost_usd=float(bill.cost_usd),
     )
@@ -104,7 +147,7 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
         dict(em.alarms[n].params) for n in controller.config.rollback_alarm_names if n in em.alarms
     ]
     return RunRecord(
-        scenario=ep.name,
+        scenario=scenario_name,
         seed=em.world.seed,
         mode="emulated",
         guardsim_version=__version__,
@@ -139,4 +182,14 @@ def write_record(em: Emulator, ep: _Endpoint, up: _Update, directory: Path) -> P
     return path
 
 
-__all__ = ["build_record", "write_record"]
+def write_component_record(
+    em: Emulator, c: LiveComponent, up: ComponentUpdate, directory: Path
+) -> Path:
+    """Write the component update's record as ``<component>-update-<n>.json``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{c.name}-update-{up.number}.json"
+    path.write_text(build_component_record(em, c, up).to_json(), encoding="utf-8")
+    return path
+
+
+__all__ = ["build_component_record", "build_record", "write_component_record", "write_record"]

@@ -20,6 +20,7 @@ from guardsim.real_backend.clients import call
 from guardsim.real_backend.clock import Clock
 from guardsim.real_backend.observations import (
     Observation,
+    observation_from_component,
     observation_from_describe,
     update_ended,
 )
@@ -52,7 +53,11 @@ def pump(clock: Clock, until: float, driver: TrafficDriver | None) -> None:
         _sleep_until(clock, wake, driver)
 
 
-def describe(sm: Any, endpoint: str, clock: Clock) -> Observation:
+def describe(sm: Any, endpoint: str, clock: Clock, component: str | None = None) -> Observation:
+    """DescribeEndpoint, or DescribeInferenceComponent of ``component``, as an observation."""
+    if component is not None:
+        response = call(sm, "describe_inference_component", InferenceComponentName=component)
+        return observation_from_component(response, clock.now())
     response = call(sm, "describe_endpoint", EndpointName=endpoint)
     return observation_from_describe(response, clock.now())
 
@@ -65,13 +70,16 @@ def wait_until_settled(
     poll: float,
     deadline: float,
     progress: Progress = _quiet,
+    component: str | None = None,
 ) -> Observation:
-    """Poll until the endpoint is no longer in progress (or the deadline); the last view."""
+    """Poll until the endpoint (or its inference ``component``) is no longer in progress (or
+    the deadline); the last view."""
     last: Observation | None = None
+    what = f"inference component {component}" if component else f"endpoint {endpoint}"
     while True:
-        obs = describe(sm, endpoint, clock)
+        obs = describe(sm, endpoint, clock, component)
         if last is None or obs.endpoint_status != last.endpoint_status:
-            progress(f"endpoint {endpoint}: {obs.endpoint_status}")
+            progress(f"{what}: {obs.endpoint_status}")
         last = obs
         if not obs.in_progress or clock.now() >= deadline:
             return obs
@@ -96,8 +104,10 @@ def follow_update(
     driver: TrafficDriver | None = None,
     progress: Progress = _quiet,
     first: Observation | None = None,
+    component: str | None = None,
 ) -> Followed:
-    """Poll until the update ends or ``deadline``, driving the traffic in between."""
+    """Poll until the update ends or ``deadline``, driving the traffic in between (with
+    ``component``: DescribeInferenceComponent, and ``new_config`` is the new model's name)."""
     observations: list[Observation] = [first] if first is not None else []
     next_poll = clock.now()
     while True:
@@ -105,7 +115,7 @@ def follow_update(
         if driver is not None:
             driver.send_due(now)
         if now >= next_poll:
-            obs = describe(sm, endpoint, clock)
+            obs = describe(sm, endpoint, clock, component)
             if not observations or not obs.same_state(observations[-1]):
                 observations.append(obs)
                 progress(_describe_change(obs, t0))

@@ -377,9 +377,12 @@ def import_endpoint(
     region: str | None = None,
     history_days: float | None = None,
     history_file: str = "history.csv",
+    component: str | None = None,
 ) -> Imported:
     """Read a live endpoint (read-only calls only) and build a scenario from it (with
-    ``history_days``, also its recorded metrics as a history file)."""
+    ``history_days``, also its recorded metrics as a history file). An endpoint that hosts
+    inference components gives a component update's scenario (``component``: which one;
+    :mod:`.component_import`)."""
     if not 0 < days <= MAX_DAYS:
         raise ArgumentError(f"--days must be more than 0 and at most {MAX_DAYS:g}, got {days:g}")
     if history_days is not None and not 0 < history_days <= MAX_DAYS:
@@ -387,6 +390,29 @@ def import_endpoint(
             f"--history must be more than 0 and at most {MAX_DAYS:g} days, got {history_days:g}"
         )
     live = read_live_endpoint(clients, endpoint)
+    from guardsim.real_backend.component_import import hosts_components, import_components
+
+    if hosts_components(live.current_config):
+        if history_days is not None:
+            raise ArgumentError(
+                f"endpoint {endpoint} hosts inference components: --history is not supported "
+                "for them yet (the history file's views are the endpoint's and its configs')"
+            )
+        data, replay, component_notes = import_components(
+            endpoint,
+            live.current_config,
+            clients=clients,
+            clock=clock,
+            component=component,
+            days=days,
+            replay_file=replay_file,
+            region=region,
+        )
+        return Imported(data, replay, tuple(component_notes))
+    if component is not None:
+        raise ArgumentError(
+            f"--component {component}: endpoint {endpoint} hosts no inference components"
+        )
     cw = clients("cloudwatch")
     end = math.floor(clock.now() / 60.0) * 60.0
     period_minutes = 1 if days <= ONE_MINUTE_DAYS else 5

@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -78,10 +78,18 @@ class ResourceNames:
     scenario_endpoint: str
     scenario_blue_config: str
     scenario_green_config: str
+    #: an inference component update: the component's real name ("" for an endpoint update)
+    component: str = ""
+    scenario_component: str = ""
+    #: scenario name -> real name of the neighbour components and of every component's model
+    neighbours: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    models: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def for_scenario(cls, scenario: Scenario, run_id: str) -> ResourceNames:
         check_run_id(run_id)
+        if scenario.inference_component is not None:
+            return cls._for_component(scenario, run_id)
         ep = scenario.endpoint
         blue_model = ep.blue.variant.extra.get("ModelName") or f"{ep.blue.name}-model"
         green_model = ep.green.variant.extra.get("ModelName") or f"{ep.green.name}-model"
@@ -100,6 +108,36 @@ class ResourceNames:
             scenario_endpoint=ep.name,
             scenario_blue_config=ep.blue.name,
             scenario_green_config=ep.green.name,
+        )
+
+    @classmethod
+    def _for_component(cls, scenario: Scenario, run_id: str) -> ResourceNames:
+        """An inference component update: one endpoint config (the endpoint's own), the old
+        and the new model of the component, the neighbours and their models."""
+        ic = scenario.inference_component
+        assert ic is not None
+        old, new = ic.component.model_name, ic.new_model_name
+        models = {
+            m: prefixed(m, run_id) for m in (old, new, *(n.model_name for n in ic.neighbours))
+        }
+        config = prefixed(ic.endpoint.name, run_id)
+        return cls(
+            run_id=run_id,
+            endpoint=prefixed(scenario.endpoint.name, run_id),
+            blue_config=config,
+            green_config=config,
+            blue_model=models[old],
+            green_model=models[new],
+            alarms=MappingProxyType(
+                {a.name: prefixed(a.name, run_id, ALARM_NAME_MAX) for a in scenario.alarms}
+            ),
+            scenario_endpoint=scenario.endpoint.name,
+            scenario_blue_config=ic.endpoint.name,
+            scenario_green_config=ic.endpoint.name,
+            component=prefixed(ic.name, run_id),
+            scenario_component=ic.name,
+            neighbours=MappingProxyType({n.name: prefixed(n.name, run_id) for n in ic.neighbours}),
+            models=MappingProxyType(models),
         )
 
     @property
@@ -121,6 +159,10 @@ class ResourceNames:
         """A metric dimension value with the scenario's endpoint and config names made real."""
         if name == "EndpointName" and value == self.scenario_endpoint:
             return self.endpoint
+        if name == "InferenceComponentName":
+            if value == self.scenario_component:
+                return self.component
+            return self.neighbours.get(value, value)
         if name == "EndpointConfigName":
             if value == self.scenario_blue_config:
                 return self.blue_config

@@ -66,6 +66,7 @@ class Observation:
             and self.config_name == other.config_name
             and self.pending_config == other.pending_config
             and self.failure_reason == other.failure_reason
+            and self.pending_current_instances == other.pending_current_instances
             and {v.key for v in self.variant_statuses} == {v.key for v in other.variant_statuses}
         )
 
@@ -109,6 +110,27 @@ def observation_from_describe(response: Mapping[str, Any], at: float) -> Observa
         last_modified=epoch(response.get("LastModifiedTime")),
         pending_start=epoch(pending.get("StartTime")) if pending else None,
         pending_current_instances=pending_count,
+        last_deployment_config=response.get("LastDeploymentConfig"),
+    )
+
+
+def observation_from_component(response: Mapping[str, Any], at: float) -> Observation:
+    """An :class:`Observation` from a ``describe_inference_component`` response
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeInferenceComponent.html):
+    ``InferenceComponentStatus`` as the status, ``Specification.ModelName`` as the "config" (a
+    component's update replaces its model in place, and a rollback ends ``InService`` on the old
+    one: there is no RollingBack status), ``RuntimeConfig.CurrentCopyCount`` as the running
+    count, ``FailureReason``, ``LastModifiedTime`` and ``LastDeploymentConfig``."""
+    spec = response.get("Specification") or {}
+    runtime = response.get("RuntimeConfig") or {}
+    current = runtime.get("CurrentCopyCount")
+    return Observation(
+        at=at,
+        endpoint_status=str(response.get("InferenceComponentStatus", "")),
+        config_name=str(spec.get("ModelName", "")),
+        failure_reason=str(response.get("FailureReason") or ""),
+        last_modified=epoch(response.get("LastModifiedTime")),
+        pending_current_instances=int(current) if current is not None else None,
         last_deployment_config=response.get("LastDeploymentConfig"),
     )
 

@@ -37,18 +37,21 @@ def decide_outcome(
     old_config: str,
     new_config: str,
     failure_reason: str = "",
+    noun: str = "config",
 ) -> Decision:
-    """The outcome of an update from the endpoint's last ``describe_endpoint``."""
+    """The outcome of an update from the endpoint's last ``describe_endpoint`` (or an inference
+    component's last ``describe_inference_component``, ``noun`` "model": its
+    ``Specification.ModelName`` is the "config")."""
     why = f" (FailureReason: {failure_reason})" if failure_reason else ""
     if endpoint_status == "InService":
         if config_name == new_config:
-            return Decision("SUCCEEDED", f"InService on the new config {new_config}")
+            return Decision("SUCCEEDED", f"InService on the new {noun} {new_config}")
         if config_name == old_config:
-            return Decision("ROLLED_BACK", f"InService on the old config {old_config}{why}")
+            return Decision("ROLLED_BACK", f"InService on the old {noun} {old_config}{why}")
         return Decision(
             "FAILED",
             f"InService on {config_name}, neither the old ({old_config}) nor the new "
-            f"({new_config}) config{why}",
+            f"({new_config}) {noun}{why}",
         )
     if endpoint_status == "UpdateRollbackFailed":
         return Decision(

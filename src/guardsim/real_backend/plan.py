@@ -285,6 +285,9 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
     def add(stage: Stage, service: str, method: str, note: str = "", **params: Any) -> None:
         calls.append(PlannedCall(stage, service, method, freeze(params), note))
 
+    if scenario.inference_component is not None:
+        return _component_plan(scenario, names, region, calls, add)
+
     add(
         "setup",
         "sagemaker",
@@ -386,18 +389,49 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
         StartTime="<setup start>",
         EndTime="<end>",
     )
+    alarm_history_calls(add, real_alarms, "state changes")
+    # Teardown: reverse creation order, each resource checked for the run's tag first.
+    teardown_calls(
+        add,
+        names,
+        real_alarms,
+        (names.green_config, names.blue_config),
+        (names.green_model, names.blue_model),
+    )
+    return RunPlan(
+        scenario=scenario,
+        real=real,
+        names=names,
+        region=region or (real.region if real else None),
+        calls=tuple(calls),
+        cost=estimate_cost(scenario, real),
+        follow_timeout_seconds=follow_timeout_seconds(scenario),
+    )
+
+
+def alarm_history_calls(add: Any, real_alarms: list[str], note: str) -> None:
+    """The collect stage's DescribeAlarmHistory, one per alarm."""
     for name in real_alarms:
         add(
             "collect",
             "cloudwatch",
             "describe_alarm_history",
-            "state changes",
+            note,
             AlarmName=name,
             HistoryItemType="StateUpdate",
             StartDate="<setup start>",
             EndDate="<end>",
         )
-    # Teardown: reverse creation order, each resource checked for the run's tag first.
+
+
+def teardown_calls(
+    add: Any,
+    names: ResourceNames,
+    real_alarms: list[str],
+    configs: tuple[str, ...],
+    models: tuple[str, ...],
+) -> None:
+    """The endpoint's teardown: the endpoint (until gone), the alarms, configs and models."""
     add(
         "teardown",
         "sagemaker",
@@ -420,7 +454,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_alarms + list_tags_for_resource show the run tag",
             AlarmNames=real_alarms,
         )
-    for config in (names.green_config, names.blue_config):
+    for config in configs:
         add(
             "teardown",
             "sagemaker",
@@ -428,7 +462,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_endpoint_config + list_tags",
             EndpointConfigName=config,
         )
-    for model in (names.green_model, names.blue_model):
+    for model in models:
         add(
             "teardown",
             "sagemaker",
@@ -436,14 +470,40 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
             "after describe_model + list_tags",
             ModelName=model,
         )
+
+
+def _component_plan(
+    scenario: Scenario,
+    names: ResourceNames,
+    region: str | None,
+    calls: list[PlannedCall],
+    add: Any,
+) -> RunPlan:
+    """The plan of an inference component update (:mod:`.component_plan`)."""
+    from guardsim.real_backend import component_plan as cp
+
+    ic = scenario.inference_component
+    assert ic is not None
+    real = scenario.real
+    cp.component_calls(scenario, names, add)
+    exp_usd, max_usd, exp_h, max_h, exp_s, max_s, invocations, lines = cp.cost_lines(scenario, real)
     return RunPlan(
         scenario=scenario,
         real=real,
         names=names,
         region=region or (real.region if real else None),
         calls=tuple(calls),
-        cost=estimate_cost(scenario, real),
-        follow_timeout_seconds=follow_timeout_seconds(scenario),
+        cost=CostEstimate(
+            expected_usd=round(exp_usd, 2),
+            max_usd=round(max_usd, 2),
+            expected_instance_hours=exp_h,
+            max_instance_hours=max_h,
+            expected_seconds=exp_s,
+            max_seconds=max_s,
+            invocations=invocations,
+            lines=tuple(lines),
+        ),
+        follow_timeout_seconds=cp.follow_timeout_seconds(ic),
     )
 
 
@@ -467,7 +527,10 @@ def format_plan(plan: RunPlan) -> str:
         for key, value in c.kwargs().items():
             lines.append(f"       {key}={json.dumps(value)}")
     billing = (
-        "the old fleet and one extra batch run for the whole rolling update"
+        "the endpoint's instances run from its creation to its deletion, with the instances "
+        "managed scaling adds for the new copies"
+        if plan.scenario.inference_component is not None
+        else "the old fleet and one extra batch run for the whole rolling update"
         if plan.scenario.deployment_config.rolling is not None
         else "both fleets run for the whole blue/green update"
     )

@@ -29,11 +29,12 @@ from guardsim.real_backend.assemble import Fleet, RecordInputs, assemble_record
 from guardsim.real_backend.clients import ClientFactory, call, rejected
 from guardsim.real_backend.clock import Clock
 from guardsim.real_backend.collect import (
+    DimensionSet,
     collect_alarm_history,
     collect_datapoints,
     dimension_sets,
 )
-from guardsim.real_backend.follow import follow_update, pump, wait_until_settled
+from guardsim.real_backend.follow import Followed, follow_update, pump, wait_until_settled
 from guardsim.real_backend.naming import TAG_KEY, check_run_id, has_run_tag, new_run_id
 from guardsim.real_backend.plan import PlannedCall, RunPlan, plan_run
 from guardsim.real_backend.teardown import Kind, Ledger, TeardownReport, teardown
@@ -55,6 +56,7 @@ _CREATES: dict[str, tuple[Kind, str]] = {
     "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
     "put_metric_alarm": ("alarm", "AlarmName"),
     "create_endpoint": ("endpoint", "EndpointName"),
+    "create_inference_component": ("inference_component", "InferenceComponentName"),
 }
 
 
@@ -117,61 +119,78 @@ class _Run:
         self.responses: dict[str, dict[str, Any]] = {}
         self.t0: float | None = None
 
-    def execute(self) -> RunRecord:
-        real, names, clock = self.real, self.names, self.clock
-        payloads = load_payloads(real.payload_file)
-        sm = self.clients("sagemaker")
-        setup_started = clock.now()
+    # ------------------------------------------------------------------ shared steps
+
+    def _setup_endpoint(self, sm: Any) -> float:
+        """Create what the setup stage lists (inference components aside: they need the
+        endpoint InService) and wait for the endpoint; the time creation ended."""
         for planned in self.plan.stage("setup"):
-            if planned.method in _CREATES:
+            if planned.method in _CREATES and planned.method != "create_inference_component":
                 self._create(planned)
-        created = clock.now()
+        created = self.clock.now()
+        self._wait_in_service(sm)
+        return created
+
+    def _wait_in_service(self, sm: Any, component: str | None = None) -> None:
+        """Wait until the endpoint (or its inference ``component``) is no longer Creating;
+        ExternalError unless it is then InService."""
         settled = wait_until_settled(
             sm,
-            names.endpoint,
-            clock,
-            poll=real.poll_interval_seconds,
-            deadline=created + CREATE_TIMEOUT_SECONDS,
+            self.names.endpoint,
+            self.clock,
+            poll=self.real.poll_interval_seconds,
+            deadline=self.clock.now() + CREATE_TIMEOUT_SECONDS,
             progress=self.progress,
+            component=component,
         )
         if settled.endpoint_status != "InService":
             why = f": {settled.failure_reason}" if settled.failure_reason else ""
-            raise ExternalError(
-                f"endpoint {names.endpoint} is {settled.endpoint_status}, not InService, after "
-                f"CreateEndpoint{why}"
+            what, call_name = (
+                (f"inference component {component}", "CreateInferenceComponent")
+                if component
+                else (f"endpoint {self.names.endpoint}", "CreateEndpoint")
             )
-        in_service = clock.now()
+            raise ExternalError(
+                f"{what} is {settled.endpoint_status}, not InService, after {call_name}{why}"
+            )
+
+    def _warm_up(self, in_service: float, component: str | None = None) -> TrafficDriver:
+        """Start the traffic (to ``component``, if given) and send the warm-up's."""
+        real = self.real
         rate = real.rate_per_second or self.scenario.traffic.rate_per_second
         self.driver = TrafficDriver(
             self.clients("sagemaker-runtime"),
-            names.endpoint,
-            payloads,
+            self.names.endpoint,
+            load_payloads(real.payload_file),
             content_type=real.content_type,
             rate=rate,
-            clock=clock,
+            clock=self.clock,
             max_concurrency=real.max_concurrency,
             arrivals=self.scenario.traffic.arrivals,
             seed=self.scenario.simulation.seed,
+            component=component,
         )
         self.driver.start(in_service)
         self.progress(f"warm-up: {rate:g} request(s)/s for {real.warmup_seconds:g} s")
-        pump(clock, in_service + real.warmup_seconds, self.driver)
+        pump(self.clock, in_service + real.warmup_seconds, self.driver)
+        return self.driver
 
-        self._check_tag(sm)
-        update = next(c for c in self.plan.stage("update") if c.method == "update_endpoint")
-        t0 = self.t0 = clock.now()
-        call(sm, "update_endpoint", **update.kwargs())
-        self.progress(f"UpdateEndpoint called: {names.blue_config} -> {names.green_config}")
+    def _follow(
+        self, sm: Any, driver: TrafficDriver, t0: float, new: str, component: str | None = None
+    ) -> Followed:
+        """Follow the update to its end (or the follow timeout), then the cool-down traffic."""
+        real, clock = self.real, self.clock
         followed = follow_update(
             sm,
-            names.endpoint,
+            self.names.endpoint,
             clock,
             t0=t0,
-            new_config=names.green_config,
+            new_config=new,
             poll=real.poll_interval_seconds,
             deadline=t0 + self.plan.follow_timeout_seconds,
-            driver=self.driver,
+            driver=driver,
             progress=self.progress,
+            component=component,
         )
         if followed.timed_out:
             self.progress(
@@ -179,22 +198,49 @@ class _Run:
             )
         else:
             self.progress(f"cool-down: {real.cooldown_seconds:g} s more traffic for the metrics")
-            pump(clock, clock.now() + real.cooldown_seconds, self.driver)
-        self.driver.stop(wait=True)
+            pump(clock, clock.now() + real.cooldown_seconds, driver)
+        driver.stop(wait=True)
+        return followed
+
+    def _run_notes(self, requests: tuple[Request, ...], what: str) -> list[str]:
+        """Where the run ran (``what``: its resources) and what its requests got."""
+        sent = [r for r in requests if r.status != DROPPED]
+        dropped = len(requests) - len(sent)
+        return [
+            f"real run {self.names.run_id} in {self.plan.region or 'the default region'}: "
+            f"{what}, alarms " + (", ".join(self.names.alarms.values()) or "none"),
+            f"{len(sent)} invoke_endpoint request(s) sent, "
+            f"{sum(1 for r in sent if r.is_error)} error(s)"
+            + (f", {dropped} dropped (the endpoint was slower than the rate)" if dropped else ""),
+        ]
+
+    # ------------------------------------------------------------------ the run
+
+    def execute(self) -> RunRecord:
+        names, clock = self.names, self.clock
+        load_payloads(self.real.payload_file)
+        sm = self.clients("sagemaker")
+        setup_started = clock.now()
+        created = self._setup_endpoint(sm)
+        in_service = clock.now()
+        driver = self._warm_up(in_service)
+
+        self._check_tag(sm)
+        update = next(c for c in self.plan.stage("update") if c.method == "update_endpoint")
+        t0 = self.t0 = clock.now()
+        call(sm, "update_endpoint", **update.kwargs())
+        self.progress(f"UpdateEndpoint called: {names.blue_config} -> {names.green_config}")
+        followed = self._follow(sm, driver, t0, names.green_config)
         finished = clock.now()
         ctx = self._context(t0, in_service)
         translation = translate(followed.observations, ctx)
         datapoints, history, notes = self._collect(setup_started, finished, t0)
-        requests = self.driver.snapshot()
-        sent = [r for r in requests if r.status != DROPPED]
-        dropped = len(requests) - len(sent)
+        requests = driver.snapshot()
         notes += [
-            f"real run {names.run_id} in {self.plan.region or 'the default region'}: endpoint "
-            f"{names.endpoint}, configs {names.blue_config} -> {names.green_config}, alarms "
-            + (", ".join(names.alarms.values()) or "none"),
-            f"{len(sent)} invoke_endpoint request(s) sent, "
-            f"{sum(1 for r in sent if r.is_error)} error(s)"
-            + (f", {dropped} dropped (the endpoint was slower than the rate)" if dropped else ""),
+            *self._run_notes(
+                requests,
+                f"endpoint {names.endpoint}, configs {names.blue_config} -> {names.green_config}",
+            ),
             "alarm_evaluations is empty and datapoints.published_at is null: CloudWatch keeps "
             "alarm state changes only and does not say when a datapoint became visible",
         ]
@@ -281,17 +327,23 @@ class _Run:
     def _collect(
         self, start: float, end: float, t0: float
     ) -> tuple[dict[str, list[Any]], list[dict[str, Any]], list[str]]:
+        sets = dimension_sets(
+            self.names.endpoint,
+            self.scenario.endpoint.variant_name,
+            self.names.blue_config,
+            self.names.green_config,
+        )
+        return self._collect_sets(sets, start, end, t0)
+
+    def _collect_sets(
+        self, sets: tuple[DimensionSet, ...], start: float, end: float, t0: float
+    ) -> tuple[dict[str, list[Any]], list[dict[str, Any]], list[str]]:
+        """GetMetricData of ``sets`` and the alarms' history; what failed is a note."""
         cw = self.clients("cloudwatch")
         names = self.names
         notes: list[str] = []
         datapoints: dict[str, list[Any]] = {}
         history: list[dict[str, Any]] = []
-        sets = dimension_sets(
-            names.endpoint,
-            self.scenario.endpoint.variant_name,
-            names.blue_config,
-            names.green_config,
-        )
         try:
             datapoints = collect_datapoints(cw, sets, start, end, t0)
         except AWSError as exc:
@@ -325,6 +377,10 @@ def run_real(
     plan = plan_run(scenario, run_id, region)
     load_payloads(real.payload_file)  # fail before any call if it cannot be read
     run = _Run(scenario, real, plan, clients, clock, progress)
+    if scenario.inference_component is not None:
+        from guardsim.real_backend.component_run import ComponentRun
+
+        run = ComponentRun(scenario, real, plan, clients, clock, progress)
     record: RunRecord | None = None
     error: GuardsimError | None = None
     interrupted = False

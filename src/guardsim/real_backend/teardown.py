@@ -4,14 +4,15 @@ A run writes every resource into its :class:`Ledger` *before* the call that crea
 can fail after the service created the resource, e.g. a timeout), and takes it out again only
 when AWS refused the call (HTTP 4xx: then nothing was created; a name clash with someone else's
 resource is such a refusal, so theirs is never looked at). Teardown walks the ledger in reverse
-creation order (endpoint, alarms, endpoint configs, models) and, for each resource:
+creation order (inference components, endpoint, alarms, endpoint configs, models: an endpoint's
+components go before it) and, for each resource:
 
 1. looks it up (``describe_*``): a resource that does not exist is already gone;
 2. reads its tags (``list_tags`` / ``list_tags_for_resource``) and **refuses** to delete it
    unless it carries ``guardsim:run-id=<run id>`` (a name clash with someone else's resource
    must never cost them the resource);
-3. deletes it (an endpoint is then polled until it is gone, so its configs are not deleted while
-   it still uses them).
+3. deletes it (an inference component or an endpoint is then polled until it is gone, so the
+   endpoint is not deleted under its components, nor its configs while it still uses them).
 
 Failures do not stop the teardown: the rest is still deleted, the failed ones are tried once more
 at the end, and whatever is still there is reported with the exact command to delete it by hand.
@@ -34,7 +35,7 @@ from guardsim.real_backend.clients import ClientFactory, call
 from guardsim.real_backend.clock import Clock
 from guardsim.real_backend.naming import TAG_KEY, has_run_tag
 
-Kind = Literal["model", "endpoint_config", "endpoint", "alarm"]
+Kind = Literal["model", "endpoint_config", "endpoint", "alarm", "inference_component"]
 Status = Literal["deleted", "gone", "refused", "failed"]
 Progress = Callable[[str], None]
 
@@ -44,7 +45,13 @@ DELETE_POLL_SECONDS = 15.0
 #: Pause before the second attempt at what failed (throttling, eventual consistency).
 RETRY_PAUSE_SECONDS = 10.0
 
-_ORDER: dict[Kind, int] = {"endpoint": 0, "alarm": 1, "endpoint_config": 2, "model": 3}
+_ORDER: dict[Kind, int] = {
+    "inference_component": -1,
+    "endpoint": 0,
+    "alarm": 1,
+    "endpoint_config": 2,
+    "model": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,9 @@ def manual_command(resource: Resource, region: str | None) -> str:
         ),
         "model": f"aws sagemaker delete-model --model-name {resource.name}",
         "alarm": f"aws cloudwatch delete-alarms --alarm-names {resource.name}",
+        "inference_component": (
+            f"aws sagemaker delete-inference-component --inference-component-name {resource.name}"
+        ),
     }[resource.kind] + where
 
 
@@ -149,11 +159,22 @@ _DESCRIBE: dict[Kind, tuple[str, str, str]] = {
     "endpoint": ("describe_endpoint", "EndpointName", "EndpointArn"),
     "endpoint_config": ("describe_endpoint_config", "EndpointConfigName", "EndpointConfigArn"),
     "model": ("describe_model", "ModelName", "ModelArn"),
+    "inference_component": (
+        "describe_inference_component",
+        "InferenceComponentName",
+        "InferenceComponentArn",
+    ),
+}
+#: kind -> (status key, the status while deleting): deleted and then followed until gone
+_WAITED: dict[Kind, tuple[str, str]] = {
+    "endpoint": ("EndpointStatus", "Deleting"),
+    "inference_component": ("InferenceComponentStatus", "Deleting"),
 }
 _DELETE: dict[Kind, str] = {
     "endpoint": "delete_endpoint",
     "endpoint_config": "delete_endpoint_config",
     "model": "delete_model",
+    "inference_component": "delete_inference_component",
 }
 
 
@@ -198,22 +219,24 @@ class _Teardown:
             raise
         if not has_run_tag(self.sagemaker_tags(sm, str(found[arn_key])), self.run_id):
             return TeardownItem(r, "refused", f"not tagged {TAG_KEY}={self.run_id}")
-        if not (r.kind == "endpoint" and found.get("EndpointStatus") == "Deleting"):
+        waited = _WAITED.get(r.kind)
+        if not (waited is not None and found.get(waited[0]) == waited[1]):
             try:
                 call(sm, _DELETE[r.kind], **{key: r.name})
             except AWSError as exc:
                 if _not_found(exc):
                     return TeardownItem(r, "gone")
                 raise
-        if r.kind == "endpoint":
+        if waited is not None:
             return self._wait_gone(sm, r)
         return TeardownItem(r, "deleted")
 
     def _wait_gone(self, sm: Any, r: Resource) -> TeardownItem:
         deadline = self.clock.now() + ENDPOINT_DELETE_WAIT_SECONDS
+        method, key, _ = _DESCRIBE[r.kind]
         while True:
             try:
-                call(sm, "describe_endpoint", EndpointName=r.name)
+                call(sm, method, **{key: r.name})
             except AWSError as exc:
                 if _not_found(exc):
                     return TeardownItem(r, "deleted")

@@ -78,9 +78,12 @@ class TrafficDriver:
         max_concurrency: int = 8,
         arrivals: Literal["poisson", "uniform"] = "uniform",
         seed: int = 0,
+        component: str | None = None,
     ) -> None:
         self.client = client
         self.endpoint = endpoint
+        #: the inference component invoked (InferenceComponentName), if any
+        self.target = {"InferenceComponentName": component} if component else {}
         self.payloads = tuple(payloads)
         self.content_type = content_type
         self.rate = rate
@@ -146,7 +149,10 @@ class TrafficDriver:
         began = time.perf_counter()
         try:
             response = self.client.invoke_endpoint(
-                EndpointName=self.endpoint, ContentType=self.content_type, Body=body
+                EndpointName=self.endpoint,
+                ContentType=self.content_type,
+                Body=body,
+                **self.target,
             )
             response["Body"].read()
         except ClientError as exc:

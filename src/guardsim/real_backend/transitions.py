@@ -77,6 +77,8 @@ class Context:
     update_reason: str = ""
     #: record time of the first traffic row (the warm-up's start), <= 0
     traffic_start: float = 0.0
+    #: what old_config and new_config name: "config", or "model" for an inference component
+    noun: str = "config"
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,7 @@ def translate(observations: Sequence[Observation], ctx: Context) -> Translation:
             old_config=ctx.old_config,
             new_config=ctx.new_config,
             failure_reason=last.failure_reason,
+            noun=ctx.noun,
         )
     finished = last is not None and update_ended(observations, ctx.t0, ctx.new_config)
     rolled_back = finished and (
