@@ -78,6 +78,7 @@ laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -1965,10 +1966,20 @@ def _memoryless(alarm: _Alarm) -> bool:
     datapoints over its range, from each previous state. (TreatMissingData=ignore and the
     low-sample percentile rule keep the state, so they are not; long ranges are not checked
     and count as not.)"""
-    rule = alarm.rule
-    L = rule.range_length
-    if alarm.low_sample or L > _MEMORYLESS_MAX_RANGE:
+    if alarm.low_sample or alarm.rule.range_length > _MEMORYLESS_MAX_RANGE:
         return False
+    try:
+        return _memoryless_rule(alarm.rule)
+    except TypeError:  # a rule with an unhashable part: checked afresh
+        return _memoryless_rule.__wrapped__(alarm.rule)
+
+
+@functools.lru_cache(maxsize=256)
+def _memoryless_rule(rule: AlarmRule) -> bool:
+    """:func:`_memoryless` of a rule (a pure function of it, so remembered: the check costs
+    3 ** L patterns x 3 states of rule evaluations, which every chunk of a Monte Carlo run
+    would otherwise repeat)."""
+    L = rule.range_length
     thr = rule.threshold
     candidates = (thr - 1.0, thr + 1.0)
     if rule.band is not None:  # an anomaly alarm: below, inside and above its band
@@ -2015,6 +2026,22 @@ def _breaches(rule: AlarmRule, values: FloatArray) -> BoolArray:
 # --------------------------------------------------------------------------- entry point
 
 
+#: The last scenario prepared, and its preparation: Monte Carlo's chunks of one run share one
+#: Scenario object (montecarlo's JSON cache), so each chunk after the first reuses it. Holds a
+#: reference to the scenario, so an identity check is safe.
+_LAST_PREPARED: list[tuple[Scenario, _Prepared]] = []
+
+
+def _prepared(scenario: Scenario) -> _Prepared:
+    """:class:`_Prepared` of ``scenario``, reused for the same object (it does not depend on
+    the draws; its rule memo is a pure cache, so sharing it changes no result)."""
+    if _LAST_PREPARED and _LAST_PREPARED[0][0] is scenario:
+        return _LAST_PREPARED[0][1]
+    prep = _Prepared(scenario)
+    _LAST_PREPARED[:] = [(scenario, prep)]
+    return prep
+
+
 def run_batch_columns(scenario: Scenario, *, seed: int, start: int, stop: int) -> RunColumns:
     """Replications ``start`` to ``stop - 1`` as columns (what Monte Carlo's workers send).
 
@@ -2022,7 +2049,7 @@ def run_batch_columns(scenario: Scenario, *, seed: int, start: int, stop: int) -
     depend on ``start`` and ``stop``)."""
     if stop <= start:
         return RunColumns.from_rows([])
-    prep = _Prepared(scenario)
+    prep = _prepared(scenario)
     parts = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
         cols = _Block(prep, seed, block).run()
