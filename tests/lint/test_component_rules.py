@@ -44,24 +44,12 @@ def test_an_alarm_without_the_component_dimension_is_flagged() -> None:
 
 
 def _busy_neighbour(raw: dict, rate: float) -> dict:  # type: ignore[type-arg]
-    """SUCCESS with a CPU-only neighbour serving ``rate`` requests/s and the rollback alarm on
-    the endpoint-wide series (a 5XX rate over 0.2, one minute)."""
-    raw["inference_component"]["neighbours"] = [
-        {
-            "InferenceComponentName": "chat-assistant-embedder",
-            "EndpointName": "chat-assistant",
-            "VariantName": "AllTraffic",
-            "Specification": {
-                "ModelName": "embedder-v3",
-                "ComputeResourceRequirements": {
-                    "NumberOfCpuCoresRequired": 2,
-                    "MinMemoryRequiredInMb": 4096,
-                },
-            },
-            "RuntimeConfig": {"CopyCount": 2},
-            "traffic": {"rate_per_second": rate},
-        }
-    ]
+    """SUCCESS with ROLLBACK's CPU-only embedding neighbour beside it, serving ``rate``
+    requests/s, and the rollback alarm on the endpoint-wide series (a 5XX rate over 0.2, one
+    minute)."""
+    (neighbour,) = data(ROLLBACK)["inference_component"]["neighbours"]
+    neighbour.update({"EndpointName": "chat-assistant", "traffic": {"rate_per_second": rate}})
+    raw["inference_component"]["neighbours"] = [neighbour]
     raw["traffic"] = {"rate_per_second": 2}
     alarm = raw["alarms"][0]
     alarm["Dimensions"] = [
