@@ -113,3 +113,20 @@ def test_a_scenario_with_neighbour_traffic_round_trips() -> None:
     # without traffic, the neighbour is written as given (no guardsim keys added)
     plain = scenario_from_dict(_raw(None)).to_dict()["inference_component"]["neighbours"][0]
     assert "traffic" not in plain and "model" not in plain
+
+
+def test_a_report_shows_no_component_series_for_the_endpoint_wide_alarm() -> None:
+    # the record keeps the component's datapoints, not its neighbours': the endpoint-wide series
+    # cannot be rebuilt from it, and the report says so rather than showing the component's
+    from guardsim.reports.series import alarm_series
+    from guardsim.simulator import simulate
+
+    raw = _raw(BUSY, endpoint_wide=True)
+    raw["simulation"] = {"warmup_seconds": 300, "cooldown_seconds": 60}
+    record = simulate(scenario_from_dict(raw), seed=1, mode="fast")
+    shown = alarm_series(record, raw["alarms"][0])
+    assert shown.note is not None and NEIGHBOUR in shown.note
+    own = dict(
+        raw["alarms"][0], Dimensions=[{"Name": "InferenceComponentName", "Value": COMPONENT}]
+    )
+    assert alarm_series(record, own).note is None
