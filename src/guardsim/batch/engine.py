@@ -78,6 +78,7 @@ laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -219,7 +220,13 @@ class _Prepared:
         self.first_minute = math.floor(self.start / 60.0)
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
-        self.models = {"blue": scenario.models.blue, "green": scenario.models.green}
+        #: an inference component's neighbours with traffic: a fleet each (batch/components.py)
+        self.neighbours = components_.neighbours(scenario)
+        #: every fleet of the arrays: blue, green and the neighbours
+        self.fleets = (*FLEETS, *self.neighbours)
+        self.models = {"blue": scenario.models.blue, "green": scenario.models.green} | {
+            f: c.behaviour for f, c in self.neighbours.items()
+        }
         #: each fleet's faults compiled (:class:`guardsim.model.faults.FleetFaults`): raises
         #: :class:`~guardsim.model.faults.UnsupportedFault` for a fault kind without a kernel
         #: (no engine runs it), before any work
@@ -292,7 +299,7 @@ class _Prepared:
         self.needed = {q.source.metric for q in queries_}
         #: per fleet, the metrics some alarm reads of it: nothing else is drawn
         self.fleet_needed = {
-            f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in FLEETS
+            f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in self.fleets
         }
         # the instance metrics each fleet publishes for an alarm;
         # their load model reads the fleet's ModelLatency Sum (guardsim.batch.instance_metrics)
@@ -418,6 +425,15 @@ class _Block:
         self.rng_delay = delay
         # instance and custom metrics: their draws, the root's fifth child stream
         self.rng_instances = np.random.default_rng(root.spawn(1)[0])
+        #: the neighbours' traffic and latency draws, after every other stream (so a scenario
+        #: without neighbours' traffic draws what it did)
+        self.rng_neighbours: tuple[np.random.Generator, np.random.Generator] | None = None
+        if prep.neighbours:
+            nb_traffic, nb_metrics = root.spawn(2)
+            self.rng_neighbours = (
+                np.random.default_rng(nb_traffic),
+                np.random.default_rng(nb_metrics),
+            )
         self.R = R = BLOCK
         self.block = block
         env = prep.env
@@ -800,14 +816,15 @@ class _Block:
             dtype=np.float64,
         ).reshape(R, minutes)
         self.published = 60.0 * (self.origin + np.arange(minutes) + 1.0)[None, :] + self.delay
-        self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in FLEETS}
+        fleets = self.prep.fleets
+        self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in fleets}
         self.errors = {
-            (f, m): np.zeros((R, minutes), dtype=np.int64) for f in FLEETS for m in ERROR_METRICS
+            (f, m): np.zeros((R, minutes), dtype=np.int64) for f in fleets for m in ERROR_METRICS
         }
         # per latency metric and fleet: Sum, Minimum, Maximum per minute
         self.lat: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
         for metric in (*LATENCY, "InvocationsPerInstance"):
-            for f in FLEETS:
+            for f in fleets:
                 if metric in self.prep.fleet_needed[f]:
                     self.lat[(f, metric)] = (
                         np.zeros((R, minutes)),
@@ -1557,6 +1574,44 @@ class _Block:
             self._serve(
                 fleet, pairs, count, t0, mean_rate, total_active, counting, applied, post, on
             )
+        if prep.neighbours:
+            self._serve_neighbours(pairs, t0, t1, seconds, applied, post)
+
+    def _serve_neighbours(
+        self,
+        pairs: _Pairs,
+        t0: FloatArray,
+        t1: FloatArray,
+        seconds: FloatArray,
+        applied: IntArray,
+        post: IntArray,
+    ) -> None:
+        """The neighbours' requests in the pairs' segments: each served by its own copies
+        (the update does not move them), never counted in the summary, from its own streams."""
+        prep = self.prep
+        assert self.rng_neighbours is not None
+        never = np.zeros(t0.shape, dtype=bool)
+        for fleet, c in prep.neighbours.items():
+            assert c.traffic is not None
+            lam, count = components_.neighbour_arrivals(
+                c.traffic, prep.start, t0, t1, self.rng_neighbours[0]
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rate = np.where(seconds > 0, lam / seconds, 0.0)
+            copies = np.full(t0.shape, c.copies, dtype=np.int64)
+            self._serve(
+                fleet,
+                pairs,
+                count,
+                t0,
+                rate,
+                copies,
+                never,
+                applied,
+                post,
+                copies,
+                rngs=self.rng_neighbours,
+            )
 
     def _routing(
         self, vr: IntArray, changes: FloatArray, t0: FloatArray, post_t: FloatArray
@@ -1727,12 +1782,17 @@ class _Block:
         applied: IntArray,
         post: IntArray,
         active_n: IntArray,
+        rngs: tuple[np.random.Generator, np.random.Generator] | None = None,
     ) -> None:
         """One fleet's share of the pairs' requests: errors, what is counted, and (for the
-        pairs a poll can read) the latency statistics the alarms read of it."""
+        pairs a poll can read) the latency statistics the alarms read of it. ``rngs``: the
+        (traffic, metrics) streams to draw from (None: the block's)."""
         prep = self.prep
         vr, vj = pairs.vr, pairs.vj
-        self.inst.seen(fleet, vr, vj, n, active_n)  # the instances that served, per pair
+        rng, rng_metrics = rngs or (self.rng_traffic, self.rng_metrics)
+        own = fleet in FLEETS  # not a neighbour's: instance and custom metrics too
+        if own:
+            self.inst.seen(fleet, vr, vj, n, active_n)  # the instances that served, per pair
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -1748,7 +1808,6 @@ class _Block:
             counting = np.tile(counting, (1, copies))
         else:
             p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self._faults(vr))
-        rng = self.rng_traffic
         e5 = _binomial(rng, n, p5)
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
@@ -1787,7 +1846,7 @@ class _Block:
             else:
                 scale, shift = np.full(n.shape, 1000.0), np.zeros(n.shape)
             total, lo, hi = draw_summaries(
-                self.rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
+                rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
             )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
             s_[lr, lj] = _rows(np.add, total)
@@ -1797,6 +1856,8 @@ class _Block:
                 self._keep(fleet, metric, lr, lj, n, scale, shift)
         # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,
         # errors and latency (the pairs a poll can read)
+        if not own:
+            return
         self.inst.fill(fleet, lr, lj)
         if self.custom.metrics[fleet]:
             self.custom.fill(
@@ -2055,12 +2116,22 @@ def _memoryless(alarm: _Alarm) -> bool:
     datapoints over its range, from each previous state. (TreatMissingData=ignore and the
     low-sample percentile rule keep the state, so they are not; long ranges are not checked
     and count as not.)"""
-    rule = alarm.rule
-    L = rule.range_length
-    if alarm.low_sample or L > _MEMORYLESS_MAX_RANGE:
+    if alarm.low_sample or alarm.rule.range_length > _MEMORYLESS_MAX_RANGE:
         return False
+    try:
+        return _memoryless_rule(alarm.rule)
+    except TypeError:  # a rule with an unhashable part: checked afresh
+        return _memoryless_rule.__wrapped__(alarm.rule)
+
+
+@functools.lru_cache(maxsize=256)
+def _memoryless_rule(rule: AlarmRule) -> bool:
+    """:func:`_memoryless` of a rule (a pure function of it, so remembered: the check costs
+    3 ** L patterns x 3 states of rule evaluations, which every chunk of a Monte Carlo run
+    would otherwise repeat)."""
+    L = rule.range_length
     thr = rule.threshold
-    candidates = (thr - 1.0, thr + 1.0)
+    candidates: tuple[float, ...] = (thr - 1.0, thr + 1.0)
     if rule.band is not None:  # an anomaly alarm: below, inside and above its band
         lo, hi = rule.band
         candidates = (lo - 1.0, (lo + hi) / 2.0, hi + 1.0)

@@ -35,7 +35,7 @@ from guardsim.model.metrics import (
     METRICS,
     NAMESPACE,
 )
-from guardsim.scenarios.components import COMPONENT_DIMENSION
+from guardsim.scenarios.components import COMPONENT_DIMENSION, neighbour_fleet
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
 
@@ -141,12 +141,19 @@ def _bind_component(
     """An inference component's update (inference components: see aws-model.md#inference-
     components): its invocation metrics are published under ``InferenceComponentName``
     (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), old and new
-    copies alike (one component, one series); the endpoint-wide ``EndpointName, VariantName``
-    series counts the same requests when the component has no neighbours (validation refuses it
-    when it has). The endpoint config does not change, so no per-config series tells the copies
-    apart: one reads no data here."""
+    copies alike (one component, one series), and each neighbour's with traffic under its own
+    name; the endpoint-wide ``EndpointName, VariantName`` series counts every component's
+    requests: the updated one's and the simulated neighbours' (validation refuses it while a
+    neighbour's requests are not simulated). The endpoint config does not change, so no
+    per-config series tells the copies apart: one reads no data here. Invocation metrics only:
+    an instance metric reads the updated component's fleets (the neighbours publish none)."""
+    neighbours = tuple(neighbour_fleet(n) for n in endpoint.neighbours)
     if dims == {COMPONENT_DIMENSION: endpoint.component}:
         return Source(metric, ("blue", "green"), spec)
+    name = dims.get(COMPONENT_DIMENSION)
+    if len(dims) == 1 and name in endpoint.neighbours and metric in METRICS:
+        return Source(metric, (neighbour_fleet(name),), spec)
     if dims == {"EndpointName": endpoint.name, "VariantName": endpoint.variant_name}:
-        return Source(metric, ("blue", "green"), spec)
+        extra = neighbours if metric in METRICS else ()
+        return Source(metric, ("blue", "green", *extra), spec)
     return Source(metric, (), spec)

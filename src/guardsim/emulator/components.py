@@ -24,12 +24,19 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeInferenceC
   component's scenario (the unit view, one unit per copy, as every engine runs it); requests
   with ``InferenceComponentName`` go to the old or new copies by its routing. Other updates
   (copy count, container) are refused: a departure, said in the docs.
+* **Background traffic.** A world ``traffic`` entry keyed by a component's
+  ``InferenceComponentName`` is that component's background traffic (other callers invoking
+  it, as a scenario's neighbour with ``traffic`` is simulated): requests served by its copies,
+  published under its name and in the endpoint-wide series, from when it is InService
+  (:meth:`InferenceComponents.flush`, on CloudWatch's clock with the endpoints' own).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from guardsim.deployment.components import Host, choose_host
 from guardsim.emulator.deployment import LiveRun, component_scenario
@@ -83,6 +90,8 @@ class LiveComponent:
     #: when faults count from: the last update's start, else the creation
     origin: float = 0.0
     updates: list[ComponentUpdate] = field(default_factory=list)
+    #: background traffic (the world's entry for the component) is drawn up to here
+    traffic_until: float = 0.0
 
     @property
     def model(self) -> str:
@@ -176,6 +185,31 @@ class InferenceComponents:
             hosts[i].add(c)
             placed.append(i)
         return tuple(placed)
+
+    def flush(self, t: float) -> None:
+        """Each component's background traffic (the world's ``traffic`` entry keyed by its
+        name) from where it stopped up to ``t``, while it serves (InService or Updating):
+        Poisson or evenly spaced arrivals at the traffic's expected count
+        (:func:`guardsim.model.traffic.expected`, from the component's creation), as the
+        endpoints' background traffic is drawn."""
+        from guardsim.model.traffic import expected
+
+        em = self.em
+        for c in self.items.values():
+            traffic = em.world.traffic.get(c.name)
+            if traffic is None or t <= c.traffic_until:
+                continue
+            t0, c.traffic_until = max(c.traffic_until, c.created_at), t
+            if t0 >= t or c.status not in ("InService", "Updating"):
+                continue
+            ep = em.endpoints.get(c.endpoint)
+            if ep is None:
+                continue
+            mean = float(expected(traffic, t0 - c.created_at, t - c.created_at))
+            rng = em.rng_traffic
+            n = int(rng.poisson(mean)) if traffic.arrivals == "poisson" else round(mean)
+            for at in np.sort(rng.uniform(t0, t, n)):
+                em._serve(ep, float(at), rng, component=c)
 
     # ------------------------------------------------------------------ operations
 

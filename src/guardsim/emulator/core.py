@@ -542,6 +542,7 @@ class Emulator:
             t = env.now
             for ep in self.endpoints.values():
                 self._flush(ep, t)
+            self.components.flush(t)  # inference components' own background traffic
             changed: set[str] = set()
             self.instance_metrics.flush(t, self.metrics)  # the minutes that have ended
             for alarm in list(self.alarms.values()):
@@ -672,10 +673,15 @@ class Emulator:
         }
         if component is not None:
             # an inference component's invocation metrics carry its name
-            # (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html)
-            for metric, value in values.items():
-                key = series_key(NAMESPACE, metric, {"InferenceComponentName": component.name})
-                self.metrics.add(key, t, value, UNITS[metric])
+            # (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), and
+            # count in the endpoint-wide series with every other component's, as the engines
+            # bind it (guardsim.cloudwatch.binding)
+            for dims in (
+                {"InferenceComponentName": component.name},
+                {"EndpointName": ep.name, "VariantName": name},
+            ):
+                for metric, value in values.items():
+                    self.metrics.add(series_key(NAMESPACE, metric, dims), t, value, UNITS[metric])
             component.served(fleet, status)
             return status, name, fleet
         dim_sets = [{"EndpointName": ep.name, "VariantName": name}]

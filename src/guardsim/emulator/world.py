@@ -8,7 +8,7 @@ A world file (YAML or JSON) or dict in its minimal form::
       - match: {}                                   # everything else
         behaviour: {latency: {median_ms: 3, p99_ms: 10}}
     environment: {}               # a scenario's environment section
-    traffic: {}                   # background traffic: endpoint name (or "*") -> traffic section
+    traffic: {}                   # background traffic: endpoint or component name (or "*")
 
 * ``models[i].match`` has any of ``image``, ``model_name``, ``model_data_url``; each is a
   substring that must occur in the model's name, or in the ``Image`` / ``ModelDataUrl`` of one
@@ -31,7 +31,9 @@ A world file (YAML or JSON) or dict in its minimal form::
   (provisioning time, metric publish delay, alarm poll interval, ...), with the same defaults.
 * ``traffic`` maps an endpoint name, or ``"*"`` for every endpoint without its own entry, to a
   scenario ``traffic`` section: requests the emulator adds to the client's own, as if other
-  callers used the endpoint. Left out or empty: the only traffic is the client's.
+  callers used the endpoint. A key that names an inference component
+  (``InferenceComponentName``) is that component's background traffic, served by its copies
+  (``"*"`` does not apply to components). Left out or empty: the only traffic is the client's.
 * ``seed`` (default 0): the seed of the emulator's random streams.
 """
 
@@ -298,6 +300,9 @@ def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> 
     * ``truth.traffic`` is every endpoint's background traffic (``"*"``), on top of what the
       client sends (unless ``background_traffic`` is false: then the client's requests are the
       only traffic, for a client that drives the truth's traffic itself);
+    * an inference component's neighbours with ``traffic`` keep it as their own background
+      traffic (keyed by their name), and their models (matched by ``ModelName``) behave as
+      their ``model`` (whatever ``background_traffic`` says: nobody else drives them);
     * the seed is ``truth.simulation.seed``.
 
     A recording-driven truth (``models.blue.history``) is played from its ``start_minute``, the
@@ -321,13 +326,22 @@ def world_from_scenario(truth: Scenario, *, background_traffic: bool = True) -> 
     for model, path in ((green, "models.green"), (blue, "models.blue")):
         # an unknown fault kind: refused, named
         FleetFaults(model, path, played_from_start(model, path))
+    busy = truth.inference_component.busy_neighbours if truth.inference_component else ()
+    neighbours = tuple(
+        ModelRule(MappingProxyType({"model_name": n.model_name}), n.behaviour)
+        for n in busy
+        if n.model_name  # an empty match would match every model
+    )
+    traffic = {"*": truth.traffic} if background_traffic else {}
+    traffic |= {n.name: n.traffic for n in busy if n.traffic is not None}
     return World(
         models=(
+            *neighbours,
             ModelRule(MappingProxyType({"role": "update"}), green),
             ModelRule(MappingProxyType({}), blue),
         ),
         environment=truth.environment,
-        traffic=MappingProxyType({"*": truth.traffic} if background_traffic else {}),
+        traffic=MappingProxyType(traffic),
         seed=truth.simulation.seed,
     )
 

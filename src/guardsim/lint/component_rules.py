@@ -13,6 +13,7 @@ Terraform's ``aws_sagemaker_inference_component``, whose create and update wait 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,9 @@ from typing import Any
 from guardsim.deployment.components import expected_seconds, plan_component
 from guardsim.lint.context import LintContext
 from guardsim.lint.derived import rounded
+from guardsim.lint.evidence import FAILING, FIXED, only_alarm
 from guardsim.lint.findings import Finding, Severity
+from guardsim.scenarios.boto import Dimension
 from guardsim.scenarios.components import COMPONENT_DIMENSION
 from guardsim.scenarios.scenario import Scenario
 
@@ -89,8 +92,13 @@ def _dims(alarm: Any) -> list[dict[str, str]]:
 def check_alarm_dimension(scenario: Scenario, ctx: LintContext) -> list[Finding]:
     """A rollback alarm without the ``InferenceComponentName`` dimension reads the endpoint-wide
     series: every component's requests, so the neighbours' healthy traffic dilutes the new
-    copies' errors (validation refuses it while neighbours are declared, as guardsim does not
-    simulate their requests)."""
+    copies' errors (validation refuses it while a neighbour's requests are not simulated).
+
+    With neighbours' traffic in the scenario the finding carries evidence: the failing model
+    watched by that alarm alone, as configured and with the fix (its dimensions replaced by
+    ``InferenceComponentName``), on the same seeds: how often each rolls it back, how often in
+    the first batch, and the errors the new copies serve. It is an error when the alarm as
+    configured rolls the failing model back in fewer than half the runs the fix does."""
     ic = scenario.inference_component
     if ic is None:
         return []
@@ -100,20 +108,87 @@ def check_alarm_dimension(scenario: Scenario, ctx: LintContext) -> list[Finding]
             continue
         if all(COMPONENT_DIMENSION in d for d in _dims(alarm) if d):
             continue
+        evidence: dict[str, Any] = {
+            "config": rounded({"component": ic.name, "neighbours": len(ic.neighbours)})
+        }
+        message = (
+            f"rollback alarm {alarm.name!r} has no {COMPONENT_DIMENSION} dimension, so it "
+            "reads the endpoint's series, which counts every inference component on the "
+            "endpoint: a neighbour added later dilutes the new copies' errors with its own "
+            "healthy requests"
+        )
+        busy = ic.busy_neighbours
+        severity: Severity = "warning"
+        if busy and alarm.metrics is None:
+            message, more = _dilution_evidence(scenario, ctx, i, alarm, busy)
+            evidence |= more
+            caught, caught_fixed = (
+                more[k]["rolled_back_by_an_alarm"] for k in ("as_configured", "with_fix")
+            )
+            if 2 * caught < caught_fixed:  # the neighbours hide most of what the fix catches
+                severity = "error"
         out.append(
-            _finding(
+            Finding(
                 "component-alarm-dimension",
-                "warning",
+                severity,
                 f"alarms[{i}].Dimensions",
-                f"rollback alarm {alarm.name!r} has no {COMPONENT_DIMENSION} dimension, so it "
-                "reads the endpoint's series, which counts every inference component on the "
-                "endpoint: a neighbour added later dilutes the new copies' errors with its own "
-                "healthy requests",
-                {"component": ic.name, "neighbours": len(ic.neighbours)},
+                message,
+                evidence,
                 f"add the dimension {COMPONENT_DIMENSION}={ic.name} (and nothing else)",
             )
         )
     return out
+
+
+def _dilution_evidence(
+    scenario: Scenario, ctx: LintContext, index: int, alarm: Any, busy: tuple[Any, ...]
+) -> tuple[str, dict[str, Any]]:
+    """The message and evidence of :func:`check_alarm_dimension` when neighbours have traffic:
+    the failing model against the alarm as configured and against its fix."""
+    ic = scenario.inference_component
+    assert ic is not None
+    fixed_alarm = dataclasses.replace(alarm, dimensions=(Dimension(COMPONENT_DIMENSION, ic.name),))
+    alarms = list(scenario.alarms)
+    alarms[index] = fixed_alarm
+    fixed = only_alarm(dataclasses.replace(scenario, alarms=tuple(alarms)), alarm.name)
+    as_is = ctx.evidence.failing_only(alarm.name)
+    with_fix = ctx.evidence.custom(
+        f"{FIXED}{FAILING}:{alarm.name} ({COMPONENT_DIMENSION})", fixed, FAILING
+    )
+    own = scenario.traffic.rate_per_second
+    others = sum(n.traffic.rate_per_second for n in busy if n.traffic is not None)
+    share = others / (own + others) if own + others > 0 else 0.0
+
+    def caught(r: Any) -> str:
+        return (
+            f"{r.alarm_rollbacks}/{r.n} runs ({r.detected_by_step(0)} in the first batch, "
+            f"median {_median(r, 'green_errors')} errors served by new copies)"
+        )
+
+    names = ", ".join(n.name for n in busy)
+    message = (
+        f"rollback alarm {alarm.name!r} has no {COMPONENT_DIMENSION} dimension, so it reads "
+        f"the endpoint's series, where the neighbours' requests ({names}: {share:.0%} of the "
+        "endpoint's mean rate) dilute the new copies' errors: a model failing every request, "
+        f"watched by this alarm alone, was rolled back in {caught(as_is)}; with "
+        f"{COMPONENT_DIMENSION}={ic.name} in {caught(with_fix)}"
+    )
+    return message, {
+        "config": rounded(
+            {
+                "component": ic.name,
+                "neighbours": len(ic.neighbours),
+                "neighbour_share_of_requests": share,
+            }
+        ),
+        "as_configured": as_is.alarm_rollback_data(),
+        "with_fix": with_fix.alarm_rollback_data(),
+    }
+
+
+def _median(result: Any, field: str) -> str:
+    value = result.blast_radius_data()[field]["p50"]
+    return "-" if value is None else f"{value:g}"
 
 
 def check_timeout_vs_duration(scenario: Scenario, ctx: LintContext) -> list[Finding]:
@@ -199,7 +274,7 @@ COMPONENT_RULES: tuple[tuple[str, str, str, Check], ...] = (
         "component-alarm-dimension",
         "an inference component's rollback alarm without the InferenceComponentName dimension "
         "(the neighbours' requests dilute the new copies' errors)",
-        "warning",
+        "warning; error when the simulated neighbours' traffic hides most of what the fix catches",
         check_alarm_dimension,
     ),
     (

@@ -240,12 +240,20 @@ class EndpointNames:
     green_config: str | None
     #: an inference component's update (issue 19): the component's name
     component: str | None = None
+    #: its neighbours whose requests were simulated (given ``traffic``): the endpoint-wide
+    #: series counts them, and the record keeps no datapoints of theirs
+    busy_neighbours: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, record: RunRecord) -> EndpointNames:
         ep = record.scenario_definition.get("endpoint", {}) or {}
         ic = record.scenario_definition.get("inference_component") or {}
         component = (ic.get("component") or {}).get("InferenceComponentName")
+        busy = tuple(
+            str(n.get("InferenceComponentName"))
+            for n in ic.get("neighbours") or ()
+            if isinstance(n, Mapping) and n.get("traffic") is not None
+        )
 
         def config(side: str) -> tuple[str | None, str | None]:
             c = ep.get(side) or {}
@@ -254,7 +262,7 @@ class EndpointNames:
 
         blue, variant = config("blue")
         green, _ = config("green")
-        return cls(ep.get("name"), variant, blue, green, component)
+        return cls(ep.get("name"), variant, blue, green, component, busy)
 
     def dimension_set(self, namespace: str | None, dims: Mapping[str, str]) -> str | None:
         """``blended``, ``blue`` or ``green``; ``None`` if SageMaker publishes no such series
@@ -304,6 +312,12 @@ def _single(
             return EMPTY_SERIES, f"the run record keeps no per-minute {statistic} over {period} s"
         return table.series(custom, "blended", statistic, period), None
     where = names.dimension_set(namespace, dims)
+    if where == "blended" and names.busy_neighbours and "InferenceComponentName" not in dims:
+        return EMPTY_SERIES, (
+            "the endpoint-wide series also counts the neighbour components' requests "
+            f"({', '.join(names.busy_neighbours)}), of which the run record keeps no "
+            "datapoints, so they are not shown (the alarm's state is)"
+        )
     # the record has no namespace column: each metric name belongs to one namespace
     own = INSTANCE_NAMESPACE if metric in INSTANCE_METRICS else NAMESPACE
     if where is None or metric not in table.metrics or namespace != own:

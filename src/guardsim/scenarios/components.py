@@ -17,7 +17,15 @@ The section holds:
 * ``new_model_name``: the ``ModelName`` the update's new ``Specification`` names (the old and new
   model behaviours per copy are the scenario's ``models.blue`` and ``models.green``);
 * ``neighbours``: other components on the same endpoint (the same keyword arguments), whose
-  copies take instance capacity;
+  copies take instance capacity; each may also carry guardsim's own keys ``traffic`` (the shape
+  of the scenario's ``traffic`` section: the requests its copies serve) and ``model`` (the shape
+  of a ``models.*`` entry: how it answers them, unchanged by the update). A neighbour with
+  ``traffic`` publishes its invocation metrics under its own ``InferenceComponentName``, and its
+  requests count in the endpoint-wide ``EndpointName, VariantName`` series, blended with the
+  updated component's (:func:`neighbour_fleet`). Without ``traffic`` (the default) a
+  neighbour's requests are not simulated: it only takes room, and an alarm on the endpoint-wide
+  series is refused (it would read the neighbour's requests, which guardsim would have to
+  invent). ``model`` defaults to a ``models.*`` entry's defaults;
 * ``instance_capacity``: what one instance offers (cores, accelerators, memory), when the
   endpoint's instance type is not in guardsim's table.
 
@@ -56,7 +64,15 @@ from guardsim.scenarios.boto import (
     thaw,
 )
 from guardsim.scenarios.boto_shapes import check_shape, input_shape, shape
-from guardsim.scenarios.fields import join, type_name, unknown_key_problem
+from guardsim.scenarios.fields import (
+    dump_dataclass,
+    join,
+    load_dataclass,
+    type_name,
+    unknown_key_problem,
+)
+from guardsim.scenarios.models import ModelBehaviour
+from guardsim.scenarios.traffic import Traffic
 
 #: The dimension SageMaker publishes an inference component's invocation metrics under
 #: (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html).
@@ -64,6 +80,19 @@ COMPONENT_DIMENSION = "InferenceComponentName"
 
 SECTION = "inference_component"
 SECTION_KEYS = ("component", "new_model_name", "neighbours", "instance_capacity")
+#: guardsim's own keys of a neighbour, beside the ``create_inference_component`` arguments
+NEIGHBOUR_KEYS = ("traffic", "model")
+#: The prefix of a neighbour's fleet in the engines' metric stores (see :func:`neighbour_fleet`).
+NEIGHBOUR_FLEET = "neighbour:"
+
+
+def neighbour_fleet(name: str) -> str:
+    """The engines' name for a neighbour component's requests (beside ``blue`` and ``green``,
+    the updated component's old and new copies): what :mod:`guardsim.cloudwatch.binding` binds
+    its ``InferenceComponentName`` series, and the endpoint-wide one, to."""
+    return NEIGHBOUR_FLEET + name
+
+
 CAPACITY_KEYS = ("NumberOfCpuCores", "NumberOfAcceleratorDevices", "MemoryInMb")
 
 #: What one instance offers copies: (vCPUs, accelerator devices, memory MiB), from the
@@ -132,9 +161,17 @@ class Component:
     copies: int
     placement: str | None  # Specification.SchedulingConfig.PlacementStrategy, if given
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    #: A neighbour's requests (None: not simulated) and its model (see the module docstring)
+    traffic: Traffic | None = None
+    model: ModelBehaviour | None = None
 
     @classmethod
-    def from_boto(cls, raw: Mapping[str, Any]) -> Component:
+    def from_boto(
+        cls,
+        raw: Mapping[str, Any],
+        traffic: Traffic | None = None,
+        model: ModelBehaviour | None = None,
+    ) -> Component:
         spec = raw.get("Specification", {})
         scheduling = spec.get("SchedulingConfig") or {}
         return cls(
@@ -144,7 +181,23 @@ class Component:
             copies=int(raw["RuntimeConfig"]["CopyCount"]),
             placement=scheduling.get("PlacementStrategy"),
             raw=freeze(raw),
+            traffic=traffic,
+            model=model,
         )
+
+    @property
+    def behaviour(self) -> ModelBehaviour:
+        """A neighbour's model (a ``models.*`` entry's defaults when not given)."""
+        return self.model if self.model is not None else ModelBehaviour()
+
+    def to_data(self) -> dict[str, Any]:
+        """The arguments as given, with a neighbour's ``traffic`` and ``model`` when set."""
+        out: dict[str, Any] = thaw(self.raw)
+        if self.traffic is not None:
+            out["traffic"] = dump_dataclass(self.traffic)
+        if self.model is not None:
+            out["model"] = self.model.to_data()
+        return out
 
 
 @dataclass(frozen=True)
@@ -163,6 +216,11 @@ class InferenceComponent:
     @property
     def name(self) -> str:
         return self.component.name
+
+    @property
+    def busy_neighbours(self) -> tuple[Component, ...]:
+        """The neighbours whose requests are simulated (those given ``traffic``)."""
+        return tuple(n for n in self.neighbours if n.traffic is not None)
 
     @property
     def copies(self) -> int:
@@ -202,7 +260,7 @@ class InferenceComponent:
             "new_model_name": self.new_model_name,
         }
         if self.neighbours:
-            out["neighbours"] = [thaw(n.raw) for n in self.neighbours]
+            out["neighbours"] = [n.to_data() for n in self.neighbours]
         if self.raw_capacity is not None:
             out["instance_capacity"] = thaw(self.raw_capacity)
         return out
@@ -269,6 +327,83 @@ def ic_deployment_config(raw: Mapping[str, Any]) -> DeploymentConfig:
 # --------------------------------------------------------------------------- loading
 
 
+def _load_neighbour(raw: object, path: str, problems: list[Problem]) -> Component | None:
+    """A neighbour: ``create_inference_component`` arguments and guardsim's ``traffic`` and
+    ``model`` (each checked as its section is, with paths, and for what guardsim simulates of
+    a neighbour: :func:`neighbour_problems`)."""
+    if not isinstance(raw, Mapping):
+        return _load_component(raw, path, problems)
+    before = len(problems)
+    traffic = model = None
+    if raw.get("traffic") is not None:
+        traffic = load_dataclass(Traffic, raw["traffic"], join(path, "traffic"), problems)
+    if raw.get("model") is not None:
+        model = load_dataclass(ModelBehaviour, raw["model"], join(path, "model"), problems)
+    for key in NEIGHBOUR_KEYS:
+        if key in raw and raw[key] is None:
+            problems.append(Problem(join(path, key), "expected a mapping, got null"))
+    if model is not None and "traffic" not in raw:
+        problems.append(
+            Problem(
+                join(path, "model"),
+                "a neighbour's model answers its requests: give its traffic too",
+            )
+        )
+    problems.extend(neighbour_problems(traffic, model, path))
+    boto = {k: v for k, v in raw.items() if k not in NEIGHBOUR_KEYS}
+    component = _load_component(boto, path, problems)
+    if component is None or len(problems) > before:
+        return None
+    return Component.from_boto(boto, traffic, model)
+
+
+def neighbour_problems(
+    traffic: Traffic | None, model: ModelBehaviour | None, path: str
+) -> list[Problem]:
+    """What guardsim does not simulate of a neighbour's requests, refused with the path: a
+    replay file, evenly spaced arrivals at a varying rate (their lattice's phase would be one
+    more state per neighbour), and of its model, per-instance (warm-up) faults, a recorded
+    history and custom metrics (its copies are not instances of a fleet, and it publishes only
+    the invocation metrics)."""
+    out: list[Problem] = []
+    if traffic is not None:
+        tpath = join(path, "traffic")
+        if traffic.replay_file is not None:
+            out.append(
+                Problem(join(tpath, "replay_file"), "not simulated for a neighbour: give a rate")
+            )
+        if traffic.arrivals == "uniform" and (traffic.profile != "constant" or traffic.bursts):
+            out.append(
+                Problem(
+                    join(tpath, "arrivals"),
+                    "a neighbour's evenly spaced arrivals need a constant rate (no daily "
+                    "profile or bursts): use poisson",
+                )
+            )
+    if model is not None:
+        mpath = join(path, "model")
+        for i, fault in enumerate(model.faults):
+            if fault.kind == "warmup":
+                out.append(
+                    Problem(
+                        join(join(mpath, "faults"), i),
+                        "warm-up faults are not simulated for a neighbour (its copies are not "
+                        "re-created by the update)",
+                    )
+                )
+        for key in ("history", "history_transform"):
+            if getattr(model, key) is not None:
+                out.append(Problem(join(mpath, key), "not simulated for a neighbour"))
+        if model.custom_metrics:
+            out.append(
+                Problem(
+                    join(mpath, "custom_metrics"),
+                    "not simulated for a neighbour (it publishes the invocation metrics only)",
+                )
+            )
+    return out
+
+
 def _load_component(raw: object, path: str, problems: list[Problem]) -> Component | None:
     before = len(problems)
     check_shape(raw, input_shape("sagemaker", "CreateInferenceComponent"), path, problems)
@@ -330,7 +465,7 @@ def load_inference_component(
         )
         raw_neighbours = []
     for i, item in enumerate(raw_neighbours):
-        n = _load_component(item, join(join(SECTION, "neighbours"), i), problems)
+        n = _load_neighbour(item, join(join(SECTION, "neighbours"), i), problems)
         if n is not None:
             neighbours.append(n)
     capacity, raw_capacity = _load_capacity(raw.get("instance_capacity"), problems)
@@ -434,6 +569,16 @@ def check_inference_component(ic: InferenceComponent, endpoint_name: str | None)
                 f"{raw.get('EndpointName')!r} is not the scenario's endpoint {endpoint_name!r}",
             )
         )
+    seen = {ic.name}
+    for i, n in enumerate(ic.neighbours):
+        if n.name in seen:
+            problems.append(
+                Problem(
+                    f"{SECTION}.neighbours[{i}].InferenceComponentName",
+                    f"{n.name!r} is the name of another component on the endpoint",
+                )
+            )
+        seen.add(n.name)
     variant = raw.get("VariantName")
     if variant is not None and variant != ic.endpoint.variant.variant_name:
         problems.append(

@@ -269,7 +269,8 @@ def _load_component_update(
     if endpoint is None or ic is None:
         return None, None, None
     units, config = unit_view(ic)
-    return Endpoint(endpoint.name, units, units, component=ic.name), config, ic
+    busy = tuple(n.name for n in ic.busy_neighbours)
+    return Endpoint(endpoint.name, units, units, component=ic.name, neighbours=busy), config, ic
 
 
 def _load_alarms(

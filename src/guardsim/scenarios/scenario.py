@@ -35,6 +35,9 @@ class Endpoint:
     #: rolling update: then blue and green are the old and new copies (one unit per copy, see
     #: :func:`guardsim.scenarios.components.unit_view`), on one endpoint config.
     component: str | None = None
+    #: The neighbour components whose requests are simulated (their names): each is a fleet of
+    #: its own in the engines (:func:`guardsim.scenarios.components.neighbour_fleet`).
+    neighbours: tuple[str, ...] = ()
 
     @property
     def variant_name(self) -> str:

@@ -679,8 +679,9 @@ def _metric_warnings(
                 f"{', '.join(names)}); the alarm sees no data",
             )
         )
-    if endpoint is not None and dims == {COMPONENT_DIMENSION: endpoint.component}:
-        return problems  # an inference component's own series (see check_component_alarm)
+    components = () if endpoint is None else (endpoint.component, *endpoint.neighbours)
+    if set(dims) == {COMPONENT_DIMENSION} and dims[COMPONENT_DIMENSION] in components:
+        return problems  # a component's own series (see check_component_alarm)
     for name in dims:
         if name not in DIMENSION_NAMES:
             problems.append(
@@ -817,10 +818,12 @@ def _alarm_dimension_sets(alarm: MetricAlarm) -> list[tuple[str, dict[str, str]]
 
 def check_component_alarm(alarm: MetricAlarm, path: str, ic: InferenceComponent) -> list[Problem]:
     """An alarm of an inference component's update: the endpoint-wide series
-    (EndpointName+VariantName) blends the neighbours' requests, which guardsim does not
-    simulate, so with neighbours it is refused; a per-config series does not tell the old copies
-    from the new ones (one endpoint config), so it reads no data here."""
+    (EndpointName+VariantName) blends every component's requests, so it is refused while a
+    neighbour's requests are not simulated (a neighbour without ``traffic``: guardsim would
+    have to invent them); a per-config series does not tell the old copies from the new ones
+    (one endpoint config), so it reads no data here."""
     problems: list[Problem] = []
+    idle = [n.name for n in ic.neighbours if n.traffic is None]
     for sub, dims in _alarm_dimension_sets(alarm):
         if COMPONENT_DIMENSION in dims:
             continue
@@ -833,13 +836,14 @@ def check_component_alarm(alarm: MetricAlarm, path: str, ic: InferenceComponent)
                     f"no data to it: use {COMPONENT_DIMENSION}={ic.name}",
                 )
             )
-        elif dims and ic.neighbours:
+        elif dims and idle:
             problems.append(
                 Problem(
                     join(path, sub),
                     "reads the endpoint-wide series, which also counts the neighbour "
-                    f"components' requests ({', '.join(n.name for n in ic.neighbours)}); "
-                    "guardsim does not simulate their requests: use "
+                    f"components' requests ({', '.join(idle)}), and guardsim simulates a "
+                    "neighbour's requests only when inference_component.neighbours[*].traffic "
+                    f"is given: give it (rate_per_second: 0 for an idle one), or use "
                     f"{COMPONENT_DIMENSION}={ic.name} (see guardsim lint: "
                     "component-alarm-dimension)",
                 )

@@ -129,6 +129,9 @@ class DataPlane:
         self._behaviours: dict[tuple[str, float], Behaviour] = {}
         #: Metrics anyone reads (None: all); set by the run when it knows its alarms.
         self.needed: frozenset[str] | None = None
+        #: An inference component's neighbours with traffic: each a data plane of its own
+        #: (:func:`neighbour_plane`) with its routing, advanced with this one.
+        self.neighbours: list[tuple[DataPlane, Routing]] = []
 
     # ------------------------------------------------------------------ arrivals
 
@@ -205,9 +208,56 @@ class DataPlane:
                 end = cuts[0]
             self.batch(self.t, end, routing, minute)
             self.t = end
+        for plane, fixed in self.neighbours:
+            plane.advance(to, fixed)
 
     def batch(self, t0: float, t1: float, routing: Routing, minute: float) -> None:
         raise NotImplementedError
+
+
+class _FleetStore:
+    """A metric store seen by a neighbour's data plane: its one fleet (``blue``, which serves
+    all of its requests) filed under the neighbour's own fleet."""
+
+    def __init__(self, store: MetricStore, fleet: str) -> None:
+        self.store = store
+        self.fleet = fleet
+        self.keep_raw = store.keep_raw
+
+    def bucket(self, fleet: str, minute: float) -> MinuteBucket:
+        return self.store.bucket(self.fleet, minute)
+
+
+def neighbour_plane(
+    cls: type[DataPlane],
+    fleet: str,
+    traffic: Traffic,
+    model: ModelBehaviour,
+    path: str,
+    copies: int,
+    store: MetricStore,
+    rng: np.random.Generator,
+    start: float,
+    **kwargs: Any,
+) -> tuple[DataPlane, Routing]:
+    """An inference component's neighbour as a data plane of the same kind (``cls``): its own
+    traffic and model (the same kernels: arrivals, faults, latency), all of its requests served
+    by its ``copies`` (one unit each, warm since long before the run, as the old copies are)
+    and filed under ``fleet`` in ``store``; never counted in the run's summary (the update's
+    blast radius is the updated component's). Returned with its routing, which never changes
+    (the update does not move a neighbour's copies)."""
+    faults = FleetFaults(model, path)
+    plane = cls(
+        traffic,
+        None,
+        {"blue": model, "green": model},
+        _FleetStore(store, fleet),  # type: ignore[arg-type]
+        rng,
+        start,
+        faults={"blue": faults, "green": faults},
+        **kwargs,
+    )
+    return plane, Routing([start - 3600.0] * copies, [])
 
 
 class ExactDataPlane(DataPlane):

@@ -39,11 +39,18 @@ from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
+from guardsim.scenarios.components import neighbour_fleet
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
 from guardsim.simulator.alarms import AlarmMonitor
 from guardsim.simulator.controller import Controller
-from guardsim.simulator.dataplane import DataPlane, ExactDataPlane, FastDataPlane, Routing
+from guardsim.simulator.dataplane import (
+    DataPlane,
+    ExactDataPlane,
+    FastDataPlane,
+    Routing,
+    neighbour_plane,
+)
 from guardsim.simulator.fleet import Fleets
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
@@ -137,7 +144,14 @@ class Run:
         blue = self.fleets.launch("blue", self.start, [0.0] * scenario.endpoint.blue.instance_count)
         self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
         self.routing = Routing([], [])
-        self.store = MetricStore(keep_raw=self.mode == "exact", start=self.start)
+        # an inference component's neighbours whose requests are simulated (scenarios.components)
+        ic = scenario.inference_component
+        busy = ic.busy_neighbours if ic is not None else ()
+        self.store = MetricStore(
+            keep_raw=self.mode == "exact",
+            start=self.start,
+            neighbours=[neighbour_fleet(n.name) for n in busy],
+        )
         replay = None
         if scenario.traffic.replay_file is not None:
             counts, problems = read_replay(Path(scenario.traffic.replay_file))
@@ -154,6 +168,8 @@ class Run:
             if self.mode == "exact"
             else FastDataPlane(*plane_args, metric_rngs=self.rng_metrics, faults=faults)
         )
+        if busy:  # their own streams, spawned after every other: the others' draws are kept
+            self._neighbour_planes(ic, busy, root)
         env_settings = scenario.environment
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
         # Without detail (Monte Carlo), only the alarms SageMaker watches can change the outcome
@@ -205,6 +221,8 @@ class Run:
             if any(needs_latency(m) for ms in custom.values() for m in ms):
                 needed.add("ModelLatency")  # a latency_ms custom metric reads its set
             self.dataplane.needed = frozenset(needed)
+            for plane, _ in self.dataplane.neighbours:
+                plane.needed = frozenset(needed)
         self.notes: list[str] = []
         self.controller = Controller(self)
         self.traffic_log: list[dict[str, Any]] = []
@@ -215,6 +233,33 @@ class Run:
         self.evaluation_interval = 60.0
         self.next_evaluation = -math.inf
         self.after_routing_change()
+
+    def _neighbour_planes(self, ic: Any, busy: Any, root: np.random.SeedSequence) -> None:
+        """A data plane per neighbour with traffic (:func:`~guardsim.simulator.dataplane.
+        neighbour_plane`), each with its own traffic and latency streams."""
+        index = {n.name: i for i, n in enumerate(ic.neighbours)}
+        for n, streams in zip(busy, (root.spawn(3) for _ in busy), strict=True):
+            rng = np.random.default_rng(streams[0])
+            kwargs: dict[str, Any] = {}
+            if self.mode == "fast":
+                kwargs["metric_rngs"] = {
+                    "ModelLatency": np.random.default_rng(streams[1]),
+                    "OverheadLatency": np.random.default_rng(streams[2]),
+                }
+            self.dataplane.neighbours.append(
+                neighbour_plane(
+                    type(self.dataplane),
+                    neighbour_fleet(n.name),
+                    n.traffic,
+                    n.behaviour,
+                    f"inference_component.neighbours[{index[n.name]}].model",
+                    n.copies,
+                    self.store,
+                    rng,
+                    self.start,
+                    **kwargs,
+                )
+            )
 
     # ------------------------------------------------------------------ routing
 
@@ -280,11 +325,12 @@ class Run:
             self._record_look(minute, published_at, dict(published))
         # every alarm window from now on starts after this (the margin as for raw samples)
         self.store.forget_before(minute - self.monitor.max_window_seconds - 120.0)
-        if not published or not self.detail:
+        # the updated component's (or endpoint's) fleets: a neighbour's have no view here
+        buckets = {f: b for f, b in published if f in FLEETS}
+        if not buckets or not self.detail:
             if not self.keep_raw_alarm:
                 self.store.drop_raw_before(minute + 60.0)
             return
-        buckets = dict(published)
         views: list[tuple[str, list[MinuteBucket]]] = [("blended", list(buckets.values()))]
         for fleet in FLEETS:
             if fleet in buckets:

@@ -520,13 +520,17 @@ class CustomPublisher:
 class MetricStore:
     """Per-fleet, per-minute buckets, with the publish time of each finished minute."""
 
-    def __init__(self, keep_raw: bool, start: float = 0.0) -> None:
+    def __init__(self, keep_raw: bool, start: float = 0.0, neighbours: Sequence[str] = ()) -> None:
         self.keep_raw = keep_raw
+        #: The fleets stored: blue, green and an inference component's neighbours with traffic
+        #: (:func:`guardsim.scenarios.components.neighbour_fleet`), which publish the invocation
+        #: metrics only (no instance or custom metrics).
+        self.fleets = (*FLEETS, *neighbours)
         #: Fills the instance metrics of each published bucket (None: no alarm reads any).
         self.instance_metrics: InstancePublisher | None = None
         #: Fills the custom metrics of each published bucket (None: no alarm reads any).
         self.custom_metrics: CustomPublisher | None = None
-        self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in FLEETS}
+        self.buckets: dict[str, dict[float, MinuteBucket]] = {f: {} for f in self.fleets}
         #: The first minute that can hold samples; earlier minutes stay empty for good.
         self.first_minute = float(np.floor(start / 60.0) * 60.0)
         self.raw_dropped_until = self.first_minute
@@ -549,13 +553,13 @@ class MetricStore:
         """
         self.published[minute] = published_at
         out = []
-        for fleet in FLEETS:
+        for fleet in self.fleets:
             b = self.buckets[fleet].get(minute)
             if b is not None and b.n > 0:
                 b.published_at = published_at
-                if self.instance_metrics is not None:
+                if self.instance_metrics is not None and fleet in FLEETS:
                     self.instance_metrics.fill(fleet, b, self.keep_raw)
-                if self.custom_metrics is not None:
+                if self.custom_metrics is not None and fleet in FLEETS:
                     self.custom_metrics.fill(fleet, b)
                 out.append((fleet, b))
             elif b is not None:
@@ -604,7 +608,7 @@ class MetricStore:
         more (memory, and fewer live objects for the garbage collector to go through)."""
         m = self.forgotten_until
         while m < minute:
-            for fleet in FLEETS:
+            for fleet in self.fleets:
                 self.buckets[fleet].pop(m, None)
             m += 60.0
         self.forgotten_until = max(self.forgotten_until, m)
@@ -615,7 +619,7 @@ class MetricStore:
             return
         m = self.raw_dropped_until
         while m < minute:
-            for fleet in FLEETS:
+            for fleet in self.fleets:
                 b = self.buckets[fleet].get(m)
                 if b is not None:
                     b.raw = {}
