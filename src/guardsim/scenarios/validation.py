@@ -229,17 +229,17 @@ def check_variants(
                 )
             )
     for i, c in composites:
-        own = {v for k in c.children if (v := lane_of.get(k)) is not None}
-        if len(own) > 1:
+        kid_lanes = {v for k in c.children if (v := lane_of.get(k)) is not None}
+        if len(kid_lanes) > 1:
             problems.append(
                 Problem(
                     join(join("alarms", i), "AlarmRule"),
-                    f"combines alarms of several variants ({', '.join(sorted(own))}); guardsim "
-                    "evaluates each variant's alarms on their own",
+                    f"combines alarms of several variants ({', '.join(sorted(kid_lanes))}); "
+                    "guardsim evaluates each variant's alarms on their own",
                 )
             )
         for k in c.children:
-            lane_of.setdefault(k, next(iter(own), None))
+            lane_of.setdefault(k, next(iter(kid_lanes), None))
     if models is not None:
         every = [("blue", models.blue), ("green", models.green)] + [
             (f"variants.{n}.{color}", m)
