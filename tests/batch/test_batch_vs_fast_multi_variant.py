@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pytest
 from scipy import stats
+from test_batch_engine import TIMING
 from test_batch_vs_fast import (
     MEASURES,
     _alarm_names,
@@ -123,16 +124,7 @@ def test_batch_gives_fast_modes_timeline_where_nothing_is_random(b_error_rate: f
     fast = simulate(scenario, mode="fast", detail=False).summary
     for _, outcome, s in run_batch(scenario, seed=0, start=0, stop=4):
         assert outcome == ("ROLLED_BACK" if b_error_rate else "SUCCEEDED")
-        for field in (
-            "deployment_seconds",
-            "detected_at_seconds",
-            "rollback_started_seconds",
-            "rollback_completed_seconds",
-            "tripped_alarms",
-            "peak_green_traffic_fraction",
-            "instance_seconds",
-            "cost_usd",
-        ):
+        for field in TIMING:
             assert getattr(s, field) == getattr(fast, field), field
         # B's errors only: every error of the run is one of its green requests
         assert s.green_errors == s.user_errors

@@ -21,19 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from test_timelines import DETERMINISTIC
+
 from guardsim.record import RunRecord
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
 
-DETERMINISTIC = {
-    "provisioning_seconds": {"kind": "fixed", "value": 240},
-    "activation_seconds": {"kind": "fixed", "value": 10},
-    "termination_seconds": {"kind": "fixed", "value": 60},
-    "rollback_seconds": {"kind": "fixed", "value": 15},
-    "metric_publish_delay_seconds": {"kind": "fixed", "value": 60},
-    "alarm_poll_interval_seconds": 30,
-}
 NAME = "multi-variant-canary-rollback"
 
 
