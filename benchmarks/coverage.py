@@ -22,6 +22,9 @@ variant of it built here (its data changed, then validated as any scenario file 
   metric (``MyApp/Errors``, Average);
 * ``replayed history``: the old model driven by the shipped recording
   (``docs/examples/history/recorded-history.csv``), the new one following it;
+* ``multi-variant``: a second production variant (``Shadow``, the same 3 instances, weight 1
+  beside the first's 1) in both configs, each variant a lane of the same canary, the alarms
+  still on the first;
 
 and every built-in (``guardsim scenarios``) as it is, the two inference-component built-ins
 (issue 19: a component update runs on the rolling path, in copies) included.
@@ -180,6 +183,13 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
         d["models"]["green"]["history_transform"] = {}
 
     variant("replayed history", history)
+
+    def multi_variant(d: dict[str, Any]) -> None:
+        for color in ("blue", "green"):
+            variants = d["endpoint"][color]["ProductionVariants"]
+            variants.append({**variants[0], "VariantName": "Shadow"})
+
+    variant("multi-variant (2 variants)", multi_variant)
     rows += [(f"built-in {name}", load_scenario(name)) for name in builtin_names()]
     return rows
 

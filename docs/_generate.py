@@ -79,6 +79,7 @@ def scenario_settings() -> str:
         LatencyTransform,
         ModelBehaviour,
         RateTransform,
+        VariantModels,
     )
     from guardsim.scenarios.traffic import Burst, Traffic
 
@@ -90,6 +91,7 @@ def scenario_settings() -> str:
         (Burst, "traffic.bursts[]"),
         (ModelBehaviour, "models.blue / models.green"),
         (Latency, "...latency / overhead_latency"),
+        (VariantModels, "models.variants.<VariantName>"),
         (History, "models.blue.history"),
         (HistoryTransform, "models.green.history_transform"),
         (RateTransform, "...error_rate / error_rate_4xx"),

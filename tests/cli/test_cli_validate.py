@@ -81,7 +81,7 @@ def test_validate_all_builtins_at_once_exits_0() -> None:
     assert status == 0
     assert (
         sum(line.startswith(tuple(f"{n}: valid" for n in BUILTINS)) for line in out.splitlines())
-        == 9
+        == 10
     )
 
 
@@ -211,8 +211,9 @@ def test_scenarios_lists_all_six_builtins() -> None:
     assert err == ""
     listed = [line.split()[0] for line in out.splitlines() if line.strip()]
     assert listed == list(BUILTINS)
-    # the six seed and demo scenarios, low-traffic-canary and the two inference-component ones
-    assert len(listed) == 9
+    # the six seed and demo scenarios, low-traffic-canary, the two inference-component ones and
+    # the multi-variant one
+    assert len(listed) == 10
     for line in out.splitlines():
         assert len(line.split(None, 1)) == 2, f"no description: {line!r}"
 

@@ -13,6 +13,7 @@ from guardsim.lint import RULES
 from guardsim.scenarios import Scenario, load_scenario
 
 SEED = "seed-canary-success"  # the post's canary with a healthy model
+MULTI = "multi-variant-canary-rollback"  # two variants, one rollback alarm on each
 MAX_TIMEOUT = "MaximumExecutionTimeoutInSeconds"
 
 
@@ -329,6 +330,13 @@ TRIGGERS = [
         lambda: edited(SEED, good, composite_rollback(True)),
     ),
     Case(
+        "variant-without-alarm",
+        "warning",
+        "endpoint.green.ProductionVariants[1]",
+        # only ModelA's alarm rolls back: ModelB's new model is unwatched
+        lambda: edited(MULTI, lambda raw: only_alarms(raw, 0)),
+    ),
+    Case(
         "instance-metric-load",
         "error",
         "alarms[1].Threshold",
@@ -440,6 +448,7 @@ CLEAN = [
     ("excluded-fallback", GOOD),
     ("alarm-blind-to-green", GOOD),
     ("composite-rollback-alarm", GOOD),
+    ("variant-without-alarm", lambda: load_scenario(MULTI)),
     ("instance-metric-load", lambda: edited(SEED, good, cpu_alarm(80.0))),
     ("failing-model-rollback", GOOD),
     ("alarm-never-trips", GOOD),

@@ -36,6 +36,7 @@ def test_there_are_six_builtins() -> None:
         "component-extra-instance-success",
         "component-llm-latency-rollback",
         "low-traffic-canary",
+        "multi-variant-canary-rollback",
         "rolling-batch-rollback",
         "seed-canary-rollback",
         "seed-canary-success",

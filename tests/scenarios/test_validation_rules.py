@@ -557,8 +557,8 @@ CASES = [
                 "InitialInstanceCount": 1,
             }
         },
-        "endpoint.green.ProductionVariants",
-        "single-variant endpoints; got 2 variants",
+        "endpoint.green.ProductionVariants[1].VariantName",
+        "'Shadow' is not a variant of the blue config",
     ),
     Case(
         "same-endpoint-config-name",

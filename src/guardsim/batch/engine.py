@@ -110,7 +110,7 @@ from guardsim.deployment import watch as watch_
 from guardsim.deployment.components import component_of
 from guardsim.deployment.config import effective_deployment_config
 from guardsim.deployment.plan import plan_steps
-from guardsim.errors import ReplayFileError
+from guardsim.errors import ReplayFileError, SimulationError
 from guardsim.model import billing
 from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
@@ -129,6 +129,7 @@ from guardsim.montecarlo.results import SUMMARY_FIELDS, RunColumns
 from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
+from guardsim.scenarios.variants import is_multi_variant, lanes
 from guardsim.simulator.dataplane import lognormal_params
 from guardsim.simulator.metrics import components_statistic_rows
 
@@ -193,7 +194,11 @@ class _Alarm:
 class _Prepared:
     """Everything about the scenario that does not depend on the random draws."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, share: float = 1.0) -> None:
+        """``share``: a multi-variant endpoint's lane (:class:`_Lanes`) gets this share of a
+        replay file's requests (its traffic rate is already its own)."""
+        if is_multi_variant(scenario):  # its lanes are prepared one by one (_Lanes)
+            raise SimulationError(f"{scenario.name}: a multi-variant scenario has lanes")
         self.scenario = scenario
         env = scenario.environment
         sim = scenario.simulation
@@ -201,6 +206,9 @@ class _Prepared:
         self.config = effective_deployment_config(scenario)
         self.blue_count = scenario.endpoint.blue.instance_count
         self.green_count = scenario.endpoint.green.instance_count
+        #: the green instances whose slowest start ends provisioning: a multi-variant
+        #: endpoint's first lane waits for every variant's (:class:`_Lanes`)
+        self.launch_count = self.green_count
         self.steps = plan_steps(
             self.config,
             self.green_count,
@@ -337,7 +345,7 @@ class _Prepared:
             counts, problems = read_replay(Path(traffic.replay_file))
             if problems:
                 raise ReplayFileError(problems, scenario.name)
-            self.replay = counts
+            self.replay = counts if share == 1.0 else tuple(c * share for c in counts)
         self.constant_rate = (
             traffic.profile == "constant" and not traffic.bursts and self.replay is None
         )
@@ -414,9 +422,15 @@ class _Prepared:
 class _Block:
     """``BLOCK`` replications of one scenario, simulated together."""
 
-    def __init__(self, prep: _Prepared, seed: int, block: int) -> None:
+    def __init__(
+        self, prep: _Prepared, seed: int, block: int, timeline: _Block | None = None, lane: int = 0
+    ) -> None:
+        """``timeline`` (a multi-variant endpoint's lane ``lane`` > 0, :class:`_Lanes`): the
+        first lane's block, whose controller timeline (one controller for every lane) this
+        lane takes instead of drawing its own."""
         self.prep = prep
-        root = np.random.SeedSequence(seed, spawn_key=(block, BLOCK_STREAM))
+        key = (block, BLOCK_STREAM) if lane == 0 else (block, BLOCK_STREAM, lane)
+        root = np.random.SeedSequence(seed, spawn_key=key)
         control, delay, traffic, metrics = (np.random.default_rng(s) for s in root.spawn(4))
         #: each replication's start minute in a replayed recording (None: no history)
         self.history_offsets = replayed_history.start_minutes(prep.models, root, BLOCK)
@@ -443,12 +457,16 @@ class _Block:
             return np.asarray(dist.sample(control, R * k), dtype=np.float64).reshape(R, k)
 
         self.rolling = prep.config.policy_kind == "ROLLING"
+        if timeline is not None:
+            for name in _Lanes.TIMELINE:
+                setattr(self, name, getattr(timeline, name))
+            return
         if self.rolling:
             self._rolling_path(draw)
             self._lay_out_events()
             return
         # ---- the success path: every duration drawn up front, per replication
-        prov = draw(env.provisioning_seconds, prep.green_count).max(axis=1)
+        prov = draw(env.provisioning_seconds, prep.launch_count).max(axis=1)
         act = draw(env.activation_seconds, len(steps)) if steps else np.zeros((R, 0))
         self.term_success = draw(env.termination_seconds)[:, 0]
         self.restore = draw(env.rollback_seconds)[:, 0]
@@ -686,6 +704,13 @@ class _Block:
         later one, was read by no poll before it left: redrawing them changes nothing that was
         decided, and what is counted follows the routing that really held.
         """
+        self._decide(self.first_pass())
+        self.second_pass()
+        return self._results()
+
+    def first_pass(self) -> list[tuple[FloatArray, IntArray, FloatArray]]:
+        """:meth:`run` up to SageMaker's decision: the success path's minutes and every
+        alarm's states (what :meth:`_decide` reads)."""
         prep = self.prep
         R = self.R
         env = prep.env
@@ -745,9 +770,14 @@ class _Block:
         span = (j >= j_from) & (j < j_to[:, None])
         read = 60.0 * (m0 + j) < last_read[:, None]  # a poll can read the minute
         self._pass(span, read)
-        # ---- CloudWatch and SageMaker
-        self._decide(self._alarm_states(self._instants(eval_from, j_from)))
-        # ---- pass 2: what followed for those that left
+        # ---- CloudWatch (SageMaker's decision follows, _decide)
+        return self._alarm_states(self._instants(eval_from, j_from))
+
+    def second_pass(self) -> None:
+        """:meth:`run` after SageMaker's decision: what followed for those that left."""
+        prep = self.prep
+        m0 = self.origin
+        j = np.arange(self.M)[None, :]
         left = self.left
         if left.any():
             at = np.where(left, self.left_at, 0.0)
@@ -762,7 +792,6 @@ class _Block:
                 rows = np.nonzero(left)[0]
                 self.next_uniform[rows] = self.phase_at[rows, j_left[rows]]
             self._pass(redo & (j < j_end[:, None]), None)
-        return self._results()
 
     def _pass(self, span: BoolArray, read: BoolArray | None) -> None:
         """Sample the (replication, minute) pairs of ``span`` ([R, M]), latency only where
@@ -860,14 +889,17 @@ class _Block:
         state was entered after each ([R, E]): a poll sees the state of the alarm's last
         evaluation at or before it (CloudWatch evaluates before SageMaker reads); before the
         first, INSUFFICIENT_DATA since ever."""
-        prep = self.prep
-        env = prep.env
+        self.leave(self.hits(states))
+
+    def hits(self, states: list[tuple[FloatArray, IntArray, FloatArray]]) -> BoolArray:
+        """[R, P, W]: whether watched alarm w trips at poll p (:meth:`_decide`)."""
+        env = self.prep.env
         R, P = self.ev_t.shape
         rows = np.arange(R)[:, None]
         t = self.ev_t
         # the polls read the watched alarms (metric alarms and, if SageMaker sees them,
         # composites: state rows after the metric alarms'), in AutoRollbackConfiguration's order
-        watched = prep.composites.watched
+        watched = self.prep.composites.watched
         hits = np.zeros((R, P, len(watched)), dtype=bool)
         for w, (a, _) in enumerate(watched):
             instants, state, entered_at = states[a]
@@ -887,6 +919,14 @@ class _Block:
                 on_insufficient_data=env.trip_on_insufficient_data,
                 in_alarm_at_start=env.trip_if_in_alarm_at_bake_start,
             )
+        return hits
+
+    def leave(self, hits: BoolArray) -> None:
+        """Each replication's first poll that trips (``hits``, :meth:`hits`) or timeout
+        leaves the success path: the rollback (or failure) that follows."""
+        prep = self.prep
+        env = prep.env
+        t = self.ev_t
         hit = ((self.ev_kind == watch_.TIMEOUT) | hits.any(axis=2)) & self.ev_valid
         found = hit.any(axis=1)
         if not found.any():
@@ -1945,8 +1985,9 @@ class _Block:
             prices.append(prep.prices["blue"])
         return np.stack(launched), np.stack(terminated), prices
 
-    def _results(self) -> RunColumns:
-        """The block's results as columns (no Python object per replication)."""
+    def _results(self, names: list[str] | None = None) -> RunColumns:
+        """The block's results as columns (no Python object per replication); ``names``: the
+        watched alarms :attr:`tripped` has columns for (default: this block's)."""
         prep = self.prep
         env = prep.env
         end = self.end.copy()
@@ -1968,6 +2009,7 @@ class _Block:
             launched_at, terminated_at, prices, end, env.billing_granularity_seconds
         )
         assert isinstance(seconds, np.ndarray) and isinstance(cost, np.ndarray)
+        self.raw_cost = cost  # a multi-variant endpoint's lanes add theirs up (_Lanes)
         active = np.asarray(prep.active, dtype=np.float64)
         frac = np.where(
             active.sum(axis=1) > 0, active[:, 1] / np.maximum(active.sum(axis=1), 1), 0.0
@@ -1980,7 +2022,8 @@ class _Block:
         restored = np.where(np.isfinite(restored) & (restored <= horizon), restored, math.nan)
         # the tripped alarms, as codes into the block's distinct sets
         tripped = self.tripped & ~np.isnan(detected)[:, None]
-        names = [n for _, n in prep.composites.watched]
+        if names is None:
+            names = [n for _, n in prep.composites.watched]
         if 0 < tripped.shape[1] < 63:  # each set as the bits of one integer
             bits = tripped.astype(np.int64) @ (np.int64(1) << np.arange(tripped.shape[1]))
             uniq, codes = np.unique(bits, return_inverse=True)
@@ -2012,6 +2055,98 @@ class _Block:
             values={f: values[f] for f in SUMMARY_FIELDS if f != "tripped_alarms"},
             tripped=codes.reshape(-1).astype(np.int32),
             tripped_sets=sets,
+        )
+
+
+# --------------------------------------------------------------------------- multi-variant
+
+
+class _Lanes:
+    """A multi-variant endpoint's block: one :class:`_Block` per production variant (its lane:
+    :func:`guardsim.scenarios.variants.lanes`), in lockstep, as fast mode runs them.
+
+    One controller: the first lane lays out the success path (its provisioning ends with the
+    slowest green instance of *every* variant) and the other lanes take that timeline; each lane
+    samples its own fleets at its share of the traffic and evaluates the alarms that read its
+    variant; SageMaker's polls read every lane's watched alarms (in AutoRollbackConfiguration's
+    order), and the first that trips takes every lane off the success path at once. The
+    results add the lanes' requests, errors and bills up."""
+
+    #: What a later lane takes from the first (the controller's blue/green timeline; validation
+    #: refuses a rolling update of a multi-variant endpoint).
+    TIMELINE = (
+        "ev_t",
+        "ev_valid",
+        "ev_since",
+        "ev_kind",
+        "ev_changes",
+        "ev_stage",
+        "change_at",
+        "success_end",
+        "term_success",
+        "restore",
+        "term_rollback",
+    )
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.lanes = lanes(scenario)
+        self.preps = [_Prepared(lane.scenario, lane.share) for lane in self.lanes]
+        first = self.preps[0]
+        first.launch_count = sum(p.green_count for p in self.preps)
+        # one CloudWatch clock for every lane (every 10 s if any alarm is high resolution)
+        clock = min(p.clock for p in self.preps)
+        for p in self.preps:
+            p.clock = clock
+            p.clock_offset = math.fmod(p.env.alarm_evaluation_offset_seconds, clock)
+        where = {
+            name: (k, w)
+            for k, p in enumerate(self.preps)
+            for w, (_, name) in enumerate(p.composites.watched)
+        }
+        #: the watched alarms of every lane, in AutoRollbackConfiguration's order: (lane, column)
+        self.order = [
+            where[n] for n in scenario.deployment_config.rollback_alarm_names if n in where
+        ]
+        self.names = [n for n in scenario.deployment_config.rollback_alarm_names if n in where]
+
+    def run(self, seed: int, block: int) -> RunColumns:
+        first = _Block(self.preps[0], seed, block)
+        blocks = [first] + [
+            _Block(p, seed, block, timeline=first, lane=k) for k, p in enumerate(self.preps[1:], 1)
+        ]
+        lane_hits = [b.hits(b.first_pass()) for b in blocks]
+        R, P = first.ev_t.shape
+        hits = (
+            np.stack([lane_hits[k][:, :, w] for k, w in self.order], axis=2)
+            if self.order
+            else np.zeros((R, P, 0), dtype=bool)
+        )
+        for b in blocks:
+            b.tripped = np.zeros((R, len(self.order)), dtype=bool)
+            b.leave(hits)  # the same decision in every lane
+            b.second_pass()
+        parts = [b._results(self.names) for b in blocks]
+        out = parts[0]
+        values = dict(out.values)
+        for field in ("green_requests", "green_errors", "user_errors", "instance_seconds"):
+            values[field] = sum((p.values[field] for p in parts[1:]), start=values[field])
+        cost = sum((b.raw_cost for b in blocks[1:]), start=first.raw_cost)
+        values["cost_usd"] = np.array([round(c, 6) for c in cost.tolist()], dtype=np.float64)
+        # the endpoint's green share at each routing change: each lane's share of the requests
+        # times its green fraction (the lanes step together)
+        frac = np.zeros(len(first.prep.active))
+        for lane, p in zip(self.lanes, self.preps, strict=True):
+            active = np.asarray(p.active, dtype=np.float64)
+            total = active.sum(axis=1)
+            frac = frac + lane.share * np.where(total > 0, active[:, 1] / np.maximum(total, 1), 0.0)
+        values["peak_green_traffic_fraction"] = frac[first.peak.max(axis=1)]
+        return RunColumns(
+            replication=out.replication,
+            outcome=out.outcome,
+            values=values,
+            tripped=out.tripped,
+            tripped_sets=out.tripped_sets,
         )
 
 
@@ -2183,10 +2318,11 @@ def run_batch_columns(scenario: Scenario, *, seed: int, start: int, stop: int) -
     depend on ``start`` and ``stop``)."""
     if stop <= start:
         return RunColumns.from_rows([])
-    prep = _Prepared(scenario)
+    multi = _Lanes(scenario) if is_multi_variant(scenario) else None
+    prep = _Prepared(scenario) if multi is None else None
     parts = []
     for block in range(start // BLOCK, (stop - 1) // BLOCK + 1):
-        cols = _Block(prep, seed, block).run()
+        cols = multi.run(seed, block) if multi is not None else _Block(prep, seed, block).run()  # type: ignore[arg-type]
         base = block * BLOCK
         parts.append(cols.take(np.arange(max(start, base), min(stop, base + BLOCK)) - base))
     return parts[0] if len(parts) == 1 else RunColumns.concat(parts)

@@ -1,8 +1,8 @@
 """Dimension binding: which of the endpoint's fleets a CloudWatch metric query reads.
 
 SageMaker publishes its invocation metrics under ``EndpointName, VariantName`` (both fleets'
-requests, blended) and, during an update, also with ``EndpointConfigName`` of the old or of the
-new endpoint configuration (that fleet alone)
+requests, blended; each production variant its own series) and, during an update, also with
+``EndpointConfigName`` of the old or of the new endpoint configuration (that fleet alone)
 (https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html,
 https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
 A CloudWatch query matches a metric only if its dimensions are exactly one of those sets
@@ -117,10 +117,11 @@ def bind_dimensions(
     dimensions alone (whatever fleet publishes it)."""
     if endpoint.component is not None:
         return _bind_component(metric, dims, spec, endpoint)
-    if (
-        dims.get("EndpointName") != endpoint.name
-        or dims.get("VariantName") != endpoint.variant_name
-    ):
+    # each variant publishes its own series (a multi-variant endpoint's engines bind an alarm
+    # in the lane of the variant it names, guardsim.scenarios.variants; elsewhere, a series of
+    # any of the endpoint's variants matches)
+    variants = [v.variant_name for v in endpoint.blue.variants] or [endpoint.variant_name]
+    if dims.get("EndpointName") != endpoint.name or dims.get("VariantName") not in variants:
         return Source(metric, (), spec)
     extra = set(dims) - set(DIMENSION_NAMES)
     if extra:

@@ -32,7 +32,8 @@ Time is the :class:`~guardsim.emulator.clock.Clock`'s: before answering a reques
 runs its SimPy environment (the controllers, the alarm clock) up to the clock's now.
 
 Departures from AWS (each the emulator's choice where AWS does not say): one production variant
-per endpoint config; an invocation's latency is not slept and load (utilisation) faults do not
+per endpoint config (CreateEndpointConfig refuses more, with a ValidationException); an
+invocation's latency is not slept and load (utilisation) faults do not
 apply to it; a deleted endpoint is Deleting for ``environment.termination_seconds``; the
 emulator rejects an UpdateEndpoint naming rollback alarms that do not exist; ``FailureReason``
 and ``StatusMessage`` are worded by guardsim (AWS's wording is undocumented).
@@ -791,6 +792,14 @@ class Emulator:
         arn = self._arn("endpoint-config", name)
         if name in self.endpoint_configs:
             raise _validation(f'Cannot create already existing endpoint configuration "{arn}".')
+        if len(p.get("ProductionVariants", [])) > 1:
+            # the emulator's departure (the simulator's engines run multi-variant endpoints):
+            # refused, not served as its first variant
+            raise _validation(
+                f"guardsim's emulator serves single-variant endpoint configs; ProductionVariants "
+                f"has {len(p['ProductionVariants'])} variants (simulate multi-variant endpoints "
+                "with guardsim run / mc)"
+            )
         for variant in p.get("ProductionVariants", []):
             if "ModelName" in variant:
                 self._model(variant["ModelName"])

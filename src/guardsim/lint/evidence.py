@@ -32,6 +32,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ from guardsim.scenarios.boto import (
     DeploymentConfig,
     TrafficRoutingConfig,
 )
-from guardsim.scenarios.models import Latency, ModelBehaviour
+from guardsim.scenarios.models import Latency, ModelBehaviour, VariantModels
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator.engine import simulate
 
@@ -100,12 +101,26 @@ def _instrumented(scenario: Scenario, green: ModelBehaviour) -> ModelBehaviour:
     return dataclasses.replace(green, custom_metrics=scenario.models.green.custom_metrics)
 
 
+def _per_variant(scenario: Scenario, make: Callable[[ModelBehaviour], ModelBehaviour]) -> Scenario:
+    """``scenario`` with every new model made from its old one by ``make``: the default's, and
+    on a multi-variant endpoint each variant's own (``models.variants``)."""
+    out = with_green(scenario, _instrumented(scenario, make(scenario.models.blue)))
+    if not scenario.models.variants:
+        return out
+    variants = {
+        name: VariantModels(blue=own.blue, green=make(own.blue) if own.blue is not None else None)
+        for name, own in scenario.models.variants.items()
+    }
+    models = dataclasses.replace(out.models, variants=MappingProxyType(variants))
+    return dataclasses.replace(out, models=models)
+
+
 def failing_scenario(scenario: Scenario) -> Scenario:
-    return with_green(scenario, _instrumented(scenario, failing_model(scenario.models.blue)))
+    return _per_variant(scenario, failing_model)
 
 
 def healthy_scenario(scenario: Scenario) -> Scenario:
-    return with_green(scenario, _instrumented(scenario, scenario.models.blue.as_new_model()))
+    return _per_variant(scenario, ModelBehaviour.as_new_model)
 
 
 def only_alarm(scenario: Scenario, alarm: str) -> Scenario:

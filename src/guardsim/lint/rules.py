@@ -46,6 +46,7 @@ from guardsim.lint.findings import Finding, Severity
 from guardsim.lint.instance_rules import check_instance_metric_load
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.scenarios.scenario import Scenario
+from guardsim.scenarios.variants import alarm_variants, assign_alarms, variant_names
 
 DC = "deployment_config"
 BG = f"{DC}.BlueGreenUpdatePolicy"
@@ -1156,6 +1157,46 @@ def check_composite_rollback_alarm(scenario: Scenario, ctx: LintContext) -> list
     return out
 
 
+# --------------------------------------------------------------------------- multi-variant
+
+
+def check_variant_without_alarm(scenario: Scenario, ctx: LintContext) -> list[Finding]:
+    """A multi-variant endpoint's variant that no rollback alarm watches. Each variant
+    publishes its own series (``VariantName``,
+    https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html), and a
+    blue/green update replaces every variant: a bad new model on a variant none of the rollback
+    alarms reads (directly, or as a child of a composite SageMaker reads) is never rolled
+    back."""
+    names = variant_names(scenario.endpoint)
+    if len(names) < 2 or scenario.endpoint.component is not None:
+        return []
+    where = assign_alarms(scenario.alarms, scenario.composite_alarms, names)
+    read = {a.name for a in scenario.alarms if any(v in names for v in alarm_variants(a))}
+    watched, _ = scenario.evaluated_alarms(False)
+    covered = {where[a.name] for a in watched if a.name in read}
+    out = []
+    for i, name in enumerate(names):
+        if name in covered:
+            continue
+        out.append(
+            _finding(
+                "variant-without-alarm",
+                "warning",
+                f"endpoint.green.ProductionVariants[{i}]",
+                f"no rollback alarm reads variant {name!r}'s metrics: the update replaces its "
+                "model too, and a bad new model there is never rolled back.",
+                config={
+                    "variant": name,
+                    "rollback_alarms": list(scenario.seen_rollback_alarm_names),
+                    "variants_watched": sorted(covered),
+                },
+                fix=f"add a rollback alarm with Dimensions EndpointName={scenario.endpoint.name}, "
+                f"VariantName={name}, EndpointConfigName={scenario.endpoint.green.name}",
+            )
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- the failing model
 
 
@@ -1452,6 +1493,13 @@ RULES: tuple[Rule, ...] = (
         "warning: guardsim assumes SageMaker does not see it (the default); info: the scenario "
         "assumes it does",
         check_composite_rollback_alarm,
+    ),
+    Rule(
+        "variant-without-alarm",
+        "a multi-variant endpoint's variant that no rollback alarm watches: the update replaces "
+        "its model too, unwatched",
+        "warning",
+        check_variant_without_alarm,
     ),
     Rule(
         "instance-metric-load",

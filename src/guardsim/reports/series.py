@@ -243,6 +243,9 @@ class EndpointNames:
     #: its neighbours whose requests were simulated (given ``traffic``): the endpoint-wide
     #: series counts them, and the record keeps no datapoints of theirs
     busy_neighbours: tuple[str, ...] = ()
+    #: a multi-variant endpoint's variant names: its record labels each variant's series
+    #: ``VARIANT:blended|blue|green`` (empty: one variant, unlabelled)
+    variants: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, record: RunRecord) -> EndpointNames:
@@ -262,7 +265,9 @@ class EndpointNames:
 
         blue, variant = config("blue")
         green, _ = config("green")
-        return cls(ep.get("name"), variant, blue, green, component, busy)
+        listed = (ep.get("blue") or {}).get("ProductionVariants") or []
+        names = tuple(str(v.get("VariantName")) for v in listed) if len(listed) > 1 else ()
+        return cls(ep.get("name"), variant, blue, green, component, busy, names)
 
     def dimension_set(self, namespace: str | None, dims: Mapping[str, str]) -> str | None:
         """``blended``, ``blue`` or ``green``; ``None`` if SageMaker publishes no such series
@@ -282,12 +287,20 @@ class EndpointNames:
             "EndpointConfigName",
         }:
             return None
-        if dims.get("EndpointName") != self.endpoint or dims.get("VariantName") != self.variant:
+        if dims.get("EndpointName") != self.endpoint:
+            return None
+        variant = dims.get("VariantName")
+        if variant not in (self.variants or (self.variant,)):
             return None
         config = dims.get("EndpointConfigName")
-        if config is None:
-            return "blended"
-        return {self.blue_config: "blue", self.green_config: "green"}.get(config)
+        label = (
+            "blended"
+            if config is None
+            else {self.blue_config: "blue", self.green_config: "green"}.get(config)
+        )
+        if label is None or not self.variants:
+            return label
+        return f"{variant}:{label}"
 
 
 def _dims(items: Any) -> dict[str, str]:

@@ -454,6 +454,20 @@ class MetricAlarm:
     def dimension_map(self) -> dict[str, str]:
         return {d.name: d.value for d in self.dimensions or ()}
 
+    def dimension_sets(self) -> list[tuple[str, dict[str, str]]]:
+        """(path, dimensions) of each metric the alarm reads (its own, or each MetricStat's),
+        the path relative to the alarm."""
+        if self.metrics is None:
+            return [("Dimensions", self.dimension_map())]
+        out = []
+        for i, q in enumerate(self.metrics):
+            stat = q.get("MetricStat") if isinstance(q, Mapping) else None
+            metric = stat.get("Metric") if isinstance(stat, Mapping) else None
+            if isinstance(metric, Mapping):
+                dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", ())}
+                out.append((f"Metrics[{i}].MetricStat.Metric.Dimensions", dims))
+        return out
+
 
 @dataclass(frozen=True)
 class CompositeAlarm:
@@ -530,6 +544,14 @@ class ProductionVariant:
         out.update(thaw(self.extra))
         return out
 
+    @property
+    def weight(self) -> float:
+        """``InitialVariantWeight``, default 1.0: the variant's share of the endpoint's traffic
+        is its weight over the sum of all variants' weights
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html)."""
+        raw = self.extra.get("InitialVariantWeight")
+        return 1.0 if raw is None else float(raw)
+
 
 @dataclass(frozen=True)
 class EndpointConfig:
@@ -558,8 +580,15 @@ class EndpointConfig:
 
     @property
     def variant(self) -> ProductionVariant:
-        """The (single) production variant guardsim simulates."""
+        """The first production variant: the only one of a single-variant endpoint (a
+        multi-variant endpoint is simulated one variant at a time, see
+        :meth:`guardsim.scenarios.scenario.Scenario.lanes`)."""
         return self.variants[0]
+
+    def only(self, variant_name: str) -> EndpointConfig:
+        """This config with only the variant ``variant_name`` (same config name)."""
+        kept = tuple(v for v in self.variants if v.variant_name == variant_name)
+        return EndpointConfig(self.name, kept, self.extra)
 
     @property
     def instance_count(self) -> int:

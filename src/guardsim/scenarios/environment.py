@@ -213,6 +213,15 @@ class Environment:
             "aws-model.md#percent-rounding)"
         ),
     )
+    multi_variant_steps: Literal["per-variant"] = field(
+        default="per-variant",
+        metadata=doc(
+            "how a canary or linear step applies to a multi-variant endpoint (undocumented, "
+            "see aws-model.md#multi-variant): per-variant: every variant's green fleet takes "
+            "the step at the same instant, its CapacitySize resolved against that variant's "
+            "own instance count, and the step's wait starts when every variant is ready"
+        ),
+    )
     all_at_once_bakes_wait_interval: bool = field(
         default=False,
         metadata=doc(

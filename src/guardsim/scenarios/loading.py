@@ -49,7 +49,7 @@ from guardsim.scenarios.models import Models
 from guardsim.scenarios.real import load_real
 from guardsim.scenarios.scenario import Endpoint, Scenario
 from guardsim.scenarios.traffic import Traffic, read_replay
-from guardsim.scenarios.validation import check_scenario
+from guardsim.scenarios.validation import check_scenario, check_variants
 
 if TYPE_CHECKING:
     from guardsim.scenarios.iac import IacOptions
@@ -465,6 +465,18 @@ def check_scenario_dict(
             composites=composites,
             environment=environment,
             inference_component=ic,
+        )
+    )
+    # a multi-variant endpoint's own rules (guardsim.scenarios.variants)
+    problems.extend(
+        check_variants(
+            endpoint if ic is None else None,
+            deployment_config,
+            alarms,
+            alarm_positions,
+            composites,
+            models,
+            environment,
         )
     )
     # alarms on the instance and custom metrics (guardsim.scenarios.metric_checks)

@@ -8,8 +8,10 @@ that behaviour over time, with load, or on freshly started instances.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
+from types import MappingProxyType
 from typing import Any, Literal
 
 from guardsim.errors import Problem
@@ -410,15 +412,68 @@ class ModelBehaviour:
 
 
 @dataclass(frozen=True)
+class VariantModels:
+    """One production variant's own models, in place of ``models.blue`` / ``models.green``
+    (null: the default)."""
+
+    blue: ModelBehaviour | None = field(
+        default=None, metadata=doc("this variant's current model (null: models.blue)")
+    )
+    green: ModelBehaviour | None = field(
+        default=None, metadata=doc("this variant's new model (null: models.green)")
+    )
+
+
+@dataclass(frozen=True)
 class Models:
-    """The blue (current) and green (new) model."""
+    """The blue (current) and green (new) model; on a multi-variant endpoint, the default of
+    every variant, with ``variants`` overriding it by VariantName."""
 
     blue: ModelBehaviour = field(default_factory=ModelBehaviour, metadata=doc("the current model"))
     green: ModelBehaviour = field(default_factory=ModelBehaviour, metadata=doc("the new model"))
+    variants: Mapping[str, VariantModels] = field(
+        default_factory=lambda: MappingProxyType({}),
+        metadata=doc(
+            "multi-variant endpoints: per-VariantName models replacing blue and/or green "
+            "(each a whole model, not merged with the default)"
+        ),
+    )
+
+    def for_variant(self, variant_name: str) -> Models:
+        """The blue and green model of variant ``variant_name`` (no overrides left)."""
+        own = self.variants.get(variant_name)
+        return Models(
+            blue=own.blue if own is not None and own.blue is not None else self.blue,
+            green=own.green if own is not None and own.green is not None else self.green,
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain data, with ``variants`` only when set (so a single-variant scenario's
+        definition in a run record is unchanged)."""
+        out = {f.name: dump_value(getattr(self, f.name)) for f in fields(self)}
+        if not self.variants:
+            del out["variants"]
+        else:
+            out["variants"] = {
+                name: {k: v for k, v in vm.items() if v is not None}
+                for name, vm in out["variants"].items()
+            }
+        return out
 
     def check(self, path: str) -> list[Problem]:
         # the recording is the old model's; the new model is a transformation of it
         problems = []
+        for name, own in self.variants.items():
+            for color in ("blue", "green"):
+                m = getattr(own, color)
+                if m is not None and (m.history is not None or m.history_transform is not None):
+                    problems.append(
+                        Problem(
+                            join(path, f"variants.{name}.{color}"),
+                            "a recorded history drives models.blue/green only, not one "
+                            "variant's model",
+                        )
+                    )
         if self.green.history is not None:
             problems.append(
                 Problem(

@@ -15,7 +15,7 @@ from guardsim.scenarios.boto import (
 )
 from guardsim.scenarios.components import InferenceComponent
 from guardsim.scenarios.environment import Environment, Simulation
-from guardsim.scenarios.fields import dump_dataclass
+from guardsim.scenarios.fields import dump_dataclass, dump_value
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.real import Real
 from guardsim.scenarios.traffic import Traffic
@@ -81,7 +81,7 @@ class Scenario:
             "deployment_config": self.deployment_config.to_boto(),
             "alarms": [a.to_boto() for a in self.alarms]
             + [c.to_boto() for c in self.composite_alarms],
-            "models": dump_dataclass(self.models),
+            "models": dump_value(self.models),
             "traffic": dump_dataclass(self.traffic),
             "environment": dump_dataclass(self.environment),
             "simulation": dump_dataclass(self.simulation),

@@ -15,7 +15,9 @@ Errors (the real service would reject the request, or guardsim cannot simulate i
     or 7 days; DatapointsToAlarm <= EvaluationPeriods; exactly one of Statistic and
     ExtendedStatistic; a well-formed ExtendedStatistic; TreatMissingData and
     EvaluateLowSampleCountPercentile values; metric math that guardsim can evaluate;
-  * the same variant name in the blue and green configs; one variant per config.
+  * the same variant names in the blue and green configs; on a multi-variant endpoint the same
+    weights, no rolling update, and alarms that read one variant each (see
+    :func:`check_variants`).
 
 Warnings (legal, but probably not what the user meant):
   * an Average of a 0/1 error metric with Threshold >= 1 (it can fire only when every request
@@ -59,12 +61,15 @@ from guardsim.scenarios.boto import (
     CompositeAlarm,
     DeploymentConfig,
     MetricAlarm,
+    ProductionVariant,
     thaw,
 )
 from guardsim.scenarios.components import COMPONENT_DIMENSION, InferenceComponent, too_many
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.fields import did_you_mean, join
+from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
+from guardsim.scenarios.variants import alarm_variants
 
 DC = "deployment_config"
 BG = f"{DC}.BlueGreenUpdatePolicy"
@@ -116,9 +121,13 @@ def check_scenario(
     if deployment_config is not None:
         problems += check_rollback_alarm_names(deployment_config, set(all_alarm_names))
         if endpoint is not None and ic is None:
-            problems += check_deployment_config(
-                deployment_config, endpoint.green.instance_count, environment or Environment()
-            )
+            counts = sorted({v.initial_instance_count or 1 for v in endpoint.green.variants})
+            for count in counts or [endpoint.green.instance_count]:
+                for p in check_deployment_config(
+                    deployment_config, count, environment or Environment()
+                ):
+                    if p not in problems:  # variants of one size give the same problems
+                        problems.append(p)
     # alarms that failed to load are left out of ``alarms``: report at each one's own index
     positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
     for i, alarm in zip(positions, alarms, strict=True):
@@ -140,6 +149,120 @@ def check_scenario(
                 )
             )
         seen.setdefault(entry.name, i)
+    return problems
+
+
+def check_variants(
+    endpoint: Endpoint | None,
+    deployment_config: DeploymentConfig | None,
+    alarms: Sequence[MetricAlarm],
+    alarm_positions: Sequence[int] | None,
+    composites: Sequence[tuple[int, CompositeAlarm]],
+    models: Models | None,
+    environment: Environment | None,
+) -> list[Problem]:
+    """A multi-variant endpoint (see aws-model.md#multi-variant): no rolling update (AWS
+    excludes it), per-variant models that name variants of the endpoint, and what guardsim
+    simulates one variant at a time: alarms (and composites) that read one variant each, equal
+    step counts per variant, no recorded history and no custom metrics."""
+    if endpoint is None or endpoint.component is not None:
+        return []
+    names = [v.variant_name for v in endpoint.blue.variants]
+    problems: list[Problem] = []
+    if models is not None:
+        for key in models.variants:
+            if key not in names:
+                problems.append(
+                    Problem(
+                        f"models.variants.{key}",
+                        f"{key!r} is not a variant of the endpoint "
+                        f"({', '.join(repr(n) for n in names)}){did_you_mean(key, names)}",
+                    )
+                )
+    if len(names) < 2:
+        return problems
+    exclusions = (
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html"
+    )
+    if deployment_config is not None and deployment_config.rolling is not None:
+        problems.append(
+            Problem(
+                RP,
+                f"rolling deployments exclude multi-variant endpoints ({len(names)} variants: "
+                f"{', '.join(names)}); use a BlueGreenUpdatePolicy (see {exclusions})",
+            )
+        )
+    elif (
+        deployment_config is not None
+        and environment is not None
+        and deployment_config.policy_kind == "LINEAR"
+        and deployment_config.blue_green is not None
+        and deployment_config.blue_green.traffic_routing.linear_step_size is not None
+    ):
+        counts = {v.variant_name: v.initial_instance_count or 1 for v in endpoint.green.variants}
+        plans = {
+            n: len(plan_steps(deployment_config, c, environment.percent_rounding))
+            for n, c in counts.items()
+        }
+        if len(set(plans.values())) > 1:
+            shown = ", ".join(f"{n}: {k}" for n, k in plans.items())
+            problems.append(
+                Problem(
+                    f"{TRC}.LinearStepSize",
+                    f"gives the variants different numbers of steps ({shown}); with "
+                    "environment.multi_variant_steps per-variant every variant takes each step "
+                    "at once, so guardsim needs the same number: use CAPACITY_PERCENT sizes "
+                    "that divide every variant alike",
+                )
+            )
+    positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
+    lane_of: dict[str, str | None] = {}
+    for i, alarm in zip(positions, alarms, strict=True):
+        own = [v for v in alarm_variants(alarm) if v in names]
+        lane_of[alarm.name] = own[0] if own else None
+        if len(own) > 1:
+            problems.append(
+                Problem(
+                    join(join("alarms", i), "Metrics"),
+                    f"reads several variants' metrics ({', '.join(own)}); guardsim simulates "
+                    "each variant on its own: an alarm must read one variant",
+                )
+            )
+    for i, c in composites:
+        kid_lanes = {v for k in c.children if (v := lane_of.get(k)) is not None}
+        if len(kid_lanes) > 1:
+            problems.append(
+                Problem(
+                    join(join("alarms", i), "AlarmRule"),
+                    f"combines alarms of several variants ({', '.join(sorted(kid_lanes))}); "
+                    "guardsim evaluates each variant's alarms on their own",
+                )
+            )
+        for k in c.children:
+            lane_of.setdefault(k, next(iter(kid_lanes), None))
+    if models is not None:
+        every = [("blue", models.blue), ("green", models.green)] + [
+            (f"variants.{n}.{color}", m)
+            for n, vm in models.variants.items()
+            for color in ("blue", "green")
+            if (m := getattr(vm, color)) is not None
+        ]
+        for where, m in every:
+            if m.history is not None:
+                problems.append(
+                    Problem(
+                        f"models.{where}.history",
+                        "a recorded history is not simulated on a multi-variant endpoint",
+                    )
+                )
+            if m.custom_metrics:
+                problems.append(
+                    Problem(
+                        f"models.{where}.custom_metrics",
+                        "custom metrics are not simulated on a multi-variant endpoint (their "
+                        "dimensions need not name a variant)",
+                    )
+                )
     return problems
 
 
@@ -181,84 +304,142 @@ def check_endpoint(endpoint: Endpoint, environment: Environment | None) -> list[
     for color in ("blue", "green"):
         config = getattr(endpoint, color)
         path = f"endpoint.{color}.ProductionVariants"
-        if len(config.variants) != 1:
-            problems.append(
-                Problem(
-                    path,
-                    f"guardsim simulates single-variant endpoints; got "
-                    f"{len(config.variants)} variants",
+        if not config.variants:
+            problems.append(Problem(path, "needs at least one production variant"))
+        seen: set[str] = set()
+        for i, variant in enumerate(config.variants):
+            if variant.variant_name in seen:
+                problems.append(
+                    Problem(
+                        join(join(path, i), "VariantName"),
+                        f"variant {variant.variant_name!r} is listed twice",
+                    )
                 )
-            )
-        variant = config.variants[0] if config.variants else None
-        if variant is None:
-            continue
-        vpath = join(path, 0)
-        if "ServerlessConfig" in variant.extra:
-            problems.append(
-                Problem(
-                    join(vpath, "ServerlessConfig"),
-                    "deployment guardrails apply to real-time and asynchronous "
-                    "endpoints only; guardsim does not simulate serverless",
-                )
-            )
-        if variant.instance_type is None:
-            problems.append(
-                Problem(
-                    join(vpath, "InstanceType"),
-                    "required: guardsim simulates instance-backed variants",
-                )
-            )
-        elif variant.instance_type.startswith("ml.inf1."):
-            problems.append(
-                _warn(
-                    join(vpath, "InstanceType"),
-                    "Inf1 instances cannot use deployment guardrails: SageMaker "
-                    "falls back to blue/green all at once with no final bake (see "
-                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html)",
-                )
-            )
-        elif environment is not None and not environment.has_price(variant.instance_type):
-            problems.append(
-                _warn(
-                    join(vpath, "InstanceType"),
-                    f"no price known for {variant.instance_type}; cost estimates use "
-                    f"environment.default_instance_price_usd_per_hour "
-                    f"({environment.default_instance_price_usd_per_hour:g} USD/h) "
-                    "unless environment.instance_prices_usd_per_hour names it",
-                )
-            )
-        count = variant.initial_instance_count
-        if count is None:
-            problems.append(
-                Problem(
-                    join(vpath, "InitialInstanceCount"), "required: guardsim needs the fleet size"
-                )
-            )
-        elif isinstance(count, int) and count > MAX_SIMULATED_INSTANCES:
-            problems.append(
-                Problem(
-                    join(vpath, "InitialInstanceCount"),
-                    too_many("instances", count, MAX_SIMULATED_INSTANCES),
-                )
-            )
-    if endpoint.blue.variants and endpoint.green.variants:
-        blue_name = endpoint.blue.variants[0].variant_name
-        green_name = endpoint.green.variants[0].variant_name
-        if blue_name != green_name:
-            problems.append(
-                Problem(
-                    "endpoint.green.ProductionVariants[0].VariantName",
-                    f"must equal the blue config's variant name {blue_name!r} for a "
-                    f"blue/green or rolling update (see "
-                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html);"
-                    f" got {green_name!r}",
-                )
-            )
+            seen.add(variant.variant_name)
+            problems += _check_variant(variant, join(path, i), environment)
+    problems += _check_variant_names(endpoint)
     if endpoint.blue.name == endpoint.green.name:
         problems.append(
             Problem(
                 "endpoint.green.EndpointConfigName",
                 "must differ from the blue config's name: an update deploys a new endpoint config",
+            )
+        )
+    return problems
+
+
+def _check_variant(
+    variant: ProductionVariant, vpath: str, environment: Environment | None
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if "ServerlessConfig" in variant.extra:
+        problems.append(
+            Problem(
+                join(vpath, "ServerlessConfig"),
+                "deployment guardrails apply to real-time and asynchronous "
+                "endpoints only; guardsim does not simulate serverless",
+            )
+        )
+    if variant.instance_type is None:
+        problems.append(
+            Problem(
+                join(vpath, "InstanceType"),
+                "required: guardsim simulates instance-backed variants",
+            )
+        )
+    elif variant.instance_type.startswith("ml.inf1."):
+        problems.append(
+            _warn(
+                join(vpath, "InstanceType"),
+                "Inf1 instances cannot use deployment guardrails: SageMaker "
+                "falls back to blue/green all at once with no final bake (see "
+                "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html)",
+            )
+        )
+    elif environment is not None and not environment.has_price(variant.instance_type):
+        problems.append(
+            _warn(
+                join(vpath, "InstanceType"),
+                f"no price known for {variant.instance_type}; cost estimates use "
+                f"environment.default_instance_price_usd_per_hour "
+                f"({environment.default_instance_price_usd_per_hour:g} USD/h) "
+                "unless environment.instance_prices_usd_per_hour names it",
+            )
+        )
+    count = variant.initial_instance_count
+    if count is None:
+        problems.append(
+            Problem(join(vpath, "InitialInstanceCount"), "required: guardsim needs the fleet size")
+        )
+    elif isinstance(count, int) and count > MAX_SIMULATED_INSTANCES:
+        problems.append(
+            Problem(
+                join(vpath, "InitialInstanceCount"),
+                too_many("instances", count, MAX_SIMULATED_INSTANCES),
+            )
+        )
+    return problems
+
+
+def _check_variant_names(endpoint: Endpoint) -> list[Problem]:
+    """The new config keeps the old config's variant names (see
+    https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html), and,
+    on a multi-variant endpoint, each variant's weight (guardsim's departure: when a changed
+    weight takes effect is not documented, see aws-model.md#multi-variant)."""
+    blue, green = endpoint.blue.variants, endpoint.green.variants
+    if not blue or not green:
+        return []
+    if len(blue) == 1 and len(green) == 1:
+        if blue[0].variant_name != green[0].variant_name:
+            return [
+                Problem(
+                    "endpoint.green.ProductionVariants[0].VariantName",
+                    f"must equal the blue config's variant name {blue[0].variant_name!r} for "
+                    "a blue/green or rolling update (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html);"
+                    f" got {green[0].variant_name!r}",
+                )
+            ]
+        return []
+    problems: list[Problem] = []
+    blue_by_name = {v.variant_name: v for v in blue}
+    green_names = {v.variant_name for v in green}
+    for i, v in enumerate(green):
+        path = f"endpoint.green.ProductionVariants[{i}]"
+        old = blue_by_name.get(v.variant_name)
+        if old is None:
+            problems.append(
+                Problem(
+                    join(path, "VariantName"),
+                    f"{v.variant_name!r} is not a variant of the blue config "
+                    f"({', '.join(repr(n) for n in blue_by_name)}): a blue/green update keeps "
+                    "the variant names (see "
+                    "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-exclusions.html)",
+                )
+            )
+        elif old.weight != v.weight:
+            problems.append(
+                Problem(
+                    join(path, "InitialVariantWeight"),
+                    f"changes variant {v.variant_name!r}'s weight ({old.weight:g} -> "
+                    f"{v.weight:g}); guardsim keeps each variant's weight through the update "
+                    "(when a new weight takes effect is not documented)",
+                )
+            )
+    missing = [n for n in blue_by_name if n not in green_names]
+    if missing:
+        problems.append(
+            Problem(
+                "endpoint.green.ProductionVariants",
+                f"lacks the blue config's variant(s) {', '.join(repr(n) for n in missing)}: a "
+                "blue/green update replaces every variant by its new version under the same name",
+            )
+        )
+    if sum(v.weight for v in blue) <= 0:
+        problems.append(
+            Problem(
+                "endpoint.blue.ProductionVariants",
+                "the variants' InitialVariantWeight sum to 0: no variant gets traffic",
             )
         )
     return problems
@@ -709,12 +890,17 @@ def _metric_warnings(
                     f"not the scenario's endpoint {endpoint.name!r}; the alarm sees no data",
                 )
             )
-        if "VariantName" in dims and dims["VariantName"] != endpoint.variant_name:
+        own = [v.variant_name for v in endpoint.blue.variants] or [endpoint.variant_name]
+        if "VariantName" in dims and dims["VariantName"] not in own:
+            shown = (
+                f"the endpoint's variant {own[0]!r}"
+                if len(own) == 1
+                else f"a variant of the endpoint ({', '.join(repr(n) for n in own)})"
+            )
             problems.append(
                 _warn(
                     join(path, dims_key),
-                    f"VariantName {dims['VariantName']!r} is not "
-                    f"the endpoint's variant {endpoint.variant_name!r}; the alarm sees no data",
+                    f"VariantName {dims['VariantName']!r} is not {shown}; the alarm sees no data",
                 )
             )
         config = dims.get("EndpointConfigName")
@@ -802,20 +988,6 @@ def _check_metric_math_alarm(
 # --------------------------------------------------------------------------- inference components
 
 
-def _alarm_dimension_sets(alarm: MetricAlarm) -> list[tuple[str, dict[str, str]]]:
-    """(path, dimensions) of each metric the alarm reads (its own, or each MetricStat's)."""
-    if alarm.metrics is None:
-        return [("Dimensions", alarm.dimension_map())]
-    out = []
-    for i, q in enumerate(alarm.metrics):
-        stat = q.get("MetricStat") if isinstance(q, Mapping) else None
-        metric = stat.get("Metric") if isinstance(stat, Mapping) else None
-        if isinstance(metric, Mapping):
-            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", ())}
-            out.append((f"Metrics[{i}].MetricStat.Metric.Dimensions", dims))
-    return out
-
-
 def check_component_alarm(alarm: MetricAlarm, path: str, ic: InferenceComponent) -> list[Problem]:
     """An alarm of an inference component's update: the endpoint-wide series
     (EndpointName+VariantName) blends every component's requests, so it is refused while a
@@ -824,7 +996,7 @@ def check_component_alarm(alarm: MetricAlarm, path: str, ic: InferenceComponent)
     (one endpoint config), so it reads no data here."""
     problems: list[Problem] = []
     idle = [n.name for n in ic.neighbours if n.traffic is None]
-    for sub, dims in _alarm_dimension_sets(alarm):
+    for sub, dims in alarm.dimension_sets():
         if COMPONENT_DIMENSION in dims:
             continue
         if "EndpointConfigName" in dims:

@@ -74,13 +74,38 @@ class Controller:
         #: The rollback alarms SageMaker reads, in the order it lists them (looked up once).
         #: A composite only with environment.rollback_sees_composite_alarms (undocumented; see
         #: aws-model.md#composite-alarms).
+        #: The run's lanes: one per production variant of a multi-variant endpoint (see
+        #: guardsim.scenarios.variants), else the run itself (the emulator's run too). Every
+        #: lane takes each step at once; a tripped alarm of any lane rolls them all back.
+        self.lanes: list[Any] = list(getattr(run, "lanes", None) or [run])
+        #: each lane's share of the endpoint's requests
+        self.shares = [float(getattr(lane, "share", 1.0)) for lane in self.lanes]
         sees_composites = run.scenario.environment.rollback_sees_composite_alarms
         self.watched = [
             b
             for name in self.config.rollback_alarm_names
-            if (b := run.monitor.by_name(name)) is not None
+            if (b := self._alarm(name)) is not None
             and (sees_composites or not getattr(b, "is_composite", False))
         ]
+
+    def _alarm(self, name: str) -> Any:
+        """The alarm ``name`` in whichever lane evaluates it (None: no lane has it)."""
+        for lane in self.lanes:
+            found = lane.monitor.by_name(name)
+            if found is not None:
+                return found
+        return None
+
+    def _changes(self) -> int:
+        """The lanes' alarm monitors' count of state changes."""
+        return sum(lane.monitor.changes for lane in self.lanes)
+
+    @property
+    def green_fraction(self) -> float:
+        """The endpoint's share of requests that green serves (each lane's own share of the
+        requests times its green fraction)."""
+        lanes = zip(self.shares, self.lanes, strict=True)
+        return float(sum(s * lane.routing.green_fraction for s, lane in lanes))
 
     # ------------------------------------------------------------------ helpers
 
@@ -203,7 +228,7 @@ class Controller:
         env = self.env
         target, next_poll = points[-1]
         self._sleeper = env.active_process
-        self._changes_seen = self.run.monitor.changes
+        self._changes_seen = self._changes()
         try:
             yield env.timeout(target - now)
         except simpy.Interrupt:  # an alarm changed state at env.now (alarms_evaluated)
@@ -218,7 +243,7 @@ class Controller:
         """The CloudWatch clock evaluated the alarms: if one changed state while the controller
         sleeps through polls, wake it (its next poll may find the change)."""
         sleeper = self._sleeper
-        if sleeper is not None and self.run.monitor.changes != self._changes_seen:
+        if sleeper is not None and self._changes() != self._changes_seen:
             self._sleeper = None
             sleeper.interrupt()
 
@@ -229,16 +254,26 @@ class Controller:
             looks.bakes.append((self.env.now, self.env.now + seconds))
 
     def set_routing(self, activate: list[Instance], deactivate: list[Instance]) -> None:
-        self.run.before_routing_change()
-        self.run.fleets.deactivate(deactivate)
-        self.run.fleets.activate(activate, self.env.now)
-        self.run.after_routing_change()
+        self.set_lane_routing([(activate, deactivate)])
+
+    def set_lane_routing(self, changes: list[tuple[list[Instance], list[Instance]]]) -> None:
+        """Per lane, (instances to activate, instances to deactivate), all at this instant."""
+        lanes = self.lanes[: len(changes)]
+        for lane in lanes:
+            lane.before_routing_change()
+        for lane, (activate, deactivate) in zip(lanes, changes, strict=True):
+            lane.fleets.deactivate(deactivate)
+            lane.fleets.activate(activate, self.env.now)
+        for lane in lanes[1:]:  # the first lane last: it logs the endpoint's traffic
+            lane.after_routing_change()
+        lanes[0].after_routing_change()
 
     def finish(self, outcome: str) -> None:
         self.outcome = outcome
         self.finished_at = self.env.now
-        self.run.before_routing_change()
-        self.run.dataplane.counting = False
+        for lane in self.lanes:
+            lane.before_routing_change()
+            lane.dataplane.counting = False
         self.done.succeed()
 
     # ------------------------------------------------------------------ the update
@@ -246,7 +281,8 @@ class Controller:
     def process(self) -> Generator[simpy.Event, Any, None]:
         dc = self.config
         kind = dc.policy_kind
-        self.run.dataplane.counting = True
+        for lane in self.lanes:
+            lane.dataplane.counting = True
         green = self.scenario.endpoint.green
         fallback = ""
         if dc is not self.scenario.deployment_config:
@@ -267,59 +303,92 @@ class Controller:
             self.fire(
                 Trigger.UPDATE,
                 f"UpdateEndpoint to {green.name} ({kind}){fallback}; launching "
-                f"{green.instance_count if kind != 'ROLLING' else 'a batch of'} "
-                f"{green.instance_type} instance(s)",
+                f"{sum(self._green_counts) if kind != 'ROLLING' else 'a batch of'} "
+                f"{green.instance_type} instance(s)"
+                + (f" over {len(self.lanes)} variants" if len(self.lanes) > 1 else ""),
             )
         timeout = dc.maximum_execution_timeout_seconds
         if timeout is not None and self.settings.timeout_includes_provisioning:
             # from the UpdateEndpoint call: now (0.0 in the simulator, exactly; the emulator's
             # clock is epoch time)
             self.deadline = self.env.now + float(timeout)
-        steps = plan_steps(
-            dc,
-            green.instance_count,
-            self.settings.percent_rounding,
-            all_at_once_bakes_wait_interval=self.settings.all_at_once_bakes_wait_interval,
-        )
+        # per lane (environment.multi_variant_steps "per-variant": each variant's steps are
+        # sized against its own instance count; validation refused unequal step counts)
+        lane_steps = [
+            plan_steps(
+                dc,
+                count,
+                self.settings.percent_rounding,
+                all_at_once_bakes_wait_interval=self.settings.all_at_once_bakes_wait_interval,
+            )
+            for count in self._green_counts
+        ]
         if kind == "ROLLING":
-            yield from self._rolling(steps)
+            assert len(self.lanes) == 1, "validation refuses rolling multi-variant updates"
+            yield from self._rolling(lane_steps[0])
         else:
-            yield from self._blue_green(steps)
+            yield from self._blue_green(lane_steps)
+
+    @property
+    def _green_counts(self) -> list[int]:
+        """Each lane's green instance count (its variant's InitialInstanceCount)."""
+        return [
+            getattr(lane, "lane_scenario", lane.scenario).endpoint.green.instance_count
+            for lane in self.lanes
+        ]
 
     def _launch(
         self, fleet: str, count: int
     ) -> Generator[simpy.Event, Any, tuple[str, list[Instance]]]:
-        durations = self.draw(self.settings.provisioning_seconds, count)
-        batch = self.run.fleets.launch(fleet, self.env.now, durations)
-        result = yield from self.wait(
-            max(durations), watch=self.settings.watch_alarms_outside_bakes
-        )
+        result, (batch,) = yield from self._launch_lanes(fleet, [count])
         return result, batch
 
-    def _blue_green(self, steps: tuple[Step, ...]) -> Generator[simpy.Event, Any, None]:
+    def _launch_lanes(
+        self, fleet: str, counts: list[int]
+    ) -> Generator[simpy.Event, Any, tuple[str, list[list[Instance]]]]:
+        """Launch ``counts[k]`` instances in lane k at once; wait until the last is ready."""
+        durations = [self.draw(self.settings.provisioning_seconds, n) for n in counts]
+        batches = [
+            lane.fleets.launch(fleet, self.env.now, d)
+            for lane, d in zip(self.lanes, durations, strict=False)
+        ]
+        result = yield from self.wait(
+            max(max(d) for d in durations), watch=self.settings.watch_alarms_outside_bakes
+        )
+        return result, batches
+
+    def _blue_green(self, lane_steps: list[tuple[Step, ...]]) -> Generator[simpy.Event, Any, None]:
         green_config = self.scenario.endpoint.green
-        result, green = yield from self._launch("green", green_config.instance_count)
+        result, greens = yield from self._launch_lanes("green", self._green_counts)
         if result != "done":
             yield from self._rollback_blue_green(result)
             return
-        self.fire(Trigger.FLEET_READY, f"Launched {len(green)} instance(s) of {green_config.name}")
+        self.fire(
+            Trigger.FLEET_READY,
+            f"Launched {sum(len(g) for g in greens)} instance(s) of {green_config.name}",
+        )
         if self.deadline is None and self.config.maximum_execution_timeout_seconds:
             self.deadline = self.env.now + self.config.maximum_execution_timeout_seconds
         outside = self.settings.watch_alarms_outside_bakes
-        waiting = list(green)
-        for step in steps:
+        waiting = [list(g) for g in greens]
+        for j, step in enumerate(lane_steps[0]):
             (activation,) = self.draw(self.settings.activation_seconds)
             result = yield from self.wait(activation, watch=outside)
             if result != "done":
                 yield from self._rollback_blue_green(result)
                 return
-            turn_on = waiting[: step.instances]
-            waiting = waiting[step.instances :]
-            blue_active = list(self.run.fleets.active["blue"])
-            turn_off = blue_active if step.is_final else blue_active[: step.instances]
-            self.set_routing(turn_on, turn_off)
+            changes = []
+            for k, lane in enumerate(self.lanes):
+                own = lane_steps[k][j]
+                turn_on = waiting[k][: own.instances]
+                waiting[k] = waiting[k][own.instances :]
+                blue_active = list(lane.fleets.active["blue"])
+                turn_off = blue_active if own.is_final else blue_active[: own.instances]
+                changes.append((turn_on, turn_off))
+            self.set_lane_routing(changes)
+            green_instances = sum(steps[j].green_instances for steps in lane_steps)
             final = step.bake_kind == "TerminationWaitInSeconds"
-            pct = 100.0 * self.run.routing.green_fraction
+            pct = 100.0 * self.green_fraction
             what = {
                 "canary": "canary capacity of",
                 "final": "full capacity of",
@@ -328,7 +397,7 @@ class Controller:
             }[step.kind]
             self.fire(
                 Trigger.FINAL_TRAFFIC_SHIFTED if final else Trigger.TRAFFIC_SHIFTED,
-                f"Traffic enabled on {what} {step.green_instances} instance(s) "
+                f"Traffic enabled on {what} {green_instances} instance(s) "
                 f"({pct:.0f}% of traffic to green); baking for {step.bake_seconds} s "
                 f"({step.bake_kind})",
             )
@@ -341,15 +410,18 @@ class Controller:
                 Trigger.FINAL_BAKE_DONE if final else Trigger.BAKE_DONE,
                 f"{step.bake_kind} bake of {step.bake_seconds} s ended with no alarm tripped",
             )
-        blue = [
-            i for i in self.run.fleets.instances if i.fleet == "blue" and i.terminated_at is None
+        blues = [
+            [i for i in lane.fleets.instances if i.fleet == "blue" and i.terminated_at is None]
+            for lane in self.lanes
         ]
         (term,) = self.draw(self.settings.termination_seconds)
         yield from self.wait(term, watch=False, deadline=False)
-        self.run.fleets.terminate(blue, self.env.now)
+        for lane, blue in zip(self.lanes, blues, strict=True):
+            lane.fleets.terminate(blue, self.env.now)
         self.fire(
             Trigger.CLEANUP_DONE,
-            f"Terminated {len(blue)} blue instance(s); InService on {green_config.name}",
+            f"Terminated {sum(len(b) for b in blues)} blue instance(s); InService on "
+            f"{green_config.name}",
         )
         self.finish("SUCCEEDED")
 
@@ -375,23 +447,31 @@ class Controller:
             return
         (restore,) = self.draw(self.settings.rollback_seconds)
         yield self.env.timeout(restore)
-        fleets = self.run.fleets
-        blue = [
-            i
-            for i in fleets.instances
-            if i.fleet == "blue" and i.terminated_at is None and i not in fleets.active["blue"]
-        ]
-        green = [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
-        self.set_routing(blue, list(fleets.active["green"]))
+        changes = []
+        greens = []
+        for lane in self.lanes:  # every variant back on its old fleet
+            fleets = lane.fleets
+            blue = [
+                i
+                for i in fleets.instances
+                if i.fleet == "blue" and i.terminated_at is None and i not in fleets.active["blue"]
+            ]
+            greens.append(
+                [i for i in fleets.instances if i.fleet == "green" and i.terminated_at is None]
+            )
+            changes.append((blue, list(fleets.active["green"])))
+        self.set_lane_routing(changes)
         self.rollback_completed = self.env.now
         blue_name = self.scenario.endpoint.blue.name
         self.fire(
             Trigger.TRAFFIC_RESTORED,
-            f"All traffic back on {blue_name}; terminating {len(green)} green instance(s)",
+            f"All traffic back on {blue_name}; terminating {sum(len(g) for g in greens)} green "
+            "instance(s)",
         )
         (term,) = self.draw(self.settings.termination_seconds)
         yield self.env.timeout(term)
-        fleets.terminate(green, self.env.now)
+        for lane, green in zip(self.lanes, greens, strict=True):
+            lane.fleets.terminate(green, self.env.now)
         self.fire(Trigger.ROLLBACK_DONE, f"Rolled back: InService on {blue_name}")
         self.finish("ROLLED_BACK")
 

@@ -42,6 +42,7 @@ from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.components import neighbour_fleet
 from guardsim.scenarios.scenario import Scenario
 from guardsim.scenarios.traffic import read_replay
+from guardsim.scenarios.variants import lanes
 from guardsim.simulator.alarms import AlarmMonitor
 from guardsim.simulator.controller import Controller
 from guardsim.simulator.dataplane import (
@@ -109,7 +110,10 @@ class Run:
         replication: int | None = None,
         detail: bool = True,
         record_looks: bool = False,
+        _lane_of: tuple[Run, int, float] | None = None,
     ) -> None:
+        """``_lane_of`` (the first lane's run, this lane's index and share) builds one more lane
+        of a multi-variant run in the first lane's environment (see :attr:`lanes`)."""
         self.scenario = scenario
         self.seed = seed
         self.replication = replication
@@ -120,10 +124,24 @@ class Run:
         sim = scenario.simulation
         # Replication i of a Monte Carlo run is SeedSequence(seed).spawn(n)[i], whatever the
         # number of workers: spawn_key=(i,) is exactly that child.
+        base = () if replication is None else (replication,)
+        split = lanes(scenario) if _lane_of is None else None
+        if split is not None and len(split) > 1 and record_looks:
+            raise ArgumentError(
+                f"{scenario.name}: the judges read one variant's fleets; this endpoint has "
+                f"{len(split)} production variants (endpoint.blue.ProductionVariants)"
+            )
+        #: the scenario this run's fleets, traffic and alarms come from: its own lane's (the
+        #: whole scenario for a single-variant endpoint)
+        own = split[0].scenario if split is not None else scenario
+        self.share = split[0].share if split is not None else _lane_of[2]  # type: ignore[index]
+        index = 0 if _lane_of is None else _lane_of[1]
+        # lane k > 0 of a multi-variant run: the root's child 5 + k (the first lane's streams
+        # are its children 0-5), so the first lane draws what a single-variant run does
         root = (
-            np.random.SeedSequence(seed)
-            if replication is None
-            else np.random.SeedSequence(seed, spawn_key=(replication,))
+            np.random.SeedSequence(seed, spawn_key=base)
+            if index == 0
+            else np.random.SeedSequence(seed, spawn_key=(*base, 5 + index))
         )
         streams = root.spawn(6)
         self.rng_traffic = np.random.default_rng(streams[0])
@@ -139,9 +157,11 @@ class Run:
             "OverheadLatency": np.random.default_rng(streams[4]),
         }
         self.start = 0.0 - float(sim.warmup_seconds)  # not -0.0 for no warm-up
-        self.env = simpy.Environment(initial_time=self.start)
+        self.env: simpy.Environment = (
+            simpy.Environment(initial_time=self.start) if _lane_of is None else _lane_of[0].env
+        )
         self.fleets = Fleets()
-        blue = self.fleets.launch("blue", self.start, [0.0] * scenario.endpoint.blue.instance_count)
+        blue = self.fleets.launch("blue", self.start, [0.0] * own.endpoint.blue.instance_count)
         self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
         self.routing = Routing([], [])
         # an inference component's neighbours whose requests are simulated (scenarios.components)
@@ -157,9 +177,10 @@ class Run:
             counts, problems = read_replay(Path(scenario.traffic.replay_file))
             if problems:
                 raise ReplayFileError(problems, scenario.name)
-            replay = counts
-        models = {"blue": scenario.models.blue, "green": scenario.models.green}
-        plane_args = (scenario.traffic, replay, models, self.store, self.rng_traffic, self.start)
+            # a lane's share of the recorded requests (a single variant's share is 1.0)
+            replay = counts if self.share == 1.0 else tuple(c * self.share for c in counts)
+        models = {"blue": own.models.blue, "green": own.models.green}
+        plane_args = (own.traffic, replay, models, self.store, self.rng_traffic, self.start)
         # a recorded history (models.blue.history): this replication's start minute in it, from
         # its own stream, and the fleets compiled with it (guardsim.model.history)
         faults = replayed.fleet_faults(models, self.start, replayed.start_minutes(models, root))
@@ -174,10 +195,10 @@ class Run:
         blue_from = None if env_settings.per_config_metrics_for_blue else 0.0
         # Without detail (Monte Carlo), only the alarms SageMaker watches can change the outcome
         # (a composite's children included, when it can see composites).
-        watched, composites = scenario.evaluated_alarms(detail)
+        watched, composites = own.evaluated_alarms(detail)
         self.monitor = AlarmMonitor(
             watched,
-            scenario.endpoint,
+            own.endpoint,
             self.store,
             env_settings,
             blue_from,
@@ -185,26 +206,26 @@ class Run:
             evaluation_offset=env_settings.alarm_evaluation_offset_seconds,
             record_evaluations=detail,
             composites=composites,
-            models=scenario.models,
-            bands=anomaly_bands(scenario, replay),
+            models=own.models,
+            bands=anomaly_bands(own, replay),
         )
         read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
         if read & set(INSTANCE_METRICS):
             # instance metrics follow each fleet's load (guardsim.model.instance_metrics)
             self.store.instance_metrics = InstancePublisher(
                 self.run_key,
-                {f: getattr(scenario.models, f).instance_metrics for f in FLEETS},
+                {f: getattr(own.models, f).instance_metrics for f in FLEETS},
                 {
                     f: resolve(
-                        getattr(scenario.endpoint, f).instance_type,
-                        getattr(scenario.models, f).instance_metrics,
+                        getattr(own.endpoint, f).instance_type,
+                        getattr(own.models, f).instance_metrics,
                     )
                     for f in FLEETS
                 },
                 frozenset(read),
             )
         custom = {
-            f: tuple(m for m in getattr(scenario.models, f).custom_metrics if name_of(m) in read)
+            f: tuple(m for m in getattr(own.models, f).custom_metrics if name_of(m) in read)
             for f in FLEETS
         }
         if any(custom.values()):  # the models' own PutMetricData (guardsim.model.custom_metrics)
@@ -224,7 +245,24 @@ class Run:
             for plane, _ in self.dataplane.neighbours:
                 plane.needed = frozenset(needed)
         self.notes: list[str] = []
-        self.controller = Controller(self)
+        self.lane_scenario = own
+        #: The runs of every production variant (this one first; see
+        #: guardsim.scenarios.variants): each its own fleets, traffic share, metrics and alarms,
+        #: in this run's environment, driven by this run's controller and CloudWatch clock.
+        self.lanes: list[Run] = [self]
+        for k, lane in enumerate(split[1:] if split is not None else (), start=1):
+            self.lanes.append(
+                Run(
+                    lane.scenario,
+                    seed,
+                    self.mode,
+                    replication=replication,
+                    detail=detail,
+                    _lane_of=(self, k, lane.share),
+                )
+            )
+        self.variant_name = own.endpoint.variant_name
+        self._delays: list[float] = []
         self.traffic_log: list[dict[str, Any]] = []
         self.peak_green = 0.0
         self.datapoints: dict[str, list[Any]] = {c: [] for c in DATAPOINT_COLUMNS}
@@ -233,6 +271,8 @@ class Run:
         self.evaluation_interval = 60.0
         self.next_evaluation = -math.inf
         self.after_routing_change()
+        if _lane_of is None:
+            self.controller = Controller(self)
 
     def _neighbour_planes(self, ic: Any, busy: Any, root: np.random.SeedSequence) -> None:
         """A data plane per neighbour with traffic (:func:`~guardsim.simulator.dataplane.
@@ -267,17 +307,27 @@ class Run:
         self.dataplane.advance(self.env.now, self.routing)
 
     def after_routing_change(self) -> None:
+        """This lane's routing from its active instances; the first lane (called last, see
+        :meth:`Controller.set_lane_routing`) also logs the endpoint's traffic."""
         self.routing = Routing(
             [i.activated_at or 0.0 for i in self.fleets.active["blue"]],
             [i.activated_at or 0.0 for i in self.fleets.active["green"]],
         )
-        frac = self.routing.green_fraction
+        if self.lanes[0] is not self:
+            return
+        if len(self.lanes) == 1:
+            frac = self.routing.green_fraction
+            active_blue, active_green = self.routing.active_blue, self.routing.active_green
+        else:  # each variant's share of the requests times its green fraction
+            frac = sum(lane.share * lane.routing.green_fraction for lane in self.lanes)
+            active_blue = sum(lane.routing.active_blue for lane in self.lanes)
+            active_green = sum(lane.routing.active_green for lane in self.lanes)
         self.peak_green = max(self.peak_green, frac)
         row = {
             "t": self.env.now,
             "green_fraction": frac,
-            "active_blue": self.routing.active_blue,
-            "active_green": self.routing.active_green,
+            "active_blue": active_blue,
+            "active_green": active_green,
         }
         if self.traffic_log and self.traffic_log[-1]["t"] == row["t"]:
             self.traffic_log[-1] = row
@@ -294,27 +344,33 @@ class Run:
         return event
 
     def cloudwatch_clock(self) -> Generator[simpy.Event, Any, None]:
-        interval = 10.0 if any(b.rule.period < 60 for b in self.monitor.bound) else 60.0
+        """Every lane's minute (its requests sampled, its datapoints published) and its alarm
+        evaluations, lane by lane at each instant; then the controller is told."""
+        lanes = self.lanes
+        interval = (
+            10.0 if any(b.rule.period < 60 for lane in lanes for b in lane.monitor.bound) else 60.0
+        )
         offset = math.fmod(self.scenario.environment.alarm_evaluation_offset_seconds, interval)
         next_minute = math.floor(self.start / 60.0) * 60.0 + 60.0
         next_eval = math.floor((self.start - offset) / interval) * interval + offset + interval
         self.evaluation_interval = interval
         self.next_evaluation = next_eval
         delay_dist = self.scenario.environment.metric_publish_delay_seconds
-        # One delay per minute, drawn in blocks (one numpy call per block, not per minute).
-        delays: list[float] = []
         while True:
             t = min(next_minute, next_eval)
             yield self._urgent(t - self.env.now)
             if t == next_minute:
-                self.dataplane.advance(t, self.routing)
-                if not delays:
-                    delays = delay_dist.sample(self.rng_delay, 256).tolist()[::-1]
-                delay = delays.pop()
-                self._publish(t - 60.0, t + delay)
+                for lane in lanes:
+                    lane.dataplane.advance(t, lane.routing)
+                    # One delay per minute, drawn in blocks (one numpy call per block).
+                    if not lane._delays:
+                        lane._delays = delay_dist.sample(lane.rng_delay, 256).tolist()[::-1]
+                    delay = lane._delays.pop()
+                    lane._publish(t - 60.0, t + delay)
                 next_minute += 60.0
             if t == next_eval:
-                self.monitor.evaluate(t)
+                for lane in lanes:
+                    lane.monitor.evaluate(t)
                 next_eval += interval
                 self.next_evaluation = next_eval
                 self.controller.alarms_evaluated()
@@ -431,8 +487,9 @@ class Run:
             )
             controller.outcome = "FAILED"
             controller.finished_at = env.now
-            self.before_routing_change()
-            self.dataplane.counting = False
+            for lane in self.lanes:
+                lane.before_routing_change()
+                lane.dataplane.counting = False
         end = controller.finished_at
         assert end is not None
         if sim.cooldown_seconds > 0:  # SimPy refuses to run until "now"
@@ -443,24 +500,49 @@ class Run:
         c = self.controller
         s = self.scenario
         env = s.environment
-        prices = {f: env.price_per_hour(getattr(s.endpoint, f).instance_type) for f in FLEETS}
-        if c.component is not None:  # inference components: a copy bills its instance share
-            prices = {f: unit_price(c.component[1], p) for f, p in prices.items()}
-        billed = self.fleets.bill(0.0, end, env.billing_granularity_seconds, prices.__getitem__)
-        counters = self.dataplane.counters
+        instance_seconds = cost = 0.0
+        green_requests = green_errors = user_errors = 0
+        for lane in self.lanes:  # every variant's fleets bill; every variant's requests count
+            endpoint = lane.lane_scenario.endpoint
+            prices = {f: env.price_per_hour(getattr(endpoint, f).instance_type) for f in FLEETS}
+            if c.component is not None:  # inference components: a copy bills its instance share
+                prices = {f: unit_price(c.component[1], p) for f, p in prices.items()}
+            billed = lane.fleets.bill(0.0, end, env.billing_granularity_seconds, prices.__getitem__)
+            instance_seconds += float(billed.instance_seconds)
+            cost += float(billed.cost_usd)
+            counters = lane.dataplane.counters
+            green_requests += counters.green_requests
+            green_errors += counters.green_errors
+            user_errors += counters.user_errors
         summary = Summary(
             deployment_seconds=end,
             detected_at_seconds=c.detected_at,
             rollback_started_seconds=c.rollback_started,
             rollback_completed_seconds=c.rollback_completed,
             tripped_alarms=c.tripped,
-            green_requests=counters.green_requests,
-            green_errors=counters.green_errors,
-            user_errors=counters.user_errors,
+            green_requests=green_requests,
+            green_errors=green_errors,
+            user_errors=user_errors,
             peak_green_traffic_fraction=self.peak_green,
-            instance_seconds=float(billed.instance_seconds),
-            cost_usd=round(float(billed.cost_usd), 6),
+            instance_seconds=instance_seconds,
+            cost_usd=round(cost, 6),
         )
+        multi = len(self.lanes) > 1
+        history = [h for lane in self.lanes for h in lane.monitor.history()]
+        evaluations = [e for lane in self.lanes for e in lane.monitor.evaluations]
+        if multi:
+            history.sort(key=lambda h: (h["t"], h["alarm"]))
+            # stable: lane order at one instant
+            evaluations.sort(key=lambda e: e["t"])  # type: ignore[arg-type, return-value]
+        datapoints = self.datapoints
+        if multi:  # each variant's datapoints, labelled VARIANT:blended|blue|green
+            datapoints = {col: [] for col in DATAPOINT_COLUMNS}
+            for lane in self.lanes:
+                for col in DATAPOINT_COLUMNS:
+                    values = lane.datapoints[col]
+                    if col == "dimensions":
+                        values = [f"{lane.variant_name}:{v}" for v in values]
+                    datapoints[col].extend(values)
         return RunRecord(
             scenario=s.name,
             seed=self.seed,
@@ -480,11 +562,12 @@ class Run:
                     else self.start,
                     "terminated_at": i.terminated_at,
                 }
-                for i in self.fleets.instances
+                for lane in self.lanes
+                for i in lane.fleets.instances
             ),
-            alarm_history=tuple(self.monitor.history()),
-            alarm_evaluations=tuple(self.monitor.evaluations) if self.detail else (),
-            datapoints=self.datapoints,
+            alarm_history=tuple(history),
+            alarm_evaluations=tuple(evaluations) if self.detail else (),
+            datapoints=datapoints,
             scenario_definition=_scenario_definition(s),
             notes=tuple(notes),
             replication=self.replication,
