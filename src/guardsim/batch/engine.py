@@ -1080,20 +1080,8 @@ class _Block:
         key = np.zeros((R, E), dtype=np.int64)
         for i in range(L):
             key = key * base + code[..., i]
-        flat = key.reshape(-1)
-        if shift <= _TABLE_KEYS:  # few possible patterns: a table instead of a sort
-            seen = np.zeros(shift, dtype=bool)
-            seen[flat] = True
-            uniq = np.flatnonzero(seen)
-            at = np.empty(shift, dtype=np.int64)
-            at[flat[::-1]] = np.arange(len(flat) - 1, -1, -1)  # each pattern's first range
-            first = at[uniq]
-            slot = np.empty(shift, dtype=np.int64)
-            slot[uniq] = np.arange(len(uniq))
-            pattern = slot[key]
-        else:
-            uniq, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
-            pattern = inverse.reshape(R, E)
+        uniq, first, inverse = _distinct(key.reshape(-1), shift)
+        pattern = inverse.reshape(R, E)
         memo = self.prep.rule_memo[a]
         rule = alarm.rule
         next_state = np.empty((len(uniq), len(_STATES)), dtype=np.int64)
@@ -1480,18 +1468,7 @@ class _Block:
             key = prev.copy()
             for i in range(code.shape[1]):
                 key = key * base + code[:, i]
-            if space <= _TABLE_KEYS:  # few possible keys: a table instead of a sort
-                seen = np.zeros(space, dtype=bool)
-                seen[key] = True
-                uniq = np.flatnonzero(seen)
-                at = np.empty(space, dtype=np.int64)
-                at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first row
-                first = at[uniq]
-                slot = np.empty(space, dtype=np.int64)
-                slot[uniq] = np.arange(len(uniq))
-                inverse = slot[key]
-            else:
-                uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            uniq, first, inverse = _distinct(key, space)
             keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
             rows = np.concatenate([prev[:, None], code], axis=1)
@@ -2193,6 +2170,22 @@ def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntAr
         assert rule.low_sample_threshold is not None
         code = code + 3 * (~missing & (counts < rule.low_sample_threshold))
     return code, 6 if alarm.low_sample else 3
+
+
+def _distinct(key: IntArray, space: int) -> tuple[IntArray, IntArray, IntArray]:
+    """``np.unique(key, return_index=True, return_inverse=True)`` of integer keys in
+    ``[0, space)``: by a table when there are few possible keys, else by a sort."""
+    if space > _TABLE_KEYS:
+        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        return uniq, first, inverse.reshape(-1)
+    seen = np.zeros(space, dtype=bool)
+    seen[key] = True
+    uniq = np.flatnonzero(seen)
+    at = np.empty(space, dtype=np.int64)
+    at[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # each key's first position
+    slot = np.empty(space, dtype=np.int64)
+    slot[uniq] = np.arange(len(uniq))
+    return uniq, at[uniq], slot[key]
 
 
 def _unique_rows(a: FloatArray) -> tuple[FloatArray, IntArray]:
