@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -69,3 +70,31 @@ def in_service(sm: Any, endpoint: str, model_image: str = "good:1") -> None:
 
 def clients() -> tuple[Any, Any, Any]:
     return boto3.client("sagemaker"), boto3.client("sagemaker-runtime"), boto3.client("cloudwatch")
+
+
+def variant_dims(endpoint: str, variant: str = "AllTraffic") -> list[dict[str, str]]:
+    """The EndpointName + VariantName dimensions SageMaker publishes a variant's metrics under."""
+    return [{"Name": "EndpointName", "Value": endpoint}, {"Name": "VariantName", "Value": variant}]
+
+
+def minute_points(
+    cw: Any,
+    metric: str,
+    *stats: str,
+    dims: list[dict[str, str]],
+    namespace: str = "AWS/SageMaker",
+    hours: float = 2.0,
+) -> list[dict[str, Any]]:
+    """The last ``hours`` of one series' one-minute datapoints (GetMetricStatistics), oldest
+    first."""
+    now = datetime.now(UTC)
+    points: list[dict[str, Any]] = cw.get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=dims,
+        StartTime=now - timedelta(hours=hours),
+        EndTime=now,
+        Period=60,
+        Statistics=list(stats),
+    )["Datapoints"]
+    return sorted(points, key=lambda p: p["Timestamp"])

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import itertools
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from emulator_helpers import FAST, START, canary, in_service, make_config, make_model
+from emulator_helpers import (
+    FAST,
+    START,
+    canary,
+    in_service,
+    make_config,
+    make_model,
+    minute_points,
+    variant_dims,
+)
 
 from guardsim.cli import main
 from guardsim.emulator import Event
@@ -19,20 +27,9 @@ from guardsim.testing import mock_aws
 
 
 def _invocations(cw: Any, endpoint: str) -> float:
-    now = datetime.now(UTC)
-    points = cw.get_metric_statistics(
-        Namespace="AWS/SageMaker",
-        MetricName="Invocations",
-        Dimensions=[
-            {"Name": "EndpointName", "Value": endpoint},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ],
-        StartTime=now - timedelta(hours=2),
-        EndTime=now,
-        Period=60,
-        Statistics=["Sum"],
-    )["Datapoints"]
-    return float(sum(p["Sum"] for p in points))
+    return float(
+        sum(p["Sum"] for p in minute_points(cw, "Invocations", "Sum", dims=variant_dims(endpoint)))
+    )
 
 
 def test_background_traffic_from_the_world_is_counted_per_endpoint() -> None:

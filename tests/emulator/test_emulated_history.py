@@ -15,14 +15,13 @@ import json
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import numpy as np
 import pytest
-from emulator_helpers import FAST, START, in_service
+from emulator_helpers import FAST, START, in_service, minute_points, variant_dims
 
 from guardsim.emulator.world import WorldError, check_world, load_world, world_from_scenario
 from guardsim.scenarios import load_scenario
@@ -36,20 +35,8 @@ BLOCKS = np.array([0.0] * 10 + [0.5] * 10 + [0.0] * 10)
 
 
 def _averages(cw: Any, endpoint: str) -> list[float]:
-    now = datetime.now(UTC)
-    points = cw.get_metric_statistics(
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Dimensions=[
-            {"Name": "EndpointName", "Value": endpoint},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-        ],
-        StartTime=now - timedelta(hours=2),
-        EndTime=now,
-        Period=60,
-        Statistics=["Average"],
-    )["Datapoints"]
-    return [p["Average"] for p in sorted(points, key=lambda p: p["Timestamp"])]
+    points = minute_points(cw, "Invocation5XXErrors", "Average", dims=variant_dims(endpoint))
+    return [p["Average"] for p in points]
 
 
 def test_a_world_model_replays_its_recording_minute_by_minute(tmp_path: Path) -> None:

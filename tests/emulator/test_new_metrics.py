@@ -4,12 +4,11 @@ metrics, like the simulator."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from emulator_helpers import FAST, START, in_service
+from emulator_helpers import FAST, START, in_service, minute_points
 
 from guardsim.testing import mock_aws
 
@@ -27,17 +26,7 @@ def _points(
     dims: list[dict[str, str]] = BUSY,
 ) -> list[dict[str, Any]]:
     """The last hour's minutes of one series, oldest first."""
-    now = datetime.now(UTC)
-    points: list[dict[str, Any]] = cw.get_metric_statistics(
-        Namespace=namespace,
-        MetricName=metric,
-        Dimensions=dims,
-        StartTime=now - timedelta(hours=1),
-        EndTime=now,
-        Period=60,
-        Statistics=list(stats),
-    )["Datapoints"]
-    return sorted(points, key=lambda p: p["Timestamp"])
+    return minute_points(cw, metric, *stats, dims=dims, namespace=namespace, hours=1.0)
 
 
 def test_cpu_follows_the_load_and_gpu_metrics_exist_only_on_gpu_types() -> None:
