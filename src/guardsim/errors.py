@@ -30,7 +30,8 @@ seed). The first level says what to do::
      │    ├── UnsupportedError    the input is valid but asks for something guardsim does not
      │    │    │                  do that way: choose another mode or engine
      │    │    └── BatchUnsupportedError  the batch engine cannot run this scenario: use mode
-     │    │                       fast (or auto); also a MonteCarloError. Carries the reason
+     │    │                       fast (or auto); also a MonteCarloError. Carries the reason.
+     │    │                       No longer raised (batch runs every valid scenario)
      │    ├── RecordError         a run-record file is missing, unreadable or not a run record
      │    ├── ReportError         a report cannot be written (output path, no browser for PNG)
      │    └── CompareError        records that cannot be compared or calibrated from
@@ -283,7 +284,10 @@ class UnsupportedError(BadInputError):
 class BatchUnsupportedError(UnsupportedError, MonteCarloError):
     """The batch engine cannot run this scenario (``reason`` says why): use mode ``fast`` (or
     ``auto``, which chooses it). Also a :class:`MonteCarloError`, the class ``--mode batch``
-    raised before."""
+    raised before.
+
+    guardsim itself no longer raises it: every scenario the validator accepts runs in the
+    batch engine. It stays, exported, so that code which catches it keeps working."""
 
     def __init__(self, reason: str, scenario: str | None = None) -> None:
         self.reason = reason
