@@ -16,6 +16,9 @@ variant of it built here (its data changed, then validated as any scenario file 
 * ``replay``: a per-minute replay file (written to a temporary directory);
 * ``composite``: the rollback alarm is a composite ``ALARM(5XX) OR ALARM(latency)`` of the two
   alarms, which SageMaker is assumed to see (``rollback_sees_composite_alarms: true``);
+* ``anomaly band``: the latency alarm as an anomaly-detection alarm,
+  ``ANOMALY_DETECTION_BAND(m1, 3)`` with GreaterThanUpperThreshold (the band from the old
+  model's steady state, ``environment.anomaly_band_model``'s default);
 * ``instance metrics``: the latency alarm replaced by a CPUUtilization alarm
   (``/aws/sagemaker/Endpoints``, Maximum >= 150) on the load model;
 * ``custom metric``: the 5XX alarm replaced by one on the new model's own per-request error
@@ -164,6 +167,20 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
         ]
         d["alarms"][ERRORS].update(Namespace="MyApp", MetricName="Errors", Dimensions=dims)
 
+    def anomaly_band(d: dict[str, Any]) -> None:
+        # the latency alarm as a band alarm: ANOMALY_DETECTION_BAND on its own series, the band
+        # from the old model's steady state (environment.anomaly_band_model's default)
+        alarm = d["alarms"][LATENCY]
+        metric = {k: alarm.pop(k) for k in ("Namespace", "MetricName", "Dimensions")}
+        stat = {"Metric": metric, "Period": alarm.pop("Period"), "Stat": alarm.pop("Statistic")}
+        alarm.pop("Threshold")
+        alarm["Metrics"] = [
+            {"Id": "m1", "ReturnData": True, "MetricStat": stat},
+            {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)", "ReturnData": True},
+        ]
+        alarm["ThresholdMetricId"] = "ad1"
+        alarm["ComparisonOperator"] = "GreaterThanUpperThreshold"
+
     variant("rolling", rolling)
     variant("metric math", metric_math)
     for stat in EXTENDED:
@@ -174,6 +191,7 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
     variant("bursts", bursts)
     variant("replay file", replay)
     variant("composite alarm", composite)
+    variant("anomaly band", anomaly_band)
     variant("instance metrics (CPUUtilization)", instance_metrics)
     variant("custom metric (per request)", custom_metric)
 
