@@ -109,6 +109,12 @@ def test_invocations_split_by_weight_and_count_per_variant(aws: MockAWS) -> None
         dims = {"EndpointName": "ab", "VariantName": name}
         assert _sum(cw, "Invocations", dims) == count
         assert _sum(cw, "Invocation5XXErrors", dims) == 0.0
+    # and each variant's instance metrics (its own fleet's load) under its own VariantName
+    listed = cw.list_metrics(Namespace="/aws/sagemaker/Endpoints", MetricName="CPUUtilization")
+    variants = {
+        d["Value"] for m in listed["Metrics"] for d in m["Dimensions"] if d["Name"] == "VariantName"
+    }
+    assert variants == {"A", "B"}
     # the same through GetMetricData
     now = datetime.now(UTC)
     result = cw.get_metric_data(
