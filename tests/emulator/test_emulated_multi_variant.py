@@ -12,8 +12,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from emulator_helpers import make_model
+from emulator_helpers import FAST, START, make_model
 
+from guardsim.testing import mock_aws
 from guardsim.testing.mock import MockAWS
 
 
@@ -140,3 +141,175 @@ def test_invocations_split_by_weight_and_count_per_variant(aws: MockAWS) -> None
         EndTime=now,
     )["MetricDataResults"]
     assert [sum(r["Values"]) for r in result] == [seen["A"], seen["B"]]
+
+
+#: B's new model fails every request; background traffic of 4 requests/s on every endpoint.
+UPDATE_WORLD: dict[str, Any] = {
+    "models": [
+        {"match": {"image": "bad"}, "behaviour": {"error_rate_5xx": 1.0}},
+        {"match": {}, "behaviour": {"latency": {"median_ms": 3, "p99_ms": 10}}},
+    ],
+    "environment": FAST,
+    "traffic": {"*": {"rate_per_second": 4.0}},
+    "seed": 11,
+}
+
+
+def _b_alarm(cw: Any) -> None:
+    """An alarm on variant B's 5XX errors (any 5XX in a minute trips it)."""
+    cw.put_metric_alarm(
+        AlarmName="b-errors",
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=[
+            {"Name": "EndpointName", "Value": "ab"},
+            {"Name": "VariantName", "Value": "B"},
+        ],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+    )
+
+
+def _new_config(sm: Any, name: str, image_b: str, **changes: Any) -> None:
+    """A new config of both variants (2 instances each, the same weights): A a good new model,
+    B one of ``image_b``."""
+    make_model(sm, f"{name}-a", "good:2")
+    make_model(sm, f"{name}-b", image_b)
+    weight_b = changes.get("weight_b", 1.0)
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            _variant("A", f"{name}-a", 1.0, 2),
+            _variant("B", f"{name}-b", weight_b, 2),
+        ],
+    )
+
+
+#: A canary of half of each variant's fleet (1 of its 2 instances), a 300 s bake, a 60 s final
+#: bake, rolled back by B's alarm.
+CANARY = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {
+            "Type": "CANARY",
+            "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+            "WaitIntervalInSeconds": 300,
+        },
+        "TerminationWaitInSeconds": 60,
+    },
+    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "b-errors"}]},
+}
+
+
+def _variants_of(sm: Any, endpoint: str) -> list[tuple[str, str]]:
+    """(variant, its deployed image) of the endpoint's current config."""
+    out = sm.describe_endpoint(EndpointName=endpoint)
+    return [
+        (v["VariantName"], v["DeployedImages"][0]["SpecifiedImage"])
+        for v in out["ProductionVariants"]
+    ]
+
+
+def test_a_canary_update_rolls_every_variant_back_when_bs_alarm_trips() -> None:
+    with mock_aws(world=UPDATE_WORLD, start=START) as aws:
+        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+        _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
+        _b_alarm(cw)
+        _new_config(sm, "ab-bad", "bad:2")
+        sm.update_endpoint(EndpointName="ab", EndpointConfigName="ab-bad", DeploymentConfig=CANARY)
+        time.sleep(90)  # green launched (60 s) and the canary's traffic on
+        out = sm.describe_endpoint(EndpointName="ab")
+        assert out["EndpointStatus"] == "Updating"
+        pending = out["PendingDeploymentSummary"]["ProductionVariants"]
+        # each variant's canary is 1 of its 2 new instances (the ones serving)
+        assert [(v["VariantName"], v["CurrentInstanceCount"]) for v in pending] == [
+            ("A", 1),
+            ("B", 1),
+        ]
+        assert [v["DesiredInstanceCount"] for v in pending] == [2, 2]
+        assert all(v["VariantStatus"][0]["Status"] == "Baking" for v in pending)
+        # and each variant's old fleet serves with its other instance
+        assert [v["CurrentInstanceCount"] for v in out["ProductionVariants"]] == [1, 1]
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="ab")
+        out = sm.describe_endpoint(EndpointName="ab")
+        assert out["EndpointConfigName"] == "ab-c"
+        assert "b-errors" in out["FailureReason"]
+        assert _variants_of(sm, "ab") == [("A", "good:1"), ("B", "good:1")]
+        texts = [e.text for e in aws.events]
+        assert any(t.startswith("RollingBack: alarm 'b-errors' ALARM") for t in texts)
+        assert any("over 2 variants" in t for t in texts)
+        # the green fleets' requests were published with the new config's name, per variant:
+        # B's failed, A's did not
+        time.sleep(120)
+        green_b = {"EndpointName": "ab", "VariantName": "B", "EndpointConfigName": "ab-bad"}
+        green_a = {**green_b, "VariantName": "A"}
+        assert _sum(cw, "Invocation5XXErrors", green_b) == _sum(cw, "Invocations", green_b) > 0
+        assert _sum(cw, "Invocations", green_a) > 0
+        assert _sum(cw, "Invocation5XXErrors", green_a) == 0.0
+        # and the rolled-back endpoint serves the old models only: B's requests go on, its
+        # errors do not
+        blue_b = {"EndpointName": "ab", "VariantName": "B"}
+        before = (_sum(cw, "Invocations", blue_b), _sum(cw, "Invocation5XXErrors", blue_b))
+        time.sleep(180)
+        assert _sum(cw, "Invocations", blue_b) > before[0] + 200  # ~2/s for 3 minutes
+        assert _sum(cw, "Invocation5XXErrors", blue_b) == before[1]
+
+
+def test_a_canary_update_of_good_models_moves_every_variant_to_the_new_config() -> None:
+    with mock_aws(world=UPDATE_WORLD, start=START) as aws:
+        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+        _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
+        _b_alarm(cw)
+        _new_config(sm, "ab-good", "good:3")
+        sm.update_endpoint(EndpointName="ab", EndpointConfigName="ab-good", DeploymentConfig=CANARY)
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="ab")
+        out = sm.describe_endpoint(EndpointName="ab")
+        assert out["EndpointConfigName"] == "ab-good"
+        assert "FailureReason" not in out
+        assert _variants_of(sm, "ab") == [("A", "good:2"), ("B", "good:3")]
+        assert [v["CurrentInstanceCount"] for v in out["ProductionVariants"]] == [2, 2]
+        texts = [e.text for e in aws.events]
+        assert texts[-1].startswith("InService: Terminated 4 blue instance(s)")
+        (record,) = aws.emulator.update_records()
+        assert record.outcome == "SUCCEEDED"
+        # every variant's fleets in the record (2 old and 2 new instances each), its
+        # datapoints labelled by variant as the engines' records are
+        assert [i["fleet"] for i in record.instances].count("green") == 4
+        assert len(record.instances) == 8
+        labels = set(record.datapoints["dimensions"])
+        assert {"A:green", "B:green", "A:blended", "B:blue"} <= labels
+        assert record.summary.peak_green_traffic_fraction == 1.0
+
+
+@pytest.mark.parametrize(
+    ("config", "weight_b", "expected"),
+    [
+        (
+            {
+                "RollingUpdatePolicy": {
+                    "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+                    "WaitIntervalInSeconds": 60,
+                }
+            },
+            1.0,
+            "DeploymentConfig.RollingUpdatePolicy: rolling deployments exclude multi-variant "
+            "endpoints (2 variants: A, B)",
+        ),
+        ({}, 2.0, "InitialVariantWeight: changes variant 'B''s weight (1 -> 2)"),
+    ],
+)
+def test_a_rolling_update_or_a_changed_weight_is_refused(
+    aws: MockAWS, config: dict[str, Any], weight_b: float, expected: str
+) -> None:
+    sm = boto3.client("sagemaker")
+    _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
+    _new_config(sm, "ab-2", "good:2", weight_b=weight_b)
+    with pytest.raises(ClientError) as info:
+        sm.update_endpoint(EndpointName="ab", EndpointConfigName="ab-2", DeploymentConfig=config)
+    error = info.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert expected in error["Message"]
+    assert sm.describe_endpoint(EndpointName="ab")["EndpointStatus"] == "InService"

@@ -38,9 +38,10 @@ the one controller as the simulator's engines do (:mod:`.deployment`).
 
 Departures from AWS (each the emulator's choice where AWS does not say): an invocation's
 latency is not slept and load (utilisation) faults do not apply to it; a new weight from
-UpdateEndpointWeightsAndCapacities takes effect at once; a deleted endpoint is Deleting for ``environment.termination_seconds``; the
-emulator rejects an UpdateEndpoint naming rollback alarms that do not exist; ``FailureReason``
-and ``StatusMessage`` are worded by guardsim (AWS's wording is undocumented).
+UpdateEndpointWeightsAndCapacities takes effect at once; a deleted endpoint is Deleting for
+``environment.termination_seconds``; the emulator rejects an UpdateEndpoint naming rollback
+alarms that do not exist; ``FailureReason``, ``StatusMessage`` and an unknown TargetVariant's
+error are worded by guardsim (AWS's wording is undocumented).
 """
 
 from __future__ import annotations
