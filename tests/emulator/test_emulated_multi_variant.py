@@ -13,6 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from emulator_helpers import FAST, START, make_model
+from serve_helpers import WORLD as SERVE_WORLD
+from serve_helpers import client, create_model, serving
 
 from guardsim.testing import mock_aws
 from guardsim.testing.mock import MockAWS
@@ -141,6 +143,25 @@ def test_invocations_split_by_weight_and_count_per_variant(aws: MockAWS) -> None
         EndTime=now,
     )["MetricDataResults"]
     assert [sum(r["Values"]) for r in result] == [seen["A"], seen["B"]]
+
+
+def test_the_split_is_the_seeded_streams() -> None:
+    """The same world and seed: the same variant for every request, in order."""
+
+    def sequence() -> list[str]:
+        with mock_aws(world={"environment": FAST, "seed": 5}, start=START):
+            sm, rt = boto3.client("sagemaker"), boto3.client("sagemaker-runtime")
+            _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0))
+            return [
+                rt.invoke_endpoint(EndpointName="ab", Body=b"1", ContentType="text/csv")[
+                    "InvokedProductionVariant"
+                ]
+                for _ in range(60)
+            ]
+
+    first = sequence()
+    assert first == sequence()
+    assert set(first) == {"A", "B"}  # both, at even weights (each missing: p = 2 * 2**-60)
 
 
 #: B's new model fails every request; background traffic of 4 requests/s on every endpoint.
@@ -313,3 +334,49 @@ def test_a_rolling_update_or_a_changed_weight_is_refused(
     assert error["Code"] == "ValidationException"
     assert expected in error["Message"]
     assert sm.describe_endpoint(EndpointName="ab")["EndpointStatus"] == "InService"
+
+
+def test_guardsim_serve_answers_a_two_variant_endpoint_over_http() -> None:
+    """The same over real HTTP: the variants in DescribeEndpoint's JSON, TargetVariant and
+    InvokedProductionVariant as the runtime's REST headers, an update of both variants."""
+    with serving(SERVE_WORLD, speed=600.0) as server:
+        sm = client("sagemaker", server.url)
+        runtime = client("sagemaker-runtime", server.url)
+        for name in ("a1", "b1", "a2", "b2"):
+            create_model(sm, name)
+        for config, models in (("c1", ("a1", "b1")), ("c2", ("a2", "b2"))):
+            sm.create_endpoint_config(
+                EndpointConfigName=config,
+                ProductionVariants=[_variant("A", models[0]), _variant("B", models[1])],
+            )
+        sm.create_endpoint(EndpointName="ep", EndpointConfigName="c1")
+        sm.get_waiter("endpoint_in_service").wait(
+            EndpointName="ep", WaiterConfig={"Delay": 0.2, "MaxAttempts": 200}
+        )
+        rows = sm.describe_endpoint(EndpointName="ep")["ProductionVariants"]
+        assert [(r["VariantName"], r["CurrentInstanceCount"]) for r in rows] == [("A", 1), ("B", 1)]
+        reply = runtime.invoke_endpoint(
+            EndpointName="ep", Body=b"1", ContentType="text/csv", TargetVariant="B"
+        )
+        assert reply["InvokedProductionVariant"] == "B"
+        sm.update_endpoint(
+            EndpointName="ep",
+            EndpointConfigName="c2",
+            DeploymentConfig={
+                "BlueGreenUpdatePolicy": {
+                    "TrafficRoutingConfiguration": {
+                        "Type": "ALL_AT_ONCE",
+                        "WaitIntervalInSeconds": 0,
+                    },
+                    "TerminationWaitInSeconds": 0,
+                }
+            },
+        )
+        pending = sm.describe_endpoint(EndpointName="ep")["PendingDeploymentSummary"]
+        assert [v["VariantName"] for v in pending["ProductionVariants"]] == ["A", "B"]
+        sm.get_waiter("endpoint_in_service").wait(
+            EndpointName="ep", WaiterConfig={"Delay": 0.2, "MaxAttempts": 200}
+        )
+        described = sm.describe_endpoint(EndpointName="ep")
+        assert described["EndpointConfigName"] == "c2"
+        assert len(described["ProductionVariants"]) == 2
