@@ -380,3 +380,50 @@ def test_guardsim_serve_answers_a_two_variant_endpoint_over_http() -> None:
         described = sm.describe_endpoint(EndpointName="ep")
         assert described["EndpointConfigName"] == "c2"
         assert len(described["ProductionVariants"]) == 2
+
+
+def test_an_anomaly_band_on_a_variant_is_its_own_models() -> None:
+    """B's model is ten times slower than A's: a band alarm on B's ModelLatency, trained on B's
+    model, stays OK on B's own traffic (a band from A's model would put every minute of B's out
+    of it)."""
+    world = {
+        "models": [
+            {"match": {"image": "slow"}, "behaviour": {"latency": {"median_ms": 30, "p99_ms": 60}}},
+            {"match": {}, "behaviour": {"latency": {"median_ms": 3, "p99_ms": 6}}},
+        ],
+        "environment": FAST,
+        "traffic": {"ab": {"rate_per_second": 5.0}},
+    }
+    with mock_aws(world=world, start=START):
+        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+        make_model(sm, "fast", "good:1")
+        make_model(sm, "slow", "slow:1")
+        sm.create_endpoint_config(
+            EndpointConfigName="c",
+            ProductionVariants=[_variant("A", "fast"), _variant("B", "slow")],
+        )
+        sm.create_endpoint(EndpointName="ab", EndpointConfigName="c")
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="ab")
+        metric = {
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "ModelLatency",
+            "Dimensions": [
+                {"Name": "EndpointName", "Value": "ab"},
+                {"Name": "VariantName", "Value": "B"},
+            ],
+        }
+        cw.put_metric_alarm(
+            AlarmName="b-band",
+            Metrics=[
+                {"Id": "m1", "MetricStat": {"Metric": metric, "Period": 60, "Stat": "Average"}},
+                {"Id": "ad1", "Expression": "ANOMALY_DETECTION_BAND(m1, 3)"},
+            ],
+            ThresholdMetricId="ad1",
+            ComparisonOperator="LessThanLowerOrGreaterThanUpperThreshold",
+            EvaluationPeriods=1,
+            TreatMissingData="notBreaching",
+        )
+        time.sleep(6 * 60)
+        (alarm,) = cw.describe_alarms(AlarmNames=["b-band"])["MetricAlarms"]
+        assert alarm["StateValue"] == "OK"
+        assert _sum(cw, "Invocations", {"EndpointName": "ab", "VariantName": "B"}) > 0

@@ -1368,7 +1368,11 @@ class Emulator:
                 "it needs both (guardsim's band is not CloudWatch's trained model)",
             )
         config = self.endpoint_configs.get(ep.config_name)
-        model = self.models.get(str(_variant(config.params if config else {}).get("ModelName")))
+        variants = _variants(config.params if config else {})
+        # the model of the variant the band metric names (the first one when it names none)
+        named = next((d.get("Value") for d in dims if d.get("Name") == "VariantName"), None)
+        variant = next((v for v in variants if v.get("VariantName") == named), variants[0])
+        model = self.models.get(str(variant.get("ModelName")))
         behaviour = model.behaviour if model else ModelBehaviour()
         return anomaly_band(
             p,
