@@ -234,13 +234,21 @@ def _variants_of(sm: Any, endpoint: str) -> list[tuple[str, str]]:
     ]
 
 
+def _update_from_two_variants(new: str, image_b: str) -> tuple[Any, Any]:
+    """A two-variant endpoint "ab" (2 instances each, equal weights), B's alarm, and the canary
+    update to the config ``new`` (B's new model of ``image_b``) started; the SageMaker and
+    CloudWatch clients."""
+    sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
+    _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
+    _b_alarm(cw)
+    _new_config(sm, new, image_b)
+    sm.update_endpoint(EndpointName="ab", EndpointConfigName=new, DeploymentConfig=CANARY)
+    return sm, cw
+
+
 def test_a_canary_update_rolls_every_variant_back_when_bs_alarm_trips() -> None:
     with mock_aws(world=UPDATE_WORLD, start=START) as aws:
-        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
-        _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
-        _b_alarm(cw)
-        _new_config(sm, "ab-bad", "bad:2")
-        sm.update_endpoint(EndpointName="ab", EndpointConfigName="ab-bad", DeploymentConfig=CANARY)
+        sm, cw = _update_from_two_variants("ab-bad", "bad:2")
         time.sleep(90)  # green launched (60 s) and the canary's traffic on
         out = sm.describe_endpoint(EndpointName="ab")
         assert out["EndpointStatus"] == "Updating"
@@ -281,12 +289,10 @@ def test_a_canary_update_rolls_every_variant_back_when_bs_alarm_trips() -> None:
 
 def test_a_canary_update_of_good_models_moves_every_variant_to_the_new_config() -> None:
     with mock_aws(world=UPDATE_WORLD, start=START) as aws:
-        sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
-        _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
-        _b_alarm(cw)
-        _new_config(sm, "ab-good", "good:3")
-        sm.update_endpoint(EndpointName="ab", EndpointConfigName="ab-good", DeploymentConfig=CANARY)
+        sm, cw = _update_from_two_variants("ab-good", "good:3")
         sm.get_waiter("endpoint_in_service").wait(EndpointName="ab")
+        (alarm,) = cw.describe_alarms(AlarmNames=["b-errors"])["MetricAlarms"]
+        assert alarm["StateValue"] == "OK"  # B's new model is good: its alarm never tripped
         out = sm.describe_endpoint(EndpointName="ab")
         assert out["EndpointConfigName"] == "ab-good"
         assert "FailureReason" not in out
