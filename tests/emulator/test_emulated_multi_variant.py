@@ -234,15 +234,17 @@ def _variants_of(sm: Any, endpoint: str) -> list[tuple[str, str]]:
     ]
 
 
-def _update_from_two_variants(new: str, image_b: str) -> tuple[Any, Any]:
-    """A two-variant endpoint "ab" (2 instances each, equal weights), B's alarm, and the canary
-    update to the config ``new`` (B's new model of ``image_b``) started; the SageMaker and
-    CloudWatch clients."""
+def _update_from_two_variants(
+    new: str, image_b: str, config: dict[str, Any] = CANARY
+) -> tuple[Any, Any]:
+    """A two-variant endpoint "ab" (2 instances each, equal weights), B's alarm, and the update
+    (``config``, the canary by default) to the config ``new`` (B's new model of ``image_b``)
+    started; the SageMaker and CloudWatch clients."""
     sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
     _two_variant_endpoint(sm, "ab", weights=(1.0, 1.0), counts=(2, 2))
     _b_alarm(cw)
     _new_config(sm, new, image_b)
-    sm.update_endpoint(EndpointName="ab", EndpointConfigName=new, DeploymentConfig=CANARY)
+    sm.update_endpoint(EndpointName="ab", EndpointConfigName=new, DeploymentConfig=config)
     return sm, cw
 
 
@@ -309,6 +311,34 @@ def test_a_canary_update_of_good_models_moves_every_variant_to_the_new_config() 
         labels = set(record.datapoints["dimensions"])
         assert {"A:green", "B:green", "A:blended", "B:blue"} <= labels
         assert record.summary.peak_green_traffic_fraction == 1.0
+
+
+def test_a_linear_update_steps_every_variant_at_once() -> None:
+    """Linear steps of 50 %: each variant's new fleet takes 1 of its 2 instances, then both, at
+    the same instants (environment.multi_variant_steps per-variant), so half of the endpoint's
+    traffic is on green after the first step."""
+    linear = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": "LINEAR",
+                "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 50},
+                "WaitIntervalInSeconds": 120,
+            },
+            "TerminationWaitInSeconds": 0,
+        },
+        "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "b-errors"}]},
+    }
+    with mock_aws(world=UPDATE_WORLD, start=START) as aws:
+        sm, _ = _update_from_two_variants("ab-lin", "good:3", linear)
+        sm.get_waiter("endpoint_in_service").wait(EndpointName="ab")
+        assert sm.describe_endpoint(EndpointName="ab")["EndpointConfigName"] == "ab-lin"
+        (record,) = aws.emulator.update_records()
+        assert record.outcome == "SUCCEEDED"
+        shifts = [(r["green_fraction"], r["active_green"]) for r in record.traffic]
+        assert (0.5, 2) in shifts  # one new instance per variant
+        assert shifts[-1] == (1.0, 4)
+        steps = [t for t in record.transitions if "linear step capacity of 2" in t["reason"]]
+        assert len(steps) == 1
 
 
 @pytest.mark.parametrize(
