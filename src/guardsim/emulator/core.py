@@ -31,12 +31,17 @@ endpoint that fails at creation or during an update, a rollback that fails.
 Time is the :class:`~guardsim.emulator.clock.Clock`'s: before answering a request the emulator
 runs its SimPy environment (the controllers, the alarm clock) up to the clock's now.
 
-Departures from AWS (each the emulator's choice where AWS does not say): one production variant
-per endpoint config (CreateEndpointConfig refuses more, with a ValidationException); an
-invocation's latency is not slept and load (utilisation) faults do not
-apply to it; a deleted endpoint is Deleting for ``environment.termination_seconds``; the
-emulator rejects an UpdateEndpoint naming rollback alarms that do not exist; ``FailureReason``
-and ``StatusMessage`` are worded by guardsim (AWS's wording is undocumented).
+An endpoint config may have several **production variants**: each is its own fleet with its
+own model, gets weight / sum of the weights of the requests (or the requests whose
+``TargetVariant`` names it), publishes its metrics under its ``VariantName``, and is updated by
+the one controller as the simulator's engines do (:mod:`.deployment`).
+
+Departures from AWS (each the emulator's choice where AWS does not say): an invocation's
+latency is not slept and load (utilisation) faults do not apply to it; a new weight from
+UpdateEndpointWeightsAndCapacities takes effect at once; a deleted endpoint is Deleting for
+``environment.termination_seconds``; the emulator rejects an UpdateEndpoint naming rollback
+alarms that do not exist; ``FailureReason``, ``StatusMessage`` and an unknown TargetVariant's
+error are worded by guardsim (AWS's wording is undocumented).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ import hashlib
 import json
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -606,15 +611,35 @@ class Emulator:
         for s in np.sort(rng.uniform(t0, t, n)):
             self._serve(ep, float(s), rng)
 
-    def _fleet_of(self, ep: _Endpoint, u: float) -> tuple[str, str, LiveRun | None]:
-        """(fleet, endpoint config, run) serving a request (``u`` uniform in [0, 1))."""
+    def _fleet_of(
+        self, ep: _Endpoint, u: float, v: float, target: str | None
+    ) -> tuple[str, str, LiveRun | None, dict[str, Any]]:
+        """(fleet, endpoint config, the variant's run, the variant) serving a request: the
+        production variant ``target`` names, else one drawn by weight (``v``: each variant gets
+        weight / sum of the weights of the requests,
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html),
+        then during an update that variant's old or new fleet by its traffic split (``u``);
+        ``u`` and ``v`` are uniform in [0, 1)."""
         up = ep.current
         if up is None:
-            return "blue", ep.config_name, None
-        frac = up.run.routing.green_fraction
-        if u < frac:
-            return "green", up.new_config, up.run
-        return "blue", up.old_config, up.run
+            config = self.endpoint_configs.get(ep.config_name)
+            variants = _variants(config.params if config else {})
+            if target is not None:
+                chosen = next(x for x in variants if x.get("VariantName") == target)
+            else:
+                chosen = variants[_weighted(_config_shares(variants), v)]
+            return "blue", ep.config_name, None, chosen
+        run = up.run
+        lane = run.lane(target) if target is not None else None
+        if lane is None:
+            lane = run.lanes[_weighted([r.share for r in run.lanes], v)]
+        fleet, config_name = (
+            ("green", up.new_config) if u < lane.routing.green_fraction else ("blue", up.old_config)
+        )
+        config = self.endpoint_configs.get(config_name)
+        variants = _variants(config.params if config else {})
+        same = [x for x in variants if x.get("VariantName") == lane.variant_name]
+        return fleet, config_name, lane, same[0] if same else variants[0]
 
     def _serve(
         self,
@@ -622,21 +647,21 @@ class Emulator:
         t: float,
         rng: np.random.Generator,
         component: LiveComponent | None = None,
+        target: str | None = None,
     ) -> tuple[int, str, str]:
         """One request at ``t``: (status 200/4xx/5xx, variant name, fleet), counted in the
-        metrics; with ``component``, served by its copies (old or new model by the update's
-        split) and published under ``InferenceComponentName``."""
+        metrics; sent to the production variant ``target`` (InvokeEndpoint's TargetVariant),
+        else to one drawn by weight; with ``component``, served by its copies (old or new model
+        by the update's split) and published under ``InferenceComponentName``."""
         u = rng.random(4)
         z = rng.standard_normal(2)
         if component is None:
-            fleet, config_name, run = self._fleet_of(ep, float(u[0]))
+            fleet, config_name, run, variant = self._fleet_of(ep, float(u[0]), float(u[2]), target)
         else:
             fleet, model_name, run = component.fleet_of(float(u[0]))
             config_name = ep.config_name
-        config = self.endpoint_configs.get(config_name)
-        variant = _variant(config.params if config else {})
-        if component is not None:
-            variant = {**variant, "ModelName": model_name}
+            config = self.endpoint_configs.get(config_name)
+            variant = {**_variant(config.params if config else {}), "ModelName": model_name}
         model = self.models.get(str(variant.get("ModelName", "")))
         behaviour = model.behaviour if model else ModelBehaviour()
         faults = model.faults if model and model.faults else FleetFaults(behaviour)
@@ -792,13 +817,12 @@ class Emulator:
         arn = self._arn("endpoint-config", name)
         if name in self.endpoint_configs:
             raise _validation(f'Cannot create already existing endpoint configuration "{arn}".')
-        if len(p.get("ProductionVariants", [])) > 1:
-            # the emulator's departure (the simulator's engines run multi-variant endpoints):
-            # refused, not served as its first variant
+        names = [str(v.get("VariantName")) for v in p.get("ProductionVariants", [])]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
             raise _validation(
-                f"guardsim's emulator serves single-variant endpoint configs; ProductionVariants "
-                f"has {len(p['ProductionVariants'])} variants (simulate multi-variant endpoints "
-                "with guardsim run / mc)"
+                f"ProductionVariants: the variant name(s) {', '.join(twice)} appear more than "
+                "once; each VariantName must be unique in the endpoint configuration"
             )
         for variant in p.get("ProductionVariants", []):
             if "ModelName" in variant:
@@ -849,10 +873,12 @@ class Emulator:
         if name in self.endpoints:
             raise _validation(f'Cannot create already existing endpoint "{arn}".')
         config = self._config(p["EndpointConfigName"])
-        variant = _variant(config.params)
-        if "ModelName" in variant:  # a variant without one hosts inference components
-            self._model(str(variant["ModelName"]))
-        count = max(1, int(variant.get("InitialInstanceCount", 1)))
+        variants = _variants(config.params)
+        for variant in variants:
+            if "ModelName" in variant:  # a variant without one hosts inference components
+                self._model(str(variant["ModelName"]))
+        # every variant's fleet at once: InService when the slowest instance is
+        count = sum(max(1, int(v.get("InitialInstanceCount", 1))) for v in variants)
         durations = self.world.environment.provisioning_seconds.sample(self.rng_control, count)
         now = self.now()
         ep = _Endpoint(
@@ -917,31 +943,35 @@ class Emulator:
         if ep.last_deployment_config is not None:
             out["LastDeploymentConfig"] = ep.last_deployment_config
         config = self.endpoint_configs.get(ep.config_name)
-        variant = _variant(config.params if config else {})
-        if up is not None:
-            running = len(up.run.fleets.active["blue"])
-        elif status in ("Creating", "Failed"):
-            running = 0
-        else:
-            running = int(variant.get("InitialInstanceCount", 1))
-        row: dict[str, Any] = {
-            "VariantName": str(variant.get("VariantName", "AllTraffic")),
-            "DeployedImages": self._deployed_images(variant, ep.ready_at),
-            "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
-            "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
-            "CurrentInstanceCount": running,
-            "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1)),
-        }
-        if status == "Creating":
-            row["VariantStatus"] = [
-                {
-                    "Status": "Creating",
-                    "StatusMessage": f"Launching {row['DesiredInstanceCount']} instance(s).",
-                    "StartTime": _dt(ep.created_at),
-                }
-            ]
-            row.pop("DeployedImages")
-        out["ProductionVariants"] = [row]
+        rows = []
+        for variant in _variants(config.params if config else {}):
+            name = str(variant.get("VariantName", "AllTraffic"))
+            lane = up.run.lane(name) if up is not None else None
+            if lane is not None:
+                running = len(lane.fleets.active["blue"])
+            elif status in ("Creating", "Failed"):
+                running = 0
+            else:
+                running = int(variant.get("InitialInstanceCount", 1))
+            row: dict[str, Any] = {
+                "VariantName": name,
+                "DeployedImages": self._deployed_images(variant, ep.ready_at),
+                "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
+                "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
+                "CurrentInstanceCount": running,
+                "DesiredInstanceCount": int(variant.get("InitialInstanceCount", 1)),
+            }
+            if status == "Creating":
+                row["VariantStatus"] = [
+                    {
+                        "Status": "Creating",
+                        "StatusMessage": f"Launching {row['DesiredInstanceCount']} instance(s).",
+                        "StartTime": _dt(ep.created_at),
+                    }
+                ]
+                row.pop("DeployedImages")
+            rows.append(row)
+        out["ProductionVariants"] = rows
         if up is not None:
             out["PendingDeploymentSummary"] = self._pending(up)
         return out
@@ -973,25 +1003,28 @@ class Emulator:
 
     def _pending(self, up: _Update) -> dict[str, Any]:
         new = self.endpoint_configs.get(up.new_config)
-        variant = _variant(new.params if new else {})
-        desired = int(variant.get("InitialInstanceCount", 1))
         run = up.run
-        summary: dict[str, Any] = {
-            "VariantName": str(variant.get("VariantName", "AllTraffic")),
-            "DeployedImages": self._deployed_images(variant, up.start),
-            "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
-            "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
-            "CurrentInstanceCount": len(run.fleets.active["green"]),
-            "DesiredInstanceCount": desired,
-        }
-        if "InstanceType" in variant:
-            summary["InstanceType"] = variant["InstanceType"]
-        status = _variant_status(run, desired)
-        if status is not None:
-            summary["VariantStatus"] = [status]
+        summaries = []
+        for variant in _variants(new.params if new else {}):
+            desired = int(variant.get("InitialInstanceCount", 1))
+            lane = run.lane(str(variant.get("VariantName", "AllTraffic"))) or run
+            summary: dict[str, Any] = {
+                "VariantName": str(variant.get("VariantName", "AllTraffic")),
+                "DeployedImages": self._deployed_images(variant, up.start),
+                "CurrentWeight": float(variant.get("InitialVariantWeight", 1.0)),
+                "DesiredWeight": float(variant.get("InitialVariantWeight", 1.0)),
+                "CurrentInstanceCount": len(lane.fleets.active["green"]),
+                "DesiredInstanceCount": desired,
+            }
+            if "InstanceType" in variant:
+                summary["InstanceType"] = variant["InstanceType"]
+            status = _variant_status(run, desired, lane)
+            if status is not None:
+                summary["VariantStatus"] = [status]
+            summaries.append(summary)
         return {
             "EndpointConfigName": up.new_config,
-            "ProductionVariants": [summary],
+            "ProductionVariants": summaries,
             "StartTime": _dt(up.start),
         }
 
@@ -1021,11 +1054,15 @@ class Emulator:
             raise _validation(f"Alarm(s) not found: {', '.join(missing)}")
         green_params = json.loads(json.dumps(new.params, default=str))
         if p.get("RetainAllVariantProperties"):
-            # keep the current variant's instance count and weight
-            current = _variant(old.params)
-            for key in ("InitialInstanceCount", "InitialVariantWeight"):
-                if key in current:
-                    green_params["ProductionVariants"][0][key] = current[key]
+            # keep each current variant's instance count and weight (by name; a single
+            # variant's whatever its name)
+            current = _variants(old.params)
+            for i, variant in enumerate(green_params.get("ProductionVariants", [])):
+                same = [c for c in current if c.get("VariantName") == variant.get("VariantName")]
+                mine = same[0] if same else current[0] if len(current) == 1 and i == 0 else {}
+                for key in ("InitialInstanceCount", "InitialVariantWeight"):
+                    if key in mine:
+                        variant[key] = mine[key]
         for variant in green_params.get("ProductionVariants", []):
             self._model(str(variant.get("ModelName", "")))
         scenario, problems = deployment_scenario(
@@ -1109,7 +1146,7 @@ class Emulator:
             self._flush(ep, self.now())
         elif ep.updates and ep.updates[-1].run is run:
             up = ep.updates[-1]
-            up.peak_green = max(up.peak_green, run.routing.green_fraction)
+            up.peak_green = max(up.peak_green, run.green_fraction)
 
     def _finish(self, ep: _Endpoint, up: _Update) -> None:
         controller = up.run.controller
@@ -1152,13 +1189,16 @@ class Emulator:
                     f"The variant name(s) [{d['VariantName']}] is/are not present in the "
                     "endpoint configuration."
                 )
-        # One variant per config: its weight is always all of the traffic; a new instance
-        # count takes effect at once (the emulator does not model autoscaling's provisioning).
+        # A new weight or instance count takes effect at once (the emulator does not model
+        # autoscaling's provisioning, nor how long a weight change takes).
         for d in p["DesiredWeightsAndCapacities"]:
-            if "DesiredInstanceCount" in d:
-                for v in config.params["ProductionVariants"]:
-                    if v.get("VariantName") == d["VariantName"]:
-                        v["InitialInstanceCount"] = int(d["DesiredInstanceCount"])
+            for v in config.params["ProductionVariants"]:
+                if v.get("VariantName") != d["VariantName"]:
+                    continue
+                if "DesiredInstanceCount" in d:
+                    v["InitialInstanceCount"] = int(d["DesiredInstanceCount"])
+                if "DesiredWeight" in d:
+                    v["InitialVariantWeight"] = float(d["DesiredWeight"])
         ep.last_modified = self.now()
         return {"EndpointArn": ep.arn}
 
@@ -1231,7 +1271,20 @@ class Emulator:
                     "ValidationError",
                     f"Inference Component {component.name} is not InService on endpoint {name}.",
                 )
-        status, variant, _ = self._serve(ep, self.now(), self.rng_invoke, component)
+        target = p.get("TargetVariant")
+        if target is not None and component is None:
+            config = self.endpoint_configs.get(ep.config_name)
+            names = [str(v.get("VariantName")) for v in _variants(config.params if config else {})]
+            if target not in names:
+                # InvokeEndpoint: "TargetVariant: Specify the production variant to send the
+                # inference request to" (https://docs.aws.amazon.com/sagemaker/latest/
+                # APIReference/API_runtime_InvokeEndpoint.html); the wording is guardsim's
+                raise ApiError(
+                    "ValidationError",
+                    f"TargetVariant {target} is not a production variant of endpoint {name} "
+                    f"(its variants: {', '.join(names)}).",
+                )
+        status, variant, _ = self._serve(ep, self.now(), self.rng_invoke, component, target)
         if status != 200:
             raise ApiError(
                 "ModelError",
@@ -1315,7 +1368,11 @@ class Emulator:
                 "it needs both (guardsim's band is not CloudWatch's trained model)",
             )
         config = self.endpoint_configs.get(ep.config_name)
-        model = self.models.get(str(_variant(config.params if config else {}).get("ModelName")))
+        variants = _variants(config.params if config else {})
+        # the model of the variant the band metric names (the first one when it names none)
+        named = next((d.get("Value") for d in dims if d.get("Name") == "VariantName"), None)
+        variant = next((v for v in variants if v.get("VariantName") == named), variants[0])
+        model = self.models.get(str(variant.get("ModelName")))
         behaviour = model.behaviour if model else ModelBehaviour()
         return anomaly_band(
             p,
@@ -1749,11 +1806,40 @@ class Emulator:
 
 
 def _variant(params: Mapping[str, Any]) -> dict[str, Any]:
-    variants = params.get("ProductionVariants") or [{}]
-    return dict(variants[0])
+    return _variants(params)[0]
 
 
-def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
+def _variants(params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The config's production variants (one empty one when it has none)."""
+    return [dict(v) for v in params.get("ProductionVariants") or [{}]]
+
+
+def _config_shares(variants: list[dict[str, Any]]) -> tuple[float, ...]:
+    """Each variant's share of the requests (weight / sum of weights), as every engine has it
+    (:func:`guardsim.scenarios.variants.shares`)."""
+    if len(variants) == 1:
+        return (1.0,)
+    from guardsim.scenarios.boto import EndpointConfig
+    from guardsim.scenarios.scenario import Endpoint
+    from guardsim.scenarios.variants import shares
+
+    config = EndpointConfig.from_boto({"EndpointConfigName": "", "ProductionVariants": variants})
+    return shares(Endpoint("", config, config))
+
+
+def _weighted(weights: Sequence[float], v: float) -> int:
+    """The index ``v`` (uniform in [0, 1)) falls in, of cumulative ``weights`` (summing to 1)."""
+    acc = 0.0
+    for k, w in enumerate(weights):
+        acc += w
+        if v < acc:
+            return k
+    return len(weights) - 1
+
+
+def _variant_status(
+    run: LiveRun, desired: int, lane: LiveRun | None = None
+) -> dict[str, Any] | None:
     """The pending fleet's VariantStatus: the latest phase that has one (a rollback decision
     has none of its own, so the status before it stays), its StatusMessage worded like AWS's
     samples ("Baking for 300 seconds (WaitIntervalInSeconds) with traffic enabled on canary
@@ -1768,7 +1854,7 @@ def _variant_status(run: LiveRun, desired: int) -> dict[str, Any] | None:
     if entry is None:
         return None
     phase = entry.target
-    green = len(run.fleets.active["green"])
+    green = len((lane or run).fleets.active["green"])
     config = controller.config
     kind = config.policy_kind
 

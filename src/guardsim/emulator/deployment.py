@@ -12,6 +12,11 @@ The controller's "sleep through polls that cannot find anything" shortcut is swi
 (``next_evaluation`` is -inf): the alarms change state at instants the controller cannot lay
 out in advance here, since the traffic is the client's. It then polls every
 ``alarm_poll_interval_seconds``, which is what the shortcut is proven equal to.
+
+A multi-variant endpoint's update is one run per production variant (its **lanes**, as the
+simulator's engines have them: :func:`guardsim.scenarios.variants.lanes`), the first one
+driving the one controller: every variant takes each step at once, and a tripped alarm rolls
+every variant back.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from guardsim.emulator.alarms import LiveAlarm, LiveComposite
 from guardsim.errors import Problem
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.scenario import Scenario
+from guardsim.scenarios.variants import lanes
 from guardsim.simulator.controller import Controller
 from guardsim.simulator.dataplane import Routing
 from guardsim.simulator.fleet import Fleets, Instance
@@ -88,12 +94,52 @@ class LiveRun:
     #: the judges' per-minute recorder the controller feeds (``simulator/looks.py``): the
     #: emulation records none
     looks: None = None
+    #: this lane's variant, its share of the endpoint's requests and its single-variant
+    #: scenario (the whole scenario's, for a single-variant endpoint)
+    variant_name: str = "AllTraffic"
+    share: float = 1.0
+    lane_scenario: Scenario | None = None
+    #: every variant's run, this one first (one for a single-variant endpoint)
+    lanes: list[LiveRun] = field(default_factory=list, repr=False, compare=False)
     _process: simpy.Process | None = None
 
+    def __post_init__(self) -> None:
+        if self.lanes:  # a lane of another run (below): the first run made it
+            return
+        split = lanes(self.scenario)
+        self.variant_name, self.share = split[0].variant_name, split[0].share
+        self.lane_scenario = split[0].scenario
+        self.lanes = [self]
+        for lane in split[1:]:
+            other = LiveRun(
+                env=self.env,
+                scenario=lane.scenario,
+                rng_control=self.rng_control,
+                monitor=self.monitor,
+                start=self.start,
+                on_transition=self.on_transition,
+                on_routing=self.on_routing,
+                variant_name=lane.variant_name,
+                share=lane.share,
+                lane_scenario=lane.scenario,
+                lanes=self.lanes,
+            )
+            self.lanes.append(other)
+
     def begin(self, blue_count: int) -> Controller:
-        """Put the blue fleet in service and start the controller's process."""
-        blue = self.fleets.launch("blue", self.start, [0.0] * blue_count)
-        self.fleets.activate(blue, self.start)
+        """Put the blue fleets in service (``blue_count`` instances for a single variant, each
+        variant's InitialInstanceCount for several) and start the controller's process."""
+        for lane in self.lanes:
+            assert lane.lane_scenario is not None
+            n = (
+                blue_count
+                if len(self.lanes) == 1
+                else lane.lane_scenario.endpoint.blue.instance_count
+            )
+            blue = lane.fleets.launch("blue", self.start, [0.0] * n)
+            lane.fleets.activate(blue, self.start)
+        for lane in self.lanes[1:]:
+            lane.after_routing_change()
         self.after_routing_change()
         controller = Controller(self)  # type: ignore[arg-type]  # the run interface, duck-typed
         controller.machine = _Machine(lambda t: self.on_transition(self, t))
@@ -120,20 +166,34 @@ class LiveRun:
         self.on_routing(self, "before")
 
     def after_routing_change(self) -> None:
+        """This lane's routing from its active instances; the first lane (called last, see
+        :meth:`Controller.set_lane_routing`) logs the endpoint's traffic."""
         active = self.fleets.active
         self.routing = Routing(
             [i.activated_at or 0.0 for i in active["blue"]],
             [i.activated_at or 0.0 for i in active["green"]],
         )
+        if self.lanes[0] is not self:
+            return
         self.traffic.append(
             {
                 "t": self.env.now - self.start,
-                "green_fraction": self.routing.green_fraction,
-                "active_blue": self.routing.active_blue,
-                "active_green": self.routing.active_green,
+                "green_fraction": self.green_fraction,
+                "active_blue": sum(lane.routing.active_blue for lane in self.lanes),
+                "active_green": sum(lane.routing.active_green for lane in self.lanes),
             }
         )
         self.on_routing(self, "after")
+
+    @property
+    def green_fraction(self) -> float:
+        """The endpoint's share of requests that green serves: each variant's share times its
+        green fraction."""
+        return float(sum(lane.share * lane.routing.green_fraction for lane in self.lanes))
+
+    def lane(self, variant_name: str) -> LiveRun | None:
+        """The run of the variant ``variant_name`` (None: not a variant of the endpoint)."""
+        return next((r for r in self.lanes if r.variant_name == variant_name), None)
 
     # ------------------------------------------------------------ reading the state
 
@@ -202,9 +262,10 @@ def deployment_scenario(
 ) -> tuple[Scenario | None, list[Problem]]:
     """The scenario the controller deploys: the endpoint's current and new config and the
     DeploymentConfig, checked as guardsim checks a scenario's (the errors returned)."""
+    first = (blue.get("ProductionVariants") or [{}])[0]
     dims = [
         {"Name": "EndpointName", "Value": endpoint},
-        {"Name": "VariantName", "Value": "AllTraffic"},
+        {"Name": "VariantName", "Value": str(first.get("VariantName", "AllTraffic"))},
     ]
     raw = {
         "name": name,

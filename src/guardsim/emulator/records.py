@@ -4,7 +4,9 @@ format ``guardsim report`` and ``guardsim compare`` read: :mod:`guardsim.record`
 Times are seconds after the UpdateEndpoint (UpdateInferenceComponent) call, as in every run
 record. The datapoints are the endpoint's published per-minute SageMaker metrics from the
 update's start to its end, under ``blended`` (EndpointName, VariantName), ``blue`` and
-``green`` (with the old or the new EndpointConfigName); for a component, its own series
+``green`` (with the old or the new EndpointConfigName), each labelled ``VARIANT:blended`` etc.
+on a multi-variant endpoint (whose every variant's fleets bill, as in the engines); for a
+component, its own series
 (``InferenceComponentName``, which blends its old and new copies) under ``blended``. A
 component's record is in the unit view every engine runs (one unit per copy, billed at the
 copy's share of an instance: :func:`guardsim.deployment.components.unit_price`).
@@ -12,7 +14,9 @@ copy's share of an instance: :func:`guardsim.deployment.components.unit_price`).
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,27 +40,23 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
     assert controller is not None
     start = up.start
     end = controller.finished_at if controller.finished_at is not None else em.now()
-    new = em.endpoint_configs.get(up.new_config)
-    variant = "AllTraffic"
-    if new is not None:
-        variant = str(new.params["ProductionVariants"][0].get("VariantName", variant))
     labels = {"blended": None, "blue": up.old_config, "green": up.new_config}
     views = {}
-    for label, config in labels.items():
-        dims = {"EndpointName": ep.name, "VariantName": variant}
-        if config is not None:
-            dims["EndpointConfigName"] = config
-        views[label] = dims
-    prices = {
-        fleet: em.world.environment.price_per_hour(
-            run.scenario.endpoint.green.instance_type
-            if fleet == "green"
-            else run.scenario.endpoint.blue.instance_type
-        )
-        for fleet in ("blue", "green")
-    }
+    multi = len(run.lanes) > 1
+    for lane in run.lanes:  # a multi-variant endpoint's labelled VARIANT:blended|blue|green
+        for label, config in labels.items():
+            dims = {"EndpointName": ep.name, "VariantName": lane.variant_name}
+            if config is not None:
+                dims["EndpointConfigName"] = config
+            views[f"{lane.variant_name}:{label}" if multi else label] = dims
+    env = em.world.environment
+
+    def price(lane: LiveRun, fleet: str) -> float:
+        assert lane.lane_scenario is not None
+        return env.price_per_hour(getattr(lane.lane_scenario.endpoint, fleet).instance_type)
+
     counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
-    return _record(em, run, start, end, views, prices, counts, ep.name)
+    return _record(em, run, start, end, views, price, counts, ep.name)
 
 
 def build_component_record(em: Emulator, c: LiveComponent, up: ComponentUpdate) -> RunRecord:
@@ -73,7 +73,7 @@ def build_component_record(em: Emulator, c: LiveComponent, up: ComponentUpdate) 
     price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
     counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
     views = {"blended": {"InferenceComponentName": c.name}}
-    return _record(em, run, up.start, end, views, {"blue": price, "green": price}, counts, c.name)
+    return _record(em, run, up.start, end, views, lambda _, __: price, counts, c.name)
 
 
 def _record(
@@ -82,7 +82,7 @@ def _record(
     start: float,
     end: float,
     views: dict[str, dict[str, str]],
-    prices: dict[str, float],
+    price: Callable[[LiveRun, str], float],
     counts: tuple[int, int, int, float],
     scenario_name: str,
 ) -> RunRecord:
@@ -123,9 +123,16 @@ def _record(
                     cols["p50"].append(compute_from_samples("p50", arr) if latency else None)
                     cols["p99"].append(compute_from_samples("p99", arr) if latency else None)
                 m += MINUTE
-    bill = run.fleets.bill(
-        start, end, em.world.environment.billing_granularity_seconds, prices.__getitem__
-    )
+    instance_seconds = cost = 0.0
+    for lane in run.lanes:  # every variant's fleets bill
+        bill = lane.fleets.bill(
+            start,
+            end,
+            em.world.environment.billing_granularity_seconds,
+            functools.partial(price, lane),
+        )
+        instance_seconds += float(bill.instance_seconds)
+        cost += float(bill.cost_usd)
     green_requests, green_errors, user_errors, peak_green = counts
     outcome = controller.outcome or "FAILED"
     summary = Summary(
@@ -138,8 +145,8 @@ def _record(
         green_errors=green_errors,
         user_errors=user_errors,
         peak_green_traffic_fraction=peak_green,
-        instance_seconds=float(bill.instance_seconds),
-        cost_usd=float(bill.cost_usd),
+        instance_seconds=instance_seconds,
+        cost_usd=cost,
     )
     definition = run.scenario.to_dict()
     definition.pop("real", None)
@@ -165,7 +172,8 @@ def _record(
                 "activated_at": rel(i.activated_at),
                 "terminated_at": rel(i.terminated_at),
             }
-            for i in run.fleets.instances
+            for lane in run.lanes
+            for i in lane.fleets.instances
         ),
         alarm_history=tuple(history),
         datapoints=cols,

@@ -17,9 +17,9 @@ Each variant is simulated as a **lane**: the single-variant scenario of that var
 and green variant, its models, the alarms that read its metrics) on its share of the traffic.
 One controller drives every lane, so there is one rollback decision: the SimPy engines
 (:class:`guardsim.simulator.engine.Run`, one run per lane in one environment) and the batch
-engine (one block per lane in lockstep) both build on :func:`lanes`; the emulator refuses a
-config of several variants. How a canary or linear
-step applies to several variants is not documented: ``environment.multi_variant_steps``
+engine (one block per lane in lockstep) both build on :func:`lanes`, and so does the emulator
+(one live run per lane, :mod:`guardsim.emulator.deployment`). How a canary or linear step
+applies to several variants is not documented: ``environment.multi_variant_steps``
 (default and only reading ``per-variant``) has every variant's green fleet take the step at
 the same instant, its CapacitySize resolved against that variant's own instance count, and a
 step's wait start when every variant's green capacity is ready. Departures (said in
