@@ -1556,8 +1556,8 @@ class _Block:
             # in time order, then the minutes without a cut apart from the others, as above (a
             # pair without a cut has all its arrivals in its first segment; the pair with the
             # most cuts, whose width the cut group keeps, is in the cut group)
-            kept, post = self._routing(vr, changes, t0, post_t)
-            served = (kept[0] + kept[1]) > 0
+            (old_n, new_n), _ = self._routing(vr, changes, t0, post_t)
+            served = (old_n + new_n) > 0
             laid = self._uniform(vr, vj, t0, t1, prep.expected(t0, t1), served)
             for group, columns in ((~cut, 1), (cut, width)):
                 g = np.nonzero(group)[0]
