@@ -38,6 +38,7 @@ from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
+from guardsim.model.setup_time import publishes
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.components import neighbour_fleet
 from guardsim.scenarios.scenario import Scenario
@@ -52,7 +53,7 @@ from guardsim.simulator.dataplane import (
     Routing,
     neighbour_plane,
 )
-from guardsim.simulator.fleet import Fleets
+from guardsim.simulator.fleet import Fleets, SetupTimes
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
@@ -163,6 +164,9 @@ class Run:
         self.fleets = Fleets()
         blue = self.fleets.launch("blue", self.start, [0.0] * own.endpoint.blue.instance_count)
         self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
+        if publishes(own.environment.model_setup_time) and own.endpoint.component is None:
+            # every instance launched from now on publishes ModelSetupTime (model.setup_time)
+            self.fleets.setup_times = SetupTimes()
         self.routing = Routing([], [])
         # an inference component's neighbours whose requests are simulated (scenarios.components)
         ic = scenario.inference_component
@@ -208,6 +212,7 @@ class Run:
             composites=composites,
             models=own.models,
             bands=anomaly_bands(own, replay),
+            setup_times=self.fleets.setup_times,
         )
         read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
         if read & set(INSTANCE_METRICS):
