@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.model.custom_metrics import matching, series_name
 from guardsim.model.instance_metrics import published, resolve
-from guardsim.model.setup_time import METRIC, is_setup_time
 from guardsim.model.metrics import (
     CONFIG_DIMENSION,
     DIMENSION_NAMES,
@@ -36,6 +35,7 @@ from guardsim.model.metrics import (
     METRICS,
     NAMESPACE,
 )
+from guardsim.model.setup_time import METRIC, is_setup_time
 from guardsim.scenarios.components import COMPONENT_DIMENSION, neighbour_fleet
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint

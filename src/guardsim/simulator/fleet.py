@@ -63,7 +63,6 @@ class Fleets:
             if self.setup_times is not None and at < inst.ready_at:  # never became ready
                 self.setup_times.remove(inst)
 
-
     def bill(
         self, start: float, end: float, granularity: float, price_per_hour: Callable[[str], float]
     ) -> Bill:
