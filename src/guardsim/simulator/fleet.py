@@ -92,8 +92,9 @@ class SetupTimes:
         minute = minute_of(inst.ready_at)
         self.by_fleet[inst.fleet].setdefault(minute, {})[id(inst)] = float(sample_of(seconds))
 
-    def remove(self, inst: Instance) -> None:
-        self.by_fleet[inst.fleet].get(minute_of(inst.ready_at), {}).pop(id(inst), None)
+    def remove(self, inst: Instance) -> float | None:
+        """Take back ``inst``'s sample (it never became ready); the sample, if it had one."""
+        return self.by_fleet[inst.fleet].get(minute_of(inst.ready_at), {}).pop(id(inst), None)
 
     def samples(self, fleet: str, minute: float) -> list[float]:
         """The samples of ``fleet``'s instances that became ready in ``minute``."""
