@@ -32,15 +32,9 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from test_batch_vs_fast import (
-    MEASURES,
-    _alarm_names,
-    _batch_rows,
-    _comparisons,
-    _describe,
-    _fast_rows,
-    _measures,
-)
+from test_batch_vs_fast import MEASURES, _alarm_names, _batch_rows, _fast_rows, _measures
+from test_batch_vs_fast import _failures as _measure_failures
+from test_setup_time_timeline import setup_time_alarm
 
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
@@ -62,27 +56,7 @@ def _scenario(threshold_seconds: float) -> Scenario:
     data["models"]["green"].pop("faults")
     policy = data["deployment_config"]["RollingUpdatePolicy"]
     policy["MaximumBatchSize"] = {"Type": "INSTANCE_COUNT", "Value": 2}
-    name = data["endpoint"]["name"]
-    data["alarms"] = [
-        {
-            "AlarmName": "setup-time",
-            "Namespace": "AWS/SageMaker",
-            "MetricName": "ModelSetupTime",
-            "ExtendedStatistic": "p50",
-            "Dimensions": [
-                {"Name": "EndpointName", "Value": name},
-                {"Name": "VariantName", "Value": "AllTraffic"},
-            ],
-            "Period": 60,
-            "EvaluationPeriods": 1,
-            "Threshold": threshold_seconds * 1e6,
-            "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "missing",
-        }
-    ]
-    data["deployment_config"]["AutoRollbackConfiguration"] = {
-        "Alarms": [{"AlarmName": "setup-time"}]
-    }
+    setup_time_alarm(data, {"ExtendedStatistic": "p50"}, threshold_seconds)
     result = check_scenario_dict(data)
     assert result.scenario is not None, result.errors
     return result.scenario
@@ -92,13 +66,9 @@ SCENARIO = _scenario(368.0)
 ALARMS = _alarm_names(SCENARIO)
 
 
-def _failures(a: dict[str, np.ndarray], fast: dict[str, np.ndarray]) -> list[str]:
+def _failures(batch: dict[str, np.ndarray], fast: dict[str, np.ndarray]) -> list[str]:
     return [
-        f"batch vs fast: {column} differs (p = {p:.3g} < {ALPHA:.2g});\n"
-        f"  batch: {_describe(a[column])}\n  fast: {_describe(fast[column])}"
-        for measure in MEASURES
-        for column, p in _comparisons(measure, a, fast)
-        if not p > ALPHA
+        line for m in MEASURES for line in _measure_failures("setup-time", m, batch, fast, ALPHA)
     ]
 
 

@@ -50,26 +50,31 @@ def _data(
     data["environment"].update(DETERMINISTIC)
     data["environment"]["provisioning_seconds"] = {"kind": "fixed", "value": 400}
     data["environment"]["model_setup_time"] = setting
-    endpoint = data["endpoint"]["name"]
+    setup_time_alarm(data, stat or {"Statistic": "Maximum"}, 300.0)
+    return data
+
+
+def setup_time_alarm(data: dict[str, Any], stat: dict[str, Any], seconds: float) -> None:
+    """Make ``data``'s only alarm, and its only rollback alarm, one on the endpoint's blended
+    ModelSetupTime ``stat`` > ``seconds``, 1 of 1, TreatMissingData missing."""
     data["alarms"] = [
         {
             "AlarmName": ALARM,
             "Namespace": "AWS/SageMaker",
             "MetricName": "ModelSetupTime",
-            **(stat or {"Statistic": "Maximum"}),
+            **stat,
             "Dimensions": [
-                {"Name": "EndpointName", "Value": endpoint},
+                {"Name": "EndpointName", "Value": data["endpoint"]["name"]},
                 {"Name": "VariantName", "Value": "AllTraffic"},
             ],
             "Period": 60,
             "EvaluationPeriods": 1,
-            "Threshold": 300e6,
+            "Threshold": seconds * 1e6,
             "ComparisonOperator": "GreaterThanThreshold",
             "TreatMissingData": "missing",
         }
     ]
     data["deployment_config"]["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": ALARM}]}
-    return data
 
 
 def _scenario(data: dict[str, Any]) -> Scenario:

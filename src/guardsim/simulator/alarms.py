@@ -12,6 +12,7 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
@@ -296,11 +297,8 @@ class AlarmMonitor:
         values: list[float | None] = []
         counts: list[float | None] = []
         for a, z in offsets:
-            start, end = t - a, t - z
-            rem = start % 60.0
-            m = start - rem if rem else start
-            if m < start:
-                m += 60.0
+            end = t - z
+            m = math.ceil((t - a) / 60.0) * 60.0  # the first minute starting in the window
             samples: list[float] = []
             while m < end:  # the minutes that start in the window (as MetricStore.window)
                 at = published.get(m)
