@@ -28,6 +28,7 @@ from test_timelines import DETERMINISTIC, timeline
 from guardsim.batch.engine import run_batch
 from guardsim.cloudwatch.statistics import parse_statistic
 from guardsim.model.setup_time import window_rows, window_statistic
+from guardsim.record import DATAPOINT_COLUMNS
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 from guardsim.simulator import simulate
@@ -101,6 +102,11 @@ def test_slow_instances_trip_the_alarm(name: str, bake: str, mode: str) -> None:
     # (1 + 2 periods) until 600
     assert values == [(480.0, 400e6), (540.0, 400e6)]
     assert record.summary.tripped_alarms == (ALARM,)
+    # the run record's datapoints (reports draw the alarm's panel from them)
+    rows = zip(*(record.datapoints[c] for c in DATAPOINT_COLUMNS), strict=True)
+    setup = [r[1:6] for r in rows if r[0] == "ModelSetupTime"]
+    k = 1 if bake == "Baking" else 2  # a rolling batch of 1; the new fleet of 2 at once
+    assert setup == [(view, 360.0, 480.0, k, k * 400e6) for view in ("blended", "green")]
 
 
 @pytest.mark.parametrize("name", ["rolling-batch-rollback", "all-at-once-final-bake"])
