@@ -25,6 +25,9 @@ variant of it built here (its data changed, then validated as any scenario file 
   metric (``MyApp/Errors``, Average);
 * ``replayed history``: the old model driven by the shipped recording
   (``docs/examples/history/recorded-history.csv``), the new one following it;
+* ``ModelSetupTime``: the ``rolling`` row with ``environment.model_setup_time: per-instance``
+  and the latency alarm replaced by one on ModelSetupTime (Maximum > 420 s: each launched
+  instance's provisioning time);
 * ``multi-variant``: a second production variant (``Shadow``, the same 3 instances, weight 1
   beside the first's 1) in both configs, each variant a lane of the same canary, the alarms
   still on the first;
@@ -201,6 +204,15 @@ def variants(tmp: Path) -> list[tuple[str, Scenario]]:
         d["models"]["green"]["history_transform"] = {}
 
     variant("replayed history", history)
+
+    def setup_time(d: dict[str, Any]) -> None:
+        rolling(d)  # on the rolling path: each batch's instances publish their samples
+        d["environment"]["model_setup_time"] = "per-instance"
+        alarm = d["alarms"][LATENCY]
+        alarm.pop("ExtendedStatistic", None)
+        alarm.update(MetricName="ModelSetupTime", Statistic="Maximum", Threshold=420e6)
+
+    variant("ModelSetupTime (per-instance, rolling)", setup_time)
 
     def multi_variant(d: dict[str, Any]) -> None:
         for color in ("blue", "green"):

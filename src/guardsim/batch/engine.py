@@ -94,6 +94,7 @@ from guardsim.batch import components as components_
 from guardsim.batch.composite import BatchComposites
 from guardsim.batch.custom_metrics import CustomMetricArrays, read_custom_metrics
 from guardsim.batch.instance_metrics import InstanceMetricArrays, read_instance_metrics
+from guardsim.batch.setup_time import SetupTimeArrays
 from guardsim.cloudwatch.alarm import AlarmRule, AlarmState
 from guardsim.cloudwatch.anomaly import evaluated_metrics
 from guardsim.cloudwatch.binding import Source, bind_source
@@ -125,6 +126,8 @@ from guardsim.model.latency import (
 )
 from guardsim.model.metrics import ERROR_METRICS
 from guardsim.model.metrics import LATENCY_METRICS as LATENCY
+from guardsim.model.setup_time import METRIC as SETUP_METRIC
+from guardsim.model.setup_time import publishes
 from guardsim.montecarlo.results import SUMMARY_FIELDS, RunColumns
 from guardsim.record import Summary
 from guardsim.scenarios.scenario import Scenario
@@ -249,6 +252,7 @@ class _Prepared:
         bands = anomaly_bands(
             scenario, read_replay(Path(replay_file))[0] if replay_file is not None else None
         )
+        setup = publishes(env.model_setup_time)  # launched instances' ModelSetupTime
         for alarm in metric_alarms:
             boto = alarm.to_boto()
             rule = env.alarm_rule(boto, bands.get(alarm.name))
@@ -266,6 +270,7 @@ class _Prepared:
                         scenario.endpoint,
                         blue_from,
                         scenario.models,  # GPU types publish GPU* instance metrics
+                        setup,
                     )
                     for q in program.metric_stats.values()
                 }
@@ -280,6 +285,7 @@ class _Prepared:
                         scenario.endpoint,
                         blue_from,
                         scenario.models,  # GPU types publish GPU* instance metrics
+                        setup,
                     )
                 }
             queries = tuple(_Query(q, src, self._how(src)) for q, src in bound.items())
@@ -305,6 +311,10 @@ class _Prepared:
         )
         queries_ = [q for a in self.alarms for q in a.queries]
         self.needed = {q.source.metric for q in queries_}
+        #: whether an alarm reads the launched instances' ModelSetupTime (batch/setup_time.py)
+        self.reads_setup = any(
+            q.source.metric == SETUP_METRIC and q.source.fleets for q in queries_
+        )
         #: per fleet, the metrics some alarm reads of it: nothing else is drawn
         self.fleet_needed = {
             f: {q.source.metric for q in queries_ if f in q.source.fleets} for f in self.fleets
@@ -373,6 +383,8 @@ class _Prepared:
         spec = src.spec
         if spec.is_basic:
             return "basic"
+        if src.metric == SETUP_METRIC and src.fleets:
+            return "setup"
         if src.metric in LATENCY or src.metric == "InvocationsPerInstance":
             spread = all(
                 (m.latency if src.metric == "ModelLatency" else m.overhead_latency).p99_ms
@@ -457,6 +469,9 @@ class _Block:
             return np.asarray(dist.sample(control, R * k), dtype=np.float64).reshape(R, k)
 
         self.rolling = prep.config.policy_kind == "ROLLING"
+        #: the success path's launches: (fleet, ready instants [R, k], provisioning [R, k]),
+        #: their ModelSetupTime samples (batch/setup_time.py)
+        self.launches: list[tuple[str, FloatArray, FloatArray]] = []
         if timeline is not None:
             for name in _Lanes.TIMELINE:
                 setattr(self, name, getattr(timeline, name))
@@ -466,7 +481,9 @@ class _Block:
             self._lay_out_events()
             return
         # ---- the success path: every duration drawn up front, per replication
-        prov = draw(env.provisioning_seconds, prep.launch_count).max(axis=1)
+        each = draw(env.provisioning_seconds, prep.launch_count)
+        prov = each.max(axis=1)
+        self._launched("green", np.zeros(R), each)
         act = draw(env.activation_seconds, len(steps)) if steps else np.zeros((R, 0))
         self.term_success = draw(env.termination_seconds)[:, 0]
         self.restore = draw(env.rollback_seconds)[:, 0]
@@ -558,7 +575,9 @@ class _Block:
             if prep.component is not None:  # a component: copies start, instances added
                 prov = components_.batch_launch_seconds(prep.component[1], s, env, draw, R)
             else:
-                prov = draw(env.provisioning_seconds, step.instances).max(axis=1)
+                each = draw(env.provisioning_seconds, step.instances)
+                prov = each.max(axis=1)
+                self._launched("green", t, each)
             t = self._wait(t, prov, outside, limit, s, 4 * s + self.PROVISION)
             t = self._wait(
                 t, draw(env.activation_seconds)[:, 0], outside, limit, s, 4 * s + self.ACTIVATE
@@ -599,6 +618,12 @@ class _Block:
         self.rb_longest = (
             self.restore + (self.rb_prov.max(axis=2) + self.rb_act).sum(axis=1) + self.term_rollback
         )
+
+    def _launched(self, fleet: str, at: FloatArray, each: FloatArray) -> None:
+        """Keep the instances launched at ``at`` [R] taking ``each`` [R, k] to become ready,
+        for their ModelSetupTime samples (only when an alarm reads them)."""
+        if self.prep.reads_setup:
+            self.launches.append((fleet, at[:, None] + each, each))
 
     def _roll_back_rolling(self, r: IntArray, started: FloatArray, stage: IntArray) -> None:
         """Rows ``r`` roll back from ``started`` (:meth:`guardsim.simulator.controller.
@@ -879,6 +904,8 @@ class _Block:
         self.custom = CustomMetricArrays(
             prep.custom_metrics, self.rng_instances, R, minutes, self.lat
         )
+        # the launched instances' ModelSetupTime samples (into self.lat)
+        self.setup = SetupTimeArrays(self.launches, self.origin, minutes, self.lat)
 
     # ------------------------------------------------------------------ SageMaker's polls
 
@@ -1191,6 +1218,11 @@ class _Block:
             present = n > 0
             value = np.where(present, value, math.nan)
             return value, np.where(present, n.astype(np.float64), math.nan)
+        if q.how == "setup":  # exact samples: every window's statistic at once
+            since = None
+            if src.fleets == ("blue",) and src.blue_from is not None:
+                since = math.ceil(src.blue_from / 60.0) - self.origin
+            return self.setup.windows(src.spec, src.fleets, idx, instants, self.published, since)
         vis = {f: self._visible(f, src, idx, instants) for f in src.fleets}
         n = sum(
             (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=-1) for f in src.fleets),
@@ -1263,7 +1295,9 @@ class _Block:
         identity = (0.0, math.inf, -math.inf)[field or 0]
         count = np.zeros((self.R, self.M), dtype=np.int64)
         merged = np.full((self.R, self.M), identity)
-        for f in src.fleets:
+        if metric == SETUP_METRIC:  # samples whether or not the fleet served requests
+            self._setup_sets(src, field, count, merged)
+        for f in src.fleets if metric != SETUP_METRIC else ():
             nb = self.n[f]
             if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
                 starts = 60.0 * (self.origin + np.arange(self.M))
@@ -1300,6 +1334,29 @@ class _Block:
         per_minute = basic_of_window(kind, count[..., None], *fields)
         self.minute_cache[key] = (count, merged, per_minute)
         return count, merged, per_minute
+
+    def _setup_sets(
+        self, src: Source, field: int | None, count: IntArray, merged: FloatArray
+    ) -> None:
+        """:meth:`_minute_sets` of ModelSetupTime: the fleets' samples per minute merged into
+        ``count`` and ``merged`` (batch/setup_time.py)."""
+        starts = 60.0 * (self.origin + np.arange(self.M))
+        for f in src.fleets:
+            c = self.setup.counts(f)
+            if c is None:
+                continue
+            if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
+                c = np.where((starts >= src.blue_from)[None, :], c, 0)
+            count += c
+            if field is None:
+                continue
+            v = np.where(c > 0, self.lat[(f, SETUP_METRIC)][field], merged)
+            if field == 0:
+                merged += np.where(c > 0, v, 0.0)
+            elif field == 1:
+                np.minimum(merged, v, out=merged)
+            else:
+                np.maximum(merged, v, out=merged)
 
     def _histogram(
         self, src: Source, safe: IntArray, vis: dict[str, BoolArray], n: IntArray

@@ -35,6 +35,7 @@ from guardsim.model.metrics import (
     METRICS,
     NAMESPACE,
 )
+from guardsim.model.setup_time import METRIC, is_setup_time
 from guardsim.scenarios.components import COMPONENT_DIMENSION, neighbour_fleet
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
@@ -58,12 +59,18 @@ def bind_source(
     endpoint: Endpoint,
     blue_per_config_from: float | None,
     models: Models | None = None,
+    setup_time: bool = False,
 ) -> Source:
     """The fleets ``namespace``/``metric`` with dimensions ``dims`` reads on ``endpoint``
     (none if it matches no published series); ``blue_per_config_from`` is when the old
     config's own series starts (None: it always exists). ``models`` (None: the defaults)
-    gives each fleet's instance-type overrides, for which fleets publish GPU metrics."""
+    gives each fleet's instance-type overrides, for which fleets publish GPU metrics.
+    ``setup_time``: whether launched instances publish ModelSetupTime
+    (``environment.model_setup_time``, :mod:`guardsim.model.setup_time`): then it binds by its
+    dimensions as an invocation metric does; else it reads no data."""
     spec = parse_statistic(stat)
+    if setup_time and is_setup_time(namespace, metric) and endpoint.component is None:
+        return bind_dimensions(METRIC, dims, spec, endpoint, blue_per_config_from)
     instance = namespace == INSTANCE_NAMESPACE and metric in INSTANCE_METRICS
     if not instance and (namespace != NAMESPACE or metric not in METRICS):
         return _bind_custom(namespace, metric, dims, spec, models)

@@ -79,6 +79,7 @@ from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scena
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
+from guardsim.emulator.setup_time import PublishedSetupTimes
 from guardsim.emulator.world import World
 from guardsim.errors import AlarmError, GuardsimError
 from guardsim.model.anomaly import anomaly_band
@@ -86,6 +87,7 @@ from guardsim.model.faults import FleetFaults
 from guardsim.model.history import played_from_start
 from guardsim.model.latency import lognormal_params
 from guardsim.model.metrics import NAMESPACE, UNITS
+from guardsim.model.setup_time import publishes
 from guardsim.model.traffic import expected
 from guardsim.scenarios.models import ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
@@ -1093,6 +1095,10 @@ class Emulator:
         ep.last_deployment_config = dc or None
         blue_count = int(_variant(old.params).get("InitialInstanceCount", 1))
         controller = run.begin(blue_count)
+        if publishes(self.world.environment.model_setup_time):  # launched instances publish
+            variant = str(_variant(old.params).get("VariantName", "AllTraffic"))
+            configs = {"blue": old.name, "green": new.name}
+            run.fleets.setup_times = PublishedSetupTimes(self.metrics, ep.name, variant, configs)
         controller.done.callbacks.append(lambda _: self._finish(ep, up))
         if self.faults.endpoint_fails == "update":
             self.env.process(self._fail_update(run, self.faults.update_fails_at))

@@ -81,6 +81,13 @@ class MetricStore:
         if unit is not None:
             bucket.unit = unit
 
+    def discard(self, key: SeriesKey, t: float, value: float) -> None:
+        """Take back one SageMaker sample :meth:`add` put at ``t`` before it is published (an
+        instance terminated before it became ready: guardsim.emulator.setup_time)."""
+        bucket = self.series.get(key, {}).get(math.floor(t / MINUTE) * MINUTE)
+        if bucket is not None and value in bucket.values:
+            bucket.values.remove(value)
+
     def put(
         self,
         key: SeriesKey,

@@ -54,6 +54,7 @@ from guardsim.model.metrics import (
     METRICS,
     NAMESPACE,
 )
+from guardsim.model.setup_time import publishes
 from guardsim.scenarios.boto import MetricAlarm, thaw
 from guardsim.scenarios.distributions import Distribution, Fixed, LogNormal, Uniform
 from guardsim.scenarios.models import Latency, ModelBehaviour
@@ -185,6 +186,7 @@ class AlarmFacts:
 def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
     """The rollback alarms (AutoRollbackConfiguration order) with what each reads."""
     out = []
+    setup = publishes(scenario.environment.model_setup_time)  # launched instances' samples
     for alarm in scenario.rollback_alarms:
         index = scenario.alarms.index(alarm)
         sources: list[MetricSource] = []
@@ -200,6 +202,7 @@ def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
                     scenario.endpoint,
                     None,
                     scenario.models,
+                    setup,
                 )
                 sources.append(MetricSource(q.namespace, q.metric_name, q.stat, src.fleets))
         else:
@@ -214,6 +217,7 @@ def alarm_facts(scenario: Scenario) -> tuple[AlarmFacts, ...]:
                 scenario.endpoint,
                 None,
                 scenario.models,
+                setup,
             )
             sources.append(MetricSource(alarm.namespace, alarm.metric_name, stat, src.fleets))
         out.append(AlarmFacts(index, alarm, tuple(sources), period))

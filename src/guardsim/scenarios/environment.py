@@ -205,6 +205,18 @@ class Environment:
             "aws-model.md#blue-green-rollback)"
         ),
     )
+    model_setup_time: Literal["none", "per-instance"] = field(
+        default="none",
+        metadata=doc(
+            "whether an instance-backed endpoint publishes ModelSetupTime (AWS/SageMaker, "
+            "microseconds) for the instances a deployment launches: SageMaker documents it for "
+            "serverless endpoints only (https://docs.aws.amazon.com/sagemaker/latest/dg/"
+            "serverless-endpoints-monitoring.html), so the default is none: no datapoint "
+            "ever; per-instance: every instance launched (new fleet, rolling batch, rolling "
+            "rollback's old instances) publishes one sample, its provisioning time, in the "
+            "minute it becomes ready (see aws-model.md#model-setup-time)"
+        ),
+    )
     percent_rounding: Rounding = field(
         default="ceil",
         metadata=doc(

@@ -55,6 +55,7 @@ from guardsim.model.metrics import (
     NAMESPACE,
     VARIANT_DIMENSIONS,
 )
+from guardsim.model.setup_time import is_setup_time, publishes
 from guardsim.scenarios.boto import (
     MAX_SIMULATED_INSTANCES,
     CapacitySize,
@@ -116,6 +117,8 @@ def check_scenario(
     of the endpoint's fleet and DeploymentConfig rules."""
     problems: list[Problem] = []
     ic = inference_component
+    setup_time = environment is not None and publishes(environment.model_setup_time)
+    problems += _check_setup_time(setup_time, endpoint, ic)
     if endpoint is not None and ic is None:
         problems += check_endpoint(endpoint, environment)
     if deployment_config is not None:
@@ -131,7 +134,7 @@ def check_scenario(
     # alarms that failed to load are left out of ``alarms``: report at each one's own index
     positions = list(alarm_positions) if alarm_positions is not None else list(range(len(alarms)))
     for i, alarm in zip(positions, alarms, strict=True):
-        problems += check_alarm(alarm, join("alarms", i), endpoint)
+        problems += check_alarm(alarm, join("alarms", i), endpoint, setup_time)
         if ic is not None:
             problems += check_component_alarm(alarm, join("alarms", i), ic)
     problems += check_composites(composites, set(all_alarm_names))
@@ -150,6 +153,32 @@ def check_scenario(
             )
         seen.setdefault(entry.name, i)
     return problems
+
+
+def _check_setup_time(
+    setup_time: bool, endpoint: Endpoint | None, ic: InferenceComponent | None
+) -> list[Problem]:
+    """environment.model_setup_time per-instance where guardsim does not simulate it: refused,
+    never ignored (:mod:`guardsim.model.setup_time`)."""
+    path = "environment.model_setup_time"
+    if not setup_time:
+        return []
+    if ic is not None:
+        return [
+            Problem(
+                path,
+                "per-instance is not simulated for an inference component's update (the "
+                "instances managed instance scaling adds publish no ModelSetupTime here); use none",
+            )
+        ]
+    if endpoint is not None and len(endpoint.blue.variants) > 1:
+        return [
+            Problem(
+                path,
+                "per-instance is not simulated for a multi-variant endpoint; use none",
+            )
+        ]
+    return []
 
 
 def check_variants(
@@ -658,7 +687,11 @@ def check_deployment_config(config: DeploymentConfig, n: int, env: Environment) 
 # --------------------------------------------------------------------------- alarms
 
 
-def check_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> list[Problem]:
+def check_alarm(
+    alarm: MetricAlarm, path: str, endpoint: Endpoint | None, setup_time: bool = False
+) -> list[Problem]:
+    """The problems of one alarm; ``setup_time``: whether launched instances publish
+    ModelSetupTime (``environment.model_setup_time``, :mod:`guardsim.model.setup_time`)."""
     problems: list[Problem] = []
     boto = alarm.to_boto()
     if is_anomaly_alarm(boto):
@@ -698,7 +731,7 @@ def check_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> lis
             )
         )
     if alarm.metrics is not None:
-        problems += _check_metric_math_alarm(alarm, path, endpoint)
+        problems += _check_metric_math_alarm(alarm, path, endpoint, setup_time)
         # check_metric_queries has reported every MetricStat Period that is not allowed or not
         # the same as the others; what is left is the span, at the first MetricStat's Period.
         periods = _metric_math_periods(alarm)
@@ -707,7 +740,7 @@ def check_alarm(alarm: MetricAlarm, path: str, endpoint: Endpoint | None) -> lis
             period_path = f"{join(join(path, 'Metrics'), i)}.MetricStat.Period"
             problems += _check_period(period, n, period_path)
     else:
-        problems += _check_single_metric_alarm(alarm, path, endpoint)
+        problems += _check_single_metric_alarm(alarm, path, endpoint, setup_time)
         if alarm.period is not None:
             problems += _check_period(alarm.period, n, join(path, "Period"))
     return problems
@@ -741,7 +774,7 @@ def _check_period(period: int, n: int, path: str) -> list[Problem]:
 
 
 def _check_single_metric_alarm(
-    alarm: MetricAlarm, path: str, endpoint: Endpoint | None
+    alarm: MetricAlarm, path: str, endpoint: Endpoint | None, setup_time: bool
 ) -> list[Problem]:
     problems: list[Problem] = []
     for key, value in (
@@ -773,7 +806,13 @@ def _check_single_metric_alarm(
             )
         )
     problems += _metric_warnings(
-        path, alarm.namespace, alarm.metric_name, alarm.dimension_map(), endpoint, "Dimensions"
+        path,
+        alarm.namespace,
+        alarm.metric_name,
+        alarm.dimension_map(),
+        endpoint,
+        "Dimensions",
+        setup_time,
     )
     if (
         alarm.metric_name in ERROR_METRICS
@@ -820,12 +859,14 @@ def _check_single_metric_alarm(
 #: launch new compute resources for a serverless endpoint"
 #: (https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-monitoring.html,
 #: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_RecommendationMetrics.html);
-#: guardsim simulates instance-backed endpoints (a ServerlessConfig is refused), which publish
-#: none, so an alarm on it has no data here as on SageMaker.
+#: guardsim simulates instance-backed endpoints (a ServerlessConfig is refused); whether they
+#: publish it for the instances a deployment launches is undocumented, and with
+#: environment.model_setup_time none (the default) they publish none, so the alarm has no data.
 SETUP_TIME_TEXT = (
-    "SageMaker publishes ModelSetupTime for serverless endpoints only (the time to launch new "
-    "compute for one); this endpoint is instance-backed, so the alarm sees no data, on "
-    "SageMaker as in guardsim, and never trips a rollback"
+    "SageMaker documents ModelSetupTime for serverless endpoints only (the time to launch new "
+    "compute for one); this endpoint is instance-backed and environment.model_setup_time is "
+    "none, so the alarm sees no data and never trips a rollback (per-instance: every launched "
+    "instance publishes its provisioning time)"
 )
 
 
@@ -836,6 +877,7 @@ def _metric_warnings(
     dims: dict[str, str],
     endpoint: Endpoint | None,
     dims_key: str,
+    setup_time: bool = False,
 ) -> list[Problem]:
     problems: list[Problem] = []
     # the instance metrics' namespace too (guardsim.model.instance_metrics)
@@ -850,8 +892,9 @@ def _metric_warnings(
         )
         return problems
     names = simulated.get(namespace or NAMESPACE, METRICS)
-    if metric == "ModelSetupTime" and (namespace or NAMESPACE) == NAMESPACE:
-        problems.append(_warn(join(path, "MetricName"), SETUP_TIME_TEXT))
+    if is_setup_time(namespace, metric):
+        if not setup_time:
+            problems.append(_warn(join(path, "MetricName"), SETUP_TIME_TEXT))
     elif metric is not None and metric not in names:
         problems.append(
             _warn(
@@ -927,7 +970,7 @@ def _metric_math_periods(alarm: MetricAlarm) -> list[tuple[int, int]]:
 
 
 def _check_metric_math_alarm(
-    alarm: MetricAlarm, path: str, endpoint: Endpoint | None
+    alarm: MetricAlarm, path: str, endpoint: Endpoint | None, setup_time: bool
 ) -> list[Problem]:
     problems: list[Problem] = []
     for key, value in (
@@ -981,6 +1024,7 @@ def _check_metric_math_alarm(
             dims,
             endpoint,
             "Dimensions",
+            setup_time,
         )
     return problems
 

@@ -12,9 +12,12 @@ there yet) and hands them to the pure :class:`~guardsim.cloudwatch.alarm.AlarmRu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Final
+
+import numpy as np
 
 from guardsim.cloudwatch.alarm import AlarmEvaluation, AlarmRule, AlarmState
 from guardsim.cloudwatch.anomaly import evaluated_metrics
@@ -22,10 +25,13 @@ from guardsim.cloudwatch.binding import Source, bind_source
 from guardsim.cloudwatch.composite import CompositeRule, parse_rule, reevaluate
 from guardsim.cloudwatch.metric_math import MetricMathProgram, compile_metrics
 from guardsim.cloudwatch.schedule import evaluation_interval, range_windows
+from guardsim.model.setup_time import METRIC as SETUP_METRIC
+from guardsim.model.setup_time import window_statistic
 from guardsim.scenarios.boto import CompositeAlarm, MetricAlarm
 from guardsim.scenarios.environment import Environment
 from guardsim.scenarios.models import Models
 from guardsim.scenarios.scenario import Endpoint
+from guardsim.simulator.fleet import SetupTimes
 from guardsim.simulator.metrics import (
     MetricStore,
     MinuteBucket,
@@ -160,8 +166,13 @@ class AlarmMonitor:
         composites: tuple[CompositeAlarm, ...] = (),
         models: Models | None = None,
         bands: Mapping[str, tuple[float, float]] | None = None,
+        setup_times: SetupTimes | None = None,
     ) -> None:
         self.store = store
+        #: The launched instances' ModelSetupTime samples (None: not published, see
+        #: environment.model_setup_time).
+        self.setup_times = setup_times
+        setup = setup_times is not None
         #: Whether :attr:`evaluations` is kept (a run without detail does not report it).
         self.record_evaluations = record_evaluations
         self.run_key = run_key
@@ -182,6 +193,7 @@ class AlarmMonitor:
                         endpoint,
                         blue_per_config_from,
                         models,
+                        setup,
                     )
                     for q in program.metric_stats.values()
                 }
@@ -197,6 +209,7 @@ class AlarmMonitor:
                         endpoint,
                         blue_per_config_from,
                         models,
+                        setup,
                     )
                 }
             self.bound.append(BoundAlarm(alarm, rule, sources, program))
@@ -243,6 +256,8 @@ class AlarmMonitor:
         ``(t - a, t - z)`` of ``offsets`` (range_windows, from offsets worked out once)."""
         if not reader.fleets:
             return [None] * len(offsets), [None] * len(offsets)
+        if reader.metric == SETUP_METRIC:
+            return self._setup_series(reader, offsets, t)
         if reader.minutes is not None:
             return self._minute_series(reader, reader.minutes, offsets, t)
         return self._window_series(reader, [(t - a, t - z) for a, z in offsets], t)
@@ -268,6 +283,32 @@ class AlarmMonitor:
                     cache[key] = hit
             values.append(hit[0])
             counts.append(hit[1])
+        return values, counts
+
+    def _setup_series(
+        self, reader: _Reader, offsets: tuple[tuple[int, int], ...], t: float
+    ) -> tuple[list[float | None], list[float | None]]:
+        """:meth:`_series` of ModelSetupTime: each window's statistic of the samples of the
+        instances that became ready in its minutes, those published by ``t``
+        (:func:`guardsim.model.setup_time.window_statistic`); no sample: no datapoint."""
+        assert self.setup_times is not None
+        setup = self.setup_times
+        published = self.store.published
+        values: list[float | None] = []
+        counts: list[float | None] = []
+        for a, z in offsets:
+            end = t - z
+            m = math.ceil((t - a) / 60.0) * 60.0  # the first minute starting in the window
+            samples: list[float] = []
+            while m < end:  # the minutes that start in the window (as MetricStore.window)
+                at = published.get(m)
+                if at is not None and at <= t and (reader.since is None or m >= reader.since):
+                    for fleet in reader.fleets:
+                        samples.extend(setup.samples(fleet, m))
+                m += 60.0
+            value = window_statistic(reader.spec, np.asarray(samples)) if samples else None
+            values.append(value)
+            counts.append(float(len(samples)) if value is not None else None)
         return values, counts
 
     def _minute_series(

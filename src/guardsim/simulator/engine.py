@@ -38,6 +38,8 @@ from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import name_of, needs_latency
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
+from guardsim.model.setup_time import METRIC as SETUP_METRIC
+from guardsim.model.setup_time import publishes, window_statistic
 from guardsim.record import DATAPOINT_COLUMNS, RunRecord, Summary
 from guardsim.scenarios.components import neighbour_fleet
 from guardsim.scenarios.scenario import Scenario
@@ -52,7 +54,7 @@ from guardsim.simulator.dataplane import (
     Routing,
     neighbour_plane,
 )
-from guardsim.simulator.fleet import Fleets
+from guardsim.simulator.fleet import Fleets, SetupTimes
 from guardsim.simulator.looks import LookRecorder
 from guardsim.simulator.metrics import (
     FLEETS,
@@ -163,6 +165,9 @@ class Run:
         self.fleets = Fleets()
         blue = self.fleets.launch("blue", self.start, [0.0] * own.endpoint.blue.instance_count)
         self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
+        if publishes(own.environment.model_setup_time) and own.endpoint.component is None:
+            # every instance launched from now on publishes ModelSetupTime (model.setup_time)
+            self.fleets.setup_times = SetupTimes()
         self.routing = Routing([], [])
         # an inference component's neighbours whose requests are simulated (scenarios.components)
         ic = scenario.inference_component
@@ -208,6 +213,7 @@ class Run:
             composites=composites,
             models=own.models,
             bands=anomaly_bands(own, replay),
+            setup_times=self.fleets.setup_times,
         )
         read = {s.metric for b in self.monitor.bound for s in b.sources.values()}
         if read & set(INSTANCE_METRICS):
@@ -381,6 +387,8 @@ class Run:
             self._record_look(minute, published_at, dict(published))
         # every alarm window from now on starts after this (the margin as for raw samples)
         self.store.forget_before(minute - self.monitor.max_window_seconds - 120.0)
+        if self.detail and self.fleets.setup_times is not None:
+            self._record_setup_times(minute, published_at, self.fleets.setup_times)
         # the updated component's (or endpoint's) fleets: a neighbour's have no view here
         buckets = {f: b for f, b in published if f in FLEETS}
         if not buckets or not self.detail:
@@ -422,6 +430,24 @@ class Run:
             self.store.drop_raw_before(minute + 60.0)
         else:
             self.store.drop_raw_before(minute - self.monitor.max_window_seconds - 120.0)
+
+    def _record_setup_times(self, minute: float, published_at: float, setup: SetupTimes) -> None:
+        """The run record's ModelSetupTime datapoints of ``minute`` (guardsim.model.setup_time):
+        blended and per fleet, where an instance became ready in it."""
+        cols = self.datapoints
+        by_fleet = {f: setup.samples(f, minute) for f in FLEETS}
+        views = [("blended", [x for f in FLEETS for x in by_fleet[f]])]
+        views += [(f, by_fleet[f]) for f in FLEETS]
+        for label, samples in views:
+            if not samples:
+                continue
+            x = np.asarray(samples)
+            row = (SETUP_METRIC, label, minute, published_at, len(x), float(x.sum()))
+            pcts = (window_statistic(_P["p50"], x), window_statistic(_P["p99"], x))
+            for col, value in zip(
+                DATAPOINT_COLUMNS, (*row, float(x.min()), float(x.max()), *pcts), strict=True
+            ):
+                cols[col].append(value)
 
     def _record_look(
         self, minute: float, published_at: float, buckets: dict[str, MinuteBucket]
