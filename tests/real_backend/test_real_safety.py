@@ -208,14 +208,20 @@ def test_a_name_clash_with_an_untagged_endpoint_stops_the_run_without_touching_i
         ],
     )
     sm.create_endpoint(EndpointName="guardsim-clash01-tiny", EndpointConfigName="theirs")
+    start = len(fake.calls)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="clash01")
-    assert isinstance(result.error, AWSError) and result.error.operation == "CreateEndpoint"
-    assert "already existing" in str(result.error)
-    # AWS refused the create: the endpoint is not this run's, so teardown never looks at it
-    assert "guardsim-clash01-tiny" not in [i.resource.name for i in result.teardown.items]
+    # the look-up before any create found it: the run stopped with nothing created
+    assert not isinstance(result.error, AWSError) and result.error is not None
+    assert "endpoint guardsim-clash01-tiny already exists" in str(result.error)
+    assert result.t0 is None and result.teardown.items == ()  # teardown never looks at it
     assert result.teardown.clean and "guardsim-clash01-tiny" in fake.resources()["endpoints"]
     assert fake.leftovers("guardsim-clash01-") == ["guardsim-clash01-tiny"]  # theirs, kept
-    assert not any(c.operation in ("DeleteEndpoint", "UpdateEndpoint") for c in fake.calls)
+    assert {c.operation for c in fake.calls[start:]} <= {
+        "DescribeModel",
+        "DescribeEndpointConfig",
+        "DescribeAlarms",
+        "DescribeEndpoint",
+    }
 
 
 def test_update_is_refused_on_an_endpoint_without_the_run_tag(payload: Path) -> None:

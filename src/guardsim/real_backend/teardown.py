@@ -178,6 +178,25 @@ _DELETE: dict[Kind, str] = {
 }
 
 
+def exists(clients: ClientFactory, resource: Resource) -> bool:
+    """Whether ``resource`` exists (``describe_*``, or DescribeAlarms for an alarm)."""
+    if resource.kind == "alarm":
+        found = call(clients("cloudwatch"), "describe_alarms", AlarmNames=[resource.name])
+        return any(
+            a.get("AlarmName") == resource.name
+            for key in ("MetricAlarms", "CompositeAlarms")
+            for a in found.get(key, [])
+        )
+    method, key, _ = _DESCRIBE[resource.kind]
+    try:
+        call(clients("sagemaker"), method, **{key: resource.name})
+    except AWSError as exc:
+        if _not_found(exc):
+            return False
+        raise
+    return True
+
+
 class _Teardown:
     def __init__(
         self, clients: ClientFactory, clock: Clock, run_id: str, progress: Progress
