@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from guardsim.deployment.plan import plan_steps
@@ -65,6 +65,49 @@ class CostEstimate:
     max_seconds: float
     invocations: int
     lines: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls,
+        expected: tuple[float, float, float],
+        most: tuple[float, float, float],
+        invocations: int,
+        lines: list[str],
+    ) -> CostEstimate:
+        """From ``(seconds, usd, instance-hours)`` expected and at most."""
+        (exp_s, exp_usd, exp_h), (max_s, max_usd, max_h) = expected, most
+        return cls(
+            expected_usd=round(exp_usd, 2),
+            max_usd=round(max_usd, 2),
+            expected_instance_hours=exp_h,
+            max_instance_hours=max_h,
+            expected_seconds=exp_s,
+            max_seconds=max_s,
+            invocations=invocations,
+            lines=tuple(lines),
+        )
+
+
+def pacing(scenario: Scenario) -> tuple[float, float, float, float, str]:
+    """``(rate, poll, warm-up, cool-down, content type)`` of a run: the ``real`` section's, or
+    its defaults for a scenario without one (a plan shown before the section is written)."""
+    real = scenario.real
+    if real is None:
+        d: dict[str, Any] = {f.name: f.default for f in fields(Real)}
+        return (
+            scenario.traffic.rate_per_second,
+            float(d["poll_interval_seconds"]),
+            float(d["warmup_seconds"]),
+            float(d["cooldown_seconds"]),
+            str(d["content_type"]),
+        )
+    return (
+        real.rate_per_second or scenario.traffic.rate_per_second,
+        real.poll_interval_seconds,
+        real.warmup_seconds,
+        real.cooldown_seconds,
+        real.content_type,
+    )
 
 
 @dataclass(frozen=True)
@@ -188,9 +231,7 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
     blue_n, green_n = ep.blue.instance_count, ep.green.instance_count
     blue_price = env.price_per_hour(ep.blue.instance_type)
     green_price = env.price_per_hour(ep.green.instance_type)
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
+    rate, _, warmup, cooldown, _ = pacing(scenario)
     create = env.provisioning_seconds.mean
     delete = env.termination_seconds.mean
     dc = scenario.deployment_config
@@ -218,8 +259,8 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
 
     expected_update = _update_seconds(scenario)
     max_update = follow_timeout_seconds(scenario)
-    exp_s, exp_usd, exp_h = total(expected_update)
-    max_s, max_usd, max_h = total(max_update)
+    expected, most = total(expected_update), total(max_update)
+    (exp_s, exp_usd, exp_h), (_, max_usd, max_h) = expected, most
     priced = [t for t in {ep.blue.instance_type, ep.green.instance_type} if not env.has_price(t)]
     lines = [
         f"blue fleet {blue_n} x {ep.blue.instance_type} at ${blue_price:.3f}/h, green fleet "
@@ -240,16 +281,7 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
             "(set environment.instance_prices_usd_per_hour)"
         )
     invocations = round(rate * (warmup + expected_update + cooldown))
-    return CostEstimate(
-        expected_usd=round(exp_usd, 2),
-        max_usd=round(max_usd, 2),
-        expected_instance_hours=exp_h,
-        max_instance_hours=max_h,
-        expected_seconds=exp_s,
-        max_seconds=max_s,
-        invocations=invocations,
-        lines=tuple(lines),
-    )
+    return CostEstimate.of(expected, most, invocations, lines)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -271,11 +303,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
     real = scenario.real
     names = ResourceNames.for_scenario(scenario, run_id)
     ep = scenario.endpoint
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
-    poll = real.poll_interval_seconds if real else 15.0
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    content_type = real.content_type if real else "text/csv"
+    rate, poll, warmup, cooldown, content_type = pacing(scenario)
     tags = run_tags(run_id)
     alarm_kwargs = [real_alarm_kwargs(a, names) for a in scenario.alarms]
     real_alarms = [k["AlarmName"] for k in alarm_kwargs]
@@ -486,23 +514,13 @@ def _component_plan(
     assert ic is not None
     real = scenario.real
     cp.component_calls(scenario, names, add)
-    exp_usd, max_usd, exp_h, max_h, exp_s, max_s, invocations, lines = cp.cost_lines(scenario, real)
     return RunPlan(
         scenario=scenario,
         real=real,
         names=names,
         region=region or (real.region if real else None),
         calls=tuple(calls),
-        cost=CostEstimate(
-            expected_usd=round(exp_usd, 2),
-            max_usd=round(max_usd, 2),
-            expected_instance_hours=exp_h,
-            max_instance_hours=max_h,
-            expected_seconds=exp_s,
-            max_seconds=max_s,
-            invocations=invocations,
-            lines=tuple(lines),
-        ),
+        cost=cp.component_cost(scenario),
         follow_timeout_seconds=cp.follow_timeout_seconds(ic),
     )
 
