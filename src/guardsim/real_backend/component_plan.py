@@ -117,7 +117,7 @@ def follow_timeout_seconds(ic: InferenceComponent) -> float:
 
 def component_cost(scenario: Scenario) -> CostEstimate:
     """The instance cost of a component run, expected and at most."""
-    from guardsim.real_backend.plan import CostEstimate, pacing
+    from guardsim.real_backend.plan import CostEstimate, cost_footnotes, pacing
 
     ic = scenario.inference_component
     assert ic is not None
@@ -156,20 +156,13 @@ def component_cost(scenario: Scenario) -> CostEstimate:
         f"at most: the update runs to its limit ({max_update / 60:.0f} min) on {most} "
         f"instance(s) before guardsim tears down: {max_h:.2f} instance-hours, about "
         f"${max_usd:.2f}",
-        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
-        "and one GetMetricData request (about $0.01 per 1,000 metrics)",
     ]
     if stalls:
         lines.append(
             "the placement plan says the update stalls (no room for a batch's new copies even "
             "with managed scaling): expected = at most"
         )
-    if not env.has_price(ic.instance_type):
-        lines.append(
-            f"no known price for {ic.instance_type}: "
-            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
-            "(set environment.instance_prices_usd_per_hour)"
-        )
+    lines += cost_footnotes(scenario, [] if env.has_price(ic.instance_type) else [ic.instance_type])
     invocations = round(rate * (warmup + expected_update + cooldown))
     return CostEstimate.of(expected, at_most, invocations, lines)
 

@@ -18,7 +18,7 @@ built-in table of approximate us-east-1 on-demand prices).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
@@ -86,6 +86,23 @@ class CostEstimate:
             invocations=invocations,
             lines=tuple(lines),
         )
+
+
+def cost_footnotes(scenario: Scenario, unpriced: Sequence[str]) -> list[str]:
+    """The cost lines every plan ends with: CloudWatch's share, and the instance types with no
+    known price (``unpriced``)."""
+    env = scenario.environment
+    lines = [
+        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
+        "and one GetMetricData request (about $0.01 per 1,000 metrics)"
+    ]
+    if unpriced:
+        lines.append(
+            f"no known price for {', '.join(sorted(unpriced))}: "
+            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
+            "(set environment.instance_prices_usd_per_hour)"
+        )
+    return lines
 
 
 def pacing(scenario: Scenario) -> tuple[float, float, float, float, str]:
@@ -271,15 +288,8 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
         f"{exp_h:.2f} instance-hours, about ${exp_usd:.2f}",
         f"at most: the update runs to its limit ({max_update / 60:.0f} min) before guardsim "
         f"tears down: {max_h:.2f} instance-hours, about ${max_usd:.2f}",
-        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
-        "and one GetMetricData request (about $0.01 per 1,000 metrics)",
     ]
-    if priced:
-        lines.append(
-            f"no known price for {', '.join(sorted(priced))}: "
-            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
-            "(set environment.instance_prices_usd_per_hour)"
-        )
+    lines += cost_footnotes(scenario, priced)
     invocations = round(rate * (warmup + expected_update + cooldown))
     return CostEstimate.of(expected, most, invocations, lines)
 
@@ -426,14 +436,33 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
         (names.green_config, names.blue_config),
         (names.green_model, names.blue_model),
     )
+    return _plan(
+        scenario,
+        names,
+        region,
+        calls,
+        estimate_cost(scenario, real),
+        follow_timeout_seconds(scenario),
+    )
+
+
+def _plan(
+    scenario: Scenario,
+    names: ResourceNames,
+    region: str | None,
+    calls: list[PlannedCall],
+    cost: CostEstimate,
+    follow_timeout: float,
+) -> RunPlan:
+    real = scenario.real
     return RunPlan(
         scenario=scenario,
         real=real,
         names=names,
         region=region or (real.region if real else None),
         calls=tuple(calls),
-        cost=estimate_cost(scenario, real),
-        follow_timeout_seconds=follow_timeout_seconds(scenario),
+        cost=cost,
+        follow_timeout_seconds=follow_timeout,
     )
 
 
@@ -512,16 +541,9 @@ def _component_plan(
 
     ic = scenario.inference_component
     assert ic is not None
-    real = scenario.real
     cp.component_calls(scenario, names, add)
-    return RunPlan(
-        scenario=scenario,
-        real=real,
-        names=names,
-        region=region or (real.region if real else None),
-        calls=tuple(calls),
-        cost=cp.component_cost(scenario),
-        follow_timeout_seconds=cp.follow_timeout_seconds(ic),
+    return _plan(
+        scenario, names, region, calls, cp.component_cost(scenario), cp.follow_timeout_seconds(ic)
     )
 
 
