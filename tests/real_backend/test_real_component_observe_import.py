@@ -5,44 +5,26 @@ and runs."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from component_helpers import InvokingClients, component_scenario, start_component_update_elsewhere
-from real_helpers import emulated
+from real_helpers import READ_ONLY as BASE_READ_ONLY
+from real_helpers import FakeCLI, emulated, run_cli
 
-from guardsim.cli import main
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.component_observe import observe_component
 from guardsim.scenarios import Scenario, read_scenario
 from guardsim.scenarios.boto import thaw
 
-READ_ONLY = {
-    "DescribeInferenceComponent",
-    "ListInferenceComponents",
-    "DescribeEndpoint",
-    "DescribeEndpointConfig",
-    "DescribeAlarms",
-    "GetMetricData",
-    "DescribeAlarmHistory",
-}
-FakeCLI = Callable[..., EmulatedAWS]
+READ_ONLY = BASE_READ_ONLY | {"DescribeInferenceComponent", "ListInferenceComponents"}
 
 
 def raw_config(scenario: Scenario) -> Any:
     """The scenario's InferenceComponentDeploymentConfig as written."""
     assert scenario.inference_component is not None
     return thaw(scenario.inference_component.raw_deployment_config)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_observe_reads_a_component_rollback_that_ends_in_service(payload: Path) -> None:

@@ -6,20 +6,16 @@ naming the resource, and the resource is neither updated nor deleted. Against th
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 from component_helpers import CHAT_ALARM, component_scenario
-from real_helpers import ROLE, tiny
+from real_helpers import ROLE, FakeCLI, run_cli, tiny
 
-from guardsim.cli import main
 from guardsim.emulator.clients import EmulatedAWS
 from guardsim.scenarios import Scenario
 from guardsim.scenarios.boto import thaw
 
-FakeCLI = Callable[..., EmulatedAWS]
 #: the calls that create, change or delete something
 WRITES = ("Create", "Update", "Delete", "Put", "Tag", "Invoke")
 
@@ -27,9 +23,7 @@ WRITES = ("Create", "Update", "Delete", "Put", "Tag", "Invoke")
 def _run_cli(scenario: Scenario, tmp_path: Path, run_id: str) -> tuple[int, str, str]:
     path = tmp_path / "scenario.yaml"
     path.write_text(yaml.safe_dump(scenario.to_dict()), encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["real", "run", str(path), "--yes", "--run-id", run_id], out, err)
-    return code, out.getvalue(), err.getvalue()
+    return run_cli("real", "run", str(path), "--yes", "--run-id", run_id)
 
 
 def _their_endpoint(fake: EmulatedAWS, name: str, instance_type: str, count: int) -> None:

@@ -4,12 +4,11 @@ put_metric_alarm arguments (renamed with the run's prefix)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
+from real_helpers import run_cli
 
-from guardsim.cli import main
 from guardsim.real_backend.naming import ResourceNames, has_run_tag, prefixed
 from guardsim.real_backend.plan import plan_run
 from guardsim.scenarios import load_scenario
@@ -64,12 +63,6 @@ POST_ALARMS = [
     post_alarm(f"{P}TEST-{ENDPOINT}-5XX-Errors", "Invocation5XXErrors", 1),
     post_alarm(f"{P}TEST-{ENDPOINT}-Model-Latency", "ModelLatency", 10000),
 ]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def blocks(text: str) -> dict[str, list[dict[str, object]]]:

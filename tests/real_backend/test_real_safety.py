@@ -5,21 +5,17 @@ credential ever reaches a log, a message or a record."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from real_helpers import emulated, placeholder_values, quick_seed, tiny
+from real_helpers import FakeCLI, emulated, placeholder_values, quick_seed, run_cli, tiny
 
-from guardsim.cli import main
 from guardsim.emulator.clients import ACCESS_KEY_ID as FAKE_ACCESS_KEY_ID
 from guardsim.emulator.clients import SECRET_ACCESS_KEY as FAKE_SECRET_ACCESS_KEY
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.emulator.faults import InjectedFaults
 from guardsim.errors import AWSError, GuardsimError
 from guardsim.real_backend.clients import RedactingFilter, call, client_config, redact
@@ -27,14 +23,6 @@ from guardsim.real_backend.naming import run_tags
 from guardsim.real_backend.run import run_real
 from guardsim.real_backend.teardown import Ledger, teardown
 from guardsim.scenarios.distributions import Fixed
-
-FakeCLI = Callable[..., EmulatedAWS]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def set_args(payload: Path) -> list[str]:
