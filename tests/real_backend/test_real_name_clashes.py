@@ -13,6 +13,7 @@ from component_helpers import CHAT_ALARM, component_scenario
 from real_helpers import ROLE, FakeCLI, run_cli, tiny
 
 from guardsim.emulator.clients import EmulatedAWS
+from guardsim.real_backend.plan import plan_run
 from guardsim.scenarios import Scenario
 from guardsim.scenarios.boto import thaw
 
@@ -42,6 +43,11 @@ def _their_endpoint(fake: EmulatedAWS, name: str, instance_type: str, count: int
     )
     sm.create_endpoint(EndpointName=name, EndpointConfigName=f"{name}-config")
     fake.clock.sleep(fake.emulator.endpoints[name].ready_at - fake.clock.now())
+
+
+def botocore_name(method: str) -> str:
+    """``describe_model`` -> ``DescribeModel``."""
+    return "".join(part.capitalize() for part in method.split("_"))
 
 
 def _writes_since(fake: EmulatedAWS, start: int) -> list[str]:
@@ -78,6 +84,11 @@ def test_an_existing_untagged_component_of_the_planned_name_stops_the_run_untouc
     assert f"inference component {theirs} already exists" in err
     assert "nothing was created" in err and "Traceback" not in err + out
     assert _writes_since(fake, start) == []  # not one create, update, delete or request
+    # the look-ups are the plan's check stage, in its order, up to the clash
+    checks = [c.method for c in plan_run(scenario, "clash02").stage("check")]
+    seen = [c.operation for c in fake.calls[start:]]
+    assert seen == [botocore_name(m) for m in checks][: len(seen)]
+    assert seen[-1] == "DescribeInferenceComponent"
     after = sm.describe_inference_component(InferenceComponentName=theirs)
     assert after["InferenceComponentStatus"] == "InService"
     assert after["Specification"]["ModelName"] == "their-model"

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import UnsupportedError
 from guardsim.real_backend.naming import ResourceNames, run_tags
+from guardsim.real_backend.teardown import CREATES, Resource, lookup_call
 from guardsim.scenarios.boto import MetricAlarm, freeze, thaw
 from guardsim.scenarios.real import Real
 from guardsim.scenarios.scenario import Scenario
 
-Stage = Literal["setup", "warm-up", "update", "follow", "collect", "teardown"]
+Stage = Literal["check", "setup", "warm-up", "update", "follow", "collect", "teardown"]
 
 #: Time allowed beyond MaximumExecutionTimeoutInSeconds before a run stops following the update
 #: and tears down anyway (provisioning and the rollback may come on top of the timeout).
@@ -136,6 +137,15 @@ class RunPlan:
     calls: tuple[PlannedCall, ...]
     cost: CostEstimate
     follow_timeout_seconds: float
+
+    def created(self) -> list[Resource]:
+        """What the setup stage creates, in order."""
+        out = []
+        for c in self.stage("setup"):
+            if c.method in CREATES:
+                kind, key = CREATES[c.method]
+                out.append(Resource(kind, str(c.params[key])))
+        return out
 
     def stage(self, stage: Stage) -> tuple[PlannedCall, ...]:
         return tuple(c for c in self.calls if c.stage == stage)
@@ -455,7 +465,7 @@ def _plan(
     follow_timeout: float,
 ) -> RunPlan:
     real = scenario.real
-    return RunPlan(
+    plan = RunPlan(
         scenario=scenario,
         real=real,
         names=names,
@@ -464,6 +474,19 @@ def _plan(
         cost=cost,
         follow_timeout_seconds=follow_timeout,
     )
+    checks = []
+    for resource in plan.created():
+        service, method, params = lookup_call(resource)
+        checks.append(
+            PlannedCall(
+                "check",
+                service,
+                method,
+                freeze(params),
+                "before any create: if it exists, it is not this run's, and the run stops",
+            )
+        )
+    return replace(plan, calls=(*checks, *plan.calls))
 
 
 def alarm_history_calls(add: Any, real_alarms: list[str], note: str) -> None:

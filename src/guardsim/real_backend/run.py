@@ -42,9 +42,8 @@ from guardsim.real_backend.follow import Followed, follow_update, pump, wait_unt
 from guardsim.real_backend.naming import TAG_KEY, check_run_id, has_run_tag, new_run_id
 from guardsim.real_backend.plan import PlannedCall, RunPlan, plan_run
 from guardsim.real_backend.teardown import (
-    Kind,
+    CREATES,
     Ledger,
-    Resource,
     TeardownReport,
     exists,
     teardown,
@@ -60,15 +59,6 @@ Progress = Callable[[str], None]
 #: How long a new endpoint may stay Creating before the run gives up (a misconfigured one can
 #: stay Creating for about an hour before it fails, see aws-model.md#timings).
 CREATE_TIMEOUT_SECONDS = 3600.0
-
-#: create method -> (ledger kind, name parameter)
-_CREATES: dict[str, tuple[Kind, str]] = {
-    "create_model": ("model", "ModelName"),
-    "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
-    "put_metric_alarm": ("alarm", "AlarmName"),
-    "create_endpoint": ("endpoint", "EndpointName"),
-    "create_inference_component": ("inference_component", "InferenceComponentName"),
-}
 
 
 @dataclass(frozen=True)
@@ -136,7 +126,7 @@ class _Run:
         """Create what the setup stage lists (inference components aside: they need the
         endpoint InService) and wait for the endpoint; the time creation ended."""
         for planned in self.plan.stage("setup"):
-            if planned.method in _CREATES and planned.method != "create_inference_component":
+            if planned.method in CREATES and planned.method != "create_inference_component":
                 self._create(planned)
         created = self.clock.now()
         self._wait_in_service(sm)
@@ -288,12 +278,9 @@ class _Run:
     def refuse_clashes(self) -> None:
         """Stop before any create when a resource the plan would create already exists: it
         is someone else's (or an earlier run's with the same id), and is never touched."""
-        for planned in self.plan.stage("setup"):
-            if planned.method not in _CREATES:
-                continue
-            kind, key = _CREATES[planned.method]
-            name = str(planned.params[key])
-            if exists(self.clients, Resource(kind, name)):
+        for resource in self.plan.created():
+            kind, name = resource.kind, resource.name
+            if exists(self.clients, resource):
                 raise ExternalError(
                     f"refusing to run: {kind.replace('_', ' ')} {name} already exists and is "
                     "not this run's (guardsim only creates, changes and deletes its own "
@@ -301,7 +288,7 @@ class _Run:
                 )
 
     def _create(self, planned: PlannedCall) -> None:
-        kind, key = _CREATES[planned.method]
+        kind, key = CREATES[planned.method]
         kwargs = planned.kwargs()
         name = str(kwargs[key])
         self.ledger.add(kind, name)  # before the call: it may fail after the resource exists

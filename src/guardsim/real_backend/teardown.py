@@ -178,22 +178,39 @@ _DELETE: dict[Kind, str] = {
 }
 
 
-def exists(clients: ClientFactory, resource: Resource) -> bool:
-    """Whether ``resource`` exists (``describe_*``, or DescribeAlarms for an alarm)."""
+#: create method -> (ledger kind, name parameter)
+CREATES: dict[str, tuple[Kind, str]] = {
+    "create_model": ("model", "ModelName"),
+    "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
+    "put_metric_alarm": ("alarm", "AlarmName"),
+    "create_endpoint": ("endpoint", "EndpointName"),
+    "create_inference_component": ("inference_component", "InferenceComponentName"),
+}
+
+
+def lookup_call(resource: Resource) -> tuple[str, str, dict[str, Any]]:
+    """``(service, method, params)`` of the read-only call that finds ``resource``."""
     if resource.kind == "alarm":
-        found = call(clients("cloudwatch"), "describe_alarms", AlarmNames=[resource.name])
+        return "cloudwatch", "describe_alarms", {"AlarmNames": [resource.name]}
+    method, key, _ = _DESCRIBE[resource.kind]
+    return "sagemaker", method, {key: resource.name}
+
+
+def exists(clients: ClientFactory, resource: Resource) -> bool:
+    """Whether ``resource`` exists (:func:`lookup_call`)."""
+    service, method, params = lookup_call(resource)
+    try:
+        found = call(clients(service), method, **params)
+    except AWSError as exc:
+        if _not_found(exc):
+            return False
+        raise
+    if resource.kind == "alarm":
         return any(
             a.get("AlarmName") == resource.name
             for key in ("MetricAlarms", "CompositeAlarms")
             for a in found.get(key, [])
         )
-    method, key, _ = _DESCRIBE[resource.kind]
-    try:
-        call(clients("sagemaker"), method, **{key: resource.name})
-    except AWSError as exc:
-        if _not_found(exc):
-            return False
-        raise
     return True
 
 
