@@ -47,6 +47,9 @@ def test_observe_reads_a_component_rollback_that_ends_in_service(payload: Path) 
         h["t"] for h in record.alarm_history if h["to"] == "ALARM" and h["t"] >= 0
     )
     assert record.summary.user_errors > 0  # from the component's own 5XX series
+    # which of those the new copies served is not observable: no figure, and the reason
+    assert record.summary.green_errors is None and record.summary.green_requests is None
+    assert any("not observable for component updates" in n for n in record.notes)
     definition = record.scenario_definition
     assert definition["inference_component"]["new_model_name"] == "chat-v2"
     assert definition["deployment_config"] == raw_config(scenario)
