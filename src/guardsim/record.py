@@ -52,6 +52,14 @@ DATAPOINT_COLUMNS = (
 )
 
 
+#: Why a record's blast radius is null (a real run of an inference component update): said by
+#: the record's notes, its reports and ``guardsim compare``.
+BLAST_RADIUS_NOT_OBSERVABLE = (
+    "not observable for component updates (SageMaker publishes a component's metrics under "
+    "InferenceComponentName only, blending its old and new copies)"
+)
+
+
 @dataclass(frozen=True)
 class Summary:
     """The outcome in numbers.
@@ -63,7 +71,8 @@ class Summary:
       traffic was back on the old config;
     * ``tripped_alarms``: the rollback alarms that were tripped when it was detected;
     * ``green_requests`` / ``green_errors``: requests and errors (4XX + 5XX) served by the new
-      fleet: the blast radius;
+      fleet: the blast radius; null when it was not observable (a real run of an inference
+      component update: CloudWatch blends its old and new copies, and the notes say so);
     * ``user_errors``: all errors callers saw during the deployment, from either fleet;
     * ``peak_green_traffic_fraction``; ``instance_seconds`` and ``cost_usd`` of both fleets
       during the deployment.
@@ -74,8 +83,8 @@ class Summary:
     rollback_started_seconds: float | None
     rollback_completed_seconds: float | None
     tripped_alarms: tuple[str, ...]
-    green_requests: int
-    green_errors: int
+    green_requests: int | None
+    green_errors: int | None
     user_errors: int
     peak_green_traffic_fraction: float
     instance_seconds: float
@@ -214,8 +223,8 @@ _SUMMARY: dict[str, tuple[tuple[type, ...], bool]] = {
     "rollback_started_seconds": (_NUMBER, True),
     "rollback_completed_seconds": (_NUMBER, True),
     "tripped_alarms": ((list,), False),
-    "green_requests": ((int,), False),
-    "green_errors": ((int,), False),
+    "green_requests": ((int,), True),
+    "green_errors": ((int,), True),
     "user_errors": ((int,), False),
     "peak_green_traffic_fraction": (_NUMBER, False),
     "instance_seconds": (_NUMBER, False),

@@ -4,7 +4,9 @@ placement kernel, and AWS's error codes."""
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -13,6 +15,10 @@ from botocore.exceptions import ClientError
 from emulator_helpers import ROLE, START, WORLD, make_model
 
 from guardsim.testing import mock_aws
+
+# the real backend tests' component alarm and update (tests/real_backend/component_helpers.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "real_backend"))
+from component_helpers import CHAT_ALARM, CHAT_DEPLOYMENT_CONFIG
 
 #: copy start 120 s and termination 30 s, fixed: exact timelines
 COMPONENT_WORLD: dict[str, Any] = {
@@ -184,26 +190,8 @@ def test_a_bad_update_rolls_back_on_its_component_alarm_and_a_good_one_succeeds(
         make_model(sm, "v3")
         create_component(sm, "chat", "llm", "v1", copies=2)
         time.sleep(120)
-        cw.put_metric_alarm(
-            AlarmName="chat-5xx",
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Dimensions=[{"Name": "InferenceComponentName", "Value": "chat"}],
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=0,
-            ComparisonOperator="GreaterThanThreshold",
-            TreatMissingData="notBreaching",
-        )
-        dc = {
-            "RollingUpdatePolicy": {
-                "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
-                "WaitIntervalInSeconds": 300,
-                "MaximumExecutionTimeoutInSeconds": 3600,
-            },
-            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
-        }
+        cw.put_metric_alarm(**CHAT_ALARM)
+        dc = CHAT_DEPLOYMENT_CONFIG
         sm.update_inference_component(
             InferenceComponentName="chat", Specification={"ModelName": "v2"}, DeploymentConfig=dc
         )

@@ -5,7 +5,6 @@ scenario runs end to end against it through boto3's default chain."""
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
@@ -27,11 +26,10 @@ from serve_helpers import (
     wait_for,
 )
 
-from guardsim.cli.main import main
-
 # the real backend tests' component scenario and alarm (tests/real_backend/component_helpers.py)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "real_backend"))
-from component_helpers import CHAT_ALARM, component_data
+from component_helpers import CHAT_ALARM, CHAT_DEPLOYMENT_CONFIG, component_data
+from real_helpers import run_cli
 
 from guardsim.record import RunRecord
 
@@ -45,14 +43,6 @@ COMPONENT_WORLD: dict[str, Any] = {
     },
 }
 SPEED = 1200.0
-DEPLOYMENT_CONFIG = {
-    "RollingUpdatePolicy": {
-        "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
-        "WaitIntervalInSeconds": 300,
-        "MaximumExecutionTimeoutInSeconds": 3600,
-    },
-    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
-}
 
 
 def _status(sm: Any, name: str) -> str:
@@ -104,7 +94,7 @@ def test_boto3_drives_a_component_update_and_its_rollback_over_http(tmp_path: Pa
         sm.update_inference_component(
             InferenceComponentName="chat",
             Specification={**spec, "ModelName": "chat-v2"},
-            DeploymentConfig=DEPLOYMENT_CONFIG,
+            DeploymentConfig=CHAT_DEPLOYMENT_CONFIG,
         )
         seen, errors = [], 0
         deadline = time.monotonic() + 30.0
@@ -129,7 +119,7 @@ def test_boto3_drives_a_component_update_and_its_rollback_over_http(tmp_path: Pa
         assert errors > 0
         described = sm.describe_inference_component(InferenceComponentName="chat")
         assert described["Specification"]["ModelName"] == "chat-v1"  # rolled back
-        assert described["LastDeploymentConfig"] == DEPLOYMENT_CONFIG
+        assert described["LastDeploymentConfig"] == CHAT_DEPLOYMENT_CONFIG
         history = cw.describe_alarm_history(AlarmName="chat-5xx", HistoryItemType="StateUpdate")
         assert any("to ALARM" in h["HistorySummary"] for h in history["AlarmHistoryItems"])
         # the server wrote the update's run record
@@ -142,12 +132,6 @@ def test_boto3_drives_a_component_update_and_its_rollback_over_http(tmp_path: Pa
     assert [t["to"] for t in record.transitions][-2:] == ["RollbackDeleting", "InService"]
     assert set(record.datapoints["dimensions"]) == {"blended"}
     assert json.loads(record.to_json())["scenario"] == "chat"
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), out=out, err=err)
-    return status, out.getvalue(), err.getvalue()
 
 
 def test_real_run_of_a_component_scenario_against_guardsim_serve(
@@ -166,7 +150,7 @@ def test_real_run_of_a_component_scenario_against_guardsim_serve(
     record_path = tmp_path / "record.json"
     with serving(COMPONENT_WORLD, speed=300.0) as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-        status, _, err = _run(
+        status, _, err = run_cli(
             "real",
             "run",
             str(scenario),

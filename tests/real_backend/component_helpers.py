@@ -5,6 +5,7 @@ series, fixed times (the emulator's virtual clock runs it in well under a second
 from __future__ import annotations
 
 import contextlib
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,17 @@ CHAT_ALARM: dict[str, Any] = {
     "ComparisonOperator": "GreaterThanThreshold",
     "TreatMissingData": "notBreaching",
     "Dimensions": [{"Name": "InferenceComponentName", "Value": "chat"}],
+}
+
+
+#: The update: batches of 1 copy, 5 minutes' wait, the rollback alarm above
+CHAT_DEPLOYMENT_CONFIG: dict[str, Any] = {
+    "RollingUpdatePolicy": {
+        "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
+        "WaitIntervalInSeconds": 300,
+        "MaximumExecutionTimeoutInSeconds": 3600,
+    },
+    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
 }
 
 
@@ -74,14 +86,7 @@ def component_data(payload: Path, *, green_5xx: float = 1.0) -> dict[str, Any]:
                 }
             ],
         },
-        "deployment_config": {
-            "RollingUpdatePolicy": {
-                "MaximumBatchSize": {"Type": "COPY_COUNT", "Value": 1},
-                "WaitIntervalInSeconds": 300,
-                "MaximumExecutionTimeoutInSeconds": 3600,
-            },
-            "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "chat-5xx"}]},
-        },
+        "deployment_config": copy.deepcopy(CHAT_DEPLOYMENT_CONFIG),
         "alarms": [dict(CHAT_ALARM)],
         "models": {"green": {"error_rate_5xx": green_5xx}},
         "traffic": {"rate_per_second": 0.5, "arrivals": "uniform"},

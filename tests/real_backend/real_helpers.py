@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from guardsim.cli import main
 from guardsim.emulator.clients import EmulatedAWS
 from guardsim.emulator.world import world_from_scenario
 from guardsim.scenarios import Scenario, check_scenario_dict, load_scenario
 
 ROLE = "arn:aws:iam::123456789012:role/guardsim-test"
+#: The ``fake_cli`` fixture: ``fake_cli(truth, **emulator options)`` returns the fake it installs.
+FakeCLI = Callable[..., EmulatedAWS]
+#: The calls a read-only command (observe, import) of an endpoint may make.
+READ_ONLY = frozenset(
+    {
+        "DescribeEndpoint",
+        "DescribeEndpointConfig",
+        "DescribeAlarms",
+        "GetMetricData",
+        "DescribeAlarmHistory",
+    }
+)
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1"
 BAD_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:0.90-2"
 MODEL = "s3://guardsim-test-bucket/model.tar.gz"
@@ -184,3 +199,10 @@ def sleep_until(aws: EmulatedAWS, endpoint: str, phase: str, step: float = 5.0) 
             return aws.clock.now()
         aws.clock.sleep(step)
     raise AssertionError(f"{endpoint} never reached {phase}")
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``guardsim ARGV``: exit status, standard output and standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()

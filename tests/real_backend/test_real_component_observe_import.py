@@ -5,44 +5,26 @@ and runs."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from component_helpers import InvokingClients, component_scenario, start_component_update_elsewhere
-from real_helpers import emulated
+from real_helpers import READ_ONLY as BASE_READ_ONLY
+from real_helpers import FakeCLI, emulated, run_cli
 
-from guardsim.cli import main
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.component_observe import observe_component
 from guardsim.scenarios import Scenario, read_scenario
 from guardsim.scenarios.boto import thaw
 
-READ_ONLY = {
-    "DescribeInferenceComponent",
-    "ListInferenceComponents",
-    "DescribeEndpoint",
-    "DescribeEndpointConfig",
-    "DescribeAlarms",
-    "GetMetricData",
-    "DescribeAlarmHistory",
-}
-FakeCLI = Callable[..., EmulatedAWS]
+READ_ONLY = BASE_READ_ONLY | {"DescribeInferenceComponent", "ListInferenceComponents"}
 
 
 def raw_config(scenario: Scenario) -> Any:
     """The scenario's InferenceComponentDeploymentConfig as written."""
     assert scenario.inference_component is not None
     return thaw(scenario.inference_component.raw_deployment_config)
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_observe_reads_a_component_rollback_that_ends_in_service(payload: Path) -> None:
@@ -65,6 +47,9 @@ def test_observe_reads_a_component_rollback_that_ends_in_service(payload: Path) 
         h["t"] for h in record.alarm_history if h["to"] == "ALARM" and h["t"] >= 0
     )
     assert record.summary.user_errors > 0  # from the component's own 5XX series
+    # which of those the new copies served is not observable: no figure, and the reason
+    assert record.summary.green_errors is None and record.summary.green_requests is None
+    assert any("not observable for component updates" in n for n in record.notes)
     definition = record.scenario_definition
     assert definition["inference_component"]["new_model_name"] == "chat-v2"
     assert definition["deployment_config"] == raw_config(scenario)

@@ -6,27 +6,17 @@ clients against the fake AWS, read-only."""
 from __future__ import annotations
 
 import contextlib
-import io
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from component_helpers import component_scenario, start_component_update_elsewhere
+from real_helpers import FakeCLI, run_cli
 
-from guardsim.cli import main
 from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.verify import component_verdict
 from guardsim.simulator import simulate
-
-FakeCLI = Callable[..., EmulatedAWS]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _ic(status: str, model: str, **more: Any) -> dict[str, Any]:

@@ -4,17 +4,13 @@ read: the fake sees no create, update or delete from them."""
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from real_helpers import emulated, sleep_until, start_update_elsewhere
+from real_helpers import READ_ONLY, FakeCLI, emulated, run_cli, sleep_until, start_update_elsewhere
 
-from guardsim.cli import main
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.importer import (
     import_endpoint,
     model_from_stats,
@@ -23,21 +19,6 @@ from guardsim.real_backend.importer import (
 from guardsim.real_backend.observe import observe_endpoint
 from guardsim.scenarios import load_scenario, read_scenario
 from guardsim.simulator import simulate
-
-READ_ONLY = {
-    "DescribeEndpoint",
-    "DescribeEndpointConfig",
-    "DescribeAlarms",
-    "GetMetricData",
-    "DescribeAlarmHistory",
-}
-FakeCLI = Callable[..., EmulatedAWS]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("name", ["seed-canary-rollback", "seed-linear-success"])

@@ -4,12 +4,11 @@ put_metric_alarm arguments (renamed with the run's prefix)."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
+from real_helpers import run_cli
 
-from guardsim.cli import main
 from guardsim.real_backend.naming import ResourceNames, has_run_tag, prefixed
 from guardsim.real_backend.plan import plan_run
 from guardsim.scenarios import load_scenario
@@ -66,12 +65,6 @@ POST_ALARMS = [
 ]
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def blocks(text: str) -> dict[str, list[dict[str, object]]]:
     """``service.method`` -> the parameters of each of its calls, parsed from the text plan."""
     calls: dict[str, list[dict[str, object]]] = {}
@@ -112,6 +105,15 @@ def test_plan_of_the_seed_canary_has_the_posts_exact_deployment_config_and_alarm
 def test_plan_lists_every_call_in_order() -> None:
     plan = plan_run(load_scenario("seed-canary-success"), RUN, "eu-west-1")
     methods = [c.method for c in plan.calls]
+    # first a look-up of every name the setup creates, in its order
+    creates = {
+        "create_model": "describe_model",
+        "create_endpoint_config": "describe_endpoint_config",
+    }
+    creates |= {"put_metric_alarm": "describe_alarms", "create_endpoint": "describe_endpoint"}
+    setup = [c.method for c in plan.stage("setup") if c.method in creates]
+    assert [c.method for c in plan.stage("check")] == [creates[m] for m in setup]
+    methods = methods[len(setup) :]
     assert methods[:8] == [
         "create_model",
         "create_model",
@@ -142,7 +144,7 @@ def test_plan_json_is_machine_readable_and_cost_is_both_fleets() -> None:
     code, out, _ = run_cli("real", "plan", "seed-linear-success", "--run-id", RUN, "--json", "-")
     assert code == 0
     data = json.loads(out)
-    assert data["run_id"] == RUN and data["calls"][0]["method"] == "create_model"
+    assert data["run_id"] == RUN and data["calls"][0]["method"] == "describe_model"
     cost = data["cost"]
     assert 0 < cost["expected_usd"] < cost["max_usd"] < 5
     # both 3-instance fleets bill for the whole update: at least 6 x the update's hours

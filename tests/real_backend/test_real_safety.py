@@ -5,21 +5,17 @@ credential ever reaches a log, a message or a record."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import logging
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from real_helpers import emulated, placeholder_values, quick_seed, tiny
+from real_helpers import FakeCLI, emulated, placeholder_values, quick_seed, run_cli, tiny
 
-from guardsim.cli import main
 from guardsim.emulator.clients import ACCESS_KEY_ID as FAKE_ACCESS_KEY_ID
 from guardsim.emulator.clients import SECRET_ACCESS_KEY as FAKE_SECRET_ACCESS_KEY
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.emulator.faults import InjectedFaults
 from guardsim.errors import AWSError, GuardsimError
 from guardsim.real_backend.clients import RedactingFilter, call, client_config, redact
@@ -27,14 +23,6 @@ from guardsim.real_backend.naming import run_tags
 from guardsim.real_backend.run import run_real
 from guardsim.real_backend.teardown import Ledger, teardown
 from guardsim.scenarios.distributions import Fixed
-
-FakeCLI = Callable[..., EmulatedAWS]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def set_args(payload: Path) -> list[str]:
@@ -208,14 +196,20 @@ def test_a_name_clash_with_an_untagged_endpoint_stops_the_run_without_touching_i
         ],
     )
     sm.create_endpoint(EndpointName="guardsim-clash01-tiny", EndpointConfigName="theirs")
+    start = len(fake.calls)
     result = run_real(scenario, clients=fake, clock=fake.clock, run_id="clash01")
-    assert isinstance(result.error, AWSError) and result.error.operation == "CreateEndpoint"
-    assert "already existing" in str(result.error)
-    # AWS refused the create: the endpoint is not this run's, so teardown never looks at it
-    assert "guardsim-clash01-tiny" not in [i.resource.name for i in result.teardown.items]
+    # the look-up before any create found it: the run stopped with nothing created
+    assert not isinstance(result.error, AWSError) and result.error is not None
+    assert "endpoint guardsim-clash01-tiny already exists" in str(result.error)
+    assert result.t0 is None and result.teardown.items == ()  # teardown never looks at it
     assert result.teardown.clean and "guardsim-clash01-tiny" in fake.resources()["endpoints"]
     assert fake.leftovers("guardsim-clash01-") == ["guardsim-clash01-tiny"]  # theirs, kept
-    assert not any(c.operation in ("DeleteEndpoint", "UpdateEndpoint") for c in fake.calls)
+    assert {c.operation for c in fake.calls[start:]} <= {
+        "DescribeModel",
+        "DescribeEndpointConfig",
+        "DescribeAlarms",
+        "DescribeEndpoint",
+    }
 
 
 def test_update_is_refused_on_an_endpoint_without_the_run_tag(payload: Path) -> None:

@@ -3,25 +3,13 @@ the old config, the cause only in FailureReason), 2 on bad input; through the fa
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
-
 import pytest
-from real_helpers import start_update_elsewhere
+from real_helpers import FakeCLI, run_cli, start_update_elsewhere
 
-from guardsim.cli import main
-from guardsim.emulator.clients import EmulatedAWS
 from guardsim.real_backend.verify import verdict
 from guardsim.scenarios import load_scenario
 
 READ_ONLY = {"DescribeEndpoint"}
-FakeCLI = Callable[..., EmulatedAWS]
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ from guardsim.compare.fitting import (
 from guardsim.compare.structure import check_same_deployment
 from guardsim.compare.timeline import ROLLBACK_TRIGGERS, phase_spans, scenario_name
 from guardsim.errors import CompareError
-from guardsim.record import RunRecord
+from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, RunRecord
 from guardsim.reports.series import DatapointTable
 from guardsim.scenarios.loading import check_scenario_dict
 from guardsim.scenarios.models import ModelBehaviour
@@ -438,12 +438,34 @@ def _fit_phases(records: Sequence[RunRecord], scenario: Scenario) -> Fitted:
     return out
 
 
+def _before_update(record: RunRecord) -> RunRecord:
+    """``record`` with only the minutes that ended before the update began (time 0)."""
+    dp = record.datapoints
+    keep = [i for i, t in enumerate(dp.get("timestamp", [])) if float(t) + 60.0 <= 0.0]
+    return replace(record, datapoints={k: [v[i] for i in keep] for k, v in dp.items()})
+
+
 def _fit_models(records: Sequence[RunRecord], scenario: Scenario) -> Fitted:
-    """Latency (ModelLatency, OverheadLatency) and error rates of each fleet."""
+    """Latency (ModelLatency, OverheadLatency) and error rates of each fleet.
+
+    For an inference component the only series is ``InferenceComponentName``'s, which blends
+    the old and the new copies during the update: the old model is fitted from the minutes
+    before it began (only old copies served then), and the new one is not observable.
+    """
+    component = scenario.inference_component is not None
+    if component:
+        records = [_before_update(r) for r in records]
     tables = [DatapointTable(readable(r)) for r in records]
     models = scenario.to_dict()["models"]
     out: Fitted = []
     for fleet in FLEETS:
+        if component and fleet == "green":
+            out.append(
+                f"models.green unchanged: the new model's latency and error rates are "
+                f"{BLAST_RADIUS_NOT_OBSERVABLE}; models.blue is fitted from the minutes before "
+                "the update"
+            )
+            continue
         fault_note = _fault_note(getattr(scenario.models, fleet))
         for key, metric in (("latency", "ModelLatency"), ("overhead_latency", "OverheadLatency")):
             minutes = [m for t in tables for m in fleet_latency_minutes(t, fleet, metric)]

@@ -27,6 +27,10 @@ from the predicted model is judged surprising in ALPHA of cases (up to the 1/(n+
 and ties), whatever the number of measures and however they are correlated: there is no
 multiple-testing inflation, unlike "any measure outside [2.5 %, 97.5 %]", which with four
 measures would call roughly 1 in 6 runs of a correct model surprising.
+
+A measure the real record does not have (null: the blast radius of a real run of an inference
+component update, which CloudWatch cannot tell apart from the old copies') takes no part: it is
+listed in ``not_observable`` with the reason, and the verdict rests on the others.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ import numpy.typing as npt
 
 from guardsim.compare.structure import check_same_deployment
 from guardsim.errors import CompareError
-from guardsim.record import RunRecord
+from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, RunRecord
 
 if TYPE_CHECKING:
     from guardsim.montecarlo.results import MonteCarloResult
@@ -186,6 +190,8 @@ class DistributionComparison:
     #: the measures the verdict blames (empty when consistent)
     surprising_measures: tuple[str, ...]
     alpha: float = ALPHA
+    #: (measure, label, why): the measures the real record does not have, left out
+    not_observable: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def consistent(self) -> bool:
@@ -216,6 +222,7 @@ class DistributionComparison:
             "alpha": self.alpha,
             "verdict": self.verdict,
             "surprising_measures": list(self.surprising_measures),
+            "not_observable": {m: why for m, _, why in self.not_observable},
         }
 
 
@@ -261,7 +268,11 @@ def compare_distribution(
     results.append(
         MeasureResult("outcome", "outcome", real.outcome, share, float(pool_p["outcome"][-1]), None)
     )
+    missing: list[tuple[str, str, str]] = []
     for m, label in MEASURES:
+        if m == "green_errors" and real.summary.green_errors is None:
+            missing.append((m, label, BLAST_RADIUS_NOT_OBSERVABLE))
+            continue
         values = predicted.values[m]
         pool = np.append(values, rv[m])
         pool_p[m] = _two_sided(pool)
@@ -292,4 +303,5 @@ def compare_distribution(
         verdict="surprising" if surprising else "consistent",
         surprising_measures=blamed,
         alpha=alpha,
+        not_observable=tuple(missing),
     )

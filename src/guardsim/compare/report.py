@@ -436,10 +436,23 @@ def distribution_figure(d: DistributionComparison) -> go.Figure:
             row=1,
             col=col,
         )
-        result = d.measure(m)
-        real = result.real
         never = len(values) - len(finite)
         note = f"; {never} predicted run(s) never" if never and minutes else ""
+        missing = next((why for n, _, why in d.not_observable if n == m), None)
+        if missing is not None:
+            fig.add_annotation(
+                x=0.5,
+                y=0.95,
+                xref=f"x{'' if col == 1 else col} domain",
+                yref=f"y{'' if col == 1 else col} domain",
+                text="real: " + missing.split(" (")[0],
+                showarrow=False,
+                font={"color": "#d62728"},
+            )
+            fig.update_xaxes(title_text="errors", row=1, col=col)
+            continue
+        result = d.measure(m)
+        real = result.real
         if isinstance(real, float) and math.isfinite(real):
             x = real / 60.0 if minutes else real
             fig.add_vline(x=x, line={"color": "#d62728", "width": 2}, row=1, col=col)

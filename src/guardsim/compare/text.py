@@ -136,6 +136,8 @@ def distribution_text(d: DistributionComparison) -> str:
         lines.append(
             f"  {m.label:<46} {_measure_value(m.measure, m.real):>10} {m.percentile:>10.1f}%   {q}"
         )
+    for _, label, why in d.not_observable:
+        lines.append(f"  {label:<46} {why}; left out of the verdict")
     if d.consistent:
         lines.append(
             f"verdict: consistent (conformal p = {d.p_value:.3f} >= {d.alpha:g}): the real run "

@@ -40,6 +40,7 @@ import numpy as np
 
 from guardsim.deployment.components import Host, choose_host
 from guardsim.emulator.deployment import LiveRun, component_scenario
+from guardsim.emulator.records import Served
 from guardsim.scenarios.components import INSTANCE_CAPACITY, Capacity, Component
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class ComponentUpdate:
+class ComponentUpdate(Served):
     """One UpdateInferenceComponent: the models, the controller's run and what it served
     (the run record's counts: :func:`guardsim.emulator.records.build_component_record`)."""
 
@@ -58,10 +59,6 @@ class ComponentUpdate:
     new_model: str
     deployment_config: dict[str, Any]
     run: LiveRun
-    green_requests: int = 0
-    green_errors: int = 0
-    user_errors: int = 0
-    peak_green: float = 0.0
 
 
 @dataclass

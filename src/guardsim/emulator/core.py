@@ -79,6 +79,7 @@ from guardsim.emulator.deployment import AlarmsByName, LiveRun, deployment_scena
 from guardsim.emulator.faults import DENIED_CODE, THROTTLE_CODE, InjectedFaults
 from guardsim.emulator.instance_metrics import InstanceMetricFeed, custom_key, request_sample
 from guardsim.emulator.metrics import MINUTE, MetricStore, SeriesKey, series_key, value_of
+from guardsim.emulator.records import Served
 from guardsim.emulator.setup_time import PublishedSetupTimes
 from guardsim.emulator.world import World
 from guardsim.errors import AlarmError, GuardsimError
@@ -234,7 +235,7 @@ class _Model(_Resource):
 
 
 @dataclass
-class _Update:
+class _Update(Served):
     """One UpdateEndpoint: its configs, the controller's run and the result."""
 
     number: int
@@ -243,10 +244,6 @@ class _Update:
     new_config: str
     deployment_config: dict[str, Any]
     run: LiveRun
-    green_requests: int = 0
-    green_errors: int = 0
-    user_errors: int = 0
-    peak_green: float = 0.0
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,21 @@ if TYPE_CHECKING:
     from guardsim.emulator.components import ComponentUpdate, LiveComponent
     from guardsim.emulator.core import Emulator, _Endpoint, _Update
     from guardsim.emulator.deployment import LiveRun
+
+
+@dataclass(kw_only=True)
+class Served:
+    """What an update's new fleet (or new copies) served and its callers got, counted as the
+    emulator serves them: the run record's blast radius, user errors and peak green share. The
+    base of both kinds of update (UpdateEndpoint's and UpdateInferenceComponent's)."""
+
+    green_requests: int = 0
+    green_errors: int = 0
+    user_errors: int = 0
+    peak_green: float = 0.0
+
+    def counts(self) -> tuple[int, int, int, float]:
+        return (self.green_requests, self.green_errors, self.user_errors, self.peak_green)
 
 
 def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
@@ -55,7 +71,7 @@ def build_record(em: Emulator, ep: _Endpoint, up: _Update) -> RunRecord:
         assert lane.lane_scenario is not None
         return env.price_per_hour(getattr(lane.lane_scenario.endpoint, fleet).instance_type)
 
-    counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
+    counts = up.counts()
     return _record(em, run, start, end, views, price, counts, ep.name)
 
 
@@ -71,7 +87,7 @@ def build_component_record(em: Emulator, c: LiveComponent, up: ComponentUpdate) 
     assert ic is not None
     env = em.world.environment
     price = unit_price(plan_component(ic, env), env.price_per_hour(ic.instance_type))
-    counts = (up.green_requests, up.green_errors, up.user_errors, up.peak_green)
+    counts = up.counts()
     views = {"blended": {"InferenceComponentName": c.name}}
     return _record(em, run, up.start, end, views, lambda _, __: price, counts, c.name)
 

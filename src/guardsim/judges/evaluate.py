@@ -146,6 +146,7 @@ def collect_looks(
         record, rec = simulate_with_looks(target, seed=base, mode="fast", replication=i)
         idx, extra = _replication_looks(rec, rollback_time)
         rows.append((idx, rec, extra))
+        assert record.summary.green_errors is not None  # simulated: always observed
         total.append(float(record.summary.green_errors))
     width = max(1, max(len(r[0]) for r in rows))
     ints = {k: np.zeros((n, width), dtype=np.int64) for k in ("nr", "ne", "or", "oe")}

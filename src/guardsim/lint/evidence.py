@@ -203,6 +203,8 @@ def _replication(i: int, scenario: Scenario, seed: int) -> Replication:
         elif trigger in ("timeout", "timeout_failed"):
             timed_out = True
     s = record.summary
+    # a simulated record always has its blast radius (only a real component run lacks it)
+    assert s.green_requests is not None and s.green_errors is not None
     return Replication(
         replication=i,
         outcome=record.outcome,

@@ -10,7 +10,8 @@ Same layout as a simulated record (:mod:`guardsim.record`), so both can be compa
   activated at the traffic step that enabled them; terminated when their fleet's deletion ended;
 * ``summary``: the blast radius (``green_requests``, ``green_errors``) is the green config's own
   metrics (``EndpointConfigName`` dimension) during the update (a minute that straddles its
-  start or end counts in proportion); ``user_errors`` counts the
+  start or end counts in proportion), or null when no series is the new fleet's own
+  (``green_observable``: an inference component's); ``user_errors`` counts the
   errors the run's own requests got during the update (for an observed update, which sends no
   traffic, the blended metrics'); cost uses the scenario's instance prices;
 * ``alarm_evaluations`` is empty: CloudWatch keeps state changes, not evaluations.
@@ -56,6 +57,8 @@ class RecordInputs:
     blue_ready_at: float
     billing_granularity_seconds: float = 1.0
     notes: tuple[str, ...] = ()
+    #: False: no series is the new fleet's alone, so the blast radius is null (not 0)
+    green_observable: bool = True
 
 
 def _sum_metric(
@@ -138,10 +141,15 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
         end,
         inputs.billing_granularity_seconds,
     )
-    green_requests = _sum_metric(inputs.datapoints, "green", ("Invocations",), end)
-    green_errors = _sum_metric(
-        inputs.datapoints, "green", ("Invocation4XXErrors", "Invocation5XXErrors"), end
-    )
+    green_requests: int | None = None
+    green_errors: int | None = None
+    if inputs.green_observable:
+        green_requests = round(_sum_metric(inputs.datapoints, "green", ("Invocations",), end))
+        green_errors = round(
+            _sum_metric(
+                inputs.datapoints, "green", ("Invocation4XXErrors", "Invocation5XXErrors"), end
+            )
+        )
     if inputs.requests is not None:
         user_errors = sum(1 for r in inputs.requests if r.is_error and 0 <= r.t - inputs.t0 < end)
     else:
@@ -158,8 +166,8 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
         rollback_started_seconds=rollback,
         rollback_completed_seconds=tr.rollback_completed,
         tripped_alarms=tripped_alarms(inputs),
-        green_requests=round(green_requests),
-        green_errors=round(green_errors),
+        green_requests=green_requests,
+        green_errors=green_errors,
         user_errors=int(user_errors),
         peak_green_traffic_fraction=tr.peak_green_fraction,
         instance_seconds=float(billed.instance_seconds),

@@ -39,6 +39,8 @@ from guardsim.real_backend.importer import (
     model_from_stats,
     replay_counts,
     scenario_name,
+    with_behaviour,
+    without_alarms,
 )
 from guardsim.scenarios.boto_shapes import shape
 from guardsim.scenarios.components import COMPONENT_DIMENSION
@@ -169,26 +171,15 @@ def component_scenario_data(
     notes += more
     for n in missing:
         notes.append(f"rollback alarm {n} was not found as a metric alarm; left out")
-    arc = dc.get("AutoRollbackConfiguration")
-    if arc and arc.get("Alarms"):
-        kept = [a for a in arc["Alarms"] if a.get("AlarmName") not in set(missing)]
-        if kept:
-            dc["AutoRollbackConfiguration"] = {**arc, "Alarms": kept}
-        else:
-            dc.pop("AutoRollbackConfiguration")
     data: dict[str, Any] = {
         "name": name,
         "description": description,
         "endpoint": {"name": endpoint, "blue": config},
         "inference_component": section,
-        "deployment_config": dc,
+        "deployment_config": without_alarms(dc, set(missing)),
         "alarms": list(alarms),
     }
-    if models:
-        data["models"] = dict(models)
-    if traffic:
-        data["traffic"] = dict(traffic)
-    return data, notes
+    return with_behaviour(data, models, traffic), notes
 
 
 def read_components(

@@ -19,9 +19,6 @@ ends on the model it started from is a rollback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from guardsim.errors import ExternalError
 from guardsim.real_backend.clients import ClientFactory, call
 from guardsim.real_backend.clock import Clock
@@ -29,49 +26,12 @@ from guardsim.real_backend.collect import DimensionSet, collect_alarm_history, c
 from guardsim.real_backend.component_import import component_scenario_data, read_components
 from guardsim.real_backend.component_plan import FOLLOW_MARGIN_SECONDS, update_limit_seconds
 from guardsim.real_backend.component_run import component_record
-from guardsim.real_backend.follow import describe, follow_update
+from guardsim.real_backend.follow import follow_update
 from guardsim.real_backend.importer import endpoint_config_args
-from guardsim.real_backend.observations import Observation
+from guardsim.real_backend.observe import LOOKBACK_SECONDS, Progress, _quiet, wait_for_update
 from guardsim.record import RunRecord
 from guardsim.scenarios.components import COMPONENT_DIMENSION
 from guardsim.scenarios.loading import check_scenario_dict
-
-Progress = Callable[[str], None]
-
-#: Metrics and alarm history are collected from this long before the update.
-LOOKBACK_SECONDS = 900.0
-
-
-def _quiet(_: str) -> None:
-    pass
-
-
-def _wait_for_update(
-    sm: Any,
-    endpoint: str,
-    component: str,
-    clock: Clock,
-    poll: float,
-    wait: float,
-    progress: Progress,
-) -> Observation:
-    first = describe(sm, endpoint, clock, component)
-    deadline = clock.now() + wait
-    if first.endpoint_status != "Updating" and wait > 0:
-        progress(
-            f"inference component {component} is {first.endpoint_status}: waiting up to "
-            f"{wait:g} s for an update to start"
-        )
-    while first.endpoint_status != "Updating":
-        if clock.now() >= deadline:
-            raise ExternalError(
-                f"inference component {component} has no update in progress "
-                f"(InferenceComponentStatus {first.endpoint_status}, model "
-                f"{first.config_name}); start one, or pass --wait SECONDS to wait for it"
-            )
-        clock.sleep(min(poll, deadline - clock.now()))
-        first = describe(sm, endpoint, clock, component)
-    return first
 
 
 def observe_component(
@@ -98,7 +58,9 @@ def observe_component(
             f"not {endpoint}"
         )
     endpoint = str(described["EndpointName"])
-    first = _wait_for_update(sm, endpoint, component, clock, poll_seconds, wait_seconds, progress)
+    first = wait_for_update(
+        sm, endpoint, clock, poll_seconds, wait_seconds, progress, component=component
+    )
     t0 = first.last_modified if first.last_modified is not None else first.at
     old = first.config_name
     desc = call(sm, "describe_endpoint", EndpointName=endpoint)

@@ -30,7 +30,7 @@ instance scaling adding instances for the new copies), at most the scaling maxim
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardsim.deployment.components import expected_seconds, plan_component
 from guardsim.real_backend.naming import ResourceNames, run_tags
@@ -38,6 +38,9 @@ from guardsim.scenarios.boto import thaw
 from guardsim.scenarios.components import COMPONENT_DIMENSION, InferenceComponent
 from guardsim.scenarios.real import Real
 from guardsim.scenarios.scenario import Scenario
+
+if TYPE_CHECKING:
+    from guardsim.real_backend.plan import CostEstimate
 
 #: Used when the DeploymentConfig sets no MaximumExecutionTimeoutInSeconds.
 DEFAULT_UPDATE_LIMIT_SECONDS = 3600.0
@@ -112,20 +115,17 @@ def follow_timeout_seconds(ic: InferenceComponent) -> float:
     return update_limit_seconds(ic) + FOLLOW_MARGIN_SECONDS
 
 
-def cost_lines(
-    scenario: Scenario, real: Real | None
-) -> tuple[float, float, float, float, float, float, int, list[str]]:
-    """(expected usd, max usd, expected and max instance-hours, expected and max seconds,
-    invocations, lines) of a component run."""
+def component_cost(scenario: Scenario) -> CostEstimate:
+    """The instance cost of a component run, expected and at most."""
+    from guardsim.real_backend.plan import CostEstimate, cost_footnotes, pacing
+
     ic = scenario.inference_component
     assert ic is not None
     env = scenario.environment
     price = env.price_per_hour(ic.instance_type)
     plan = plan_component(ic, env)
     n, peak, most = ic.instance_count, plan.peak_instances, ic.max_instances
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
+    rate, _, warmup, cooldown, _ = pacing(scenario)
     create = env.provisioning_seconds.mean + env.copy_start_seconds.mean
     delete = 2 * env.termination_seconds.mean  # the components, then the endpoint
     expected_update = expected_seconds(ic, env)
@@ -139,8 +139,8 @@ def cost_lines(
         hours = (n * (create + warmup + cooldown + delete) + during * update) / 3600.0
         return seconds, hours * price, hours
 
-    exp_s, exp_usd, exp_h = total(expected_update, peak)
-    max_s, max_usd, max_h = total(max_update, most)
+    expected, at_most = total(expected_update, peak), total(max_update, most)
+    (exp_s, exp_usd, exp_h), (_, max_usd, max_h) = expected, at_most
     lines = [
         f"endpoint {n} x {ic.instance_type} at ${price:.3f}/h, "
         + (
@@ -156,22 +156,15 @@ def cost_lines(
         f"at most: the update runs to its limit ({max_update / 60:.0f} min) on {most} "
         f"instance(s) before guardsim tears down: {max_h:.2f} instance-hours, about "
         f"${max_usd:.2f}",
-        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
-        "and one GetMetricData request (about $0.01 per 1,000 metrics)",
     ]
     if stalls:
         lines.append(
             "the placement plan says the update stalls (no room for a batch's new copies even "
             "with managed scaling): expected = at most"
         )
-    if not env.has_price(ic.instance_type):
-        lines.append(
-            f"no known price for {ic.instance_type}: "
-            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
-            "(set environment.instance_prices_usd_per_hour)"
-        )
+    lines += cost_footnotes(scenario, [] if env.has_price(ic.instance_type) else [ic.instance_type])
     invocations = round(rate * (warmup + expected_update + cooldown))
-    return exp_usd, max_usd, exp_h, max_h, exp_s, max_s, invocations, lines
+    return CostEstimate.of(expected, at_most, invocations, lines)
 
 
 def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
@@ -180,6 +173,7 @@ def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
     from guardsim.real_backend.plan import (
         _model_kwargs,
         alarm_history_calls,
+        pacing,
         real_alarm_kwargs,
         teardown_calls,
     )
@@ -188,11 +182,7 @@ def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
     assert ic is not None
     real = scenario.real
     run_id = names.run_id
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
-    poll = real.poll_interval_seconds if real else 15.0
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    content_type = real.content_type if real else "text/csv"
+    rate, poll, warmup, cooldown, content_type = pacing(scenario)
     alarm_kwargs = [real_alarm_kwargs(a, names) for a in scenario.alarms]
     real_alarms = [k["AlarmName"] for k in alarm_kwargs]
     old, new = ic.component.model_name, ic.new_model_name
@@ -348,9 +338,9 @@ def component_calls(scenario: Scenario, names: ResourceNames, add: Any) -> None:
 
 __all__ = [
     "component_calls",
+    "component_cost",
     "component_deployment_config",
     "component_kwargs",
-    "cost_lines",
     "follow_timeout_seconds",
     "update_kwargs",
 ]

@@ -26,8 +26,13 @@ and the new copies are the record's blue and green fleets, each unit billed at i
 of an instance (:func:`guardsim.deployment.components.unit_price`). SageMaker publishes a
 component's invocation metrics under ``InferenceComponentName`` only, which blends the old and
 the new copies: the record's datapoints are that series (``blended``), and the blast radius
-(``green_requests``, ``green_errors``) cannot be read from CloudWatch: it is 0 and a note says
-so; ``user_errors`` counts the errors the run's own requests got.
+(``green_requests``, ``green_errors``) cannot be read from CloudWatch: it is null (not 0), and
+a note says why. No estimate takes its place: DescribeInferenceComponent gives the running
+copies (``RuntimeConfig.CurrentCopyCount``) but not how many run the new model, so an
+apportioned figure would rest on the plan's batches, not on what was observed. The record's
+notes list every change of status, model and copy counts the run saw (the copies that served);
+the traffic rows' ``active_blue``/``active_green`` follow the plan's batches between them.
+``user_errors`` counts the errors the run's own requests got.
 """
 
 from __future__ import annotations
@@ -45,9 +50,23 @@ from guardsim.real_backend.observations import Observation
 from guardsim.real_backend.run import _Run
 from guardsim.real_backend.traffic import Request, load_payloads
 from guardsim.real_backend.transitions import Context, translate
-from guardsim.record import RunRecord
+from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, RunRecord
 from guardsim.scenarios.components import COMPONENT_DIMENSION
 from guardsim.scenarios.scenario import Scenario
+
+
+def copy_polls(observations: tuple[Observation, ...], t0: float) -> list[str]:
+    """Each observation's copy counts, as the record's note lists them (``t0``: time 0)."""
+    out = []
+    for o in observations:
+        if o.pending_current_instances is None:
+            continue
+        desired = "?" if o.desired_copies is None else str(o.desired_copies)
+        out.append(
+            f"{o.at - t0:.0f} s: {o.endpoint_status}, {o.config_name}, "
+            f"{o.pending_current_instances}/{desired}"
+        )
+    return out
 
 
 def rollback_observation(
@@ -142,16 +161,17 @@ def component_record(
             + " (a rollback ends InService on the old model: InferenceComponentStatus has "
             "no RollingBack state)"
         )
-    counts = [
-        f"{o.at - t0:.0f} s: {o.pending_current_instances}"
-        for o in followed.observations
-        if o.pending_current_instances is not None
-    ]
-    if counts:
-        out.append("running copies (RuntimeConfig.CurrentCopyCount): " + ", ".join(counts))
+    polls = copy_polls(followed.observations, t0)
+    if polls:
+        out.append(
+            "copies seen (DescribeInferenceComponent, each change; time: status, "
+            "Specification.ModelName, RuntimeConfig.CurrentCopyCount/DesiredCopyCount): "
+            + "; ".join(polls)
+            + ". The running copies are not split into old and new model by the API: the "
+            "traffic rows' active_blue/active_green follow the plan's batches"
+        )
     out += [
-        "green_requests and green_errors are 0: SageMaker publishes a component's metrics "
-        f"under {COMPONENT_DIMENSION} only, blending its old and new copies",
+        f"green_requests and green_errors are null: {BLAST_RADIUS_NOT_OBSERVABLE}",
         "alarm_evaluations is empty and datapoints.published_at is null: CloudWatch keeps "
         "alarm state changes only and does not say when a datapoint became visible",
     ]
@@ -174,6 +194,7 @@ def component_record(
             blue_ready_at=ready_at,
             billing_granularity_seconds=env.billing_granularity_seconds,
             notes=tuple(out),
+            green_observable=False,
         )
     )
 
@@ -255,4 +276,9 @@ class ComponentRun(_Run):
         return self._collect_sets(sets, start, end, t0)
 
 
-__all__ = ["ComponentRun", "component_record", "rollback_observation"]
+__all__ = [
+    "ComponentRun",
+    "component_record",
+    "copy_polls",
+    "rollback_observation",
+]

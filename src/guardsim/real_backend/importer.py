@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -227,20 +227,35 @@ def scenario_data(
         config = {
             k: v for k, v in dc.items() if k in shape("sagemaker", "DeploymentConfig").members
         }
-        arc = config.get("AutoRollbackConfiguration")
-        if arc and arc.get("Alarms"):
-            kept = [a for a in arc["Alarms"] if a.get("AlarmName") not in skipped]
-            if kept:
-                config["AutoRollbackConfiguration"] = {**arc, "Alarms": kept}
-            else:
-                config.pop("AutoRollbackConfiguration")
-        data["deployment_config"] = config
+        data["deployment_config"] = without_alarms(config, skipped)
     data["alarms"] = alarms
+    return with_behaviour(data, models, traffic), notes
+
+
+def without_alarms(config: dict[str, Any], skipped: Collection[str]) -> dict[str, Any]:
+    """``config`` (a deployment config) with the ``skipped`` alarms left out of its
+    AutoRollbackConfiguration, and that dropped when no alarm is left."""
+    arc = config.get("AutoRollbackConfiguration")
+    if arc and arc.get("Alarms"):
+        kept = [a for a in arc["Alarms"] if a.get("AlarmName") not in skipped]
+        if kept:
+            config["AutoRollbackConfiguration"] = {**arc, "Alarms": kept}
+        else:
+            config.pop("AutoRollbackConfiguration")
+    return config
+
+
+def with_behaviour(
+    data: dict[str, Any],
+    models: Mapping[str, Any] | None,
+    traffic: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Scenario ``data`` with the ``models`` and ``traffic`` sections, when given."""
     if models:
         data["models"] = dict(models)
     if traffic:
         data["traffic"] = dict(traffic)
-    return data, notes
+    return data
 
 
 # --------------------------------------------------------------------------- reading metrics

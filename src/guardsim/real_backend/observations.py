@@ -54,6 +54,8 @@ class Observation:
     pending_start: float | None = None
     pending_current_instances: int | None = None
     last_deployment_config: Mapping[str, Any] | None = None
+    #: an inference component's ``RuntimeConfig.DesiredCopyCount`` (None for an endpoint)
+    desired_copies: int | None = None
 
     @property
     def in_progress(self) -> bool:
@@ -120,10 +122,12 @@ def observation_from_component(response: Mapping[str, Any], at: float) -> Observ
     ``InferenceComponentStatus`` as the status, ``Specification.ModelName`` as the "config" (a
     component's update replaces its model in place, and a rollback ends ``InService`` on the old
     one: there is no RollingBack status), ``RuntimeConfig.CurrentCopyCount`` as the running
-    count, ``FailureReason``, ``LastModifiedTime`` and ``LastDeploymentConfig``."""
+    count (``DesiredCopyCount`` as ``desired_copies``), ``FailureReason``, ``LastModifiedTime``
+    and ``LastDeploymentConfig``."""
     spec = response.get("Specification") or {}
     runtime = response.get("RuntimeConfig") or {}
     current = runtime.get("CurrentCopyCount")
+    desired = runtime.get("DesiredCopyCount")
     return Observation(
         at=at,
         endpoint_status=str(response.get("InferenceComponentStatus", "")),
@@ -132,6 +136,7 @@ def observation_from_component(response: Mapping[str, Any], at: float) -> Observ
         last_modified=epoch(response.get("LastModifiedTime")),
         pending_current_instances=int(current) if current is not None else None,
         last_deployment_config=response.get("LastDeploymentConfig"),
+        desired_copies=int(desired) if desired is not None else None,
     )
 
 

@@ -44,25 +44,41 @@ def _quiet(_: str) -> None:
     pass
 
 
-def _wait_for_update(
-    sm: Any, endpoint: str, clock: Clock, poll: float, wait: float, progress: Progress
+def wait_for_update(
+    sm: Any,
+    endpoint: str,
+    clock: Clock,
+    poll: float,
+    wait: float,
+    progress: Progress,
+    component: str | None = None,
 ) -> Observation:
-    first = describe(sm, endpoint, clock)
+    """The first observation of the update in progress on ``endpoint`` (or on its inference
+    ``component``: ``Updating``), waiting up to ``wait`` seconds for one to start."""
+    what = f"inference component {component}" if component else f"endpoint {endpoint}"
+
+    def started(o: Observation) -> bool:
+        return o.endpoint_status == "Updating" if component else o.pending_config is not None
+
+    first = describe(sm, endpoint, clock, component)
     deadline = clock.now() + wait
-    if first.pending_config is None and wait > 0:
+    if not started(first) and wait > 0:
         progress(
-            f"endpoint {endpoint} is {first.endpoint_status}: waiting up to {wait:g} s "
-            "for an update to start"
+            f"{what} is {first.endpoint_status}: waiting up to {wait:g} s for an update to start"
         )
-    while first.pending_config is None:
+    while not started(first):
         if clock.now() >= deadline:
+            state = (
+                f"InferenceComponentStatus {first.endpoint_status}, model {first.config_name}"
+                if component
+                else f"EndpointStatus {first.endpoint_status}, config {first.config_name}"
+            )
             raise ExternalError(
-                f"endpoint {endpoint} has no update in progress (EndpointStatus "
-                f"{first.endpoint_status}, config {first.config_name}); start one, or pass "
+                f"{what} has no update in progress ({state}); start one, or pass "
                 "--wait SECONDS to wait for it"
             )
         clock.sleep(min(poll, deadline - clock.now()))
-        first = describe(sm, endpoint, clock)
+        first = describe(sm, endpoint, clock, component)
     return first
 
 
@@ -80,7 +96,7 @@ def observe_endpoint(
 ) -> RunRecord:
     """Follow the update in progress on ``endpoint`` to its end; its run record."""
     sm, cw = clients("sagemaker"), clients("cloudwatch")
-    first = _wait_for_update(sm, endpoint, clock, poll_seconds, wait_seconds, progress)
+    first = wait_for_update(sm, endpoint, clock, poll_seconds, wait_seconds, progress)
     assert first.pending_config is not None
     t0 = first.pending_start or first.last_modified or first.at
     live = read_live_endpoint(clients, endpoint)

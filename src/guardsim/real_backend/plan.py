@@ -18,18 +18,19 @@ built-in table of approximate us-east-1 on-demand prices).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 from guardsim.deployment.plan import plan_steps
 from guardsim.errors import UnsupportedError
 from guardsim.real_backend.naming import ResourceNames, run_tags
+from guardsim.real_backend.teardown import CREATES, Resource, lookup_call
 from guardsim.scenarios.boto import MetricAlarm, freeze, thaw
 from guardsim.scenarios.real import Real
 from guardsim.scenarios.scenario import Scenario
 
-Stage = Literal["setup", "warm-up", "update", "follow", "collect", "teardown"]
+Stage = Literal["check", "setup", "warm-up", "update", "follow", "collect", "teardown"]
 
 #: Time allowed beyond MaximumExecutionTimeoutInSeconds before a run stops following the update
 #: and tears down anyway (provisioning and the rollback may come on top of the timeout).
@@ -66,6 +67,66 @@ class CostEstimate:
     invocations: int
     lines: tuple[str, ...]
 
+    @classmethod
+    def of(
+        cls,
+        expected: tuple[float, float, float],
+        most: tuple[float, float, float],
+        invocations: int,
+        lines: list[str],
+    ) -> CostEstimate:
+        """From ``(seconds, usd, instance-hours)`` expected and at most."""
+        (exp_s, exp_usd, exp_h), (max_s, max_usd, max_h) = expected, most
+        return cls(
+            expected_usd=round(exp_usd, 2),
+            max_usd=round(max_usd, 2),
+            expected_instance_hours=exp_h,
+            max_instance_hours=max_h,
+            expected_seconds=exp_s,
+            max_seconds=max_s,
+            invocations=invocations,
+            lines=tuple(lines),
+        )
+
+
+def cost_footnotes(scenario: Scenario, unpriced: Sequence[str]) -> list[str]:
+    """The cost lines every plan ends with: CloudWatch's share, and the instance types with no
+    known price (``unpriced``)."""
+    env = scenario.environment
+    lines = [
+        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
+        "and one GetMetricData request (about $0.01 per 1,000 metrics)"
+    ]
+    if unpriced:
+        lines.append(
+            f"no known price for {', '.join(sorted(unpriced))}: "
+            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
+            "(set environment.instance_prices_usd_per_hour)"
+        )
+    return lines
+
+
+def pacing(scenario: Scenario) -> tuple[float, float, float, float, str]:
+    """``(rate, poll, warm-up, cool-down, content type)`` of a run: the ``real`` section's, or
+    its defaults for a scenario without one (a plan shown before the section is written)."""
+    real = scenario.real
+    if real is None:
+        d: dict[str, Any] = {f.name: f.default for f in fields(Real)}
+        return (
+            scenario.traffic.rate_per_second,
+            float(d["poll_interval_seconds"]),
+            float(d["warmup_seconds"]),
+            float(d["cooldown_seconds"]),
+            str(d["content_type"]),
+        )
+    return (
+        real.rate_per_second or scenario.traffic.rate_per_second,
+        real.poll_interval_seconds,
+        real.warmup_seconds,
+        real.cooldown_seconds,
+        real.content_type,
+    )
+
 
 @dataclass(frozen=True)
 class RunPlan:
@@ -76,6 +137,15 @@ class RunPlan:
     calls: tuple[PlannedCall, ...]
     cost: CostEstimate
     follow_timeout_seconds: float
+
+    def created(self) -> list[Resource]:
+        """What the setup stage creates, in order."""
+        out = []
+        for c in self.stage("setup"):
+            if c.method in CREATES:
+                kind, key = CREATES[c.method]
+                out.append(Resource(kind, str(c.params[key])))
+        return out
 
     def stage(self, stage: Stage) -> tuple[PlannedCall, ...]:
         return tuple(c for c in self.calls if c.stage == stage)
@@ -188,9 +258,7 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
     blue_n, green_n = ep.blue.instance_count, ep.green.instance_count
     blue_price = env.price_per_hour(ep.blue.instance_type)
     green_price = env.price_per_hour(ep.green.instance_type)
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
+    rate, _, warmup, cooldown, _ = pacing(scenario)
     create = env.provisioning_seconds.mean
     delete = env.termination_seconds.mean
     dc = scenario.deployment_config
@@ -218,8 +286,8 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
 
     expected_update = _update_seconds(scenario)
     max_update = follow_timeout_seconds(scenario)
-    exp_s, exp_usd, exp_h = total(expected_update)
-    max_s, max_usd, max_h = total(max_update)
+    expected, most = total(expected_update), total(max_update)
+    (exp_s, exp_usd, exp_h), (_, max_usd, max_h) = expected, most
     priced = [t for t in {ep.blue.instance_type, ep.green.instance_type} if not env.has_price(t)]
     lines = [
         f"blue fleet {blue_n} x {ep.blue.instance_type} at ${blue_price:.3f}/h, green fleet "
@@ -230,26 +298,10 @@ def estimate_cost(scenario: Scenario, real: Real | None) -> CostEstimate:
         f"{exp_h:.2f} instance-hours, about ${exp_usd:.2f}",
         f"at most: the update runs to its limit ({max_update / 60:.0f} min) before guardsim "
         f"tears down: {max_h:.2f} instance-hours, about ${max_usd:.2f}",
-        f"plus CloudWatch: {len(scenario.alarms)} alarm(s) for under an hour (well under $0.01) "
-        "and one GetMetricData request (about $0.01 per 1,000 metrics)",
     ]
-    if priced:
-        lines.append(
-            f"no known price for {', '.join(sorted(priced))}: "
-            f"${env.default_instance_price_usd_per_hour:.2f}/h assumed "
-            "(set environment.instance_prices_usd_per_hour)"
-        )
+    lines += cost_footnotes(scenario, priced)
     invocations = round(rate * (warmup + expected_update + cooldown))
-    return CostEstimate(
-        expected_usd=round(exp_usd, 2),
-        max_usd=round(max_usd, 2),
-        expected_instance_hours=exp_h,
-        max_instance_hours=max_h,
-        expected_seconds=exp_s,
-        max_seconds=max_s,
-        invocations=invocations,
-        lines=tuple(lines),
-    )
+    return CostEstimate.of(expected, most, invocations, lines)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -271,11 +323,7 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
     real = scenario.real
     names = ResourceNames.for_scenario(scenario, run_id)
     ep = scenario.endpoint
-    rate = (real.rate_per_second if real else None) or scenario.traffic.rate_per_second
-    poll = real.poll_interval_seconds if real else 15.0
-    warmup = real.warmup_seconds if real else 300.0
-    cooldown = real.cooldown_seconds if real else 240.0
-    content_type = real.content_type if real else "text/csv"
+    rate, poll, warmup, cooldown, content_type = pacing(scenario)
     tags = run_tags(run_id)
     alarm_kwargs = [real_alarm_kwargs(a, names) for a in scenario.alarms]
     real_alarms = [k["AlarmName"] for k in alarm_kwargs]
@@ -398,15 +446,47 @@ def plan_run(scenario: Scenario, run_id: str, region: str | None = None) -> RunP
         (names.green_config, names.blue_config),
         (names.green_model, names.blue_model),
     )
-    return RunPlan(
+    return _plan(
+        scenario,
+        names,
+        region,
+        calls,
+        estimate_cost(scenario, real),
+        follow_timeout_seconds(scenario),
+    )
+
+
+def _plan(
+    scenario: Scenario,
+    names: ResourceNames,
+    region: str | None,
+    calls: list[PlannedCall],
+    cost: CostEstimate,
+    follow_timeout: float,
+) -> RunPlan:
+    real = scenario.real
+    plan = RunPlan(
         scenario=scenario,
         real=real,
         names=names,
         region=region or (real.region if real else None),
         calls=tuple(calls),
-        cost=estimate_cost(scenario, real),
-        follow_timeout_seconds=follow_timeout_seconds(scenario),
+        cost=cost,
+        follow_timeout_seconds=follow_timeout,
     )
+    checks = []
+    for resource in plan.created():
+        service, method, params = lookup_call(resource)
+        checks.append(
+            PlannedCall(
+                "check",
+                service,
+                method,
+                freeze(params),
+                "before any create: if it exists, it is not this run's, and the run stops",
+            )
+        )
+    return replace(plan, calls=(*checks, *plan.calls))
 
 
 def alarm_history_calls(add: Any, real_alarms: list[str], note: str) -> None:
@@ -484,26 +564,9 @@ def _component_plan(
 
     ic = scenario.inference_component
     assert ic is not None
-    real = scenario.real
     cp.component_calls(scenario, names, add)
-    exp_usd, max_usd, exp_h, max_h, exp_s, max_s, invocations, lines = cp.cost_lines(scenario, real)
-    return RunPlan(
-        scenario=scenario,
-        real=real,
-        names=names,
-        region=region or (real.region if real else None),
-        calls=tuple(calls),
-        cost=CostEstimate(
-            expected_usd=round(exp_usd, 2),
-            max_usd=round(max_usd, 2),
-            expected_instance_hours=exp_h,
-            max_instance_hours=max_h,
-            expected_seconds=exp_s,
-            max_seconds=max_s,
-            invocations=invocations,
-            lines=tuple(lines),
-        ),
-        follow_timeout_seconds=cp.follow_timeout_seconds(ic),
+    return _plan(
+        scenario, names, region, calls, cp.component_cost(scenario), cp.follow_timeout_seconds(ic)
     )
 
 

@@ -3,8 +3,12 @@
 The steps, each in its own module:
 
 1. the plan (:mod:`.plan`): the calls below, with the scenario's shapes renamed and tagged;
-2. setup: the blue and green models and endpoint configs, the alarms and the endpoint, each
-   entered in the :class:`~.teardown.Ledger` before it is created; wait for InService;
+2. setup: first a look-up of every name the plan would create (``describe_*``,
+   DescribeAlarms): if one exists it is not this run's, and the run stops before creating
+   anything (PutMetricAlarm would silently overwrite an alarm of that name, and a clash found
+   only by CreateEndpoint would come after the models and configs were made); then the blue and
+   green models and endpoint configs, the alarms and the endpoint, each entered in the
+   :class:`~.teardown.Ledger` before it is created; wait for InService;
 3. warm-up traffic (:mod:`.traffic`), so the alarms settle;
 4. ``update_endpoint`` with the DeploymentConfig, once the endpoint shows the run's tag;
 5. follow it (:mod:`.follow`): every DescribeEndpoint change, while the traffic goes on, until
@@ -37,7 +41,13 @@ from guardsim.real_backend.collect import (
 from guardsim.real_backend.follow import Followed, follow_update, pump, wait_until_settled
 from guardsim.real_backend.naming import TAG_KEY, check_run_id, has_run_tag, new_run_id
 from guardsim.real_backend.plan import PlannedCall, RunPlan, plan_run
-from guardsim.real_backend.teardown import Kind, Ledger, TeardownReport, teardown
+from guardsim.real_backend.teardown import (
+    CREATES,
+    Ledger,
+    TeardownReport,
+    exists,
+    teardown,
+)
 from guardsim.real_backend.traffic import DROPPED, Request, TrafficDriver, load_payloads
 from guardsim.real_backend.transitions import Context, translate
 from guardsim.record import RunRecord
@@ -49,15 +59,6 @@ Progress = Callable[[str], None]
 #: How long a new endpoint may stay Creating before the run gives up (a misconfigured one can
 #: stay Creating for about an hour before it fails, see aws-model.md#timings).
 CREATE_TIMEOUT_SECONDS = 3600.0
-
-#: create method -> (ledger kind, name parameter)
-_CREATES: dict[str, tuple[Kind, str]] = {
-    "create_model": ("model", "ModelName"),
-    "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
-    "put_metric_alarm": ("alarm", "AlarmName"),
-    "create_endpoint": ("endpoint", "EndpointName"),
-    "create_inference_component": ("inference_component", "InferenceComponentName"),
-}
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class _Run:
         """Create what the setup stage lists (inference components aside: they need the
         endpoint InService) and wait for the endpoint; the time creation ended."""
         for planned in self.plan.stage("setup"):
-            if planned.method in _CREATES and planned.method != "create_inference_component":
+            if planned.method in CREATES and planned.method != "create_inference_component":
                 self._create(planned)
         created = self.clock.now()
         self._wait_in_service(sm)
@@ -274,8 +275,20 @@ class _Run:
             )
         )
 
+    def refuse_clashes(self) -> None:
+        """Stop before any create when a resource the plan would create already exists: it
+        is someone else's (or an earlier run's with the same id), and is never touched."""
+        for resource in self.plan.created():
+            kind, name = resource.kind, resource.name
+            if exists(self.clients, resource):
+                raise ExternalError(
+                    f"refusing to run: {kind.replace('_', ' ')} {name} already exists and is "
+                    "not this run's (guardsim only creates, changes and deletes its own "
+                    "resources); nothing was created: delete it or pass another --run-id"
+                )
+
     def _create(self, planned: PlannedCall) -> None:
-        kind, key = _CREATES[planned.method]
+        kind, key = CREATES[planned.method]
         kwargs = planned.kwargs()
         name = str(kwargs[key])
         self.ledger.add(kind, name)  # before the call: it may fail after the resource exists
@@ -385,6 +398,7 @@ def run_real(
     error: GuardsimError | None = None
     interrupted = False
     try:
+        run.refuse_clashes()
         record = run.execute()
     except GuardsimError as exc:
         error = exc

@@ -178,6 +178,42 @@ _DELETE: dict[Kind, str] = {
 }
 
 
+#: create method -> (ledger kind, name parameter)
+CREATES: dict[str, tuple[Kind, str]] = {
+    "create_model": ("model", "ModelName"),
+    "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
+    "put_metric_alarm": ("alarm", "AlarmName"),
+    "create_endpoint": ("endpoint", "EndpointName"),
+    "create_inference_component": ("inference_component", "InferenceComponentName"),
+}
+
+
+def lookup_call(resource: Resource) -> tuple[str, str, dict[str, Any]]:
+    """``(service, method, params)`` of the read-only call that finds ``resource``."""
+    if resource.kind == "alarm":
+        return "cloudwatch", "describe_alarms", {"AlarmNames": [resource.name]}
+    method, key, _ = _DESCRIBE[resource.kind]
+    return "sagemaker", method, {key: resource.name}
+
+
+def exists(clients: ClientFactory, resource: Resource) -> bool:
+    """Whether ``resource`` exists (:func:`lookup_call`)."""
+    service, method, params = lookup_call(resource)
+    try:
+        found = call(clients(service), method, **params)
+    except AWSError as exc:
+        if _not_found(exc):
+            return False
+        raise
+    if resource.kind == "alarm":
+        return any(
+            a.get("AlarmName") == resource.name
+            for key in ("MetricAlarms", "CompositeAlarms")
+            for a in found.get(key, [])
+        )
+    return True
+
+
 class _Teardown:
     def __init__(
         self, clients: ClientFactory, clock: Clock, run_id: str, progress: Progress

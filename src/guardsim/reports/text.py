@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from guardsim.record import RunRecord
+from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, RunRecord
 
 
 def format_seconds(t: float | None, *, signed: bool = True) -> str:
@@ -147,7 +147,9 @@ def summary_rows(record: RunRecord) -> list[tuple[str, str]]:
         (
             "blast radius",
             f"{_plural(s.green_requests, 'request')} served by the new fleet, "
-            f"{_plural(s.green_errors, 'error')}",
+            f"{_plural(s.green_errors, 'error')}"
+            if s.green_requests is not None and s.green_errors is not None
+            else BLAST_RADIUS_NOT_OBSERVABLE,
         ),
         ("errors users saw", f"{s.user_errors:,} (both fleets, during the deployment)"),
         ("peak green traffic", f"{100 * s.peak_green_traffic_fraction:.0f}%"),
