@@ -42,6 +42,31 @@ def canary(*alarms: str) -> dict[str, Any]:
     return config
 
 
+#: An ALL_AT_ONCE DeploymentConfig with no bake and no termination wait: the quickest update.
+ALL_AT_ONCE: dict[str, Any] = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
+        "TerminationWaitInSeconds": 0,
+    }
+}
+
+
+def put_errors_alarm(cw: Any, name: str, endpoint: str, variant: str = "AllTraffic") -> None:
+    """An alarm on a variant's 5XX errors that any 5XX in a minute trips (missing: OK)."""
+    cw.put_metric_alarm(
+        AlarmName=name,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=variant_dims(endpoint, variant),
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        TreatMissingData="notBreaching",
+    )
+
+
 def make_model(sm: Any, name: str, image: str = "good:1") -> None:
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, PrimaryContainer={"Image": image})
 

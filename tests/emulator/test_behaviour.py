@@ -17,6 +17,7 @@ from emulator_helpers import (
     make_config,
     make_model,
     minute_points,
+    put_errors_alarm,
     variant_dims,
 )
 
@@ -57,21 +58,7 @@ def _story(records: Path | None = None) -> list[Event]:
     with mock_aws(world=world, start=START, records_dir=records) as aws:
         sm, cw = boto3.client("sagemaker"), boto3.client("cloudwatch")
         in_service(sm, "ep")
-        cw.put_metric_alarm(
-            AlarmName="errors",
-            Namespace="AWS/SageMaker",
-            MetricName="Invocation5XXErrors",
-            Dimensions=[
-                {"Name": "EndpointName", "Value": "ep"},
-                {"Name": "VariantName", "Value": "AllTraffic"},
-            ],
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            TreatMissingData="notBreaching",
-        )
+        put_errors_alarm(cw, "errors", "ep")
         for version in ("bad", "good"):
             make_model(sm, f"m-{version}", image=f"{version}:2")
             make_config(sm, f"c-{version}", f"m-{version}")

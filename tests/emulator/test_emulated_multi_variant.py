@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from emulator_helpers import FAST, START, make_model
+from emulator_helpers import ALL_AT_ONCE, FAST, START, make_model, put_errors_alarm
 from serve_helpers import WORLD as SERVE_WORLD
 from serve_helpers import client, create_model, serving
 
@@ -178,21 +178,7 @@ UPDATE_WORLD: dict[str, Any] = {
 
 def _b_alarm(cw: Any) -> None:
     """An alarm on variant B's 5XX errors (any 5XX in a minute trips it)."""
-    cw.put_metric_alarm(
-        AlarmName="b-errors",
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Dimensions=[
-            {"Name": "EndpointName", "Value": "ab"},
-            {"Name": "VariantName", "Value": "B"},
-        ],
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching",
-    )
+    put_errors_alarm(cw, "b-errors", "ab", "B")
 
 
 def _new_config(sm: Any, name: str, image_b: str, **changes: Any) -> None:
@@ -398,15 +384,7 @@ def test_guardsim_serve_answers_a_two_variant_endpoint_over_http() -> None:
         sm.update_endpoint(
             EndpointName="ep",
             EndpointConfigName="c2",
-            DeploymentConfig={
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": {
-                        "Type": "ALL_AT_ONCE",
-                        "WaitIntervalInSeconds": 0,
-                    },
-                    "TerminationWaitInSeconds": 0,
-                }
-            },
+            DeploymentConfig=ALL_AT_ONCE,
         )
         pending = sm.describe_endpoint(EndpointName="ep")["PendingDeploymentSummary"]
         assert [v["VariantName"] for v in pending["ProductionVariants"]] == ["A", "B"]

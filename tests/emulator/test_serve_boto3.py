@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from emulator_helpers import ALL_AT_ONCE
 from serve_helpers import (
     BAD_IMAGE,
     WORLD,
@@ -51,15 +52,7 @@ def test_boto3_creates_updates_describes_and_invokes_through_the_server() -> Non
         sm.update_endpoint(
             EndpointName="ep",
             EndpointConfigName="c-v2",
-            DeploymentConfig={
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": {
-                        "Type": "ALL_AT_ONCE",
-                        "WaitIntervalInSeconds": 0,
-                    },
-                    "TerminationWaitInSeconds": 0,
-                }
-            },
+            DeploymentConfig=ALL_AT_ONCE,
         )
         assert sm.describe_endpoint(EndpointName="ep")["EndpointStatus"] == "Updating"
         _in_service(sm, "ep")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_helpers import ALL_AT_ONCE
 from serve_helpers import (
     WORLD,
     client,
@@ -75,15 +76,7 @@ def test_serve_prints_the_phases_and_writes_a_record_per_update(tmp_path: Path) 
         sm.update_endpoint(
             EndpointName="rec",
             EndpointConfigName="rec-c-v2",
-            DeploymentConfig={
-                "BlueGreenUpdatePolicy": {
-                    "TrafficRoutingConfiguration": {
-                        "Type": "ALL_AT_ONCE",
-                        "WaitIntervalInSeconds": 0,
-                    },
-                    "TerminationWaitInSeconds": 0,
-                }
-            },
+            DeploymentConfig=ALL_AT_ONCE,
         )
         wait_for(
             lambda: (
