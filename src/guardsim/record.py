@@ -59,6 +59,13 @@ BLAST_RADIUS_NOT_OBSERVABLE = (
     "InferenceComponentName only, blending its old and new copies)"
 )
 
+#: Why a record's peak green traffic share is null (a real run of an inference component
+#: update): DescribeInferenceComponent does not say how many running copies serve the new model.
+GREEN_SHARE_NOT_OBSERVABLE = (
+    "not observable for component updates (DescribeInferenceComponent counts the running copies "
+    "without saying which model each serves)"
+)
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -74,8 +81,9 @@ class Summary:
       fleet: the blast radius; null when it was not observable (a real run of an inference
       component update: CloudWatch blends its old and new copies, and the notes say so);
     * ``user_errors``: all errors callers saw during the deployment, from either fleet;
-    * ``peak_green_traffic_fraction``; ``instance_seconds`` and ``cost_usd`` of both fleets
-      during the deployment.
+    * ``peak_green_traffic_fraction``: the largest share of requests the new fleet (copies) was
+      routed; null when it was not observable (a real run of an inference component update);
+    * ``instance_seconds`` and ``cost_usd`` of both fleets during the deployment.
     """
 
     deployment_seconds: float
@@ -86,7 +94,7 @@ class Summary:
     green_requests: int | None
     green_errors: int | None
     user_errors: int
-    peak_green_traffic_fraction: float
+    peak_green_traffic_fraction: float | None
     instance_seconds: float
     cost_usd: float
 
@@ -226,7 +234,7 @@ _SUMMARY: dict[str, tuple[tuple[type, ...], bool]] = {
     "green_requests": ((int,), True),
     "green_errors": ((int,), True),
     "user_errors": ((int,), False),
-    "peak_green_traffic_fraction": (_NUMBER, False),
+    "peak_green_traffic_fraction": (_NUMBER, True),
     "instance_seconds": (_NUMBER, False),
     "cost_usd": (_NUMBER, False),
 }

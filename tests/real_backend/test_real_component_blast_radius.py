@@ -57,6 +57,13 @@ def test_the_record_has_no_blast_radius_and_says_why(
     assert data["summary"]["green_errors"] is None
     assert RunRecord.from_data(data).to_json() == record.to_json()
     assert re.search(r"blast radius +not observable for component updates", summary_text(record))
+    # nor a peak green share: the API shows no batch step, and a made-up 0.0 would say the new
+    # copies never served, although their errors tripped the alarm
+    assert record.summary.peak_green_traffic_fraction is None
+    assert data["summary"]["peak_green_traffic_fraction"] is None
+    assert re.search(
+        r"peak green traffic +not observable for component updates", summary_text(record)
+    )
 
 
 def test_the_record_lists_the_copy_counts_it_polled(

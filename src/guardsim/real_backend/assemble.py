@@ -169,7 +169,8 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
         green_requests=green_requests,
         green_errors=green_errors,
         user_errors=int(user_errors),
-        peak_green_traffic_fraction=tr.peak_green_fraction,
+        # the traffic rows of a component update follow the plan's batches, not observation
+        peak_green_traffic_fraction=tr.peak_green_fraction if inputs.green_observable else None,
         instance_seconds=float(billed.instance_seconds),
         cost_usd=round(float(billed.cost_usd), 6),
     )

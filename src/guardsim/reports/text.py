@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, RunRecord
+from guardsim.record import BLAST_RADIUS_NOT_OBSERVABLE, GREEN_SHARE_NOT_OBSERVABLE, RunRecord
 
 
 def format_seconds(t: float | None, *, signed: bool = True) -> str:
@@ -152,7 +152,12 @@ def summary_rows(record: RunRecord) -> list[tuple[str, str]]:
             else BLAST_RADIUS_NOT_OBSERVABLE,
         ),
         ("errors users saw", f"{s.user_errors:,} (both fleets, during the deployment)"),
-        ("peak green traffic", f"{100 * s.peak_green_traffic_fraction:.0f}%"),
+        (
+            "peak green traffic",
+            f"{100 * s.peak_green_traffic_fraction:.0f}%"
+            if s.peak_green_traffic_fraction is not None
+            else GREEN_SHARE_NOT_OBSERVABLE,
+        ),
         ("instance time", f"{s.instance_seconds / 3600:.2f} instance-hours"),
         ("cost", f"${s.cost_usd:.2f} (both fleets bill for the whole update)"),
     ]
