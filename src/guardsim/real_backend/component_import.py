@@ -21,21 +21,20 @@ scenario has an ``inference_component`` section:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from guardsim.errors import ArgumentError, AWSError
+from guardsim.errors import ArgumentError
 from guardsim.real_backend.clients import ClientFactory, call
 from guardsim.real_backend.clock import Clock
-from guardsim.real_backend.collect import get_metric_data
 from guardsim.real_backend.importer import (
     _STATS,
-    ONE_MINUTE_DAYS,
     _stat_query,
     alarm_args,
     endpoint_config_args,
+    fetch_statistics,
+    import_window,
     model_from_stats,
     replay_counts,
     scenario_name,
@@ -222,20 +221,13 @@ def import_components(
     target, neighbours, alarms, missing = read_components(clients, endpoint, component)
     name = str(target["InferenceComponentName"])
     cw = clients("cloudwatch")
-    end = math.floor(clock.now() / 60.0) * 60.0
-    period_minutes = 1 if days <= ONE_MINUTE_DAYS else 5
-    start = end - round(days * 86400.0 / (60 * period_minutes)) * 60 * period_minutes
+    start, end, period_minutes = import_window(clock, days)
     dims = ((COMPONENT_DIMENSION, name),)
     queries = [_stat_query("invocations", "Invocations", dims, "Sum", 60 * period_minutes)]
     window = int(end - start)
     for i, (metric, stat) in enumerate(_STATS):
         queries.append(_stat_query(f"c{i}", metric, dims, stat, window))
-    notes: list[str] = []
-    try:
-        results = get_metric_data(cw, queries, start, end)
-    except AWSError as exc:
-        results = {}
-        notes.append(f"no CloudWatch statistics ({exc}); models and traffic left at defaults")
+    results, notes = fetch_statistics(cw, queries, start, end)
     stats: dict[str, float | None] = {}
     for i, (metric, stat) in enumerate(_STATS):
         values = [v for _, v in results.get(f"c{i}", [])]

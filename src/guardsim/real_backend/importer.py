@@ -315,6 +315,26 @@ def history_period(days: float) -> int:
     return 60 if days <= ONE_MINUTE_DAYS else 300
 
 
+def import_window(clock: Clock, days: float) -> tuple[float, float, int]:
+    """``(start, end, period_minutes)`` of an import of the last ``days``: ending at the last
+    whole minute, in whole periods of :func:`history_period`."""
+    end = math.floor(clock.now() / 60.0) * 60.0
+    period_minutes = history_period(days) // 60
+    start = end - round(days * 86400.0 / (60 * period_minutes)) * 60 * period_minutes
+    return start, end, period_minutes
+
+
+def fetch_statistics(
+    cw: Any, queries: list[dict[str, Any]], start: float, end: float
+) -> tuple[dict[str, Any], list[str]]:
+    """The import's GetMetricData results, and a note instead when CloudWatch refuses (the
+    scenario is still built, with default models and traffic)."""
+    try:
+        return get_metric_data(cw, queries, start, end), []
+    except AWSError as exc:
+        return {}, [f"no CloudWatch statistics ({exc}); models and traffic left at defaults"]
+
+
 def history_queries(
     views: Mapping[str, Sequence[tuple[str, str]]], period: int
 ) -> tuple[list[dict[str, Any]], dict[str, tuple[str, int]]]:
@@ -429,9 +449,7 @@ def import_endpoint(
             f"--component {component}: endpoint {endpoint} hosts no inference components"
         )
     cw = clients("cloudwatch")
-    end = math.floor(clock.now() / 60.0) * 60.0
-    period_minutes = 1 if days <= ONE_MINUTE_DAYS else 5
-    start = end - round(days * 86400.0 / (60 * period_minutes)) * 60 * period_minutes
+    start, end, period_minutes = import_window(clock, days)
     variant = str(live.current_config["ProductionVariants"][0]["VariantName"])
     base = (("EndpointName", endpoint), ("VariantName", variant))
     configs = {"blue": str(live.current_config["EndpointConfigName"])}
@@ -443,12 +461,7 @@ def import_endpoint(
     for view, dims in views.items():
         for i, (metric, stat) in enumerate(_STATS):
             queries.append(_stat_query(f"{view}{i}", metric, dims, stat, window))
-    notes: list[str] = []
-    try:
-        results = get_metric_data(cw, queries, start, end)
-    except AWSError as exc:
-        results = {}
-        notes.append(f"no CloudWatch statistics ({exc}); models and traffic left at defaults")
+    results, notes = fetch_statistics(cw, queries, start, end)
     history = None
     if history_days is not None:
         period = history_period(history_days)
