@@ -1295,9 +1295,11 @@ class _Block:
         identity = (0.0, math.inf, -math.inf)[field or 0]
         count = np.zeros((self.R, self.M), dtype=np.int64)
         merged = np.full((self.R, self.M), identity)
+        fleets = src.fleets  # the fleets whose served requests carry the samples
         if metric == SETUP_METRIC:  # samples whether or not the fleet served requests
             self._setup_sets(src, field, count, merged)
-        for f in src.fleets if metric != SETUP_METRIC else ():
+            fleets = ()
+        for f in fleets:
             nb = self.n[f]
             if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
                 starts = 60.0 * (self.origin + np.arange(self.M))
