@@ -155,15 +155,20 @@ def _not_found(exc: AWSError) -> bool:
     return exc.code == "ValidationException" and "could not find" in exc.message.lower()
 
 
-_DESCRIBE: dict[Kind, tuple[str, str, str]] = {
-    "endpoint": ("describe_endpoint", "EndpointName", "EndpointArn"),
-    "endpoint_config": ("describe_endpoint_config", "EndpointConfigName", "EndpointConfigArn"),
-    "model": ("describe_model", "ModelName", "ModelArn"),
-    "inference_component": (
-        "describe_inference_component",
-        "InferenceComponentName",
-        "InferenceComponentArn",
-    ),
+#: kind -> the name parameter of its create, describe and delete calls
+NAME_PARAMETER: dict[Kind, str] = {
+    "model": "ModelName",
+    "endpoint_config": "EndpointConfigName",
+    "endpoint": "EndpointName",
+    "alarm": "AlarmName",
+    "inference_component": "InferenceComponentName",
+}
+#: SageMaker kind -> (describe method, the ARN key of its answer)
+_DESCRIBE: dict[Kind, tuple[str, str]] = {
+    "endpoint": ("describe_endpoint", "EndpointArn"),
+    "endpoint_config": ("describe_endpoint_config", "EndpointConfigArn"),
+    "model": ("describe_model", "ModelArn"),
+    "inference_component": ("describe_inference_component", "InferenceComponentArn"),
 }
 #: kind -> (status key, the status while deleting): deleted and then followed until gone
 _WAITED: dict[Kind, tuple[str, str]] = {
@@ -178,13 +183,17 @@ _DELETE: dict[Kind, str] = {
 }
 
 
+#: create method -> ledger kind
+_CREATED: dict[str, Kind] = {
+    "create_model": "model",
+    "create_endpoint_config": "endpoint_config",
+    "put_metric_alarm": "alarm",
+    "create_endpoint": "endpoint",
+    "create_inference_component": "inference_component",
+}
 #: create method -> (ledger kind, name parameter)
 CREATES: dict[str, tuple[Kind, str]] = {
-    "create_model": ("model", "ModelName"),
-    "create_endpoint_config": ("endpoint_config", "EndpointConfigName"),
-    "put_metric_alarm": ("alarm", "AlarmName"),
-    "create_endpoint": ("endpoint", "EndpointName"),
-    "create_inference_component": ("inference_component", "InferenceComponentName"),
+    method: (kind, NAME_PARAMETER[kind]) for method, kind in _CREATED.items()
 }
 
 
@@ -192,8 +201,8 @@ def lookup_call(resource: Resource) -> tuple[str, str, dict[str, Any]]:
     """``(service, method, params)`` of the read-only call that finds ``resource``."""
     if resource.kind == "alarm":
         return "cloudwatch", "describe_alarms", {"AlarmNames": [resource.name]}
-    method, key, _ = _DESCRIBE[resource.kind]
-    return "sagemaker", method, {key: resource.name}
+    method, _ = _DESCRIBE[resource.kind]
+    return "sagemaker", method, {NAME_PARAMETER[resource.kind]: resource.name}
 
 
 def exists(clients: ClientFactory, resource: Resource) -> bool:
@@ -246,7 +255,7 @@ class _Teardown:
 
     def _delete_sagemaker(self, r: Resource) -> TeardownItem:
         sm = self.clients("sagemaker")
-        method, key, arn_key = _DESCRIBE[r.kind]
+        (method, arn_key), key = _DESCRIBE[r.kind], NAME_PARAMETER[r.kind]
         try:
             found = call(sm, method, **{key: r.name})
         except AWSError as exc:
@@ -269,7 +278,7 @@ class _Teardown:
 
     def _wait_gone(self, sm: Any, r: Resource) -> TeardownItem:
         deadline = self.clock.now() + ENDPOINT_DELETE_WAIT_SECONDS
-        method, key, _ = _DESCRIBE[r.kind]
+        (method, _), key = _DESCRIBE[r.kind], NAME_PARAMETER[r.kind]
         while True:
             try:
                 call(sm, method, **{key: r.name})
