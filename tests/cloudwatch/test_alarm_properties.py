@@ -335,3 +335,62 @@ def test_low_sample_counts_matter_only_with_ignore(case: Case, data: st.DataObje
         assert held.evaluated == base.evaluated
     else:
         assert held == base
+
+
+# --------------------------------------------------------------------------- keeps_state
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    n=st.integers(1, 3),
+    data=st.data(),
+    extra=st.integers(0, 1),
+    operator=st.sampled_from(list(ComparisonOperator)),
+    tmd=st.sampled_from(list(TreatMissingData)),
+    percentile=st.booleans(),
+    policy=st.sampled_from(["evaluate", "ignore"]),
+    with_counts=st.booleans(),
+)
+def test_keeps_state_is_exactly_whether_some_range_depends_on_the_previous_state(
+    n: int,
+    data: Any,
+    extra: int,
+    operator: ComparisonOperator,
+    tmd: TreatMissingData,
+    percentile: bool,
+    policy: str,
+    with_counts: bool,
+) -> None:
+    """``AlarmRule.keeps_state`` (what the batch engine relies on to skip minutes no poll can
+    read) against the rule itself: every range of missing, breaching and not-breaching
+    datapoints (with few and many samples behind each, when counts are passed), from every
+    previous state; the state differs for some previous state exactly when it says so."""
+    m = data.draw(st.integers(1, n))
+    kw: dict[str, Any] = {
+        "AlarmName": "keeps",
+        "Period": 60,
+        "EvaluationPeriods": n,
+        "DatapointsToAlarm": m,
+        "Threshold": THRESHOLD,
+        "ComparisonOperator": operator.value,
+        "TreatMissingData": tmd.value,
+        "EvaluateLowSampleCountPercentile": policy,
+    }
+    kw["ExtendedStatistic" if percentile else "Statistic"] = "p90" if percentile else "Average"
+    rule = AlarmRule.from_kwargs(kw, evaluation_range=n + extra)
+    length = rule.range_length
+    counts: tuple[float | None, ...] = (1.0, 1e6) if with_counts else (None,)
+    depends = False
+    for points in itertools.product((None, 0.0, 1.0), repeat=length):
+        for cs in itertools.product(counts, repeat=length):
+            sample_counts = (
+                [None if p is None else c for p, c in zip(points, cs, strict=True)]
+                if with_counts
+                else None
+            )
+            states = {
+                rule.evaluate(points, prev, sample_counts=sample_counts).state
+                for prev in (OK, ALARM, INSUFFICIENT)
+            }
+            depends |= len(states) > 1
+    assert rule.keeps_state(sample_counts=with_counts) is depends

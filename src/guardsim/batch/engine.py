@@ -78,8 +78,6 @@ laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -2293,44 +2291,13 @@ _FIELD = {
 #: Key spaces up to this size are looked up in a table (:meth:`_Block._next_states`).
 _TABLE_KEYS = 1 << 16
 
-#: Ranges up to this long are checked for :func:`_memoryless` (3 ** L patterns x 3 states).
-_MEMORYLESS_MAX_RANGE = 7
-
 
 def _memoryless(alarm: _Alarm) -> bool:
-    """Whether the alarm's next state never depends on its previous one: checked by
-    evaluating its own rule on every pattern of missing, breaching and not-breaching
-    datapoints over its range, from each previous state. (TreatMissingData=ignore and the
-    low-sample percentile rule keep the state, so they are not; long ranges are not checked
-    and count as not.)"""
-    if alarm.low_sample or alarm.rule.range_length > _MEMORYLESS_MAX_RANGE:
-        return False
-    try:
-        return _memoryless_rule(alarm.rule)
-    except TypeError:  # a rule with an unhashable part: checked afresh
-        return _memoryless_rule.__wrapped__(alarm.rule)
-
-
-@functools.lru_cache(maxsize=256)
-def _memoryless_rule(rule: AlarmRule) -> bool:
-    """:func:`_memoryless` of a rule (a pure function of it, so remembered: the check costs
-    3 ** L patterns x 3 states of rule evaluations, which every chunk of a Monte Carlo run
-    would otherwise repeat)."""
-    L = rule.range_length
-    thr = rule.threshold
-    candidates: tuple[float, ...] = (thr - 1.0, thr + 1.0)
-    if rule.band is not None:  # an anomaly alarm: below, inside and above its band
-        lo, hi = rule.band
-        candidates = (lo - 1.0, (lo + hi) / 2.0, hi + 1.0)
-    breach = [v for v in candidates if rule.breaches(v)]
-    calm = [v for v in candidates if not rule.breaches(v)]
-    if not breach or not calm:
-        return False
-    for pattern in itertools.product((None, breach[0], calm[0]), repeat=L):
-        states = {rule.evaluate(list(pattern), prev).state for prev in _STATES}
-        if len(states) > 1:
-            return False
-    return True
+    """Whether the alarm's next state never depends on its previous one
+    (:meth:`~guardsim.cloudwatch.alarm.AlarmRule.keeps_state`, with sample counts when the
+    low-sample percentile rule applies: TreatMissingData=ignore and that rule keep the state),
+    whatever the range's length."""
+    return not alarm.rule.keeps_state(sample_counts=alarm.low_sample)
 
 
 def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:

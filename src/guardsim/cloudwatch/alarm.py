@@ -629,6 +629,16 @@ class AlarmRule:
     # Evaluation (the hot path)
     # ---------------------------------------------------------------------------------------
 
+    def keeps_state(self, *, sample_counts: bool = True) -> bool:
+        """Whether an evaluation's new state can depend on the previous one (:meth:`evaluate`;
+        ``sample_counts``: whether the caller passes them). Only ``TreatMissingData=ignore``
+        keeps it (a range of missing datapoints, a premature-alarm pattern), and the low-sample
+        percentile rule when it can hold it (``EvaluateLowSampleCountPercentile=ignore`` on a
+        percentile, with sample counts); every other evaluation is a function of the range
+        alone. Stated here, beside the code it describes; a property test checks it against
+        every pattern of short ranges from every previous state."""
+        return self._tmd == _TMD_IGNORE or (sample_counts and self.low_sample_threshold is not None)
+
     @property
     def threshold_text(self) -> str:
         """``>= 0.3``, or ``outside the band [3100.0, 3760.0]`` for an anomaly alarm."""
