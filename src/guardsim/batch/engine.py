@@ -1008,8 +1008,13 @@ class _Block:
         shared: dict[tuple[Source, int, int, int], tuple[FloatArray, FloatArray]] = {}
         inputs: list[dict[str, tuple[FloatArray, FloatArray]]] = [{} for _ in prep.alarms]
         drawn: list[dict[str, list[tuple[FloatArray, FloatArray]]]] = [{} for _ in prep.alarms]
+        #: the states of the alarms whose patterns are looked up from their minutes' classes
+        looked_up: dict[int, IntArray] = {}
         for a, alarm in enumerate(prep.alarms):
             rule = alarm.rule
+            if MINUTE_CLASSES and _minute_classed(alarm, prep.memoryless[a]):
+                looked_up[a] = self._classed_states(a, alarm, instants[due[a]])
+                continue
             for q in alarm.queries:
                 one_minute = q.how == "mixture" and rule.period <= 60
                 if q.how == "components" or (q.how == "mixture" and not one_minute):
@@ -1050,6 +1055,10 @@ class _Block:
         out = []
         for a, alarm in enumerate(prep.alarms):
             at = instants[due[a]]
+            if a in looked_up:
+                state = looked_up[a]
+                out.append((at, state, _entered(state, at)))
+                continue
             if alarm.program is None:
                 values, counts = inputs[a][alarm.queries[0].qid]
             else:
@@ -1062,6 +1071,49 @@ class _Block:
             out.append((at, state, _entered(state, at)))
         # the composites after the metric alarms: re-evaluated where a child changed
         out.extend(prep.composites.timelines(out, self.R))
+        return out
+
+    def _classed_states(self, a: int, alarm: _Alarm, instants: FloatArray) -> IntArray:
+        """[R, E] states of an alarm :func:`_minute_classed` at its ``instants``, without its
+        datapoints' values: each minute's class (missing, not breaching, breaching) worked out
+        once ([R, M]), each evaluation's pattern looked up from its windows' minutes (one
+        not yet published is missing), the rule once per distinct pattern (remembered, as
+        :meth:`_next_states` remembers it: the same keys). The same states as the datapoints'
+        values give (:meth:`_datapoints`, :meth:`_states`), at a fraction of the cost."""
+        rule = alarm.rule
+        src = alarm.queries[0].source
+        R, E, L = self.R, len(instants), rule.range_length
+        if E == 0:
+            return np.zeros((R, 0), dtype=np.int64)
+        if alarm.queries[0].how == "basic":
+            count, _, per_minute = self._minute_sets(src, src.spec.kind)
+        else:  # a percentile over one minute: the minute's own, drawn once
+            count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
+            per_minute = self._minute_percentiles(src)
+        value = np.where(count > 0, per_minute, math.nan)
+        classes = np.where(np.isnan(value), 0, np.where(_breaches(rule, value), 2, 1))
+        idx = self._window_minutes(rule.period, L, instants)[..., 0]  # [E, L]: one minute each
+        safe = np.maximum(idx, 0)
+        key = np.full((R, E), INSUFFICIENT, dtype=np.int64)  # the state before: none
+        for i in range(L):
+            seen = (self.published[:, safe[:, i]] <= instants[None, :]) & (idx[:, i] >= 0)[None]
+            key = key * 3 + np.where(seen, classes[:, safe[:, i]], 0)
+        flat = key.reshape(-1)
+        uniq, first, inverse = _distinct(flat, 3 ** (L + 1))
+        memo = self.prep.rule_memo[a]
+        new = np.empty(len(uniq), dtype=np.int64)
+        for p, k in enumerate(uniq.tolist()):
+            hit = memo.get(k)
+            if hit is None:
+                r, e = divmod(int(first[p]), E)
+                digits = [(k // 3 ** (L - 1 - i)) % 3 for i in range(L)]
+                pts = [
+                    None if d == 0 else float(value[r, safe[e, i]]) for i, d in enumerate(digits)
+                ]
+                hit = _CODE[rule.evaluate(pts, _STATES[INSUFFICIENT]).state]
+                memo[k] = hit
+            new[p] = hit
+        out: IntArray = new[inverse].reshape(R, E)
         return out
 
     def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
@@ -2214,6 +2266,25 @@ def _pointwise(metrics: list[dict[str, Any]]) -> bool:
         if any(name.upper() not in POINTWISE_FUNCTIONS for name in called):
             return False
     return True
+
+
+#: Whether :meth:`_Block._classed_states` is used (a switch for the tests that hold it equal
+#: to working out the datapoints' values).
+MINUTE_CLASSES = True
+
+
+def _minute_classed(alarm: _Alarm, memoryless: bool) -> bool:
+    """Whether an alarm's states can be looked up from its minutes' classes
+    (:meth:`_Block._classed_states`): its next state a function of its range alone
+    (``memoryless``, and no low-sample rule: sample counts unread), one metric, no math, and
+    windows of at most one minute (Period 60 or less) whose value is that minute's own
+    (a basic statistic, or a percentile: the minute's, drawn once)."""
+    if alarm.program is not None or alarm.low_sample or not memoryless:
+        return False
+    if len(alarm.queries) != 1:
+        return False
+    q = alarm.queries[0]
+    return alarm.rule.period <= 60 and q.how in ("basic", "mixture") and bool(q.source.fleets)
 
 
 def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntArray, int]:
