@@ -6,7 +6,8 @@ one minute, the engine classes each minute once (missing, not breaching, breachi
 each evaluation's pattern up from its minutes, instead of gathering every datapoint's value.
 The two ways must give the same replications, bit for bit: every result column, for the
 built-ins and for variants that reach every branch (high resolution, a percentile, each
-TreatMissingData that forgets, a lower-bound operator, a blue-only metric)."""
+TreatMissingData that forgets, a lower-bound operator, a blue-only metric, statistics drawn
+from a minute's latency components)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ VARIANTS = {
     "p99, 2 of 3": {
         "Statistic": None,
         "ExtendedStatistic": "p99",
+        "EvaluationPeriods": 3,
+        "DatapointsToAlarm": 2,
+    },
+    "IQM": {"Statistic": None, "ExtendedStatistic": "IQM"},
+    "tm99, 2 of 3": {
+        "Statistic": None,
+        "ExtendedStatistic": "tm99",
         "EvaluationPeriods": 3,
         "DatapointsToAlarm": 2,
     },

@@ -60,7 +60,9 @@ the same semantics, for every scenario the validator accepts:
   block's evaluations, on one of their actual datapoints, and its result given to every
   evaluation with that pattern (``tests/batch/test_batch_engine.py`` checks the premise); an
   alarm whose next state depends on its range alone (:func:`_memoryless`) has all its
-  evaluations worked out at once, any other one evaluation after the other.
+  evaluations worked out at once, any other one evaluation after the other; when its windows
+  are one minute each, its patterns are looked up from each minute's class, computed once
+  (``tests/batch/test_minute_classes.py``: the same replications as from the values).
 
 **Not the same random numbers.** A block draws each quantity for all its replications with one
 numpy call, so replication ``i`` here is not ``simulate(scenario, seed, replication=i)``: the two
@@ -995,9 +997,12 @@ class _Block:
 
         A query's datapoints are worked out once per instant and shared by every alarm that
         reads the same metric, statistic, period and range: for all the instants at once
-        (:meth:`_datapoints`), except extended statistics of latency, drawn one instant at a
-        time in time order (a window's value is drawn again only when another of its minutes
-        is published, and shared by every alarm that reads it)."""
+        (:meth:`_datapoints`), except extended statistics of latency over windows longer than
+        a minute, drawn one instant at a time in time order (a window's value is drawn again
+        only when another of its minutes is published, and shared by every alarm that reads
+        it; a one-minute window's is the minute's own, drawn once: :meth:`_minute_extended`).
+        A memoryless alarm on one metric with one-minute windows skips the datapoints'
+        values: its states come from its minutes' classes (:meth:`_classed_states`)."""
         prep = self.prep
         due = []
         for alarm in prep.alarms:
@@ -1016,8 +1021,8 @@ class _Block:
                 looked_up[a] = self._classed_states(a, alarm, instants[due[a]])
                 continue
             for q in alarm.queries:
-                one_minute = q.how == "mixture" and rule.period <= 60
-                if q.how == "components" or (q.how == "mixture" and not one_minute):
+                one_minute = q.how in ("mixture", "components") and rule.period <= 60
+                if q.how in ("mixture", "components") and not one_minute:
                     drawn[a][q.qid] = []
                     continue
                 key = (q.source, rule.period, rule.range_length, alarm.interval)
@@ -1087,9 +1092,9 @@ class _Block:
             return np.zeros((R, 0), dtype=np.int64)
         if alarm.queries[0].how == "basic":
             count, _, per_minute = self._minute_sets(src, src.spec.kind)
-        else:  # a percentile over one minute: the minute's own, drawn once
+        else:  # an extended statistic over one minute: the minute's own, drawn once
             count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
-            per_minute = self._minute_percentiles(src)
+            per_minute = self._minute_extended(src, alarm.queries[0].how)
         value = np.where(count > 0, per_minute, math.nan)
         classes = np.where(np.isnan(value), 0, np.where(_breaches(rule, value), 2, 1))
         idx = self._window_minutes(rule.period, L, instants)[..., 0]  # [E, L]: one minute each
@@ -1253,15 +1258,15 @@ class _Block:
             return np.full((R, E, L), math.nan), np.full((R, E, L), math.nan)
         idx = self._window_minutes(period, L, instants)
         safe = np.maximum(idx, 0)
-        one_minute = q.how == "mixture" and idx.shape[-1] == 1
+        one_minute = q.how in ("mixture", "components") and idx.shape[-1] == 1
         if q.how == "basic" or one_minute:
             kind = src.spec.kind if q.how == "basic" else StatisticKind.SAMPLE_COUNT
             count = self._minute_sets(src, kind)[0][:, safe]
             seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
             seen &= count > 0
             n = np.where(seen, count, 0).sum(axis=-1)
-            if one_minute:  # a window of one minute: that minute's percentile, looked up
-                per_minute = self._minute_percentiles(src)
+            if one_minute:  # a window of one minute: that minute's statistic, looked up
+                per_minute = self._minute_extended(src, q.how)
                 value = np.where(seen[..., 0], per_minute[:, safe[..., 0]], math.nan)
             else:
                 value = self._basic(src.spec, src, safe, seen)
@@ -1306,11 +1311,14 @@ class _Block:
             fields[field] = values[:, safe]
         return basic_of_window(kind, count[:, safe], *fields, where=vis)
 
-    def _minute_percentiles(self, src: Source) -> FloatArray:
-        """[R, M]: each minute's percentile of the source's fleets together, drawn once (a
-        window of one minute, Period 60 or less: the window's value, whoever reads it), as
-        :meth:`_mixture_percentile` draws a window's."""
-        key = (src, "mixture")
+    def _minute_extended(self, src: Source, how: str) -> FloatArray:
+        """[R, M]: each minute's extended statistic of the source's fleets together, drawn
+        once (a window of one minute, Period 60 or less: the window's value, whoever reads
+        it; the fleets' buckets of a minute are published together, so its value changes
+        once, when it is published), as
+        :meth:`_mixture_percentile` (a percentile) or :meth:`_components` (any other) draws a
+        window's."""
+        key = (src, how)
         hit = self.minute_cache.get(key)
         if hit is not None:
             return hit[2]
@@ -1326,7 +1334,11 @@ class _Block:
                     v &= (starts >= src.blue_from)[None, :]
                 vis[f] = v[r, j][:, None]
             # every (replication, minute) as a row of one-minute windows
-            out[r, j] = self._mixture_percentile(src, j[:, None], vis, r, count[r, j], per_row=True)
+            if how == "mixture":
+                value = self._mixture_percentile(src, j[:, None], vis, r, count[r, j], per_row=True)
+            else:
+                value = self._components(src, j[:, None], vis, r, per_row=True)
+            out[r, j] = value
         self.minute_cache[key] = (count, out, out)
         return out
 
@@ -1480,24 +1492,34 @@ class _Block:
         return out
 
     def _components(
-        self, src: Source, minutes: IntArray, vis: dict[str, BoolArray], rows: IntArray
+        self,
+        src: Source,
+        minutes: IntArray,
+        vis: dict[str, BoolArray],
+        rows: IntArray,
+        *,
+        per_row: bool = False,
     ) -> FloatArray:
         """Per row, the statistic of the window's latency components, every row at once, by
         fast mode's own kernel (:func:`guardsim.simulator.metrics.components_statistic_rows`:
         trimmed and winsorized means, trimmed counts and sums, percentile ranks, IQM from a
-        resample of the window's mixture; percentiles of a constant metric exactly)."""
+        resample of the window's mixture; percentiles of a constant metric exactly).
+        ``minutes``: the window's minutes [W], or with ``per_row`` each row's own [rows, W]
+        (``vis`` then already per row)."""
         safe = np.maximum(minutes, 0)
-        at = np.ix_(rows, safe)  # one gather per array: the rows' window minutes
+        # one gather per array: the rows' window minutes
+        at = (rows[:, None], safe) if per_row else np.ix_(rows, safe)
+        width = safe.shape[-1]
         counts, mus, sigmas, scales, adds = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self._params(f, src.metric)
-            v = vis[f][rows]
+            v = vis[f] if per_row else vis[f][rows]
             for cn, sc, ad in self.comps.get((f, src.metric), []):
                 counts.append(np.where(v, cn[at], 0))
                 scales.append(sc[at])
                 adds.append(ad[at])
-                mus.append(np.full(len(safe), mu))
-                sigmas.append(np.full(len(safe), sigma))
+                mus.append(np.full(width, mu))
+                sigmas.append(np.full(width, sigma))
         if not counts:
             return np.full(len(rows), math.nan)
         return components_statistic_rows(
@@ -2278,13 +2300,14 @@ def _minute_classed(alarm: _Alarm, memoryless: bool) -> bool:
     (:meth:`_Block._classed_states`): its next state a function of its range alone
     (``memoryless``, and no low-sample rule: sample counts unread), one metric, no math, and
     windows of at most one minute (Period 60 or less) whose value is that minute's own
-    (a basic statistic, or a percentile: the minute's, drawn once)."""
+    (a basic statistic, or an extended one of latency: the minute's, drawn once)."""
     if alarm.program is not None or alarm.low_sample or not memoryless:
         return False
     if len(alarm.queries) != 1:
         return False
     q = alarm.queries[0]
-    return alarm.rule.period <= 60 and q.how in ("basic", "mixture") and bool(q.source.fleets)
+    one_minute = q.how in ("basic", "mixture", "components")
+    return alarm.rule.period <= 60 and one_minute and bool(q.source.fleets)
 
 
 def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntArray, int]:
