@@ -97,3 +97,14 @@ def test_an_alarm_that_keeps_its_state_is_not_classed() -> None:
     """TreatMissingData=ignore keeps the state: its states are worked out in order instead."""
     prep = _Prepared(_variant({"TreatMissingData": "ignore"}))
     assert not _minute_classed(prep.alarms[LATENCY], prep.memoryless[LATENCY])
+
+
+def test_a_range_too_long_for_a_pattern_key_is_not_classed() -> None:
+    """A 40-of-40 alarm at Period 10 (a range of 42 datapoints: 3 ** 43 patterns do not fit an
+    int64 key) is memoryless but worked out from its datapoints' values, and runs."""
+    scenario = _variant({"Period": 10, "EvaluationPeriods": 40, "DatapointsToAlarm": 40})
+    prep = _Prepared(scenario)
+    assert prep.memoryless[LATENCY]
+    assert not _minute_classed(prep.alarms[LATENCY], prep.memoryless[LATENCY])
+    cols = run_batch_columns(scenario, seed=2, start=0, stop=64)
+    assert len(cols.outcome) == 64

@@ -1315,9 +1315,8 @@ class _Block:
         """[R, M]: each minute's extended statistic of the source's fleets together, drawn
         once (a window of one minute, Period 60 or less: the window's value, whoever reads
         it; the fleets' buckets of a minute are published together, so its value changes
-        once, when it is published), as
-        :meth:`_mixture_percentile` (a percentile) or :meth:`_components` (any other) draws a
-        window's."""
+        once, when it is published), as :meth:`_mixture_percentile` (a percentile) or
+        :meth:`_components` (any other) draws a window's."""
         key = (src, how)
         hit = self.minute_cache.get(key)
         if hit is not None:
@@ -2303,8 +2302,8 @@ def _minute_classed(alarm: _Alarm, memoryless: bool) -> bool:
     (a basic statistic, or an extended one of latency: the minute's, drawn once)."""
     if alarm.program is not None or alarm.low_sample or not memoryless:
         return False
-    if len(alarm.queries) != 1:
-        return False
+    if len(alarm.queries) != 1 or 3 ** (alarm.rule.range_length + 1) >= 2**62:
+        return False  # (a pattern's key must fit in an int64, as _next_states's)
     q = alarm.queries[0]
     one_minute = q.how in ("basic", "mixture", "components")
     return alarm.rule.period <= 60 and one_minute and bool(q.source.fleets)
