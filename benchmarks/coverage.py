@@ -38,10 +38,12 @@ and every built-in (``guardsim scenarios``) as it is, the two inference-componen
 **Measured side by side, in one run**: ``monte_carlo(scenario, n, mode="auto",
 executor="serial")`` for every row, the rows taking turns within each of ``--repeats`` rounds
 (interleaved), ``time.process_time`` (CPU seconds of this process: other load on the machine
-does not distort it), best of the rounds. ``mode`` is what ``auto`` picked: ``batch``, or
+does not distort it), best of the rounds. Each row's ratio is paired: the baseline runs again
+right before the row in every round, and the ratio printed is the median of the rounds' paired
+ratios (their range beside it); the machine's speed drifts by up to a third between runs
+minutes apart, and a pair shares the drift. ``mode`` is what ``auto`` picked: ``batch``, or
 ``fast fallback`` for a scenario the batch engine does not run yet (those rows run ``--n-fast``
-replications, the per-replication engine being slower). The ratio is to the canary baseline's
-replications per CPU second.
+replications, the per-replication engine being slower).
 
 Target (issue 14): every row at least **0.5x** the canary baseline.
 """
@@ -51,6 +53,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -251,21 +254,32 @@ def main(argv: Sequence[str] | None = None) -> None:
             monte_carlo(s, 1, mode=m, executor="serial")  # first-use imports and caches
         load0 = os.getloadavg()[0]
         best = [float("inf")] * len(rows)
+        # each row's ratio is paired: the baseline runs right before it, every round (the
+        # machine's speed drifts by a third between runs minutes apart; a pair shares it)
+        paired: list[list[float]] = [[] for _ in rows]
         for _ in range(args.repeats):
             for k, (_, s) in enumerate(rows):
-                best[k] = min(best[k], cpu_seconds(s, counts[k]))
+                base = cpu_seconds(rows[0][1], counts[0])
+                best[0] = min(best[0], base)
+                took = base if k == 0 else cpu_seconds(s, counts[k])
+                best[k] = min(best[k], took)
+                paired[k].append((counts[k] / took) / (counts[0] / base))
     rates = [c / b for c, b in zip(counts, best, strict=True)]
-    baseline = rates[0]
+    ratios = [statistics.median(r) for r in paired]
     print(
         f"coverage: replications per CPU second, monte_carlo(mode='auto', executor='serial'), "
         f"best of {args.repeats} interleaved; n = {args.n} (batch), {args.n_fast} (fast fallback); "
+        f"the ratio is the median of {args.repeats} paired with a baseline run just before; "
         f"load average {load0:.2f} -> {os.getloadavg()[0]:.2f}"
     )
-    print(f"  {'row':42s} {'mode':>14s} {'reps/CPU s':>11s} {'vs baseline':>12s}")
-    for (label, _), mode, rate in zip(rows, modes, rates, strict=True):
+    print(f"  {'row':42s} {'mode':>14s} {'reps/CPU s':>11s} {'vs baseline':>12s} {'(range)':>13s}")
+    for (label, _), mode, rate, ratio, pairs in zip(
+        rows, modes, rates, ratios, paired, strict=True
+    ):
         shown = "batch" if mode == "batch" else "fast fallback"
-        print(f"  {label:42s} {shown:>14s} {rate:11,.0f} {rate / baseline:11.2f}x")
-    below = [label for (label, _), r in zip(rows, rates, strict=True) if r < 0.5 * baseline]
+        spread = f"{min(pairs):.2f}-{max(pairs):.2f}"
+        print(f"  {label:42s} {shown:>14s} {rate:11,.0f} {ratio:11.2f}x {spread:>13s}")
+    below = [label for (label, _), r in zip(rows, ratios, strict=True) if r < 0.5]
     print(f"  rows below the 0.5x target: {len(below)} of {len(rows)}")
 
 
