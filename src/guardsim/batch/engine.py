@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -1082,44 +1083,35 @@ class _Block:
         """[R, E] states of an alarm :func:`_minute_classed` at its ``instants``, without its
         datapoints' values: each minute's class (missing, not breaching, breaching) worked out
         once ([R, M]), each evaluation's pattern looked up from its windows' minutes (one
-        not yet published is missing), the rule once per distinct pattern (remembered, as
-        :meth:`_next_states` remembers it: the same keys). The same states as the datapoints'
-        values give (:meth:`_datapoints`, :meth:`_states`), at a fraction of the cost."""
+        not yet published is missing), the rule once per distinct pattern (:meth:`_settle`,
+        as :meth:`_next_states`: the same keys). The same states as the datapoints' values
+        give (:meth:`_datapoints`, :meth:`_states`), at a fraction of the cost."""
         rule = alarm.rule
-        src = alarm.queries[0].source
         R, E, L = self.R, len(instants), rule.range_length
         if E == 0:
             return np.zeros((R, 0), dtype=np.int64)
-        if alarm.queries[0].how == "basic":
-            count, _, per_minute = self._minute_sets(src, src.spec.kind)
-        else:  # an extended statistic over one minute: the minute's own, drawn once
-            count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
-            per_minute = self._minute_extended(src, alarm.queries[0].how)
+        count, per_minute = self._minute_values(alarm.queries[0])
         value = np.where(count > 0, per_minute, math.nan)
-        classes = np.where(np.isnan(value), 0, np.where(_breaches(rule, value), 2, 1))
+        classes, base = _codes(alarm, value, count)
         idx = self._window_minutes(rule.period, L, instants)[..., 0]  # [E, L]: one minute each
         safe = np.maximum(idx, 0)
         key = np.full((R, E), INSUFFICIENT, dtype=np.int64)  # the state before: none
-        for i in range(L):
+        for i in range(L):  # the pattern's key, as _next_states makes it (base 3)
             seen = (self.published[:, safe[:, i]] <= instants[None, :]) & (idx[:, i] >= 0)[None]
-            key = key * 3 + np.where(seen, classes[:, safe[:, i]], 0)
+            key = key * base + np.where(seen, classes[:, safe[:, i]], 0)
         flat = key.reshape(-1)
-        uniq, first, inverse = _distinct(flat, 3 ** (L + 1))
-        memo = self.prep.rule_memo[a]
-        new = np.empty(len(uniq), dtype=np.int64)
-        for p, k in enumerate(uniq.tolist()):
-            hit = memo.get(k)
-            if hit is None:
-                r, e = divmod(int(first[p]), E)
-                digits = [(k // 3 ** (L - 1 - i)) % 3 for i in range(L)]
-                pts = [
-                    None if d == 0 else float(value[r, safe[e, i]]) for i, d in enumerate(digits)
-                ]
-                hit = _CODE[rule.evaluate(pts, _STATES[INSUFFICIENT]).state]
-                memo[k] = hit
-            new[p] = hit
-        out: IntArray = new[inverse].reshape(R, E)
-        return out
+        uniq, first, inverse = _distinct(flat, base ** (L + 1))
+        keys = uniq.tolist()
+
+        def points(p: int) -> tuple[list[float | None], None]:
+            r, e = divmod(int(first[p]), E)
+            digits = [(keys[p] // base ** (L - 1 - i)) % base for i in range(L)]
+            return [
+                None if d == 0 else float(value[r, safe[e, i]]) for i, d in enumerate(digits)
+            ], None
+
+        start = np.full(R * E, INSUFFICIENT, dtype=np.int64)
+        return self._settle(a, alarm, start, first, inverse, keys, points).reshape(R, E)
 
     def _states(self, a: int, alarm: _Alarm, values: FloatArray, counts: FloatArray) -> IntArray:
         """[R, E] states after each evaluation, from INSUFFICIENT_DATA: for an alarm whose
@@ -1260,13 +1252,12 @@ class _Block:
         safe = np.maximum(idx, 0)
         one_minute = q.how in ("mixture", "components") and idx.shape[-1] == 1
         if q.how == "basic" or one_minute:
-            kind = src.spec.kind if q.how == "basic" else StatisticKind.SAMPLE_COUNT
-            count = self._minute_sets(src, kind)[0][:, safe]
+            minute_count, per_minute = self._minute_values(q)
+            count = minute_count[:, safe]
             seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
             seen &= count > 0
             n = np.where(seen, count, 0).sum(axis=-1)
             if one_minute:  # a window of one minute: that minute's statistic, looked up
-                per_minute = self._minute_extended(src, q.how)
                 value = np.where(seen[..., 0], per_minute[:, safe[..., 0]], math.nan)
             else:
                 value = self._basic(src.spec, src, safe, seen)
@@ -1310,6 +1301,16 @@ class _Block:
         if field is not None:
             fields[field] = values[:, safe]
         return basic_of_window(kind, count[:, safe], *fields, where=vis)
+
+    def _minute_values(self, q: _Query) -> tuple[IntArray, FloatArray]:
+        """[R, M] each minute's sample count and the query's statistic of the minute alone
+        (a basic statistic: :meth:`_minute_sets`; an extended one: :meth:`_minute_extended`)."""
+        src = q.source
+        if q.how == "basic":
+            count, _, per_minute = self._minute_sets(src, src.spec.kind)
+            return count, per_minute
+        count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
+        return count, self._minute_extended(src, q.how)
 
     def _minute_extended(self, src: Source, how: str) -> FloatArray:
         """[R, M]: each minute's extended statistic of the source's fleets together, drawn
@@ -1589,20 +1590,45 @@ class _Block:
     ) -> IntArray:
         """[N] states after one evaluation of ``values`` ([N, L]) from ``prev`` ([N]): the
         rule once per distinct (previous state, datapoint pattern), remembered."""
-        rule = alarm.rule
         missing = np.isnan(values)
         code, base = _codes(alarm, values, counts)
+        L = values.shape[1]
         keys: list[int] | None = None
-        space = base ** (code.shape[1] + 1)
+        space = base ** (L + 1)
         if space < 2**62:
             key = prev.copy()
-            for i in range(code.shape[1]):
+            for i in range(L):
                 key = key * base + code[:, i]
             uniq, first, inverse = _distinct(key, space)
             keys = uniq.tolist()
         else:  # long evaluation ranges: unique rows (slower, exact)
             rows = np.concatenate([prev[:, None], code], axis=1)
             _, first, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+
+        def points(p: int) -> tuple[list[float | None], list[float | None] | None]:
+            r = int(first[p])
+            pts = [None if missing[r, i] else float(values[r, i]) for i in range(L)]
+            if not alarm.low_sample:
+                return pts, None
+            return pts, [None if missing[r, i] else float(counts[r, i]) for i in range(L)]
+
+        return self._settle(a, alarm, prev, first, inverse, keys, points)
+
+    def _settle(
+        self,
+        a: int,
+        alarm: _Alarm,
+        prev: IntArray,
+        first: IntArray,
+        inverse: IntArray,
+        keys: list[int] | None,
+        points: Callable[[int], tuple[list[float | None], list[float | None] | None]],
+    ) -> IntArray:
+        """[N] states after one evaluation from ``prev`` ([N]), given the distinct (previous
+        state, pattern) pairs: each one's first row ``first``, each row's pair ``inverse``,
+        the pairs' keys (None: too long a range for a key, nothing remembered). The rule runs
+        once per pair not remembered yet, on its datapoints and sample counts
+        (``points(pair)``), and is remembered by key for every block."""
         new = np.empty(len(first), dtype=np.int64)
         # the rule is a pure function of (previous state, pattern): each key's result, once
         memo = self.prep.rule_memo[a]
@@ -1612,13 +1638,8 @@ class _Block:
                 if hit is not None:
                     new[p] = hit
                     continue
-            pts = [None if missing[r, i] else float(values[r, i]) for i in range(values.shape[1])]
-            sample_counts = None
-            if alarm.low_sample:
-                sample_counts = [
-                    None if missing[r, i] else float(counts[r, i]) for i in range(values.shape[1])
-                ]
-            result = rule.evaluate(pts, _STATES[int(prev[r])], sample_counts=sample_counts)
+            pts, sample_counts = points(p)
+            result = alarm.rule.evaluate(pts, _STATES[int(prev[r])], sample_counts=sample_counts)
             new[p] = _CODE[result.state]
             if keys is not None:
                 memo[keys[p]] = new[p]
@@ -2309,7 +2330,9 @@ def _minute_classed(alarm: _Alarm, memoryless: bool) -> bool:
     return alarm.rule.period <= 60 and one_minute and bool(q.source.fleets)
 
 
-def _codes(alarm: _Alarm, values: FloatArray, counts: FloatArray) -> tuple[IntArray, int]:
+def _codes(
+    alarm: _Alarm, values: FloatArray, counts: FloatArray | IntArray
+) -> tuple[IntArray, int]:
     """Each datapoint's class, all the rule reads of it: 0 missing, 1 not breaching, 2
     breaching (plus 3 if it has few samples, for the low-sample percentile rule), and the
     number of classes (the base of a pattern's key)."""
