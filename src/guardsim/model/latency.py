@@ -21,7 +21,10 @@ mixture quantile       :func:`mixture_quantile`    :func:`mixture_quantile_scala
 =====================  ==========================  =========================================
 
 **Summary draws.** CloudWatch keeps a statistic set (SampleCount, Sum, Minimum, Maximum) per
-minute. Below :data:`NORMAL_SUM_THRESHOLD` samples every value is drawn (exact, consistent).
+minute. Below :data:`NORMAL_SUM_THRESHOLD` samples every value is drawn (exact, consistent):
+the unscaled ``exp(mu + sigma Z)``, whose Sum, Minimum and Maximum are then scaled and
+shifted (``scale > 0`` keeps the order; the Sum's rounding is that of ``scale x sum + n x
+add``).
 Above it, Minimum and Maximum are exact order statistics (U ~ Beta(1, n) and Beta(n, 1) through
 the quantile function) and the Sum is normal with the exact mean and variance (central limit
 theorem), clipped to [n x Minimum, n x Maximum]; the three are drawn independently.
@@ -216,14 +219,20 @@ def draw_summaries(
     small = ~constant & (n > 0) & (n < threshold)
     if small.any():
         k = n[small]
-        at = np.repeat(np.arange(len(k)), k)
         z = rng.standard_normal(int(k.sum()))
-        x = np.exp(_at(mu_a, small, at) + _at(sg, small, at) * z) * _at(sc, small, at)
-        x += _at(ad, small, at)
-        starts = np.concatenate(([0], np.cumsum(k)[:-1]))
-        total[small] = np.add.reduceat(x, starts)
-        lo[small] = np.minimum.reduceat(x, starts)
-        hi[small] = np.maximum.reduceat(x, starts)
+        if mu_a.ndim or sg.ndim:  # per-segment shapes: each sample's segment's parameters
+            at = np.repeat(np.arange(len(k)), k)
+            e = np.exp(_at(mu_a, small, at) + _at(sg, small, at) * z)
+        else:
+            e = np.exp(mu_a + sg * z)
+        starts = np.zeros(len(k), dtype=np.int64)
+        np.cumsum(k[:-1], out=starts[1:])
+        # scale > 0 here (0 is a constant): x -> x * scale + add keeps the order, so a
+        # segment's Minimum and Maximum are those of its unscaled samples, mapped
+        c, a = _at(sc, small), _at(ad, small)
+        total[small] = np.add.reduceat(e, starts) * c + a * k
+        lo[small] = np.minimum.reduceat(e, starts) * c + a
+        hi[small] = np.maximum.reduceat(e, starts) * c + a
     big = ~constant & (n >= threshold)
     if big.any():
         k = n[big].astype(np.float64)
@@ -267,9 +276,10 @@ def draw_stats(
     if scale == 0.0 or sigma == 0.0:  # constant: no draw
         v = math.exp(mu) * scale + add
         return n, v * n, v, v
-    if n < threshold:
-        x = np.exp(mu + sigma * rng.standard_normal(n)) * scale + add
-        return n, float(x.sum()), float(x.min()), float(x.max())
+    if n < threshold:  # every sample: draw_summaries' formula (scale > 0 keeps the order)
+        e = np.exp(mu + sigma * rng.standard_normal(n))
+        lo, hi = float(e.min()) * scale + add, float(e.max()) * scale + add
+        return n, float(e.sum()) * scale + add * n, lo, hi
     u_min, u_max = float(rng.beta(1.0, n)), float(rng.beta(n, 1.0))
     # quantile_scalar() and moments_scalar() inlined, and min(a, b) and max(a, b) written out as
     # what the builtins do, b if a > b (a < b) else a: the same values at a fraction of the cost
