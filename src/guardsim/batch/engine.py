@@ -794,8 +794,7 @@ class _Block:
         reach = np.maximum(np.minimum(self.success_end, prep.horizon), last_read)
         j_to = np.clip(np.floor(reach / 60.0) - m0 + 1, j_from, minutes).astype(np.int64)
         span = (j >= j_from) & (j < j_to[:, None])
-        read = 60.0 * (m0 + j) < last_read[:, None]  # a poll can read the minute
-        self._pass(span, read)
+        self._pass(span, self._read_minutes(last_read))
         # ---- CloudWatch (SageMaker's decision follows, _decide)
         return self._alarm_states(self._instants(eval_from, j_from))
 
@@ -841,6 +840,36 @@ class _Block:
         m = 60.0 * (self.origin + np.arange(j_from, self.M, dtype=np.float64))
         at = (m[:, None] + within[None, :]).ravel()
         out: FloatArray = at[at > max(prep.start, eval_from)]
+        return out
+
+    def _read_minutes(self, last_read: FloatArray) -> BoolArray:
+        """[R, M]: the minutes whose latency a poll can read (the others get counts and errors
+        only). Every minute before a replication's last poll; with forgetful alarms
+        (:meth:`_readable_from`'s argument, wait by wait) only those in a poll's reach: from
+        the ranges of the last evaluation before its wait began to the poll itself. A poll
+        asks of earlier evaluations only whether the state it sees was entered before the
+        wait began, which the evaluations from that one on decide; so the minutes between
+        waits (provisioning, activation, termination: unwatched by default) further back than
+        that are read by no poll."""
+        prep = self.prep
+        m0, M = self.origin, self.M
+        starts = 60.0 * (m0 + np.arange(M))[None, :]
+        if not (READ_REACH and prep.forgetful):
+            out: BoolArray = starts < last_read[:, None]
+            return out
+        polls = self.ev_valid & (self.ev_kind != watch_.TIMEOUT)
+        r, p = np.nonzero(polls)
+        # a poll reads the minutes ending after its wait's reach begins and starting before it
+        reach = self.ev_since[r, p] - prep.max_interval - 1.0 - prep.lookback - 60.0
+        a = np.clip(np.floor(reach / 60.0) - m0, 0, M).astype(np.int64)
+        b = np.clip(np.ceil(self.ev_t[r, p] / 60.0) - m0, 0, M).astype(np.int64)
+        keep = a < b
+        rows = r[keep] * (M + 1)
+        size = self.R * (M + 1)
+        edges = np.bincount(rows + a[keep], minlength=size) - np.bincount(
+            rows + b[keep], minlength=size
+        )
+        out = np.cumsum(edges.reshape(self.R, M + 1)[:, :M], axis=1) > 0
         return out
 
     def _readable_from(self) -> tuple[float, float]:
@@ -2309,6 +2338,11 @@ def _pointwise(metrics: list[dict[str, Any]]) -> bool:
             return False
     return True
 
+
+#: Whether :meth:`_Block._read_minutes` draws latency only in the minutes within a poll's
+#: reach (else in every minute before the last poll: a switch for the test that holds the two
+#: equal).
+READ_REACH = True
 
 #: Whether :meth:`_Block._classed_states` is used (a switch for the tests that hold it equal
 #: to working out the datapoints' values).

@@ -1,0 +1,125 @@
+"""The batch engine draws latency only in the minutes within a poll's reach
+(``_Block._read_minutes``), and that changes no decision.
+
+With forgetful alarms (a state is a function of its evaluation's range), a poll asks of the
+evaluations before it only whether the state it sees was entered since its wait began; the
+evaluations from the last one before the wait began decide that. So the minutes between waits
+(a rolling update's termination and the next batch's provisioning, a canary's provisioning)
+further back than that range are read by no poll, and their latency is not drawn.
+
+The test that this is exact: with latency that is constant (median = p99: nothing is drawn
+for it, so both ways consume the same random streams) the replications are the same bit for
+bit, drawing latency in every minute before the last poll or only within reach, for scenarios
+whose latency alarm breaches in the minutes that are skipped (a fault that starts in a gap)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+
+from guardsim.batch import engine
+from guardsim.batch.engine import run_batch_columns
+from guardsim.scenarios import check_scenario_dict, load_scenario
+from guardsim.scenarios.scenario import Scenario
+
+ROLLING = {
+    "RollingUpdatePolicy": {
+        "MaximumBatchSize": {"Type": "INSTANCE_COUNT", "Value": 1},
+        "WaitIntervalInSeconds": 300,
+    },
+    "AutoRollbackConfiguration": {
+        "Alarms": [
+            {"AlarmName": "TEST-DEMO-Deployment-Guardrails-Canary-5XX-Errors"},
+            {"AlarmName": "TEST-DEMO-Deployment-Guardrails-Canary-Model-Latency"},
+        ]
+    },
+}
+
+
+def _constant(data: dict[str, Any]) -> None:
+    """Every model's latency constant at its median: no draw."""
+    for model in data["models"].values():
+        for key in ("latency", "overhead_latency"):
+            if key in model:
+                model[key]["p99_ms"] = model[key]["median_ms"]
+
+
+def _build(name: str, edit: Any = None) -> Scenario:
+    data = copy.deepcopy(load_scenario(name).to_dict())
+    _constant(data)
+    if edit is not None:
+        edit(data)
+    result = check_scenario_dict(data, source="<read reach>")
+    assert result.scenario is not None, result.errors
+    return result.scenario
+
+
+def _rolling_slowed(after: float, treat: str) -> Any:
+    """The seed canary as a rolling update of 1-instance batches, the new model's latency
+    x 4 (above the latency alarm's 10 ms: 3 ms + 1 ms overhead, constant) from ``after``."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["deployment_config"] = copy.deepcopy(ROLLING)
+        data["deployment_config"]["RollingUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 7200
+        data["alarms"][1]["TreatMissingData"] = treat
+        data["models"]["green"]["faults"] = [
+            {"kind": "latency", "after_seconds": after, "multiplier": 4.0}
+        ]
+
+    return edit
+
+
+CASES = {
+    "rolling-batch-rollback": lambda: _build("rolling-batch-rollback"),
+    "seed-canary-rollback": lambda: _build("seed-canary-rollback"),
+    "seed-linear-rollback": lambda: _build("seed-linear-rollback"),
+    # the fault starts during the first batch's termination or the second's provisioning
+    "rolling, slowed from 700 s": lambda: _build(
+        "seed-canary-rollback", _rolling_slowed(700.0, "notBreaching")
+    ),
+    "rolling, slowed from 900 s, missing": lambda: _build(
+        "seed-canary-rollback", _rolling_slowed(900.0, "missing")
+    ),
+}
+
+
+def _run(scenario: Scenario, monkeypatch: pytest.MonkeyPatch, reach: bool) -> tuple[Any, int]:
+    """The replications, and how many (replication, minute) pairs had latency drawn."""
+    read = 0
+    original = engine._Block._read_minutes
+
+    def counted(self: Any, last_read: Any) -> Any:
+        nonlocal read
+        out = original(self, last_read)
+        read += int(out.sum())
+        return out
+
+    monkeypatch.setattr(engine, "READ_REACH", reach)
+    monkeypatch.setattr(engine._Block, "_read_minutes", counted)
+    return run_batch_columns(scenario, seed=5, start=0, stop=700), read
+
+
+@pytest.mark.parametrize("label", list(CASES))
+def test_latency_within_reach_gives_the_same_replications(
+    label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = CASES[label]()
+    on, read_on = _run(scenario, monkeypatch, True)
+    off, read_off = _run(scenario, monkeypatch, False)
+    assert read_on < read_off, label  # the path is reached: some minutes are not read
+    assert np.array_equal(on.outcome, off.outcome), label
+    assert on.values.keys() == off.values.keys()
+    for key in on.values:
+        assert np.array_equal(on.values[key], off.values[key], equal_nan=True), (label, key)
+    assert np.array_equal(on.tripped, off.tripped), label
+
+
+def test_the_rolling_cases_roll_back_in_a_later_batch() -> None:
+    """The slowed rolling cases decide something: a share of them rolls back (the fault is
+    seen by a later batch's bake, after the minutes of the gap it starts in)."""
+    for label in ("rolling, slowed from 700 s", "rolling, slowed from 900 s, missing"):
+        cols = run_batch_columns(CASES[label](), seed=5, start=0, stop=200)
+        assert (cols.outcome == 1).mean() > 0.5, label
