@@ -13,8 +13,16 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from guardsim.model.billing import bill, billed_seconds, cost_usd
+from guardsim.model.billing import (
+    bill,
+    billed_seconds,
+    cost_usd,
+    reported_usd,
+    reported_usd_array,
+)
 from guardsim.record import RunRecord
 from guardsim.scenarios import load_scenario
 from guardsim.scenarios.scenario import Scenario
@@ -141,3 +149,30 @@ def test_blue_green_runs_bill_their_instances_lifetimes(name: str) -> None:
     scenario = load_scenario(name)
     record = simulate(scenario, seed=2, mode="fast")
     assert (record.summary.instance_seconds, record.summary.cost_usd) == _by_hand(record, scenario)
+
+
+# --------------------------------------------------------------------------- reported cost
+
+
+def _same_bits(a: np.ndarray, b: list[float]) -> bool:
+    return bool(np.array_equal(a.view(np.int64), np.asarray(b, dtype=np.float64).view(np.int64)))
+
+
+@given(st.lists(st.floats(min_value=0.0, max_value=1e7, allow_subnormal=True), max_size=50))
+def test_reported_costs_are_rounded_as_python_rounds_them(costs: list[float]) -> None:
+    """The array rounding is Python's ``round(c, 6)`` bit for bit, for any cost."""
+    assert _same_bits(reported_usd_array(np.asarray(costs)), [reported_usd(c) for c in costs])
+
+
+@given(st.integers(min_value=0, max_value=10**13), st.integers(min_value=-3, max_value=3))
+def test_costs_at_a_half_micro_dollar_are_rounded_as_python_rounds_them(k: int, ulps: int) -> None:
+    """Costs within a few ulps of ``(k + 1/2) / 10^6``, where ``rint(c x 10^6)`` can land on
+    the wrong integer (the array path's fallback), and nonfinite ones."""
+    c = (k + 0.5) / 1e6
+    for _ in range(abs(ulps)):
+        c = math.nextafter(c, math.inf if ulps > 0 else -math.inf)
+    costs = [c, math.inf, math.nan, 0.0]
+    got = reported_usd_array(np.asarray(costs))
+    want = [reported_usd(x) for x in costs]
+    assert _same_bits(got[[0, 1, 3]], [want[0], want[1], want[3]])
+    assert math.isnan(got[2])

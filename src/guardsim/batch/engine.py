@@ -693,7 +693,7 @@ class _Block:
         R = self.R
         cols_t, cols_kind, cols_since, changes, stages = zip(*self._columns, strict=True)
         kinds = np.stack(cols_kind, axis=1)
-        valid = np.isin(kinds, (*watch_.READS_ALARMS, watch_.TIMEOUT))
+        valid = _EVENTS[kinds]  # the polls and timeouts (np.isin's answer, by lookup)
         # events that never happen go to +inf; then each row is sorted by time (stable: events
         # at one instant stay in the order the controller checks them)
         times = np.where(valid, np.stack(cols_t, axis=1), math.inf)
@@ -1992,9 +1992,11 @@ class _Block:
             self.inst.seen(fleet, vr, vj, n, active_n)  # the instances that served, per pair
         model = prep.models[fleet]
         cap = model.capacity_rps_per_instance
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rho = mean_rate / total_active / cap if cap else np.zeros(t0.shape)
-        rho = np.nan_to_num(rho)
+        if cap:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rho = np.nan_to_num(mean_rate / total_active / cap)
+        else:
+            rho = np.zeros(t0.shape)
         if prep.faults[fleet].instance:
             # one column per (cohort, segment): the rest below is per column, as without
             n, behaviours = self._split(fleet, vr, n, t0, rho, applied, post, active_n)
@@ -2204,7 +2206,7 @@ class _Block:
             "peak_green_traffic_fraction": frac[self.peak.max(axis=1)],
             "instance_seconds": np.asarray(seconds, dtype=np.float64),
             # Python's round (correctly rounded), as the per-replication engine rounds
-            "cost_usd": np.array([round(c, 6) for c in cost.tolist()], dtype=np.float64),
+            "cost_usd": billing.reported_usd_array(cost),
         }
         return RunColumns(
             replication=self.block * BLOCK + np.arange(self.R, dtype=np.int64),
@@ -2289,7 +2291,7 @@ class _Lanes:
         for field in ("green_requests", "green_errors", "user_errors", "instance_seconds"):
             values[field] = sum((p.values[field] for p in parts[1:]), start=values[field])
         cost = sum((b.raw_cost for b in blocks[1:]), start=first.raw_cost)
-        values["cost_usd"] = np.array([round(c, 6) for c in cost.tolist()], dtype=np.float64)
+        values["cost_usd"] = billing.reported_usd_array(cost)
         # the endpoint's green share at each routing change: each lane's share of the requests
         # times its green fraction (the lanes step together)
         frac = np.zeros(len(first.prep.active))
@@ -2437,6 +2439,10 @@ _FIELD = {
     StatisticKind.MAXIMUM: 2,
 }
 
+
+#: Per check code (:mod:`guardsim.deployment.watch`): whether it is an event of the block's
+#: timeline, a check that reads the alarms or a timeout.
+_EVENTS = np.isin(np.arange(watch_.DONE + 1), (*watch_.READS_ALARMS, watch_.TIMEOUT))
 
 #: Key spaces up to this size are looked up in a table (:meth:`_Block._next_states`).
 _TABLE_KEYS = 1 << 16

@@ -53,6 +53,35 @@ def cost_usd(seconds: FloatArray, price_per_hour: FloatArray | float) -> FloatAr
     return out
 
 
+#: Reported costs are rounded to this many decimal places (micro-dollars).
+COST_DECIMALS = 6
+_COST_SCALE = 10.0**COST_DECIMALS
+
+
+def reported_usd(cost: float) -> float:
+    """A run's cost as reported: ``round(cost, COST_DECIMALS)`` (Python's correctly rounded
+    decimal rounding, ties to even)."""
+    return round(cost, COST_DECIMALS)
+
+
+def reported_usd_array(cost: FloatArray) -> FloatArray:
+    """:func:`reported_usd` elementwise, bit for bit, without a Python call per element.
+
+    ``rint(cost x 10^6) / 10^6`` is the correctly rounded answer whenever the rounded product
+    lands on the right integer: the division by an exact power of ten is then correctly
+    rounded, as Python's conversion of the decimal is. The product can land on the wrong one
+    only when it is within its own rounding error of a half; those few (ties included) go
+    through :func:`reported_usd`."""
+    c = np.asarray(cost, dtype=np.float64)
+    scaled = c * _COST_SCALE
+    out: FloatArray = np.rint(scaled) / _COST_SCALE
+    with np.errstate(invalid="ignore"):
+        near = np.abs(scaled - np.floor(scaled) - 0.5) <= 1e-6 + np.abs(scaled) * 1e-15
+    for i in np.flatnonzero(near):
+        out.flat[i] = reported_usd(float(c.flat[i]))
+    return out
+
+
 class Bill(NamedTuple):
     """A run's total instance-seconds and cost (floats, or arrays with one entry per
     replication)."""

@@ -26,7 +26,7 @@ from typing import Any
 
 from guardsim import __version__
 from guardsim.deployment.machine import Phase, Trigger
-from guardsim.model.billing import bill
+from guardsim.model.billing import bill, reported_usd
 from guardsim.real_backend.collect import alarm_state_at
 from guardsim.real_backend.traffic import Request
 from guardsim.real_backend.transitions import Translation
@@ -172,7 +172,7 @@ def assemble_record(inputs: RecordInputs) -> RunRecord:
         # the traffic rows of a component update follow the plan's batches, not observation
         peak_green_traffic_fraction=tr.peak_green_fraction if inputs.green_observable else None,
         instance_seconds=float(billed.instance_seconds),
-        cost_usd=round(float(billed.cost_usd), 6),
+        cost_usd=reported_usd(float(billed.cost_usd)),
     )
     notes = [tr.decision.reason, *tr.notes, *inputs.notes]
     if not tr.finished:

@@ -33,6 +33,7 @@ from guardsim import __version__
 from guardsim.cloudwatch.statistics import StatisticSpec, ceil_rank, parse_statistic
 from guardsim.deployment.components import unit_price
 from guardsim.errors import ArgumentError, ReplayFileError
+from guardsim.model import billing
 from guardsim.model import history as replayed
 from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import name_of, needs_latency
@@ -551,7 +552,7 @@ class Run:
             user_errors=user_errors,
             peak_green_traffic_fraction=self.peak_green,
             instance_seconds=instance_seconds,
-            cost_usd=round(cost, 6),
+            cost_usd=billing.reported_usd(cost),
         )
         multi = len(self.lanes) > 1
         history = [h for lane in self.lanes for h in lane.monitor.history()]
