@@ -328,6 +328,16 @@ class _Prepared:
         for f in FLEETS:
             if self.instance_metrics[f] or any(map(needs_latency, self.custom_metrics[f])):
                 self.fleet_needed[f].add("ModelLatency")
+        #: (fleet, latency metric) pairs whose Minimum and Maximum someone reads: an alarm's
+        #: Minimum or Maximum, or a custom metric of the fleet's latency; for the others a
+        #: small segment's are not worked out (:func:`~guardsim.model.latency.draw_summaries`)
+        self.extremes = {
+            (f, q.source.metric)
+            for q in queries_
+            if q.how == "basic"
+            and q.source.spec.kind in (StatisticKind.MINIMUM, StatisticKind.MAXIMUM)
+            for f in q.source.fleets
+        } | {(f, "ModelLatency") for f in FLEETS if any(map(needs_latency, self.custom_metrics[f]))}
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -2044,13 +2054,15 @@ class _Block:
                 scale, shift = mult[li] * 1000.0, add[li] * 1000.0
             else:
                 scale, shift = np.full(n.shape, 1000.0), np.zeros(n.shape)
+            extremes = (fleet, metric) in prep.extremes
             total, lo, hi = draw_summaries(
-                rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD
+                rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD, extremes
             )
             s_, mn_, mx_ = self.lat[(fleet, metric)]
             s_[lr, lj] = _rows(np.add, total)
-            mn_[lr, lj] = _rows(np.minimum, lo)
-            mx_[lr, lj] = _rows(np.maximum, hi)
+            if extremes:
+                mn_[lr, lj] = _rows(np.minimum, lo)
+                mx_[lr, lj] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, lr, lj, n, scale, shift)
         # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,

@@ -191,10 +191,13 @@ def draw_summaries(
     scale: ArrayLike,
     add: ArrayLike,
     threshold: int = NORMAL_SUM_THRESHOLD,
+    extremes: bool = True,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Sum, Minimum and Maximum of ``n`` samples per segment (``n`` an integer array; the
     parameters broadcast to its shape), from their sampling distributions (module docstring).
     An empty segment gives (0, inf, -inf), the identity of merging statistic sets.
+    ``extremes=False`` (nobody reads Minimum or Maximum): a small segment's are not worked out
+    (left inf, -inf); the draws, and so the Sums and the generator's state, are the same.
 
     Draw order (which :func:`draw_stats` follows for one segment): every small segment's
     standard normals together, then Beta(1, n) for the large ones, Beta(n, 1), the normal Sums.
@@ -231,8 +234,9 @@ def draw_summaries(
         # segment's Minimum and Maximum are those of its unscaled samples, mapped
         c, a = _at(sc, small), _at(ad, small)
         total[small] = np.add.reduceat(e, starts) * c + a * k
-        lo[small] = np.minimum.reduceat(e, starts) * c + a
-        hi[small] = np.maximum.reduceat(e, starts) * c + a
+        if extremes:
+            lo[small] = np.minimum.reduceat(e, starts) * c + a
+            hi[small] = np.maximum.reduceat(e, starts) * c + a
     big = ~constant & (n >= threshold)
     if big.any():
         k = n[big].astype(np.float64)
