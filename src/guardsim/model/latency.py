@@ -204,28 +204,27 @@ def draw_summaries(
     """
     n = np.asarray(n)
     shape = n.shape
-    # scalar parameters stay scalars (the batch engine's mu and sigma): no indexing needed
-    mu_a, sg, sc, ad = (
-        _shaped(mu, shape),
-        _shaped(sigma, shape),
-        _shaped(scale, shape),
-        _shaped(add, shape),
-    )
-    total = np.zeros(shape)
-    lo = np.full(shape, math.inf)
-    hi = np.full(shape, -math.inf)
-    constant = (sc == 0.0) | (sg == 0.0)
-    const = constant & (n > 0)
-    if const.any():
-        v = np.exp(_at(mu_a, const)) * _at(sc, const) + _at(ad, const)
-        total[const], lo[const], hi[const] = v * n[const], v, v
-    small = ~constant & (n > 0) & (n < threshold)
-    if small.any():
-        k = n[small]
+    count = n.reshape(-1)
+    # scalar parameters stay scalars (the batch engine's mu and sigma): no indexing needed;
+    # the others flat, as the counts, and every group of segments taken by its indices (in
+    # the order a boolean mask gives them, so the draws are the same)
+    mu_a, sg, sc, ad = (_flat(v, shape) for v in (mu, sigma, scale, add))
+    total = np.zeros(count.size)
+    lo = np.full(count.size, math.inf)
+    hi = np.full(count.size, -math.inf)
+    drawn: Any = (sc != 0.0) & (sg != 0.0)  # not a constant (an array, or a 0-d one)
+    if not drawn.all():
+        const = np.flatnonzero(~drawn & (count > 0))
+        if len(const):
+            v = np.exp(_at(mu_a, const)) * _at(sc, const) + _at(ad, const)
+            total[const], lo[const], hi[const] = v * count[const], v, v
+    small = np.flatnonzero(drawn & (count > 0) & (count < threshold))
+    if len(small):
+        k = count[small]
         z = rng.standard_normal(int(k.sum()))
         if mu_a.ndim or sg.ndim:  # per-segment shapes: each sample's segment's parameters
-            at = np.repeat(np.arange(len(k)), k)
-            e = np.exp(_at(mu_a, small, at) + _at(sg, small, at) * z)
+            at = np.repeat(small, k)
+            e = np.exp(_at(mu_a, at) + _at(sg, at) * z)
         else:
             e = np.exp(mu_a + sg * z)
         starts = np.zeros(len(k), dtype=np.int64)
@@ -237,9 +236,9 @@ def draw_summaries(
         if extremes:
             lo[small] = np.minimum.reduceat(e, starts) * c + a
             hi[small] = np.maximum.reduceat(e, starts) * c + a
-    big = ~constant & (n >= threshold)
-    if big.any():
-        k = n[big].astype(np.float64)
+    big = np.flatnonzero(drawn & (count >= threshold))
+    if len(big):
+        k = count[big].astype(np.float64)
         m, s, c, a = _at(mu_a, big), _at(sg, big), _at(sc, big), _at(ad, big)
         u_min = rng.beta(1.0, k)
         u_max = rng.beta(k, 1.0)
@@ -248,20 +247,21 @@ def draw_summaries(
         draw = rng.normal(k * mean, np.sqrt(k * var))
         total[big] = np.minimum(np.maximum(draw, k * mn), k * mx)
         lo[big], hi[big] = mn, mx
-    return total, lo, hi
+    return total.reshape(shape), lo.reshape(shape), hi.reshape(shape)
 
 
-def _shaped(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
-    """``v`` as a float array: a 0-d array if it is a scalar, else broadcast to ``shape``."""
+def _flat(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
+    """``v`` as a float array: a 0-d array if it is a scalar, else broadcast to ``shape``
+    and flattened."""
     a = np.asarray(v, dtype=np.float64)
-    return a if a.ndim == 0 else np.broadcast_to(a, shape)
+    return a if a.ndim == 0 else np.broadcast_to(a, shape).reshape(-1)
 
 
-def _at(v: FloatArray, index: Any, then: Any = None) -> FloatArray:
-    """``v[index]`` (then ``[then]``), or ``v`` itself if it is a 0-d array (a scalar)."""
+def _at(v: FloatArray, index: Any) -> FloatArray:
+    """``v[index]``, or ``v`` itself if it is a 0-d array (a scalar)."""
     if v.ndim == 0:
         return v
-    out: FloatArray = v[index] if then is None else v[index][then]
+    out: FloatArray = v[index]
     return out
 
 
