@@ -328,6 +328,18 @@ class _Prepared:
         for f in FLEETS:
             if self.instance_metrics[f] or any(map(needs_latency, self.custom_metrics[f])):
                 self.fleet_needed[f].add("ModelLatency")
+        #: per fleet, the error counts someone reads: an alarm's, or a custom metric's (its
+        #: per-request error metrics read the 4XX and 5XX counts); the others are drawn (what
+        #: is counted needs them) but not kept
+        self.errors_read = {
+            f: {m for m in ERROR_METRICS if m in self.fleet_needed[f]}
+            | (
+                {"Invocation4XXErrors", "Invocation5XXErrors"}
+                if self.custom_metrics.get(f)
+                else set()
+            )
+            for f in self.fleets
+        }
         #: (fleet, latency metric) pairs whose Minimum and Maximum someone reads: an alarm's
         #: Minimum or Maximum, or a custom metric of the fleet's latency; for the others a
         #: small segment's are not worked out (:func:`~guardsim.model.latency.draw_summaries`)
@@ -2022,9 +2034,13 @@ class _Block:
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
         e4 = _binomial(rng, n - e5, q4)
         self.n[fleet][vr, vj] = _rows(np.add, n)
-        self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = _rows(np.add, e4)
-        self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = _rows(np.add, e5)
-        self.errors[(fleet, "InvocationModelErrors")][vr, vj] = _rows(np.add, e4 + e5)
+        read = prep.errors_read[fleet]
+        if "Invocation4XXErrors" in read:
+            self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = _rows(np.add, e4)
+        if "Invocation5XXErrors" in read:
+            self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = _rows(np.add, e5)
+        if "InvocationModelErrors" in read:
+            self.errors[(fleet, "InvocationModelErrors")][vr, vj] = _rows(np.add, e4 + e5)
         counted_e = _rows(np.add, np.where(counting, e4 + e5, 0))
         self.counted["user_e"][vr, vj] += counted_e
         if fleet == "green":
