@@ -72,8 +72,15 @@ def _rolling_slowed(after: float, treat: str) -> Any:
     return edit
 
 
+def _daily(data: dict[str, Any]) -> None:
+    """Evenly spaced arrivals under the daily profile: the lattice's phase runs through
+    every minute (the minutes before the first poll's reach are simulated too)."""
+    data["traffic"].update(arrivals="uniform", profile="daily")
+
+
 CASES = {
     "rolling-batch-rollback": lambda: _build("rolling-batch-rollback"),
+    "rolling-batch-rollback, uniform daily": lambda: _build("rolling-batch-rollback", _daily),
     "seed-canary-rollback": lambda: _build("seed-canary-rollback"),
     "seed-linear-rollback": lambda: _build("seed-linear-rollback"),
     # the fault starts during the first batch's termination or the second's provisioning

@@ -866,17 +866,18 @@ class _Block:
 
     def _read_minutes(self, last_read: FloatArray) -> BoolArray:
         """[R, M]: the minutes whose latency a poll can read (the others get counts and errors
-        only). Every minute before a replication's last poll; with forgetful alarms
-        (:meth:`_readable_from`'s argument, wait by wait) only those in a poll's reach: from
-        the ranges of the last evaluation before its wait began to the poll itself. A poll
-        asks of earlier evaluations only whether the state it sees was entered before the
-        wait began, which the evaluations from that one on decide; so the minutes between
+        only). Every minute before a replication's last poll; when every alarm's state is a
+        function of its range (:meth:`_readable_from`'s argument, wait by wait; the counts,
+        and a lattice's phase, are still drawn in every minute) only those in a poll's reach:
+        from the ranges of the last evaluation before its wait began to the poll itself. A
+        poll asks of earlier evaluations only whether the state it sees was entered before
+        the wait began, which the evaluations from that one on decide; so the minutes between
         waits (provisioning, activation, termination: unwatched by default) further back than
         that are read by no poll."""
         prep = self.prep
         m0, M = self.origin, self.M
         starts = 60.0 * (m0 + np.arange(M))[None, :]
-        if not (READ_REACH and prep.forgetful):
+        if not (READ_REACH and all(prep.memoryless)):
             out: BoolArray = starts < last_read[:, None]
             return out
         polls = self.ev_valid & (self.ev_kind != watch_.TIMEOUT)
