@@ -15,6 +15,7 @@ whose latency alarm breaches in the minutes that are skipped (a fault that start
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -130,3 +131,77 @@ def test_the_rolling_cases_roll_back_in_a_later_batch() -> None:
     for label in ("rolling, slowed from 700 s", "rolling, slowed from 900 s, missing"):
         cols = run_batch_columns(CASES[label](), seed=5, start=0, stop=200)
         assert (cols.outcome == 1).mean() > 0.5, label
+
+
+# --------------------------------------------------------------------------- the warm-up's phase
+
+
+LATENCY_ALARM = 1  # the seed canary's
+
+
+def _varying(data: dict[str, Any], replay: Path | None) -> None:
+    """Evenly spaced arrivals at a varying rate (the daily profile, or a per-minute replay),
+    publish delays fixed (they are drawn per simulated minute: skipping minutes would move
+    them), a 600 s warm-up, and a latency fault from 240 s that rolls back about a fifth of
+    the replications (x 1.8 on the canary against the latency alarm lowered to 5 ms)."""
+    data["traffic"]["arrivals"] = "uniform"
+    if replay is None:
+        data["traffic"]["profile"] = "daily"
+    else:
+        data["traffic"]["replay_file"] = str(replay)
+    data.setdefault("environment", {})["metric_publish_delay_seconds"] = {
+        "kind": "fixed",
+        "value": 45.0,
+    }
+    data["simulation"]["warmup_seconds"] = 600.0
+    data["alarms"][LATENCY_ALARM]["Threshold"] = 5000.0
+    data["models"]["green"]["faults"] = [
+        {"kind": "latency", "after_seconds": 240.0, "multiplier": 1.8}
+    ]
+
+
+def _varying_scenario(replay: Path | None) -> Scenario:
+    data = copy.deepcopy(load_scenario("seed-canary-success").to_dict())
+    _varying(data, replay)
+    result = check_scenario_dict(data, source="<warm phase>")
+    assert result.scenario is not None, result.errors
+    return result.scenario
+
+
+def _spanned(scenario: Scenario, monkeypatch: pytest.MonkeyPatch, skip: bool) -> tuple[Any, int]:
+    """The replications (one block of 300: one piece of pairs, so the draw order is the
+    same either way), and how many (replication, minute) pairs were simulated."""
+    pairs = 0
+    original = engine._Block._pass
+
+    def counted(self: Any, span: Any, read: Any) -> Any:
+        nonlocal pairs
+        pairs += int(span.sum())
+        return original(self, span, read)
+
+    monkeypatch.setattr(engine, "WARM_PHASE", skip)
+    monkeypatch.setattr(engine._Block, "_pass", counted)
+    return run_batch_columns(scenario, seed=8, start=0, stop=300), pairs
+
+
+@pytest.mark.parametrize("kind", ["daily", "replay"])
+def test_the_warm_up_skipped_gives_the_same_replications(
+    kind: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The warm-up's minutes skipped and the lattice's phase laid through them
+    (``_Block._warm_phase``), or simulated: the same replications bit for bit (the arrivals,
+    hence every count, follow the phase; the latency draws are of the same pairs in the same
+    order)."""
+    replay = None
+    if kind == "replay":
+        replay = tmp_path / "replay.csv"
+        replay.write_text("count\n" + "".join(f"{50 + (k * 13) % 29}\n" for k in range(240)))
+    scenario = _varying_scenario(replay)
+    on, pairs_on = _spanned(scenario, monkeypatch, True)
+    off, pairs_off = _spanned(scenario, monkeypatch, False)
+    assert pairs_on < pairs_off, kind  # the warm-up is skipped
+    assert 0 < (on.outcome == 1).sum() < len(on.outcome), kind  # the fault decides some
+    assert np.array_equal(on.outcome, off.outcome), kind
+    for key in on.values:
+        assert np.array_equal(on.values[key], off.values[key], equal_nan=True), (kind, key)
+    assert np.array_equal(on.tripped, off.tripped), kind

@@ -80,6 +80,7 @@ laid out by :mod:`guardsim.deployment.watch`, as the controller lays them out.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -394,12 +395,14 @@ class _Prepared:
         #: Whether the minutes no poll can read may be skipped: every alarm's next state is a
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
         #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
-        #: carry their lattice phase).
+        #: carry their lattice phase, which :meth:`_Block._warm_phase` lays through the
+        #: skipped warm-up: the same for every replication).
         #: per alarm, its rule's result per (previous state, pattern) key, for every block
         self.rule_memo: list[dict[int, int]] = [{} for _ in self.alarms]
         #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
         self.memoryless = [_memoryless(a) for a in self.alarms]
-        self.forgetful = all(self.memoryless) and not (self.uniform and not self.constant_rate)
+        varying = self.uniform and not self.constant_rate
+        self.forgetful = all(self.memoryless) and not (varying and not WARM_PHASE)
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -807,7 +810,11 @@ class _Block:
         minutes = stop - m0
         self.M = minutes
         self._allocate(minutes)
-        self.next_uniform = np.full(R, prep.start)  # evenly spaced arrivals: the lattice phase
+        # evenly spaced arrivals: the lattice phase (at a varying rate, laid through the
+        # warm-up's minutes before the first one simulated)
+        self.next_uniform = np.full(R, prep.start)
+        if prep.uniform and not prep.constant_rate and m0 > prep.first_minute:
+            self.next_uniform[:] = self._warm_phase(m0)
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
         j_from = 0
         j = np.arange(minutes)[None, :]
@@ -1990,6 +1997,30 @@ class _Block:
             self.next_uniform[rows] = phase
         return total
 
+    def _warm_phase(self, until: int) -> float:
+        """Evenly spaced arrivals at a varying rate: the lattice's phase at the start of minute
+        ``until`` (the block's first simulated one, at or before UpdateEndpoint), laid through
+        the warm-up's minutes before it as :meth:`_uniform` lays them, segment by segment, cut
+        where :meth:`_sample` cuts them (the faults' cuts, the old instances' age cuts). The
+        same for every replication: before UpdateEndpoint nothing of a replication's own cuts
+        a minute (its routing changes, rollback and end all come later), and the old fleet
+        serves every request."""
+        prep = self.prep
+        points = [float(c) for c in prep.fault_cuts]
+        if prep.faults["blue"].instance:
+            points += [prep.start - 3600.0 + c for c in prep.faults["blue"].age_cuts]
+        phase = np.array([prep.start])
+        for minute in range(prep.first_minute, until):
+            lo, hi = max(60.0 * minute, prep.start), 60.0 * minute + 60.0
+            edges = [lo, *sorted(c for c in points if lo < c < hi), hi]
+            for a, b in itertools.pairwise(edges):
+                if not b > a:  # a cut repeated: an empty segment
+                    continue
+                t0, t1 = np.array([a]), np.array([b])
+                rate = prep.expected(t0, t1) / (t1 - t0)
+                _, phase = arrivals.uniform_arrivals_array(phase, t0, t1, rate)
+        return float(phase[0])
+
     def _serve(
         self,
         fleet: str,
@@ -2369,6 +2400,11 @@ def _pointwise(metrics: list[dict[str, Any]]) -> bool:
             return False
     return True
 
+
+#: Whether evenly spaced arrivals at a varying rate skip the warm-up's minutes no poll reads,
+#: the lattice's phase laid through them by :meth:`_Block._warm_phase` (else they are
+#: simulated: a switch for the test that holds the two equal).
+WARM_PHASE = True
 
 #: Whether :meth:`_Block._read_minutes` draws latency only in the minutes within a poll's
 #: reach (else in every minute before the last poll: a switch for the test that holds the two
