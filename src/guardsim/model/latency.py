@@ -196,8 +196,9 @@ def draw_summaries(
     """Sum, Minimum and Maximum of ``n`` samples per segment (``n`` an integer array; the
     parameters broadcast to its shape), from their sampling distributions (module docstring).
     An empty segment gives (0, inf, -inf), the identity of merging statistic sets.
-    ``extremes=False`` (nobody reads Minimum or Maximum): a small segment's are not worked out
-    (left inf, -inf); the draws, and so the Sums and the generator's state, are the same.
+    ``extremes=False`` (nobody reads Minimum or Maximum): they are not worked out (left inf,
+    -inf; a large segment's only where they may clip its Sum); the draws, and so the Sums and
+    the generator's state, are the same bit for bit.
 
     Draw order (which :func:`draw_stats` follows for one segment): every small segment's
     standard normals together, then Beta(1, n) for the large ones, Beta(n, 1), the normal Sums.
@@ -242,12 +243,38 @@ def draw_summaries(
         m, s, c, a = _at(mu_a, big), _at(sg, big), _at(sc, big), _at(ad, big)
         u_min = rng.beta(1.0, k)
         u_max = rng.beta(k, 1.0)
-        mn, mx = quantile(u_min, m, s, c, a), quantile(u_max, m, s, c, a)
         mean, var = moments(m, s, c, a)
         draw = rng.normal(k * mean, np.sqrt(k * var))
-        total[big] = np.minimum(np.maximum(draw, k * mn), k * mx)
-        lo[big], hi[big] = mn, mx
+        if extremes:
+            mn, mx = quantile(u_min, m, s, c, a), quantile(u_max, m, s, c, a)
+            total[big] = np.minimum(np.maximum(draw, k * mn), k * mx)
+            lo[big], hi[big] = mn, mx
+        else:
+            # Minimum and Maximum only where they may clip the Sum: Minimum <= the 25th
+            # percentile when its uniform is <= 0.2 (the quantile function increases), so a
+            # Sum at or above n times that is not clipped from below; likewise above
+            total[big] = draw
+            may = ~(
+                (u_min <= _CLIP_U[0])
+                & (draw >= k * quantile(_CLIP_Q[0], m, s, c, a))
+                & (u_max >= _CLIP_U[1])
+                & (draw <= k * quantile(_CLIP_Q[1], m, s, c, a))
+            )
+            if may.any():
+                at = big[may]
+                m_, s_, c_, a_ = (v if v.ndim == 0 else v[may] for v in (m, s, c, a))
+                mn = quantile(u_min[may], m_, s_, c_, a_)
+                mx = quantile(u_max[may], m_, s_, c_, a_)
+                kk = k[may]
+                total[at] = np.minimum(np.maximum(draw[may], kk * mn), kk * mx)
     return total.reshape(shape), lo.reshape(shape), hi.reshape(shape)
+
+
+#: ``draw_summaries(extremes=False)``: the uniforms beyond which a large segment's Minimum
+#: (Maximum) is worked out, and the quantiles the Sum is compared with (with a margin: the
+#: comparison never rests on the quantile function's last bits).
+_CLIP_U = (0.2, 0.8)
+_CLIP_Q = (0.25, 0.75)
 
 
 def _flat(v: ArrayLike, shape: tuple[int, ...]) -> FloatArray:
