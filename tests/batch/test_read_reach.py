@@ -60,7 +60,8 @@ def _build(name: str, edit: Any = None) -> Scenario:
 
 def _rolling_slowed(after: float, treat: str) -> Any:
     """The seed canary as a rolling update of 1-instance batches, the new model's latency
-    x 4 (above the latency alarm's 10 ms: 3 ms + 1 ms overhead, constant) from ``after``."""
+    x 4 from ``after`` (constant 3 ms -> 12 ms): the endpoint's Average crosses the latency
+    alarm's 10 ms once enough batches run the new model."""
 
     def edit(data: dict[str, Any]) -> None:
         data["deployment_config"] = copy.deepcopy(ROLLING)
@@ -74,8 +75,8 @@ def _rolling_slowed(after: float, treat: str) -> Any:
 
 
 def _daily(data: dict[str, Any]) -> None:
-    """Evenly spaced arrivals under the daily profile: the lattice's phase runs through
-    every minute (the minutes before the first poll's reach are simulated too)."""
+    """Evenly spaced arrivals under the daily profile (a lattice whose phase is carried from
+    minute to minute, and laid through the skipped warm-up)."""
     data["traffic"].update(arrivals="uniform", profile="daily")
 
 
