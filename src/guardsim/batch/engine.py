@@ -119,7 +119,7 @@ from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
 from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import needs_latency
-from guardsim.model.faults import FleetFaults
+from guardsim.model.faults import OLD_FLEET_WARM_SECONDS, FleetFaults
 from guardsim.model.latency import (
     NORMAL_SUM_THRESHOLD,
     draw_summaries,
@@ -231,6 +231,8 @@ class _Prepared:
         self.start = 0.0 - float(sim.warmup_seconds)
         self.horizon = float(sim.horizon_seconds)
         self.first_minute = math.floor(self.start / 60.0)
+        #: when the old fleet's instances came into service (their ages start there)
+        self.blue_warm_from = self.start - OLD_FLEET_WARM_SECONDS
         blue_from = None if env.per_config_metrics_for_blue else 0.0
         self.alarms: list[_Alarm] = []
         #: an inference component's neighbours with traffic: a fleet each (batch/components.py)
@@ -326,8 +328,10 @@ class _Prepared:
         self.instance_metrics = read_instance_metrics(scenario, self.needed)
         # the models' PutMetricData series some alarm reads
         self.custom_metrics = read_custom_metrics(scenario, self.needed)
+        # the fleets one of whose custom metrics reads each request's latency
+        custom_latency = {f for f in FLEETS if any(map(needs_latency, self.custom_metrics[f]))}
         for f in FLEETS:
-            if self.instance_metrics[f] or any(map(needs_latency, self.custom_metrics[f])):
+            if self.instance_metrics[f] or f in custom_latency:
                 self.fleet_needed[f].add("ModelLatency")
         #: per fleet, the error counts someone reads: an alarm's, or a custom metric's (its
         #: per-request error metrics read the 4XX and 5XX counts); the others are drawn (what
@@ -350,7 +354,7 @@ class _Prepared:
             if q.how == "basic"
             and q.source.spec.kind in (StatisticKind.MINIMUM, StatisticKind.MAXIMUM)
             for f in q.source.fleets
-        } | {(f, "ModelLatency") for f in FLEETS if any(map(needs_latency, self.custom_metrics[f]))}
+        } | {(f, "ModelLatency") for f in custom_latency}
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -403,6 +407,16 @@ class _Prepared:
         self.memoryless = [_memoryless(a) for a in self.alarms]
         varying = self.uniform and not self.constant_rate
         self.forgetful = all(self.memoryless) and not (varying and not WARM_PHASE)
+
+    def reach(self, since: Any) -> tuple[Any, Any]:
+        """(evaluation, data) reach of a wait that began at ``since`` (scalar or array), when
+        every alarm's state is a function of its range: the instant after which the
+        evaluations its polls can ask about lie (from the last one before the wait: the
+        longest interval back, with a second's margin), and the instant after which the
+        minutes their ranges read end (the longest range further back, with a minute's
+        margin). :meth:`_Block._readable_from` and :meth:`_Block._read_minutes` read it."""
+        eval_from = since - self.max_interval - 1.0
+        return eval_from, eval_from - self.lookback - 60.0
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -890,7 +904,7 @@ class _Block:
         polls = self.ev_valid & (self.ev_kind != watch_.TIMEOUT)
         r, p = np.nonzero(polls)
         # a poll reads the minutes ending after its wait's reach begins and starting before it
-        reach = self.ev_since[r, p] - prep.max_interval - 1.0 - prep.lookback - 60.0
+        _, reach = prep.reach(self.ev_since[r, p])
         a = np.clip(np.floor(reach / 60.0) - m0, 0, M).astype(np.int64)
         b = np.clip(np.ceil(self.ev_t[r, p] / 60.0) - m0, 0, M).astype(np.int64)
         keep = a < b
@@ -919,9 +933,8 @@ class _Block:
         first = float(since.min(initial=math.inf))
         if not math.isfinite(first):
             return -math.inf, -math.inf
-        eval_from = first - prep.max_interval - 1.0
-        data_from = min(0.0, eval_from - prep.lookback - 60.0)
-        return eval_from, data_from
+        eval_from, data_from = prep.reach(first)
+        return eval_from, min(0.0, data_from)
 
     def _allocate(self, minutes: int) -> None:
         R = self.R
@@ -1875,7 +1888,7 @@ class _Block:
             out = [
                 (
                     np.where(post > 0, left_on, active[applied, 0]),
-                    np.full(shape, prep.start - 3600.0),
+                    np.full(shape, prep.blue_warm_from),
                 )
             ]
             post_b, post_t = self.post_b[vr], self.post_t[vr]
@@ -1919,7 +1932,7 @@ class _Block:
                 continue
             if fleet == "blue":
                 starts = np.concatenate(
-                    [np.full((len(vr), 1), self.prep.start - 3600.0), self.post_t[vr]], axis=1
+                    [np.full((len(vr), 1), self.prep.blue_warm_from), self.post_t[vr]], axis=1
                 )
             else:
                 starts = changes
@@ -2008,7 +2021,7 @@ class _Block:
         prep = self.prep
         points = [float(c) for c in prep.fault_cuts]
         if prep.faults["blue"].instance:
-            points += [prep.start - 3600.0 + c for c in prep.faults["blue"].age_cuts]
+            points += [prep.blue_warm_from + c for c in prep.faults["blue"].age_cuts]
         phase = np.array([prep.start])
         for minute in range(prep.first_minute, until):
             lo, hi = max(60.0 * minute, prep.start), 60.0 * minute + 60.0

@@ -61,6 +61,10 @@ Cond = bool | np.bool_ | BoolArray
 
 #: Utilisation at which the load-latency factor stops growing (x20).
 MAX_UTILISATION = 0.95
+#: The old fleet's instances came into service this long before the simulation starts (its
+#: warm-up): long enough that no warm-up fault (an age window of a new instance) applies to
+#: them. Every engine starts the old fleet's ages here.
+OLD_FLEET_WARM_SECONDS = 3600.0
 
 
 class Behaviour(NamedTuple):

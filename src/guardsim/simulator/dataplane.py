@@ -38,7 +38,13 @@ import numpy.typing as npt
 
 from guardsim.model import latency as latency_kernels
 from guardsim.model import traffic as arrivals
-from guardsim.model.faults import Behaviour, FleetFaults, clamp, warm_groups
+from guardsim.model.faults import (
+    OLD_FLEET_WARM_SECONDS,
+    Behaviour,
+    FleetFaults,
+    clamp,
+    warm_groups,
+)
 from guardsim.scenarios.models import Latency, ModelBehaviour
 from guardsim.scenarios.traffic import Traffic
 from guardsim.simulator.metrics import LatencyComponent, MetricStore, MinuteBucket
@@ -257,7 +263,7 @@ def neighbour_plane(
         faults={"blue": faults, "green": faults},
         **kwargs,
     )
-    return plane, Routing([start - 3600.0] * copies, [])
+    return plane, Routing([start - OLD_FLEET_WARM_SECONDS] * copies, [])
 
 
 class ExactDataPlane(DataPlane):

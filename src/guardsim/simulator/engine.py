@@ -37,6 +37,7 @@ from guardsim.model import billing
 from guardsim.model import history as replayed
 from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.custom_metrics import name_of, needs_latency
+from guardsim.model.faults import OLD_FLEET_WARM_SECONDS
 from guardsim.model.instance_metrics import resolve
 from guardsim.model.metrics import INSTANCE_METRICS, LATENCY_METRICS, METRICS
 from guardsim.model.setup_time import METRIC as SETUP_METRIC
@@ -165,7 +166,7 @@ class Run:
         )
         self.fleets = Fleets()
         blue = self.fleets.launch("blue", self.start, [0.0] * own.endpoint.blue.instance_count)
-        self.fleets.activate(blue, self.start - 3600.0)  # long warm: no warm-up faults for blue
+        self.fleets.activate(blue, self.start - OLD_FLEET_WARM_SECONDS)  # no warm-up faults
         if publishes(own.environment.model_setup_time) and own.endpoint.component is None:
             # every instance launched from now on publishes ModelSetupTime (model.setup_time)
             self.fleets.setup_times = SetupTimes()
