@@ -355,6 +355,21 @@ class _Prepared:
             and q.source.spec.kind in (StatisticKind.MINIMUM, StatisticKind.MAXIMUM)
             for f in q.source.fleets
         } | {(f, "ModelLatency") for f in custom_latency}
+        #: (fleet, latency metric) pairs whose Sum (and so whose statistic sets) someone reads:
+        #: an alarm's Sum, Average, Minimum or Maximum, the fleet's instance metrics (their load
+        #: model reads its ModelLatency Sum) or a custom metric of its latency. A metric read
+        #: only as an extended statistic is drawn from its kept components alone, so its Sums
+        #: are not drawn (``_Block._serve``)
+        self.sums_read = (
+            {
+                (f, q.source.metric)
+                for q in queries_
+                if q.how == "basic" and q.source.metric in LATENCY and q.source.spec.kind in _FIELD
+                for f in q.source.fleets
+            }
+            | {(f, "ModelLatency") for f in custom_latency}
+            | {(f, "ModelLatency") for f in FLEETS if self.instance_metrics[f]}
+        )
         #: metrics whose segments are kept as latency components (extended statistics)
         self.component_metrics = {
             q.source.metric for q in queries_ if q.how in ("mixture", "components")
@@ -2115,15 +2130,16 @@ class _Block:
                 scale, shift = mult[li] * 1000.0, add[li] * 1000.0
             else:
                 scale, shift = np.full(n.shape, 1000.0), np.zeros(n.shape)
-            extremes = (fleet, metric) in prep.extremes
-            total, lo, hi = draw_summaries(
-                rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD, extremes
-            )
-            s_, mn_, mx_ = self.lat[(fleet, metric)]
-            s_[lr, lj] = _rows(np.add, total)
-            if extremes:
-                mn_[lr, lj] = _rows(np.minimum, lo)
-                mx_[lr, lj] = _rows(np.maximum, hi)
+            if (fleet, metric) in prep.sums_read:
+                extremes = (fleet, metric) in prep.extremes
+                total, lo, hi = draw_summaries(
+                    rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD, extremes
+                )
+                s_, mn_, mx_ = self.lat[(fleet, metric)]
+                s_[lr, lj] = _rows(np.add, total)
+                if extremes:
+                    mn_[lr, lj] = _rows(np.minimum, lo)
+                    mx_[lr, lj] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
                 self._keep(fleet, metric, lr, lj, n, scale, shift)
         # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,
