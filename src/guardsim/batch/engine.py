@@ -1740,22 +1740,71 @@ class _Block:
         vr: IntArray,
         vj: IntArray,
         read: BoolArray | None,
-        arrived: IntArray | None = None,
     ) -> None:
         """Sample every request of minute ``vj[v]`` of replication ``vr[v]``, for every pair
-        ``v`` at once (each pair's minute is cut into segments at its replication's routing
-        changes, as one row of the arrays below); latency only for the pairs ``read``.
-        ``arrived``: the pairs' arrivals per segment, already laid out (evenly spaced arrivals
-        at a varying rate, whose lattice runs through every pair in time order)."""
+        ``v`` at once; latency only for the pairs ``read``. The minutes nothing cuts (most:
+        routing changes, faults and the run's end fall in few of them) are sampled as one
+        segment each (:meth:`_sample_whole`, laid out per replication by
+        :meth:`_minute_layout`), then the others, cut into segments (:meth:`_sample_cut`).
+        Evenly spaced arrivals at a varying rate, whose lattice runs through every pair in
+        time order, go to :meth:`_sample_cut` together."""
+        if len(vr) == 0:
+            return
+        if self.phase_at is not None:
+            self._sample_cut(vr, vj, read)
+            return
+        cut, applied_at, post_at = self._minute_layout()
+        at = cut[vr, vj]
+        for group in (~at, at):
+            g = np.nonzero(group)[0]
+            if not len(g):
+                continue
+            gr, gj, g_read = vr[g], vj[g], None if read is None else read[g]
+            if group is at:
+                self._sample_cut(gr, gj, g_read)
+            else:
+                self._sample_whole(gr, gj, g_read, applied_at[gr, gj], post_at[gr, gj])
+
+    def _minute_layout(self) -> tuple[BoolArray, IntArray, IntArray]:
+        """[R, M] per minute of every replication, from its cut points (those of
+        :meth:`_cut_points`): whether one falls strictly inside the minute (it must be cut into
+        segments), and the routing changes and rollback changes applied by the minute's start.
+        Worked out per replication (each cut point finds its minute by a search of the
+        minutes' starts), not per pair: the same answers as comparing each pair's minute with
+        each cut point."""
+        prep = self.prep
+        R, M = self.R, self.M
+        m = 60.0 * (self.origin + np.arange(M, dtype=np.float64))
+        lo, hi = np.maximum(m, prep.start), m + 60.0  # as each pair's minute has them
+        rows = np.arange(R)
+        changes, post_t, cuts = self._cut_points(rows)
+        # the minute whose start is the last before each cut point: the cut is inside it when
+        # it comes before the minute's end (the minutes' starts never decrease)
+        flat = cuts.reshape(-1)
+        j = np.searchsorted(lo, flat, side="left") - 1
+        inside = (j >= 0) & (flat < hi[np.maximum(j, 0)])
+        owner = np.repeat(rows, cuts.shape[1])
+        cut = np.zeros(R * M, dtype=bool)
+        cut[(owner * M + j)[inside]] = True
+
+        def applied_by_start(times: FloatArray) -> IntArray:
+            # a change is applied from the first minute whose start is at or after it
+            first = np.searchsorted(lo, times.reshape(-1), side="left")
+            who = np.repeat(rows, times.shape[1])
+            counts = np.bincount(who * (M + 1) + first, minlength=R * (M + 1))
+            out: IntArray = counts.reshape(R, M + 1)[:, :M].cumsum(axis=1)
+            return out
+
+        return cut.reshape(R, M), applied_by_start(changes), applied_by_start(post_t)
+
+    def _cut_points(self, vr: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The replications' (kept routing changes (inf beyond), rollback routing changes,
+        every cut point): the kept routing changes, the rollback's (traffic restored the
+        last), 0, the run's end, fault onsets and ends (a fault takes effect at its own second,
+        not the minute's) and where an instance of a cohort leaves a warm-up state."""
         prep = self.prep
         V = len(vr)
-        if V == 0:
-            return
-        m = 60.0 * (self.origin + vj.astype(np.float64))
-        lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
         S = len(prep.steps)
-        # cut points inside the minute: kept routing changes, traffic restored, 0, the end and
-        # fault onsets and ends
         kept = np.arange(S)[None, :] < self.kept_changes[vr][:, None]
         changes = np.where(kept, self.change_at[vr], math.inf)
         post_t = self.post_t[vr]
@@ -1763,45 +1812,97 @@ class _Block:
         cuts = np.concatenate(
             [
                 changes,
-                post_t,  # the rollback's routing changes, traffic restored the last
+                post_t,
                 np.zeros((V, 1)),
                 end,
-                # fault onsets and ends: a fault takes effect at its own second, not the minute's
                 np.broadcast_to(prep.fault_cuts, (V, len(prep.fault_cuts))),
-                # warm-up: where an instance of a cohort leaves a warm-up state
                 *self._age_cuts(vr, changes),
             ],
             axis=1,
         )
-        inside = (cuts > lo) & (cuts < hi)
-        cut = inside.any(axis=1)
-        split = bool(cut.any() and not cut.all())
-        if split and self.phase_at is None:
-            # the minutes without a cut (most) as one segment each, apart from the others
-            for group in (~cut, cut):
-                g = np.nonzero(group)[0]
-                self._sample(vr[g], vj[g], None if read is None else read[g])
+        return changes, post_t, cuts
+
+    def _sample_whole(
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        read: BoolArray | None,
+        applied: IntArray,
+        post: IntArray,
+    ) -> None:
+        """:meth:`_sample` of pairs whose minute nothing cuts: one segment each, the whole
+        minute (from the run's start in its first), with the routing of its start."""
+        prep = self.prep
+        m = 60.0 * (self.origin + vj.astype(np.float64))
+        t0, t1 = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
+        applied, post = applied[:, None], post[:, None]
+        end = np.minimum(self.end[vr], prep.horizon)[:, None]
+        self._draw(vr, vj, read, t0, t1, end, self._serving(vr, applied, post), applied, post)
+
+    def _sample_cut(
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        read: BoolArray | None,
+        arrived: IntArray | None = None,
+    ) -> None:
+        """:meth:`_sample` of pairs each cut into segments at its replication's cut points
+        inside its minute (as many as the pair with the most needs; the others' last segments
+        empty). ``arrived``: the pairs' arrivals per segment, already laid out (evenly spaced
+        arrivals at a varying rate, whose lattice runs through every pair in time order)."""
+        prep = self.prep
+        if len(vr) == 0:
             return
-        # as many segments as the pair with the most cuts needs (usually one: no cut)
+        m = 60.0 * (self.origin + vj.astype(np.float64))
+        lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
+        changes, post_t, cuts = self._cut_points(vr)
+        end = np.minimum(self.end[vr], prep.horizon)[:, None]
+        inside = (cuts > lo) & (cuts < hi)
+        # as many segments as the pair with the most cuts needs
         width = int(inside.sum(axis=1).max()) + 1
         cuts = np.where(inside, cuts, hi)
         if width > 1:
             cuts.sort(axis=1)
         t1 = np.concatenate([cuts[:, : width - 1], hi], axis=1)
         t0 = np.concatenate([lo, t1[:, :-1]], axis=1)
-        if split and arrived is None:
-            # evenly spaced arrivals at a varying rate: the lattice through every pair first,
-            # in time order, then the minutes without a cut apart from the others, as above (a
-            # pair without a cut has all its arrivals in its first segment; the pair with the
-            # most cuts, whose width the cut group keeps, is in the cut group)
-            (old_n, new_n), _ = self._routing(vr, changes, t0, post_t)
-            served = (old_n + new_n) > 0
-            laid = self._uniform(vr, vj, t0, t1, prep.expected(t0, t1), served)
-            for group, columns in ((~cut, 1), (cut, width)):
-                g = np.nonzero(group)[0]
-                self._sample(vr[g], vj[g], None if read is None else read[g], laid[g, :columns])
-            return
-        (blue_n, green_n), (applied, post) = self._routing(vr, changes, t0, post_t)
+        if arrived is None and self.phase_at is not None:
+            cut = inside.any(axis=1)
+            if cut.any() and not cut.all():
+                # evenly spaced arrivals at a varying rate: the lattice through every pair
+                # first, in time order, then the minutes without a cut apart from the others
+                # (a pair without a cut has all its arrivals in its first segment; the pair
+                # with the most cuts, whose width the cut group keeps, is in the cut group)
+                (old_n, new_n), _ = self._routing(vr, changes, t0, post_t)
+                served = (old_n + new_n) > 0
+                laid = self._uniform(vr, vj, t0, t1, prep.expected(t0, t1), served)
+                for group, columns in ((~cut, 1), (cut, width)):
+                    g = np.nonzero(group)[0]
+                    self._sample_cut(
+                        vr[g], vj[g], None if read is None else read[g], laid[g, :columns]
+                    )
+                return
+        serving, (applied, post) = self._routing(vr, changes, t0, post_t)
+        self._draw(vr, vj, read, t0, t1, end, serving, applied, post, arrived)
+
+    def _draw(
+        self,
+        vr: IntArray,
+        vj: IntArray,
+        read: BoolArray | None,
+        t0: FloatArray,
+        t1: FloatArray,
+        end: FloatArray,
+        serving: tuple[IntArray, IntArray],
+        applied: IntArray,
+        post: IntArray,
+        arrived: IntArray | None = None,
+    ) -> None:
+        """The pairs' segments [V, W] from ``t0`` to ``t1``, served by (old, new) instances
+        ``serving`` with the routing changes ``applied`` and rollback changes ``post`` in
+        effect: arrivals (``arrived`` if laid out already), each fleet's share, and what
+        each serves (:meth:`_serve`)."""
+        prep = self.prep
+        blue_n, green_n = serving
         restored = post > 0  # in the rollback (blue/green: traffic back on blue)
         total_active = blue_n + green_n
         counting = (t0 >= 0.0) & (t0 < end)
@@ -1876,13 +1977,20 @@ class _Block:
         the old fleet when > 0)."""
         applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
         post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        return self._serving(vr, applied, post), (applied, post)
+
+    def _serving(
+        self, vr: IntArray, applied: IntArray, post: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        """(old, new) instances serving each segment [V, W] of the replications ``vr``, with
+        ``applied`` routing changes and ``post`` rollback changes in effect."""
         restored = post > 0
         active = np.asarray(self.prep.active, dtype=np.int64)
-        rows = np.arange(len(vr))[:, None]
         at_post = np.maximum(post - 1, 0)
-        blue_n = np.where(restored, self.post_b[vr][rows, at_post], active[applied, 0])
-        green_n = np.where(restored, self.post_g[vr][rows, at_post], active[applied, 1])
-        return (blue_n, green_n), (applied, post)
+        rows = vr[:, None]
+        blue_n = np.where(restored, self.post_b[rows, at_post], active[applied, 0])
+        green_n = np.where(restored, self.post_g[rows, at_post], active[applied, 1])
+        return blue_n, green_n
 
     # ------------------------------------------------------------------ instances (warm-up)
 
@@ -2029,7 +2137,7 @@ class _Block:
         """Evenly spaced arrivals at a varying rate: the lattice's phase at the start of minute
         ``until`` (the block's first simulated one, at or before UpdateEndpoint), laid through
         the warm-up's minutes before it as :meth:`_uniform` lays them, segment by segment, cut
-        where :meth:`_sample` cuts them (the faults' cuts, the old instances' age cuts). The
+        at the points of :meth:`_cut_points` (the faults' cuts, the old instances' age cuts). The
         same for every replication: before UpdateEndpoint nothing of a replication's own cuts
         a minute (its routing changes, rollback and end all come later), and the old fleet
         serves every request."""
