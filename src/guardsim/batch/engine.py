@@ -2184,7 +2184,9 @@ class _Block:
         cap = model.capacity_rps_per_instance
         if cap:
             with np.errstate(invalid="ignore", divide="ignore"):
-                rho = np.nan_to_num(mean_rate / total_active / cap)
+                rho = mean_rate / total_active / cap
+            if not np.isfinite(rho).all():  # no instance active: 0/0, x/0
+                rho = np.nan_to_num(rho)
         else:
             rho = np.zeros(t0.shape)
         if prep.faults[fleet].instance:
