@@ -118,6 +118,7 @@ from guardsim.model import billing
 from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
 from guardsim.model.anomaly import anomaly_bands
+from guardsim.model.arrays import reduce_last
 from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import OLD_FLEET_WARM_SECONDS, FleetFaults
 from guardsim.model.latency import (
@@ -1924,7 +1925,7 @@ class _Block:
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
-        self.peak[vr, vj] = np.where(restored | ~(t0 < t1), 0, applied).max(axis=1)
+        self.peak[vr, vj] = _rows(np.maximum, np.where(restored | ~(t0 < t1), 0, applied))
         pairs = _Pairs(vr, vj, None if read is None else np.nonzero(read)[0])
         for fleet, count, on in (("blue", total - n_green, blue_n), ("green", n_green, green_n)):
             self._serve(
@@ -1975,8 +1976,8 @@ class _Block:
         """Routing per segment starting at ``t0`` [V, W]: ((old, new) instances serving), and
         (routing changes applied before it, rollback changes applied: all traffic back on
         the old fleet when > 0)."""
-        applied = (changes[:, None, :] <= t0[:, :, None]).sum(axis=2)
-        post = (post_t[:, None, :] <= t0[:, :, None]).sum(axis=2)
+        applied = reduce_last(np.add, changes[:, None, :] <= t0[:, :, None])
+        post = reduce_last(np.add, post_t[:, None, :] <= t0[:, :, None])
         return self._serving(vr, applied, post), (applied, post)
 
     def _serving(
@@ -2619,7 +2620,7 @@ def _unique_rows(a: FloatArray) -> tuple[FloatArray, IntArray]:
 
 def _rows(ufunc: Any, x: Any) -> Any:
     """``ufunc.reduce(x, axis=1)``: a row's segments merged (one segment: itself)."""
-    return x[:, 0] if x.shape[1] == 1 else ufunc.reduce(x, axis=1)
+    return x[:, 0] if x.shape[1] == 1 else reduce_last(ufunc, x)
 
 
 def _entered(state: IntArray, instants: FloatArray) -> FloatArray:

@@ -50,6 +50,7 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from guardsim.model.arrays import reduce_last
 from guardsim.scenarios.distributions import Z99
 
 FloatArray = npt.NDArray[np.float64]
@@ -355,8 +356,8 @@ def mixture_quantile(
     u = np.asarray(u, dtype=np.float64)
     used = weight > 0
     q = quantile(u[:, None], mu_a, sg, sc, ad)
-    lo = np.where(used, q, math.inf).min(axis=1)
-    hi = np.where(used, q, -math.inf).max(axis=1)
+    lo = reduce_last(np.minimum, np.where(used, q, math.inf))
+    hi = reduce_last(np.maximum, np.where(used, q, -math.inf))
     result: FloatArray = lo.copy()
     rows = np.nonzero(hi > lo)[0]
     if not len(rows):
@@ -370,7 +371,7 @@ def mixture_quantile(
     for _ in range(MIXTURE_ITERATIONS):
         mid = 0.5 * (lo + hi)
         with np.errstate(divide="ignore"):
-            g = (w * g_of(mid[:, None], m, s, c, a)).sum(axis=1) / total
+            g = reduce_last(np.add, w * g_of(mid[:, None], m, s, c, a)) / total
         below = g < target
         lo = np.where(below, mid, lo)
         hi = np.where(below, hi, mid)
