@@ -961,8 +961,12 @@ class _Block:
         self.published = 60.0 * (self.origin + np.arange(minutes) + 1.0)[None, :] + self.delay
         fleets = self.prep.fleets
         self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in fleets}
+        # the error counts someone reads (_Prepared.errors_read): the others are not kept
         self.errors = {
-            (f, m): np.zeros((R, minutes), dtype=np.int64) for f in fleets for m in ERROR_METRICS
+            (f, m): np.zeros((R, minutes), dtype=np.int64)
+            for f in fleets
+            for m in ERROR_METRICS
+            if m in self.prep.errors_read[f]
         }
         # per latency metric and fleet: Sum, Minimum, Maximum per minute
         self.lat: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
