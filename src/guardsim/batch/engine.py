@@ -1759,7 +1759,8 @@ class _Block:
             self._sample_cut(vr, vj, read)
             return
         cut, applied_at, post_at = self._minute_layout()
-        at = cut[vr, vj]
+        cells = vr * self.M + vj
+        at = _cells(cut).take(cells)
         for group in (~at, at):
             g = np.nonzero(group)[0]
             if not len(g):
@@ -1768,7 +1769,10 @@ class _Block:
             if group is at:
                 self._sample_cut(gr, gj, g_read)
             else:
-                self._sample_whole(gr, gj, g_read, applied_at[gr, gj], post_at[gr, gj])
+                c = cells[g]
+                self._sample_whole(
+                    gr, gj, g_read, _cells(applied_at).take(c), _cells(post_at).take(c)
+                )
 
     def _minute_layout(self) -> tuple[BoolArray, IntArray, IntArray]:
         """[R, M] per minute of every replication, from its cut points (those of
@@ -1929,8 +1933,9 @@ class _Block:
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
-        self.peak[vr, vj] = _rows(np.maximum, np.where(restored | ~(t0 < t1), 0, applied))
-        pairs = _Pairs(vr, vj, None if read is None else np.nonzero(read)[0])
+        pairs = _Pairs(vr, vj, vr * self.M + vj, None if read is None else np.nonzero(read)[0])
+        peak = _rows(np.maximum, np.where(restored | ~(t0 < t1), 0, applied))
+        _cells(self.peak)[pairs.at] = peak
         for fleet, count, on in (("blue", total - n_green, blue_n), ("green", n_green, green_n)):
             self._serve(
                 fleet, pairs, count, t0, mean_rate, total_active, counting, applied, post, on
@@ -2180,7 +2185,7 @@ class _Block:
         pairs a poll can read) the latency statistics the alarms read of it. ``rngs``: the
         (traffic, metrics) streams to draw from (None: the block's)."""
         prep = self.prep
-        vr, vj = pairs.vr, pairs.vj
+        vr, vj, at = pairs.vr, pairs.vj, pairs.at
         rng, rng_metrics = rngs or (self.rng_traffic, self.rng_metrics)
         own = fleet in FLEETS  # not a neighbour's: instance and custom metrics too
         if own:
@@ -2208,35 +2213,35 @@ class _Block:
         with np.errstate(invalid="ignore", divide="ignore"):
             q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
         e4 = _binomial(rng, n - e5, q4)
-        self.n[fleet][vr, vj] = _rows(np.add, n)
+        _cells(self.n[fleet])[at] = _rows(np.add, n)
         read = prep.errors_read[fleet]
         if "Invocation4XXErrors" in read:
-            self.errors[(fleet, "Invocation4XXErrors")][vr, vj] = _rows(np.add, e4)
+            _cells(self.errors[(fleet, "Invocation4XXErrors")])[at] = _rows(np.add, e4)
         if "Invocation5XXErrors" in read:
-            self.errors[(fleet, "Invocation5XXErrors")][vr, vj] = _rows(np.add, e5)
+            _cells(self.errors[(fleet, "Invocation5XXErrors")])[at] = _rows(np.add, e5)
         if "InvocationModelErrors" in read:
-            self.errors[(fleet, "InvocationModelErrors")][vr, vj] = _rows(np.add, e4 + e5)
+            _cells(self.errors[(fleet, "InvocationModelErrors")])[at] = _rows(np.add, e4 + e5)
         counted_e = _rows(np.add, np.where(counting, e4 + e5, 0))
-        self.counted["user_e"][vr, vj] += counted_e
+        _cells(self.counted["user_e"])[at] += counted_e
         if fleet == "green":
-            self.counted["green_n"][vr, vj] = _rows(np.add, np.where(counting, n, 0))
-            self.counted["green_e"][vr, vj] = counted_e
+            _cells(self.counted["green_n"])[at] = _rows(np.add, np.where(counting, n, 0))
+            _cells(self.counted["green_e"])[at] = counted_e
         li = pairs.read
         if li is None or not len(li) or not prep.fleet_needed[fleet]:
             return
         # latency: only for the pairs a poll can read
-        lr, lj = vr[li], vj[li]
+        lr, lj, lat = vr[li], vj[li], at[li]
         n, total_active = n[li], total_active[li]
         for metric in prep.fleet_needed[fleet]:
             if metric == "InvocationsPerInstance":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     v = np.where(total_active > 0, 1.0 / total_active, 0.0)
                 s_, mn_, mx_ = self.lat[(fleet, metric)]
-                s_[lr, lj] = _rows(np.add, n * v)
-                mn_[lr, lj] = np.where(n > 0, v, math.inf).min(axis=1)
-                mx_[lr, lj] = np.where(n > 0, v, -math.inf).max(axis=1)
+                _cells(s_)[lat] = _rows(np.add, n * v)
+                _cells(mn_)[lat] = _rows(np.minimum, np.where(n > 0, v, math.inf))
+                _cells(mx_)[lat] = _rows(np.maximum, np.where(n > 0, v, -math.inf))
                 if metric in prep.component_metrics:  # constant samples: scale 0, add v
-                    self._keep(fleet, metric, lr, lj, n, np.zeros(n.shape), v)
+                    self._keep(fleet, metric, lat, n, np.zeros(n.shape), v)
                 continue
             if metric not in LATENCY:
                 continue
@@ -2251,12 +2256,12 @@ class _Block:
                     rng_metrics, n, mu, sigma, scale, shift, NORMAL_SUM_THRESHOLD, extremes
                 )
                 s_, mn_, mx_ = self.lat[(fleet, metric)]
-                s_[lr, lj] = _rows(np.add, total)
+                _cells(s_)[lat] = _rows(np.add, total)
                 if extremes:
-                    mn_[lr, lj] = _rows(np.minimum, lo)
-                    mx_[lr, lj] = _rows(np.maximum, hi)
+                    _cells(mn_)[lat] = _rows(np.minimum, lo)
+                    _cells(mx_)[lat] = _rows(np.maximum, hi)
             if metric in prep.component_metrics:
-                self._keep(fleet, metric, lr, lj, n, scale, shift)
+                self._keep(fleet, metric, lat, n, scale, shift)
         # instance metrics from the pairs' ModelLatency Sum; custom metrics from their requests,
         # errors and latency (the pairs a poll can read)
         if not own:
@@ -2276,14 +2281,13 @@ class _Block:
         self,
         fleet: str,
         metric: str,
-        vr: IntArray,
-        vj: IntArray,
+        at: IntArray,
         n: IntArray,
         scale: FloatArray,
         shift: FloatArray,
     ) -> None:
-        """Keep the pairs' latency components (count, scale, add per segment): the extended
-        statistics of a window are drawn from them."""
+        """Keep the pairs' latency components (count, scale, add per segment; ``at`` the pairs'
+        cells, :func:`_cells`): the extended statistics of a window are drawn from them."""
         comps = self.comps.setdefault((fleet, metric), [])
         while len(comps) < n.shape[1]:
             comps.append(
@@ -2295,7 +2299,7 @@ class _Block:
             )
         for k in range(n.shape[1]):
             cn, sc, ad = comps[k]
-            cn[vr, vj], sc[vr, vj], ad[vr, vj] = n[:, k], scale[:, k], shift[:, k]
+            _cells(cn)[at], _cells(sc)[at], _cells(ad)[at] = n[:, k], scale[:, k], shift[:, k]
 
     # ------------------------------------------------------------------ the results
 
@@ -2519,12 +2523,23 @@ class _Lanes:
 @dataclass(frozen=True)
 class _Pairs:
     """The (replication, minute) pairs one call of :meth:`_Block._sample` draws: the
-    replications ``vr``, the minutes' indices ``vj``, and which of the pairs need latency
-    (indices into them; None: none)."""
+    replications ``vr``, the minutes' indices ``vj``, their cells in a block's [R, M] arrays
+    (``vr * M + vj``, :func:`_cells`), and which of the pairs need latency (indices into
+    them; None: none)."""
 
     vr: IntArray
     vj: IntArray
+    at: IntArray
     read: IntArray | None
+
+
+def _cells(a: Any) -> Any:
+    """A block's [R, M] array as one row of R * M cells, the same memory (an error, not a
+    copy, if it cannot be): cell ``r * M + j`` is ``a[r, j]``. Writing and reading the pairs'
+    cells by these flat indices costs a third to a fifth of indexing by (``vr``, ``vj``)."""
+    out = a.view()
+    out.shape = (a.size,)
+    return out
 
 
 #: Metric math functions that work datapoint by datapoint (a series in, each datapoint a
