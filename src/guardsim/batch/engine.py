@@ -1416,21 +1416,23 @@ class _Block:
             return hit[2]
         count = self._minute_sets(src, StatisticKind.SAMPLE_COUNT)[0]
         out = np.full((self.R, self.M), math.nan)
-        r, j = np.nonzero(count > 0)
-        if len(r):
+        cells = np.flatnonzero(count > 0)  # the (replication, minute) pairs, in [R, M] order
+        if len(cells):
+            r, j = np.divmod(cells, self.M)
             starts = 60.0 * (self.origin + np.arange(self.M))
             vis = {}
             for f in src.fleets:
-                v = np.ones((self.R, self.M), dtype=bool)
                 if f == "blue" and src.fleets == ("blue",) and src.blue_from is not None:
-                    v &= (starts >= src.blue_from)[None, :]
-                vis[f] = v[r, j][:, None]
+                    vis[f] = (starts >= src.blue_from)[j][:, None]
+                else:
+                    vis[f] = np.ones((len(cells), 1), dtype=bool)
             # every (replication, minute) as a row of one-minute windows
+            n = _cells(count).take(cells)
             if how == "mixture":
-                value = self._mixture_percentile(src, j[:, None], vis, r, count[r, j], per_row=True)
+                value = self._mixture_percentile(src, j[:, None], vis, r, n, per_row=True)
             else:
                 value = self._components(src, j[:, None], vis, r, per_row=True)
-            out[r, j] = value
+            _cells(out)[cells] = value
         self.minute_cache[key] = (count, out, out)
         return out
 
@@ -1599,17 +1601,27 @@ class _Block:
         ``minutes``: the window's minutes [W], or with ``per_row`` each row's own [rows, W]
         (``vis`` then already per row)."""
         safe = np.maximum(minutes, 0)
-        # one gather per array: the rows' window minutes
-        at = (rows[:, None], safe) if per_row else np.ix_(rows, safe)
         width = safe.shape[-1]
+        # one gather per array: the rows' window minutes (each row's own: by their cells)
+        if per_row:
+            cells = rows[:, None] * self.M + safe
+
+            def at(a: Any) -> Any:
+                return _cells(a).take(cells)
+        else:
+            where = np.ix_(rows, safe)
+
+            def at(a: Any) -> Any:
+                return a[where]
+
         counts, mus, sigmas, scales, adds = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self._params(f, src.metric)
             v = vis[f] if per_row else vis[f][rows]
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                counts.append(np.where(v, cn[at], 0))
-                scales.append(sc[at])
-                adds.append(ad[at])
+                counts.append(np.where(v, at(cn), 0))
+                scales.append(at(sc))
+                adds.append(at(ad))
                 mus.append(np.full(width, mu))
                 sigmas.append(np.full(width, sigma))
         if not counts:
@@ -1650,17 +1662,14 @@ class _Block:
         rank = ceil_rank(src.spec.upper, n)
         u = self.rng_metrics.beta(rank.astype(np.float64), (n - rank + 1).astype(np.float64))
         safe = np.maximum(minutes, 0)
+        cells = rows[:, None] * self.M + safe if per_row else None
         w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
         for f in src.fleets:
             mu, sigma = self.prep.latency_params[(f, src.metric)]
             v = vis[f] if per_row else vis[f][rows]  # [rows, W]: this window's minutes
             for cn, sc, ad in self.comps.get((f, src.metric), []):
-                if per_row:
-                    c, scale, add = (
-                        cn[rows[:, None], safe],
-                        sc[rows[:, None], safe],
-                        ad[rows[:, None], safe],
-                    )
+                if cells is not None:  # each row's own minutes, by their cells
+                    c, scale, add = (_cells(a).take(cells) for a in (cn, sc, ad))
                 else:
                     c, scale, add = cn[rows][:, safe], sc[rows][:, safe], ad[rows][:, safe]
                 w_parts.append(np.where(v, c, 0).astype(np.float64))
