@@ -592,8 +592,10 @@ class _Block:
             poll_interval=float(env.alarm_poll_interval_seconds),
             poll_at_bake_end=env.poll_at_bake_end,
         )
-        for at, kind in zip(layout.times, layout.kinds, strict=True):
-            self._columns.append((at, kind, start, changes, stage))
+        if watch or np.isfinite(deadline).any():
+            # (an unwatched wait without a deadline has no poll or timeout: no event)
+            for at, kind in zip(layout.times, layout.kinds, strict=True):
+                self._columns.append((at, kind, start, changes, stage))
         return layout.exit
 
     # ------------------------------------------------------------------ rolling updates
@@ -2003,12 +2005,15 @@ class _Block:
     ) -> tuple[IntArray, IntArray]:
         """(old, new) instances serving each segment [V, W] of the replications ``vr``, with
         ``applied`` routing changes and ``post`` rollback changes in effect."""
-        restored = post > 0
         active = np.asarray(self.prep.active, dtype=np.int64)
-        at_post = np.maximum(post - 1, 0)
-        rows = vr[:, None]
-        blue_n = np.where(restored, self.post_b[rows, at_post], active[applied, 0])
-        green_n = np.where(restored, self.post_g[rows, at_post], active[applied, 1])
+        blue_n, green_n = active[applied, 0], active[applied, 1]
+        restored = post > 0
+        if not restored.any():  # no rollback change in effect (the success path)
+            return blue_n, green_n
+        # the rollback's routing: its changes' (old, new) instances, by cell of [R, P]
+        cells = vr[:, None] * self.post_b.shape[1] + np.maximum(post - 1, 0)
+        blue_n = np.where(restored, _cells(self.post_b).take(cells), blue_n)
+        green_n = np.where(restored, _cells(self.post_g).take(cells), green_n)
         return blue_n, green_n
 
     # ------------------------------------------------------------------ instances (warm-up)
