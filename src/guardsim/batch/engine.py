@@ -755,11 +755,11 @@ class _Block:
         # at one instant stay in the order the controller checks them)
         times = np.where(valid, np.stack(cols_t, axis=1), math.inf)
         order = np.argsort(times, axis=1, kind="stable")
-        rows = np.arange(R)[:, None]
-        self.ev_t = times[rows, order]
-        self.ev_valid = valid[rows, order]
-        self.ev_since = np.stack(cols_since, axis=1)[rows, order]
-        self.ev_kind = kinds[rows, order]
+        cells = order + (np.arange(R) * order.shape[1])[:, None]  # each row's order, by cell
+        self.ev_t = _cells(times).take(cells)
+        self.ev_valid = _cells(valid).take(cells)
+        self.ev_since = _cells(np.stack(cols_since, axis=1)).take(cells)
+        self.ev_kind = _cells(kinds).take(cells)
         self.ev_changes = np.asarray(changes, dtype=np.int64)[order]
         self.ev_stage = np.asarray(stages, dtype=np.int64)[order]
         del self._columns
@@ -1027,9 +1027,9 @@ class _Block:
             instants, state, entered_at = states[a]
             if len(instants):
                 seen = np.searchsorted(instants, t, side="right") - 1  # [R, P]
-                at = np.maximum(seen, 0)
-                st = np.where(seen >= 0, state[rows, at], INSUFFICIENT)
-                entered = np.where(seen >= 0, entered_at[rows, at], -math.inf)
+                cells = rows * state.shape[1] + np.maximum(seen, 0)  # each row's own, by cell
+                st = np.where(seen >= 0, _cells(state).take(cells), INSUFFICIENT)
+                entered = np.where(seen >= 0, _cells(entered_at).take(cells), -math.inf)
             else:
                 st = np.full(t.shape, INSUFFICIENT)
                 entered = np.full(t.shape, -math.inf)
