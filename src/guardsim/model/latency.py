@@ -224,11 +224,16 @@ def draw_summaries(
     if len(small):
         k = count[small]
         z = rng.standard_normal(int(k.sum()))
+        # exp(mu + sigma z) in place (the same operations, no temporaries)
+        e = z
         if mu_a.ndim or sg.ndim:  # per-segment shapes: each sample's segment's parameters
             at = np.repeat(small, k)
-            e = np.exp(_at(mu_a, at) + _at(sg, at) * z)
+            e *= _at(sg, at)
+            e += _at(mu_a, at)
         else:
-            e = np.exp(mu_a + sg * z)
+            e *= sg
+            e += mu_a
+        np.exp(e, out=e)
         starts = np.zeros(len(k), dtype=np.int64)
         np.cumsum(k[:-1], out=starts[1:])
         # scale > 0 here (0 is a constant): x -> x * scale + add keeps the order, so a
