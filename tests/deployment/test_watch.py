@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guardsim.deployment.watch import (
     DONE,
@@ -212,3 +214,52 @@ def test_steps() -> None:
     assert wake_at(10.0, 60.0, 30.0, INF, watch=False) == 60.0
     assert wake_at(10.0, 60.0, 30.0, 20.0, watch=True) == 20.0
     assert arrive(0.1, 0.3) == 0.1 + (0.3 - 0.1)
+
+
+def _step_by_step(
+    start: float, duration: float, limit: float, watch: bool, poll: float, end_poll: bool
+) -> tuple[list[tuple[float, int]], float]:
+    """A wait run one instant at a time with the public :func:`check`, :func:`wake_at` and
+    :func:`arrive`: the definition :func:`lay_out_wait` lays out in one go."""
+    end, now, next_poll = start + duration, start, start
+    due = watch and end_poll and duration > 0
+    out = []
+    while True:
+        k = check(now, end, next_poll, limit, watch=watch, end_poll=due)
+        out.append((now, k))
+        if k == POLL:
+            next_poll = next_poll + poll
+        if k >= TIMEOUT:
+            return out, now
+        now = arrive(now, wake_at(now, end, next_poll, limit, watch=watch))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.floats(0.0, 1e5, allow_nan=False),
+    duration=st.floats(0.0, 2000.0, allow_nan=False),
+    limit=st.one_of(st.just(INF), st.floats(0.0, 1e5 + 3000.0, allow_nan=False)),
+    watch=st.booleans(),
+    poll=st.sampled_from([10.0, 30.0, 60.0, 7.3]),
+    end_poll=st.booleans(),
+)
+def test_a_laid_out_wait_is_the_step_by_step_one(
+    start: float, duration: float, limit: float, watch: bool, poll: float, end_poll: bool
+) -> None:
+    """Property: floats and arrays (a row beside a row without a deadline) lay out what the
+    step-by-step wait does, instant for instant, with or without a deadline (which the layout
+    skips looking at when it is ``inf`` everywhere)."""
+    expected, exit_at = _step_by_step(start, duration, limit, watch, poll, end_poll)
+    kwargs = {"watch": watch, "poll_interval": poll, "poll_at_bake_end": end_poll}
+    one = lay_out_wait(start, duration, limit, **kwargs)
+    assert list(zip(one.times, one.kinds, strict=True)) == expected
+    assert one.exit == exit_at
+    for limits in (np.array([limit, INF]), np.array([limit, limit])):
+        rows = lay_out_wait(
+            np.array([start, start]), np.array([duration, duration]), limits, **kwargs
+        )
+        n = len(expected)
+        assert [
+            (float(t[0]), int(k[0])) for t, k in zip(rows.times[:n], rows.kinds[:n], strict=True)
+        ] == expected
+        assert float(rows.exit[0]) == exit_at

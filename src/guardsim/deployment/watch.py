@@ -203,9 +203,27 @@ def check(
 def _check(
     o: Ops, now: Any, end: Any, next_poll: Any, limit: Any, watch: bool, end_poll: Any
 ) -> Any:
+    return _check_at(o, now, end, next_poll, limit, watch, o.where(end_poll, END_POLL, DONE))
+
+
+def _check_at(
+    o: Ops,
+    now: Any,
+    end: Any,
+    next_poll: Any,
+    limit: Any,
+    watch: bool,
+    at_end: Any,
+    timed: bool = True,
+) -> Any:
+    """:func:`check`, given what the wait does at its end (``at_end``: ``END_POLL`` where it
+    polls once more, else ``DONE``); ``timed=False`` when the deadline is ``inf`` everywhere,
+    where it never decides (``now >= inf`` only where ``now`` is ``inf``, at or after the
+    end, which is checked first)."""
     where = o.where
     idle = where(now >= next_poll, POLL, NOTHING) if watch else NOTHING
-    return where(now >= end, where(end_poll, END_POLL, DONE), where(now >= limit, TIMEOUT, idle))
+    later = where(now >= limit, TIMEOUT, idle) if timed else idle
+    return where(now >= end, at_end, later)
 
 
 @overload
@@ -235,8 +253,11 @@ def wake_at(
     return out
 
 
-def _wake_at(o: Ops, end: Any, next_poll: Any, limit: Any, watch: bool) -> Any:
-    return o.minimum(o.minimum(end, next_poll) if watch else end, limit)
+def _wake_at(o: Ops, end: Any, next_poll: Any, limit: Any, watch: bool, timed: bool = True) -> Any:
+    """:func:`wake_at`; ``timed=False``: the deadline is ``inf`` everywhere, and the minimum
+    with it changes nothing (not even a NaN)."""
+    soonest = o.minimum(end, next_poll) if watch else end
+    return o.minimum(soonest, limit) if timed else soonest
 
 
 def arrive(now: T, target: T) -> T:
@@ -343,15 +364,18 @@ def _lay_out(
         active = np.ones(shape, dtype=bool)
     exit_at = t
     where, any_, and_ = o.where, o.any, o.and_
+    # the same at every instant: what the wait does at its end, whether it has a deadline
+    at_end = where(end_poll, END_POLL, DONE)
+    timed = any_(limit != NO_LIMIT)
     while any_(active) and (max_checks is None or len(times) < max_checks):
-        k = where(active, _check(o, t, end, nxt, limit, watch, end_poll), NOTHING)
+        k = where(active, _check_at(o, t, end, nxt, limit, watch, at_end, timed), NOTHING)
         times.append(t)
         polls.append(nxt)
         kinds.append(k)
         nxt = where(k == POLL, nxt + poll_interval, nxt)
         exit_at = where(k >= TIMEOUT, t, exit_at)  # LEAVING: the codes from TIMEOUT on
         active = and_(active, k < TIMEOUT)
-        t = where(active, arrive(t, _wake_at(o, end, nxt, limit, watch)), t)
+        t = where(active, arrive(t, _wake_at(o, end, nxt, limit, watch, timed)), t)
     return Layout(times, polls, kinds, exit_at, o.not_(active))
 
 
