@@ -2224,9 +2224,13 @@ class _Block:
         else:
             p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self._faults(vr))
         e5 = _binomial(rng, n, p5)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
-        e4 = _binomial(rng, n - e5, q4)
+        if p4.size == 0 or (not any(p4.strides) and p4.flat[0] == 0.0):
+            # no 4XX anywhere (one probability for every segment, 0): _binomial's zeros, no draw
+            e4 = np.zeros(n.shape, dtype=np.int64)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
+            e4 = _binomial(rng, n - e5, q4)
         _cells(self.n[fleet])[at] = _rows(np.add, n)
         read = prep.errors_read[fleet]
         if "Invocation4XXErrors" in read:
