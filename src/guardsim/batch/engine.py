@@ -1666,6 +1666,7 @@ class _Block:
         safe = np.maximum(minutes, 0)
         cells = rows[:, None] * self.M + safe if per_row else None
         w_parts, mu_parts, sg_parts, sc_parts, ad_parts = [], [], [], [], []
+        params = {self.prep.latency_params[(f, src.metric)] for f in src.fleets}
         for f in src.fleets:
             mu, sigma = self.prep.latency_params[(f, src.metric)]
             v = vis[f] if per_row else vis[f][rows]  # [rows, W]: this window's minutes
@@ -1679,10 +1680,16 @@ class _Block:
                 ad_parts.append(add)
                 mu_parts.append(np.full(w_parts[-1].shape, mu))
                 sg_parts.append(np.full(w_parts[-1].shape, sigma))
+        mu_all: float | FloatArray
+        sg_all: float | FloatArray
+        if len(params) == 1:  # every component's (mu, sigma) the same: as numbers
+            ((mu_all, sg_all),) = params
+        else:
+            mu_all, sg_all = np.concatenate(mu_parts, axis=1), np.concatenate(sg_parts, axis=1)
         return mixture_quantile(
             np.concatenate(w_parts, axis=1),
-            np.concatenate(mu_parts, axis=1),
-            np.concatenate(sg_parts, axis=1),
+            mu_all,
+            sg_all,
             np.concatenate(sc_parts, axis=1),
             np.concatenate(ad_parts, axis=1),
             u,

@@ -355,12 +355,21 @@ def mixture_quantile(
     one entry per row. See the module docstring for the algorithm."""
     weight = np.asarray(weight, dtype=np.float64)
     shape = weight.shape
+    mu_given, sg_given = np.asarray(mu, dtype=np.float64), np.asarray(sigma, dtype=np.float64)
     mu_a, sg, sc, ad = (
         np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in (mu, sigma, scale, add)
     )
     u = np.asarray(u, dtype=np.float64)
     used = weight > 0
-    q = quantile(u[:, None], mu_a, sg, sc, ad)
+    # mu and sigma given as numbers: exp(mu + sigma z) once per row, then each component's
+    # scale and add (the same values as working it out component by component)
+    q = quantile(
+        u[:, None],
+        mu_given if mu_given.ndim == 0 else mu_a,
+        sg_given if sg_given.ndim == 0 else sg,
+        sc,
+        ad,
+    )
     lo = reduce_last(np.minimum, np.where(used, q, math.inf))
     hi = reduce_last(np.maximum, np.where(used, q, -math.inf))
     result: FloatArray = lo.copy()
