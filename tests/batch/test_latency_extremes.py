@@ -82,18 +82,29 @@ def test_the_engine_works_out_the_extremes_an_alarm_reads() -> None:
         assert prep.extremes == {("blue", "ModelLatency"), ("green", "ModelLatency")}, label
 
 
+def rollback_frequencies(
+    scenario: Scenario, n_fast: int, n_batch: int, seeds: tuple[int, int]
+) -> tuple[float, float, float]:
+    """(fast mode's, the batch engine's rollback frequency, the two-sided p-value of the
+    two-sample z-test that they are equal), from ``n_fast`` and ``n_batch`` replications with
+    base seeds ``seeds``."""
+    fast = sum(
+        simulate(scenario, seed=seeds[0], mode="fast", replication=i, detail=False).outcome
+        == "ROLLED_BACK"
+        for i in range(n_fast)
+    )
+    columns = run_batch_columns(scenario, seed=seeds[1], start=0, stop=n_batch)
+    batch = int((columns.outcome == 1).sum())
+    pooled = (fast + batch) / (n_fast + n_batch)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n_fast + 1 / n_batch))
+    p_fast, p_batch = fast / n_fast, batch / n_batch
+    return p_fast, p_batch, float(2 * stats.norm.sf(abs(p_fast - p_batch) / se))
+
+
 @pytest.mark.parametrize("label", list(EXTREMES))
 def test_minimum_and_maximum_alarms_roll_back_as_in_fast_mode(label: str) -> None:
-    scenario = _variant(*EXTREMES[label])
-    fast = sum(
-        simulate(scenario, seed=41, mode="fast", replication=i, detail=False).outcome
-        == "ROLLED_BACK"
-        for i in range(N_FAST)
+    p_fast, p_batch, p_value = rollback_frequencies(
+        _variant(*EXTREMES[label]), N_FAST, N_BATCH, (41, 42)
     )
-    batch = int((run_batch_columns(scenario, seed=42, start=0, stop=N_BATCH).outcome == 1).sum())
-    p_fast, p_batch = fast / N_FAST, batch / N_BATCH
-    pooled = (fast + batch) / (N_FAST + N_BATCH)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / N_FAST + 1 / N_BATCH))
-    p_value = 2 * stats.norm.sf(abs(p_fast - p_batch) / se)
     assert 0.1 < p_batch < 0.3, (label, p_batch)  # the alarm decides something
     assert p_value > ALPHA, (label, p_fast, p_batch)

@@ -24,11 +24,12 @@ import math
 from typing import Any
 
 from scipy import stats
+from test_fast_vs_exact import _alarm
+from test_latency_extremes import rollback_frequencies
 
-from guardsim.batch.engine import _Prepared, run_batch_columns
+from guardsim.batch.engine import _Prepared
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
-from guardsim.simulator import simulate
 
 N_FAST, N_BATCH = 400, 2000
 ALPHA = 1e-3
@@ -108,22 +109,8 @@ def test_the_engine_draws_the_sums_an_alarm_reads() -> None:
 
 
 def test_instance_and_custom_metrics_read_the_model_latency_sum() -> None:
-    cpu = {
-        "AlarmName": "cpu",
-        "Namespace": "/aws/sagemaker/Endpoints",
-        "MetricName": "CPUUtilization",
-        "Dimensions": [
-            {"Name": "EndpointName", "Value": "DEMO-Deployment-Guardrails-Canary"},
-            {"Name": "VariantName", "Value": "AllTraffic"},
-            {"Name": "EndpointConfigName", "Value": "DEMO-EpConfig-3"},
-        ],
-        "Statistic": "Maximum",
-        "Period": 60,
-        "EvaluationPeriods": 1,
-        "Threshold": 90.0,
-        "ComparisonOperator": "GreaterThanThreshold",
-        "TreatMissingData": "notBreaching",
-    }
+    cpu = _alarm("CPUUtilization", {"Statistic": "Maximum"}, 90.0, "GreaterThanThreshold")
+    cpu.update(AlarmName="cpu", Namespace="/aws/sagemaker/Endpoints")
     scenario = _with_alarms("seed-canary-success", cpu)
     assert _Prepared(scenario).sums_read == BOTH  # each fleet publishes the instance metric
     custom = _with_alarms(
@@ -136,16 +123,7 @@ def test_a_custom_latency_metric_rolls_back_as_in_fast_mode() -> None:
     scenario = _with_alarms(
         "seed-canary-success", _custom_latency_alarm(), green={"custom_metrics": [LATENCY_METRIC]}
     )
-    fast = sum(
-        simulate(scenario, seed=51, mode="fast", replication=i, detail=False).outcome
-        == "ROLLED_BACK"
-        for i in range(N_FAST)
-    )
-    batch = int((run_batch_columns(scenario, seed=52, start=0, stop=N_BATCH).outcome == 1).sum())
-    p_fast, p_batch = fast / N_FAST, batch / N_BATCH
-    pooled = (fast + batch) / (N_FAST + N_BATCH)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / N_FAST + 1 / N_BATCH))
-    p_value = 2 * stats.norm.sf(abs(p_fast - p_batch) / se)
+    p_fast, p_batch, p_value = rollback_frequencies(scenario, N_FAST, N_BATCH, (51, 52))
     assert 0.2 < p_batch < 0.4, p_batch  # the alarm decides something
     assert p_value > ALPHA, (p_fast, p_batch)
 
