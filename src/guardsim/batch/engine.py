@@ -1873,10 +1873,11 @@ class _Block:
         read: BoolArray | None,
         arrived: IntArray | None = None,
     ) -> None:
-        """:meth:`_sample` of pairs each cut into segments at its replication's cut points
-        inside its minute (as many as the pair with the most needs; the others' last segments
-        empty). ``arrived``: the pairs' arrivals per segment, already laid out (evenly spaced
-        arrivals at a varying rate, whose lattice runs through every pair in time order)."""
+        """:meth:`_sample` of pairs cut into segments at their replication's cut points inside
+        their minute (as many segments as the pair with the most needs; the others' last ones
+        empty; a pair with no cut, which only evenly spaced arrivals at a varying rate send
+        here, one). ``arrived``: the pairs' arrivals per segment, already laid out (that
+        lattice runs through every pair in time order)."""
         prep = self.prep
         if len(vr) == 0:
             return
