@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from guardsim.batch.engine import _Block, _Prepared
+from guardsim.batch.engine import _Block, _Prepared, run_batch_columns
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 
@@ -112,3 +112,30 @@ def test_the_layout_is_each_pairs_own(label: str, monkeypatch: pytest.MonkeyPatc
     assert max(s[1] for s in seen) > 0, label  # routing changes are applied
     if block.left.any():
         assert max(s[2] for s in seen) > 0, label  # and rollback changes
+
+
+def test_a_whole_minute_is_sampled_as_the_cut_path_samples_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On the scenario whose every change falls on a minute's start (no minute is cut), the
+    replications bit for bit whether its pairs go to ``_sample_whole`` (as the layout sends
+    them) or all to ``_sample_cut`` (the layout made to call every minute cut): the same pairs
+    in the same order, so the same draws; any difference is in how a segment is laid out."""
+    scenario = SCENARIOS[ON_STARTS]()
+    whole = run_batch_columns(scenario, seed=11, start=0, stop=600)
+    layout = _Block._minute_layout
+
+    def everything_cut(block: _Block) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cut, applied, post = layout(block)
+        assert not cut.any()  # the premise: nothing cuts a minute here
+        return np.ones_like(cut), applied, post
+
+    monkeypatch.setattr(_Block, "_minute_layout", everything_cut)
+    via_cut = run_batch_columns(scenario, seed=11, start=0, stop=600)
+    assert np.array_equal(whole.outcome, via_cut.outcome)
+    # random draws decide things here: the new fleet's requests vary, and so do the detections
+    assert len(np.unique(whole.values["green_requests"])) > 100
+    assert len(np.unique(whole.values["detected_at_seconds"])) > 1
+    assert sorted(whole.values) == sorted(via_cut.values)
+    for name, column in whole.values.items():
+        assert np.array_equal(column, via_cut.values[name], equal_nan=True), name
