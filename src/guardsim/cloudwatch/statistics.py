@@ -97,6 +97,7 @@ import numpy as np
 import numpy.typing as npt
 
 from guardsim.errors import ArgumentError, StatisticError
+from guardsim.model.arrays import reduce_last
 
 __all__ = [
     "BASIC_STATISTICS",
@@ -920,25 +921,31 @@ def basic_of_window(
     n = np.asarray(count)
     use = None if where is None else np.asarray(where, dtype=bool)
 
-    def merged(field: npt.ArrayLike | None, empty: float, reduce: Any) -> FloatArray:
+    def reduce(ufunc: np.ufunc, x: Any) -> Any:
+        # along the last axis (a window's few sets): column by column, the same values
+        if axis == -1 or axis == np.ndim(x) - 1:
+            return reduce_last(ufunc, x)
+        return ufunc.reduce(x, axis=axis)
+
+    def merged(field: npt.ArrayLike | None, empty: float, ufunc: np.ufunc) -> FloatArray:
         if field is None:
             raise ValueError(f"{kind.value} of a window needs its statistic sets' field")
         x = np.asarray(field, dtype=np.float64)
-        out: FloatArray = reduce(x if use is None else np.where(use, x, empty), axis=axis)
+        out: FloatArray = reduce(ufunc, x if use is None else np.where(use, x, empty))
         return out
 
-    samples = (n if use is None else np.where(use, n, 0)).sum(axis=axis)
+    samples = reduce(np.add, n if use is None else np.where(use, n, 0))
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind is StatisticKind.SAMPLE_COUNT:
             value = samples.astype(np.float64)
         elif kind is StatisticKind.SUM:
-            value = merged(total, 0.0, np.sum)
+            value = merged(total, 0.0, np.add)
         elif kind is StatisticKind.AVERAGE:
-            value = merged(total, 0.0, np.sum) / samples
+            value = merged(total, 0.0, np.add) / samples
         elif kind is StatisticKind.MINIMUM:
-            value = merged(minimum, math.inf, np.min)
+            value = merged(minimum, math.inf, np.minimum)
         elif kind is StatisticKind.MAXIMUM:
-            value = merged(maximum, -math.inf, np.max)
+            value = merged(maximum, -math.inf, np.maximum)
         else:
             raise StatisticError(kind.value, "not a basic statistic")
     out: FloatArray = np.where(samples > 0, value, math.nan)
