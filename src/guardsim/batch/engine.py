@@ -1350,7 +1350,7 @@ class _Block:
             count = minute_count[:, safe]
             seen = (self.published[:, safe] <= instants[None, :, None, None]) & (idx >= 0)[None]
             seen &= count > 0
-            n = np.where(seen, count, 0).sum(axis=-1)
+            n = reduce_last(np.add, np.where(seen, count, 0))
             if one_minute:  # a window of one minute: that minute's statistic, looked up
                 value = np.where(seen[..., 0], per_minute[:, safe[..., 0]], math.nan)
             else:
@@ -1365,7 +1365,7 @@ class _Block:
             return self.setup.windows(src.spec, src.fleets, idx, instants, self.published, since)
         vis = {f: self._visible(f, src, idx, instants) for f in src.fleets}
         n = sum(
-            (np.where(vis[f], self.n[f][:, safe], 0).sum(axis=-1) for f in src.fleets),
+            (reduce_last(np.add, np.where(vis[f], self.n[f][:, safe], 0)) for f in src.fleets),
             np.zeros((R, E, L), dtype=np.int64),
         )
         present = n > 0
@@ -1526,7 +1526,7 @@ class _Block:
         if src.metric in ERROR_METRICS:
             k = sum(
                 (
-                    np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0).sum(axis=-1)
+                    reduce_last(np.add, np.where(vis[f], self.errors[(f, src.metric)][:, safe], 0))
                     for f in src.fleets
                 ),
                 np.zeros(n.shape, dtype=np.int64),
@@ -1562,7 +1562,7 @@ class _Block:
         alarm reading it (fast mode draws one value per window, whoever reads it)."""
         src = q.source
         R, L = n.shape
-        nbuckets = sum(vis[f].sum(axis=-1) for f in src.fleets)
+        nbuckets = sum(reduce_last(np.add, vis[f]) for f in src.fleets)
         cache = self.ext_cache.setdefault((src, period), {})
         out = np.full((R, L), math.nan)
         for w in range(L):

@@ -38,6 +38,7 @@ from guardsim.cloudwatch.statistics import (
     merge_stats,
     percent_range_count,
 )
+from guardsim.model.arrays import reduce_last
 from guardsim.model.custom_metrics import minute_stats, name_of, request_stats
 from guardsim.model.instance_metrics import (
     InstanceType,
@@ -230,7 +231,7 @@ def components_statistic_rows(
     mu_a, sg, sc, ad = (
         np.broadcast_to(np.asarray(v, dtype=np.float64), shape) for v in (mu, sigma, scale, add)
     )
-    n = counts.sum(axis=1)
+    n = reduce_last(np.add, counts)
     out = np.full(shape[0], math.nan)
     has = np.nonzero(n > 0)[0]
     if not len(has):
@@ -292,7 +293,7 @@ def _resample(
     rng: np.random.Generator,
 ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """Each row's resample ([R, max m], sorted, padded with +inf) and its size ``m``."""
-    n = counts.sum(axis=1)
+    n = reduce_last(np.add, counts)
     m = np.minimum(n, RESAMPLE_SIZE)
     k = rng.multinomial(m, counts / n[:, None]).ravel()  # how many of each component
     z = rng.standard_normal(int(m.sum()))  # row by row, component by component
