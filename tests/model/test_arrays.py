@@ -2,7 +2,8 @@
 
 Random arrays of every width from 0 to 12 (fixed seeds): floats spread over twelve orders of
 magnitude with some NaNs and infinities (so a floating-point sum in another order, or a NaN
-dropped, shows), int64 counts and booleans (a sum of booleans counts them), in 2-d and 3-d
+dropped, shows), int64 counts, booleans (a sum of booleans counts them) and narrow integers
+(summed in the platform's integer, past int32's range), in 2-d and 3-d
 shapes. Equality is of the bits: ``np.array_equal(..., equal_nan=True)`` and the same dtype.
 """
 
@@ -32,6 +33,8 @@ def test_the_same_as_ufunc_reduce(width: int, lead: tuple[int, ...]) -> None:
         "float": _floats(rng, shape),
         "int": rng.integers(0, 10**6, shape),
         "bool": rng.random(shape) < 0.5,
+        "int32": rng.integers(0, 2**31 - 1, shape, dtype=np.int32),  # sums past int32
+        "uint8": rng.integers(0, 256, shape, dtype=np.uint8),
     }
     for name, x in arrays.items():
         for ufunc in UFUNCS:

@@ -24,14 +24,16 @@ NARROW = 8
 def reduce_last(ufunc: np.ufunc, x: Any) -> Any:
     """``ufunc.reduce(x, axis=-1)`` (``np.add``, ``np.minimum``, ``np.maximum``,
     ``np.logical_or``, ``np.logical_and``), column by column when there are fewer than
-    :data:`NARROW` columns. A sum of booleans counts them (int64), as ``ufunc.reduce`` does."""
+    :data:`NARROW` columns. A sum of booleans or narrow integers is in int64 (uint64), as
+    ``ufunc.reduce`` sums them."""
     x = np.asarray(x)
     width = x.shape[-1]
     if width == 0 or width >= NARROW:
         return ufunc.reduce(x, axis=-1)
     first = x[..., 0]
-    if ufunc is np.add and x.dtype == np.bool_:
-        first = first.astype(np.int64)
+    if ufunc is np.add and x.dtype.kind in "biu" and x.dtype.itemsize < 8:
+        # as ufunc.reduce sums them: booleans and narrow integers in the platform's integer
+        first = first.astype(np.uint64 if x.dtype.kind == "u" else np.int64)
     if width == 1:
         return first.copy()
     out = ufunc(first, x[..., 1])
