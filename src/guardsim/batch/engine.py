@@ -926,12 +926,9 @@ class _Block:
         a = np.clip(np.floor(reach / 60.0) - m0, 0, M).astype(np.int64)
         b = np.clip(np.ceil(self.ev_t[r, p] / 60.0) - m0, 0, M).astype(np.int64)
         keep = a < b
-        rows = r[keep] * (M + 1)
-        size = self.R * (M + 1)
-        edges = np.bincount(rows + a[keep], minlength=size) - np.bincount(
-            rows + b[keep], minlength=size
-        )
-        out = np.cumsum(edges.reshape(self.R, M + 1)[:, :M], axis=1) > 0
+        rows = r[keep]
+        # minutes from a poll's first to before its end: reads begun minus reads ended
+        out = _from_minute(self.R, M, rows, a[keep]) > _from_minute(self.R, M, rows, b[keep])
         return out
 
     def _readable_from(self) -> tuple[float, float]:
@@ -1678,8 +1675,9 @@ class _Block:
                 w_parts.append(np.where(v, c, 0).astype(np.float64))
                 sc_parts.append(scale)
                 ad_parts.append(add)
-                mu_parts.append(np.full(w_parts[-1].shape, mu))
-                sg_parts.append(np.full(w_parts[-1].shape, sigma))
+                if len(params) > 1:
+                    mu_parts.append(np.full(w_parts[-1].shape, mu))
+                    sg_parts.append(np.full(w_parts[-1].shape, sigma))
         mu_all: float | FloatArray
         sg_all: float | FloatArray
         if len(params) == 1:  # every component's (mu, sigma) the same: as numbers
@@ -1817,10 +1815,7 @@ class _Block:
         def applied_by_start(times: FloatArray) -> IntArray:
             # a change is applied from the first minute whose start is at or after it
             first = np.searchsorted(lo, times.reshape(-1), side="left")
-            who = np.repeat(rows, times.shape[1])
-            counts = np.bincount(who * (M + 1) + first, minlength=R * (M + 1))
-            out: IntArray = counts.reshape(R, M + 1)[:, :M].cumsum(axis=1)
-            return out
+            return _from_minute(R, M, np.repeat(rows, times.shape[1]), first)
 
         return cut.reshape(R, M), applied_by_start(changes), applied_by_start(post_t)
 
@@ -2557,6 +2552,14 @@ class _Pairs:
     vj: IntArray
     at: IntArray
     read: IntArray | None
+
+
+def _from_minute(R: int, M: int, rows: IntArray, first: IntArray) -> IntArray:
+    """[R, M]: per replication and minute, how many of the events (replication ``rows[i]``,
+    from minute ``first[i]`` on; ``first`` M: never) have begun by that minute."""
+    counts = np.bincount(rows * (M + 1) + first, minlength=R * (M + 1))
+    out: IntArray = counts.reshape(R, M + 1)[:, :M].cumsum(axis=1)
+    return out
 
 
 def _cells(a: Any) -> Any:
