@@ -593,9 +593,12 @@ class _Block:
             poll_at_bake_end=env.poll_at_bake_end,
         )
         if watch or np.isfinite(deadline).any():
-            # (an unwatched wait without a deadline has no poll or timeout: no event)
+            # (an unwatched wait without a deadline has no poll or timeout: no event; nor has
+            # an instant where no replication polls or times out, as an unwatched wait's
+            # usually: it is left out)
             for at, kind in zip(layout.times, layout.kinds, strict=True):
-                self._columns.append((at, kind, start, changes, stage))
+                if _EVENTS[kind].any():
+                    self._columns.append((at, kind, start, changes, stage))
         return layout.exit
 
     # ------------------------------------------------------------------ rolling updates
@@ -748,6 +751,9 @@ class _Block:
         """Every poll and timeout of the success path, per replication, in controller order:
         the waits' instants where SageMaker reads the alarms or the deadline has passed."""
         R = self.R
+        if not self._columns:  # no poll or timeout anywhere: one column of none
+            none = np.full(R, watch_.NOTHING, dtype=np.int64)
+            self._columns.append((np.full(R, math.inf), none, np.zeros(R), 0, -1))
         cols_t, cols_kind, cols_since, changes, stages = zip(*self._columns, strict=True)
         kinds = np.stack(cols_kind, axis=1)
         valid = _EVENTS[kinds]  # the polls and timeouts (np.isin's answer, by lookup)
