@@ -3,7 +3,9 @@
 * pointwise metric math (every expression works datapoint by datapoint) is evaluated once, on
   the distinct datapoints of a whole block: the same values as the program run on each row;
 * the block's columns are what :func:`run_batch` turns into rows, and a block's results depend
-  only on the seed and the block (byte for byte, whatever range of replications is asked for).
+  only on the seed and the block (byte for byte, whatever range of replications is asked for);
+* the instants of a wait where no replication polls or times out are left out of the events:
+  the same replications, byte for byte.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from guardsim.batch import engine
 from guardsim.batch.engine import (
     BLOCK,
     _Block,
@@ -22,7 +25,7 @@ from guardsim.batch.engine import (
     run_batch,
     run_batch_columns,
 )
-from guardsim.scenarios import load_scenario
+from guardsim.scenarios import check_scenario_dict, load_scenario
 
 
 @pytest.mark.parametrize(
@@ -81,3 +84,50 @@ def test_unique_rows_is_numpys() -> None:
     want, want_inverse = np.unique(a, axis=0, return_inverse=True)
     np.testing.assert_array_equal(uniq, want)
     np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
+
+
+def _timing_out() -> object:
+    """rolling-batch-rollback under a 25-minute execution timeout that counts provisioning:
+    some replications time out in a wait no alarm watches (provisioning, activation), some in
+    a bake, the rest roll back first."""
+    data = load_scenario("rolling-batch-rollback").to_dict()
+    data["deployment_config"]["RollingUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 1500
+    data["environment"]["timeout_includes_provisioning"] = True
+    result = check_scenario_dict(data, source="<timing out>")
+    assert result.scenario is not None, result.errors
+    return result.scenario
+
+
+@pytest.mark.parametrize(
+    "name", ["seed-canary-rollback", "seed-linear-success", "rolling-batch-rollback", "timeout"]
+)
+def test_instants_without_a_poll_or_timeout_are_no_events(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = _timing_out() if name == "timeout" else load_scenario(name)
+    prep = _Prepared(scenario)  # type: ignore[arg-type]
+    kept = _Block(prep, 5, 0)
+    monkeypatch.setattr(engine, "EVENTS_ONLY", False)
+    every = _Block(prep, 5, 0)
+    width = kept.ev_t.shape[1]
+    assert every.ev_t.shape[1] > width, name  # there were instants to leave out
+    # each replication's polls and timeouts come first, in time order: the same ones, with
+    # the same kind, wait start, routing changes and stage
+    assert not every.ev_valid[:, width:].any(), name
+    valid = kept.ev_valid
+    assert np.array_equal(valid, every.ev_valid[:, :width]), name
+    for field in ("ev_t", "ev_kind", "ev_since", "ev_changes", "ev_stage"):
+        a, b = getattr(kept, field), getattr(every, field)[:, :width]
+        assert np.array_equal(a[valid], b[valid]), (name, field)
+    outcomes = []
+    for only in (True, False):
+        monkeypatch.setattr(engine, "EVENTS_ONLY", only)
+        outcomes.append(run_batch_columns(scenario, seed=5, start=0, stop=BLOCK))  # type: ignore[arg-type]
+    a, b = outcomes
+    if name == "timeout":  # some time out (a rollback with no alarm), some do not
+        timed_out = (a.outcome == 1) & np.isnan(a.values["detected_at_seconds"])
+        assert 0 < timed_out.sum() < BLOCK
+    assert np.array_equal(a.outcome, b.outcome), name
+    assert np.array_equal(a.tripped, b.tripped), name
+    for key in a.values:
+        assert np.array_equal(a.values[key], b.values[key], equal_nan=True), (name, key)

@@ -597,7 +597,7 @@ class _Block:
             # an instant where no replication polls or times out, as an unwatched wait's
             # usually: it is left out)
             for at, kind in zip(layout.times, layout.kinds, strict=True):
-                if _EVENTS[kind].any():
+                if _EVENTS[kind].any() or not EVENTS_ONLY:
                     self._columns.append((at, kind, start, changes, stage))
         return layout.exit
 
@@ -2604,6 +2604,10 @@ WARM_PHASE = True
 #: reach (else in every minute before the last poll: a switch for the test that holds the two
 #: equal).
 READ_REACH = True
+
+#: Whether a wait's instants where no replication polls or times out are left out of the
+#: block's events (:meth:`_Block._wait`; a switch for the test that holds the two equal).
+EVENTS_ONLY = True
 
 #: Whether :meth:`_Block._classed_states` is used (a switch for the tests that hold it equal
 #: to working out the datapoints' values).
