@@ -16,6 +16,7 @@ from guardsim.batch.engine import BLOCK
 from guardsim.montecarlo.executors import (
     POOL_STARTUP_SECONDS,
     AutoExecutor,
+    DaskExecutor,
     Executor,
     SerialExecutor,
     choose_workers,
@@ -101,6 +102,38 @@ def test_chunk_layout_has_a_small_first_chunk_and_covers_everything() -> None:
     assert default_chunk_size(100, 2, "batch") == BLOCK
     assert default_chunk_size(1_000_000, 2, "batch") == MAX_BATCH_BLOCKS * BLOCK
     assert default_chunk_size(4 * 8 * 2 * BLOCK, 2, "batch") == 4 * BLOCK
+    # an executor may take larger chunks (Dask: a task's round trip costs more than a pool's)
+    assert default_chunk_size(1_000_000, 2, "batch", 64) == 64 * BLOCK
+    assert default_chunk_size(100, 2, "batch", 64) == BLOCK
+    assert DaskExecutor.max_batch_blocks is not None
+    assert DaskExecutor.max_batch_blocks > MAX_BATCH_BLOCKS
+
+
+class Blocky(SerialExecutor):
+    """Serial, asking for chunks of at most two blocks, remembering them."""
+
+    max_batch_blocks = 2
+
+    def __init__(self) -> None:
+        self.chunks: list[Any] = []
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
+        todo = list(items)
+        self.chunks.extend(todo)
+        yield from super().imap_unordered(fn, todo)
+
+
+def test_monte_carlo_sizes_chunks_by_the_executors_limit(bad: Scenario) -> None:
+    ex = Blocky()
+    n = 9 * BLOCK
+    monte_carlo(bad, n, mode="batch", executor=ex)
+    sizes = [c.stop - c.start for c in ex.chunks]
+    assert sum(sizes) == n
+    assert max(sizes) == 2 * BLOCK  # 16 blocks by default; this executor's 2
 
 
 class Recording(Executor):

@@ -99,6 +99,10 @@ POOL_MARGIN = 0.85
 class Executor(abc.ABC):
     """Maps a picklable function over items, yielding ``(index, result)`` as results finish."""
 
+    #: In batch mode, at most this many blocks in one chunk on this executor (None: Monte
+    #: Carlo's default, :data:`guardsim.montecarlo.monte_carlo.MAX_BATCH_BLOCKS`).
+    max_batch_blocks: int | None = None
+
     @property
     @abc.abstractmethod
     def workers(self) -> int:
@@ -369,6 +373,11 @@ class DaskExecutor(Executor):
     """
 
     CONNECT_TIMEOUT_SECONDS = 10
+    #: A task costs a scheduler round trip and its result's trip over TCP, and on a small
+    #: machine the scheduler and the client share the workers' cores: chunks of 64 blocks
+    #: (32,768 replications) measured 1.00x a local pool at 1,000,000 replications (median of
+    #: five rounds on 2 cores), 16 blocks 1.05x (``benchmarks/README.md``, 2026-12-07).
+    max_batch_blocks = 64
 
     def __init__(self, scheduler: Any) -> None:
         distributed = _import_distributed()

@@ -134,15 +134,18 @@ def probe_size(mode: str) -> int:
     return BLOCK if mode == "batch" else MIN_FAST_CHUNK
 
 
-def default_chunk_size(total: int, workers: int, mode: str = "fast") -> int:
+def default_chunk_size(
+    total: int, workers: int, mode: str = "fast", max_blocks: int | None = None
+) -> int:
     """About :data:`CHUNKS_PER_WORKER` chunks per worker; in the per-replication modes at most
     :data:`MAX_CHUNK` each (at least :data:`MIN_FAST_CHUNK` in fast mode); in batch mode whole
     blocks (:data:`~guardsim.batch.engine.BLOCK` replications, simulated together anyway), at
-    most :data:`MAX_BATCH_BLOCKS` of them: big enough that shipping a chunk (to a pool or a
-    Dask cluster) costs well under 1 % of running it."""
+    most ``max_blocks`` of them (None: :data:`MAX_BATCH_BLOCKS`; an executor may ask for more,
+    :attr:`~guardsim.montecarlo.executors.Executor.max_batch_blocks`): big enough that
+    shipping a chunk (to a pool or a Dask cluster) costs little next to running it."""
     if mode == "batch":
         blocks = math.ceil(total / (workers * CHUNKS_PER_WORKER * BLOCK))
-        return BLOCK * max(1, min(MAX_BATCH_BLOCKS, blocks))
+        return BLOCK * max(1, min(max_blocks or MAX_BATCH_BLOCKS, blocks))
     size = min(MAX_CHUNK, math.ceil(total / (workers * CHUNKS_PER_WORKER)))
     return max(MIN_FAST_CHUNK if mode == "fast" else 1, size)
 
@@ -211,7 +214,9 @@ def monte_carlo(
     names = tuple(a.name for a in scenario.rollback_alarms)
     buffer = RunColumnsBuffer(n)  # each block copied in as it arrives, then dropped
     with executor_scope(executor, workers) as ex:
-        size = aligned_chunk_size(chunk_size or default_chunk_size(n, ex.workers, mode), mode)
+        size = aligned_chunk_size(
+            chunk_size or default_chunk_size(n, ex.workers, mode, ex.max_batch_blocks), mode
+        )
         ranges = chunk_ranges(n, size, first=probe_size(mode))
         chunks = [Chunk(text, base_seed, mode, a, b) for a, b in ranges]
         if len(chunks) == 1 and not isinstance(executor, Executor):

@@ -362,7 +362,8 @@ def _run(
             # auto: the batch engine (it runs every valid configuration)
             mode = resolve_mode(c.scenario, plan.mode)
             size = aligned_chunk_size(
-                chunk_size or default_chunk_size(total, ex.workers, mode), mode
+                chunk_size or default_chunk_size(total, ex.workers, mode, ex.max_batch_blocks),
+                mode,
             )
             # the very first chunk is small: the auto executor times it (a cheap probe)
             ranges = chunk_ranges(n, size, first=probe_size(mode) if ci == 0 else None)
