@@ -217,9 +217,8 @@ def _check_at(
     timed: bool = True,
 ) -> Any:
     """:func:`check`, given what the wait does at its end (``at_end``: ``END_POLL`` where it
-    polls once more, else ``DONE``); ``timed=False`` when the deadline is ``inf`` everywhere,
-    where it never decides (``now >= inf`` only where ``now`` is ``inf``, at or after the
-    end, which is checked first)."""
+    polls once more, else ``DONE``); ``timed=False`` when the deadline comes before the end
+    nowhere, where it never decides (``now >= limit >= end``: the end is checked first)."""
     where = o.where
     idle = where(now >= next_poll, POLL, NOTHING) if watch else NOTHING
     later = where(now >= limit, TIMEOUT, idle) if timed else idle
@@ -254,8 +253,9 @@ def wake_at(
 
 
 def _wake_at(o: Ops, end: Any, next_poll: Any, limit: Any, watch: bool, timed: bool = True) -> Any:
-    """:func:`wake_at`; ``timed=False``: the deadline is ``inf`` everywhere, and the minimum
-    with it changes nothing (not even a NaN)."""
+    """:func:`wake_at`; ``timed=False``: the deadline comes before the end nowhere, and the
+    minimum with it changes nothing (the soonest of the end and the next poll is at most the
+    end)."""
     soonest = o.minimum(end, next_poll) if watch else end
     return o.minimum(soonest, limit) if timed else soonest
 
@@ -364,9 +364,12 @@ def _lay_out(
         active = np.ones(shape, dtype=bool)
     exit_at = t
     where, any_, and_ = o.where, o.any, o.and_
-    # the same at every instant: what the wait does at its end, whether it has a deadline
+    # the same at every instant: what the wait does at its end, and whether its deadline can
+    # decide anything: only where it comes before the end (a check at or after the end is
+    # DONE or END_POLL first, and a wake-up never passes the end, so a deadline at or after
+    # it is never reached and never the soonest wake-up)
     at_end = where(end_poll, END_POLL, DONE)
-    timed = any_(limit != NO_LIMIT)
+    timed = any_(limit < end)
     while any_(active) and (max_checks is None or len(times) < max_checks):
         k = where(active, _check_at(o, t, end, nxt, limit, watch, at_end, timed), NOTHING)
         times.append(t)
