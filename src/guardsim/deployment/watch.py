@@ -108,7 +108,7 @@ class _Array:
 
     @staticmethod
     def any(a: Any) -> bool:
-        return bool(np.any(a))
+        return bool(np.asarray(a).any())
 
 
 Ops = type[_Scalar] | type[_Array]
@@ -362,7 +362,7 @@ def _lay_out(
         shape = np.broadcast(now, end, next_poll, limit, end_poll).shape
         t, nxt = np.broadcast_to(t, shape), np.broadcast_to(nxt, shape)
         active = np.ones(shape, dtype=bool)
-    exit_at = t
+    start = t
     where, any_, and_ = o.where, o.any, o.and_
     # the same at every instant: what the wait does at its end, and whether its deadline can
     # decide anything: only where it comes before the end (a check at or after the end is
@@ -376,10 +376,10 @@ def _lay_out(
         polls.append(nxt)
         kinds.append(k)
         nxt = where(k == POLL, nxt + poll_interval, nxt)
-        exit_at = where(k >= TIMEOUT, t, exit_at)  # LEAVING: the codes from TIMEOUT on
-        active = and_(active, k < TIMEOUT)
+        active = and_(active, k < TIMEOUT)  # LEAVING: the codes from TIMEOUT on
         t = where(active, arrive(t, _wake_at(o, end, nxt, limit, watch, timed)), t)
-    return Layout(times, polls, kinds, exit_at, o.not_(active))
+    # where a wait left, it stayed at the instant it left; else (max_checks) its start
+    return Layout(times, polls, kinds, where(active, start, t), o.not_(active))
 
 
 @overload
