@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from guardsim.batch import engine
 from guardsim.batch.engine import _Block, _Prepared, run_batch_columns
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
@@ -102,6 +103,8 @@ def test_the_layout_is_each_pairs_own(label: str, monkeypatch: pytest.MonkeyPatc
         return out
 
     monkeypatch.setattr(_Block, "_minute_layout", checked)
+    # what follows leaving, minute by minute too (else one stretch per replication)
+    monkeypatch.setattr(engine, "WHOLE_AFTER", False)
     block = _Block(_Prepared(SCENARIOS[label]()), 5, 0)
     block.run()
     assert len(seen) >= 2, label  # the success path and the redraw after leaving it

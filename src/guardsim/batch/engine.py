@@ -412,6 +412,20 @@ class _Prepared:
         if self.component is not None:
             prices = components_.unit_prices(self.component[1], prices)
         self.prices = prices
+        #: Whether what follows a replication's leaving (counts and errors only: no poll reads
+        #: it) may be drawn as one stretch cut only where something changes (the routing, a
+        #: fault, the run's end) rather than minute by minute: the same distribution when
+        #: nothing else changes at a minute's start. Sums of Poisson counts over the minutes
+        #: of a stretch are Poisson with the summed mean, a lattice's counts add up, and
+        #: binomial shares and errors of the same probability add up; so at a constant rate
+        #: (no daily profile, burst or replay: a fleet's load, and so its behaviour, is the
+        #: same in every minute of a stretch), with no neighbours' traffic, no per-instance
+        #: fault (its cohorts age), and no recording driving a model (checked per block).
+        self.whole_after = (
+            self.constant_rate
+            and not self.neighbours
+            and not any(ff.instance for ff in self.faults.values())
+        )
         #: Whether the minutes no poll can read may be skipped: every alarm's next state is a
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
         #: else carries state from minute to minute (evenly spaced arrivals at a varying rate
@@ -883,7 +897,16 @@ class _Block:
             if self.phase_at is not None:
                 rows = np.nonzero(left)[0]
                 self.next_uniform[rows] = self.phase_at[rows, j_left[rows]]
-            self._pass(redo & (j < j_end[:, None]), None)
+            if not (WHOLE_AFTER and prep.whole_after and self.history_offsets is None):
+                self._pass(redo & (j < j_end[:, None]), None)
+                return
+            # one stretch per replication, from the minute it left in to the end of its last
+            # minute, cut only where something changes (_Prepared.whole_after): its counts
+            # land in the stretch's first minute (what follows reads only their sums)
+            stop = np.minimum(j_end, self.M)
+            rows = np.nonzero(left & (j_left < stop))[0]
+            until = 60.0 * (m0 + stop[rows].astype(np.float64))
+            self._sample_cut(rows, j_left[rows], None, until=until[:, None])
 
     def _pass(self, span: BoolArray, read: BoolArray | None) -> None:
         """Sample the (replication, minute) pairs of ``span`` ([R, M]), latency only where
@@ -1873,17 +1896,21 @@ class _Block:
         vj: IntArray,
         read: BoolArray | None,
         arrived: IntArray | None = None,
+        until: FloatArray | None = None,
     ) -> None:
         """:meth:`_sample` of pairs cut into segments at their replication's cut points inside
         their minute (as many segments as the pair with the most needs; the others' last ones
         empty; a pair with no cut, which only evenly spaced arrivals at a varying rate send
         here, one). ``arrived``: the pairs' arrivals per segment, already laid out (that
-        lattice runs through every pair in time order)."""
+        lattice runs through every pair in time order). ``until`` [V, 1]: each pair's stretch
+        ends there instead of at its minute's end (:meth:`second_pass`)."""
         prep = self.prep
         if len(vr) == 0:
             return
         m = 60.0 * (self.origin + vj.astype(np.float64))
         lo, hi = np.maximum(m, prep.start)[:, None], (m + 60.0)[:, None]
+        if until is not None:
+            hi = until
         changes, post_t, cuts = self._cut_points(vr)
         end = np.minimum(self.end[vr], prep.horizon)[:, None]
         inside = (cuts > lo) & (cuts < hi)
@@ -2608,6 +2635,12 @@ READ_REACH = True
 #: Whether a wait's instants where no replication polls or times out are left out of the
 #: block's events (:meth:`_Block._wait`; a switch for the test that holds the two equal).
 EVENTS_ONLY = True
+
+#: Whether :meth:`_Block.second_pass` draws what follows a replication's leaving as one
+#: stretch cut where something changes, where the scenario allows it (:attr:`_Prepared.
+#: whole_after`), rather than minute by minute (a switch for the test that holds the two
+#: equal in distribution).
+WHOLE_AFTER = True
 
 #: Whether :meth:`_Block._classed_states` is used (a switch for the tests that hold it equal
 #: to working out the datapoints' values).
