@@ -23,6 +23,8 @@ or (replication, evaluation), so the Python overhead is shared by the block and 
 4. *the data plane, pass 2*: for the replications that left the success path, the minutes from
    the one they left in to their end, drawn again with the routing that really followed (counts
    and errors only): nothing that was decided read them (a minute is published after it ends).
+   Where nothing changes at a minute's start (:attr:`_Prepared.whole_after`), as one stretch
+   per replication cut only at its cut points: the counted sums have the same distribution.
 
 The block's results are columns (:class:`~guardsim.montecarlo.results.RunColumns`), never one
 Python object per replication.
@@ -801,7 +803,8 @@ class _Block:
            (:meth:`_decide`), and the rollback or failure that follows;
         3. for the replications that left the success path, the minutes from the one they left
            in to their end, drawn again with the routing that really followed (counts and
-           errors only: no poll reads them any more).
+           errors only: no poll reads them any more; one stretch per replication where
+           :attr:`_Prepared.whole_after`).
 
         A minute is published after it ends, so the minute a replication left in, and every
         later one, was read by no poll before it left: redrawing them changes nothing that was
