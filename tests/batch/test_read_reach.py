@@ -58,15 +58,16 @@ def _build(name: str, edit: Any = None) -> Scenario:
     return result.scenario
 
 
-def _rolling_slowed(after: float, treat: str) -> Any:
+def _rolling_slowed(after: float, treat: str, periods: int = 1) -> Any:
     """The seed canary as a rolling update of 1-instance batches, the new model's latency
     x 4 from ``after`` (constant 3 ms -> 12 ms): the endpoint's Average crosses the latency
-    alarm's 10 ms once enough batches run the new model."""
+    alarm's 10 ms once enough batches run the new model (``periods`` of ``periods`` minutes)."""
 
     def edit(data: dict[str, Any]) -> None:
         data["deployment_config"] = copy.deepcopy(ROLLING)
         data["deployment_config"]["RollingUpdatePolicy"]["MaximumExecutionTimeoutInSeconds"] = 7200
         data["alarms"][1]["TreatMissingData"] = treat
+        data["alarms"][1].update(EvaluationPeriods=periods, DatapointsToAlarm=periods)
         data["models"]["green"]["faults"] = [
             {"kind": "latency", "after_seconds": after, "multiplier": 4.0}
         ]
@@ -91,6 +92,10 @@ CASES = {
     ),
     "rolling, slowed from 900 s, missing": lambda: _build(
         "seed-canary-rollback", _rolling_slowed(900.0, "missing")
+    ),
+    # a 3-minute range: the first polls of a bake read the three minutes before it
+    "rolling, slowed from 700 s, 3 of 3": lambda: _build(
+        "seed-canary-rollback", _rolling_slowed(700.0, "notBreaching", periods=3)
     ),
 }
 
@@ -129,7 +134,11 @@ def test_latency_within_reach_gives_the_same_replications(
 def test_the_rolling_cases_roll_back_in_a_later_batch() -> None:
     """The slowed rolling cases decide something: a share of them rolls back (the fault is
     seen by a later batch's bake, after the minutes of the gap it starts in)."""
-    for label in ("rolling, slowed from 700 s", "rolling, slowed from 900 s, missing"):
+    for label in (
+        "rolling, slowed from 700 s",
+        "rolling, slowed from 900 s, missing",
+        "rolling, slowed from 700 s, 3 of 3",
+    ):
         cols = run_batch_columns(CASES[label](), seed=5, start=0, stop=200)
         assert (cols.outcome == 1).mean() > 0.5, label
 

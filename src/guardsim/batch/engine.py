@@ -445,10 +445,11 @@ class _Prepared:
         every alarm's state is a function of its range: the instant after which the
         evaluations its polls can ask about lie (from the last one before the wait: the
         longest interval back, with a second's margin), and the instant after which the
-        minutes their ranges read end (the longest range further back, with a minute's
-        margin). :meth:`_Block._readable_from` and :meth:`_Block._read_minutes` read it."""
+        minutes their ranges read start (the longest range further back: a window holds the
+        minutes that start in it, :meth:`_Block._window_minutes`). :meth:`_Block.
+        _readable_from` and :meth:`_Block._read_minutes` read it."""
         eval_from = since - self.max_interval - 1.0
-        return eval_from, eval_from - self.lookback - 60.0
+        return eval_from, eval_from - self.lookback
 
     def _how(self, src: Source) -> str:
         """How a query's window values are computed (see :class:`_Query`)."""
@@ -857,7 +858,8 @@ class _Block:
         eval_from, data_from = self._readable_from()
         # The arrays' first minute: the first one an evaluation that can reach a decision reads
         # (the minutes before it cost nothing, however long the warm-up).
-        first = max(prep.start, data_from) - 60.0  # minutes that end by then are not read
+        # (minutes that end by data_from are not read: the first is the one holding it)
+        first = max(prep.start, data_from) - 60.0
         m0 = prep.first_minute
         if math.isfinite(first):
             m0 = max(m0, math.floor(first / 60.0) + 1)
@@ -953,9 +955,10 @@ class _Block:
             return out
         polls = self.ev_valid & (self.ev_kind != watch_.TIMEOUT)
         r, p = np.nonzero(polls)
-        # a poll reads the minutes ending after its wait's reach begins and starting before it
+        # a poll reads the minutes starting from its wait's reach (a window's first minute is
+        # the first to start in it, to within _window_minutes' 1e-9) to before the poll
         _, reach = prep.reach(self.ev_since[r, p])
-        a = np.clip(np.floor(reach / 60.0) - m0, 0, M).astype(np.int64)
+        a = np.clip(np.ceil(reach / 60.0 - 1e-9) - m0, 0, M).astype(np.int64)
         b = np.clip(np.ceil(self.ev_t[r, p] / 60.0) - m0, 0, M).astype(np.int64)
         keep = a < b
         rows = r[keep]
