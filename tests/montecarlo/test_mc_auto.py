@@ -109,33 +109,6 @@ def test_chunk_layout_has_a_small_first_chunk_and_covers_everything() -> None:
     assert DaskExecutor.max_batch_blocks > MAX_BATCH_BLOCKS
 
 
-class Blocky(SerialExecutor):
-    """Serial, asking for chunks of at most two blocks, remembering them."""
-
-    max_batch_blocks = 2
-
-    def __init__(self) -> None:
-        self.chunks: list[Any] = []
-
-    @property
-    def workers(self) -> int:
-        return 1
-
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[int, R]]:
-        todo = list(items)
-        self.chunks.extend(todo)
-        yield from super().imap_unordered(fn, todo)
-
-
-def test_monte_carlo_sizes_chunks_by_the_executors_limit(bad: Scenario) -> None:
-    ex = Blocky()
-    n = 9 * BLOCK
-    monte_carlo(bad, n, mode="batch", executor=ex)
-    sizes = [c.stop - c.start for c in ex.chunks]
-    assert sum(sizes) == n
-    assert max(sizes) == 2 * BLOCK  # 16 blocks by default; this executor's 2
-
-
 class Recording(Executor):
     """Serial, remembering every chunk it ran."""
 
@@ -150,6 +123,25 @@ class Recording(Executor):
         todo = list(items)
         self.chunks.extend(todo)
         yield from SerialExecutor().imap_unordered(fn, todo)
+
+
+class Blocky(Recording):
+    """Recording, on one worker, asking for chunks of at most two blocks."""
+
+    max_batch_blocks = 2
+
+    @property
+    def workers(self) -> int:
+        return 1
+
+
+def test_monte_carlo_sizes_chunks_by_the_executors_limit(bad: Scenario) -> None:
+    ex = Blocky()
+    n = 9 * BLOCK
+    monte_carlo(bad, n, mode="batch", executor=ex)
+    sizes = [c.stop - c.start for c in ex.chunks]
+    assert sum(sizes) == n
+    assert max(sizes) == 2 * BLOCK  # 16 blocks by default; this executor's 2
 
 
 @pytest.mark.parametrize("mode", ["fast", "batch"])
