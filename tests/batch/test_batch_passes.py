@@ -26,6 +26,7 @@ from guardsim.batch.engine import (
     run_batch_columns,
 )
 from guardsim.scenarios import check_scenario_dict, load_scenario
+from guardsim.scenarios.scenario import Scenario
 
 
 @pytest.mark.parametrize(
@@ -86,7 +87,7 @@ def test_unique_rows_is_numpys() -> None:
     np.testing.assert_array_equal(inverse, want_inverse.reshape(-1))
 
 
-def _timing_out() -> object:
+def _timing_out() -> Scenario:
     """rolling-batch-rollback under a 25-minute execution timeout that counts provisioning:
     some replications time out in a wait no alarm watches (provisioning, activation), some in
     a bake, the rest roll back first."""
@@ -105,7 +106,7 @@ def test_instants_without_a_poll_or_timeout_are_no_events(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scenario = _timing_out() if name == "timeout" else load_scenario(name)
-    prep = _Prepared(scenario)  # type: ignore[arg-type]
+    prep = _Prepared(scenario)
     kept = _Block(prep, 5, 0)
     monkeypatch.setattr(engine, "EVENTS_ONLY", False)
     every = _Block(prep, 5, 0)
@@ -122,7 +123,7 @@ def test_instants_without_a_poll_or_timeout_are_no_events(
     outcomes = []
     for only in (True, False):
         monkeypatch.setattr(engine, "EVENTS_ONLY", only)
-        outcomes.append(run_batch_columns(scenario, seed=5, start=0, stop=BLOCK))  # type: ignore[arg-type]
+        outcomes.append(run_batch_columns(scenario, seed=5, start=0, stop=BLOCK))
     a, b = outcomes
     if name == "timeout":  # some time out (a rollback with no alarm), some do not
         timed_out = (a.outcome == 1) & np.isnan(a.values["detected_at_seconds"])
