@@ -18,7 +18,7 @@ canary with errors on both fleets:
 * the counted sums (green requests, green errors, user errors) agree in distribution: per
   field, a two-sample Kolmogorov-Smirnov test and a z-test of the means, each at ALPHA / 12
   (Bonferroni over 3 fields, 2 tests and 2 scenarios), on N = 2048 replications each (fixed
-  seeds). Power: the z-test tells apart means that differ by more than about 3.8 standard
+  seeds). Power: the z-test tells apart means that differ by more than about 3.9 standard
   errors of the difference (for the canary's green requests, a few requests in a rollback of
   hundreds); the KS test, distributions further apart than about 0.07 in the CDF.
 """
