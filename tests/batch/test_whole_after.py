@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from guardsim.batch.engine import BLOCK, _Prepared, run_batch_columns
 from guardsim.scenarios import check_scenario_dict, load_scenario
 from guardsim.scenarios.scenario import Scenario
 
+ROOT = Path(__file__).resolve().parents[2]
 N = 4 * BLOCK
 ALPHA = 1e-3
 COUNTED = ("green_requests", "green_errors", "user_errors")
@@ -116,5 +118,10 @@ def test_only_scenarios_without_minute_boundaries_draw_stretches() -> None:
             {"kind": "warmup", "duration_seconds": 120, "rate_5xx": 0.05}
         ]
 
-    for change in (daily, warm_up):
+    def recorded(data: dict[str, Any]) -> None:
+        recording = ROOT / "docs/examples/history/recorded-history.csv"
+        data["models"]["blue"]["history"] = {"file": str(recording)}
+        data["models"]["green"]["history_transform"] = {}
+
+    for change in (daily, warm_up, recorded):
         assert not _Prepared(_variant("seed-canary-rollback", change)).whole_after, change

@@ -422,11 +422,12 @@ class _Prepared:
         #: binomial shares and errors of the same probability add up; so at a constant rate
         #: (no daily profile, burst or replay: a fleet's load, and so its behaviour, is the
         #: same in every minute of a stretch), with no neighbours' traffic, no per-instance
-        #: fault (its cohorts age), and no recording driving a model (checked per block).
+        #: fault (its cohorts age), and no recording driving a model (its minutes differ).
         self.whole_after = (
             self.constant_rate
             and not self.neighbours
             and not any(ff.instance for ff in self.faults.values())
+            and scenario.models.blue.history is None
         )
         #: Whether the minutes no poll can read may be skipped: every alarm's next state is a
         #: function of its range's datapoints alone (checked on the rule itself), and nothing
@@ -902,7 +903,7 @@ class _Block:
             if self.phase_at is not None:
                 rows = np.nonzero(left)[0]
                 self.next_uniform[rows] = self.phase_at[rows, j_left[rows]]
-            if not (WHOLE_AFTER and prep.whole_after and self.history_offsets is None):
+            if not (WHOLE_AFTER and prep.whole_after):
                 self._pass(redo & (j < j_end[:, None]), None)
                 return
             # one stretch per replication, from the minute it left in to the end of its last
