@@ -121,6 +121,8 @@ from guardsim.model import history as replayed_history
 from guardsim.model import traffic as arrivals
 from guardsim.model.anomaly import anomaly_bands
 from guardsim.model.arrays import reduce_last
+from guardsim.model.binomial import TABLE_MIN_SHARED, BinomialTables
+from guardsim.model.binomial import tables as binomial_tables
 from guardsim.model.custom_metrics import needs_latency
 from guardsim.model.faults import OLD_FLEET_WARM_SECONDS, FleetFaults
 from guardsim.model.latency import (
@@ -438,6 +440,10 @@ class _Prepared:
         self.rule_memo: list[dict[int, int]] = [{} for _ in self.alarms]
         #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
         self.memoryless = [_memoryless(a) for a in self.alarms]
+        #: Binomial tables for the splits and errors numpy draws slowly (guardsim.model.binomial):
+        #: this thread's, kept across blocks and scenarios (a draw depends only on its (n, p)
+        #: and the generator, not on what was cached before)
+        self.binomial = binomial_tables()
         varying = self.uniform and not self.constant_rate
         self.forgetful = all(self.memoryless) and not (varying and not WARM_PHASE)
 
@@ -1981,9 +1987,7 @@ class _Block:
         else:
             total = self.rng_traffic.poisson(lam)
         total = np.where(total_active > 0, total, 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(total_active > 0, green_n / total_active, 0.0)
-        n_green = _binomial(self.rng_traffic, total, frac)
+        n_green = _shares(self.rng_traffic, self.prep.binomial, total, green_n, total_active)
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
@@ -2266,14 +2270,14 @@ class _Block:
             counting = np.tile(counting, (1, copies))
         else:
             p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self._faults(vr))
-        e5 = _binomial(rng, n, p5)
+        e5 = _binomial(rng, n, p5, prep.binomial)
         if p4.size == 0 or (not any(p4.strides) and p4.flat[0] == 0.0):
             # no 4XX anywhere (one probability for every segment, 0): _binomial's zeros, no draw
             e4 = np.zeros(n.shape, dtype=np.int64)
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
-            e4 = _binomial(rng, n - e5, q4)
+            e4 = _binomial(rng, n - e5, q4, prep.binomial)
         _cells(self.n[fleet])[at] = _rows(np.add, n)
         read = prep.errors_read[fleet]
         if "Invocation4XXErrors" in read:
@@ -2759,22 +2763,59 @@ def _memoryless(alarm: _Alarm) -> bool:
     return not alarm.rule.keeps_state(sample_counts=alarm.low_sample)
 
 
-def _binomial(rng: np.random.Generator, n: IntArray, p: FloatArray) -> IntArray:
+def _binomial(
+    rng: np.random.Generator, n: IntArray, p: FloatArray, tables: BinomialTables
+) -> IntArray:
     """Binomial(n, p) elementwise, drawn only where 0 < p < 1 and n > 0 (elsewhere it is 0 or
     n with certainty): the same distribution as ``rng.binomial(n, p)``, without the draws a
-    healthy fleet (p = 0), a failing one (p = 1) or an all-blue routing (p = 0) does not need."""
+    healthy fleet (p = 0), a failing one (p = 1) or an all-blue routing (p = 0) does not need;
+    one probability for every element by ``tables`` (:mod:`guardsim.model.binomial`)."""
     p = np.broadcast_to(p, n.shape)
     if p.size and not any(p.strides):  # one probability for every element (no fault varies it)
         q = float(p.flat[0])
         if q <= 0.0 or q >= 1.0:
             return n.copy() if q >= 1.0 else np.zeros(n.shape, dtype=np.int64)
-        return rng.binomial(n, q)
+        return tables.draw(rng, n, q)
     out = np.where(p >= 1.0, n, 0)
     random = (p > 0.0) & (p < 1.0) & (n > 0)
     if random.all():
         return rng.binomial(n, p)
     if random.any():
         out[random] = rng.binomial(n[random], p[random])
+    return out
+
+
+def _shares(
+    rng: np.random.Generator,
+    tables: BinomialTables,
+    total: IntArray,
+    on: IntArray,
+    active: IntArray,
+) -> IntArray:
+    """Each segment's requests the new fleet serves: Binomial(total, on / active), a request
+    going to one of the ``active`` instances uniformly, ``on`` of them the new fleet's (0 with
+    no instance active). Drawn by ``tables`` (:mod:`guardsim.model.binomial`) share by share,
+    the distinct shares (``on`` of ``active``) in increasing order of ``(on, active)``; none
+    where the share is 0 or 1."""
+    out = np.where((on >= active) & (active > 0), total, 0)
+    flat = out.reshape(-1)
+    on_, active_, total_ = on.reshape(-1), active.reshape(-1), total.reshape(-1)
+    idx = np.flatnonzero((on_ > 0) & (on_ < active_) & (total_ > 0))
+    if not len(idx):
+        return out
+    o, a, n = on_[idx], active_[idx], total_[idx]
+    frac = o / a
+    if np.count_nonzero(tables.candidates(n, frac)) < TABLE_MIN_SHARED:  # numpy's, at once
+        flat[idx] = rng.binomial(n, frac)
+        return out
+    base = int(a.max()) + 1
+    keys, first, inverse = _distinct(o * base + a, base * base)
+    if len(keys) == 1:
+        flat[idx] = tables.draw(rng, n, float(frac[0]))
+        return out
+    for g, at in enumerate(first.tolist()):
+        sel = np.flatnonzero(inverse == g)
+        flat[idx[sel]] = tables.draw(rng, n[sel], float(frac[at]))
     return out
 
 
