@@ -961,6 +961,10 @@ class _Block:
             out: BoolArray = starts < last_read[:, None]
             return out
         polls = self.ev_valid & (self.ev_kind != watch_.TIMEOUT)
+        # a wait's polls share its reach and end later and later (each row's events are in
+        # time order): its last poll reads the minutes all of them read
+        later = polls[:, 1:] & (self.ev_since[:, 1:] == self.ev_since[:, :-1])
+        polls[:, :-1] &= ~later
         r, p = np.nonzero(polls)
         # a poll reads the minutes starting from its wait's reach (a window's first minute is
         # the first to start in it, to within _window_minutes' 1e-9) to before the poll
@@ -1009,11 +1013,13 @@ class _Block:
             for m in ERROR_METRICS
             if m in self.prep.errors_read[f]
         }
-        # per latency metric and fleet: Sum, Minimum, Maximum per minute
+        # per latency metric and fleet: Sum, Minimum, Maximum per minute, where someone reads
+        # them (_Prepared.sums_read: a metric read only as an extended statistic has none)
         self.lat: dict[tuple[str, str], tuple[FloatArray, FloatArray, FloatArray]] = {}
         for metric in (*LATENCY, "InvocationsPerInstance"):
             for f in fleets:
-                if metric in self.prep.fleet_needed[f]:
+                kept = metric not in LATENCY or (f, metric) in self.prep.sums_read
+                if metric in self.prep.fleet_needed[f] and kept:
                     self.lat[(f, metric)] = (
                         np.zeros((R, minutes)),
                         np.full((R, minutes), math.inf),
