@@ -26,6 +26,7 @@ from guardsim.deployment.watch import (
     lay_out,
     lay_out_wait,
     trips,
+    unwatched_exit,
     wake_at,
 )
 
@@ -263,3 +264,26 @@ def test_a_laid_out_wait_is_the_step_by_step_one(
             (float(t[0]), int(k[0])) for t, k in zip(rows.times[:n], rows.kinds[:n], strict=True)
         ] == expected
         assert float(rows.exit[0]) == exit_at
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    starts=st.lists(st.floats(-1e5, 1e6, allow_nan=False), min_size=1, max_size=8),
+    durations=st.lists(
+        st.one_of(st.just(0.0), st.floats(0.0, 5e4, allow_nan=False)), min_size=8, max_size=8
+    ),
+    limit=st.one_of(st.just(INF), st.just(2e6)),
+)
+def test_an_unwatched_wait_returns_where_its_layout_does(
+    starts: list[float], durations: list[float], limit: float
+) -> None:
+    """Property: where an unwatched wait with no deadline before its end returns, worked out
+    without its layout (``unwatched_exit``, what the batch engine calls), is its layout's exit,
+    to the bit, including zero-length waits and starts whose end the first arrival misses."""
+    start = np.array(starts)
+    duration = np.array(durations[: len(starts)])
+    laid = lay_out_wait(
+        start, duration, limit, watch=False, poll_interval=60.0, poll_at_bake_end=True
+    )
+    assert np.array_equal(unwatched_exit(start, duration), laid.exit)
+    assert not any(np.isin(k, (POLL, TIMEOUT)).any() for k in laid.kinds)

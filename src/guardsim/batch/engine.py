@@ -608,6 +608,9 @@ class _Block:
         its polls and timeout, with the wait's start (a trip needs an alarm state entered
         since) and the routing changes made before it; return where it returns."""
         env = self.prep.env
+        if EVENTS_ONLY and not watch and not np.any(np.less(deadline, start + duration)):
+            # unwatched, no deadline before its end: no event, only where it returns
+            return watch_.unwatched_exit(start, duration)
         layout = watch_.lay_out_wait(
             start,
             duration,

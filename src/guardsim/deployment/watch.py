@@ -266,6 +266,20 @@ def arrive(now: T, target: T) -> T:
     return now + (target - now)
 
 
+def unwatched_exit(start: FloatArray, duration: FloatArray) -> FloatArray:
+    """Where an unwatched wait returns when no deadline comes before its end: :func:`lay_out_wait`'s
+    ``exit`` (it wakes only at its end, arriving as SimPy does, :func:`arrive`, and again
+    wherever the rounding left it short), without laying out its instants: it has no poll and
+    no timeout, so no instant of it is an event."""
+    end = start + duration
+    t = start
+    short = t < end
+    while short.any():
+        t = np.where(short, arrive(t, end), t)
+        short = t < end
+    return t
+
+
 def end_poll_due(
     watch: bool, duration: float | FloatArray, poll_at_bake_end: bool
 ) -> bool | BoolArray:
