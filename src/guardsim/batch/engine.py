@@ -1994,9 +1994,17 @@ class _Block:
         elif prep.uniform:
             total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
         else:
-            total = self.rng_traffic.poisson(lam)
-        total = np.where(total_active > 0, total, 0)
-        n_green = _shares(self.rng_traffic, self.prep.binomial, total, green_n, total_active)
+            total = None
+        if total is None:
+            # Poisson arrivals, each request to one of the active instances: the fleets' counts
+            # are independent Poissons of their shares of the mean (thinning), one draw each
+            share = np.zeros((2, *lam.shape))
+            np.divide(serving, total_active, out=share, where=total_active > 0)
+            n_blue, n_green = self.rng_traffic.poisson(share * lam)
+            total = n_blue + n_green
+        else:
+            total = np.where(total_active > 0, total, 0)
+            n_green = _shares(self.rng_traffic, self.prep.binomial, total, green_n, total_active)
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
