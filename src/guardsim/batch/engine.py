@@ -1323,13 +1323,21 @@ class _Block:
     def _metric_math(self, alarm: _Alarm, inputs: dict[str, FloatArray]) -> FloatArray:
         """The expression's series per row of inputs ([N, L] each): the compiled program
         (fast mode's). An expression that works datapoint by datapoint (:attr:`_Alarm.
-        pointwise`) is evaluated once, on one series of the distinct datapoints (the inputs'
-        values at one instant) of every row; any other once per distinct row (an error rate
-        of 0/n is one row whatever n; missing datapoints are one value)."""
+        pointwise`) is evaluated on arrays, every datapoint at once, where the array
+        evaluator has every operator and function it calls (:attr:`~guardsim.cloudwatch.
+        metric_math.MetricMathProgram.points`: the lists' values to the bit), else once, on
+        one series of the distinct datapoints (the inputs' values at one instant) of every
+        row; any other once per distinct row (an error rate of 0/n is one row whatever n;
+        missing datapoints are one value)."""
         program = alarm.program
         assert program is not None
         names = list(inputs)
         N, L = inputs[names[0]].shape
+        if alarm.pointwise and program.points is not None:
+            # on arrays (guardsim.cloudwatch.metric_math_arrays): the lists' values to the bit
+            arrays = {q: inputs[q].reshape(-1) for q in names}
+            on_arrays: FloatArray = program.points(arrays).reshape(N, L)
+            return on_arrays
         if alarm.pointwise:
             points = np.stack([inputs[q].reshape(-1) for q in names], axis=1)  # [N * L, Q]
             keyed = np.where(np.isnan(points), -math.inf, points)

@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from guardsim.cloudwatch.statistics import StatisticSpec, parse_statistic
 from guardsim.errors import ArgumentError, MetricMathError, StatisticError
@@ -1040,6 +1040,7 @@ class MetricMathProgram:
         expression: str | None,
         steps: Sequence[tuple[str, _Eval]],
         missing_operand: MissingOperand,
+        trees: Sequence[tuple[str, Node]] = (),
     ) -> None:
         self._metric_stats = MappingProxyType(dict(metric_stats))
         self._metric_order = tuple(metric_stats)
@@ -1048,6 +1049,20 @@ class MetricMathProgram:
         self._expression = expression
         self._steps = tuple(steps)
         self._missing_operand: MissingOperand = missing_operand
+        self._trees = tuple(trees)
+        self._points: Callable[[Mapping[str, Any]], Any] | bool | None = False
+
+    @property
+    def points(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The program on numpy arrays (:func:`guardsim.cloudwatch.metric_math_arrays.
+        compile_points`: NaN for "no datapoint", the lists' values to the bit), or None if an
+        expression uses what the arrays do not evaluate (then :meth:`evaluate` does)."""
+        if self._points is False:
+            from guardsim.cloudwatch.metric_math_arrays import compile_points
+
+            self._points = compile_points(self._trees, self._return_id, self._missing_operand)
+        assert self._points is not True
+        return self._points
 
     @property
     def metric_stats(self) -> Mapping[str, MetricStatQuery]:
@@ -1124,6 +1139,7 @@ def compile_metrics(
         expression=analysis.expressions.get(analysis.return_id),
         steps=steps,
         missing_operand=missing_operand,
+        trees=[(qid, analysis.asts[qid]) for qid in analysis.order],
     )
 
 
