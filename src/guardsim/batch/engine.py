@@ -874,7 +874,17 @@ class _Block:
         if math.isfinite(first):
             m0 = max(m0, math.floor(first / 60.0) + 1)
         self.origin = m0
-        minutes = stop - m0
+        #: the run's minutes, to the last one simulated
+        self.M_run = stop - m0
+        j_from = 0
+        last_read = np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1)
+        reach = np.maximum(np.minimum(self.success_end, prep.horizon), last_read)
+        j_to = np.clip(np.floor(reach / 60.0) - m0 + 1, j_from, self.M_run).astype(np.int64)
+        # the arrays' minutes: the run's, or only the first pass's where what follows a
+        # replication's leaving lands in the minute it left in (second_pass's stretches)
+        minutes = self.M_run
+        if WHOLE_AFTER and prep.whole_after:
+            minutes = max(int(j_to.max(initial=0)), 1)
         self.M = minutes
         self._allocate(minutes)
         # evenly spaced arrivals: the lattice phase (at a varying rate, laid through the
@@ -883,12 +893,8 @@ class _Block:
         if prep.uniform and not prep.constant_rate and m0 > prep.first_minute:
             self.next_uniform[:] = self._warm_phase(m0)
         self.ext_cache: dict[tuple[Source, int], dict[float, tuple[IntArray, FloatArray]]] = {}
-        j_from = 0
         j = np.arange(minutes)[None, :]
         # ---- pass 1: the success path
-        last_read = np.max(np.where(self.ev_valid, self.ev_t, -math.inf), axis=1)
-        reach = np.maximum(np.minimum(self.success_end, prep.horizon), last_read)
-        j_to = np.clip(np.floor(reach / 60.0) - m0 + 1, j_from, minutes).astype(np.int64)
         span = (j >= j_from) & (j < j_to[:, None])
         self._pass(span, self._read_minutes(last_read))
         # ---- CloudWatch (SageMaker's decision follows, _decide)
@@ -918,7 +924,7 @@ class _Block:
             # one stretch per replication, from the minute it left in to the end of its last
             # minute, cut only where something changes (_Prepared.whole_after): its counts
             # land in the stretch's first minute (what follows reads only their sums)
-            stop = np.minimum(j_end, self.M)
+            stop = np.minimum(j_end, self.M_run)
             rows = np.nonzero(left & (j_left < stop))[0]
             until = 60.0 * (m0 + stop[rows].astype(np.float64))
             self._sample_cut(rows, j_left[rows], None, until=until[:, None])
@@ -1001,11 +1007,14 @@ class _Block:
         return eval_from, min(0.0, data_from)
 
     def _allocate(self, minutes: int) -> None:
+        """The block's per-minute arrays, ``minutes`` wide; the publish delays drawn for every
+        minute of the run (:attr:`M_run`), so that a replication's delays do not depend on
+        how many minutes the arrays keep."""
         R = self.R
         self.delay = np.asarray(
-            self.prep.env.metric_publish_delay_seconds.sample(self.rng_delay, R * minutes),
+            self.prep.env.metric_publish_delay_seconds.sample(self.rng_delay, R * self.M_run),
             dtype=np.float64,
-        ).reshape(R, minutes)
+        ).reshape(R, self.M_run)[:, :minutes]
         self.published = 60.0 * (self.origin + np.arange(minutes) + 1.0)[None, :] + self.delay
         fleets = self.prep.fleets
         self.n = {f: np.zeros((R, minutes), dtype=np.int64) for f in fleets}
