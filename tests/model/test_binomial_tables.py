@@ -3,7 +3,6 @@ inversion the tables give, the distribution drawn, and draws that do not depend 
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, getcontext
 from typing import Any
 
@@ -128,13 +127,19 @@ def test_draws_do_not_depend_on_what_was_cached(
     assert np.all((fresh >= 0) & (fresh <= n))
 
 
-def test_a_full_cache_falls_back_to_numpy_with_the_same_distribution() -> None:
-    """Past the cache's limit numpy draws (no table built); the draws stay in [0, n]."""
-    tables = BinomialTables(limit=0)
-    n = np.full(5000, 60)
-    draws = tables.draw(np.random.default_rng(3), n, 1 / 3)
-    assert tables._count == 0
-    assert abs(draws.mean() - 20) < 5 * math.sqrt(60 * (1 / 3) * (2 / 3) / 5000)
+def test_a_full_cache_starts_afresh_and_draws_the_same() -> None:
+    """Past its limit the cache is emptied and rebuilt: the same draws as a roomy cache's."""
+    small, roomy = BinomialTables(limit=3), BinomialTables()
+    calls = [
+        (np.full(200, 60), 1 / 3),  # one table
+        (np.arange(12, 90).repeat(64), 1 / 3),  # 78: the small cache empties, then holds them
+        (np.full(200, 30), 0.2),  # one more: the small cache empties again
+    ]
+    for seed, (n, p) in enumerate(calls):
+        a = small.draw(np.random.default_rng(seed), n, p)
+        b = roomy.draw(np.random.default_rng(seed), n, p)
+        assert np.array_equal(a, b)
+    assert (small._count, roomy._count) == (1, 79)
 
 
 def test_each_thread_has_its_own_cache() -> None:

@@ -26,11 +26,12 @@ TABLE_NP``, measured: numpy costs about 18 ns + 4.7 ns x ``n p`` a draw here, a 
 ns), ``n <= TABLE_MAX_N``, and for a count that at least :data:`TABLE_MIN_SHARED` draws of the
 call share (a table costs tens of microseconds to build: the evenly spaced arrivals' whole
 minutes share theirs, Poisson counts mostly do not); elsewhere ``Generator.binomial`` draws
-(:meth:`draw` does both, element by element). Tables are cached per instance, at most
-:data:`TABLE_LIMIT` of them (then numpy draws); the batch engine keeps one instance per thread
-for the process's life (:func:`tables`). Which way a draw goes depends only on the call's own
-counts, never on what was cached before, so a block's results do not depend on which blocks or
-scenarios a worker ran before it.
+(:meth:`draw` does both, element by element). Tables are cached per instance, about
+:data:`TABLE_LIMIT` of them (past it the cache starts afresh); the batch engine keeps one
+instance per thread for the process's life (:func:`tables`). Which way a draw goes depends only
+on the call's own counts, never on what was cached before, and a table is the same whenever it
+is built, so a block's results do not depend on which blocks or scenarios a worker ran before
+it.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ TABLE_WIDTH = 160
 GUIDE_SLACK = 1e-12
 #: A table only for a count at least this many draws of one call share.
 TABLE_MIN_SHARED = 64
-#: At most this many tables per :class:`BinomialTables` (each of about ``n p + 10 sqrt(n p)``
-#: floats and ints, at most 90 or so); past it, numpy draws.
+#: About this many tables per :class:`BinomialTables` (each of about ``n p + 10 sqrt(n p)``
+#: floats and ints, at most 90 or so): a call that would pass it empties the cache first.
 TABLE_LIMIT = 50_000
 
 
@@ -104,6 +105,9 @@ class BinomialTables:
 
     def __init__(self, limit: int = TABLE_LIMIT) -> None:
         self.limit = limit
+        self._empty()
+
+    def _empty(self) -> None:
         #: per p (at most 1/2): table index of each n (-1: none yet), grown as n grows
         self._index: dict[float, IntArray] = {}
         #: the tables side by side, in arrays grown by doubling: CDFs (a sentinel 2.0 after
@@ -155,8 +159,6 @@ class BinomialTables:
     def _inverted(self, rng: np.random.Generator, n: IntArray, q: float) -> IntArray:
         """Binomial(n, q) by table inversion (every ``n`` tabled, ``q <= 1/2``)."""
         table = self._tables(n, q)
-        if table is None:  # past the cache's limit
-            return rng.binomial(n, q)
         start, length = self._start[table], self._length[table]
         u = rng.random(len(n))
         bucket = np.minimum((u * length).astype(np.int64), length - 1)
@@ -172,9 +174,25 @@ class BinomialTables:
         out: IntArray = at - start
         return out
 
-    def _tables(self, n: IntArray, q: float) -> IntArray | None:
-        """The table index of every count (built where missing), or None if the cache is
-        full."""
+    def _tables(self, n: IntArray, q: float) -> IntArray:
+        """The table index of every count (built where missing; the cache emptied first if
+        they would take it past its limit)."""
+        table = self._indexed(n, q)
+        missing = table < 0
+        if missing.any():
+            new = np.unique(n[missing])
+            if self._count and self._count + len(new) > self.limit:
+                self._empty()
+                table = self._indexed(n, q)
+                new = np.unique(n)
+            index = self._index[q]
+            for m, cdf in zip(new.tolist(), binomial_cdfs(new, q), strict=True):
+                index[m] = self._add(cdf)
+            table = index[n]
+        return table
+
+    def _indexed(self, n: IntArray, q: float) -> IntArray:
+        """Each count's table index for ``q`` (-1: none yet), the index grown to the counts."""
         index = self._index.get(q)
         top = int(n.max()) + 1
         if index is None or len(index) < top:
@@ -182,16 +200,8 @@ class BinomialTables:
             if index is not None:
                 grown[: len(index)] = index
             index = self._index[q] = grown
-        table = index[n]
-        missing = table < 0
-        if missing.any():
-            new = np.unique(n[missing])
-            if self._count + len(new) > self.limit:
-                return None
-            for m, cdf in zip(new.tolist(), binomial_cdfs(new, q), strict=True):
-                index[m] = self._add(cdf)
-            table = index[n]
-        return table
+        out: IntArray = index[n]
+        return out
 
     def _add(self, cdf: FloatArray) -> int:
         """Append one table (its CDF, a sentinel, its guide); return its index. The guide of
