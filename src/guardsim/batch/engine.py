@@ -43,8 +43,10 @@ the same semantics, for every scenario the validator accepts:
   (:mod:`guardsim.deployment.watch`, on arrays), and each replication leaves it at its first
   poll that :func:`~guardsim.deployment.watch.trips`; it is billed by
   :mod:`guardsim.model.billing`, as the SimPy fleets are;
-* the data plane: per minute and routing state, request counts from Poisson (or, for evenly
-  spaced arrivals, the exact lattice count) and binomial draws; errors from binomial draws;
+* the data plane: per minute and routing state, request counts: Poisson arrivals as one
+  Poisson per fleet of its share of the mean (thinning), evenly spaced ones as the exact
+  lattice count split by binomial draws; errors from binomial draws (by cached tables where
+  numpy's binomial loops, :mod:`guardsim.model.binomial`);
   latency Sum, Minimum and Maximum from their sampling distributions exactly as
   :meth:`guardsim.simulator.metrics.LatencyComponent.draw_summary` draws them (every sample below
   :data:`~guardsim.simulator.dataplane.NORMAL_SUM_THRESHOLD` requests; Beta order statistics and
@@ -53,7 +55,8 @@ the same semantics, for every scenario the validator accepts:
   together, each cohort at its age, as the SimPy fleets activate them;
 * CloudWatch: minutes published after ``metric_publish_delay_seconds`` (drawn per minute), alarm
   windows built from what is published at each evaluation (every 10 s if an alarm is high
-  resolution), metric math by fast mode's compiled program, extended statistics other than
+  resolution), metric math by fast mode's compiled program (its pointwise expressions on
+  arrays, :mod:`guardsim.cloudwatch.metric_math_arrays`), extended statistics other than
   percentiles by fast mode's components kernel, evaluated by the same
   :class:`~guardsim.cloudwatch.alarm.AlarmRule`. An alarm's next state depends only on its
   previous state and, per datapoint of its evaluation range, on whether the datapoint is missing,
@@ -2002,17 +2005,7 @@ class _Block:
         total_active = blue_n + green_n
         counting = (t0 >= 0.0) & (t0 < end)
         lam = prep.expected(t0, t1)
-        if arrived is not None:
-            total = arrived
-        elif prep.uniform and prep.constant_rate:
-            rate = prep.scenario.traffic.rate_per_second
-            # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
-            total = arrivals.lattice_count(prep.start, t0, t1, rate)
-        elif prep.uniform:
-            total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
-        else:
-            total = None
-        if total is None:
+        if arrived is None and not prep.uniform:
             # Poisson arrivals, each request to one of the active instances: the fleets' counts
             # are independent Poissons of their shares of the mean (thinning), one draw each
             share = np.zeros((2, *lam.shape))
@@ -2020,8 +2013,16 @@ class _Block:
             n_blue, n_green = self.rng_traffic.poisson(share * lam)
             total = n_blue + n_green
         else:
+            if arrived is not None:
+                total = arrived
+            elif prep.constant_rate:
+                rate = prep.scenario.traffic.rate_per_second
+                # evenly spaced arrivals at start + k / rate: the lattice points in [t0, t1)
+                total = arrivals.lattice_count(prep.start, t0, t1, rate)
+            else:
+                total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
             total = np.where(total_active > 0, total, 0)
-            n_green = _shares(self.rng_traffic, self.prep.binomial, total, green_n, total_active)
+            n_green = _shares(self.rng_traffic, prep.binomial, total, green_n, total_active)
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
