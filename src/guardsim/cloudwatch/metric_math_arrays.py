@@ -120,8 +120,10 @@ def compile_points(
     def run(inputs: Mapping[str, FloatArray]) -> FloatArray:
         values: dict[str, Points] = {k: np.asarray(v, dtype=np.float64) for k, v in inputs.items()}
         shape = np.shape(next(iter(values.values()))) if values else ()
-        for qid, step in compiled:
-            values[qid] = step(values)
+        # overflow, 0/0 and the rest give non-finite values, which the operators drop
+        with np.errstate(all="ignore"):
+            for qid, step in compiled:
+                values[qid] = step(values)
         out = values[return_id]
         return np.broadcast_to(np.asarray(out, dtype=np.float64), shape).copy()
 
