@@ -90,14 +90,10 @@ def _cdf_rows(ns: IntArray, p: float, width: int) -> list[FloatArray]:
     pmf[:, 1:] = pmf[:, :1] * np.cumprod(ratio, axis=1)
     cdf = np.cumsum(pmf, axis=1)
     rounded = (cdf / cdf[:, -1:]).astype(np.float64)
-    one = rounded >= 1.0
-    first = one.argmax(axis=1)
-    return [
-        rounded[i, : first[i] + 1]
-        if one[i, first[i]] and (first[i] < width - 1 or width == ns[i] + 1)
-        else np.zeros(0)
-        for i in range(len(ns))
-    ]
+    first = (rounded >= 1.0).argmax(axis=1)  # found: the last entry is 1
+    # 1 before the last entry, or the whole support: else the truncated sum proves nothing
+    valid = (first < width - 1) | (ns + 1 <= width)
+    return [rounded[i, : first[i] + 1] if valid[i] else np.zeros(0) for i in range(len(ns))]
 
 
 class BinomialTables:
