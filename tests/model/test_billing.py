@@ -176,3 +176,35 @@ def test_costs_at_a_half_micro_dollar_are_rounded_as_python_rounds_them(k: int, 
     want = [reported_usd(x) for x in costs]
     assert _same_bits(got[[0, 1, 3]], [want[0], want[1], want[3]])
     assert math.isnan(got[2])
+
+
+@given(
+    lifetimes=st.lists(
+        st.tuples(
+            st.sampled_from([-3600.0, 0.0, 17.25, 300.0]),
+            st.sampled_from([math.inf, 250.5, 900.0]),
+            st.sampled_from([0.23, 1.41, 0.23]),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    ends=st.lists(st.floats(0.0, 5000.0, allow_nan=False), min_size=1, max_size=6),
+    granularity=st.sampled_from([1.0, 60.0]),
+)
+def test_instances_sharing_a_lifetime_bill_what_row_by_row_does(
+    lifetimes: list[tuple[float, float, float]], ends: list[float], granularity: float
+) -> None:
+    """Property: instances given one lifetime for every replication (a blue/green fleet's,
+    ``[instances, 1]``; each distinct lifetime billed once) total the same bits as the same
+    lifetimes given per replication (``[instances, R]``, billed row by row)."""
+    launched = np.array([[a] for a, _, _ in lifetimes])
+    terminated = np.array([[b] for _, b, _ in lifetimes])
+    prices = [p for _, _, p in lifetimes]
+    end = np.array(ends)
+    shared = bill(launched, terminated, prices, end, granularity)
+    R = len(ends)
+    rows = bill(
+        np.repeat(launched, R, axis=1), np.repeat(terminated, R, axis=1), prices, end, granularity
+    )
+    assert np.array_equal(shared.instance_seconds, rows.instance_seconds)
+    assert np.array_equal(shared.cost_usd, rows.cost_usd)

@@ -10,8 +10,10 @@ instance's seconds are rounded up to ``environment.billing_granularity_seconds``
 
 One definition for every engine: the SimPy fleets (:class:`guardsim.simulator.fleet.Fleets`)
 pass one lifetime per instance, the batch engine one row per instance with an entry per
-replication, the real backend's record assembly the observed lifetimes. The arithmetic is the
-same float operations either way, so the engines agree to the bit on the same lifetimes.
+replication (or, for a blue/green fleet's instances, one lifetime for every replication: each
+distinct lifetime is then billed once), the real backend's record assembly the observed
+lifetimes. The arithmetic is the same float operations either way, and the totals add the
+instances in their order, so the engines agree to the bit on the same lifetimes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 #: Times: a float, a sequence, or an array (instances along axis 0, replications along axis 1).
 Times = float | FloatArray | list[float] | tuple[float, ...]
 
@@ -104,8 +107,11 @@ def bill(
     With one value per instance and a float ``end`` the totals are floats; with a row per
     instance (an entry per replication, ``end`` per replication) they are arrays.
     """
-    seconds = billed_seconds(launched, terminated, end, granularity, start)
     prices = np.asarray(price_per_hour, dtype=np.float64)
+    shared = _shared_lifetimes(launched, terminated, prices, end)
+    if shared is not None:  # instances with one lifetime for every replication
+        return _bill_shared(*shared, end, granularity, start)
+    seconds = billed_seconds(launched, terminated, end, granularity, start)
     costs = cost_usd(seconds, prices.reshape(prices.shape + (1,) * (seconds.ndim - 1)))
     if seconds.ndim == 1:  # one run: Python floats (the same IEEE sums, cheaper)
         total_s, total_c = 0.0, 0.0
@@ -116,6 +122,42 @@ def bill(
     total_seconds: FloatArray | float = 0.0
     total_cost: FloatArray | float = 0.0
     for i in range(seconds.shape[0]):
+        total_seconds = total_seconds + seconds[i]
+        total_cost = total_cost + costs[i]
+    shape = seconds.shape[1:]
+    return Bill(
+        np.broadcast_to(total_seconds, shape).astype(np.float64),
+        np.broadcast_to(total_cost, shape).astype(np.float64),
+    )
+
+
+def _shared_lifetimes(
+    launched: Times, terminated: Times, prices: FloatArray, end: Times
+) -> tuple[FloatArray, IntArray] | None:
+    """For a row per instance that is one lifetime for every replication (``[instances, 1]``,
+    ``end`` an array: a blue/green fleet's instances all launch and terminate together): the
+    distinct (launch, termination, price) rows and each instance's row among them; else None."""
+    a, b = np.asarray(launched, dtype=np.float64), np.asarray(terminated, dtype=np.float64)
+    if a.ndim != 2 or a.shape[1] != 1 or b.shape != a.shape or np.ndim(end) == 0:
+        return None
+    if prices.shape != (a.shape[0],):
+        return None
+    rows = np.stack([a[:, 0], b[:, 0], prices], axis=1)
+    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    return distinct, np.asarray(inverse, dtype=np.int64).reshape(-1)
+
+
+def _bill_shared(
+    distinct: FloatArray, inverse: IntArray, end: Times, granularity: float, start: float
+) -> Bill:
+    """:func:`bill` of instances sharing their lifetimes: each distinct lifetime's seconds and
+    cost worked out once, then summed instance by instance in the instances' order (the same
+    values in the same order as row by row: the same bits)."""
+    seconds = billed_seconds(distinct[:, 0:1], distinct[:, 1:2], end, granularity, start)
+    costs = cost_usd(seconds, distinct[:, 2:3])
+    total_seconds: FloatArray | float = 0.0
+    total_cost: FloatArray | float = 0.0
+    for i in inverse.tolist():
         total_seconds = total_seconds + seconds[i]
         total_cost = total_cost + costs[i]
     shape = seconds.shape[1:]
