@@ -18,6 +18,7 @@ instances in their order, so the engines agree to the bit on the same lifetimes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -109,8 +110,10 @@ def bill(
     """
     prices = np.asarray(price_per_hour, dtype=np.float64)
     shared = _shared_lifetimes(launched, terminated, prices, end)
-    if shared is not None:  # instances with one lifetime for every replication
-        return _bill_shared(*shared, end, granularity, start)
+    if shared is not None:  # instances with one lifetime for every replication: each once
+        distinct, order = shared
+        seconds = billed_seconds(distinct[:, 0:1], distinct[:, 1:2], end, granularity, start)
+        return _totals(seconds, cost_usd(seconds, distinct[:, 2:3]), order.tolist())
     seconds = billed_seconds(launched, terminated, end, granularity, start)
     costs = cost_usd(seconds, prices.reshape(prices.shape + (1,) * (seconds.ndim - 1)))
     if seconds.ndim == 1:  # one run: Python floats (the same IEEE sums, cheaper)
@@ -119,9 +122,15 @@ def bill(
             total_s += sec
             total_c += usd
         return Bill(total_s, total_c)
+    return _totals(seconds, costs, range(seconds.shape[0]))
+
+
+def _totals(seconds: FloatArray, costs: FloatArray, order: Iterable[int]) -> Bill:
+    """The rows ``order`` of ``seconds`` and ``costs`` (an instance's each, in the instances'
+    order: a shared lifetime's row once per instance) added up, in that order."""
     total_seconds: FloatArray | float = 0.0
     total_cost: FloatArray | float = 0.0
-    for i in range(seconds.shape[0]):
+    for i in order:
         total_seconds = total_seconds + seconds[i]
         total_cost = total_cost + costs[i]
     shape = seconds.shape[1:]
@@ -145,23 +154,3 @@ def _shared_lifetimes(
     rows = np.stack([a[:, 0], b[:, 0], prices], axis=1)
     distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
     return distinct, np.asarray(inverse, dtype=np.int64).reshape(-1)
-
-
-def _bill_shared(
-    distinct: FloatArray, inverse: IntArray, end: Times, granularity: float, start: float
-) -> Bill:
-    """:func:`bill` of instances sharing their lifetimes: each distinct lifetime's seconds and
-    cost worked out once, then summed instance by instance in the instances' order (the same
-    values in the same order as row by row: the same bits)."""
-    seconds = billed_seconds(distinct[:, 0:1], distinct[:, 1:2], end, granularity, start)
-    costs = cost_usd(seconds, distinct[:, 2:3])
-    total_seconds: FloatArray | float = 0.0
-    total_cost: FloatArray | float = 0.0
-    for i in inverse.tolist():
-        total_seconds = total_seconds + seconds[i]
-        total_cost = total_cost + costs[i]
-    shape = seconds.shape[1:]
-    return Bill(
-        np.broadcast_to(total_seconds, shape).astype(np.float64),
-        np.broadcast_to(total_cost, shape).astype(np.float64),
-    )
