@@ -443,10 +443,6 @@ class _Prepared:
         self.rule_memo: list[dict[int, int]] = [{} for _ in self.alarms]
         #: per alarm, whether its next state depends only on its range (:func:`_memoryless`)
         self.memoryless = [_memoryless(a) for a in self.alarms]
-        #: Binomial tables for the splits and errors numpy draws slowly (guardsim.model.binomial):
-        #: this thread's, kept across blocks and scenarios (a draw depends only on its (n, p)
-        #: and the generator, not on what was cached before)
-        self.binomial = binomial_tables()
         varying = self.uniform and not self.constant_rate
         self.forgetful = all(self.memoryless) and not (varying and not WARM_PHASE)
 
@@ -532,6 +528,10 @@ class _Block:
         self.rng_traffic = traffic
         self.rng_metrics = metrics
         self.rng_delay = delay
+        #: binomial tables for the splits and errors numpy draws slowly (guardsim.model.binomial):
+        #: the running thread's, kept across blocks and scenarios (a draw depends only on its
+        #: (n, p) and the generator, not on what was cached before)
+        self.binomial = binomial_tables()
         # instance and custom metrics: their draws, the root's fifth child stream
         self.rng_instances = np.random.default_rng(root.spawn(1)[0])
         #: the neighbours' traffic and latency draws, after every other stream (so a scenario
@@ -2022,7 +2022,7 @@ class _Block:
             else:
                 total = self._uniform(vr, vj, t0, t1, lam, total_active > 0)
             total = np.where(total_active > 0, total, 0)
-            n_green = _shares(self.rng_traffic, prep.binomial, total, green_n, total_active)
+            n_green = _shares(self.rng_traffic, self.binomial, total, green_n, total_active)
         seconds = t1 - t0
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_rate = np.where(seconds > 0, lam / seconds, 0.0)
@@ -2305,14 +2305,14 @@ class _Block:
             counting = np.tile(counting, (1, copies))
         else:
             p5, p4, mult, add = prep.behaviour(fleet, t0, rho, self._faults(vr))
-        e5 = _binomial(rng, n, p5, prep.binomial)
+        e5 = _binomial(rng, n, p5, self.binomial)
         if p4.size == 0 or (not any(p4.strides) and p4.flat[0] == 0.0):
             # no 4XX anywhere (one probability for every segment, 0): _binomial's zeros, no draw
             e4 = np.zeros(n.shape, dtype=np.int64)
         else:
             with np.errstate(invalid="ignore", divide="ignore"):
                 q4 = np.where(p5 < 1.0, p4 / (1.0 - p5), 0.0)
-            e4 = _binomial(rng, n - e5, q4, prep.binomial)
+            e4 = _binomial(rng, n - e5, q4, self.binomial)
         _cells(self.n[fleet])[at] = _rows(np.add, n)
         read = prep.errors_read[fleet]
         if "Invocation4XXErrors" in read:
